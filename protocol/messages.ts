@@ -1,0 +1,145 @@
+/**
+ * The browser <-> runner protocol: one WebSocket per tab carrying JSON
+ * control messages (text frames) and terminal output (binary frames).
+ *
+ * This module is shared by the site and the runner, so it uses neither DOM
+ * nor Node types. Every message a client sends is parsed with
+ * `ClientMessage`; anything else is answered with an `error` message whose
+ * `code` is one of `ErrorCode`, never with a stack trace.
+ */
+import { z } from 'zod';
+
+/** Bumped when a message changes shape. */
+export const PROTOCOL_VERSION = 1;
+
+/** The WebSocket path the runner serves. */
+export const WS_PATH = '/ws';
+
+/** Languages a lab may offer; each maps to file names and a command. */
+export const Language = z.enum(['python', 'javascript', 'java']);
+export type Language = z.infer<typeof Language>;
+
+/** A file name a student may send: flat, no path separators, no dot files. */
+export const FileName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a plain file name (letters, digits, _ . -), no folders')
+  .refine((name) => !name.includes('..'), 'a plain file name, no ".."');
+
+/** One file of the student's program. */
+export const StudentFile = z.strictObject({
+  name: FileName,
+  content: z.string(),
+});
+export type StudentFile = z.infer<typeof StudentFile>;
+
+const ProcId = z.number().int().min(1).max(255);
+
+/** Messages a client (page, test, CLI) sends to the runner. */
+export const ClientMessage = z.discriminatedUnion('type', [
+  /** Start a session for a lab in a language. One session per socket. */
+  z.strictObject({ type: z.literal('open'), lab: z.string().min(1).max(64), lang: Language }),
+  /** Replace the student's files in the session's work dir. */
+  z.strictObject({ type: z.literal('files'), files: z.array(StudentFile).max(64) }),
+  /** Stop everything, then start the lab's plan: server(s), then clients. */
+  z.strictObject({ type: z.literal('run'), clients: z.number().int().min(0).max(16).optional() }),
+  /** Keystrokes for one process's terminal. */
+  z.strictObject({ type: z.literal('input'), proc: ProcId, data: z.string().max(64 * 1024) }),
+  /** The terminal's size changed. */
+  z.strictObject({
+    type: z.literal('resize'),
+    proc: ProcId,
+    cols: z.number().int().min(2).max(1000),
+    rows: z.number().int().min(1).max(500),
+  }),
+  /** The client has rendered this many more bytes of a process's output. */
+  z.strictObject({ type: z.literal('ack'), proc: ProcId, bytes: z.number().int().min(0).max(2 ** 40) }),
+  /** Stop one process, or all of them when proc is absent. */
+  z.strictObject({ type: z.literal('stop'), proc: ProcId.optional() }),
+  /** Stop one process and start it again with the current files. */
+  z.strictObject({ type: z.literal('restart'), proc: ProcId }),
+  /** Start one more client. */
+  z.strictObject({ type: z.literal('addClient') }),
+  /** End the session: every process stops. */
+  z.strictObject({ type: z.literal('close') }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+/** Stable error codes; clients match on these, never on the text. */
+export const ErrorCode = z.enum([
+  'bad_json',
+  'bad_message',
+  'message_too_large',
+  'binary_not_expected',
+  'no_session',
+  'session_exists',
+  'unknown_lab',
+  'language_not_offered',
+  'bad_files',
+  'files_too_large',
+  'unknown_process',
+  'too_many_processes',
+  'too_many_sessions',
+  'sandbox_failed',
+  'session_ended',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** Where a process is in its life. */
+export const ProcState = z.enum(['starting', 'running', 'listening', 'exited']);
+export type ProcState = z.infer<typeof ProcState>;
+
+/** One process of a session, as the page shows it. */
+export const ProcInfo = z.strictObject({
+  id: ProcId,
+  /** "server", "client 1", ... */
+  name: z.string(),
+  role: z.string(),
+  state: ProcState,
+  /** Set when state is "listening": what it bound. */
+  listening: z.array(z.strictObject({ port: z.number().int(), protocol: z.enum(['tcp', 'udp']) })).optional(),
+  exitCode: z.number().int().optional(),
+  signal: z.string().optional(),
+});
+export type ProcInfo = z.infer<typeof ProcInfo>;
+
+/** Messages the runner sends to a client. */
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    protocol: z.number(),
+    backend: z.enum(['bwrap', 'host']),
+    /** Shown to the student when the sandbox is weaker than usual. */
+    warning: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('opened'), session: z.string(), lab: z.string(), lang: Language }),
+  z.strictObject({ type: z.literal('files'), written: z.array(z.string()) }),
+  z.strictObject({ type: z.literal('proc'), proc: ProcInfo }),
+  /** Something the student should read, about one process or the session. */
+  z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: z.string(), message: z.string() }),
+  z.strictObject({ type: z.literal('error'), code: ErrorCode, message: z.string() }),
+  z.strictObject({ type: z.literal('closed'), reason: z.string() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/**
+ * Binary frames carry terminal output: byte 0 is the frame kind, byte 1 the
+ * process id, the rest the raw bytes the program wrote (not decoded: a
+ * multi-byte character may span two frames, as on a real terminal).
+ */
+export const FrameKind = { output: 1 } as const;
+
+/** Builds an output frame (runner side). */
+export function encodeOutputFrame(proc: number, data: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(data.length + 2);
+  frame[0] = FrameKind.output;
+  frame[1] = proc;
+  frame.set(data, 2);
+  return frame;
+}
+
+/** Reads an output frame (client side); null when it is not one. */
+export function decodeOutputFrame(frame: Uint8Array): { proc: number; data: Uint8Array } | null {
+  if (frame.length < 2 || frame[0] !== FrameKind.output) return null;
+  return { proc: frame[1]!, data: frame.subarray(2) };
+}

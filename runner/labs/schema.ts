@@ -1,0 +1,79 @@
+/**
+ * The frontmatter of a lab's `lab.mdx`: what the lesson is and how its
+ * programs run. Strict: an unknown key is an error, so a typo in a lab never
+ * silently changes how students' code runs.
+ */
+import { z } from 'zod';
+import { Language } from '../../protocol/messages.ts';
+
+export const Protocol = z.enum(['tcp', 'udp']).describe('Transport protocol of a port.');
+
+export const PortSpec = z
+  .strictObject({
+    port: z.number().int().min(1024).max(65535).describe('Port number (unprivileged: 1024-65535).'),
+    protocol: Protocol,
+  })
+  .describe('A port the lab uses.');
+export type PortSpec = z.infer<typeof PortSpec>;
+
+export const ProcessSpec = z
+  .strictObject({
+    role: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,31}$/, 'lower-case letters, digits and _')
+      .describe('Which program runs: "server" runs server.py / server.js / Server.java.'),
+    ready: PortSpec.optional().describe(
+      'The process is ready once it has bound this port; processes after it wait for that.',
+    ),
+    instances: z
+      .number()
+      .int()
+      .min(0)
+      .max(8)
+      .default(1)
+      .describe('How many of this process start when the student presses Run.'),
+    addable: z
+      .boolean()
+      .default(false)
+      .describe('Whether "add client" may start more of this process.'),
+  })
+  .describe('One process of the run plan.');
+export type ProcessSpec = z.infer<typeof ProcessSpec>;
+
+export const LabFrontmatter = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by -')
+      .describe('Stable id, also the folder name after its "NN-" prefix.'),
+    title: z.string().min(1).max(80).describe('Title shown in the sidebar and page heading.'),
+    order: z.number().int().min(0).max(99).describe('Position in the course; matches the folder prefix.'),
+    summary: z.string().min(1).max(300).describe('One or two sentences for the course index.'),
+    languages: z
+      .array(Language)
+      .default([])
+      .describe('Languages the lab offers, first one the default. Empty for a lesson without code.'),
+    ports: z.array(PortSpec).default([]).describe('Ports the lab uses (shown on the page).'),
+    processes: z
+      .array(ProcessSpec)
+      .default([])
+      .describe('The run plan in start order: servers first, then clients.'),
+  })
+  .superRefine((lab, ctx) => {
+    if (lab.languages.length > 0 && !lab.languages.includes('python')) {
+      ctx.addIssue({ code: 'custom', path: ['languages'], message: 'every lab offers python' });
+    }
+    if (new Set(lab.languages).size !== lab.languages.length) {
+      ctx.addIssue({ code: 'custom', path: ['languages'], message: 'a language is listed twice' });
+    }
+    if (lab.processes.length > 0 && lab.languages.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['languages'], message: 'a lab with processes needs at least one language' });
+    }
+    const roles = new Set<string>();
+    lab.processes.forEach((p, i) => {
+      if (roles.has(p.role)) ctx.addIssue({ code: 'custom', path: ['processes', i, 'role'], message: `role "${p.role}" is listed twice` });
+      roles.add(p.role);
+    });
+  })
+  .describe('Frontmatter of labs/NN-<id>/lab.mdx.');
+export type LabFrontmatter = z.infer<typeof LabFrontmatter>;

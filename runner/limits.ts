@@ -1,0 +1,93 @@
+/**
+ * Every limit the runner enforces, as named defaults in one place.
+ *
+ * Sizes are bytes, times milliseconds unless the name says otherwise. The
+ * serve command and tests may override any of them (see `resolveLimits`);
+ * nothing else in the runner hard-codes a number that bounds a student.
+ */
+export interface Limits {
+  /** Largest WebSocket message the runner accepts from a client. */
+  maxMessageBytes: number;
+  /** Sessions one client address may hold open at once. */
+  maxSessionsPerClient: number;
+  /** Sessions the whole runner holds at once (a class of 300 fits). */
+  maxSessions: number;
+  /** Processes (server + clients) one session may run at once. */
+  maxProcessesPerSession: number;
+  /** Files one session may send. */
+  maxFiles: number;
+  /** Size of one file a student sends. */
+  maxFileBytes: number;
+  /** Total size of all files a student sends at once. */
+  maxTotalFileBytes: number;
+
+  /** RLIMIT_NPROC for the whole session (all of its programs together). */
+  sandboxProcesses: number;
+  /** RLIMIT_DATA of each student process (heap + anonymous mappings). */
+  sandboxDataBytes: number;
+  /** RLIMIT_FSIZE: the largest file a student program may write. */
+  sandboxFileBytes: number;
+  /** RLIMIT_NOFILE of each student process. */
+  sandboxOpenFiles: number;
+  /** RLIMIT_CPU of each student process, in seconds. */
+  sandboxCpuSeconds: number;
+  /** Niceness of student processes, so the runner always gets the CPU first. */
+  sandboxNice: number;
+  /** Size of the session's writable work dir (tmpfs). */
+  sandboxWorkBytes: number;
+  /** Size of the session's /tmp (tmpfs). */
+  sandboxTmpBytes: number;
+
+  /** Output one process may print before it is stopped. */
+  maxOutputBytes: number;
+  /** Terminal output is sent after this long, or... */
+  outputBatchMs: number;
+  /** ...as soon as this much is waiting. */
+  outputBatchBytes: number;
+  /** Unacknowledged bytes above which a process's terminal is paused. */
+  flowHighWatermark: number;
+  /** Unacknowledged bytes below which a paused terminal resumes. */
+  flowLowWatermark: number;
+
+  /** How long a server may take to bind its port before clients start anyway. */
+  readyTimeoutMs: number;
+  /** A session with no message from its client for this long is closed. */
+  sessionIdleMs: number;
+  /** A session is closed after this long whatever happens. */
+  sessionMaxMs: number;
+}
+
+/** The defaults: sized for a 2-core, 24 GiB machine serving a class. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxMessageBytes: 2 * 1024 * 1024,
+  maxSessionsPerClient: 8,
+  maxSessions: 400,
+  maxProcessesPerSession: 10,
+  maxFiles: 16,
+  maxFileBytes: 256 * 1024,
+  maxTotalFileBytes: 1024 * 1024,
+
+  sandboxProcesses: 96,
+  sandboxDataBytes: 1024 * 1024 * 1024,
+  sandboxFileBytes: 16 * 1024 * 1024,
+  sandboxOpenFiles: 1024,
+  sandboxCpuSeconds: 600,
+  sandboxNice: 10,
+  sandboxWorkBytes: 32 * 1024 * 1024,
+  sandboxTmpBytes: 32 * 1024 * 1024,
+
+  maxOutputBytes: 128 * 1024 * 1024,
+  outputBatchMs: 5,
+  outputBatchBytes: 64 * 1024,
+  flowHighWatermark: 512 * 1024,
+  flowLowWatermark: 128 * 1024,
+
+  readyTimeoutMs: 15_000,
+  sessionIdleMs: 30 * 60_000,
+  sessionMaxMs: 3 * 60 * 60_000,
+});
+
+/** Defaults with some values replaced (tests shrink limits to hit them fast). */
+export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}

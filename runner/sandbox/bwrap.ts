@@ -1,0 +1,269 @@
+/**
+ * The `bwrap` backend: one long-lived "holder" bubblewrap per session owns
+ * the session's user, network (loopback only), pid, mount, ipc and uts
+ * namespaces. Each student program joins them with nsenter and runs in a
+ * nested bubblewrap of its own (read-only system, its own pid namespace, no
+ * new user namespaces) under the launcher. Killing the holder ends every
+ * process of the session: they all live in its pid namespace.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { Limits } from '../limits.ts';
+import { packTar } from './tar.ts';
+import { readSocketTable, type SocketEntry } from './socket-table.ts';
+import { getRuntime, sandboxPath, systemBinds } from './runtime.ts';
+import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
+import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
+
+const HOLDER_READY_TIMEOUT_MS = 10_000;
+
+/** Starts a new session sandbox; resolves once it is ready to be joined. */
+export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
+  const uid = runningAsRoot ? takeUid() : null;
+  try {
+    return await BwrapSandbox.start(limits, uid);
+  } catch (err) {
+    if (uid !== null) releaseUid(uid);
+    throw err;
+  }
+}
+
+class BwrapSandbox implements Sandbox {
+  readonly backend = 'bwrap' as const;
+  readonly ended: Promise<void>;
+  private closed = false;
+  private agent: Agent | null = null;
+
+  private constructor(
+    private readonly limits: Limits,
+    private readonly uid: number | null,
+    private readonly holder: ChildProcess,
+    readonly pid: number,
+  ) {
+    this.ended = new Promise((resolve) => {
+      if (holder.exitCode !== null || holder.signalCode !== null) resolve();
+      else holder.once('exit', () => resolve());
+    });
+    void this.ended.then(() => this.close());
+  }
+
+  static async start(limits: Limits, uid: number | null): Promise<BwrapSandbox> {
+    const rt = getRuntime();
+    const args = [
+      ...dropTo(uid),
+      'bwrap',
+      '--unshare-user', '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--hostname', 'sandbox',
+      '--die-with-parent',
+      ...systemBinds(),
+      '--ro-bind', rt.etc.hosts, '/etc/hosts',
+      '--ro-bind', rt.etc.passwd, '/etc/passwd',
+      '--ro-bind', rt.etc.group, '/etc/group',
+      '--ro-bind', rt.etc.nsswitch, '/etc/nsswitch.conf',
+      // A holder mounted with --dev cannot be joined; give the nested
+      // sandboxes the device nodes their own --dev binds from here.
+      '--perms', '0755', '--dir', '/dev',
+      ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]),
+      '--perms', '0755', '--dir', '/.socklab',
+      '--ro-bind', rt.launcher, '/.socklab/launch',
+      '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
+      '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
+      '--proc', '/proc',
+      '--chdir', '/work',
+      '--info-fd', '3',
+      '--', '/bin/sh', '-c', 'echo ready; exec cat',
+    ];
+    const holder = spawn(args[0]!, args.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      detached: false,
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let info = '';
+      let out = '';
+      let err = '';
+      let childPid = 0;
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        holder.kill('SIGKILL');
+        reject(new SandboxError(`the sandbox did not start: ${why}${err.trim() ? ` (${err.trim().split('\n').slice(-3).join(' / ')})` : ''}`));
+      };
+      const timer = setTimeout(() => fail('timed out'), HOLDER_READY_TIMEOUT_MS);
+      const check = () => {
+        if (!childPid) {
+          const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+          if (m) childPid = Number(m[1]);
+        }
+        if (childPid && out.includes('ready\n')) {
+          clearTimeout(timer);
+          resolve(childPid);
+        }
+      };
+      (holder.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => { info += d.toString(); check(); });
+      holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
+      holder.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+      holder.once('error', (e) => fail(e.message));
+      holder.once('exit', (code, signal) => fail(`bubblewrap exited (${signal ?? code})`));
+    });
+    holder.removeAllListeners('exit');
+    holder.stdout!.removeAllListeners('data');
+    holder.stdout!.resume();
+    holder.stderr!.resume();
+    return new BwrapSandbox(limits, uid, holder, pid);
+  }
+
+  /** argv prefix that enters the session's namespaces as the sandbox user. */
+  private join(namespaces: string[], nproc?: number): string[] {
+    return [
+      ...(nproc ? ['prlimit', `--nproc=${nproc}`, '--'] : []),
+      ...dropTo(this.uid),
+      'nsenter', '-t', String(this.pid), ...namespaces, '--preserve-credentials', '--',
+    ];
+  }
+
+  spawnPlan(argv: string[], exitTag: string): SpawnPlan {
+    const l = this.limits;
+    const full = [
+      // RLIMIT_NPROC set before nsenter forks inside the session's user
+      // namespace bounds all processes of the session together.
+      ...this.join(['-U', '-n', '-p', '-m', '-u', '-i', '-r', '-w'], l.sandboxProcesses),
+      'bwrap',
+      '--unshare-user', '--disable-userns', '--unshare-pid', '--die-with-parent',
+      '--ro-bind', '/', '/',
+      '--bind', '/work', '/work',
+      '--bind', '/tmp', '/tmp',
+      '--proc', '/proc',
+      '--dev', '/dev',
+      '--chdir', '/work',
+      '--',
+      '/.socklab/launch',
+      '--nproc', String(l.sandboxProcesses),
+      '--data', String(l.sandboxDataBytes),
+      '--fsize', String(l.sandboxFileBytes),
+      '--nofile', String(l.sandboxOpenFiles),
+      '--cpu', String(l.sandboxCpuSeconds),
+      '--core', '0',
+      '--nice', String(l.sandboxNice),
+      '--',
+      ...argv,
+    ];
+    return {
+      file: full[0]!,
+      args: full.slice(1),
+      cwd: '/',
+      env: {
+        PATH: sandboxPath(),
+        HOME: '/work',
+        LANG: 'C.UTF-8',
+        TERM: 'xterm-256color',
+        PYTHONDONTWRITEBYTECODE: '1',
+        SOCKLAB_EXIT_TAG: exitTag,
+      },
+    };
+  }
+
+  async writeFiles(files: { name: string; content: string }[]): Promise<void> {
+    if (this.closed) throw new SandboxError('the session has ended');
+    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-x', '-f', '-', '-C', '/work', '--no-same-owner', '--no-same-permissions', '--overwrite'];
+    await runWithInput(argv, packTar(files));
+  }
+
+  sockets(): Promise<SocketEntry[]> {
+    return readSocketTable(this.pid);
+  }
+
+  async connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
+    return (await this.getAgent()).request({ op: 'tcp', host, port, timeoutMs }) as Promise<Socket>;
+  }
+
+  async openUdp(type: 'udp4' | 'udp6' = 'udp4'): Promise<UdpSocket> {
+    return (await this.getAgent()).request({ op: 'udp', type }) as Promise<UdpSocket>;
+  }
+
+  private getAgent(): Promise<Agent> {
+    if (this.closed) return Promise.reject(new SandboxError('the session has ended'));
+    this.agent ??= new Agent(this.join(['-U', '-n']), getRuntime().agent);
+    return this.agent.ready.then(() => this.agent!);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.ended;
+    this.closed = true;
+    this.agent?.kill();
+    // The holder's child is pid 1 of the session's pid namespace: when it
+    // dies the kernel kills every process in it. Kill both ends in case
+    // --die-with-parent did not fire.
+    for (const pid of [this.pid, this.holder.pid]) {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await this.ended;
+    if (this.uid !== null) releaseUid(this.uid);
+  }
+}
+
+/** The trusted socket agent of one session, started on first use. */
+class Agent {
+  readonly ready: Promise<void>;
+  private child: ChildProcess;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (h: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(prefix: string[], script: string) {
+    const argv = [...prefix, process.execPath, script];
+    this.child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      serialization: 'json',
+    });
+    let stderr = '';
+    this.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString().slice(0, 2000); });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once('error', (e) => reject(new SandboxError(`the socket agent did not start: ${e.message}`)));
+      this.child.once('exit', (code) => {
+        const err = new SandboxError(`the socket agent exited (${code}): ${stderr.trim()}`);
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; code?: string; message?: string }, handle: unknown) => {
+        if (msg.ready) return resolve();
+        const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id!);
+        if (msg.ok && handle) p.resolve(handle);
+        else p.reject(Object.assign(new Error(msg.message ?? 'agent error'), { code: msg.code }));
+      });
+    });
+    // Unhandled if nobody ever asks; the request path reports it.
+    this.ready.catch(() => {});
+  }
+
+  request(msg: Record<string, unknown>): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ ...msg, id });
+    });
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+function runWithInput(argv: string[], input: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString().slice(0, 2000); });
+    child.once('error', (e) => reject(new SandboxError(`could not write files: ${e.message}`)));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new SandboxError(`could not write files: ${err.trim() || `tar exited ${code}`}`))));
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(input);
+  });
+}

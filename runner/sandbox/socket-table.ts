@@ -1,0 +1,105 @@
+/**
+ * Reads a network namespace's socket table from /proc/<pid>/net/*: what the
+ * socket inspector shows and how the runner sees that a server is listening.
+ */
+import { readFile } from 'node:fs/promises';
+
+/** One socket, as the kernel reports it. */
+export interface SocketEntry {
+  protocol: 'tcp' | 'udp';
+  family: 4 | 6;
+  state: string;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Bytes queued to send (TCP: not yet acknowledged by the peer). */
+  sendQueue: number;
+  /** Bytes received and not yet read by the program (LISTEN: pending accepts). */
+  recvQueue: number;
+  inode: number;
+}
+
+const TCP_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
+};
+
+/** Reads the four tables of the namespace that `pid` lives in. */
+export async function readSocketTable(pid: number | 'self'): Promise<SocketEntry[]> {
+  const tables = [
+    ['tcp', 4], ['tcp6', 6], ['udp', 4], ['udp6', 6],
+  ] as const;
+  const all = await Promise.all(
+    tables.map(async ([name, family]) => {
+      const text = await readFile(`/proc/${pid}/net/${name}`, 'utf8').catch(() => '');
+      return parseSocketTable(text, name.startsWith('tcp') ? 'tcp' : 'udp', family);
+    }),
+  );
+  return all.flat();
+}
+
+/** Parses one /proc/net/{tcp,udp}[6] file. */
+export function parseSocketTable(text: string, protocol: 'tcp' | 'udp', family: 4 | 6): SocketEntry[] {
+  const out: SocketEntry[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const [local, remote, st, queues] = [f[1]!, f[2]!, f[3]!, f[4]!];
+    const [tx, rx] = queues.split(':');
+    const [la, lp] = local.split(':');
+    const [ra, rp] = remote.split(':');
+    out.push({
+      protocol,
+      family,
+      state: protocol === 'tcp' ? (TCP_STATES[st] ?? st) : st === '01' ? 'CONNECTED' : 'BOUND',
+      localAddress: hexAddress(la!),
+      localPort: parseInt(lp!, 16),
+      remoteAddress: hexAddress(ra!),
+      remotePort: parseInt(rp!, 16),
+      sendQueue: parseInt(tx!, 16),
+      recvQueue: parseInt(rx!, 16),
+      inode: Number(f[9]),
+    });
+  }
+  return out;
+}
+
+/** Whether something listens on (tcp) or is bound to (udp) `port`. */
+export function isBound(table: SocketEntry[], port: number, protocol: 'tcp' | 'udp'): boolean {
+  return table.some(
+    (s) => s.protocol === protocol && s.localPort === port && (protocol === 'udp' || s.state === 'LISTEN'),
+  );
+}
+
+function hexAddress(hex: string): string {
+  if (hex.length === 8) {
+    // One 32-bit word in host (little-endian) order.
+    return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+  }
+  // Four 32-bit words, each in host order.
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++) {
+    const word = hex.slice(w * 8, w * 8 + 8);
+    for (let i = 3; i >= 0; i--) bytes.push(parseInt(word.slice(i * 2, i * 2 + 2), 16));
+  }
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes.slice(12).join('.')}`;
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return compressIpv6(groups);
+}
+
+function compressIpv6(groups: string[]): string {
+  let best = -1, bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * What the rest of the runner needs from a sandbox, whatever the backend.
+ */
+import type { Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { SocketEntry } from './socket-table.ts';
+
+/** How to start one student program: handed to node-pty as is. */
+export interface SpawnPlan {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface Sandbox {
+  readonly backend: 'bwrap' | 'host';
+  /** Host pid of a process inside the session's namespaces (bwrap), or of the runner (host). */
+  readonly pid: number;
+  /** The command that runs `argv` (cwd: the work dir) under the launcher with the sandbox's limits. */
+  spawnPlan(argv: string[], exitTag: string): SpawnPlan;
+  /** Writes the student's files into the work dir, from the sandbox's own view (never following a student's symlink out). */
+  writeFiles(files: { name: string; content: string }[]): Promise<void>;
+  /** The sockets of the session's network namespace. */
+  sockets(): Promise<SocketEntry[]>;
+  /** Opens a TCP connection to a port inside the sandbox; rejects with the errno code (ECONNREFUSED...). */
+  connectTcp(port: number, host?: '127.0.0.1' | '::1', timeoutMs?: number): Promise<Socket>;
+  /** A UDP socket bound inside the sandbox (ephemeral port), to talk to the student's UDP programs. */
+  openUdp(type?: 'udp4' | 'udp6'): Promise<UdpSocket>;
+  /** Ends every process of the session. Safe to call twice. */
+  close(): Promise<void>;
+  /** Resolves when the sandbox ended (closed, or its holder died). */
+  readonly ended: Promise<void>;
+}
+
+/** A sandbox that could not be set up; `message` is for a person. */
+export class SandboxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxError';
+  }
+}

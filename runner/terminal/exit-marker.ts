@@ -1,0 +1,65 @@
+/**
+ * Finds the launcher's exit marker in a program's terminal output.
+ *
+ * The launcher prints `ESC ] 6973 ; <tag> ; <code> ; <signal> BEL` after the
+ * student's program has exited. A pty delivers bytes in order, so once the
+ * marker is seen every byte the program wrote has arrived: this is how the
+ * runner never loses the tail of a fast program's output. The tag is random
+ * per process, so a program cannot print a marker of its own.
+ */
+
+export interface ExitStatus {
+  code: number;
+  /** Signal number that ended the program, 0 if it exited. */
+  signal: number;
+}
+
+export class ExitMarkerScanner {
+  private readonly prefix: Buffer;
+  private held: Buffer = Buffer.alloc(0);
+  private readonly pattern: RegExp;
+  /** Set once the marker has been seen. */
+  status: ExitStatus | null = null;
+
+  constructor(tag: string) {
+    if (!/^[A-Za-z0-9]{8,64}$/.test(tag)) throw new Error('exit tag must be 8-64 letters or digits');
+    this.prefix = Buffer.from(`\x1b]6973;${tag};`, 'latin1');
+    this.pattern = new RegExp(`^\\x1b\\]6973;${tag};(\\d{1,3});(\\d{1,3})\\x07`);
+  }
+
+  /** Feeds a chunk; returns the bytes that are program output (marker removed). */
+  push(chunk: Buffer): Buffer {
+    if (this.status) return chunk;
+    const buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
+    this.held = Buffer.alloc(0);
+    const at = buf.indexOf(this.prefix);
+    if (at >= 0) {
+      const m = this.pattern.exec(buf.subarray(at, at + this.prefix.length + 16).toString('latin1'));
+      if (m) {
+        this.status = { code: Number(m[1]), signal: Number(m[2]) };
+        // Anything after the marker comes from a leftover child; keep it.
+        return Buffer.concat([buf.subarray(0, at), buf.subarray(at + m[0].length)]);
+      }
+      if (buf.length - at < this.prefix.length + 9) {
+        this.held = Buffer.from(buf.subarray(at));
+        return buf.subarray(0, at);
+      }
+      return buf; // looked like the marker but is not: plain output
+    }
+    // Hold back a tail that could be the start of the marker.
+    for (let k = Math.min(this.prefix.length - 1, buf.length); k > 0; k--) {
+      if (buf.subarray(buf.length - k).equals(this.prefix.subarray(0, k))) {
+        this.held = Buffer.from(buf.subarray(buf.length - k));
+        return buf.subarray(0, buf.length - k);
+      }
+    }
+    return buf;
+  }
+
+  /** Bytes still held back (given out when the process ends without a marker). */
+  flush(): Buffer {
+    const rest = this.held;
+    this.held = Buffer.alloc(0);
+    return rest;
+  }
+}
