@@ -1,0 +1,203 @@
+/**
+ * `socklab`: serve the course, run a lab's programs from a folder, validate
+ * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
+ * configuration error (with a message, never a stack trace).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+import { FileName, Language } from '../protocol/messages.ts';
+import { findLab, formatProblem, LabError, loadLabs, LABS_DIR } from './labs/load.ts';
+import { LANGUAGES } from './languages.ts';
+import { Runner } from './runner.ts';
+import { serve } from './server/http.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+const HELP = `socklab — a course that runs students' socket programs for real
+
+Usage:
+  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
+      Serve the course site and the runner on one port (builds the site if needed).
+  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
+      Run a lab's programs from the files in <dir>, each line prefixed with its
+      process; your typing goes to the first client. Ctrl-C ends everything.
+  socklab validate [--labs DIR]
+      Check every lab folder; problems are printed as file:line.
+  socklab --help
+
+Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+`;
+
+/** A usage or configuration error: printed plainly, exit code 2. */
+class UsageError extends Error {}
+
+const Sandbox = z.enum(['auto', 'bwrap', 'host']);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case 'serve':
+      return cmdServe(rest);
+    case 'run':
+      return cmdRun(rest);
+    case 'validate':
+      return cmdValidate(rest);
+    default:
+      throw new UsageError(`unknown command "${command}" (try socklab --help)`);
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new UsageError(`${what}: ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' } });
+  const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
+  const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
+  const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
+  const siteDir = resolve(values.site ?? join(ROOT, 'dist'));
+  const runner = new Runner({ sandbox });
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  if (runner.backend.name === 'host' && !loopback) {
+    throw new UsageError(`refusing to serve ${host} without a sandbox: other people's code would run as you. Install bubblewrap, or serve on 127.0.0.1.`);
+  }
+  if (!existsSync(join(siteDir, 'index.html'))) {
+    if (values.site) throw new UsageError(`${siteDir} has no index.html`);
+    console.log('socklab: building the course site (first start only)...');
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+    if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
+  }
+  const server = await serve({ runner, siteDir, port, host });
+  if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
+  console.log(`socklab: the course is at http://${host.includes(':') ? `[${host}]` : host}:${port}  (sandbox: ${runner.backend.name}; Ctrl-C stops)`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  server.close();
+  await runner.close();
+  return 0;
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, sandbox: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('usage: socklab run <lab> <dir> [--lang L]');
+  const [labName, dirArg] = positionals as [string, string];
+  const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dirArg} is not a folder`);
+  const runner = new Runner({ sandbox });
+  const lab = findLab(runner.labs, labName);
+  if (!lab || lab.meta.processes.length === 0) {
+    throw new UsageError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
+  }
+  const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
+  const lang = values.lang
+    ? check(Language, values.lang, '--lang')
+    : lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
+  if (!lang) throw new UsageError(`${dirArg} holds none of ${lab.meta.processes.map((p) => LANGUAGES.python.fileFor(p.role)).join(', ')} (or the other languages' files); pass --lang`);
+  if (!lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}`);
+  const files = names
+    .filter((n) => FileName.safeParse(n).success && statSync(join(dir, n)).size <= runner.limits.maxFileBytes)
+    .slice(0, runner.limits.maxFiles)
+    .map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+  if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
+
+  const procs = new Map<number, { name: string; role: string; decoder: StringDecoder; partial: string; exit?: number }>();
+  const write = (id: number, text: string, end = false) => {
+    const p = procs.get(id);
+    if (!p) return;
+    const lines = (p.partial + text).replace(/\r/g, '').split('\n');
+    p.partial = end ? '' : lines.pop()!;
+    for (const line of end ? lines.filter((l, i) => l || i < lines.length - 1) : lines) process.stdout.write(`[${p.name}] ${line}\n`);
+  };
+  const session = await runner.open(lab.meta.id, lang, 'cli', {
+    output: (id, data) => write(id, procs.get(id)?.decoder.write(data) ?? ''),
+    proc: (info) => {
+      if (!procs.has(info.id)) procs.set(info.id, { name: info.name, role: info.role, decoder: new StringDecoder('utf8'), partial: '' });
+      const p = procs.get(info.id)!;
+      if (info.state === 'listening') console.error(`socklab: ${info.name} is listening on ${info.listening?.map((l) => `${l.port}/${l.protocol}`).join(', ')}`);
+      if (info.state === 'exited') {
+        write(info.id, p.decoder.end(), true);
+        p.exit = info.exitCode;
+        console.error(`socklab: ${info.name} exited with code ${info.exitCode}${info.signal ? ` (${info.signal})` : ''}`);
+        maybeDone();
+      }
+    },
+    notice: (_code, message) => console.error(`socklab: ${message}`),
+  });
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((r) => (finish = r));
+  const servers = new Set(lab.meta.processes.filter((p) => p.ready).map((p) => p.role));
+  const maybeDone = () => {
+    const clients = [...procs.values()].filter((p) => !servers.has(p.role));
+    if (clients.length && clients.every((p) => p.exit !== undefined)) finish(clients.some((p) => p.exit !== 0) ? 1 : 0);
+  };
+  process.once('SIGINT', () => finish(130));
+  process.once('SIGTERM', () => finish(143));
+  session.setFiles(files);
+  await session.run();
+  const firstClient = [...procs.entries()].find(([, p]) => !servers.has(p.role))?.[0];
+  const onStdin = (d: Buffer) => firstClient && session.input(firstClient, d.toString());
+  process.stdin.on('data', onStdin);
+  process.stdin.on('end', () => firstClient && !session.isClosed && session.input(firstClient, '\x04'));
+  if (firstClient === undefined) console.error('socklab: this lab starts no client; Ctrl-C ends the server');
+  const code = await done;
+  process.stdin.off('data', onStdin);
+  process.stdin.pause();
+  await runner.close();
+  return code;
+}
+
+async function cmdValidate(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { labs: { type: 'string' } });
+  if (positionals.length) throw new UsageError('usage: socklab validate [--labs DIR]');
+  const dir = resolve(values.labs ?? LABS_DIR);
+  if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
+  try {
+    const labs = loadLabs(dir);
+    for (const lab of labs) console.log(`ok  ${lab.folder}  ${lab.meta.title}`);
+    console.log(`${labs.length} labs valid`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof LabError)) throw err;
+    for (const p of err.problems) console.error(formatProblem(p));
+    console.error(`${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} found`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`socklab: ${err.message}`);
+    } else if (err instanceof LabError) {
+      for (const p of err.problems) console.error(formatProblem(p));
+    } else {
+      console.error(`socklab: ${(err as Error)?.message ?? err}`);
+      if (process.env.SOCKLAB_DEBUG) console.error(err);
+    }
+    process.exit(2);
+  },
+);

@@ -1,0 +1,82 @@
+/**
+ * The runner: the labs, the sandbox backend, the limits, and every open
+ * session. One per process; the HTTP/WebSocket server and the CLI use it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Language } from '../protocol/messages.ts';
+import { findLab, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
+import { resolveLimits, type Limits } from './limits.ts';
+import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
+import { Session, type SessionEvents } from './session.ts';
+
+export interface RunnerOptions {
+  labsDir?: string;
+  sandbox?: BackendChoice;
+  limits?: Partial<Limits>;
+}
+
+/** Refused to open a session; `code` is a protocol ErrorCode. */
+export class OpenError extends Error {
+  constructor(readonly code: 'unknown_lab' | 'language_not_offered' | 'too_many_sessions' | 'sandbox_failed', message: string) {
+    super(message);
+    this.name = 'OpenError';
+  }
+}
+
+export class Runner {
+  readonly limits: Limits;
+  readonly backend: Backend;
+  readonly labs: Lab[];
+  private readonly sessions = new Map<string, { session: Session; client: string }>();
+  private closing = false;
+
+  constructor(opts: RunnerOptions = {}) {
+    this.limits = resolveLimits(opts.limits);
+    this.labs = loadLabs(opts.labsDir ?? LABS_DIR);
+    this.backend = chooseBackend(opts.sandbox ?? 'auto');
+  }
+
+  /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
+  async open(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
+    if (this.closing) throw new OpenError('too_many_sessions', 'the runner is shutting down');
+    const lab = findLab(this.labs, labName);
+    if (!lab || lab.meta.processes.length === 0) throw new OpenError('unknown_lab', `no lab with programs is called "${labName}"`);
+    if (!lab.meta.languages.includes(lang)) {
+      throw new OpenError('language_not_offered', `${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
+    }
+    const mine = [...this.sessions.values()].filter((s) => s.client === client).length;
+    if (mine >= this.limits.maxSessionsPerClient) throw new OpenError('too_many_sessions', `at most ${this.limits.maxSessionsPerClient} sessions at once from one address; close a tab`);
+    const max = Math.min(this.limits.maxSessions, this.backend.maxSessions);
+    if (this.sessions.size >= max) {
+      throw new OpenError('too_many_sessions', this.backend.name === 'host' ? 'without a sandbox only one session can run at a time' : 'the runner is full; try again in a minute');
+    }
+    let sandbox;
+    try {
+      sandbox = await this.backend.create(this.limits);
+    } catch (err) {
+      throw new OpenError('sandbox_failed', (err as Error).message);
+    }
+    const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, events);
+    this.sessions.set(session.id, { session, client });
+    const forget = () => this.sessions.delete(session.id);
+    void sandbox.ended.then(forget);
+    const maxTimer = setTimeout(() => {
+      events.notice('session_time_limit', `a session lasts at most ${Math.round(this.limits.sessionMaxMs / 60_000)} minutes; reload to start a new one`);
+      void session.close();
+    }, this.limits.sessionMaxMs);
+    maxTimer.unref();
+    void sandbox.ended.then(() => clearTimeout(maxTimer));
+    return session;
+  }
+
+  /** Open sessions right now. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Ends every session (runner shutdown). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.sessions.values()].map(({ session }) => session.close()));
+  }
+}

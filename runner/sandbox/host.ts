@@ -1,0 +1,108 @@
+/**
+ * The `host` backend: plain child processes under the launcher, for one
+ * person on a laptop where user namespaces are not available. There is no
+ * isolation (the student's code runs as the runner's user, on the host's
+ * loopback), so the runner shows a warning, allows one session, and refuses
+ * to serve anyone but localhost.
+ */
+import { constants, openSync, writeSync, closeSync, fchownSync, mkdtempSync, chmodSync, chownSync, rmSync } from 'node:fs';
+import net, { type Socket } from 'node:net';
+import dgram, { type Socket as UdpSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Limits } from '../limits.ts';
+import { readSocketTable, type SocketEntry } from './socket-table.ts';
+import { getRuntime } from './runtime.ts';
+import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
+import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
+
+export const HOST_WARNING =
+  'No sandbox: bubblewrap could not start here, so programs run as your own user on your own loopback network. Fine for one person on a laptop; never serve other people this way.';
+
+export async function createHostSandbox(limits: Limits): Promise<Sandbox> {
+  return new HostSandbox(limits);
+}
+
+class HostSandbox implements Sandbox {
+  readonly backend = 'host' as const;
+  readonly pid = process.pid;
+  readonly ended: Promise<void>;
+  private end!: () => void;
+  private closed = false;
+  private readonly dir: string;
+  private readonly uid = runningAsRoot ? takeUid() : null;
+
+  constructor(private readonly limits: Limits) {
+    this.dir = mkdtempSync(join(tmpdir(), 'socklab-host-'));
+    chmodSync(this.dir, 0o700);
+    if (this.uid !== null) chownSync(this.dir, this.uid, this.uid);
+    this.ended = new Promise((r) => (this.end = r));
+  }
+
+  spawnPlan(argv: string[], exitTag: string): SpawnPlan {
+    const l = this.limits;
+    const full = [
+      ...dropTo(this.uid),
+      getRuntime().launcher,
+      '--data', String(l.sandboxDataBytes),
+      '--fsize', String(l.sandboxFileBytes),
+      '--nofile', String(l.sandboxOpenFiles),
+      '--cpu', String(l.sandboxCpuSeconds),
+      '--core', '0',
+      '--nice', String(l.sandboxNice),
+      '--',
+      ...argv,
+    ];
+    return {
+      file: full[0]!,
+      args: full.slice(1),
+      cwd: this.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', PYTHONDONTWRITEBYTECODE: '1', SOCKLAB_EXIT_TAG: exitTag },
+    };
+  }
+
+  async writeFiles(files: { name: string; content: string }[]): Promise<void> {
+    if (this.closed) throw new SandboxError('the session has ended');
+    for (const f of files) {
+      // Names are flat (validated); O_NOFOLLOW refuses a planted symlink.
+      const path = join(this.dir, f.name);
+      rmSync(path, { force: true });
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      try {
+        writeSync(fd, f.content);
+        if (this.uid !== null) fchownSync(fd, this.uid, this.uid);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+
+  sockets(): Promise<SocketEntry[]> {
+    return readSocketTable('self');
+  }
+
+  connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port });
+      const timer = setTimeout(() => { s.destroy(); reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })); }, timeoutMs);
+      s.once('connect', () => { clearTimeout(timer); resolve(s); });
+      s.once('error', (e) => { clearTimeout(timer); reject(e); });
+    });
+  }
+
+  openUdp(type: 'udp4' | 'udp6' = 'udp4'): Promise<UdpSocket> {
+    return new Promise((resolve, reject) => {
+      const s = dgram.createSocket(type);
+      s.once('error', reject);
+      s.bind(0, type === 'udp6' ? '::1' : '127.0.0.1', () => resolve(s));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    rmSync(this.dir, { recursive: true, force: true });
+    if (this.uid !== null) releaseUid(this.uid);
+    this.end();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Chooses the sandbox backend once per runner and creates sandboxes with it.
+ */
+import { spawnSync } from 'node:child_process';
+import type { Limits } from '../limits.ts';
+import { createBwrapSandbox } from './bwrap.ts';
+import { createHostSandbox, HOST_WARNING } from './host.ts';
+import { dropTo, runningAsRoot, UID_BASE } from './uids.ts';
+import type { Sandbox } from './types.ts';
+
+export type { Sandbox, SpawnPlan } from './types.ts';
+export { SandboxError } from './types.ts';
+
+export type BackendChoice = 'auto' | 'bwrap' | 'host';
+
+export interface Backend {
+  name: 'bwrap' | 'host';
+  /** Shown to every student when the sandbox is weaker than usual. */
+  warning?: string;
+  /** Most sessions this backend can hold at once (host: one, ports are shared). */
+  maxSessions: number;
+  create(limits: Limits): Promise<Sandbox>;
+}
+
+/** Why bubblewrap cannot run here, or null when it can. */
+export function bwrapProblem(): string | null {
+  const argv = [...dropTo(runningAsRoot ? UID_BASE - 1 : null), 'bwrap', '--unshare-user', '--unshare-net', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${argv[0]} is not installed (Debian: apt-get install bubblewrap)` : r.error.message;
+  if (r.status !== 0) return (r.stderr || `bwrap exited ${r.status}`).trim();
+  return null;
+}
+
+/** Picks the backend: `auto` uses bwrap when it works and falls back to host. */
+export function chooseBackend(choice: BackendChoice = 'auto'): Backend {
+  if (choice !== 'host') {
+    const problem = bwrapProblem();
+    if (!problem) return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+    if (choice === 'bwrap') throw new Error(`the bwrap sandbox cannot run here: ${problem}`);
+    return { name: 'host', warning: `${HOST_WARNING} (${problem})`, maxSessions: 1, create: createHostSandbox };
+  }
+  return { name: 'host', warning: HOST_WARNING, maxSessions: 1, create: createHostSandbox };
+}

@@ -1,0 +1,116 @@
+/**
+ * One WebSocket connection: at most one session. Validates every inbound
+ * message, drives the session, and streams its output as binary frames.
+ */
+import type { WebSocket, RawData } from 'ws';
+import {
+  ClientMessage,
+  encodeOutputFrame,
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type ServerMessage,
+} from '../../protocol/messages.ts';
+import { OpenError, type Runner } from '../runner.ts';
+import { SessionError, type Session } from '../session.ts';
+
+export function handleConnection(ws: WebSocket, runner: Runner, client: string): void {
+  let session: Session | null = null;
+  let opening = false;
+  let idleTimer: NodeJS.Timeout | null = null;
+
+  const send = (msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const error = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
+
+  const touch = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      send({ type: 'closed', reason: 'idle' });
+      ws.close(1000, 'idle');
+    }, runner.limits.sessionIdleMs);
+    idleTimer.unref();
+  };
+
+  send({ type: 'hello', protocol: PROTOCOL_VERSION, backend: runner.backend.name, ...(runner.backend.warning ? { warning: runner.backend.warning } : {}) });
+  touch();
+
+  const handle = async (msg: ClientMessage): Promise<void> => {
+    if (msg.type === 'open') {
+      if (session || opening) return error('session_exists', 'this connection already has a session');
+      opening = true;
+      try {
+        session = await runner.open(msg.lab, msg.lang, client, {
+          output: (proc, data) => {
+            if (ws.readyState === ws.OPEN) ws.send(encodeOutputFrame(proc, data));
+          },
+          proc: (info) => send({ type: 'proc', proc: info }),
+          notice: (code, message, proc) => send({ type: 'notice', code, message, ...(proc ? { proc } : {}) }),
+        });
+      } finally {
+        opening = false;
+      }
+      if (ws.readyState !== ws.OPEN) {
+        await session.close();
+        return;
+      }
+      void session.sandbox.ended.then(() => {
+        send({ type: 'closed', reason: 'session_ended' });
+      });
+      return send({ type: 'opened', session: session.id, lab: session.lab.meta.id, lang: session.lang });
+    }
+    if (!session) return error('no_session', 'send "open" first');
+    switch (msg.type) {
+      case 'files':
+        return send({ type: 'files', written: session.setFiles(msg.files) });
+      case 'run':
+        return session.run(msg.clients);
+      case 'input':
+        return session.input(msg.proc, msg.data);
+      case 'resize':
+        return session.resize(msg.proc, msg.cols, msg.rows);
+      case 'ack':
+        return session.ack(msg.proc, msg.bytes);
+      case 'stop':
+        return session.stop(msg.proc);
+      case 'restart':
+        return session.restart(msg.proc);
+      case 'addClient':
+        await session.addClient();
+        return;
+      case 'close':
+        await session.close();
+        ws.close(1000, 'closed');
+        return;
+    }
+  };
+
+  ws.on('message', (raw: RawData, isBinary: boolean) => {
+    touch();
+    if (isBinary) return error('binary_not_expected', 'the runner expects JSON text messages');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString());
+    } catch {
+      return error('bad_json', 'the message is not valid JSON');
+    }
+    const result = ClientMessage.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      return error('bad_message', `${issue.path.join('.') || 'message'}: ${issue.message}`);
+    }
+    handle(result.data).catch((err: unknown) => {
+      if (err instanceof SessionError || err instanceof OpenError) return error(err.code, err.message);
+      console.error('socklab: unexpected error handling a message:', err);
+      error('internal', 'the runner hit an unexpected error; the details are in its log');
+    });
+  });
+
+  ws.on('close', () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    void session?.close();
+  });
+  ws.on('error', () => {
+    void session?.close();
+  });
+}

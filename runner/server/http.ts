@@ -1,0 +1,117 @@
+/**
+ * One Node process, one port: the built course site (static files from
+ * dist/) and the runner's WebSocket endpoint at /ws.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { WS_PATH } from '../../protocol/messages.ts';
+import type { Runner } from '../runner.ts';
+import { handleConnection } from './connection.ts';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml',
+  '.wasm': 'application/wasm',
+  '.pf_fragment': 'application/octet-stream',
+  '.pf_index': 'application/octet-stream',
+  '.pf_meta': 'application/octet-stream',
+};
+
+export interface ServeOptions {
+  runner: Runner;
+  /** Folder of the built site; when absent only /ws is served. */
+  siteDir?: string;
+  port: number;
+  host: string;
+  /** Origins allowed besides the page's own (e.g. the Astro dev server's). */
+  allowedOrigins?: string[];
+}
+
+/** Whether a WebSocket upgrade may proceed: same origin as the page, or allowed. */
+export function originAllowed(req: IncomingMessage, allowed: string[] = []): boolean {
+  const origin = req.headers.origin;
+  // Non-browser clients (tests, the CLI) send no Origin; browsers always do.
+  if (!origin) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the server; resolves once it listens. */
+export async function serve(opts: ServeOptions): Promise<Server> {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.runner.limits.maxMessageBytes });
+  const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== WS_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!originAllowed(req, opts.allowedOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      handleConnection(ws, opts.runner, req.socket.remoteAddress ?? 'unknown');
+    });
+  });
+  server.on('close', () => wss.close());
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolvePromise());
+  });
+  return server;
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, siteDir?: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  if (!siteDir) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('socklab runner: no site built\n');
+    return;
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  const root = resolve(siteDir);
+  let file = normalize(join(root, path));
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  if (!existsSync(file)) {
+    const notFound = join(root, '404.html');
+    res.writeHead(404, { 'Content-Type': TYPES['.html']! });
+    if (existsSync(notFound)) createReadStream(notFound).pipe(res);
+    else res.end('not found\n');
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Cache-Control': path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+}

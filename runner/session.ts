@@ -1,0 +1,251 @@
+/**
+ * A session: one student's lab in one language. It owns one sandbox, the
+ * student's files inside it, and the processes of the lab's run plan. The
+ * WebSocket handler and `socklab run` drive it; it reports through events.
+ */
+import type { Language, ProcInfo, ProcState, StudentFile } from '../protocol/messages.ts';
+import { LANGUAGES } from './languages.ts';
+import type { Lab } from './labs/load.ts';
+import type { ProcessSpec } from './labs/schema.ts';
+import type { Limits } from './limits.ts';
+import type { Sandbox } from './sandbox/index.ts';
+import { isBound } from './sandbox/socket-table.ts';
+import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
+
+/** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
+export class SessionError extends Error {
+  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended', message: string) {
+    super(message);
+    this.name = 'SessionError';
+  }
+}
+
+export interface SessionEvents {
+  output(proc: number, data: Buffer): void;
+  proc(info: ProcInfo): void;
+  notice(code: string, message: string, proc?: number): void;
+}
+
+interface Proc {
+  id: number;
+  name: string;
+  spec: ProcessSpec;
+  state: ProcState;
+  term: PtyProcess | null;
+  cols: number;
+  rows: number;
+  exit?: ProcessExit;
+}
+
+const READY_POLL_MS = 10;
+
+export class Session {
+  private readonly procs = new Map<number, Proc>();
+  private files: StudentFile[] = [];
+  private filesDirty = false;
+  private nextId = 1;
+  private closed = false;
+  /** Bumped by every run/stop so a plan that is still starting gives up. */
+  private generation = 0;
+
+  constructor(
+    readonly id: string,
+    readonly lab: Lab,
+    readonly lang: Language,
+    readonly sandbox: Sandbox,
+    private readonly limits: Limits,
+    private readonly events: SessionEvents,
+  ) {}
+
+  /** Replaces the student's files (written into the sandbox at the next run). */
+  setFiles(files: StudentFile[]): string[] {
+    this.assertOpen();
+    if (files.length > this.limits.maxFiles) throw new SessionError('bad_files', `at most ${this.limits.maxFiles} files`);
+    const names = new Set<string>();
+    let total = 0;
+    for (const f of files) {
+      if (names.has(f.name)) throw new SessionError('bad_files', `${f.name} is sent twice`);
+      names.add(f.name);
+      const size = Buffer.byteLength(f.content, 'utf8');
+      if (size > this.limits.maxFileBytes) throw new SessionError('files_too_large', `${f.name} is ${size} bytes; the limit is ${this.limits.maxFileBytes}`);
+      total += size;
+    }
+    if (total > this.limits.maxTotalFileBytes) throw new SessionError('files_too_large', `the files add up to ${total} bytes; the limit is ${this.limits.maxTotalFileBytes}`);
+    this.files = files;
+    this.filesDirty = true;
+    return [...names];
+  }
+
+  /** Stops everything, writes the files, then starts the plan in order. */
+  async run(clients?: number): Promise<void> {
+    this.assertOpen();
+    await this.stopAll();
+    const generation = ++this.generation;
+    for (const p of [...this.procs.values()]) this.procs.delete(p.id);
+    await this.syncFiles();
+    for (const spec of this.lab.meta.processes) {
+      const count = spec.role === 'client' && clients !== undefined ? clients : spec.instances;
+      for (let i = 0; i < count; i++) {
+        if (generation !== this.generation || this.closed) return;
+        const proc = this.addProc(spec);
+        await this.start(proc, generation);
+      }
+    }
+  }
+
+  /** Starts one more process of the first addable role. */
+  async addClient(): Promise<number> {
+    this.assertOpen();
+    const spec = this.lab.meta.processes.find((p) => p.addable);
+    if (!spec) throw new SessionError('unknown_process', 'this lab has no process to add');
+    await this.syncFiles();
+    const proc = this.addProc(spec);
+    await this.start(proc, this.generation);
+    return proc.id;
+  }
+
+  input(id: number, data: string): void {
+    this.get(id).term?.write(data);
+  }
+
+  resize(id: number, cols: number, rows: number): void {
+    const p = this.get(id);
+    p.cols = cols;
+    p.rows = rows;
+    p.term?.resize(cols, rows);
+  }
+
+  ack(id: number, bytes: number): void {
+    this.procs.get(id)?.term?.ack(bytes);
+  }
+
+  /** Stops one process, or every process. */
+  async stop(id?: number): Promise<void> {
+    if (id === undefined) {
+      this.generation++;
+      return this.stopAll();
+    }
+    await this.get(id).term?.stop();
+  }
+
+  /** Stops one process and starts it again with the current files. */
+  async restart(id: number): Promise<void> {
+    const p = this.get(id);
+    await p.term?.stop();
+    await this.syncFiles();
+    await this.start(p, this.generation);
+  }
+
+  /** Ends every process and the sandbox. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation++;
+    await this.sandbox.close();
+    await Promise.all([...this.procs.values()].map((p) => p.term?.done));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** What the page shows for every process. */
+  list(): ProcInfo[] {
+    return [...this.procs.values()].map((p) => this.info(p));
+  }
+
+  private addProc(spec: ProcessSpec): Proc {
+    const running = [...this.procs.values()].filter((p) => p.state !== 'exited').length;
+    if (running >= this.limits.maxProcessesPerSession) {
+      throw new SessionError('too_many_processes', `at most ${this.limits.maxProcessesPerSession} processes per session`);
+    }
+    if (this.nextId > 255) this.nextId = 1;
+    while (this.procs.has(this.nextId)) this.nextId++;
+    const numbered = spec.addable || spec.instances > 1;
+    const n = [...this.procs.values()].filter((p) => p.spec.role === spec.role).length + 1;
+    const proc: Proc = { id: this.nextId++, name: numbered ? `${spec.role} ${n}` : spec.role, spec, state: 'starting', term: null, cols: 80, rows: 24 };
+    this.procs.set(proc.id, proc);
+    return proc;
+  }
+
+  private async start(proc: Proc, generation: number): Promise<void> {
+    const lang = LANGUAGES[this.lang];
+    const argv = lang.command(lang.fileFor(proc.spec.role));
+    const tag = newExitTag();
+    proc.state = 'starting';
+    proc.exit = undefined;
+    this.events.proc(this.info(proc));
+    const term = new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
+      cols: proc.cols,
+      rows: proc.rows,
+      limits: this.limits,
+      onOutput: (data) => this.events.output(proc.id, data),
+      onExit: (exit) => {
+        if (proc.term !== term) return;
+        proc.state = 'exited';
+        proc.exit = exit;
+        if (exit.reason === 'output_limit') {
+          this.events.notice('output_limit', `${proc.name} printed more than ${this.limits.maxOutputBytes} bytes and was stopped`, proc.id);
+        }
+        this.events.proc(this.info(proc));
+      },
+    });
+    proc.term = term;
+    proc.state = 'running';
+    this.events.proc(this.info(proc));
+    if (proc.spec.ready) await this.waitReady(proc, term, generation);
+  }
+
+  private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {
+    const { port, protocol } = proc.spec.ready!;
+    const deadline = Date.now() + this.limits.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (proc.term !== term || proc.state === 'exited' || generation !== this.generation || this.closed) return;
+      if (isBound(await this.sandbox.sockets(), port, protocol)) {
+        proc.state = 'listening';
+        this.events.proc(this.info(proc));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+    this.events.notice('not_ready', `${proc.name} did not ${protocol === 'tcp' ? 'listen on' : 'bind'} ${port}/${protocol} within ${Math.round(this.limits.readyTimeoutMs / 1000)} s; starting the rest anyway`, proc.id);
+  }
+
+  private async syncFiles(): Promise<void> {
+    if (!this.filesDirty) return;
+    const files = [...this.files];
+    // Node.js runs a plain .js file as an ES module only inside a "type": "module" package.
+    if (this.lang === 'javascript' && !files.some((f) => f.name === 'package.json')) {
+      files.push({ name: 'package.json', content: '{ "type": "module" }\n' });
+    }
+    await this.sandbox.writeFiles(files);
+    this.filesDirty = false;
+  }
+
+  private async stopAll(): Promise<void> {
+    await Promise.all([...this.procs.values()].map((p) => p.term?.stop()));
+  }
+
+  private get(id: number): Proc {
+    this.assertOpen();
+    const p = this.procs.get(id);
+    if (!p) throw new SessionError('unknown_process', `no process ${id} in this session`);
+    return p;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SessionError('session_ended', 'the session has ended');
+  }
+
+  private info(p: Proc): ProcInfo {
+    return {
+      id: p.id,
+      name: p.name,
+      role: p.spec.role,
+      state: p.state,
+      ...(p.state === 'listening' && p.spec.ready ? { listening: [{ port: p.spec.ready.port, protocol: p.spec.ready.protocol }] } : {}),
+      ...(p.exit ? { exitCode: p.exit.code } : {}),
+      ...(p.exit?.signal ? { signal: p.exit.signal } : {}),
+    };
+  }
+}
