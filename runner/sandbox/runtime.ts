@@ -8,7 +8,6 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error plain JS module shared with the npm postinstall step
 import { ensureLauncher } from './build-launcher.js';
 
 export interface Runtime {
@@ -32,7 +31,7 @@ export function getRuntime(): Runtime {
     return path;
   };
   const launcher = join(dir, 'socklab-launch');
-  copyFileSync(ensureLauncher() as string, launcher);
+  copyFileSync(ensureLauncher(), launcher);
   chmodSync(launcher, 0o755);
   const agent = join(dir, 'agent.mjs');
   copyFileSync(join(here, 'agent.js'), agent);

@@ -1,0 +1,28 @@
+// @ts-check
+/**
+ * The course site. Sources are in site/ (srcDir), the lessons in
+ * labs/NN-<id>/lab.mdx (read by the `docs` collection's loader, see
+ * site/lib/labs.ts), the output in dist/, which `socklab serve` serves.
+ */
+import { defineConfig, passthroughImageService } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import starlight from '@astrojs/starlight';
+import { courseSidebar } from './site/lib/labs.ts';
+
+export default defineConfig({
+  srcDir: './site',
+  outDir: './dist',
+  // Lessons use plain (mostly SVG) images; no sharp needed to build.
+  image: { service: passthroughImageService() },
+  integrations: [
+    starlight({
+      title: 'socklab',
+      description: 'Learn socket programming by running your own servers for real.',
+      // Course order, from the labs' frontmatter. Loading also validates
+      // every lab, so a broken lab stops the build here with file and line.
+      sidebar: courseSidebar(new URL('.', import.meta.url)),
+    }),
+    // After Starlight, so Starlight's code-block integration runs before it.
+    mdx(),
+  ],
+});
