@@ -5,8 +5,9 @@
  * so `socklab validate` and the site build can point an instructor at it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Node as YamlNode, type Document } from 'yaml';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
@@ -46,7 +47,7 @@ export function formatProblem(p: LabProblem): string {
 }
 
 /** The default labs folder: labs/ at the project root. */
-export const LABS_DIR = new URL('../../labs/', import.meta.url).pathname;
+export const LABS_DIR = fileURLToPath(new URL('../../labs/', import.meta.url));
 
 const FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
@@ -64,13 +65,18 @@ export function loadLabs(labsDir: string = LABS_DIR): Lab[] {
       else throw err;
     }
   }
-  const seen = new Map<string, Lab>();
+  const ids = new Map<string, Lab>();
+  const orders = new Map<number, Lab>();
   for (const lab of labs) {
-    const other = seen.get(lab.meta.id);
-    if (other) {
-      problems.push({ code: 'lab_folder', file: rel(labsDir, join(lab.dir, 'lab.mdx')), line: 1, message: `id "${lab.meta.id}" is also used by ${other.folder}` });
-    }
-    seen.set(lab.meta.id, lab);
+    const file = join(lab.dir, 'lab.mdx');
+    const sameId = ids.get(lab.meta.id);
+    if (sameId) {
+      problems.push({ code: 'lab_folder', file: rel(labsDir, file), line: frontmatterKeyLine(file, 'id'), message: `id "${lab.meta.id}" is also used by ${sameId.folder}` });
+    } else ids.set(lab.meta.id, lab);
+    const sameOrder = orders.get(lab.meta.order);
+    if (sameOrder) {
+      problems.push({ code: 'lab_folder', file: rel(labsDir, file), line: frontmatterKeyLine(file, 'order'), message: `order ${lab.meta.order} is also used by ${sameOrder.folder}` });
+    } else orders.set(lab.meta.order, lab);
   }
   if (problems.length) throw new LabError(problems);
   return labs.sort((a, b) => a.meta.order - b.meta.order);
@@ -85,7 +91,7 @@ export function findLab(labs: Lab[], name: string): Lab | undefined {
 export function loadLab(dir: string, labsDir: string = LABS_DIR): Lab {
   const file = join(dir, 'lab.mdx');
   const shown = rel(labsDir, file);
-  const folder = dir.split('/').filter(Boolean).pop()!;
+  const folder = basename(dir);
   if (!existsSync(file)) {
     throw new LabError([{ code: 'lab_missing_file', file: shown, line: 1, message: 'a lab folder needs a lab.mdx' }]);
   }
@@ -94,28 +100,22 @@ export function loadLab(dir: string, labsDir: string = LABS_DIR): Lab {
   if (!fm) {
     throw new LabError([{ code: 'lab_frontmatter', file: shown, line: 1, message: 'lab.mdx must start with a --- frontmatter block ---' }]);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(fm.yaml, { lineCounter, prettyErrors: false });
+  const { doc, lineCounter } = parseFrontmatter(fm.yaml);
+  // File line of a YAML line (both 1-based).
+  const at = (yamlLine: number) => fm.firstLine + yamlLine - 1;
   if (doc.errors.length) {
-    throw new LabError(
-      doc.errors.map((e) => ({
-        code: 'lab_frontmatter' as const,
-        file: shown,
-        line: 1 + fm.firstLine + (e.linePos?.[0]?.line ?? 1) - 1,
-        message: e.message.split('\n')[0]!,
-      })),
-    );
+    // linePos is only filled in with prettyErrors; pos always is. One
+    // mistake often yields several errors on its line: keep the first.
+    const byLine = new Map<number, LabProblem>();
+    for (const e of doc.errors) {
+      const line = at(lineCounter.linePos(e.pos[0]).line);
+      if (!byLine.has(line)) byLine.set(line, { code: 'lab_frontmatter', file: shown, line, message: e.message.split('\n')[0]! });
+    }
+    throw new LabError([...byLine.values()]);
   }
   const parsed = LabFrontmatter.safeParse(doc.toJS());
   if (!parsed.success) {
-    throw new LabError(
-      parsed.error.issues.map((issue) => ({
-        code: 'lab_schema' as const,
-        file: shown,
-        line: fm.firstLine + lineOf(doc, lineCounter, issue) - 1,
-        message: `${issue.path.join('.') || 'frontmatter'}: ${issue.message}`,
-      })),
-    );
+    throw new LabError(parsed.error.issues.flatMap((issue) => schemaProblems(doc, lineCounter, issue, shown, fm.firstLine)));
   }
   const meta = parsed.data;
   const problems: LabProblem[] = [];
@@ -123,19 +123,19 @@ export function loadLab(dir: string, labsDir: string = LABS_DIR): Lab {
   if (!m) {
     problems.push({ code: 'lab_folder', file: shown, line: 1, message: `folder "${folder}" must be named NN-<id>, e.g. 02-tcp-echo` });
   } else {
-    if (m[2] !== meta.id) problems.push({ code: 'lab_folder', file: shown, line: fm.firstLine + keyLine(doc, lineCounter, 'id') - 1, message: `id "${meta.id}" does not match the folder name "${folder}"` });
-    if (Number(m[1]) !== meta.order) problems.push({ code: 'lab_folder', file: shown, line: fm.firstLine + keyLine(doc, lineCounter, 'order') - 1, message: `order ${meta.order} does not match the folder prefix "${m[1]}"` });
+    if (m[2] !== meta.id) problems.push({ code: 'lab_folder', file: shown, line: at(lineOf(doc, lineCounter, ['id'])), message: `id "${meta.id}" does not match the folder name "${folder}"` });
+    if (Number(m[1]) !== meta.order) problems.push({ code: 'lab_folder', file: shown, line: at(lineOf(doc, lineCounter, ['order'])), message: `order ${meta.order} does not match the folder prefix "${m[1]}"` });
   }
-  for (const lang of meta.languages) {
+  meta.languages.forEach((lang, i) => {
     for (const kind of ['starter', 'solution'] as const) {
       for (const p of meta.processes) {
         const need = join(dir, kind, lang, LANGUAGES[lang].fileFor(p.role));
-        if (!existsSync(need)) {
-          problems.push({ code: 'lab_missing_file', file: shown, line: fm.firstLine + keyLine(doc, lineCounter, 'languages') - 1, message: `${lang} is offered but ${rel(labsDir, need)} is missing` });
+        if (!isFile(need)) {
+          problems.push({ code: 'lab_missing_file', file: shown, line: at(lineOf(doc, lineCounter, ['languages', i])), message: `${lang} is offered but ${rel(labsDir, need)} is missing` });
         }
       }
     }
-  }
+  });
   if (problems.length) throw new LabError(problems);
   return { folder, dir, meta, body: fm.body };
 }
@@ -152,43 +152,74 @@ export function readLabFiles(lab: Lab, kind: string, lang: Language): Map<string
   return files;
 }
 
+/** Splits `---\n<yaml>\n---\n<body>`; null when the file does not start with a frontmatter block. */
 function splitFrontmatter(text: string): { yaml: string; body: string; firstLine: number } | null {
-  const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+  const m = /^(?:\uFEFF)?---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
   if (!m) return null;
   // firstLine: the file line of the YAML's first line (line 1 is the opening ---).
-  return { yaml: m[1]!, body: text.slice(m[0].length), firstLine: 2 };
+  return { yaml: m[1] ?? '', body: text.slice(m[0].length), firstLine: 2 };
 }
 
-function lineOf(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): number {
-  // Walk down the path as far as the YAML has it; an unknown key points at
-  // itself, a missing one at its parent.
-  const path = [...issue.path] as (string | number)[];
-  if (issue.code === 'unrecognized_keys' && issue.keys.length) path.push(issue.keys[0]!);
+function parseFrontmatter(yaml: string): { doc: Document; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yaml, { lineCounter, prettyErrors: false });
+  return { doc, lineCounter };
+}
+
+/** The problems for one zod issue: an unknown key becomes one problem per key, at that key. */
+function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue, file: string, firstLine: number): LabProblem[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const at = (p: (string | number)[]) => firstLine + lineOf(doc, lc, p) - 1;
+  const name = (p: (string | number)[]) => p.join('.') || 'frontmatter';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      code: 'lab_schema' as const,
+      file,
+      line: at([...path, key]),
+      message: `${name([...path, key])}: unknown key${path.length ? '' : ` (allowed: ${Object.keys(LabFrontmatter.shape).join(', ')})`}`,
+    }));
+  }
+  const missing = issue.code === 'invalid_type' && path.length > 0 && !doc.hasIn(path);
+  return [{ code: 'lab_schema', file, line: at(path), message: `${name(path)}: ${missing ? 'required but missing' : issue.message}` }];
+}
+
+/**
+ * The YAML line (1-based) of a path in the frontmatter. A map entry points at
+ * its key (so `languages:` with a block list below it points at
+ * `languages:`, and an unknown key at itself), a list item at the item.
+ * Whatever the YAML lacks points at its nearest ancestor; the root at line 1.
+ */
+function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number {
   for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-    const pair = keyNode(doc, path.slice(0, n));
-    if (pair) return lc.linePos(pair).line;
+    const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
+    const last = path[n - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === last);
+      const start = isNode(pair?.key) ? pair.key.range?.[0] : undefined;
+      if (start !== undefined) return lc.linePos(start).line;
+    } else if (isSeq(parent) && typeof last === 'number') {
+      const item = parent.items[last];
+      const start = isNode(item) ? item.range?.[0] : undefined;
+      if (start !== undefined) return lc.linePos(start).line;
+    }
   }
   return 1;
 }
 
-function keyLine(doc: Document, lc: LineCounter, key: string): number {
-  const pos = keyNode(doc, [key]);
-  return pos === undefined ? 1 : lc.linePos(pos).line;
+/** The file line of a top-level key of a lab.mdx that already loaded (for problems found across labs). */
+function frontmatterKeyLine(file: string, key: string): number {
+  const fm = splitFrontmatter(readFileSync(file, 'utf8'));
+  if (!fm) return 1;
+  const { doc, lineCounter } = parseFrontmatter(fm.yaml);
+  return fm.firstLine + lineOf(doc, lineCounter, [key]) - 1;
 }
 
-/** Offset of the key node of the last path element, if the YAML has it. */
-function keyNode(doc: Document, path: (string | number)[]): number | undefined {
-  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-  const last = path[path.length - 1];
-  const items = (parent as { items?: { key?: YamlNode & { value?: unknown } }[] } | null)?.items;
-  if (!items) return undefined;
-  for (const item of items) {
-    const k = item.key;
-    if (k && (k as { value?: unknown }).value === last && k.range) return k.range[0];
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
 function rel(labsDir: string, file: string): string {

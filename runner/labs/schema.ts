@@ -73,6 +73,9 @@ export const LabFrontmatter = z
     lab.processes.forEach((p, i) => {
       if (roles.has(p.role)) ctx.addIssue({ code: 'custom', path: ['processes', i, 'role'], message: `role "${p.role}" is listed twice` });
       roles.add(p.role);
+      if (p.ready && !lab.ports.some((port) => port.port === p.ready!.port && port.protocol === p.ready!.protocol)) {
+        ctx.addIssue({ code: 'custom', path: ['processes', i, 'ready'], message: `port ${p.ready.port}/${p.ready.protocol} is not listed in ports` });
+      }
     });
   })
   .describe('Frontmatter of labs/NN-<id>/lab.mdx.');
