@@ -27,10 +27,20 @@ process.on('message', (msg) => {
       process.send({ id: msg.id, ok: false, code: err.code ?? 'EIO', message: err.message });
     });
   } else if (msg.op === 'udp') {
-    const socket = dgram.createSocket(msg.type === 'udp6' ? 'udp6' : 'udp4');
+    // port 0: an ephemeral client socket on loopback; a fixed port: a
+    // dual-stack server socket that hears 127.0.0.1 and ::1 alike.
+    const server = msg.port > 0;
+    const socket = dgram.createSocket({ type: server || msg.type === 'udp6' ? 'udp6' : 'udp4', ipv6Only: false });
     socket.once('error', (err) => process.send({ id: msg.id, ok: false, code: err.code ?? 'EIO', message: err.message }));
-    socket.bind(0, msg.type === 'udp6' ? '::1' : '127.0.0.1', () => {
+    socket.bind(msg.port ?? 0, server ? '::' : msg.type === 'udp6' ? '::1' : '127.0.0.1', () => {
       process.send({ id: msg.id, ok: true }, socket, () => socket.close());
+    });
+  } else if (msg.op === 'listen') {
+    // Dual-stack, so a client that resolves localhost to ::1 or 127.0.0.1 both arrive.
+    const server = net.createServer();
+    server.once('error', (err) => process.send({ id: msg.id, ok: false, code: err.code ?? 'EIO', message: err.message }));
+    server.listen({ port: msg.port, host: '::', ipv6Only: false }, () => {
+      process.send({ id: msg.id, ok: true }, server, () => server.close());
     });
   }
 });

@@ -7,7 +7,7 @@
  * process of the session: they all live in its pid namespace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
 import { packTar } from './tar.ts';
@@ -179,6 +179,14 @@ class BwrapSandbox implements Sandbox {
 
   async openUdp(type: 'udp4' | 'udp6' = 'udp4'): Promise<UdpSocket> {
     return (await this.getAgent()).request({ op: 'udp', type }) as Promise<UdpSocket>;
+  }
+
+  async bindUdp(port: number): Promise<UdpSocket> {
+    return (await this.getAgent()).request({ op: 'udp', port }) as Promise<UdpSocket>;
+  }
+
+  async listenTcp(port: number): Promise<Server> {
+    return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
   }
 
   private getAgent(): Promise<Agent> {

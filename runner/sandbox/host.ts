@@ -6,7 +6,7 @@
  * to serve anyone but localhost.
  */
 import { constants, openSync, writeSync, closeSync, fchownSync, mkdtempSync, chmodSync, chownSync, rmSync } from 'node:fs';
-import net, { type Socket } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
 import dgram, { type Socket as UdpSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,23 @@ class HostSandbox implements Sandbox {
       const s = dgram.createSocket(type);
       s.once('error', reject);
       s.bind(0, type === 'udp6' ? '::1' : '127.0.0.1', () => resolve(s));
+    });
+  }
+
+  bindUdp(port: number): Promise<UdpSocket> {
+    return new Promise((resolve, reject) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', reject);
+      s.bind(port, '127.0.0.1', () => resolve(s));
+    });
+  }
+
+  listenTcp(port: number): Promise<Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      // Loopback only: the host backend never listens beyond this machine.
+      server.listen({ port, host: '127.0.0.1' }, () => resolve(server));
     });
   }
 

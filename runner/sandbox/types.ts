@@ -1,7 +1,7 @@
 /**
  * What the rest of the runner needs from a sandbox, whatever the backend.
  */
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { SocketEntry } from './socket-table.ts';
 
@@ -27,6 +27,10 @@ export interface Sandbox {
   connectTcp(port: number, host?: '127.0.0.1' | '::1', timeoutMs?: number): Promise<Socket>;
   /** A UDP socket bound inside the sandbox (ephemeral port), to talk to the student's UDP programs. */
   openUdp(type?: 'udp4' | 'udp6'): Promise<UdpSocket>;
+  /** A UDP socket bound to `port` on every address inside the sandbox (a grader's server). */
+  bindUdp(port: number): Promise<UdpSocket>;
+  /** A TCP server listening on `port` on every address inside the sandbox (a grader's server). */
+  listenTcp(port: number): Promise<Server>;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */
