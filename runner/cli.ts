@@ -3,14 +3,17 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { FileName, Language } from '../protocol/messages.ts';
-import { findLab, formatProblem, LabError, loadLabs, LABS_DIR } from './labs/load.ts';
+import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
+import { ChecksError, gradeFiles, loadChecks, rolesIn } from './grader/engine.ts';
+import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
+import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { serve } from './server/http.ts';
@@ -25,6 +28,11 @@ Usage:
   socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
       Run a lab's programs from the files in <dir>, each line prefixed with its
       process; your typing goes to the first client. Ctrl-C ends everything.
+  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
+      Grade the programs in <dir> with the lab's checks (the same as the page's
+      Check). The roles present in <dir> are graded; the language is found from
+      the file names unless given. With --out the report goes to FILE and the
+      pretty one to the terminal.
   socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
   socklab --help
@@ -48,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdServe(rest);
     case 'run':
       return cmdRun(rest);
+    case 'grade':
+      return cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
     default:
@@ -104,23 +114,9 @@ async function cmdRun(args: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('usage: socklab run <lab> <dir> [--lang L]');
   const [labName, dirArg] = positionals as [string, string];
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
-  const dir = resolve(dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dirArg} is not a folder`);
   const runner = new Runner({ sandbox });
-  const lab = findLab(runner.labs, labName);
-  if (!lab || lab.meta.processes.length === 0) {
-    throw new UsageError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
-  }
-  const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
-  const lang = values.lang
-    ? check(Language, values.lang, '--lang')
-    : lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
-  if (!lang) throw new UsageError(`${dirArg} holds none of ${lab.meta.processes.map((p) => LANGUAGES.python.fileFor(p.role)).join(', ')} (or the other languages' files); pass --lang`);
-  if (!lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}`);
-  const files = names
-    .filter((n) => FileName.safeParse(n).success && statSync(join(dir, n)).size <= runner.limits.maxFileBytes)
-    .slice(0, runner.limits.maxFiles)
-    .map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+  const lab = findLabOrFail(runner, labName);
+  const { lang, files } = readStudentFolder(dirArg, lab, values.lang, runner.limits);
   if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
 
   const procs = new Map<number, { name: string; role: string; decoder: StringDecoder; partial: string; exit?: number }>();
@@ -167,6 +163,88 @@ async function cmdRun(args: string[]): Promise<number> {
   process.stdin.pause();
   await runner.close();
   return code;
+}
+
+/** Reads a student's folder: the language (given or found from file names) and its files. */
+function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits) {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dirArg} is not a folder`);
+  const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
+  const lang = langOpt
+    ? check(Language, langOpt, '--lang')
+    : lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
+  if (!lang) {
+    const expected = lab.meta.languages.flatMap((l) => lab.meta.processes.map((p) => LANGUAGES[l].fileFor(p.role)));
+    throw new UsageError(`${dirArg} holds none of ${expected.join(', ')}`);
+  }
+  if (!lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
+  const skipped = names.filter((n) => !FileName.safeParse(n).success || statSync(join(dir, n)).size > limits.maxFileBytes);
+  if (skipped.length) console.error(`socklab: not sent (name or size not allowed): ${skipped.join(', ')}`);
+  const files = names
+    .filter((n) => !skipped.includes(n))
+    .slice(0, limits.maxFiles)
+    .map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+  return { lang, files };
+}
+
+function findLabOrFail(runner: Runner, labName: string): Lab {
+  const lab = findLab(runner.labs, labName);
+  if (!lab || lab.meta.processes.length === 0) {
+    throw new UsageError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
+  }
+  return lab;
+}
+
+async function cmdGrade(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--reporter pretty|json|junit] [--out FILE]');
+  const [labName, dirArg] = positionals as [string, string];
+  const reporter = check(z.enum(['pretty', 'json', 'junit']), values.reporter ?? 'pretty', '--reporter');
+  const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
+  const runner = new Runner({ sandbox });
+  const lab = findLabOrFail(runner, labName);
+  const roles = lab.meta.processes.map((p) => p.role);
+  const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
+  const { lang, files } = readStudentFolder(dirArg, lab, values.lang, runner.limits);
+  const present = rolesIn(lab, lang, files.map((f) => f.name));
+  const graded = only ? present.filter((r) => only.includes(r)) : present;
+  if (graded.length === 0) {
+    throw new UsageError(`${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
+  }
+  try {
+    await loadChecks(lab);
+  } catch (err) {
+    if (err instanceof ChecksError) throw new UsageError(err.message);
+    throw err;
+  }
+  const pretty = reporter === 'pretty' || values.out !== undefined;
+  const tty = Boolean(process.stdout.isTTY);
+  if (pretty) {
+    console.log(`Grading ${lab.meta.id} (${LANGUAGES[lang].label}): ${graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ')}`);
+    if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
+  }
+  const report = await gradeFiles({
+    lab,
+    lang,
+    files,
+    backend: runner.backend,
+    limits: runner.limits,
+    ...(only ? { only } : {}),
+    onStart: (c) => {
+      if (pretty && tty) process.stdout.write(`${prettyStart(c)}\r`);
+    },
+    onResult: (r) => {
+      if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r)}\n`);
+    },
+  });
+  if (pretty) console.log(prettySummary(report));
+  const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report) : null;
+  if (text !== null) {
+    if (values.out) writeFileSync(values.out, text);
+    else process.stdout.write(text);
+  }
+  await runner.close();
+  return report.failed === 0 ? 0 : 1;
 }
 
 async function cmdValidate(args: string[]): Promise<number> {

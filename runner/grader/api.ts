@@ -1,0 +1,139 @@
+/**
+ * The grader API that a lab's `checks.ts` uses. Checks are black-box: they
+ * start the student's programs (or the lab's reference program for the
+ * other role), talk to them over real sockets in the sandbox, type into
+ * their terminals, and read what they print. Every exchange is logged, so a
+ * failure shows what was sent, what was expected and what came back.
+ */
+
+/** One named behaviour of a lab, checked against the student's program for `role`. */
+export interface CheckDef {
+  /** Stable slug, e.g. "upper-case". A mutant folder named after it must fail it. */
+  id: string;
+  /** What a student reads, e.g. "replies in upper case". */
+  name: string;
+  /** The role whose student program this check grades ("server", "client"). */
+  role: string;
+  /** Whole-check deadline in ms (default 20 s). A hang fails here, never hangs the grader. */
+  timeoutMs?: number;
+  /** Ids of checks that must pass first; otherwise this one is skipped. */
+  dependsOn?: string[];
+  run(h: Harness): Promise<void>;
+}
+
+/** A lab's checks, in the order they run. */
+export interface LabChecks {
+  checks: CheckDef[];
+}
+
+/** Declares a lab's checks (the default export of checks.ts). */
+export function defineChecks(checks: CheckDef[]): LabChecks {
+  return { checks };
+}
+
+export interface Harness {
+  /** The lab's language for this run ("python", ...). */
+  readonly lang: string;
+  /**
+   * Starts the program of `role`: the student's when `role` is under test
+   * here, the reference solution's otherwise. When the run plan says what
+   * "ready" means (a bound port), waits for it and fails if it never comes.
+   */
+  start(role: string, opts?: { waitReady?: boolean }): Promise<Program>;
+  /** Opens a TCP connection to a port inside the sandbox; fails the check with a hint if refused. */
+  connect(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Conn>;
+  /** Whether a TCP connection to `port` is refused right now (no check failure). */
+  refused(port: number): Promise<boolean>;
+  /** A UDP socket of the grader's own on an ephemeral port, to talk to a student's server. */
+  udp(opts?: { label?: string }): Promise<UdpPeer>;
+  /** A TCP server of the grader's own on `port` (both 127.0.0.1 and ::1), for testing clients. */
+  listen(port: number): Promise<Listener>;
+  /** A UDP server of the grader's own on `port`, for testing clients. */
+  udpServer(port: number): Promise<UdpPeer>;
+  /** Adds a line to the transcript. */
+  note(text: string): void;
+  /** Fails the check. `expected`/`received` are shown side by side. */
+  fail(message: string, details?: FailureDetails): never;
+  sleep(ms: number): Promise<void>;
+  /** Runs `fn` after the check, pass or fail (reverse order of registration). */
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+export interface FailureDetails {
+  expected?: string;
+  received?: string;
+  hint?: string;
+}
+
+/** A running program: the student's or a reference one. */
+export interface Program {
+  readonly name: string;
+  readonly role: string;
+  /** Types a line and Enter, as a person would. */
+  type(line: string): void;
+  /** Ctrl-D at the start of a line: end of input on a terminal. */
+  endInput(): void;
+  /** Everything printed so far (\r\n shown as \n). */
+  readonly output: string;
+  /** Waits for printed text matching `pattern` after the previous match; returns the matching line. */
+  expectOutput(pattern: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  /** Waits for the program to exit; fails if it is still running at the deadline. */
+  expectExit(opts?: { timeoutMs?: number; why?: string }): Promise<{ code: number; signal?: string }>;
+  /** Fails if the program has exited (e.g. a server that must keep serving). */
+  expectRunning(why?: string): void;
+  readonly exited: boolean;
+  /** CPU time (user + system) used so far by the program and its children, in ms. */
+  cpuMs(): Promise<number>;
+  /** Resident memory of the program and its children, in bytes. */
+  rssBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A TCP connection of the grader's. */
+export interface Conn {
+  readonly label: string;
+  send(data: string | Uint8Array): Promise<void>;
+  /** Sends `text` + "\n". */
+  sendLine(text: string): Promise<void>;
+  /** Sends each piece separately, pausing between them (a line split across segments). */
+  sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void>;
+  /** Reads one line (without "\n" and a trailing "\r"); null at end of stream. */
+  readLine(opts?: { timeoutMs?: number }): Promise<string | null>;
+  /** Reads a line and fails unless it equals `expected` (or matches it). */
+  expectLine(expected: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  /** Waits until the peer closes its side; fails if it does not. */
+  expectEnd(opts?: { timeoutMs?: number; why?: string }): Promise<void>;
+  /** Stops sending (FIN); reading goes on. */
+  halfClose(): void;
+  /** Aborts the connection with a reset (RST). */
+  reset(): void;
+  /** Half-closes, reads what is pending (briefly), then closes. */
+  close(): Promise<void>;
+  /** Every byte received so far. */
+  readonly received: Uint8Array;
+  readonly ended: boolean;
+}
+
+/** A grader TCP server; `accept` returns the next connection. */
+export interface Listener {
+  accept(opts?: { timeoutMs?: number; why?: string }): Promise<Conn>;
+}
+
+export interface Datagram {
+  data: Uint8Array;
+  text: string;
+  address: string;
+  port: number;
+}
+
+/** A grader UDP socket. */
+export interface UdpPeer {
+  readonly port: number;
+  send(data: string | Uint8Array, port: number, host?: string): Promise<void>;
+  /** Waits for the next datagram; fails at the deadline. */
+  receive(opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
+  /** Waits for a datagram and fails unless its text equals `expected`. */
+  expectDatagram(expected: string | Uint8Array, opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
+  /** Answers a received datagram. */
+  reply(to: Datagram, data: string | Uint8Array): Promise<void>;
+}

@@ -1,0 +1,164 @@
+/**
+ * Runs a lab's checks: each in a fresh sandbox holding the student's files
+ * (and the reference solution for the roles not under test), with a
+ * deadline, teardown that always runs, and a result that carries the
+ * transcript and each program's own output. `socklab grade` and the page's
+ * Check both call `gradeFiles`, so they give the same verdicts.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Language, StudentFile } from '../../protocol/messages.ts';
+import { LANGUAGES } from '../languages.ts';
+import { readLabFiles, type Lab } from '../labs/load.ts';
+import type { Limits } from '../limits.ts';
+import type { Backend } from '../sandbox/index.ts';
+import type { CheckDef, LabChecks } from './api.ts';
+import { CheckFailure, GradeHarness } from './harness.ts';
+import { HINTS, hasStackTrace } from './hints.ts';
+import type { TranscriptEntry } from './transcript.ts';
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export interface CheckResult {
+  id: string;
+  name: string;
+  role: string;
+  status: CheckStatus;
+  durationMs: number;
+  /** Why it failed or was skipped. */
+  message?: string;
+  expected?: string;
+  received?: string;
+  hint?: string;
+  transcript: TranscriptEntry[];
+  /** What each program printed (the program's own voice). */
+  outputs: { name: string; text: string }[];
+}
+
+export interface GradeReport {
+  lab: string;
+  lang: Language;
+  roles: string[];
+  results: CheckResult[];
+  passed: number;
+  failed: number;
+  skipped: number;
+  durationMs: number;
+}
+
+/** A lab's checks.ts could not be used (an instructor's mistake). */
+export class ChecksError extends Error {}
+
+const DEFAULT_CHECK_MS = 20_000;
+
+/** Loads and validates a lab's checks.ts. */
+export async function loadChecks(lab: Lab): Promise<LabChecks> {
+  const file = join(lab.dir, 'checks.ts');
+  if (!existsSync(file)) throw new ChecksError(`${lab.folder}/checks.ts does not exist: this lab has no grader`);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: LabChecks };
+  const checks = mod.default?.checks;
+  if (!Array.isArray(checks)) throw new ChecksError(`${lab.folder}/checks.ts must \`export default defineChecks([...])\``);
+  const roles = new Set(lab.meta.processes.map((p) => p.role));
+  const ids = new Set<string>();
+  for (const c of checks) {
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(c.id)) throw new ChecksError(`${lab.folder}/checks.ts: check id "${c.id}" must be lower-case words joined by -`);
+    if (ids.has(c.id)) throw new ChecksError(`${lab.folder}/checks.ts: check id "${c.id}" is used twice`);
+    if (!roles.has(c.role)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" grades role "${c.role}", but the lab's processes are ${[...roles].join(', ')}`);
+    for (const d of c.dependsOn ?? []) if (!ids.has(d)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" depends on "${d}", which is not an earlier check`);
+    ids.add(c.id);
+  }
+  return { checks };
+}
+
+export interface GradeOptions {
+  lab: Lab;
+  lang: Language;
+  /** The student's files. */
+  files: StudentFile[];
+  backend: Backend;
+  limits: Limits;
+  /** Grade only these roles (default: every role whose program is in `files`). */
+  only?: string[];
+  /** Called as each check starts and ends (progress). */
+  onStart?: (check: CheckDef) => void;
+  onResult?: (result: CheckResult) => void;
+}
+
+/** Which roles a set of files provides in a language. */
+export function rolesIn(lab: Lab, lang: Language, names: string[]): string[] {
+  return lab.meta.processes.map((p) => p.role).filter((r) => names.includes(LANGUAGES[lang].fileFor(r)));
+}
+
+/** Grades the student's files; never throws for anything the student did. */
+export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
+  const t0 = performance.now();
+  const { checks } = await loadChecks(opts.lab);
+  const present = rolesIn(opts.lab, opts.lang, opts.files.map((f) => f.name));
+  const roles = opts.only ? present.filter((r) => opts.only!.includes(r)) : present;
+  const reference = readLabFiles(opts.lab, 'solution', opts.lang);
+  const results: CheckResult[] = [];
+  for (const check of checks.filter((c) => roles.includes(c.role))) {
+    opts.onStart?.(check);
+    const failedDep = (check.dependsOn ?? []).find((d) => results.find((r) => r.id === d)?.status !== 'passed');
+    const result: CheckResult = failedDep
+      ? { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: `skipped: needs "${checks.find((c) => c.id === failedDep)?.name}" to pass first`, transcript: [], outputs: [] }
+      : await runCheck(check, opts, reference);
+    results.push(result);
+    opts.onResult?.(result);
+  }
+  const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
+  return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
+}
+
+async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>): Promise<CheckResult> {
+  const t0 = performance.now();
+  const base = { id: check.id, name: check.name, role: check.role };
+  const lang = LANGUAGES[opts.lang];
+  // The student's program for the role under test, the reference for the
+  // others; the student's other files (helpers) come along.
+  const roleFiles = new Set(opts.lab.meta.processes.map((p) => lang.fileFor(p.role)));
+  const files = new Map<string, string>();
+  for (const [name, content] of reference) if (!roleFiles.has(name) || name !== lang.fileFor(check.role)) files.set(name, content);
+  for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(check.role)) files.set(f.name, f.content);
+  if (opts.lang === 'javascript' && !files.has('package.json')) files.set('package.json', '{ "type": "module" }\n');
+
+  let sandbox;
+  try {
+    sandbox = await opts.backend.create(opts.limits);
+  } catch (err) {
+    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, transcript: [], outputs: [] };
+  }
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits });
+  let failure: { message: string; expected?: string; received?: string; hint?: string } | null = null;
+  const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await sandbox.writeFiles([...files].map(([name, content]) => ({ name, content })));
+    await Promise.race([
+      check.run(h),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CheckFailure(`the check did not finish within ${timeoutMs / 1000} s`, { hint: 'A program stopped answering. The transcript shows the last thing that happened.' })), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    if (err instanceof CheckFailure) failure = { message: err.message, ...err.details };
+    else failure = { message: `the grader hit an error: ${(err as Error).message}`, hint: 'This is a problem of the lab, not of your code; tell your instructor.' };
+  } finally {
+    clearTimeout(timer);
+  }
+  await h.dispose();
+  await sandbox.close();
+  const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
+  const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
+  if (traced && !failure) failure = { message: `${traced.name} printed a stack trace`, hint: HINTS.stackTrace };
+  else if (traced && failure && !failure.hint) failure.hint = HINTS.stackTrace;
+  return {
+    ...base,
+    status: failure ? 'failed' : 'passed',
+    durationMs: Math.round(performance.now() - t0),
+    ...(failure ?? {}),
+    transcript: h.transcript.entries,
+    outputs,
+  };
+}
