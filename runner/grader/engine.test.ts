@@ -1,0 +1,111 @@
+/**
+ * The grader engine on a small lab of its own (written to a temp folder):
+ * a hang fails at the check's deadline and never hangs the grader, teardown
+ * always runs, a failed dependency skips, a stack trace fails, a
+ * transcript shows what was sent, expected and received.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gradeFiles, loadChecks, ChecksError } from './engine.ts';
+import { loadLab } from '../labs/load.ts';
+import { resolveLimits } from '../limits.ts';
+import { chooseBackend } from '../sandbox/index.ts';
+import { junitReport, prettyResult } from './reporters.ts';
+
+const API = new URL('./api.ts', import.meta.url).pathname;
+const backend = chooseBackend('bwrap');
+
+function makeLab(checks: string) {
+  const root = mkdtempSync(join(tmpdir(), 'socklab-engine-'));
+  const dir = join(root, 'labs', '07-fixture');
+  for (const kind of ['starter', 'solution']) {
+    mkdirSync(join(dir, kind, 'python'), { recursive: true });
+    writeFileSync(join(dir, kind, 'python', 'server.py'), 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    c.sendall(c.recv(100).upper())\n    c.close()\n');
+  }
+  writeFileSync(
+    join(dir, 'lab.mdx'),
+    '---\nid: fixture\ntitle: Fixture\norder: 7\nsummary: A lab for the engine tests.\nlanguages: [python]\nports: [{ port: 7000, protocol: tcp }]\nprocesses:\n  - role: server\n    ready: { port: 7000, protocol: tcp }\n---\nText.\n',
+  );
+  writeFileSync(join(dir, 'checks.ts'), `import { defineChecks } from ${JSON.stringify(API)};\n${checks}`);
+  return { lab: loadLab(dir, join(root, 'labs')) };
+}
+
+const serverFile = (code: string) => [{ name: 'server.py', content: code }];
+const SOLUTION = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    c.sendall(c.recv(100).upper())\n    c.close()\n';
+
+describe('grader engine', () => {
+  it('fails a hanging check at its deadline, runs teardown, skips dependants, and goes on', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'socklab-teardown-')), 'ran');
+    const { lab } = makeLab(`
+import { writeFileSync } from 'node:fs';
+export default defineChecks([
+  { id: 'hangs', name: 'waits for ever', role: 'server', timeoutMs: 1500, async run(h) {
+      h.teardown(() => writeFileSync(${JSON.stringify(marker)}, 'ran'));
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.readLine({ timeoutMs: 60_000 });
+  } },
+  { id: 'after', name: 'needs the first', role: 'server', dependsOn: ['hangs'], async run() {} },
+  { id: 'echo', name: 'answers in upper case', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.send('abc\\n');
+      await c.expectLine('ABC');
+  } },
+]);`);
+    const t0 = Date.now();
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits() });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([['hangs', 'failed'], ['after', 'skipped'], ['echo', 'passed']]);
+    expect(report.results[0]!.message).toMatch(/did not finish within 1\.5 s/);
+    expect(existsSync(marker) && readFileSync(marker, 'utf8')).toBe('ran');
+  }, 30_000);
+
+  it('shows what was sent, expected and received, and the first differing byte', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'echo', name: 'answers in upper case', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hello');
+      await c.expectLine('HELLO');
+  } },
+]);`);
+    const lower = SOLUTION.replace('.upper()', '');
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(lower), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.expected).toBe('"HELLO\\n"');
+    expect(r.received).toBe('"hello\\n"');
+    expect(r.message).toMatch(/differ first at byte 0/);
+    const text = prettyResult(r);
+    expect(text).toMatch(/grader\s+\[tcp#1\] sent "hello\\n"/);
+    expect(text).toMatch(/program \[tcp#1\] sent "hello\\n"/);
+    expect(junitReport(report)).toMatch(/<failure message="tcp#1: the reply is not what was expected/);
+  }, 30_000);
+
+  it('fails a program that prints a stack trace, and explains a refused connection', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'echo', name: 'answers', role: 'server', async run(h) {
+      await h.start('server', { waitReady: false });
+      await h.sleep(500);
+      await h.connect(7000);
+  } },
+]);`);
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile('raise RuntimeError("boom")\n'), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/could not connect to port 7000: connection refused/);
+    expect(r.hint).toMatch(/exited/);
+    expect(r.outputs[0]!.text).toMatch(/Traceback/);
+  }, 30_000);
+
+  it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {
+    const { lab } = makeLab(`export default defineChecks([{ id: 'x', name: 'x', role: 'client', async run() {} }]);`);
+    await expect(loadChecks(lab)).rejects.toThrow(ChecksError);
+    await expect(loadChecks(lab)).rejects.toThrow(/07-fixture\/checks.ts: check "x" grades role "client"/);
+  });
+});
