@@ -11,7 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { FileName, Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
-import { ChecksError, gradeFiles, loadChecks, rolesIn } from './grader/engine.ts';
+import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
@@ -252,17 +252,39 @@ async function cmdValidate(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError('usage: socklab validate [--labs DIR]');
   const dir = resolve(values.labs ?? LABS_DIR);
   if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
+  let labs: Lab[];
   try {
-    const labs = loadLabs(dir);
-    for (const lab of labs) console.log(`ok  ${lab.folder}  ${lab.meta.title}`);
-    console.log(`${labs.length} labs valid`);
-    return 0;
+    labs = loadLabs(dir);
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     for (const p of err.problems) console.error(formatProblem(p));
     console.error(`${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} found`);
     return 1;
   }
+  let problems = 0;
+  for (const lab of labs) {
+    const issues: string[] = [];
+    if (existsSync(join(lab.dir, 'checks.ts'))) {
+      try {
+        const { checks } = await loadChecks(lab);
+        issues.push(...mutantProblems(lab, checks));
+      } catch (err) {
+        issues.push(err instanceof ChecksError ? err.message : `${lab.folder}/checks.ts: ${(err as Error).message}`);
+      }
+    } else if (lab.meta.processes.length > 0) {
+      issues.push(`${lab.folder}: no checks.ts yet (the lab has programs but no grader)`);
+    }
+    if (issues.length) {
+      problems += issues.length;
+      for (const i of issues) console.error(`labs/${i}`);
+    } else console.log(`ok  ${lab.folder}  ${lab.meta.title}`);
+  }
+  if (problems) {
+    console.error(`${problems} problem${problems === 1 ? '' : 's'} found`);
+    return 1;
+  }
+  console.log(`${labs.length} labs valid`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -5,7 +5,7 @@
  * transcript and each program's own output. `socklab grade` and the page's
  * Check both call `gradeFiles`, so they give the same verdicts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Language, StudentFile } from '../../protocol/messages.ts';
@@ -69,6 +69,23 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
     ids.add(c.id);
   }
   return { checks };
+}
+
+/** Mutant folders must be named after a check and hold offered languages. */
+export function mutantProblems(lab: Lab, checks: CheckDef[]): string[] {
+  const dir = join(lab.dir, 'mutants');
+  if (!existsSync(dir)) return [];
+  const problems: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (!checks.some((c) => c.id === name)) {
+      problems.push(`${lab.folder}/mutants/${name}: must be named after the check it fails; checks: ${checks.map((c) => c.id).join(', ')}`);
+      continue;
+    }
+    for (const lang of readdirSync(join(dir, name))) {
+      if (!lab.meta.languages.includes(lang as Language)) problems.push(`${lab.folder}/mutants/${name}/${lang}: not a language this lab offers (${lab.meta.languages.join(', ')})`);
+    }
+  }
+  return problems;
 }
 
 export interface GradeOptions {
