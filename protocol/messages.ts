@@ -61,6 +61,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('addClient') }),
   /** End the session: every process stops. */
   z.strictObject({ type: z.literal('close') }),
+  /** Grade the current files with the lab's checks (the same as `socklab grade`). */
+  z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -81,6 +83,8 @@ export const ErrorCode = z.enum([
   'too_many_sessions',
   'sandbox_failed',
   'session_ended',
+  'no_grader',
+  'check_running',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -103,6 +107,30 @@ export const ProcInfo = z.strictObject({
 });
 export type ProcInfo = z.infer<typeof ProcInfo>;
 
+/** One line of a check's transcript: the grader's voice, the program's, or a note. */
+export const TranscriptEntry = z.strictObject({
+  at: z.number(),
+  who: z.enum(['grader', 'program', 'note']),
+  channel: z.string(),
+  text: z.string(),
+});
+
+/** The verdict of one check, with its story. */
+export const CheckResult = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number(),
+  message: z.string().optional(),
+  expected: z.string().optional(),
+  received: z.string().optional(),
+  hint: z.string().optional(),
+  transcript: z.array(TranscriptEntry),
+  outputs: z.array(z.strictObject({ name: z.string(), text: z.string() })),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
 /** Messages the runner sends to a client. */
 export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({
@@ -119,6 +147,19 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: z.string(), message: z.string() }),
   z.strictObject({ type: z.literal('error'), code: ErrorCode, message: z.string() }),
   z.strictObject({ type: z.literal('closed'), reason: z.string() }),
+  /** A Check began: these checks will run, in this order. */
+  z.strictObject({
+    type: z.literal('checkStarted'),
+    checks: z.array(z.strictObject({ id: z.string(), name: z.string(), role: z.string() })),
+  }),
+  z.strictObject({ type: z.literal('checkResult'), result: CheckResult }),
+  z.strictObject({
+    type: z.literal('checkDone'),
+    passed: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    durationMs: z.number(),
+  }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

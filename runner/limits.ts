@@ -21,6 +21,9 @@ export interface Limits {
   /** Total size of all files a student sends at once. */
   maxTotalFileBytes: number;
 
+  /** Checks (graders) running at once across the runner; more wait their turn. */
+  maxConcurrentChecks: number;
+
   /** RLIMIT_NPROC for the whole session (all of its programs together). */
   sandboxProcesses: number;
   /** RLIMIT_DATA of each student process (heap + anonymous mappings). */
@@ -66,6 +69,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFiles: 16,
   maxFileBytes: 256 * 1024,
   maxTotalFileBytes: 1024 * 1024,
+
+  maxConcurrentChecks: 4,
 
   sandboxProcesses: 96,
   sandboxDataBytes: 1024 * 1024 * 1024,

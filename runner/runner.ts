@@ -8,6 +8,7 @@ import { findLab, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
 import { resolveLimits, type Limits } from './limits.ts';
 import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
 import { Session, type SessionEvents } from './session.ts';
+import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
 
 export interface RunnerOptions {
   labsDir?: string;
@@ -29,6 +30,8 @@ export class Runner {
   readonly labs: Lab[];
   private readonly sessions = new Map<string, { session: Session; client: string }>();
   private closing = false;
+  private checksRunning = 0;
+  private readonly checkQueue: (() => void)[] = [];
 
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
@@ -67,6 +70,31 @@ export class Runner {
     maxTimer.unref();
     void sandbox.ended.then(() => clearTimeout(maxTimer));
     return session;
+  }
+
+  /** The open session with this id (tests and the CLI look sessions up by the id "opened" reports). */
+  session(id: string): Session | undefined {
+    return this.sessions.get(id)?.session;
+  }
+
+  /**
+   * Grades a session's current files with the lab's checks, in fresh
+   * sandboxes of their own. At most `maxConcurrentChecks` grade at once
+   * across the runner; the rest wait (`onQueued` tells them).
+   */
+  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult'> & { onQueued?: () => void }): Promise<GradeReport> {
+    if (this.checksRunning >= this.limits.maxConcurrentChecks) {
+      events.onQueued?.();
+      await new Promise<void>((resolve) => this.checkQueue.push(resolve));
+    } else this.checksRunning++;
+    try {
+      const files = session.currentFiles();
+      return await gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events });
+    } finally {
+      const next = this.checkQueue.shift();
+      if (next) next();
+      else this.checksRunning--;
+    }
   }
 
   /** Open sessions right now. */

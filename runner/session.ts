@@ -76,6 +76,11 @@ export class Session {
     return [...names];
   }
 
+  /** The files the student sent last. */
+  currentFiles(): StudentFile[] {
+    return [...this.files];
+  }
+
   /** Stops everything, writes the files, then starts the plan in order. */
   async run(clients?: number): Promise<void> {
     this.assertOpen();

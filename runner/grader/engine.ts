@@ -97,6 +97,8 @@ export interface GradeOptions {
   limits: Limits;
   /** Grade only these roles (default: every role whose program is in `files`). */
   only?: string[];
+  /** Called once with the checks that will run, in order. */
+  onPlan?: (checks: CheckDef[]) => void;
   /** Called as each check starts and ends (progress). */
   onStart?: (check: CheckDef) => void;
   onResult?: (result: CheckResult) => void;
@@ -115,7 +117,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const roles = opts.only ? present.filter((r) => opts.only!.includes(r)) : present;
   const reference = readLabFiles(opts.lab, 'solution', opts.lang);
   const results: CheckResult[] = [];
-  for (const check of checks.filter((c) => roles.includes(c.role))) {
+  const plan = checks.filter((c) => roles.includes(c.role));
+  opts.onPlan?.(plan);
+  for (const check of plan) {
     opts.onStart?.(check);
     const failedDep = (check.dependsOn ?? []).find((d) => results.find((r) => r.id === d)?.status !== 'passed');
     const result: CheckResult = failedDep

@@ -12,10 +12,12 @@ import {
 } from '../../protocol/messages.ts';
 import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
+import { ChecksError } from '../grader/engine.ts';
 
 export function handleConnection(ws: WebSocket, runner: Runner, client: string): void {
   let session: Session | null = null;
   let opening = false;
+  let checking = false;
   let idleTimer: NodeJS.Timeout | null = null;
 
   const send = (msg: ServerMessage) => {
@@ -82,6 +84,24 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         await session.close();
         ws.close(1000, 'closed');
         return;
+      case 'check': {
+        if (checking) return error('check_running', 'a Check is already running for this session');
+        checking = true;
+        try {
+          const report = await runner.check(session, msg.only, {
+            onQueued: () => send({ type: 'notice', code: 'check_queued', message: 'Many students are checking right now: your Check starts in a moment.' }),
+            onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
+            onResult: (result) => send({ type: 'checkResult', result }),
+          });
+          send({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
+        } catch (err) {
+          if (err instanceof ChecksError) return error('no_grader', err.message);
+          throw err;
+        } finally {
+          checking = false;
+        }
+        return;
+      }
     }
   };
 
