@@ -8,6 +8,7 @@ import { defineConfig, passthroughImageService } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import starlight from '@astrojs/starlight';
 import { courseSidebar } from './site/lib/labs.ts';
+import { socklabRunner } from './site/lib/runner-integration.ts';
 
 export default defineConfig({
   srcDir: './site',
@@ -24,5 +25,6 @@ export default defineConfig({
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),
+    socklabRunner(),
   ],
 });

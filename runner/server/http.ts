@@ -52,25 +52,33 @@ export function originAllowed(req: IncomingMessage, allowed: string[] = []): boo
   }
 }
 
-/** Starts the server; resolves once it listens. */
-export async function serve(opts: ServeOptions): Promise<Server> {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.runner.limits.maxMessageBytes });
-  const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
+/**
+ * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
+ * or the Astro dev server's). Upgrades to other paths are left alone.
+ */
+export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: string[] = []): void {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: runner.limits.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== WS_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (!originAllowed(req, opts.allowedOrigins)) {
+    if (url.pathname !== WS_PATH) return;
+    if (!originAllowed(req, allowedOrigins)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      handleConnection(ws, opts.runner, req.socket.remoteAddress ?? 'unknown');
+      handleConnection(ws, runner, req.socket.remoteAddress ?? 'unknown');
     });
   });
   server.on('close', () => wss.close());
+}
+
+/** Starts the server; resolves once it listens. */
+export async function serve(opts: ServeOptions): Promise<Server> {
+  const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
+  attachWebSocket(server, opts.runner, opts.allowedOrigins);
+  server.on('upgrade', (req, socket) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolvePromise());
