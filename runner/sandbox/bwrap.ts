@@ -17,6 +17,8 @@ import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
 const HOLDER_READY_TIMEOUT_MS = 10_000;
+/** How long the holder may take to exit once the session's pid 1 was killed. */
+const HOLDER_EXIT_GRACE_MS = 500;
 
 /** Starts a new session sandbox; resolves once it is ready to be joined. */
 export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
@@ -200,16 +202,21 @@ class BwrapSandbox implements Sandbox {
     this.closed = true;
     this.agent?.kill();
     // The holder's child is pid 1 of the session's pid namespace: when it
-    // dies the kernel kills every process in it. Kill both ends in case
-    // --die-with-parent did not fire.
-    for (const pid of [this.pid, this.holder.pid]) {
+    // dies the kernel kills every process in it, and the holder reaps it and
+    // exits. Kill the holder itself only if it does not: killed first, it
+    // would orphan pid 1 to the host's init, a zombie of the session's uid
+    // until that init reaps it (never, when the runner is a container's pid 1).
+    const kill = (pid: number | undefined) => {
       try {
         if (pid) process.kill(pid, 'SIGKILL');
       } catch {
         /* already gone */
       }
-    }
+    };
+    kill(this.pid);
+    const grace = setTimeout(() => kill(this.holder.pid), HOLDER_EXIT_GRACE_MS);
     await this.ended;
+    clearTimeout(grace);
     if (this.uid !== null) releaseUid(this.uid);
   }
 }

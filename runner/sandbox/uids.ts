@@ -4,22 +4,28 @@
  * student's program root with full capabilities, and per-uid kernel quotas
  * (processes, inotify instances) would be shared with the runner.
  */
+import { readdirSync, statSync } from 'node:fs';
 
 /** First uid handed out; far above any regular account. */
 export const UID_BASE = 200_000;
 const UID_COUNT = 60_000;
 
 const inUse = new Set<number>();
-let next = 0;
+// Several runners may share a machine (two `socklab grade` in CI, parallel
+// test workers): each starts at a random place in the range, and skips any
+// uid that owns a process, so two sessions never share a uid (and with it
+// their process limit and kernel quotas).
+let next = Math.floor(Math.random() * UID_COUNT);
 
 /** Whether the runner must drop privileges before starting a sandbox. */
 export const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Takes a free uid for a new sandbox (root only). */
 export function takeUid(): number {
+  const busy = uidsOwningProcesses();
   for (let i = 0; i < UID_COUNT; i++) {
     const uid = UID_BASE + ((next + i) % UID_COUNT);
-    if (!inUse.has(uid)) {
+    if (!inUse.has(uid) && !busy.has(uid)) {
       inUse.add(uid);
       next = (next + i + 1) % UID_COUNT;
       return uid;
@@ -37,4 +43,25 @@ export function releaseUid(uid: number): void {
 export function dropTo(uid: number | null): string[] {
   if (uid === null) return [];
   return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--'];
+}
+
+/** Uids that own a process on the host (from the owners of /proc/<pid>). */
+function uidsOwningProcesses(): Set<number> {
+  const owners = new Set<number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return owners;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      owners.add(statSync(`/proc/${name}`).uid);
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return owners;
 }

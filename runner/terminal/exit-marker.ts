@@ -46,11 +46,15 @@ export class ExitMarkerScanner {
       }
       return buf; // looked like the marker but is not: plain output
     }
-    // Hold back a tail that could be the start of the marker.
-    for (let k = Math.min(this.prefix.length - 1, buf.length); k > 0; k--) {
-      if (buf.subarray(buf.length - k).equals(this.prefix.subarray(0, k))) {
-        this.held = Buffer.from(buf.subarray(buf.length - k));
-        return buf.subarray(0, buf.length - k);
+    // Hold back a tail that could be the start of the marker. The marker
+    // starts with ESC, so only a tail starting at an ESC can be one; most
+    // chunks have none near their end and cost no allocation here (this runs
+    // for every chunk of a flood).
+    const esc = this.prefix[0]!;
+    for (let i = buf.indexOf(esc, Math.max(0, buf.length - (this.prefix.length - 1))); i >= 0; i = buf.indexOf(esc, i + 1)) {
+      if (buf.compare(this.prefix, 0, buf.length - i, i) === 0) {
+        this.held = Buffer.from(buf.subarray(i));
+        return buf.subarray(0, i);
       }
     }
     return buf;

@@ -4,6 +4,7 @@
  * the last byte of output.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Limits } from '../limits.ts';
@@ -48,6 +49,9 @@ export class PtyProcess {
   private total = 0;
   private reason: ProcessExit['reason'];
   private exited = false;
+  private killTimer: NodeJS.Timeout | null = null;
+  /** When output was last sent (performance.now()). */
+  private lastFlush = -Infinity;
   /** Resolves when the process has exited and its output was delivered. */
   readonly done: Promise<ProcessExit>;
 
@@ -73,6 +77,7 @@ export class PtyProcess {
       this.queue(this.scanner.flush());
       this.flush();
       this.exited = true;
+      if (this.killTimer) clearTimeout(this.killTimer);
       const exit: ProcessExit = { code, ...(sig ? { signal: signalNames.get(sig) ?? `signal ${sig}` } : {}), ...(this.reason ? { reason: this.reason } : {}) };
       opts.onExit(exit);
       resolveDone(exit);
@@ -94,10 +99,13 @@ export class PtyProcess {
   }
 
   private onData(chunk: Buffer): void {
+    const before = this.scanner.status;
     const out = this.scanner.push(chunk);
     this.queue(out);
-    if (this.scanner.status && !this.reason) {
-      // Every byte before the marker has arrived: end the launcher now.
+    if (this.scanner.status && !before) {
+      // Every byte before the marker has arrived: end the launcher now (also
+      // when the runner already asked it to stop: the marker means the
+      // program is gone and only the launcher is left).
       this.kill();
     }
   }
@@ -111,8 +119,12 @@ export class PtyProcess {
     }
     this.batch.push(out);
     this.batchBytes += out.length;
-    if (this.batchBytes >= this.opts.limits.outputBatchBytes) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.opts.limits.outputBatchMs);
+    const { outputBatchBytes, outputBatchMs } = this.opts.limits;
+    // Output after a quiet spell (nothing waiting, nothing sent for a batch
+    // interval) goes at once: a keystroke's echo must not wait out the
+    // batching delay. Output that keeps coming is batched.
+    if (this.batchBytes >= outputBatchBytes || (!this.timer && performance.now() - this.lastFlush >= outputBatchMs)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), outputBatchMs);
     this.applyFlowControl();
   }
 
@@ -122,6 +134,7 @@ export class PtyProcess {
       this.timer = null;
     }
     if (this.batchBytes === 0) return;
+    this.lastFlush = performance.now();
     const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch);
     this.batch = [];
     this.batchBytes = 0;
@@ -173,10 +186,35 @@ export class PtyProcess {
       this.paused = false;
       this.term.resume();
     }
-    try {
-      process.kill(this.term.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
+    // Kill the outermost process's children first and let it reap them and
+    // exit on its own. Killing it first orphans them: on `bwrap` its child is
+    // the program's sandbox, inside the session's pid namespace, and an
+    // orphan goes to the host's init, staying a zombie of the session's uid
+    // (counted against its process limit) until that init gets round to it
+    // (never, when the runner is pid 1 of a container).
+    const children = childrenOf(this.term.pid);
+    for (const child of children) killPid(child);
+    if (children.length === 0) killPid(this.term.pid);
+    else this.killTimer ??= setTimeout(() => killPid(this.term.pid), KILL_GRACE_MS);
+  }
+}
+
+/** How long the outermost process may take to exit once its children were killed. */
+const KILL_GRACE_MS = 500;
+
+/** Direct children of a process (empty when unknown or gone). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
   }
 }

@@ -1,0 +1,764 @@
+/**
+ * The bwrap sandbox, tested for real: real bubblewrap, real processes on
+ * real ptys, real sockets. Every protection the design promises (loopback
+ * only, nothing of the host reachable or readable, limits, no leftover
+ * processes, Ctrl-C, no lost output) has a test that fails if it breaks.
+ *
+ * Run as root (as CI does) these also exercise the drop to an
+ * unprivileged uid per session.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { resolveLimits } from '../limits.ts';
+import { getRuntime } from './runtime.ts';
+import { isBound } from './socket-table.ts';
+import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
+import type { Sandbox } from './types.ts';
+import {
+  eventually,
+  orphansOfUid,
+  parentOf,
+  processesOfUid,
+  python,
+  SandboxTracker,
+  sleep,
+  uidOf,
+  type Program,
+} from './test-helpers.ts';
+
+const projectDir = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+const hostUserNs = readlinkSync('/proc/self/ns/user');
+
+const tracker = new SandboxTracker();
+afterEach(() => tracker.cleanup());
+// The runtime folder is removed at process exit, which a test worker may
+// never reach: remove it here (getRuntime() makes a new one if needed).
+afterAll(() => rmSync(getRuntime().dir, { recursive: true, force: true }));
+
+/** The host uid a sandbox's processes run as. */
+function sandboxUid(sandbox: Sandbox): number {
+  const uid = uidOf(sandbox.pid);
+  if (uid === null) throw new Error(`sandbox pid ${sandbox.pid} is gone`);
+  return uid;
+}
+
+/**
+ * Processes left of a session. As root every session has a uid of its own,
+ * so any process with that uid counts; otherwise (the runner's own uid)
+ * only those inside a user namespace other than the runner's.
+ */
+function leftovers(uid: number) {
+  const all = processesOfUid(uid);
+  return runningAsRoot ? all : all.filter((p) => p.userNs !== null && p.userNs !== hostUserNs);
+}
+
+/** Processes of a session inside its namespaces (what RLIMIT_NPROC counts). */
+function sessionProcessCount(uid: number): number {
+  return processesOfUid(uid).filter((p) => p.userNs !== null && p.userNs !== hostUserNs).length;
+}
+
+/** Waits until a TCP/UDP port is bound inside the sandbox. */
+async function waitBound(sandbox: Sandbox, port: number, protocol: 'tcp' | 'udp'): Promise<void> {
+  const ok = await eventually(async () => isBound(await sandbox.sockets(), port, protocol), 5000);
+  if (!ok) throw new Error(`${protocol} port ${port} never got bound`);
+}
+
+/** Reads a TCP socket to its end. */
+function readAll(socket: net.Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.once('end', () => resolve(text));
+    socket.once('error', reject);
+  });
+}
+
+/** Sends one datagram and waits for one answer. */
+function udpAsk(socket: UdpSocket, port: number, message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no UDP answer')), 3000);
+    socket.once('message', (msg) => {
+      clearTimeout(timer);
+      resolve(msg.toString());
+    });
+    socket.send(message, port, '127.0.0.1');
+  });
+}
+
+/** Parses the `RESULT <json>` line a probe program prints. */
+function resultOf(output: string): Record<string, string> {
+  const m = /RESULT (\{.*\})/.exec(output);
+  if (!m) throw new Error(`no RESULT line in ${JSON.stringify(output)}`);
+  return JSON.parse(m[1]!) as Record<string, string>;
+}
+
+describe('bwrap sandbox: network', () => {
+  it('lets two sessions bind the same TCP and UDP port at once, each answering its own connections', async () => {
+    const server = `
+import select, socket, sys
+name = sys.argv[1]
+t = socket.socket()
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(('127.0.0.1', 12000))
+t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('127.0.0.1', 12000))
+print('BOUND', name, flush=True)
+while True:
+    ready, _, _ = select.select([t, u], [], [])
+    for s in ready:
+        if s is t:
+            c, _ = t.accept()
+            c.sendall(('tcp from ' + name).encode())
+            c.close()
+        else:
+            data, addr = u.recvfrom(1000)
+            u.sendto(('udp from ' + name + ': ').encode() + data, addr)
+`;
+    const [a, b] = await Promise.all([tracker.open(), tracker.open()]);
+    const progA = tracker.start(a, python(server, 'A'));
+    const progB = tracker.start(b, python(server, 'B'));
+    await Promise.all([progA.waitFor('BOUND A'), progB.waitFor('BOUND B')]);
+    // Both bound at the same time (neither failed with EADDRINUSE).
+    for (const s of [a, b]) {
+      await waitBound(s, 12000, 'tcp');
+      await waitBound(s, 12000, 'udp');
+    }
+    expect(progA.text()).not.toMatch(/Error/);
+    expect(progB.text()).not.toMatch(/Error/);
+    expect(readlinkSync(`/proc/${a.pid}/ns/net`)).not.toBe(readlinkSync(`/proc/${b.pid}/ns/net`));
+
+    for (const [sandbox, name] of [[a, 'A'], [b, 'B'], [a, 'A']] as const) {
+      const socket = await sandbox.connectTcp(12000);
+      expect(await readAll(socket)).toBe(`tcp from ${name}`);
+      const udp = await sandbox.openUdp();
+      try {
+        expect(await udpAsk(udp, 12000, `hi ${name}`)).toBe(`udp from ${name}: hi ${name}`);
+      } finally {
+        udp.close();
+      }
+    }
+  });
+
+  it('has no interface but loopback and no route out', async () => {
+    const sandbox = await tracker.open();
+    const { output, exit } = await tracker.run(sandbox, [
+      'sh', '-c',
+      'echo DEV; cat /proc/net/dev; echo ROUTE; cat /proc/net/route; echo ROUTE6; cat /proc/net/ipv6_route; echo END',
+    ]);
+    expect(exit.code).toBe(0);
+    const text = output.replace(/\r/g, '');
+    const section = (name: string, next: string) => text.slice(text.indexOf(`${name}\n`) + name.length + 1, text.indexOf(`\n${next}\n`) + 1);
+
+    const devLines = section('DEV', 'ROUTE').split('\n').filter((l) => l.includes(':'));
+    const interfaces = devLines.map((l) => l.split(':')[0]!.trim());
+    expect(interfaces).toEqual(['lo']);
+
+    // IPv4: only the header line, no route at all.
+    const routeLines = section('ROUTE', 'ROUTE6').split('\n').filter((l) => l.trim());
+    expect(routeLines).toHaveLength(1);
+    expect(routeLines[0]).toMatch(/^Iface\s+Destination\s+Gateway/);
+
+    // IPv6: whatever is there goes through lo (the last column is the device).
+    const route6 = section('ROUTE6', 'END').split('\n').filter((l) => l.trim());
+    for (const line of route6) expect(line.trim().split(/\s+/).at(-1)).toBe('lo');
+  });
+
+  it("cannot reach the host's loopback services (TCP or abstract Unix socket)", async () => {
+    const hits: string[] = [];
+    const tcp = net.createServer((s) => {
+      hits.push('tcp');
+      s.destroy();
+    });
+    const abstractName = `\0socklab-test-${randomBytes(8).toString('hex')}`;
+    const unix = net.createServer((s) => {
+      hits.push('unix');
+      s.destroy();
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => unix.listen({ path: abstractName }, r));
+    const port = (tcp.address() as net.AddressInfo).port;
+    try {
+      // Both are reachable from the host, so a failure inside means isolation.
+      for (const opts of [{ host: '127.0.0.1', port }, { path: abstractName }]) {
+        await new Promise<void>((resolve, reject) => {
+          const c = net.connect(opts as net.NetConnectOpts, () => {
+            c.destroy();
+            resolve();
+          });
+          c.once('error', reject);
+        });
+      }
+      await eventually(() => hits.length === 2, 2000);
+      expect(hits.sort()).toEqual(['tcp', 'unix']);
+      hits.length = 0;
+
+      const sandbox = await tracker.open();
+      const probe = `
+import errno, json, socket, sys
+port, name = int(sys.argv[1]), sys.argv[2]
+out = {}
+def attempt(key, family, addr):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect(addr)
+        out[key] = 'connected'
+    except OSError as e:
+        out[key] = errno.errorcode.get(e.errno, str(e)) if e.errno else type(e).__name__
+    finally:
+        s.close()
+attempt('tcp', socket.AF_INET, ('127.0.0.1', port))
+attempt('unix', socket.AF_UNIX, '\\0' + name)
+print('RESULT', json.dumps(out))
+`;
+      const { output, exit } = await tracker.run(sandbox, python(probe, String(port), abstractName.slice(1)));
+      expect(exit.code).toBe(0);
+      const result = resultOf(output);
+      expect(result.tcp).toBe('ECONNREFUSED');
+      expect(result.unix).toBe('ECONNREFUSED');
+      // The runner's own view of the namespace cannot reach it either.
+      await expect(sandbox.connectTcp(port, '127.0.0.1', 2000)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await sleep(100);
+      expect(hits).toEqual([]);
+    } finally {
+      tcp.close();
+      unix.close();
+    }
+  });
+});
+
+describe('bwrap sandbox: what a program inherits and sees', () => {
+  it('leaves only fds 0-2 open in the student process', async () => {
+    const sandbox = await tracker.open();
+    // os.scandir holds one descriptor on /proc/self/fd while it iterates: it is
+    // the only one left out, recognised by where it points.
+    const probe = `
+import os
+me = '/proc/%d/fd' % os.getpid()
+fds = []
+with os.scandir('/proc/self/fd') as it:
+    for e in it:
+        target = os.readlink(e.path)
+        if target != me:
+            fds.append((int(e.name), target))
+fds.sort()
+print('FDS', ' '.join('%d=%s' % f for f in fds))
+`;
+    const py = await tracker.run(sandbox, python(probe));
+    expect(py.exit.code).toBe(0);
+    const m = /FDS (.*)/.exec(py.output);
+    expect(m, py.output).not.toBeNull();
+    const fds = m![1]!.trim().split(' ');
+    expect(fds.map((f) => f.split('=')[0])).toEqual(['0', '1', '2']);
+    for (const f of fds) expect(f).toMatch(/^\d=\/dev\/pts\/\d+$/);
+
+    // The same from a shell: ls sees 0, 1, 2 and its own directory descriptor.
+    const sh = await tracker.run(sandbox, ['ls', '-l', '/proc/self/fd']);
+    const entries = [...sh.output.matchAll(/ (\d+) -> (\S+)/g)].map((e) => ({ fd: Number(e[1]), target: e[2]! }));
+    const lsOwn = entries.filter((e) => /^\/proc\/\d+\/fd$/.test(e.target));
+    expect(lsOwn).toHaveLength(1);
+    expect(entries.filter((e) => !lsOwn.includes(e)).map((e) => e.fd)).toEqual([0, 1, 2]);
+  });
+
+  it("cannot read the runner's source, /root, /home or /etc/shadow, nor write outside /work and /tmp", async () => {
+    // These exist on the host: a failure inside means the sandbox hides them.
+    expect(existsSync(join(projectDir, 'package.json'))).toBe(true);
+    expect(existsSync('/etc/shadow')).toBe(true);
+    expect(existsSync('/root')).toBe(true);
+    const thisFile = fileURLToPath(import.meta.url);
+    const reads = [projectDir, join(projectDir, 'package.json'), thisFile, '/root', '/home', '/etc/shadow', getRuntime().dir];
+    const writes = ['/usr', '/usr/bin', '/etc', '/', '/.socklab', '/proc/sys/kernel', '/work', '/tmp'];
+    const probe = `
+import errno, json, os, sys
+reads, writes = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+out = {}
+def name(e):
+    return errno.errorcode.get(e.errno, str(e))
+for p in reads:
+    try:
+        if os.path.isdir(p):
+            os.listdir(p)
+        else:
+            with open(p, 'rb') as f:
+                f.read(1)
+        out['read ' + p] = 'ok'
+    except OSError as e:
+        out['read ' + p] = name(e)
+for d in writes:
+    p = os.path.join(d, 'socklab-probe')
+    try:
+        with open(p, 'w') as f:
+            f.write('x')
+        out['write ' + d] = 'ok'
+    except OSError as e:
+        out['write ' + d] = name(e)
+    try:
+        os.mkdir(os.path.join(d, 'socklab-probe-dir'))
+        out['mkdir ' + d] = 'ok'
+    except OSError as e:
+        out['mkdir ' + d] = name(e)
+print('RESULT', json.dumps(out))
+`;
+    const sandbox = await tracker.open();
+    const { output, exit } = await tracker.run(sandbox, python(probe, JSON.stringify(reads), JSON.stringify(writes)));
+    expect(exit.code).toBe(0);
+    const result = resultOf(output);
+    for (const p of reads) expect(['ENOENT', 'EACCES', 'EPERM'], `read ${p}`).toContain(result[`read ${p}`]);
+    for (const d of writes.filter((w) => w !== '/work' && w !== '/tmp')) {
+      expect(['EROFS', 'EACCES', 'EPERM', 'ENOENT'], `write ${d}`).toContain(result[`write ${d}`]);
+      expect(['EROFS', 'EACCES', 'EPERM', 'ENOENT', 'EEXIST'], `mkdir ${d}`).toContain(result[`mkdir ${d}`]);
+      expect(result[`mkdir ${d}`]).not.toBe('ok');
+    }
+    expect(result['write /work']).toBe('ok');
+    expect(result['write /tmp']).toBe('ok');
+    expect(existsSync('/usr/socklab-probe')).toBe(false);
+    expect(existsSync('/socklab-probe')).toBe(false);
+  });
+
+  it("writeFiles does not follow a student's symlink", async () => {
+    const victim = join(tmpdir(), `socklab-victim-${randomBytes(6).toString('hex')}`);
+    writeFileSync(victim, 'host original\n');
+    chmodSync(victim, 0o666); // writable by anyone: only the sandbox protects it
+    const runtimePasswd = readFileSync(getRuntime().etc.passwd, 'utf8');
+    try {
+      const sandbox = await tracker.open();
+      const plant = await tracker.run(sandbox, [
+        'sh', '-c',
+        `echo sandbox original > /tmp/target && ln -s /etc/passwd /work/server.py && ln -s ${victim} /work/client.py && ln -s /tmp/target /work/notes.txt && echo PLANTED`,
+      ]);
+      expect(plant.output).toContain('PLANTED');
+
+      await sandbox.writeFiles([
+        { name: 'server.py', content: 'print("new server")\n' },
+        { name: 'client.py', content: 'print("new client")\n' },
+        { name: 'notes.txt', content: 'new notes\n' },
+      ]);
+
+      expect(readFileSync(victim, 'utf8')).toBe('host original\n');
+      expect(readFileSync(getRuntime().etc.passwd, 'utf8')).toBe(runtimePasswd);
+      const check = `
+import json, os
+out = {}
+for n in ('server.py', 'client.py', 'notes.txt'):
+    p = '/work/' + n
+    out[n] = ('link ' if os.path.islink(p) else 'file ') + open(p).read()
+out['/tmp/target'] = open('/tmp/target').read()
+out['/etc/passwd'] = open('/etc/passwd').readline()
+print('RESULT', json.dumps(out))
+`;
+      const { output } = await tracker.run(sandbox, python(check));
+      const result = resultOf(output);
+      expect(result['server.py']).toBe('file print("new server")\n');
+      expect(result['client.py']).toBe('file print("new client")\n');
+      expect(result['notes.txt']).toBe('file new notes\n');
+      expect(result['/tmp/target']).toBe('sandbox original\n');
+      expect(result['/etc/passwd']).toMatch(/^root:x:0:0:/);
+    } finally {
+      rmSync(victim, { force: true });
+    }
+  });
+
+  it('blocks terminal input injection (TIOCSTI, TIOCLINUX)', async () => {
+    const probe = `
+import errno, fcntl, os, select, termios, tty
+tty.setcbreak(0)
+out = []
+for name, req, arg in (('TIOCSTI', termios.TIOCSTI, b'x'), ('TIOCLINUX', getattr(termios, 'TIOCLINUX', 0x541C), b'\\x06\\x00')):
+    try:
+        fcntl.ioctl(0, req, arg)
+        out.append(name + '=ok')
+    except OSError as e:
+        out.append(name + '=' + errno.errorcode.get(e.errno, str(e.errno)))
+ready, _, _ = select.select([0], [], [], 0.5)
+out.append('READ=' + (repr(os.read(0, 100)) if ready else 'nothing'))
+print('RESULT', ' '.join(out))
+`;
+    const sandbox = await tracker.open();
+    const { output, exit } = await tracker.run(sandbox, python(probe));
+    expect(exit.code).toBe(0);
+    const m = /RESULT (.*)/.exec(output);
+    expect(m, output).not.toBeNull();
+    // EPERM is the launcher's seccomp filter (the kernel's own refusal would be EIO).
+    expect(m![1]!.trim()).toBe('TIOCSTI=EPERM TIOCLINUX=EPERM READ=nothing');
+  });
+
+  it('runs as an unprivileged uid with no capabilities', async () => {
+    const sandbox = await tracker.open();
+    const setuid = "import os\ntry:\n    os.setuid(0)\n    print('SETUID ok')\nexcept OSError as e:\n    print('SETUID failed', e.errno)";
+    const { output, exit } = await tracker.run(sandbox, [
+      'sh', '-c', `echo "UID $(id -u)"; grep -E "^Cap(Eff|Prm|Amb)" /proc/self/status; python3 -c "${setuid}"`,
+    ]);
+    expect(exit.code).toBe(0);
+    const text = output.replace(/\r/g, '');
+    const uid = Number(/UID (\d+)/.exec(text)?.[1]);
+    expect(uid).toBeGreaterThan(0);
+    expect(text).toMatch(/^CapEff:\s+0{16}$/m);
+    expect(text).toMatch(/^CapPrm:\s+0{16}$/m);
+    expect(text).toMatch(/^CapAmb:\s+0{16}$/m);
+    expect(text).toMatch(/SETUID failed \d+/);
+    // On the host, the session's processes are the dropped uid, never root.
+    const hostUid = sandboxUid(sandbox);
+    expect(hostUid).not.toBe(0);
+    if (runningAsRoot) {
+      expect(hostUid).toBeGreaterThanOrEqual(UID_BASE);
+      expect(uid).toBeGreaterThanOrEqual(UID_BASE);
+    }
+  });
+});
+
+describe('bwrap sandbox: uids', () => {
+  it.skipIf(!runningAsRoot)('never hands out a uid that owns a process (another runner may be using it)', async () => {
+    const a = takeUid();
+    releaseUid(a);
+    if (a + 2 >= UID_BASE + 60_000) return; // at the end of the range the next one wraps around
+    // The next uid in line is taken by some other process on the machine.
+    const squatter = spawn('setpriv', [`--reuid=${a + 1}`, `--regid=${a + 1}`, '--clear-groups', '--', 'sleep', '20'], { stdio: 'ignore' });
+    try {
+      expect(await eventually(() => uidOf(squatter.pid!) === a + 1, 5000)).toBe(true);
+      const b = takeUid();
+      releaseUid(b);
+      expect(b).not.toBe(a + 1);
+      expect(b).toBe(a + 2);
+    } finally {
+      if (squatter.pid) process.kill(squatter.pid, 'SIGKILL');
+    }
+  });
+
+  it('gives concurrent sessions distinct uids', async () => {
+    const [a, b] = await Promise.all([tracker.open(), tracker.open()]);
+    if (runningAsRoot) expect(sandboxUid(a)).not.toBe(sandboxUid(b));
+    expect(a.pid).not.toBe(b.pid);
+  });
+});
+
+describe('bwrap sandbox: one misbehaving session does not hurt another', () => {
+  /** A neighbouring session whose `cat` echoes keystrokes (raw mode: no kernel echo). */
+  async function neighbour(): Promise<{ program: Program; latency: () => Promise<number> }> {
+    const sandbox = await tracker.open();
+    const program = tracker.start(sandbox, ['sh', '-c', 'stty raw -echo && echo READY && exec cat']);
+    await program.waitFor('READY');
+    let n = 0;
+    const latency = async () => {
+      const token = `ping${n++}-${randomBytes(3).toString('hex')};`;
+      const started = Date.now();
+      program.proc.write(token);
+      await program.waitFor(token, 5000);
+      return Date.now() - started;
+    };
+    expect(await latency()).toBeLessThan(1000);
+    return { program, latency };
+  }
+
+  /** Worst echo latency of the neighbour over `count` pings `everyMs` apart. */
+  async function worstLatency(latency: () => Promise<number>, count = 5, everyMs = 100): Promise<number> {
+    let worst = 0;
+    for (let i = 0; i < count; i++) {
+      worst = Math.max(worst, await latency());
+      await sleep(everyMs);
+    }
+    return worst;
+  }
+
+  const ECHO_MS = 1000;
+
+  it('a fork bomb hits the session process limit', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sandboxProcesses: 32 });
+    const sandbox = await tracker.open(limits);
+    const uid = sandboxUid(sandbox);
+    const bomb = `
+import errno, os, time
+deadline = time.time() + 3
+failed = False
+print('BOMB', flush=True)
+while time.time() < deadline:
+    try:
+        os.fork()
+    except OSError as e:
+        if not failed:
+            failed = True
+            print('FORK-FAILED', errno.errorcode.get(e.errno, e.errno), flush=True)
+        time.sleep(0.05)
+os._exit(0)
+`;
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, sessionProcessCount(uid));
+        await sleep(10);
+      }
+    })();
+    const program = tracker.start(sandbox, python(bomb), { limits });
+    try {
+      await program.waitFor('FORK-FAILED', 5000);
+      expect(await worstLatency(latency)).toBeLessThan(ECHO_MS);
+      const exit = await program.done;
+      expect(exit.code).toBe(0);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    expect(program.text()).toMatch(/FORK-FAILED EAGAIN/);
+    // The bomb did fill the session up, and never past the limit.
+    expect(most).toBeGreaterThan(limits.sandboxProcesses / 2);
+    expect(most).toBeLessThanOrEqual(limits.sandboxProcesses);
+    // The session is still usable once the bomb is gone.
+    const after = await tracker.run(sandbox, ['echo', 'still here'], { limits });
+    expect(after.output).toContain('still here');
+  }, 30_000);
+
+  it('a memory hog gets MemoryError at the data limit', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sandboxDataBytes: 256 * 1024 * 1024 });
+    const sandbox = await tracker.open(limits);
+    const hog = `
+chunks = []
+try:
+    big = bytearray(2 * 1024 ** 3)
+    print('GOT-2GiB', flush=True)
+except MemoryError:
+    print('BIG MemoryError', flush=True)
+try:
+    while True:
+        chunks.append(bytearray(16 * 1024 * 1024))
+except MemoryError:
+    print('STEPS MemoryError', len(chunks) * 16, 'MiB', flush=True)
+`;
+    const program = tracker.start(sandbox, python(hog), { limits });
+    const exit = await program.done;
+    expect(exit.code).toBe(0);
+    const text = program.text();
+    expect(text).toContain('BIG MemoryError');
+    expect(text).not.toContain('GOT-2GiB');
+    const mib = Number(/STEPS MemoryError (\d+) MiB/.exec(text)?.[1]);
+    expect(mib).toBeLessThan(256);
+    expect(await worstLatency(latency, 3)).toBeLessThan(ECHO_MS);
+  });
+
+  it('a disk filler hits the file size limit and the work dir size', async () => {
+    const { latency } = await neighbour();
+    const MiB = 1024 * 1024;
+    const limits = resolveLimits({ sandboxWorkBytes: 8 * MiB, sandboxFileBytes: 3 * MiB });
+    const sandbox = await tracker.open(limits);
+    const filler = `
+import errno
+chunk = b'x' * 65536
+total = 0
+errors = []
+for i in range(10):
+    n = 0
+    try:
+        with open('/work/big%d' % i, 'wb', buffering=0) as f:
+            while n < 64 * 1024 * 1024:
+                n += f.write(chunk)
+    except OSError as e:
+        errors.append(errno.errorcode.get(e.errno, str(e.errno)))
+        total += n
+        if e.errno == errno.ENOSPC:
+            break
+print('DISK', total, ' '.join(errors), flush=True)
+`;
+    const { output, exit, timedOut } = await tracker.run(sandbox, python(filler), { limits, timeoutMs: 10_000 });
+    expect(timedOut).toBe(false);
+    expect(exit.code).toBe(0);
+    const m = /DISK (\d+) (.*)/.exec(output);
+    expect(m, output).not.toBeNull();
+    const errors = m![2]!.trim().split(' ');
+    expect(errors[0]).toBe('EFBIG');
+    expect(errors.at(-1)).toBe('ENOSPC');
+    expect(Number(m![1])).toBeLessThanOrEqual(limits.sandboxWorkBytes);
+    expect(await worstLatency(latency, 3)).toBeLessThan(ECHO_MS);
+  });
+
+  it('a busy loop runs niced and is ended by the CPU limit', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sandboxCpuSeconds: 2 });
+    const sandbox = await tracker.open(limits);
+    const started = Date.now();
+    const program = tracker.start(sandbox, python("import os\nprint('NICE', os.nice(0), flush=True)\nwhile True: pass"), { limits });
+    await program.waitFor(/NICE \d+/);
+    expect(program.text()).toContain(`NICE ${limits.sandboxNice}`);
+    expect(await worstLatency(latency)).toBeLessThan(ECHO_MS);
+    const exit = await program.done;
+    expect(['SIGXCPU', 'SIGKILL']).toContain(exit.signal);
+    expect(exit.reason).toBeUndefined(); // the kernel ended it, not the runner
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
+  it('an output flood to a client that never acknowledges pauses the terminal', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits();
+    const sandbox = await tracker.open(limits);
+    const rssBefore = process.memoryUsage().rss;
+    const program = tracker.start(sandbox, ['yes'], { limits, ack: false, keepOutput: false });
+    const bound = limits.flowHighWatermark + 2 * limits.outputBatchBytes;
+
+    expect(await eventually(() => program.proc.isPaused, 5000)).toBe(true);
+    let most = 0;
+    for (let i = 0; i < 15; i++) {
+      most = Math.max(most, program.proc.inFlight, program.received());
+      expect(program.proc.isPaused).toBe(true);
+      await sleep(100);
+    }
+    expect(most).toBeGreaterThanOrEqual(limits.flowHighWatermark);
+    expect(most).toBeLessThanOrEqual(bound);
+    expect(await worstLatency(latency, 3)).toBeLessThan(ECHO_MS);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+
+    // Acknowledging resumes it: the pause was flow control, not a stuck pty.
+    const before = program.received();
+    program.proc.ack(before);
+    expect(program.proc.isPaused).toBe(false);
+    expect(await eventually(() => program.received() > before + limits.flowLowWatermark, 5000)).toBe(true);
+    const exit = await program.proc.stop();
+    expect(exit.reason).toBe('stopped');
+  });
+});
+
+describe('bwrap sandbox: no process outlives its session', () => {
+  it('a double-forked daemon dies when the session closes', async () => {
+    const sandbox = await tracker.open();
+    const uid = sandboxUid(sandbox);
+    const marker = `daemon-${randomBytes(6).toString('hex')}`;
+    const daemon = `
+import os, sys, time
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.close(r)
+        with open('/work/pid', 'w') as f:
+            f.write(str(os.getpid()))
+        null = os.open('/dev/null', os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.write(w, b'1')
+        os.close(w)
+        time.sleep(1000)
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+print('DAEMON', open('/work/pid').read(), flush=True)
+time.sleep(1000)
+`;
+    const program = tracker.start(sandbox, python(daemon, marker));
+    await program.waitFor(/DAEMON \d+/);
+    // The daemon runs (a process of its own, detached from the program's session).
+    const withMarker = () => processesOfUid(uid).filter((p) => p.cmdline.includes(marker));
+    expect(withMarker().length).toBeGreaterThanOrEqual(2);
+
+    await sandbox.close();
+    // Whatever is still exiting is the runner's to reap, never the host init's.
+    if (runningAsRoot) expect(orphansOfUid(uid)).toEqual([]);
+    const exit = await program.done;
+    expect(exit.signal ?? `code ${exit.code}`).not.toBe('code 0');
+    expect(await eventually(() => leftovers(uid).length === 0, 2000)).toBe(true);
+    expect(withMarker()).toEqual([]);
+  });
+
+  it('closing a session leaves no process', async () => {
+    const sandbox = await tracker.open();
+    const uid = sandboxUid(sandbox);
+    const programs = [
+      tracker.start(sandbox, ['sh', '-c', 'sleep 100 & sleep 100 & echo STARTED; wait']),
+      tracker.start(sandbox, python("import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', 12001))\ns.listen()\nprint('STARTED', flush=True)\ntime.sleep(100)")),
+      tracker.start(sandbox, ['sh', '-c', 'echo STARTED; exec cat']),
+    ];
+    await Promise.all(programs.map((p) => p.waitFor('STARTED')));
+    await waitBound(sandbox, 12001, 'tcp');
+    (await sandbox.connectTcp(12001)).destroy(); // starts the socket agent too
+    expect(processesOfUid(uid).length).toBeGreaterThan(programs.length);
+
+    await sandbox.close();
+    if (runningAsRoot) expect(orphansOfUid(uid)).toEqual([]);
+    await sandbox.close(); // twice is fine
+    await Promise.all(programs.map((p) => p.done));
+    expect(await eventually(() => leftovers(uid).length === 0, 2000)).toBe(true);
+    await expect(sandbox.connectTcp(12001)).rejects.toThrow(/ended/);
+  });
+
+  it("a sandbox whose holder is killed ends its programs", async () => {
+    const sandbox = await tracker.open();
+    const uid = sandboxUid(sandbox);
+    const program = tracker.start(sandbox, python("import time\nprint('STARTED', flush=True)\ntime.sleep(100)"));
+    await program.waitFor('STARTED');
+    // The holder is the bubblewrap outside the namespaces, parent of the session's pid 1.
+    const holder = parentOf(sandbox.pid);
+    expect(holder).not.toBeNull();
+    expect(uidOf(holder!)).toBe(uid);
+    expect(readFileSync(`/proc/${holder}/cmdline`, 'utf8')).toMatch(/^bwrap\0/);
+
+    process.kill(holder!, 'SIGKILL');
+    await sandbox.ended;
+    const exit = await program.done;
+    expect(exit.code).not.toBe(0);
+    // Nothing keeps running. The session's pid 1 lost its parent to the kill,
+    // so it may linger as a zombie until the host's init reaps it: that one
+    // zombie is all that may be left.
+    expect(await eventually(() => leftovers(uid).every((p) => p.state === 'Z'), 5000)).toBe(true);
+    for (const p of leftovers(uid)) expect(p.pid).toBe(sandbox.pid);
+  });
+});
+
+describe('bwrap sandbox: terminal', () => {
+  it('Ctrl-C stops a running program promptly', async () => {
+    const sandbox = await tracker.open();
+    const program = tracker.start(sandbox, python("import time\nprint('SLEEPING', flush=True)\ntime.sleep(100)"));
+    await program.waitFor('SLEEPING');
+    const started = Date.now();
+    program.proc.write('\x03');
+    const exit = await program.done;
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(exit.code === 130 || exit.signal === 'SIGINT').toBe(true);
+    expect(exit.reason).toBeUndefined();
+  });
+
+  it('delivers every byte of 300 fast-exiting programs', async () => {
+    const sandbox = await tracker.open();
+    const SIZE = 20_000;
+    const RUNS = 300;
+    const expected = 'x'.repeat(SIZE);
+    const uid = sandboxUid(sandbox);
+    // Ended programs must not leave orphans behind (zombies of the session's
+    // uid that count against its process limit until the host's init reaps them).
+    let orphans = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        if (runningAsRoot) orphans = Math.max(orphans, orphansOfUid(uid).length);
+        await sleep(25);
+      }
+    })();
+    const argv = ['sh', '-c', `head -c ${SIZE} /dev/zero | tr '\\0' x`];
+    let next = 0;
+    const short: string[] = [];
+    const codes = new Map<number, number>();
+    const worker = async () => {
+      while (next < RUNS) {
+        next++;
+        const { output, exit } = await tracker.run(sandbox, argv, { timeoutMs: 10_000 });
+        codes.set(exit.code, (codes.get(exit.code) ?? 0) + 1);
+        if (output !== expected) short.push(`${output.length} bytes (exit ${exit.code})`);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 8 }, worker));
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    expect(short).toEqual([]);
+    expect(orphans).toBe(0);
+    expect([...codes]).toEqual([[0, RUNS]]);
+  }, 30_000);
+});
