@@ -4,7 +4,8 @@
  * /etc files a program expects (hosts, passwd, group). The project folder
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,37 +20,61 @@ export interface Runtime {
 
 let runtime: Runtime | null = null;
 
-/** Prepares (once) and returns the runtime folder. */
+/**
+ * Prepares (once) and returns the runtime folder. Its name carries a hash of
+ * its contents, so every runner process of this version shares one folder
+ * (test workers and CLI runs are often killed before any exit hook could
+ * clean up a folder of their own) and a new version gets a new one.
+ */
 export function getRuntime(): Runtime {
   if (runtime && existsSync(runtime.dir)) return runtime;
   const here = dirname(fileURLToPath(import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'socklab-runtime-'));
-  chmodSync(dir, 0o755);
-  const put = (name: string, text: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, text, { mode: 0o644 });
-    return path;
-  };
-  const launcher = join(dir, 'socklab-launch');
-  copyFileSync(ensureLauncher(), launcher);
-  chmodSync(launcher, 0o755);
-  const agent = join(dir, 'agent.mjs');
-  copyFileSync(join(here, 'agent.js'), agent);
-  chmodSync(agent, 0o644);
+  const files: [name: string, content: Buffer, mode: number][] = [
+    ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
+    ['agent.mjs', readFileSync(join(here, 'agent.js')), 0o644],
+    // localhost may resolve to ::1 first, as LABS.md warns students.
+    ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
+    ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
+    ['group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
+    ['nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
+  ];
+  const hash = createHash('sha256');
+  for (const [name, content, mode] of files) hash.update(`${name}\0${mode}\0`).update(content);
+  const uid = process.getuid?.() ?? 0;
+  const dir = join(tmpdir(), `socklab-runtime-${uid}-${hash.digest('hex').slice(0, 16)}`);
+  const path = (name: string) => join(dir, name);
+  if (!ownedFolder(dir, uid)) {
+    const staging = mkdtempSync(join(tmpdir(), 'socklab-staging-'));
+    for (const [name, content, mode] of files) {
+      writeFileSync(join(staging, name), content, { mode });
+      chmodSync(join(staging, name), mode);
+    }
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, dir);
+    } catch {
+      // Another runner made it first (or a stranger squats the name).
+      rmSync(staging, { recursive: true, force: true });
+      if (!ownedFolder(dir, uid)) throw new Error(`socklab: ${dir} exists but is not a folder of this user; remove it`);
+    }
+  }
   runtime = {
     dir,
-    launcher,
-    agent,
-    etc: {
-      // localhost may resolve to ::1 first, as LABS.md warns students.
-      hosts: put('hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'),
-      passwd: put('passwd', 'root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'),
-      group: put('group', 'root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'),
-      nsswitch: put('nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files\n'),
-    },
+    launcher: path('socklab-launch'),
+    agent: path('agent.mjs'),
+    etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
   };
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return runtime;
+}
+
+/** A real folder (not a symlink) owned by `uid` that only its owner can write. */
+function ownedFolder(dir: string, uid: number): boolean {
+  try {
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Host paths that must appear read-only inside every sandbox. */

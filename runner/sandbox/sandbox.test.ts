@@ -7,7 +7,7 @@
  * Run as root (as CI does) these also exercise the drop to an
  * unprivileged uid per session.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -38,9 +38,6 @@ const hostUserNs = readlinkSync('/proc/self/ns/user');
 
 const tracker = new SandboxTracker();
 afterEach(() => tracker.cleanup());
-// The runtime folder is removed at process exit, which a test worker may
-// never reach: remove it here (getRuntime() makes a new one if needed).
-afterAll(() => rmSync(getRuntime().dir, { recursive: true, force: true }));
 
 /** The host uid a sandbox's processes run as. */
 function sandboxUid(sandbox: Sandbox): number {
