@@ -1,0 +1,354 @@
+/**
+ * The runner end to end over its WebSocket: a real Runner with the real
+ * sandbox, served on 127.0.0.1, driven by the test client as a page would
+ * drive it; plus the `socklab` CLI as a child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Language, type ServerMessage, type StudentFile } from '../../protocol/messages.ts';
+import { Runner } from '../runner.ts';
+import { serve } from './http.ts';
+import { descendantsOf, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from './test-client.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SOLUTION = join(ROOT, 'labs/02-tcp-echo/solution/python');
+const SANDBOX_UID_BASE = 200_000;
+const isRoot = process.getuid?.() === 0;
+
+function readFolder(dir: string): StudentFile[] {
+  return readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(25);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Runs a command to completion; resolves with its status and output. */
+function runCommand(args: string[], input?: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SOCKLAB_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A flooding "server": binds the lab's port (so it counts as listening), then prints like `yes` for ever. */
+const FLOOD_SERVER = `import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('', 12000))
+s.listen(1)
+line = b'y' * 79 + b'\\n'
+block = line * 256
+out = sys.stdout.buffer
+while True:
+    out.write(block)
+    out.flush()
+`;
+
+/** Serves a runner whose only lab offers python alone, for as long as `body` runs. */
+async function withPythonOnlyLab(body: (url: string) => Promise<void>): Promise<void> {
+  const labs = mkdtempSync(join(tmpdir(), 'socklab-labs-'));
+  const dir = join(labs, '01-only-python');
+  for (const kind of ['starter', 'solution']) {
+    mkdirSync(join(dir, kind, 'python'), { recursive: true });
+    writeFileSync(join(dir, kind, 'python', 'server.py'), "print('hi')\n");
+  }
+  writeFileSync(
+    join(dir, 'lab.mdx'),
+    ['---', 'id: only-python', 'title: Only Python', 'order: 1', 'summary: A fixture lab.', 'languages: [python]', 'processes:', '  - role: server', '---', '', 'Fixture.', ''].join('\n'),
+  );
+  const runner = new Runner({ labsDir: labs });
+  const server = await serve({ runner, port: 0, host: '127.0.0.1' });
+  try {
+    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((r) => server.close(r));
+    await runner.close();
+    rmSync(labs, { recursive: true, force: true });
+  }
+}
+
+describe('runner over WebSocket', () => {
+  let runner: Runner;
+  let server: Server;
+  let url: string;
+  let port: number;
+  const clients: TestClient[] = [];
+
+  const connect = async (opts?: Parameters<typeof TestClient.connect>[1]) => {
+    const c = await TestClient.connect(url, opts);
+    clients.push(c);
+    await c.waitFor((m) => m.type === 'hello');
+    return c;
+  };
+
+  const open = async (c: TestClient, lab = 'tcp-echo', lang: 'python' = 'python') => {
+    const from = c.messages.length;
+    c.send({ type: 'open', lab, lang });
+    const opened = await c.waitFor<Extract<ServerMessage, { type: 'opened' }>>((m) => m.type === 'opened' || m.type === 'error', 15_000, from);
+    expect(opened).toMatchObject({ type: 'opened', lab });
+    return opened.session;
+  };
+
+  /** Opens a session, sends the solution, runs it; resolves once the server listens and the client runs. */
+  const runSolution = async (c: TestClient) => {
+    const session = await open(c);
+    const from = c.messages.length;
+    c.send({ type: 'files', files: readFolder(SOLUTION) });
+    await c.waitFor((m) => m.type === 'files', 5000, from);
+    c.send({ type: 'run' });
+    const srv = await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, from);
+    const cli = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000, from);
+    return { session, server: srv, client: cli };
+  };
+
+  beforeAll(async () => {
+    runner = new Runner();
+    server = await serve({ runner, port: 0, host: '127.0.0.1' });
+    port = (server.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await eventually(() => runner.sessionCount === 0, 10_000, 'every session ended');
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    await runner?.close();
+  });
+
+  it('runs the tcp-echo solution: server listens, the client echoes HELLO and exits 0', async () => {
+    const c = await connect();
+    expect(c.messages[0]).toMatchObject({ type: 'hello', protocol: 1 });
+    const { client } = await runSolution(c);
+    c.send({ type: 'input', proc: client.id, data: 'hello\r' });
+    await c.waitForOutput(client.id, /HELLO/);
+    const exited = await c.waitForProc((p) => p.id === client.id && p.state === 'exited', 10_000);
+    expect(exited.exitCode).toBe(0);
+    await c.waitForOutput('server', /Replied to hello/);
+    expect(c.invalid).toEqual([]);
+  });
+
+  it('answers every bad message with a stable error code and keeps going', async () => {
+    const c = await connect();
+    const expectError = async (send: () => void, code: string) => {
+      const from = c.messages.length;
+      send();
+      const err = await c.waitFor((m) => m.type === 'error', 15_000, from);
+      expect(err).toMatchObject({ type: 'error', code });
+      expect((err as { message: string }).message).not.toMatch(/\n\s+at /);
+    };
+    await expectError(() => c.sendRaw('{"type": "open",'), 'bad_json');
+    await expectError(() => c.sendRaw(JSON.stringify({ type: 'frobnicate' })), 'bad_message');
+    await expectError(() => c.sendRaw(JSON.stringify({ type: 'run', extra: 1 })), 'bad_message');
+    await expectError(() => c.sendRaw(Buffer.from([1, 2, 3]), true), 'binary_not_expected');
+    await expectError(() => c.send({ type: 'run' }), 'no_session');
+    await expectError(() => c.send({ type: 'open', lab: 'no-such-lab', lang: 'python' }), 'unknown_lab');
+    // A lab with programs and a language it does not offer. Labs gain
+    // languages over time; when every lab offers every language, a
+    // python-only fixture lab served by a second runner stands in.
+    const notOffered = runner.labs
+      .filter((l) => l.meta.processes.length > 0)
+      .flatMap((l) => Language.options.filter((lang) => !l.meta.languages.includes(lang)).map((lang) => ({ lab: l.meta.id, lang })))[0];
+    if (notOffered && !process.env.SOCKLAB_TEST_FIXTURE_LAB) {
+      await expectError(() => c.send({ type: 'open', ...notOffered }), 'language_not_offered');
+    } else {
+      await withPythonOnlyLab(async (fixtureUrl) => {
+        const f = await TestClient.connect(fixtureUrl);
+        clients.push(f);
+        f.send({ type: 'open', lab: 'only-python', lang: 'java' });
+        expect(await f.waitFor((m) => m.type === 'error' || m.type === 'opened', 10_000)).toMatchObject({ type: 'error', code: 'language_not_offered' });
+        await f.close();
+      });
+    }
+
+    await open(c);
+    await expectError(() => c.send({ type: 'files', files: [{ name: '../x', content: 'x' }] }), 'bad_message');
+    await expectError(() => c.send({ type: 'files', files: [{ name: 'a/b', content: 'x' }] }), 'bad_message');
+    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large');
+    await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process');
+    await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists');
+
+    // The socket is still open and the session still works.
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    const from = c.messages.length;
+    c.send({ type: 'files', files: readFolder(SOLUTION) });
+    expect(await c.waitFor((m) => m.type === 'files', 5000, from)).toEqual({ type: 'files', written: ['client.py', 'server.py'] });
+    c.send({ type: 'run', clients: 0 });
+    await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, from);
+
+    // And the runner still serves others.
+    const other = await connect();
+    await open(other);
+    expect(c.invalid).toEqual([]);
+  });
+
+  it('refuses an upgrade from a foreign origin with 403, accepts same-origin and no origin', async () => {
+    await expect(TestClient.connect(url, { ws: { origin: 'http://evil.example' } })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(TestClient.connect(url, { ws: { origin: `http://localhost.evil.example:${port}` } })).rejects.toMatchObject({ statusCode: 403 });
+    const same = await connect({ ws: { origin: `http://127.0.0.1:${port}` } });
+    expect(same.messages[0]?.type).toBe('hello');
+    const none = await connect();
+    expect(none.messages[0]?.type).toBe('hello');
+  });
+
+  it('ends every process of the session when the WebSocket closes', async () => {
+    const c = await connect();
+    const { session: id } = await runSolution(c);
+    const session = runner.session(id);
+    expect(session).toBeDefined();
+    const holder = readProc(session!.sandbox.pid);
+    expect(holder).not.toBeNull();
+    // Everything in the session's network namespace: the holder, the programs, their launchers.
+    const inSession = listProcs().filter((p) => p.netns && p.netns === holder!.netns);
+    expect(inSession.length).toBeGreaterThanOrEqual(3);
+    if (isRoot) for (const p of inSession) expect(p.uid).toBeGreaterThanOrEqual(SANDBOX_UID_BASE);
+
+    await c.close();
+    await eventually(() => !stillRunning(holder!), 5000, `the sandbox holder ${holder!.pid} ended`);
+    await eventually(() => inSession.every((p) => !stillRunning(p)), 5000, 'every process of the session ended');
+    await eventually(() => runner.sessionCount === 0, 5000, 'the runner forgot the session');
+    expect(listProcs().filter((p) => p.netns === holder!.netns)).toEqual([]);
+  });
+
+  it('pauses a flooding program while the client does not acknowledge, and resumes on ack', async () => {
+    const { flowHighWatermark, flowLowWatermark, outputBatchBytes } = runner.limits;
+    const c = await connect({ ack: 'never', keepOutput: false });
+    await open(c);
+    const from = c.messages.length;
+    c.send({ type: 'files', files: [{ name: 'server.py', content: FLOOD_SERVER }] });
+    c.send({ type: 'run', clients: 0 });
+    const srv = await c.waitForProc((p) => p.name === 'server' && p.state !== 'starting', 15_000, from);
+    await c.until(() => c.bytes(srv.id) >= flowHighWatermark, 10_000, 'output up to the high watermark');
+    await sleep(300);
+    const stalled = c.bytes(srv.id);
+    await sleep(700);
+    expect(c.bytes(srv.id)).toBe(stalled);
+    // About the high watermark plus what was already read or batched.
+    expect(stalled).toBeLessThanOrEqual(flowHighWatermark + 2 * outputBatchBytes);
+
+    // Acknowledging part of it (still above the low watermark) does not resume...
+    c.ack(srv.id, stalled - flowLowWatermark - 1024);
+    await sleep(300);
+    expect(c.bytes(srv.id)).toBe(stalled);
+    // ...acknowledging below it does.
+    c.ackAll();
+    await c.until(() => c.bytes(srv.id) > stalled, 5000, 'output resumed after the ack');
+    // With acks flowing as xterm sends them, output keeps coming.
+    c.ackMode = 'auto';
+    c.ackAll();
+    await c.until(() => c.bytes(srv.id) > stalled + 8 * flowHighWatermark, 15_000, 'output flowing with acks');
+    const proc = c.procs.get(srv.id)!;
+    expect(proc.state).not.toBe('exited');
+  });
+});
+
+describe('the socklab runner process', () => {
+  let child: ChildProcess | null = null;
+  let siteDir = '';
+  let leftovers: ProcEntry[] = [];
+
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    for (const p of leftovers) if (stillRunning(p)) process.kill(p.pid, 'SIGKILL');
+    if (siteDir) rmSync(siteDir, { recursive: true, force: true });
+  });
+
+  it('leaves no sandbox process behind when it is killed with SIGKILL', async () => {
+    siteDir = mkdtempSync(join(tmpdir(), 'socklab-site-'));
+    // `serve --site` wants a built site; one page is enough.
+    writeFileSync(join(siteDir, 'index.html'), '<!doctype html><title>socklab</title>\n');
+    const port = await freePort();
+    child = spawn(process.execPath, ['bin/socklab.js', 'serve', '--port', String(port), '--site', siteDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await eventually(() => log.includes('the course is at') || child!.exitCode !== null, 20_000, 'the runner started');
+    expect(log).toContain('the course is at');
+
+    const c = await TestClient.connect(`http://127.0.0.1:${port}`);
+    c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });
+    await c.waitFor((m) => m.type === 'opened', 15_000);
+    c.send({ type: 'files', files: readFolder(SOLUTION) });
+    c.send({ type: 'run' });
+    await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000);
+    await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000);
+    await c.waitForOutput('server', /ready to receive/);
+
+    // The client's pty child may not have reached its program yet: wait for both Pythons.
+    await eventually(() => descendantsOf(child!.pid!).filter((p) => p.name.startsWith('python')).length >= 2, 10_000, 'both programs running');
+    const ours = readProc(process.pid)!;
+    const session = descendantsOf(child.pid!);
+    leftovers = session;
+    const sessionNetns = new Set(session.map((p) => p.netns).filter((ns) => ns && ns !== ours.netns));
+    expect(sessionNetns.size).toBeGreaterThanOrEqual(1);
+    const uids = new Set(session.map((p) => p.uid));
+    if (isRoot) {
+      const sandboxUids = [...uids].filter((u) => u >= SANDBOX_UID_BASE);
+      expect(sandboxUids.length).toBeGreaterThanOrEqual(1);
+      // Only the sandbox's uid owns the session's processes.
+      for (const p of session) if (sessionNetns.has(p.netns)) expect(p.uid).toBeGreaterThanOrEqual(SANDBOX_UID_BASE);
+    }
+    // Processes of this session: its uid inside its namespaces (another runner may reuse the uid elsewhere).
+    const belongs = (p: ProcEntry) => p.state !== 'Z' && (sessionNetns.has(p.netns) && (!isRoot || p.uid >= SANDBOX_UID_BASE));
+
+    child.kill('SIGKILL');
+    await new Promise((r) => (child!.exitCode !== null || child!.signalCode !== null ? r(null) : child!.once('exit', r)));
+    await eventually(() => session.every((p) => !stillRunning(p)) && !listProcs().some(belongs), 10_000, 'every sandbox process ended');
+    expect(listProcs().filter(belongs)).toEqual([]);
+    await c.closed;
+  });
+
+  it('socklab run prints the client\'s reply and exits 0', async () => {
+    const r = await runCommand(['bin/socklab.js', 'run', 'tcp-echo', 'labs/02-tcp-echo/solution/python'], 'hello\n');
+    expect(r.stdout).toContain('[client 1] HELLO');
+    expect(r.code).toBe(0);
+  });
+
+  it('socklab with an unknown command exits 2 with a message and no stack trace', async () => {
+    const r = await runCommand(['bin/socklab.js', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "nope"/);
+    expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it('socklab validate exits 0', async () => {
+    const r = await runCommand(['bin/socklab.js', 'validate']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/labs valid/);
+  });
+});
