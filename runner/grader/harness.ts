@@ -500,6 +500,8 @@ class UdpPeerImpl extends EventEmitter implements UdpPeer {
 
   constructor(private readonly socket: UdpSocket, private readonly label: string, private readonly log: Transcript, private readonly h: GradeHarness) {
     super();
+    // An ICMP "port unreachable" surfaces as an error on some sends: note it, never crash the runner.
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, `socket error: ${err.code ?? err.message}`));
     socket.on('message', (msg, rinfo) => {
       this.log.add('program', this.label, `datagram ${show(msg)} from port ${rinfo.port}`);
       this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
