@@ -9,12 +9,15 @@ import mdx from '@astrojs/mdx';
 import starlight from '@astrojs/starlight';
 import { courseSidebar } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
+import { workbenchLazyCss } from './site/lib/lazy-css.ts';
 
 export default defineConfig({
   srcDir: './site',
   outDir: './dist',
   // Lessons use plain (mostly SVG) images; no sharp needed to build.
   image: { service: passthroughImageService() },
+  // The workbench's CSS loads with the workbench, not with every lesson.
+  vite: { plugins: [workbenchLazyCss()] },
   integrations: [
     starlight({
       title: 'socklab',
@@ -22,6 +25,8 @@ export default defineConfig({
       // Course order, from the labs' frontmatter. Loading also validates
       // every lab, so a broken lab stops the build here with file and line.
       sidebar: courseSidebar(new URL('.', import.meta.url)),
+      // Lab pages with programs get the workbench after the lesson.
+      components: { MarkdownContent: './site/components/MarkdownContent.astro' },
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),

@@ -1,0 +1,55 @@
+/**
+ * Monaco, trimmed to what a student editing one small program needs: the
+ * core editor API, a few editing features, syntax colouring for Python,
+ * JavaScript and Java only (Monarch tokenizers, no language services), and
+ * the plain editor worker (Vite `?worker`). The TypeScript, CSS, HTML and
+ * JSON workers are never bundled.
+ *
+ * monaco-editor 0.57's package "exports" map its ESM tree at the package
+ * root: `monaco-editor/editor/editor.worker` is
+ * node_modules/monaco-editor/esm/vs/editor/editor.worker.js.
+ */
+import * as monaco from 'monaco-editor/editor/editor.api';
+import 'monaco-editor/features/codicon/register';
+import 'monaco-editor/features/bracketMatching/register';
+import 'monaco-editor/features/clipboard/register';
+import 'monaco-editor/features/comment/register';
+import 'monaco-editor/features/contextmenu/register';
+import 'monaco-editor/features/cursorUndo/register';
+import 'monaco-editor/features/find/register';
+import 'monaco-editor/features/folding/register';
+import 'monaco-editor/features/fontZoom/register';
+import 'monaco-editor/features/hover/register';
+import 'monaco-editor/features/indentation/register';
+import 'monaco-editor/features/linesOperations/register';
+import 'monaco-editor/features/links/register';
+import 'monaco-editor/features/multicursor/register';
+import 'monaco-editor/features/suggest/register';
+import 'monaco-editor/features/toggleTabFocusMode/register';
+import 'monaco-editor/features/wordHighlighter/register';
+import 'monaco-editor/features/wordOperations/register';
+import 'monaco-editor/languages/definitions/python/register';
+import 'monaco-editor/languages/definitions/javascript/register';
+import 'monaco-editor/languages/definitions/java/register';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+
+(self as unknown as { MonacoEnvironment: monaco.Environment }).MonacoEnvironment = {
+  getWorker: () => new EditorWorker(),
+};
+
+monaco.editor.defineTheme('socklab-dark', {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [],
+  colors: { 'editor.background': '#14161a', 'editorGutter.background': '#14161a' },
+});
+monaco.editor.defineTheme('socklab-light', {
+  base: 'vs',
+  inherit: true,
+  rules: [],
+  colors: { 'editor.background': '#fbfbfc', 'editorGutter.background': '#fbfbfc' },
+});
+
+export const editorTheme = (theme: 'light' | 'dark') => (theme === 'dark' ? 'socklab-dark' : 'socklab-light');
+
+export { monaco };

@@ -1,0 +1,229 @@
+/**
+ * The page's side of the runner protocol (protocol/messages.ts): one
+ * WebSocket to the same origin's /ws, reconnecting with backoff when it
+ * drops or no runner answers, and at most one session per connection.
+ *
+ * The protocol module is imported for its types only: its zod schemas would
+ * add ~60 KB to the page, and the runner validates everything it receives.
+ * Server messages are trusted to have the shapes the types describe.
+ */
+import type { ClientMessage, FrameKind, Language, ServerMessage } from '../../protocol/messages.ts';
+
+/** protocol/messages.ts FrameKind.output (checked against the type). */
+const FRAME_OUTPUT: (typeof FrameKind)['output'] = 1;
+/** protocol/messages.ts WS_PATH. */
+const WS_PATH = '/ws';
+
+export type LinkState = 'connecting' | 'connected' | 'offline';
+
+export interface LinkEvents {
+  state(state: LinkState, detail: { attempt: number; retryInMs?: number }): void;
+  message(msg: ServerMessage): void;
+  output(proc: number, data: Uint8Array): void;
+  /** The session this connection had is gone (socket closed, session ended). */
+  sessionLost(): void;
+}
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+
+export class RunnerLink {
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private everConnected = false;
+  /** The language of this connection's session, once "opened". */
+  session: { lang: Language } | null = null;
+  private opening: { lang: Language; resolve: () => void; reject: (err: Error) => void } | null = null;
+  state: LinkState = 'connecting';
+  hello: Extract<ServerMessage, { type: 'hello' }> | null = null;
+
+  constructor(
+    private readonly lab: string,
+    private readonly events: LinkEvents,
+  ) {}
+
+  connect(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.setState('connecting');
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+
+    ws.onmessage = (ev: MessageEvent) => {
+      if (ws !== this.ws) return;
+      if (typeof ev.data === 'string') this.onText(ev.data);
+      else {
+        const frame = new Uint8Array(ev.data as ArrayBuffer);
+        if (frame.length >= 2 && frame[0] === FRAME_OUTPUT) this.events.output(frame[1]!, frame.subarray(2));
+      }
+    };
+    ws.onclose = () => {
+      if (ws !== this.ws) return;
+      this.ws = null;
+      this.dropSession(new Error('the connection to the runner closed'));
+      this.scheduleRetry();
+    };
+    ws.onerror = () => {
+      /* followed by close */
+    };
+  }
+
+  /** Sends a message if connected; false when not. */
+  send(msg: ClientMessage): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.state !== 'connected') return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /**
+   * Makes sure this connection has a session in `lang`: opens one, or ends
+   * one in another language first (the runner then closes the socket, and
+   * the next connection opens the new one).
+   */
+  async ensureSession(lang: Language): Promise<void> {
+    if (this.session?.lang === lang) return;
+    if (this.opening) {
+      if (this.opening.lang === lang) return this.waitOpening();
+      throw new Error('a session is still opening');
+    }
+    if (this.session) {
+      await this.endSession();
+    }
+    if (!this.connected) throw new Error('not connected to a runner');
+    const opened = new Promise<void>((resolve, reject) => {
+      this.opening = { lang, resolve, reject };
+    });
+    this.send({ type: 'open', lab: this.lab, lang });
+    return opened;
+  }
+
+  private waitOpening(): Promise<void> {
+    const o = this.opening!;
+    return new Promise((resolve, reject) => {
+      const { resolve: r0, reject: j0 } = o;
+      o.resolve = () => (r0(), resolve());
+      o.reject = (e) => (j0(e), reject(e));
+    });
+  }
+
+  /**
+   * Ends the session (every process stops) and reconnects at once, so the
+   * next Run opens a fresh one. Resolves when the new connection is ready.
+   */
+  async endSession(): Promise<void> {
+    if (!this.session && !this.opening) return;
+    const reconnected = new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = () => {
+        if (this.connected && !this.session) resolve();
+        else if (Date.now() - t0 > 15000) reject(new Error('the runner did not come back after ending the session'));
+        else setTimeout(poll, 50);
+      };
+      setTimeout(poll, 50);
+    });
+    this.send({ type: 'close' });
+    this.restartSocket();
+    return reconnected;
+  }
+
+  /** Closes this socket and connects again right away (no backoff). */
+  private restartSocket(): void {
+    const ws = this.ws;
+    this.ws = null;
+    this.dropSession(new Error('the session ended'));
+    // Close after the "close" message is flushed; the runner ends the session either way.
+    if (ws) setTimeout(() => ws.close(1000, 'new session'), 0);
+    this.attempt = 0;
+    this.connect();
+  }
+
+  private onText(text: string): void {
+    let msg: ServerMessage;
+    try {
+      msg = JSON.parse(text) as ServerMessage;
+    } catch {
+      return;
+    }
+    switch (msg.type) {
+      case 'hello':
+        this.hello = msg;
+        this.attempt = 0;
+        this.everConnected = true;
+        this.setState('connected');
+        break;
+      case 'opened':
+        this.session = { lang: msg.lang };
+        this.opening?.resolve();
+        this.opening = null;
+        break;
+      case 'error':
+        if (this.opening && ['unknown_lab', 'language_not_offered', 'too_many_sessions', 'sandbox_failed', 'session_exists'].includes(msg.code)) {
+          this.opening.reject(new Error(msg.message));
+          this.opening = null;
+        }
+        if (msg.code === 'session_ended' || msg.code === 'no_session') {
+          // The runner no longer has our session: start over on a fresh socket.
+          this.events.message(msg);
+          this.restartSocket();
+          return;
+        }
+        break;
+      case 'closed':
+        // The session is over (idle, time limit, sandbox gone). A connection
+        // holds one session for life, so the next Run needs a new socket.
+        this.events.message(msg);
+        this.restartSocket();
+        return;
+    }
+    this.events.message(msg);
+  }
+
+  private dropSession(err: Error): void {
+    const had = this.session !== null || this.opening !== null;
+    this.session = null;
+    this.opening?.reject(err);
+    this.opening = null;
+    if (had) this.events.sessionLost();
+  }
+
+  private scheduleRetry(): void {
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
+    this.attempt++;
+    this.setState('offline', delay);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Tries again now (the "Retry now" button). */
+  retryNow(): void {
+    if (this.state === 'offline') this.connect();
+  }
+
+  /** Whether a runner has answered at least once since the page loaded. */
+  get seenRunner(): boolean {
+    return this.everConnected;
+  }
+
+  private setState(state: LinkState, retryInMs?: number): void {
+    this.state = state;
+    this.events.state(state, { attempt: this.attempt, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+  }
+
+  dispose(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The only workbench code a lesson page loads up front (well under 3 KB).
+ * It waits until the student is about to use the workbench: the workbench
+ * comes within a screen of the viewport, or something in it gets focus or a
+ * click, or the "Open the workbench" button is pressed. Then it imports the
+ * real bundle (Monaco, xterm.js, the runner connection: ./main.ts), which
+ * mounts itself into the placeholder. Until then no editor code, worker or
+ * WebSocket exists on the page.
+ */
+type Root = HTMLElement & { socklabStarted?: boolean; socklabFocus?: boolean };
+
+function start(root: Root, focus: boolean): void {
+  if (focus) root.socklabFocus = true;
+  if (root.socklabStarted) return;
+  root.socklabStarted = true;
+  root.dataset.state = 'loading';
+  const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
+  if (status) status.textContent = 'Loading the editor and terminals…';
+  import('./main.ts')
+    // Focus moves into the editor if the student was already in the workbench
+    // (the placeholder it replaces had the focus, or its button was pressed).
+    .then((m) => m.mount(root, { focus: Boolean(root.socklabFocus) || root.contains(document.activeElement) }))
+    .catch((err: unknown) => {
+      root.socklabStarted = false;
+      root.dataset.state = 'failed';
+      if (status) status.textContent = `The workbench could not load (${String(err)}). Reload the page to try again.`;
+    });
+}
+
+for (const root of document.querySelectorAll<Root>('[data-socklab-workbench]')) {
+  const io =
+    'IntersectionObserver' in window
+      ? new IntersectionObserver(
+          (entries) => {
+            if (entries.some((e) => e.isIntersecting)) {
+              io?.disconnect();
+              start(root, false);
+            }
+          },
+          { rootMargin: '200px 0px' },
+        )
+      : null;
+  if (io) io.observe(root);
+  else start(root, false);
+  root.addEventListener('focusin', () => start(root, false));
+  root.addEventListener('pointerdown', () => start(root, false));
+  root.querySelector('[data-wb-load]')?.addEventListener('click', () => start(root, true));
+}

@@ -1,0 +1,267 @@
+/**
+ * One process's terminal: an xterm.js pane labelled with the process's name
+ * and state. Raw bytes from the runner go straight into xterm; keystrokes
+ * (Ctrl-C is just "\x03") go back as `input`. Output is acknowledged once
+ * xterm has rendered it (write callback), which is what the runner's flow
+ * control waits for.
+ *
+ * Rendering: the WebGL renderer when the browser has WebGL2, falling back to
+ * xterm's DOM renderer when it has not or when the GL context is lost.
+ */
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import type { ProcInfo } from '../../protocol/messages.ts';
+import { h } from './dom.ts';
+
+export interface PaneEvents {
+  input(pane: ProcPane, data: string): void;
+  resize(pane: ProcPane, cols: number, rows: number): void;
+  restart(pane: ProcPane): void;
+  /** Bytes xterm has rendered for this pane's current process. */
+  rendered(proc: number, bytes: number): void;
+}
+
+export const TERMINAL_THEMES: Record<'light' | 'dark', ITheme> = {
+  dark: {
+    background: '#14161a',
+    foreground: '#e6e6e6',
+    cursor: '#e6e6e6',
+    cursorAccent: '#14161a',
+    selectionBackground: '#3a4a6b',
+  },
+  light: {
+    background: '#fbfbfc',
+    foreground: '#1d1f24',
+    cursor: '#1d1f24',
+    cursorAccent: '#fbfbfc',
+    selectionBackground: '#c7d4f0',
+    // xterm's default palette is tuned for dark backgrounds; darken the
+    // colours that would be unreadable on white.
+    black: '#1d1f24',
+    red: '#c4262e',
+    green: '#16803c',
+    yellow: '#8a6100',
+    blue: '#1f5fc4',
+    magenta: '#a12fa8',
+    cyan: '#0f7583',
+    white: '#6b6f78',
+    brightBlack: '#5a5e66',
+    brightWhite: '#1d1f24',
+    brightYellow: '#9a6b00',
+    brightGreen: '#1c8f45',
+  },
+};
+
+const FONT = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+
+let webglAvailable: boolean | undefined;
+function hasWebGL2(): boolean {
+  if (webglAvailable === undefined) {
+    try {
+      webglAvailable = Boolean(document.createElement('canvas').getContext('webgl2'));
+    } catch {
+      webglAvailable = false;
+    }
+  }
+  return webglAvailable;
+}
+
+/** What a process's state reads as in its pane's label. */
+export function describeState(info: ProcInfo | null): string {
+  if (!info) return 'not started';
+  switch (info.state) {
+    case 'starting':
+      return 'starting';
+    case 'running':
+      return 'running';
+    case 'listening':
+      return info.listening?.length ? `listening on ${info.listening.map((l) => `${l.port}/${l.protocol}`).join(', ')}` : 'listening';
+    case 'exited':
+      if (info.exitCode !== undefined && !info.signal) return `exited with code ${info.exitCode}`;
+      if (info.signal === 'SIGINT') return 'stopped by Ctrl-C (SIGINT)';
+      if (info.signal) return `stopped (${info.signal})`;
+      return 'exited';
+  }
+}
+
+export class ProcPane {
+  readonly el: HTMLElement;
+  readonly term: Terminal;
+  private readonly fit = new FitAddon();
+  private readonly stateEl: HTMLElement;
+  private readonly restartBtn: HTMLButtonElement;
+  private readonly screen: HTMLElement;
+  private readonly resizeObserver: ResizeObserver;
+  private webgl: WebglAddon | null = null;
+  /** The runner's id of the process shown, once one started. */
+  proc: number | null = null;
+  info: ProcInfo | null = null;
+  renderer: 'webgl' | 'dom' = 'dom';
+  private fitQueued = false;
+  private disposed = false;
+
+  constructor(
+    readonly name: string,
+    readonly role: string,
+    theme: 'light' | 'dark',
+    private readonly events: PaneEvents,
+  ) {
+    this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, 'not started');
+    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: `Restart ${name} with the current code`, 'aria-label': `Restart ${name}` }, 'Restart') as HTMLButtonElement;
+    this.restartBtn.hidden = true;
+    this.restartBtn.addEventListener('click', () => this.events.restart(this));
+    this.screen = h('div', { class: 'wb-pane-screen' });
+    this.el = h(
+      'section',
+      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': `${name} terminal`, tabindex: '-1' },
+      h('header', { class: 'wb-pane-head' }, h('span', { class: 'wb-pane-name' }, name), this.stateEl, this.restartBtn),
+      this.screen,
+    );
+    this.term = new Terminal({
+      fontFamily: FONT,
+      fontSize: 13,
+      lineHeight: 1.15,
+      cursorBlink: true,
+      scrollback: 5000,
+      theme: TERMINAL_THEMES[theme],
+      allowProposedApi: false,
+    });
+    this.term.loadAddon(this.fit);
+    this.term.loadAddon(new WebLinksAddon());
+    this.term.onData((data) => {
+      if (this.proc !== null && this.info?.state !== 'exited') this.events.input(this, data);
+    });
+    this.term.onResize(({ cols, rows }) => this.events.resize(this, cols, rows));
+    // Escape hands focus back to the page (Tab stays in the terminal, as a
+    // shell needs it); Ctrl/Cmd+Enter is the workbench's Run.
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (e.type === 'keydown' && e.key === 'Escape' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) {
+        this.el.focus();
+        return false;
+      }
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) return false;
+      return true;
+    });
+    this.resizeObserver = new ResizeObserver(() => this.queueFit());
+  }
+
+  /** Puts the terminal into the page; call once the pane is in the document. */
+  open(): void {
+    this.term.open(this.screen);
+    this.term.textarea?.setAttribute('aria-label', `${this.name} terminal input`);
+    this.loadWebgl();
+    this.resizeObserver.observe(this.screen);
+    this.queueFit();
+  }
+
+  private loadWebgl(): void {
+    if (!hasWebGL2()) return;
+    try {
+      const addon = new WebglAddon();
+      addon.onContextLoss(() => {
+        // Back to the DOM renderer; the text is kept.
+        addon.dispose();
+        if (this.webgl === addon) this.webgl = null;
+        this.renderer = 'dom';
+        this.el.dataset.renderer = 'dom';
+      });
+      this.term.loadAddon(addon);
+      this.webgl = addon;
+      this.renderer = 'webgl';
+    } catch {
+      this.webgl = null;
+      this.renderer = 'dom';
+    }
+    this.el.dataset.renderer = this.renderer;
+  }
+
+  private queueFit(): void {
+    if (this.fitQueued || this.disposed) return;
+    this.fitQueued = true;
+    requestAnimationFrame(() => {
+      this.fitQueued = false;
+      if (this.disposed || !this.screen.isConnected || this.screen.clientWidth === 0) return;
+      try {
+        this.fit.fit();
+      } catch {
+        /* not measurable yet */
+      }
+    });
+  }
+
+  /** Shows a new process (a fresh run) in this pane. */
+  bind(info: ProcInfo, fresh: boolean): void {
+    if (fresh) this.term.reset();
+    this.proc = info.id;
+    this.update(info);
+    // The runner starts a pty at 80x24; tell it our real size.
+    this.events.resize(this, this.term.cols, this.term.rows);
+  }
+
+  update(info: ProcInfo): void {
+    const before = this.info?.state;
+    this.info = info;
+    this.el.dataset.state = info.state;
+    this.stateEl.textContent = describeState(info);
+    this.restartBtn.hidden = false;
+    if (info.state === 'exited' && before !== 'exited') {
+      this.line(`[${this.name} ${describeState(info)}]`, 2);
+      this.term.write('\x1b[?25l'); // no cursor: nothing reads the keyboard any more
+    } else if (info.state === 'starting' && before === 'exited') {
+      this.term.write('\x1b[?25h');
+    }
+  }
+
+  /** No process any more (stopped before starting, or the session ended). */
+  unbind(reason: string): void {
+    if (this.proc !== null && this.info?.state !== 'exited') this.line(`[${reason}]`, 2);
+    this.proc = null;
+    this.info = null;
+    this.el.dataset.state = 'idle';
+    this.stateEl.textContent = reason;
+    this.restartBtn.hidden = true;
+  }
+
+  /** Resets the pane for a coming run: clears the screen, waits for its process. */
+  prepare(): void {
+    this.term.reset();
+    this.proc = null;
+    this.info = null;
+    this.el.dataset.state = 'idle';
+    this.stateEl.textContent = 'waiting';
+    this.restartBtn.hidden = true;
+  }
+
+  write(data: Uint8Array, proc: number): void {
+    const n = data.length;
+    this.term.write(data, () => this.events.rendered(proc, n));
+  }
+
+  /**
+   * A line from socklab itself (not the program), dim (2) or yellow (33),
+   * on a line of its own once everything written before it is parsed.
+   */
+  line(text: string, sgr: 2 | 33 | 31): void {
+    this.term.write('', () => {
+      const fresh = this.term.buffer.active.cursorX === 0;
+      this.term.write(`${fresh ? '' : '\r\n'}\x1b[${sgr}m${text}\x1b[0m\r\n`);
+    });
+  }
+
+  setTheme(theme: 'light' | 'dark'): void {
+    this.term.options.theme = TERMINAL_THEMES[theme];
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.resizeObserver.disconnect();
+    this.term.dispose();
+    this.el.remove();
+  }
+}
