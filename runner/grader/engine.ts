@@ -56,7 +56,7 @@ const DEFAULT_CHECK_MS = 20_000;
 export async function loadChecks(lab: Lab): Promise<LabChecks> {
   const file = join(lab.dir, 'checks.ts');
   if (!existsSync(file)) throw new ChecksError(`${lab.folder}/checks.ts does not exist: this lab has no grader`);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: LabChecks };
+  const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default?: LabChecks };
   const checks = mod.default?.checks;
   if (!Array.isArray(checks)) throw new ChecksError(`${lab.folder}/checks.ts must \`export default defineChecks([...])\``);
   const roles = new Set(lab.meta.processes.map((p) => p.role));
