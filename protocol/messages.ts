@@ -170,13 +170,13 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
  */
 export const FrameKind = { output: 1 } as const;
 
-/** Builds an output frame (runner side). */
-export function encodeOutputFrame(proc: number, data: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(data.length + 2);
-  frame[0] = FrameKind.output;
-  frame[1] = proc;
-  frame.set(data, 2);
-  return frame;
+/**
+ * The 2-byte header of an output frame (runner side). The runner sends it
+ * and the output bytes as two fragments of one WebSocket message, so the
+ * output is never copied to prepend it; the client receives one message.
+ */
+export function outputFrameHeader(proc: number): Uint8Array {
+  return Uint8Array.of(FrameKind.output, proc);
 }
 
 /** Reads an output frame (client side); null when it is not one. */

@@ -5,7 +5,7 @@
 import type { WebSocket, RawData } from 'ws';
 import {
   ClientMessage,
-  encodeOutputFrame,
+  outputFrameHeader,
   PROTOCOL_VERSION,
   type ErrorCode,
   type ServerMessage,
@@ -44,7 +44,9 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
       try {
         session = await runner.open(msg.lab, msg.lang, client, {
           output: (proc, data) => {
-            if (ws.readyState === ws.OPEN) ws.send(encodeOutputFrame(proc, data));
+            if (ws.readyState !== ws.OPEN) return;
+            ws.send(outputFrameHeader(proc), { binary: true, fin: false });
+            ws.send(data, { binary: true, fin: true });
           },
           proc: (info) => send({ type: 'proc', proc: info }),
           notice: (code, message, proc) => send({ type: 'notice', code, message, ...(proc ? { proc } : {}) }),
