@@ -61,6 +61,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('addClient') }),
   /** End the session: every process stops. */
   z.strictObject({ type: z.literal('close') }),
+  /** Start or stop the live socket view (a `sockets` message whenever it changes). */
+  z.strictObject({ type: z.literal('inspect'), on: z.boolean() }),
   /** Grade the current files with the lab's checks (the same as `socklab grade`). */
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
 ]);
@@ -131,6 +133,23 @@ export const CheckResult = z.strictObject({
 });
 export type CheckResult = z.infer<typeof CheckResult>;
 
+/** One socket of the session's network namespace, for the inspector. */
+export const SocketView = z.strictObject({
+  protocol: z.enum(['tcp', 'udp']),
+  /** LISTEN, ESTABLISHED, CLOSE_WAIT, ... (UDP: BOUND or CONNECTED). */
+  state: z.string(),
+  /** "0.0.0.0:12000", "[::1]:40210". */
+  local: z.string(),
+  remote: z.string(),
+  /** Bytes waiting to be sent (TCP: not yet acknowledged by the peer). */
+  sendQueue: z.number(),
+  /** Bytes received that the program has not read yet (LISTEN: connections waiting for accept). */
+  recvQueue: z.number(),
+  /** The session's process that holds it, when known. */
+  proc: z.number().optional(),
+});
+export type SocketView = z.infer<typeof SocketView>;
+
 /** Messages the runner sends to a client. */
 export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({
@@ -153,6 +172,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     checks: z.array(z.strictObject({ id: z.string(), name: z.string(), role: z.string() })),
   }),
   z.strictObject({ type: z.literal('checkResult'), result: CheckResult }),
+  z.strictObject({ type: z.literal('sockets'), sockets: z.array(SocketView) }),
   z.strictObject({
     type: z.literal('checkDone'),
     passed: z.number(),

@@ -3,7 +3,8 @@
  * student's files inside it, and the processes of the lab's run plan. The
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
-import type { Language, ProcInfo, ProcState, StudentFile } from '../protocol/messages.ts';
+import type { Language, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
+import { processTree, socketInodes } from './sandbox/proc-tree.ts';
 import { LANGUAGES } from './languages.ts';
 import type { Lab } from './labs/load.ts';
 import type { ProcessSpec } from './labs/schema.ts';
@@ -74,6 +75,30 @@ export class Session {
     this.files = files;
     this.filesDirty = true;
     return [...names];
+  }
+
+  /** The namespace's sockets, each with the process that holds it. */
+  async sockets(): Promise<SocketView[]> {
+    const table = await this.sandbox.sockets();
+    const owner = new Map<number, number>();
+    await Promise.all(
+      [...this.procs.values()].map(async (p) => {
+        if (!p.term || p.state === 'exited') return;
+        for (const pid of await processTree(p.term.pid)) for (const inode of await socketInodes(pid)) owner.set(inode, p.id);
+      }),
+    );
+    const at = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+    return table
+      .filter((s) => s.state !== 'TIME_WAIT' || s.sendQueue + s.recvQueue > 0)
+      .map((s) => ({
+        protocol: s.protocol,
+        state: s.state,
+        local: at(s.localAddress, s.localPort),
+        remote: s.remotePort ? at(s.remoteAddress, s.remotePort) : '*',
+        sendQueue: s.sendQueue,
+        recvQueue: s.recvQueue,
+        ...(owner.has(s.inode) ? { proc: owner.get(s.inode)! } : {}),
+      }));
   }
 
   /** The files the student sent last. */

@@ -15,6 +15,7 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { isBound } from '../sandbox/socket-table.ts';
+import { processName, processTree } from '../sandbox/proc-tree.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../terminal/pty-process.ts';
 import type { Conn, Datagram, FailureDetails, Harness, Listener, Program, UdpPeer } from './api.ts';
 import { HINTS } from './hints.ts';
@@ -304,17 +305,10 @@ class ProgramImpl extends EventEmitter implements Program {
 
   /** Host pids of the student's program and its children (below the launcher). */
   private async pids(): Promise<number[]> {
-    const out: number[] = [];
-    let underLauncher = false;
-    const walk = async (pid: number, depth: number): Promise<void> => {
-      const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-      if (underLauncher || (comm !== 'nsenter' && comm !== 'bwrap' && comm !== 'socklab-launch' && comm !== 'setpriv' && comm !== 'prlimit')) out.push(pid);
-      if (comm === 'socklab-launch') underLauncher = true;
-      const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-      for (const c of children.split(' ').filter(Boolean)) if (depth < 32) await walk(Number(c), depth + 1);
-    };
-    await walk(this.term.pid, 0);
-    return out;
+    const tree = await processTree(this.term.pid);
+    const names = await Promise.all(tree.map(processName));
+    const launcher = names.indexOf('socklab-launch');
+    return launcher < 0 ? tree : tree.slice(launcher + 1);
   }
 
   async stop(): Promise<void> {

@@ -14,10 +14,18 @@ import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
 import { ChecksError } from '../grader/engine.ts';
 
+/** How often the socket inspector samples the namespace's sockets. */
+const INSPECT_INTERVAL_MS = 250;
+
 export function handleConnection(ws: WebSocket, runner: Runner, client: string): void {
   let session: Session | null = null;
   let opening = false;
   let checking = false;
+  let inspector: NodeJS.Timeout | null = null;
+  const stopInspector = () => {
+    if (inspector) clearInterval(inspector);
+    inspector = null;
+  };
   let idleTimer: NodeJS.Timeout | null = null;
 
   const send = (msg: ServerMessage) => {
@@ -86,6 +94,29 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         await session.close();
         ws.close(1000, 'closed');
         return;
+      case 'inspect': {
+        stopInspector();
+        if (!msg.on) return;
+        let last = '';
+        let busy = false;
+        const sample = async () => {
+          if (busy || !session || session.isClosed) return;
+          busy = true;
+          try {
+            const sockets = await session.sockets();
+            const text = JSON.stringify(sockets);
+            if (text !== last) {
+              last = text;
+              send({ type: 'sockets', sockets });
+            }
+          } finally {
+            busy = false;
+          }
+        };
+        inspector = setInterval(() => void sample().catch(() => stopInspector()), INSPECT_INTERVAL_MS);
+        inspector.unref();
+        return sample();
+      }
       case 'check': {
         if (checking) return error('check_running', 'a Check is already running for this session');
         checking = true;
@@ -130,6 +161,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
 
   ws.on('close', () => {
     if (idleTimer) clearTimeout(idleTimer);
+    stopInspector();
     void session?.close();
   });
   ws.on('error', () => {

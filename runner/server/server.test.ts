@@ -162,6 +162,28 @@ describe('runner over WebSocket', () => {
     expect(c.invalid).toEqual([]);
   });
 
+  it('streams the socket table with each socket\'s owner, and a Check with the same verdicts as socklab grade', async () => {
+    const c = await connect();
+    const { server: srv } = await runSolution(c);
+    let from = c.messages.length;
+    c.send({ type: 'inspect', on: true });
+    const listening = await c.waitFor<Extract<ServerMessage, { type: 'sockets' }>>(
+      (m) => m.type === 'sockets' && m.sockets.some((s) => s.state === 'LISTEN' && s.local.endsWith(':12000')),
+      5000,
+      from,
+    );
+    expect(listening.sockets.find((s) => s.state === 'LISTEN' && s.local.endsWith(':12000'))).toMatchObject({ protocol: 'tcp', proc: srv.id, sendQueue: 0, recvQueue: 0 });
+    c.send({ type: 'inspect', on: false });
+
+    from = c.messages.length;
+    c.send({ type: 'check' });
+    const started = await c.waitFor<Extract<ServerMessage, { type: 'checkStarted' }>>((m) => m.type === 'checkStarted', 10_000, from);
+    const done = await c.waitFor<Extract<ServerMessage, { type: 'checkDone' }>>((m) => m.type === 'checkDone', 120_000, from);
+    const results = c.messages.slice(from).filter((m): m is Extract<ServerMessage, { type: 'checkResult' }> => m.type === 'checkResult');
+    expect(results.map((r) => r.result.id)).toEqual(started.checks.map((ch) => ch.id));
+    expect(done).toMatchObject({ failed: 0, skipped: 0, passed: started.checks.length });
+  }, 150_000);
+
   it('answers every bad message with a stable error code and keeps going', async () => {
     const c = await connect();
     const expectError = async (send: () => void, code: string) => {
