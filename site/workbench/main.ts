@@ -16,6 +16,7 @@
  */
 import type { Language, ProcInfo, ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Checklist } from './checklist.ts';
+import { Inspector } from './inspector.ts';
 import { createConfirm } from './dialog.ts';
 import { h } from './dom.ts';
 import { editorTheme, monaco } from './editor.ts';
@@ -75,6 +76,10 @@ export class Workbench {
   private readonly offlineTitle = h('strong', {}, 'No runner is answering. ');
   private readonly messagesEl: HTMLElement;
   private readonly checklist = new Checklist();
+  private readonly inspector = new Inspector(
+    (id) => this.panesById.get(id)?.name,
+    (on) => (this.link.session ? (this.link.send({ type: 'inspect', on }), true) : false),
+  );
   private readonly langSelect: HTMLSelectElement;
   private readonly buttons: Record<'run' | 'stop' | 'check' | 'reset' | 'solution' | 'addClient' | 'expand', HTMLButtonElement>;
   private readonly confirm: ReturnType<typeof createConfirm>;
@@ -178,6 +183,7 @@ export class Workbench {
       this.offlineEl,
       this.messagesEl,
       h('div', { class: 'wb-main' }, editorCol, this.paneGrid),
+      this.inspector.el,
       this.checklist.el,
       help,
     );
@@ -738,7 +744,12 @@ export class Workbench {
         }
         return;
       }
+      case 'sockets':
+        this.inspector.update(msg.sockets);
+        return;
       case 'opened':
+        this.inspector.sessionStarted();
+        return;
       case 'files':
         return;
     }
