@@ -27,7 +27,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
@@ -37,6 +36,7 @@ import { Runner } from '../runner/runner.ts';
 import type { Session } from '../runner/session.ts';
 import {
   descendantsOf,
+  freePort,
   listProcs,
   pssBytes,
   rssBytes,
@@ -80,14 +80,6 @@ function readFolder(dir: string): StudentFile[] {
 function memAvailable(): number {
   const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
   return m ? Number(m[1]) * 1024 : freemem();
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /* ---------------- processes this bench started, cleaned up by pid ---------------- */

@@ -12,7 +12,7 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
 import { packTar } from './tar.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
-import { getRuntime, sandboxPath, systemBinds } from './runtime.ts';
+import { getRuntime, launcherLimits, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
@@ -141,12 +141,7 @@ class BwrapSandbox implements Sandbox {
       '--',
       '/.socklab/launch',
       '--nproc', String(l.sandboxProcesses),
-      '--data', String(l.sandboxDataBytes),
-      '--fsize', String(l.sandboxFileBytes),
-      '--nofile', String(l.sandboxOpenFiles),
-      '--cpu', String(l.sandboxCpuSeconds),
-      '--core', '0',
-      '--nice', String(l.sandboxNice),
+      ...launcherLimits(l),
       '--',
       ...argv,
     ];
@@ -154,14 +149,7 @@ class BwrapSandbox implements Sandbox {
       file: full[0]!,
       args: full.slice(1),
       cwd: '/',
-      env: {
-        PATH: sandboxPath(),
-        HOME: '/work',
-        LANG: 'C.UTF-8',
-        TERM: 'xterm-256color',
-        PYTHONDONTWRITEBYTECODE: '1',
-        SOCKLAB_EXIT_TAG: exitTag,
-      },
+      env: studentEnv(sandboxPath(), '/work', exitTag),
     };
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Limits } from '../limits.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
-import { getRuntime } from './runtime.ts';
+import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
@@ -40,16 +40,10 @@ class HostSandbox implements Sandbox {
   }
 
   spawnPlan(argv: string[], exitTag: string): SpawnPlan {
-    const l = this.limits;
     const full = [
       ...dropTo(this.uid),
       getRuntime().launcher,
-      '--data', String(l.sandboxDataBytes),
-      '--fsize', String(l.sandboxFileBytes),
-      '--nofile', String(l.sandboxOpenFiles),
-      '--cpu', String(l.sandboxCpuSeconds),
-      '--core', '0',
-      '--nice', String(l.sandboxNice),
+      ...launcherLimits(this.limits),
       '--',
       ...argv,
     ];
@@ -57,7 +51,7 @@ class HostSandbox implements Sandbox {
       file: full[0]!,
       args: full.slice(1),
       cwd: this.dir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', PYTHONDONTWRITEBYTECODE: '1', SOCKLAB_EXIT_TAG: exitTag },
+      env: studentEnv(process.env.PATH ?? '/usr/bin:/bin', this.dir, exitTag),
     };
   }
 

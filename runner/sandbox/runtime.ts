@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLauncher } from './build-launcher.js';
+import type { Limits } from '../limits.ts';
 
 export interface Runtime {
   dir: string;
@@ -108,4 +109,25 @@ export function sandboxPath(): string {
   const nodeBin = dirname(process.execPath);
   const base = '/usr/local/bin:/usr/bin:/bin';
   return process.execPath.startsWith('/usr/') ? base : `${nodeBin}:${base}`;
+}
+
+/**
+ * The launcher's limit flags (see launch.c) for a student program. The
+ * process limit is left to the caller: on `bwrap` it bounds the session's
+ * user namespace, on `host` it would count all of the user's processes.
+ */
+export function launcherLimits(l: Limits): string[] {
+  return [
+    '--data', String(l.sandboxDataBytes),
+    '--fsize', String(l.sandboxFileBytes),
+    '--nofile', String(l.sandboxOpenFiles),
+    '--cpu', String(l.sandboxCpuSeconds),
+    '--core', '0',
+    '--nice', String(l.sandboxNice),
+  ];
+}
+
+/** The environment of a student program: nothing of the runner's. */
+export function studentEnv(path: string, home: string, exitTag: string): Record<string, string> {
+  return { PATH: path, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', PYTHONDONTWRITEBYTECODE: '1', SOCKLAB_EXIT_TAG: exitTag };
 }

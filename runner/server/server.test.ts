@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Language, type ServerMessage, type StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { descendantsOf, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from './test-client.ts';
+import { descendantsOf, freePort, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from './test-client.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOLUTION = join(ROOT, 'labs/02-tcp-echo/solution/python');
@@ -32,14 +32,6 @@ async function eventually(check: () => boolean, timeoutMs: number, what: string)
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
     await sleep(25);
   }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Runs a command to completion; resolves with its status and output. */

@@ -8,6 +8,7 @@
  *
  * Not part of the runner: nothing in runner/ imports it.
  */
+import { createServer as createNetServer, type AddressInfo as NetAddressInfo } from 'node:net';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import {
@@ -395,4 +396,13 @@ export function rssBytes(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as NetAddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
 }
