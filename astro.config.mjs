@@ -10,6 +10,7 @@ import starlight from '@astrojs/starlight';
 import { courseSidebar } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
+import remarkSequence from './site/lib/remark-sequence.ts';
 
 export default defineConfig({
   srcDir: './site',
@@ -18,6 +19,8 @@ export default defineConfig({
   image: { service: passthroughImageService() },
   // The workbench's CSS loads with the workbench, not with every lesson.
   vite: { plugins: [workbenchLazyCss()] },
+  // ```sequence blocks in lessons become drawn diagrams.
+  markdown: { remarkPlugins: [remarkSequence] },
   integrations: [
     starlight({
       title: 'socklab',
@@ -27,6 +30,7 @@ export default defineConfig({
       sidebar: courseSidebar(new URL('.', import.meta.url)),
       // Lab pages with programs get the workbench after the lesson.
       components: { MarkdownContent: './site/components/MarkdownContent.astro' },
+      customCss: ['./site/styles/sequence.css'],
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),

@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['runner/**/*.test.ts', 'protocol/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['runner/**/*.test.ts', 'protocol/**/*.test.ts', 'site/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'bench/**', 'dist/**'],
     pool: 'forks',
     maxWorkers: 2,
