@@ -19,6 +19,10 @@
  *                         three programs run directly (the baseline).
  *   max_sessions          such sessions that start on this machine (tried up
  *                         to 250, bounded to about two minutes).
+ *   lesson_page_js_kb,    the course site in chromium against its own
+ *   workbench_ready_ms,   `socklab serve`: JavaScript a lesson loads before
+ *   check_ms              the workbench is used, time to a ready workbench,
+ *                         Check from the page vs `socklab grade` (bench/site.ts).
  *
  * The runner is the real `socklab serve` in a child process (default limits,
  * real sandbox); this process is the client. Every session connects from its
@@ -34,6 +38,7 @@ import type { StudentFile } from '../protocol/messages.ts';
 import { DEFAULT_LIMITS } from '../runner/limits.ts';
 import { Runner } from '../runner/runner.ts';
 import type { Session } from '../runner/session.ts';
+import { benchSite, siteRows } from './site.ts';
 import {
   descendantsOf,
   freePort,
@@ -615,30 +620,36 @@ async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', mem_gib: round(totalmem() / 1024 ** 3, 1), kernel: release(), node: process.version, uid: process.getuid?.() };
   console.log(`socklab bench: ${machine.cpus} x ${machine.cpu}, ${machine.mem_gib} GiB, Linux ${machine.kernel}, Node ${machine.node}\n`);
 
-  // `npm run bench -- keys` runs only some sections (first_byte, throughput, keys, truncation, sessions).
+  // `npm run bench -- keys` runs only some sections (first_byte, throughput, keys, truncation, sessions, site).
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
-  const runner = await startRunner();
-  let firstByte, throughput, keystrokes, truncation, sessions;
-  try {
-    if (want('first_byte')) {
-      console.log('run to first byte (30 runs)...');
-      firstByte = await benchFirstByte(runner.url);
+  let firstByte, throughput, keystrokes, truncation, sessions, site;
+  const runner = ['first_byte', 'throughput', 'keys', 'truncation'].some(want) ? await startRunner() : null;
+  if (runner) {
+    try {
+      if (want('first_byte')) {
+        console.log('run to first byte (30 runs)...');
+        firstByte = await benchFirstByte(runner.url);
+      }
+      if (want('throughput')) {
+        console.log('terminal throughput (5 x 64 MiB each way)...');
+        throughput = await benchThroughput(runner.url, runner.child.pid!);
+      }
+      if (want('keys')) {
+        console.log('keystroke echo (200 keys)...');
+        keystrokes = await benchKeystrokes(runner.url);
+      }
+      if (want('truncation')) {
+        console.log('truncated runs (300 x 20 KB)...');
+        truncation = await benchTruncation(runner.url);
+      }
+    } finally {
+      await stopRunner(runner);
     }
-    if (want('throughput')) {
-      console.log('terminal throughput (5 x 64 MiB each way)...');
-      throughput = await benchThroughput(runner.url, runner.child.pid!);
-    }
-    if (want('keys')) {
-      console.log('keystroke echo (200 keys)...');
-      keystrokes = await benchKeystrokes(runner.url);
-    }
-    if (want('truncation')) {
-      console.log('truncated runs (300 x 20 KB)...');
-      truncation = await benchTruncation(runner.url);
-    }
-  } finally {
-    await stopRunner(runner);
+  }
+  if (want('site')) {
+    console.log('the site in chromium: lesson JS, workbench ready (5 cold loads), Check vs socklab grade (3 each)...');
+    site = await benchSite();
   }
   if (want('sessions')) {
     console.log('memory per session and max sessions (up to ~2 min)...');
@@ -752,6 +763,8 @@ async function main(): Promise<void> {
     );
   }
 
+  if (site) rows.push(...siteRows(site));
+
   const widths = (['metric', 'value', 'baseline', 'ratio', 'goal'] as const).map((k) => Math.max(k.length, ...rows.map((r) => r[k].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   console.log();
@@ -783,6 +796,7 @@ async function main(): Promise<void> {
     keystroke_echo_ms: keystrokes,
     truncated_runs: truncation,
     sessions,
+    site,
     goals: Object.fromEntries(rows.filter((r) => r.goal).map((r) => [r.metric, { goal: r.goal, ok: r.ok }])),
     leftover_processes_killed: leftover,
   };

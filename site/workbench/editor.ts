@@ -25,6 +25,11 @@ import 'monaco-editor/features/linesOperations/register';
 import 'monaco-editor/features/links/register';
 import 'monaco-editor/features/multicursor/register';
 import 'monaco-editor/features/suggest/register';
+// monaco-editor 0.57's features/suggest/register imports only the inline
+// completions part: without the controller there is no suggestion list at
+// all (no word completion, Ctrl+Space does nothing). Found by
+// test/e2e/workbench.test.ts.
+import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/features/toggleTabFocusMode/register';
 import 'monaco-editor/features/wordHighlighter/register';
 import 'monaco-editor/features/wordOperations/register';

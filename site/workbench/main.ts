@@ -205,6 +205,15 @@ export class Workbench {
       true,
     );
 
+    // Connect first: the WebSocket handshake overlaps creating the editor.
+    this.link = new RunnerLink(data.id, {
+      state: (state, detail) => this.onLinkState(state, detail.retryInMs),
+      message: (msg) => this.onMessage(msg),
+      output: (proc, bytes) => this.onOutput(proc, bytes),
+      sessionLost: () => this.onSessionLost(),
+    });
+    this.link.connect();
+
     this.editor = monaco.editor.create(this.editorHost, {
       theme: editorTheme(this.theme),
       automaticLayout: true,
@@ -233,13 +242,6 @@ export class Workbench {
       if (document.visibilityState === 'hidden') this.saveAll();
     });
 
-    this.link = new RunnerLink(data.id, {
-      state: (state, detail) => this.onLinkState(state, detail.retryInMs),
-      message: (msg) => this.onMessage(msg),
-      output: (proc, bytes) => this.onOutput(proc, bytes),
-      sessionLost: () => this.onSessionLost(),
-    });
-    this.link.connect();
   }
 
   focusEditor(): void {

@@ -1,0 +1,501 @@
+/**
+ * The lab workbench in a real browser (Debian's chromium through
+ * playwright-core) against a real runner: one `socklab serve` child process
+ * on a free port for the whole file (it serves the built site, dist/, and
+ * builds it first if it is missing), real sandboxes, real sockets.
+ *
+ * The runner serves a private copy of dist/ (others may rebuild dist/ while
+ * the tests run; see snapshotSite).
+ *
+ * A student on /labs/tcp-echo/ in Python:
+ *   a. runs the starter and presses Check: Check fails, and the first failed
+ *      check says what was expected ("HELLO, WORLD 42") and what came back;
+ *   b. types a fix into Monaco with the keyboard (auto-closing brackets and
+ *      auto-indentation included), runs it with Ctrl+Enter, talks to the
+ *      server through the client's terminal, and Check passes every check;
+ *   c. comes back (a new browser context holding b's storage) and finds the
+ *      fix; types one more line and reloads at once: nothing is lost;
+ *   d. closes the tab: every sandbox process of the session ends;
+ *   e. two students (two contexts) run the lab at once on the same runner:
+ *      each server listens on 12000/tcp in its own sandbox, each client gets
+ *      its own reply;
+ *   f. with no runner (the built site on a plain static server) the lesson
+ *      still reads and the workbench says how to start one.
+ *
+ * Every test opens its own browser context(s). On a failure, each open page
+ * is saved as a screenshot (and its console log) under test-results/.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listProcs, stillRunning } from '../../runner/server/test-client.ts';
+import { launchChromium, ROOT, sleep, snapshotSite, startServe, staticServer, type Served } from './browser.ts';
+
+const RESULTS = join(ROOT, 'test-results');
+const LAB = 'tcp-echo';
+
+/* ------------------------------------------------------------------ the fix */
+
+/**
+ * What the student types in b, as the files should end up (typeCode copes
+ * with Monaco's auto-closing, auto-indentation and word completion).
+ * `data += chunk` ends on a word that `chunkSize` completes: the suggestion
+ * list opens there, and an Enter would accept it.
+ */
+const SERVER_FIX = String.raw`# TCP upper-case echo server, fixed by hand.
+from socket import *
+
+serverPort = 12000
+chunkSize = 4096
+serverSocket = socket(AF_INET, SOCK_STREAM)
+serverSocket.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+serverSocket.bind(('', serverPort))
+serverSocket.listen(5)
+print('The server is ready to receive', flush=True)
+while True:
+    connectionSocket, addr = serverSocket.accept()
+    try:
+        data = b''
+        while b'\n' not in data:
+            chunk = connectionSocket.recv(chunkSize)
+            if not chunk:
+                break
+            data += chunk
+        if b'\n' in data:
+            line = data.split(b'\n')[0].rstrip(b'\r').decode('utf-8', 'replace')
+            connectionSocket.sendall((line.upper() + '\n').encode())
+            print('Replied to', line, flush=True)
+    except OSError as e:
+        print('A client went away:', e, flush=True)
+    finally:
+        connectionSocket.close()
+`;
+
+const CLIENT_FIX = String.raw`# TCP upper-case echo client, fixed by hand.
+import sys
+from socket import *
+
+chunkSize = 1024
+sentence = sys.stdin.readline().rstrip('\r\n')
+try:
+    clientSocket = create_connection(('localhost', 12000))
+except OSError as e:
+    print('could not connect to localhost:12000:', e, flush=True)
+    sys.exit(1)
+clientSocket.sendall((sentence + '\n').encode())
+reply = b''
+while b'\n' not in reply:
+    chunk = clientSocket.recv(chunkSize)
+    if not chunk:
+        break
+    reply += chunk
+clientSocket.close()
+print(reply.decode('utf-8', 'replace').split('\n')[0], flush=True)
+`;
+
+/* --------------------------------------------------------------- the runner */
+
+let served: Served;
+let BASE = '';
+/** This file's copy of the built site (see snapshotSite in browser.ts). */
+let SITE = '';
+let browser: Browser;
+
+/** The runner's sandbox processes now (uid >= 200000, descendants of the serve child). */
+const sandboxProcs = () => served.sandboxProcs();
+
+beforeAll(async () => {
+  mkdirSync(RESULTS, { recursive: true });
+  // Up to ~3 minutes when dist/ is missing and has to be built first.
+  SITE = await snapshotSite(['index.html', `labs/${LAB}/index.html`]);
+  served = await startServe(SITE);
+  expect(served.log()).toContain('sandbox: bwrap');
+  BASE = served.url;
+  browser = await launchChromium();
+}, 200_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => {});
+  const left = await served?.stop();
+  if (SITE) rmSync(SITE, { recursive: true, force: true });
+  if (left) console.warn(`killed ${left} processes of the runner that outlived it`);
+}, 30_000);
+
+/* ------------------------------------------------------------ test plumbing */
+
+/** One test's browser contexts; screenshots of their pages when the test fails. */
+class Scene {
+  readonly contexts: BrowserContext[] = [];
+  readonly logs = new Map<Page, string[]>();
+
+  constructor(readonly name: string) {}
+
+  async context(opts: BrowserContextOptions = {}): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, ...opts });
+    context.setDefaultTimeout(15_000);
+    context.on('page', (page) => this.watch(page));
+    this.contexts.push(context);
+    return context;
+  }
+
+  async page(opts: BrowserContextOptions = {}): Promise<Page> {
+    return (await this.context(opts)).newPage();
+  }
+
+  private watch(page: Page): void {
+    const log: string[] = [];
+    this.logs.set(page, log);
+    page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`pageerror: ${String(e)}`));
+  }
+
+  /** Page errors (uncaught exceptions) seen so far. */
+  pageErrors(page: Page): string[] {
+    return (this.logs.get(page) ?? []).filter((l) => l.startsWith('pageerror:'));
+  }
+
+  async saveFailure(): Promise<void> {
+    const slug = this.name.replace(/[^\w]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    let n = 0;
+    for (const context of this.contexts) {
+      for (const page of context.pages()) {
+        n++;
+        const file = join(RESULTS, `${slug}-${n}`);
+        await page.screenshot({ path: `${file}.png`, fullPage: true, timeout: 5000 }).catch(() => {});
+        const texts = await page
+          .evaluate(() => {
+            const wb = document.querySelector('[data-socklab-workbench]') as (HTMLElement & { socklab?: { paneText(n: string): string } }) | null;
+            return [...document.querySelectorAll<HTMLElement>('.wb-pane')].map((p) => `--- ${p.dataset.pane} (${p.dataset.state})\n${wb?.socklab?.paneText(p.dataset.pane!) ?? ''}`);
+          })
+          .catch(() => []);
+        writeFileSync(`${file}.txt`, [`url: ${page.url()}`, ...(this.logs.get(page) ?? []), ...texts].join('\n') + '\n');
+        console.error(`screenshot: ${file}.png`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.contexts.map((c) => c.close().catch(() => {})));
+  }
+}
+
+/**
+ * A test with its own deadline (shorter than vitest's, so a stuck step still
+ * leaves screenshots), its own contexts, closed at the end.
+ */
+function e2e(name: string, timeoutMs: number, fn: (scene: Scene) => Promise<void>): void {
+  it(
+    name,
+    async () => {
+      const scene = new Scene(name);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          fn(scene),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`"${name}" took more than ${timeoutMs} ms`)), timeoutMs))),
+        ]);
+      } catch (err) {
+        await scene.saveFailure();
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        await scene.close();
+      }
+    },
+    timeoutMs + 20_000,
+  );
+}
+
+type Mounted = HTMLElement & { socklab?: { paneText(name: string): string; fileText(name: string): string } };
+
+const paneText = (page: Page, name: string) =>
+  page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '', name);
+const fileText = (page: Page, name: string) =>
+  page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.fileText(n) ?? '', name);
+
+/** Waits until a pane's terminal shows a line equal to `line` (trimmed). */
+async function paneShowsLine(page: Page, name: string, line: string, timeout = 10_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([n, l]) => ((document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '').split('\n').some((x) => x.trim() === l),
+      [name, line] as const,
+      { timeout },
+    );
+  } catch {
+    throw new Error(`the "${name}" pane never showed the line "${line}"; it shows:\n${await paneText(page, name)}`);
+  }
+}
+
+/** Opens the lab and waits for an editable editor and a connected runner. */
+async function openLab(page: Page, base = BASE): Promise<void> {
+  await page.goto(`${base}/labs/${LAB}/`);
+  await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+  await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+  if (base === BASE) await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
+}
+
+const pane = (page: Page, name: string) => page.locator(`.wb-pane[data-pane="${name}"]`);
+const button = (page: Page, label: string) => page.locator('.wb-toolbar, .wb-filebar').getByRole('button', { name: new RegExp(`^.?${label}$`) });
+
+async function waitServerListening(page: Page): Promise<void> {
+  await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 12000/tcp' }).waitFor({ timeout: 20_000 });
+}
+
+/** Presses Check and waits for the verdict; returns it ("pass" or "fail"). */
+async function check(page: Page): Promise<string> {
+  await button(page, 'Check').click();
+  await page.locator('.wb-checklist[data-verdict]').waitFor({ timeout: 60_000 });
+  return (await page.locator('.wb-checklist').getAttribute('data-verdict'))!;
+}
+
+async function checkRows(page: Page): Promise<{ name: string; status: string }[]> {
+  return page.locator('.wb-check').evaluateAll((lis) => lis.map((li) => ({ name: (li as HTMLElement).dataset.name!, status: (li as HTMLElement).dataset.status! })));
+}
+
+/**
+ * Types `code` into `file` with the keyboard, replacing what is there,
+ * line by line, the way Monaco wants it typed:
+ *  - brackets and quotes Monaco closes by itself are typed over;
+ *  - after Enter, Shift+Home selects the indentation Monaco inserted (on a
+ *    blank line Home goes to column 1) and Delete removes it, so each line
+ *    gets exactly the indentation it is typed with;
+ *  - word completion may open a suggestion list after a word, which would
+ *    take the Enter: it is closed with Escape first, and an Enter that a
+ *    late list took anyway is undone and pressed again.
+ * Every line is checked as it goes, and the whole file at the end.
+ */
+async function typeCode(page: Page, file: string, code: string): Promise<{ suggestionsClosed: number }> {
+  await page.locator(`.wb-tabs [role=tab][data-file="${file}"]`).click();
+  await page.locator('.wb-editor .view-lines').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  expect(await fileText(page, file)).toBe('');
+  const lines = code.split('\n'); // the last one is '' (the file ends with a newline)
+  let suggestionsClosed = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0) suggestionsClosed += await newLine(page, file, lines.slice(0, i).join('\n'));
+    if (lines[i]) await page.keyboard.type(lines[i]!);
+    const got = (await fileText(page, file)).split('\n').at(-1);
+    if (got !== lines[i]) throw new Error(`typing line ${i + 1} of ${file} gave ${JSON.stringify(got)}, not ${JSON.stringify(lines[i])}`);
+  }
+  expect(await fileText(page, file)).toBe(code);
+  return { suggestionsClosed };
+}
+
+/** Starts a new, empty line after `typed` (the whole text so far); returns how many suggestion lists it closed. */
+async function newLine(page: Page, file: string, typed: string): Promise<number> {
+  const list = page.locator('.wb-editor .suggest-widget.visible');
+  let closed = 0;
+  for (let attempt = 1; ; attempt++) {
+    // A list opens only after a word character, a moment later (the editor worker finds the words).
+    if (/\w$/.test(typed)) await list.waitFor({ state: 'attached', timeout: 400 }).catch(() => {});
+    if (await list.count()) {
+      closed++;
+      await page.keyboard.press('Escape');
+      await list.waitFor({ state: 'detached', timeout: 2000 });
+    }
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.press('Delete');
+    const text = await fileText(page, file);
+    if (text === `${typed}\n`) return closed;
+    if (attempt === 3) throw new Error(`Enter after ${JSON.stringify(typed.split('\n').at(-1))} in ${file} gave ${JSON.stringify(text.slice(typed.lastIndexOf('\n') + 1))}`);
+    // A list that opened after the check took the Enter: undo that, and again.
+    await page.keyboard.press('Escape');
+    for (let undo = 0; undo < 3 && (await fileText(page, file)) !== typed; undo++) await page.keyboard.press('Control+Z');
+    if ((await fileText(page, file)) !== typed) throw new Error(`could not undo a wrong Enter in ${file}`);
+  }
+}
+
+/** Types a line into a process's terminal. */
+async function typeInto(page: Page, name: string, text: string): Promise<void> {
+  await pane(page, name).locator('.xterm').click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/* -------------------------------------------------------------------- tests */
+
+/** What b leaves in the browser (localStorage): c starts from it. */
+let afterFix: Awaited<ReturnType<BrowserContext['storageState']>> | null = null;
+
+describe('the lab workbench, in a browser, against `socklab serve`', () => {
+  e2e('a. the starter runs; Check fails and says what was expected and what came back', 60_000, async (scene) => {
+    const page = await scene.page();
+    await openLab(page);
+    expect(await fileText(page, 'server.py')).toContain('starter');
+
+    await button(page, 'Run').click();
+    await waitServerListening(page);
+    await paneShowsLine(page, 'server', 'The server is ready to receive');
+
+    expect(await check(page)).toBe('fail');
+    const rows = await checkRows(page);
+    expect(rows.find((r) => r.name === 'listens on port 12000')?.status).toBe('passed');
+    expect(rows.filter((r) => r.status === 'failed').length).toBeGreaterThan(0);
+    expect(await page.locator('.wb-check-summary').innerText()).toMatch(/\d+ passed, \d+ failed/);
+
+    // The first failure is open, in words a student can act on.
+    const upper = page.locator('.wb-check[data-status="failed"]', { has: page.locator('.wb-check-name', { hasText: /^replies with the line in upper case$/ }) });
+    const details = upper.locator('details.wb-check-details');
+    expect(await details.getAttribute('open')).not.toBeNull();
+    await expect.poll(() => details.isVisible()).toBe(true);
+    const diff = details.locator('.wb-check-diff');
+    const terms = await diff.locator('dt').allInnerTexts();
+    expect(terms).toEqual(['expected', 'received']);
+    const [expected, received] = await diff.locator('dd').allInnerTexts();
+    expect(expected).toContain('HELLO, WORLD 42');
+    expect(received).toContain('hello, world 42');
+    expect(received).not.toContain('HELLO');
+    // The transcript shows the grader's side of the conversation.
+    expect(await details.locator('.wb-transcript tr[data-who="grader"]').count()).toBeGreaterThan(0);
+    expect(await details.locator('.wb-transcript').innerText()).toContain('hello, world 42');
+    expect(scene.pageErrors(page)).toEqual([]);
+  });
+
+  e2e('b. types the fix in Monaco, runs it with Ctrl+Enter, talks to it, and Check passes', 90_000, async (scene) => {
+    const page = await scene.page();
+    await openLab(page);
+
+    const t0 = Date.now();
+    const server = await typeCode(page, 'server.py', SERVER_FIX);
+    const client = await typeCode(page, 'client.py', CLIENT_FIX);
+    const closed = server.suggestionsClosed + client.suggestionsClosed;
+    console.log(`b: typed ${SERVER_FIX.length + CLIENT_FIX.length} characters in ${Date.now() - t0} ms (closed a suggestion list ${closed} times)`);
+    expect(await fileText(page, 'server.py')).toBe(SERVER_FIX);
+
+    // Ctrl+Enter from the editor runs both programs.
+    await page.locator('.wb-editor .view-lines').click();
+    await page.keyboard.press('Control+Enter');
+    await waitServerListening(page);
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 });
+    await paneShowsLine(page, 'server', 'The server is ready to receive');
+
+    await typeInto(page, 'client 1', 'sockets are fun 123');
+    await paneShowsLine(page, 'client 1', 'SOCKETS ARE FUN 123');
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: 'exited with code 0' }).waitFor({ timeout: 10_000 });
+    await paneShowsLine(page, 'server', 'Replied to sockets are fun 123');
+
+    expect(await check(page)).toBe('pass');
+    const rows = await checkRows(page);
+    expect(rows.length).toBe(12);
+    expect(rows.filter((r) => r.status !== 'passed')).toEqual([]);
+    expect(await page.locator('.wb-check-summary').innerText()).toMatch(/all 12 checks passed/);
+    expect(scene.pageErrors(page)).toEqual([]);
+    afterFix = await page.context().storageState();
+  });
+
+  e2e('c. the fix is kept: in a new visit, and across an immediate reload', 45_000, async (scene) => {
+    if (!afterFix) throw new Error('needs test b (the fix) to have passed');
+    const page = await scene.page({ storageState: afterFix });
+    await openLab(page);
+    expect(await fileText(page, 'server.py')).toBe(SERVER_FIX);
+    expect(await fileText(page, 'client.py')).toBe(CLIENT_FIX);
+    expect(await page.locator('.wb-check-summary').innerText()).toMatch(/Last Check .*all 12 checks passed/);
+
+    // One more line, and reload straight away (no time for the 300 ms save delay).
+    await page.locator('.wb-tabs [role=tab][data-file="server.py"]').click();
+    await page.locator('.wb-editor .view-lines').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('# typed just before a reload');
+    expect(await fileText(page, 'server.py')).toBe(`${SERVER_FIX}# typed just before a reload`);
+    await page.reload();
+    await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+    await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+    expect(await fileText(page, 'server.py')).toBe(`${SERVER_FIX}# typed just before a reload`);
+    expect(await fileText(page, 'client.py')).toBe(CLIENT_FIX);
+  });
+
+  e2e('d. closing the tab ends every sandbox process of its session', 45_000, async (scene) => {
+    const before = new Set(sandboxProcs().map((p) => p.uid));
+    const context = await scene.context();
+    const page = await context.newPage();
+    await openLab(page);
+    await button(page, 'Run').click();
+    await waitServerListening(page);
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 });
+
+    const mine = sandboxProcs().filter((p) => !before.has(p.uid));
+    const uids = new Set(mine.map((p) => p.uid));
+    expect(uids.size).toBe(1); // one session, one uid
+    expect(mine.filter((p) => p.name.startsWith('python')).length).toBe(2); // the server and client 1
+    const ownedBy = () => listProcs().filter((p) => uids.has(p.uid) && p.state !== 'Z');
+
+    await page.close();
+    await context.close();
+    const t0 = Date.now();
+    let left = ownedBy();
+    while (left.length && Date.now() - t0 < 5000) {
+      await sleep(50);
+      left = ownedBy();
+    }
+    expect(left.map((p) => `${p.pid} ${p.name} uid ${p.uid}`)).toEqual([]);
+    expect(mine.filter(stillRunning)).toEqual([]);
+    console.log(`d: ${mine.length} sandbox processes (uid ${[...uids].join(', ')}) ended ${Date.now() - t0} ms after the tab closed`);
+  });
+
+  e2e('e. two students run the lab at once: two servers on 12000/tcp, each client its own reply', 60_000, async (scene) => {
+    const [alice, bob] = await Promise.all([scene.page(), scene.page()]);
+    await Promise.all([openLab(alice), openLab(bob)]);
+    const before = new Set(sandboxProcs().map((p) => p.uid));
+    await Promise.all(
+      [alice, bob].map(async (page) => {
+        await button(page, 'Show solution').click();
+        await page.locator('dialog.wb-dialog[open]').getByRole('button', { name: 'Show solution' }).click();
+        await expect.poll(() => fileText(page, 'server.py')).toContain('reference solution');
+      }),
+    );
+    await Promise.all([button(alice, 'Run').click(), button(bob, 'Run').click()]);
+    await Promise.all([waitServerListening(alice), waitServerListening(bob)]);
+    await Promise.all([alice, bob].map((p) => pane(p, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 })));
+
+    // Two sandboxes: two uids, two network namespaces, each with a server on 12000.
+    const servers = sandboxProcs().filter((p) => !before.has(p.uid) && p.name.startsWith('python'));
+    expect(new Set(servers.map((p) => p.uid)).size).toBe(2);
+    expect(new Set(servers.map((p) => p.netns)).size).toBe(2);
+
+    await Promise.all([typeInto(alice, 'client 1', 'alice says hi'), typeInto(bob, 'client 1', 'bob says hello')]);
+    await Promise.all([paneShowsLine(alice, 'client 1', 'ALICE SAYS HI'), paneShowsLine(bob, 'client 1', 'BOB SAYS HELLO')]);
+    await Promise.all([paneShowsLine(alice, 'server', 'Replied to alice says hi'), paneShowsLine(bob, 'server', 'Replied to bob says hello')]);
+    const [aliceClient, bobClient, aliceServer, bobServer] = await Promise.all([
+      paneText(alice, 'client 1'),
+      paneText(bob, 'client 1'),
+      paneText(alice, 'server'),
+      paneText(bob, 'server'),
+    ]);
+    expect(aliceClient).not.toMatch(/bob/i);
+    expect(bobClient).not.toMatch(/alice/i);
+    expect(aliceServer).not.toMatch(/bob/i);
+    expect(bobServer).not.toMatch(/alice/i);
+  });
+
+  e2e('f. no runner: the lesson reads and the workbench says how to start one', 45_000, async (scene) => {
+    const site = await staticServer(SITE);
+    try {
+      const page = await scene.page();
+      const response = await page.goto(`${site.url}/labs/${LAB}/`);
+      expect(response?.status()).toBe(200);
+      // The lesson is there to read, workbench or not.
+      expect(await page.locator('h1').first().innerText()).toMatch(/TCP/i);
+      const paragraphs = await page.locator('main .sl-markdown-content p').count();
+      expect(paragraphs).toBeGreaterThan(3);
+      await expect.poll(() => page.locator('main').innerText()).toMatch(/SOCK_STREAM|accept\(\)/);
+
+      await openLab(page, site.url);
+      await page.locator('.wb[data-link="offline"]').waitFor({ timeout: 15_000 });
+      const offline = page.locator('.wb-offline');
+      expect(await offline.isVisible()).toBe(true);
+      const help = await offline.innerText();
+      expect(help).toMatch(/No runner is answering/);
+      expect(help).toContain('npm start');
+      expect(await page.locator('.wb-status').innerText()).toMatch(/no runner/i);
+      // Run does nothing harmful; it points at the help.
+      await button(page, 'Run').click();
+      await page.locator('.wb-offline.wb-flash').waitFor({ timeout: 3000 });
+      expect(scene.pageErrors(page)).toEqual([]);
+    } finally {
+      await site.close();
+    }
+  });
+});
