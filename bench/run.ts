@@ -49,6 +49,7 @@ import {
   TestClient,
   type ProcEntry,
 } from '../runner/server/test-client.ts';
+import { median, percentile, round } from './stats.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SOLUTION = join(ROOT, 'labs/02-tcp-echo/solution/python');
@@ -71,12 +72,6 @@ const BASE_ENV: Record<string, string> = {
 };
 const now = () => performance.now();
 
-function percentile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-}
-const median = (values: number[]) => percentile(values, 0.5);
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function readFolder(dir: string): StudentFile[] {
   return readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));

@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, ROOT, snapshotSite, startServe } from '../test/e2e/browser.ts';
+import { median, percentile, round } from './stats.ts';
 
 const LAB = 'tcp-echo';
 const SOLUTION_DIR = join(ROOT, 'labs/02-tcp-echo/solution/python');
@@ -45,12 +46,6 @@ const KB = 1000;
 const VIEWPORT = { width: 1280, height: 800 };
 
 const now = () => performance.now();
-function percentile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-}
-const median = (values: number[]) => percentile(values, 0.5);
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /* ---------------- JavaScript a page loads ---------------- */
 

@@ -33,11 +33,11 @@
  *      says how to start one, and edits are still saved.
  * Exit code 0 when every step passed, 1 otherwise.
  */
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
+import { staticServer } from './browser.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -70,21 +70,6 @@ type Mounted = HTMLElement & { socklab?: { paneText(name: string): string; fileT
 /** The text a pane's terminal shows (read from xterm's buffer: WebGL draws no DOM text). */
 const paneText = (page: Page, name: string) =>
   page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '', name);
-
-/** The built site with no runner behind it (a static host), on a free port. */
-async function staticServer(dir: string): Promise<{ port: number; close(): void }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.ttf': 'font/ttf' };
-  const server = createServer((req, res) => {
-    let file = normalize(join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!file.startsWith(normalize(dir)) || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { port, close: () => server.close() };
-}
 
 /**
  * The scripts a page runs before any dynamic import(): its <script src>,
@@ -380,7 +365,7 @@ try {
     const server = await staticServer('dist');
     const offline = await context.newPage();
     try {
-      await offline.goto(`http://127.0.0.1:${server.port}/labs/${LAB}/`);
+      await offline.goto(`${server.url}/labs/${LAB}/`);
       await offline.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
       await offline.locator('.wb .monaco-editor').waitFor({ timeout: 30_000 });
       await offline.locator('.wb[data-link="offline"]').waitFor({ timeout: 15_000 });
@@ -397,7 +382,7 @@ try {
       if (!saved?.includes('# edited offline')) throw new Error('the offline edit was not saved');
     } finally {
       await offline.close();
-      server.close();
+      await server.close();
     }
   });
 } finally {
