@@ -23,8 +23,9 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const HELP = `socklab — a course that runs students' socket programs for real
 
 Usage:
-  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
+  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR] [--trust-proxy]
       Serve the course site and the runner on one port (builds the site if needed).
+      --trust-proxy: behind a reverse proxy, count sessions per student by X-Forwarded-For.
   socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
       Run a lab's programs from the files in <dir>, each line prefixed with its
       process; your typing goes to the first client. Ctrl-C ends everything.
@@ -80,7 +81,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' } });
   const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
   const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
@@ -96,7 +97,7 @@ async function cmdServe(args: string[]): Promise<number> {
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
     if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
   }
-  const server = await serve({ runner, siteDir, port, host });
+  const server = await serve({ runner, siteDir, port, host, trustProxy: values['trust-proxy'] === true });
   if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
   console.log(`socklab: the course is at http://${host.includes(':') ? `[${host}]` : host}:${port}  (sandbox: ${runner.backend.name}; Ctrl-C stops)`);
   await new Promise<void>((done) => {

@@ -37,6 +37,12 @@ export interface ServeOptions {
   host: string;
   /** Origins allowed besides the page's own (e.g. the Astro dev server's). */
   allowedOrigins?: string[];
+  /**
+   * Behind a reverse proxy every student arrives from the proxy's address:
+   * count sessions per address by the first X-Forwarded-For entry instead.
+   * Only for a proxy that sets that header itself.
+   */
+  trustProxy?: boolean;
 }
 
 /** Whether a WebSocket upgrade may proceed: same origin as the page, or allowed. */
@@ -52,11 +58,17 @@ export function originAllowed(req: IncomingMessage, allowed: string[] = []): boo
   }
 }
 
+/** The address sessions are counted by: the peer's, or the proxy's word for it. */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
+  return forwarded || req.socket.remoteAddress || 'unknown';
+}
+
 /**
  * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
-export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: string[] = []): void {
+export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: string[] = [], trustProxy = false): void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: runner.limits.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -66,7 +78,7 @@ export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: 
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      handleConnection(ws, runner, req.socket.remoteAddress ?? 'unknown');
+      handleConnection(ws, runner, clientAddress(req, trustProxy));
     });
   });
   server.on('close', () => wss.close());
@@ -75,7 +87,7 @@ export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: 
 /** Starts the server; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<Server> {
   const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
-  attachWebSocket(server, opts.runner, opts.allowedOrigins);
+  attachWebSocket(server, opts.runner, opts.allowedOrigins, opts.trustProxy);
   server.on('upgrade', (req, socket) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });

@@ -366,3 +366,30 @@ describe('the socklab runner process', () => {
     expect(r.stdout).toMatch(/labs valid/);
   });
 });
+
+describe('sessions per student address', () => {
+  it('refuses a second session from one address, and tells students apart by X-Forwarded-For only when told to trust the proxy', async () => {
+    for (const trustProxy of [false, true]) {
+      const runner = new Runner({ limits: { maxSessionsPerClient: 1 } });
+      const server = await serve({ runner, port: 0, host: '127.0.0.1', trustProxy });
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const clients: TestClient[] = [];
+      try {
+        const outcome = async (forwardedFor: string) => {
+          const c = await TestClient.connect(url, { ws: { headers: { 'X-Forwarded-For': forwardedFor } } });
+          clients.push(c);
+          c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });
+          const m = await c.waitFor((x) => x.type === 'opened' || x.type === 'error', 15_000);
+          return m.type === 'opened' ? 'opened' : m.type === 'error' ? m.code : m.type;
+        };
+        expect(await outcome('192.0.2.1')).toBe('opened');
+        expect(await outcome('192.0.2.2'), `trustProxy ${trustProxy}`).toBe(trustProxy ? 'opened' : 'too_many_sessions');
+        expect(await outcome('192.0.2.1'), `trustProxy ${trustProxy}`).toBe('too_many_sessions');
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+        await new Promise((r) => server.close(r));
+        await runner.close();
+      }
+    }
+  }, 60_000);
+});
