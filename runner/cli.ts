@@ -97,7 +97,11 @@ async function cmdServe(args: string[]): Promise<number> {
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
     if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
   }
-  const server = await serve({ runner, siteDir, port, host, trustProxy: values['trust-proxy'] === true });
+  const server = await serve({ runner, siteDir, port, host, trustProxy: values['trust-proxy'] === true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (is socklab already running?); stop that, or pick another with --port`);
+    if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`${host} is not an address of this machine`);
+    throw err;
+  });
   if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
   console.log(`socklab: the course is at http://${host.includes(':') ? `[${host}]` : host}:${port}  (sandbox: ${runner.backend.name}; Ctrl-C stops)`);
   await new Promise<void>((done) => {
