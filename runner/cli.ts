@@ -23,9 +23,12 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const HELP = `socklab — a course that runs students' socket programs for real
 
 Usage:
-  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR] [--trust-proxy]
+  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
+                [--public-host NAME]... [--trust-proxy]
       Serve the course site and the runner on one port (builds the site if needed).
-      --trust-proxy: behind a reverse proxy, count sessions per student by X-Forwarded-For.
+      --public-host: a DNS name students use to reach this server (IP addresses
+      and localhost always work); --trust-proxy: behind a reverse proxy, count
+      sessions per student by X-Forwarded-For.
   socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
       Run a lab's programs from the files in <dir>, each line prefixed with its
       process; your typing goes to the first client. Ctrl-C ends everything.
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(args: string[], options: T) {
+function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -81,7 +84,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true } });
   const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
   const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
@@ -97,7 +100,8 @@ async function cmdServe(args: string[]): Promise<number> {
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
     if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
   }
-  const server = await serve({ runner, siteDir, port, host, trustProxy: values['trust-proxy'] === true }).catch((err: NodeJS.ErrnoException) => {
+  const publicHosts = ([] as string[]).concat(values['public-host'] ?? []).map((h) => check(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name like course.example.edu'), h, '--public-host'));
+  const server = await serve({ runner, siteDir, port, host, publicHosts, trustProxy: values['trust-proxy'] === true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (is socklab already running?); stop that, or pick another with --port`);
     if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`${host} is not an address of this machine`);
     throw err;

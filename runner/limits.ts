@@ -23,6 +23,8 @@ export interface Limits {
 
   /** Checks (graders) running at once across the runner; more wait their turn. */
   maxConcurrentChecks: number;
+  /** Checks waiting for their turn; more are refused. */
+  maxQueuedChecks: number;
 
   /** RLIMIT_NPROC for the whole session (all of its programs together). */
   sandboxProcesses: number;
@@ -47,6 +49,8 @@ export interface Limits {
   outputBatchMs: number;
   /** ...as soon as this much is waiting. */
   outputBatchBytes: number;
+  /** Typed input a program has not read yet, above which more input is dropped. */
+  maxPendingInputBytes: number;
   /** Unacknowledged bytes above which a process's terminal is paused. */
   flowHighWatermark: number;
   /** Unacknowledged bytes below which a paused terminal resumes. */
@@ -71,6 +75,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTotalFileBytes: 1024 * 1024,
 
   maxConcurrentChecks: 4,
+  maxQueuedChecks: 400,
 
   sandboxProcesses: 96,
   sandboxDataBytes: 1024 * 1024 * 1024,
@@ -84,6 +89,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxOutputBytes: 128 * 1024 * 1024,
   outputBatchMs: 5,
   outputBatchBytes: 64 * 1024,
+  maxPendingInputBytes: 64 * 1024,
   flowHighWatermark: 512 * 1024,
   flowLowWatermark: 128 * 1024,
 

@@ -7,7 +7,7 @@ import type { Language } from '../protocol/messages.ts';
 import { findLab, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
 import { resolveLimits, type Limits } from './limits.ts';
 import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
-import { Session, type SessionEvents } from './session.ts';
+import { Session, SessionError, type SessionEvents } from './session.ts';
 import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
 
 export interface RunnerOptions {
@@ -31,6 +31,8 @@ export class Runner {
   private readonly sessions = new Map<string, { session: Session; client: string }>();
   private closing = false;
   private checksRunning = 0;
+  /** Clients whose sessions are being created right now. */
+  private readonly opening: string[] = [];
   private readonly checkQueue: (() => void)[] = [];
 
   constructor(opts: RunnerOptions = {}) {
@@ -47,22 +49,30 @@ export class Runner {
     if (!lab.meta.languages.includes(lang)) {
       throw new OpenError('language_not_offered', `${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
     }
-    const mine = [...this.sessions.values()].filter((s) => s.client === client).length;
+    // Count sessions still starting too: otherwise many opens at once all
+    // pass the check before any of them is registered.
+    const mine = [...this.sessions.values()].filter((s) => s.client === client).length + this.opening.filter((c) => c === client).length;
     if (mine >= this.limits.maxSessionsPerClient) throw new OpenError('too_many_sessions', `at most ${this.limits.maxSessionsPerClient} sessions at once from one address; close a tab`);
     const max = Math.min(this.limits.maxSessions, this.backend.maxSessions);
-    if (this.sessions.size >= max) {
+    if (this.sessions.size + this.opening.length >= max) {
       throw new OpenError('too_many_sessions', this.backend.name === 'host' ? 'without a sandbox only one session can run at a time' : 'the runner is full; try again in a minute');
     }
+    this.opening.push(client);
     let sandbox;
     try {
       sandbox = await this.backend.create(this.limits);
     } catch (err) {
       throw new OpenError('sandbox_failed', (err as Error).message);
+    } finally {
+      this.opening.splice(this.opening.indexOf(client), 1);
     }
     const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, events);
     this.sessions.set(session.id, { session, client });
-    const forget = () => this.sessions.delete(session.id);
-    void sandbox.ended.then(forget);
+    // A sandbox that ends by itself (its holder died) ends the session too.
+    void sandbox.ended.then(() => {
+      this.sessions.delete(session.id);
+      void session.close();
+    });
     const maxTimer = setTimeout(() => {
       events.notice('session_time_limit', `a session lasts at most ${Math.round(this.limits.sessionMaxMs / 60_000)} minutes; reload to start a new one`);
       void session.close();
@@ -84,12 +94,14 @@ export class Runner {
    */
   async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult'> & { onQueued?: () => void }): Promise<GradeReport> {
     if (this.checksRunning >= this.limits.maxConcurrentChecks) {
+      if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');
       events.onQueued?.();
       await new Promise<void>((resolve) => this.checkQueue.push(resolve));
     } else this.checksRunning++;
     try {
+      if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      return await gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events });
+      return await gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed });
     } finally {
       const next = this.checkQueue.shift();
       if (next) next();

@@ -15,7 +15,7 @@ import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
-  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended', message: string) {
+  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended' | 'check_running', message: string) {
     super(message);
     this.name = 'SessionError';
   }
@@ -48,6 +48,8 @@ export class Session {
   private closed = false;
   /** Bumped by every run/stop so a plan that is still starting gives up. */
   private generation = 0;
+  /** The tail of the serialized process operations. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -106,36 +108,53 @@ export class Session {
     return [...this.files];
   }
 
-  /** Stops everything, writes the files, then starts the plan in order. */
-  async run(clients?: number): Promise<void> {
+  /**
+   * Stops everything, writes the files, then starts the plan in order.
+   * Operations that start or stop processes (run, addClient, restart, stop)
+   * run one after another, so two of them never race over the same
+   * process; a newer run or stop makes a plan still starting give up.
+   */
+  run(clients?: number): Promise<void> {
     this.assertOpen();
-    await this.stopAll();
     const generation = ++this.generation;
-    for (const p of [...this.procs.values()]) this.procs.delete(p.id);
-    await this.syncFiles();
-    for (const spec of this.lab.meta.processes) {
-      const count = spec.role === 'client' && clients !== undefined ? clients : spec.instances;
-      for (let i = 0; i < count; i++) {
-        if (generation !== this.generation || this.closed) return;
-        const proc = this.addProc(spec);
-        await this.start(proc, generation);
+    return this.serial(async () => {
+      if (generation !== this.generation) return;
+      await this.stopAll();
+      this.assertOpen();
+      this.procs.clear();
+      await this.syncFiles();
+      for (const spec of this.lab.meta.processes) {
+        const count = spec.role === 'client' && clients !== undefined ? clients : spec.instances;
+        for (let i = 0; i < count; i++) {
+          if (generation !== this.generation || this.closed) return;
+          const proc = this.addProc(spec);
+          await this.start(proc, generation);
+        }
       }
-    }
+    });
   }
 
   /** Starts one more process of the first addable role. */
-  async addClient(): Promise<number> {
+  addClient(): Promise<number> {
     this.assertOpen();
     const spec = this.lab.meta.processes.find((p) => p.addable);
     if (!spec) throw new SessionError('unknown_process', 'this lab has no process to add');
-    await this.syncFiles();
-    const proc = this.addProc(spec);
-    await this.start(proc, this.generation);
-    return proc.id;
+    return this.serial(async () => {
+      this.assertOpen();
+      await this.syncFiles();
+      this.assertOpen();
+      const proc = this.addProc(spec);
+      await this.start(proc, this.generation);
+      return proc.id;
+    });
   }
 
+  /** Types into a process; tells the student when the program is not reading. */
   input(id: number, data: string): void {
-    this.get(id).term?.write(data);
+    const p = this.get(id);
+    if (p.term && !p.term.write(data)) {
+      this.events.notice('input_dropped', `${p.name} is not reading its input, so what you typed was dropped`, p.id);
+    }
   }
 
   resize(id: number, cols: number, rows: number): void {
@@ -149,21 +168,37 @@ export class Session {
     this.procs.get(id)?.term?.ack(bytes);
   }
 
+  /** Pauses (or resumes) every program while the client's connection cannot take more output. */
+  setOutputBlocked(blocked: boolean): void {
+    for (const p of this.procs.values()) p.term?.setSinkBlocked(blocked);
+  }
+
   /** Stops one process, or every process. */
-  async stop(id?: number): Promise<void> {
+  stop(id?: number): Promise<void> {
+    this.assertOpen();
     if (id === undefined) {
       this.generation++;
-      return this.stopAll();
+      return this.serial(() => this.stopAll());
     }
-    await this.get(id).term?.stop();
+    const p = this.get(id);
+    return this.serial(async () => {
+      await p.term?.stop();
+    });
   }
 
   /** Stops one process and starts it again with the current files. */
-  async restart(id: number): Promise<void> {
+  restart(id: number): Promise<void> {
     const p = this.get(id);
-    await p.term?.stop();
-    await this.syncFiles();
-    await this.start(p, this.generation);
+    return this.serial(async () => {
+      this.assertOpen();
+      await p.term?.stop();
+      this.assertOpen();
+      if (this.procs.get(p.id) !== p) return; // a run replaced the plan meanwhile
+      this.assertRoom(p);
+      await this.syncFiles();
+      this.assertOpen();
+      await this.start(p, this.generation);
+    });
   }
 
   /** Ends every process and the sandbox. */
@@ -171,8 +206,9 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
+    // Stop the programs first: on the `host` backend nothing else would.
+    await this.stopAll();
     await this.sandbox.close();
-    await Promise.all([...this.procs.values()].map((p) => p.term?.done));
   }
 
   get isClosed(): boolean {
@@ -185,23 +221,48 @@ export class Session {
   }
 
   private addProc(spec: ProcessSpec): Proc {
-    const running = [...this.procs.values()].filter((p) => p.state !== 'exited').length;
+    this.assertRoom();
+    const numbered = spec.addable || spec.instances > 1;
+    const n = [...this.procs.values()].filter((p) => p.spec.role === spec.role).length + 1;
+    const proc: Proc = { id: this.freeId(), name: numbered ? `${spec.role} ${n}` : spec.role, spec, state: 'starting', term: null, cols: 80, rows: 24 };
+    this.procs.set(proc.id, proc);
+    return proc;
+  }
+
+  /** Throws when one more running process would pass the limit (`except` is about to be replaced). */
+  private assertRoom(except?: Proc): void {
+    const running = [...this.procs.values()].filter((p) => p !== except && p.state !== 'exited').length;
     if (running >= this.limits.maxProcessesPerSession) {
       throw new SessionError('too_many_processes', `at most ${this.limits.maxProcessesPerSession} processes per session`);
     }
-    if (this.nextId > 255) this.nextId = 1;
-    while (this.procs.has(this.nextId)) this.nextId++;
-    const numbered = spec.addable || spec.instances > 1;
-    const n = [...this.procs.values()].filter((p) => p.spec.role === spec.role).length + 1;
-    const proc: Proc = { id: this.nextId++, name: numbered ? `${spec.role} ${n}` : spec.role, spec, state: 'starting', term: null, cols: 80, rows: 24 };
-    this.procs.set(proc.id, proc);
-    return proc;
+  }
+
+  /** A process id (1-255, one byte in output frames), forgetting exited processes if all are taken. */
+  private freeId(): number {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (let i = 0; i < 255; i++) {
+        const id = ((this.nextId - 1 + i) % 255) + 1;
+        if (!this.procs.has(id)) {
+          this.nextId = (id % 255) + 1;
+          return id;
+        }
+      }
+      for (const [id, p] of this.procs) if (p.state === 'exited') this.procs.delete(id);
+    }
+    throw new SessionError('too_many_processes', 'no process id is free');
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   private async start(proc: Proc, generation: number): Promise<void> {
     const lang = LANGUAGES[this.lang];
     const argv = lang.command(lang.fileFor(proc.spec.role));
     const tag = newExitTag();
+    this.assertOpen();
     proc.state = 'starting';
     proc.exit = undefined;
     this.events.proc(this.info(proc));

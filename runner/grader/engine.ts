@@ -102,6 +102,8 @@ export interface GradeOptions {
   /** Called as each check starts and ends (progress). */
   onStart?: (check: CheckDef) => void;
   onResult?: (result: CheckResult) => void;
+  /** Polled between checks: true stops the grade (the session was closed). */
+  cancelled?: () => boolean;
 }
 
 /** Which roles a set of files provides in a language. */
@@ -120,6 +122,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const plan = checks.filter((c) => roles.includes(c.role));
   opts.onPlan?.(plan);
   for (const check of plan) {
+    if (opts.cancelled?.()) break;
     opts.onStart?.(check);
     const failedDep = (check.dependsOn ?? []).find((d) => results.find((r) => r.id === d)?.status !== 'passed');
     const result: CheckResult = failedDep

@@ -65,6 +65,12 @@ export class GradeHarness implements Harness {
   readonly programs: ProgramImpl[] = [];
   private readonly teardowns: (() => void | Promise<void>)[] = [];
   private conns = 0;
+  /** Set once the check is over: a check that timed out but still runs can start nothing more. */
+  private disposed = false;
+
+  private assertLive(): void {
+    if (this.disposed) throw new CheckFailure('the check is over');
+  }
 
   constructor(private readonly ctx: HarnessContext) {}
 
@@ -73,6 +79,7 @@ export class GradeHarness implements Harness {
   }
 
   async start(role: string, opts: { waitReady?: boolean } = {}): Promise<Program> {
+    this.assertLive();
     const spec = this.ctx.lab.meta.processes.find((p) => p.role === role);
     if (!spec) throw new Error(`checks.ts: the lab has no process with role "${role}"`);
     const lang = LANGUAGES[this.ctx.lang];
@@ -105,6 +112,7 @@ export class GradeHarness implements Harness {
   }
 
   async connect(port: number, opts: { host?: '127.0.0.1' | '::1'; label?: string } = {}): Promise<Conn> {
+    this.assertLive();
     const label = opts.label ?? `tcp#${++this.conns}`;
     const host = opts.host ?? '127.0.0.1';
     this.transcript.add('grader', label, `connect to ${host}:${port}`);
@@ -135,6 +143,7 @@ export class GradeHarness implements Harness {
   }
 
   async udp(opts: { label?: string } = {}): Promise<UdpPeer> {
+    this.assertLive();
     const socket = await this.ctx.sandbox.openUdp('udp4');
     const peer = new UdpPeerImpl(socket, opts.label ?? `udp#${++this.conns}`, this.transcript, this);
     this.teardown(() => peer.close());
@@ -142,6 +151,7 @@ export class GradeHarness implements Harness {
   }
 
   async udpServer(port: number): Promise<UdpPeer> {
+    this.assertLive();
     const socket = await this.ctx.sandbox.bindUdp(port);
     const peer = new UdpPeerImpl(socket, `grader udp :${port}`, this.transcript, this);
     this.teardown(() => peer.close());
@@ -149,6 +159,7 @@ export class GradeHarness implements Harness {
   }
 
   async listen(port: number): Promise<Listener> {
+    this.assertLive();
     const server = await this.ctx.sandbox.listenTcp(port);
     const listener = new ListenerImpl(server, port, this.transcript, this, () => `tcp#${++this.conns}`);
     this.teardown(() => listener.close());
@@ -174,6 +185,7 @@ export class GradeHarness implements Harness {
 
   /** Runs every teardown (never throws) and stops every program. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const fn of this.teardowns.reverse()) {
       try {
         await fn();
@@ -316,8 +328,15 @@ class ProgramImpl extends EventEmitter implements Program {
   }
 }
 
+/** Bytes a grader connection holds unread before it stops reading (the program floods). */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
+
 class ConnImpl extends EventEmitter implements Conn {
-  private buf = Buffer.alloc(0);
+  /** Received and not yet taken as lines: merged once a line can be taken, so a flood costs linear time. */
+  private merged: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private unreadBytes = 0;
+  private newlineWaiting = false;
   private all: Buffer[] = [];
   private total = 0;
   ended = false;
@@ -329,9 +348,15 @@ class ConnImpl extends EventEmitter implements Conn {
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
       this.log.add('program', label, `sent ${show(d)}`);
-      this.buf = Buffer.concat([this.buf, d]);
+      this.chunks.push(d);
+      this.unreadBytes += d.length;
+      if (d.includes(0x0a)) this.newlineWaiting = true;
       if (this.total < 1 << 20) this.all.push(d);
       this.total += d.length;
+      if (this.unreadBytes > MAX_UNREAD_BYTES) {
+        this.log.add('note', label, `the grader stopped reading: more than ${MAX_UNREAD_BYTES >> 20} MiB arrived that it did not ask for`);
+        socket.pause();
+      }
       this.emit('change');
     });
     socket.on('end', () => {
@@ -382,11 +407,25 @@ class ConnImpl extends EventEmitter implements Conn {
     }
   }
 
+  /** Everything received and not yet taken. */
+  private get buf(): Buffer {
+    if (this.chunks.length) {
+      this.merged = Buffer.concat([this.merged, ...this.chunks]);
+      this.chunks = [];
+    }
+    return this.merged;
+  }
+
   private takeLine(): string | undefined {
-    const nl = this.buf.indexOf(0x0a);
+    if (!this.newlineWaiting) return undefined;
+    const buf = this.buf;
+    const nl = buf.indexOf(0x0a);
     if (nl < 0) return undefined;
-    let line = this.buf.subarray(0, nl);
-    this.buf = this.buf.subarray(nl + 1);
+    let line = buf.subarray(0, nl);
+    this.merged = buf.subarray(nl + 1);
+    this.unreadBytes = this.merged.length;
+    this.newlineWaiting = this.merged.includes(0x0a);
+    if (this.socket.isPaused() && this.unreadBytes < MAX_UNREAD_BYTES / 2) this.socket.resume();
     if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
     return line.toString('utf8');
   }

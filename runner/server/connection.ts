@@ -16,11 +16,14 @@ import { ChecksError } from '../grader/engine.ts';
 
 /** How often the socket inspector samples the namespace's sockets. */
 const INSPECT_INTERVAL_MS = 250;
+/** How often a connection whose send buffer was full is checked for room again. */
+const DRAIN_POLL_MS = 20;
 
 export function handleConnection(ws: WebSocket, runner: Runner, client: string): void {
   let session: Session | null = null;
   let opening = false;
   let checking = false;
+  let outputBlocked = false;
   let inspector: NodeJS.Timeout | null = null;
   const stopInspector = () => {
     if (inspector) clearInterval(inspector);
@@ -55,6 +58,20 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
             if (ws.readyState !== ws.OPEN) return;
             ws.send(outputFrameHeader(proc), { binary: true, fin: false });
             ws.send(data, { binary: true, fin: true });
+            // A client may acknowledge output yet not read its socket: then
+            // the bytes queue here. Pause the programs until it drains.
+            if (!outputBlocked && ws.bufferedAmount > runner.limits.flowHighWatermark) {
+              outputBlocked = true;
+              session?.setOutputBlocked(true);
+              const poll = setInterval(() => {
+                if (ws.readyState !== ws.OPEN || ws.bufferedAmount < runner.limits.flowLowWatermark) {
+                  clearInterval(poll);
+                  outputBlocked = false;
+                  session?.setOutputBlocked(false);
+                }
+              }, DRAIN_POLL_MS);
+              poll.unref();
+            }
           },
           proc: (info) => send({ type: 'proc', proc: info }),
           notice: (code, message, proc) => send({ type: 'notice', code, message, ...(proc ? { proc } : {}) }),

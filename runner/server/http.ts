@@ -4,6 +4,7 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/messages.ts';
@@ -37,12 +38,32 @@ export interface ServeOptions {
   host: string;
   /** Origins allowed besides the page's own (e.g. the Astro dev server's). */
   allowedOrigins?: string[];
+  /** Host names (besides IP addresses and localhost) students use to reach this server. */
+  publicHosts?: string[];
   /**
    * Behind a reverse proxy every student arrives from the proxy's address:
    * count sessions per address by the first X-Forwarded-For entry instead.
    * Only for a proxy that sets that header itself.
    */
   trustProxy?: boolean;
+}
+
+/**
+ * Whether the Host header names this server: an IP address, localhost, or
+ * one of `publicHosts`. Any other name is refused, so a web page on a
+ * domain that its owner points at 127.0.0.1 (DNS rebinding) cannot pass as
+ * same-origin and drive the runner.
+ */
+export function hostAllowed(req: IncomingMessage, publicHosts: string[] = []): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return false;
+  }
+  return isIP(name) !== 0 || name === 'localhost' || publicHosts.map((h) => h.toLowerCase()).includes(name);
 }
 
 /** Whether a WebSocket upgrade may proceed: same origin as the page, or allowed. */
@@ -68,17 +89,16 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
  * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
-export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: string[] = [], trustProxy = false): void {
+export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean } = {}): void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: runner.limits.maxMessageBytes });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== WS_PATH) return;
-    if (!originAllowed(req, allowedOrigins)) {
+    if (pathOf(req) !== WS_PATH) return;
+    if (!hostAllowed(req, opts.publicHosts) || !originAllowed(req, opts.allowedOrigins)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      handleConnection(ws, runner, clientAddress(req, trustProxy));
+      handleConnection(ws, runner, clientAddress(req, opts.trustProxy ?? false));
     });
   });
   server.on('close', () => wss.close());
@@ -87,15 +107,24 @@ export function attachWebSocket(server: Server, runner: Runner, allowedOrigins: 
 /** Starts the server; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<Server> {
   const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
-  attachWebSocket(server, opts.runner, opts.allowedOrigins, opts.trustProxy);
+  attachWebSocket(server, opts.runner, opts);
   server.on('upgrade', (req, socket) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    if (pathOf(req) !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolvePromise());
   });
   return server;
+}
+
+/** The request's path, or null when its target is not a valid URL path. */
+function pathOf(req: IncomingMessage): string | null {
+  try {
+    return new URL(req.url ?? '/', 'http://x').pathname;
+  } catch {
+    return null;
+  }
 }
 
 function serveStatic(req: IncomingMessage, res: ServerResponse, siteDir?: string): void {

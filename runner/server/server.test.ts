@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +238,50 @@ describe('runner over WebSocket', () => {
     const none = await connect();
     expect(none.messages[0]?.type).toBe('hello');
   });
+
+  it('refuses a page on another domain that resolves to this machine (DNS rebinding), and survives a malformed upgrade', async () => {
+    // Same-origin by the headers, but the name is not this server's.
+    await expect(TestClient.connect(url, { ws: { headers: { Host: `rebind.example:${port}` }, origin: `http://rebind.example:${port}` } })).rejects.toMatchObject({ statusCode: 403 });
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        const sock = netConnect(port, '127.0.0.1', () => sock.write(request));
+        let got = '';
+        sock.on('data', (d) => (got += d.toString()));
+        sock.on('close', () => resolve(got));
+        sock.on('error', () => resolve(got));
+        setTimeout(() => sock.destroy(), 2000);
+      });
+    await raw('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const after = await connect();
+    expect(after.messages[0]?.type).toBe('hello');
+  });
+
+  it('keeps the per-address limit when many sessions open at once', async () => {
+    const cs = await Promise.all(Array.from({ length: 12 }, () => connect()));
+    for (const c of cs) c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });
+    const outcomes = await Promise.all(cs.map((c) => c.waitFor((m) => m.type === 'opened' || m.type === 'error', 20_000)));
+    const opened = outcomes.filter((m) => m.type === 'opened').length;
+    expect(opened).toBe(runner.limits.maxSessionsPerClient);
+    expect(outcomes.filter((m) => m.type === 'error' && m.code === 'too_many_sessions')).toHaveLength(12 - opened);
+    await Promise.all(cs.map((c) => c.close()));
+    await eventually(() => runner.sessionCount === 0, 10_000, 'sessions closed');
+  }, 60_000);
+
+  it('restarts raced five times leave one copy of the process, and input a program never reads is dropped', async () => {
+    const c = await connect();
+    const { session, client } = await runSolution(c);
+    const from = c.messages.length;
+    for (let i = 0; i < 5; i++) c.send({ type: 'restart', proc: client.id });
+    await c.waitForProc((p) => p.id === client.id && p.state === 'running', 15_000, from);
+    await new Promise((r) => setTimeout(r, 1500));
+    const netns = readProc(runner.session(session)!.sandbox.pid)!.netns;
+    const pythons = listProcs().filter((p) => p.netns === netns && p.name === 'python3' && p.state !== 'Z');
+    expect(pythons.map((p) => p.name)).toHaveLength(2); // the server and one client
+    // The client reads one line; flood its terminal without newlines: the runner drops the excess instead of queueing it.
+    const notices = () => c.messages.filter((m) => m.type === 'notice' && m.code === 'input_dropped').length;
+    for (let i = 0; i < 8; i++) c.send({ type: 'input', proc: client.id, data: 'x'.repeat(60_000) });
+    await eventually(() => notices() > 0, 10_000, 'an input_dropped notice');
+  }, 60_000);
 
   it('ends every process of the session when the WebSocket closes', async () => {
     const c = await connect();

@@ -4,7 +4,7 @@
  * the last byte of output.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, write as fdWrite } from 'node:fs';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Limits } from '../limits.ts';
@@ -52,6 +52,11 @@ export class PtyProcess {
   private killTimer: NodeJS.Timeout | null = null;
   /** When output was last sent (performance.now()). */
   private lastFlush = -Infinity;
+  /** The consumer cannot take more right now (e.g. its socket's buffer is full). */
+  private sinkBlocked = false;
+  private readonly input: PtyInput;
+  /** Start time of the outermost process, so a recycled pid is never killed. */
+  private readonly startTime: string | null;
   /** Resolves when the process has exited and its output was delivered. */
   readonly done: Promise<ProcessExit>;
 
@@ -65,6 +70,8 @@ export class PtyProcess {
       env: plan.env,
       encoding: null,
     });
+    this.startTime = startTimeOf(this.term.pid);
+    this.input = new PtyInput((this.term as unknown as { fd: number }).fd, opts.limits.maxPendingInputBytes);
     let resolveDone!: (e: ProcessExit) => void;
     this.done = new Promise((r) => (resolveDone = r));
     this.term.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data));
@@ -77,6 +84,7 @@ export class PtyProcess {
       this.queue(this.scanner.flush());
       this.flush();
       this.exited = true;
+      this.input.dispose();
       if (this.killTimer) clearTimeout(this.killTimer);
       const exit: ProcessExit = { code, ...(sig ? { signal: signalNames.get(sig) ?? `signal ${sig}` } : {}), ...(this.reason ? { reason: this.reason } : {}) };
       opts.onExit(exit);
@@ -146,6 +154,12 @@ export class PtyProcess {
     }
   }
 
+  /** Pauses the program while the consumer's own buffer is full (a client that acks but does not read). */
+  setSinkBlocked(blocked: boolean): void {
+    this.sinkBlocked = blocked;
+    this.applyFlowControl();
+  }
+
   /** The client has rendered `bytes` more bytes. */
   ack(bytes: number): void {
     this.acked = Math.min(this.acked + bytes, this.sent);
@@ -155,17 +169,23 @@ export class PtyProcess {
   private applyFlowControl(): void {
     if (this.exited) return;
     const { flowHighWatermark, flowLowWatermark } = this.opts.limits;
-    if (!this.paused && this.inFlight >= flowHighWatermark) {
+    if (!this.paused && (this.inFlight >= flowHighWatermark || this.sinkBlocked)) {
       this.paused = true;
       this.term.pause();
-    } else if (this.paused && this.inFlight < flowLowWatermark) {
+    } else if (this.paused && this.inFlight < flowLowWatermark && !this.sinkBlocked) {
       this.paused = false;
       this.term.resume();
     }
   }
 
-  write(data: string): void {
-    if (!this.exited) this.term.write(data);
+  /**
+   * Types into the program. Returns false (and drops the input) when the
+   * program has not read what it was already given: a terminal holds a few
+   * KiB, and input it never reads must not pile up in the runner.
+   */
+  write(data: string): boolean {
+    if (this.exited) return true;
+    return this.input.push(Buffer.from(data, 'utf8'));
   }
 
   resize(cols: number, rows: number): void {
@@ -192,10 +212,78 @@ export class PtyProcess {
     // orphan goes to the host's init, staying a zombie of the session's uid
     // (counted against its process limit) until that init gets round to it
     // (never, when the runner is pid 1 of a container).
-    const children = childrenOf(this.term.pid);
+    const pid = this.term.pid;
+    if (startTimeOf(pid) !== this.startTime) return; // already reaped; the pid may be someone else's now
+    const children = childrenOf(pid);
     for (const child of children) killPid(child);
-    if (children.length === 0) killPid(this.term.pid);
-    else this.killTimer ??= setTimeout(() => killPid(this.term.pid), KILL_GRACE_MS);
+    if (children.length === 0) killPid(pid);
+    else this.killTimer ??= setTimeout(() => startTimeOf(pid) === this.startTime && killPid(pid), KILL_GRACE_MS);
+  }
+}
+
+/**
+ * Input for a pty, written to its master with backpressure: node-pty's own
+ * writer retries EAGAIN on every event-loop turn (a busy loop when the
+ * program never reads) and queues without bound.
+ */
+class PtyInput {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private writing = false;
+  private retry: NodeJS.Timeout | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly max: number,
+  ) {}
+
+  push(data: Buffer): boolean {
+    if (this.disposed) return true;
+    if (this.queued + data.length > this.max) return false;
+    this.queue.push(data);
+    this.queued += data.length;
+    this.pump();
+    return true;
+  }
+
+  private pump(): void {
+    if (this.writing || this.retry || this.disposed || this.queue.length === 0) return;
+    this.writing = true;
+    const head = this.queue[0]!;
+    fdWrite(this.fd, head, 0, head.length, null, (err, written) => {
+      this.writing = false;
+      if (this.disposed) return;
+      if (err) {
+        if (err.code === 'EAGAIN') this.retry = setTimeout(() => ((this.retry = null), this.pump()), INPUT_RETRY_MS);
+        else this.dispose(); // the terminal is gone
+        return;
+      }
+      this.queued -= written;
+      if (written >= head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(written);
+      this.pump();
+    });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.queue = [];
+    this.queued = 0;
+  }
+}
+
+/** How long to wait before writing again to a terminal whose input is full. */
+const INPUT_RETRY_MS = 20;
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or null when gone. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
   }
 }
 
