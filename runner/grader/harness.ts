@@ -15,7 +15,7 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { isBound } from '../sandbox/socket-table.ts';
-import { processName, processTree } from '../sandbox/proc-tree.ts';
+import { programPids } from '../sandbox/runtime.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../terminal/pty-process.ts';
 import type { Conn, Datagram, FailureDetails, Harness, Listener, Program, UdpPeer } from './api.ts';
 import { HINTS } from './hints.ts';
@@ -315,12 +315,10 @@ class ProgramImpl extends EventEmitter implements Program {
     return total;
   }
 
-  /** Host pids of the student's program and its children (below the launcher). */
+  /** Host pids of the student's program and its children (below the launcher, which is not counted). */
   private async pids(): Promise<number[]> {
-    const tree = await processTree(this.term.pid);
-    const names = await Promise.all(tree.map(processName));
-    const launcher = names.indexOf('socklab-launch');
-    return launcher < 0 ? tree : tree.slice(launcher + 1);
+    // The launcher is found by its binary, not its name (see programPids).
+    return programPids(this.term.pid);
   }
 
   async stop(): Promise<void> {

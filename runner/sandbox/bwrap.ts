@@ -67,6 +67,10 @@ class BwrapSandbox implements Sandbox {
       // sandboxes the device nodes their own --dev binds from here.
       '--perms', '0755', '--dir', '/dev',
       ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]),
+      // The session's POSIX shared memory (shm_open, multiprocessing), shared
+      // by its programs like /tmp and bounded like it; each program's own
+      // /dev is read-only (see spawnPlan).
+      '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/dev/shm',
       '--perms', '0755', '--dir', '/.socklab',
       '--ro-bind', rt.launcher, '/.socklab/launch',
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
@@ -132,11 +136,22 @@ class BwrapSandbox implements Sandbox {
       ...this.join(['-U', '-n', '-p', '-m', '-u', '-i', '-r', '-w'], l.sandboxProcesses),
       'bwrap',
       '--unshare-user', '--disable-userns', '--unshare-pid', '--die-with-parent',
+      // The launcher itself is pid 1 of the program's pid namespace: no
+      // bwrap "init" (which holds the exit tag in its environment and, unlike
+      // the launcher, is dumpable) is left where the program can see it, and
+      // the kernel keeps the program from signalling its namespace's pid 1.
+      '--as-pid-1',
       '--ro-bind', '/', '/',
       '--bind', '/work', '/work',
       '--bind', '/tmp', '/tmp',
       '--proc', '/proc',
+      // --dev makes /dev a tmpfs of its own with no size limit: keep its
+      // device nodes and /dev/pts (a devpts instance of the program's own),
+      // put the session's bounded /dev/shm over its /dev/shm, and make the
+      // rest read-only so nothing can be written to /dev itself.
       '--dev', '/dev',
+      '--bind', '/dev/shm', '/dev/shm',
+      '--remount-ro', '/dev',
       '--chdir', '/work',
       '--',
       '/.socklab/launch',
@@ -181,8 +196,13 @@ class BwrapSandbox implements Sandbox {
 
   private getAgent(): Promise<Agent> {
     if (this.closed) return Promise.reject(new SandboxError('the session has ended'));
-    this.agent ??= new Agent(this.join(['-U', '-n']), getRuntime().agent);
-    return this.agent.ready.then(() => this.agent!);
+    // An agent that died (killed, crashed) is replaced on the next request.
+    if (!this.agent || this.agent.gone) {
+      this.agent?.kill();
+      this.agent = new Agent(this.join(['-U', '-n']), getRuntime().agent);
+    }
+    const agent = this.agent;
+    return agent.ready.then(() => agent);
   }
 
   async close(): Promise<void> {
@@ -212,6 +232,8 @@ class BwrapSandbox implements Sandbox {
 /** The trusted socket agent of one session, started on first use. */
 class Agent {
   readonly ready: Promise<void>;
+  private dead = false;
+  private exitError: Error | null = null;
   private child: ChildProcess;
   private nextId = 1;
   private pending = new Map<number, { resolve: (h: unknown) => void; reject: (e: Error) => void }>();
@@ -226,12 +248,16 @@ class Agent {
     let stderr = '';
     this.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString().slice(0, 2000); });
     this.ready = new Promise((resolve, reject) => {
-      this.child.once('error', (e) => reject(new SandboxError(`the socket agent did not start: ${e.message}`)));
-      this.child.once('exit', (code) => {
-        const err = new SandboxError(`the socket agent exited (${code}): ${stderr.trim()}`);
+      // Every 'error' has a listener: an unhandled one would crash the runner.
+      this.child.on('error', (e) => {
+        const err = new SandboxError(`the socket agent failed: ${e.message}`);
         reject(err);
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+        this.end(err);
+      });
+      this.child.once('exit', (code, signal) => {
+        const err = new SandboxError(`the socket agent exited (${signal ?? code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+        reject(err);
+        this.end(err);
       });
       this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; code?: string; message?: string }, handle: unknown) => {
         if (msg.ready) return resolve();
@@ -246,11 +272,31 @@ class Agent {
     this.ready.catch(() => {});
   }
 
+  /** Whether the agent died (or is dying: its IPC channel is closed): it takes no more requests. */
+  get gone(): boolean {
+    return this.dead || !this.child.connected;
+  }
+
+  /** The agent is gone: refuse new requests and fail the ones waiting for an answer. */
+  private end(err: Error): void {
+    this.dead = true;
+    this.exitError ??= err;
+    for (const p of this.pending.values()) p.reject(this.exitError);
+    this.pending.clear();
+  }
+
   request(msg: Record<string, unknown>): Promise<unknown> {
+    if (this.gone) return Promise.reject(this.exitError ?? new SandboxError('the socket agent has exited'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ ...msg, id });
+      // With a callback a closed channel is reported here instead of as an
+      // 'error' event (the agent died since the check above).
+      this.child.send({ ...msg, id }, (err) => {
+        if (!err || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        reject(new SandboxError(`the socket agent is gone: ${err.message}`));
+      });
     });
   }
 

@@ -14,9 +14,30 @@
  *  - It closes every inherited descriptor above 2.
  *
  * Usage: socklab-launch [--LIMIT N ...] -- PROGRAM [ARGS...]
- * The marker tag is read from SOCKLAB_EXIT_TAG and removed from the
- * environment; the launcher makes itself non-dumpable so the student's
- * program (same uid) cannot read it from /proc/<pid>/environ.
+ *
+ * The marker tag is read from SOCKLAB_EXIT_TAG, wiped from the environment
+ * block (what /proc/<pid>/environ shows) and removed from the environment
+ * before the program starts. Only the launcher ever holds it, so the
+ * student's program must never be able to read the launcher's memory nor
+ * stop or kill it (a program that could would print a forged "exited 0"
+ * while it keeps running, or keep the real marker from being printed):
+ *  - The launcher makes itself non-dumpable before anything else: a process
+ *    of the same uid without CAP_SYS_PTRACE in the launcher's user namespace
+ *    can then neither ptrace it nor read its /proc/<pid>/{environ,mem}.
+ *  - Under bwrap it runs as pid 1 of the program's pid namespace
+ *    (`bwrap --as-pid-1`: no bwrap process with the tag in its environment
+ *    is left inside that namespace). The kernel delivers to a namespace's
+ *    pid 1 only the signals it has a handler for when they come from inside
+ *    the namespace, even SIGKILL and SIGSTOP; the launcher installs no
+ *    handler at all (signals it ignores are SIG_IGN, and it waits for
+ *    SIGCHLD with the signal blocked), so the program cannot signal it. The
+ *    runner, outside the namespace, still can. Being pid 1 it also inherits
+ *    every orphan of the program and reaps them; once the program has
+ *    exited it kills whatever the program left behind, so nothing can get
+ *    between its repair of the terminal (see restore_terminal) and the
+ *    marker.
+ *  - Under the `host` backend (no isolation by design) it is an ordinary
+ *    process of the student's uid.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +55,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -89,7 +111,52 @@ static void close_inherited_fds(void) {
   for (int fd = 3; fd < 65536; fd++) close(fd);
 }
 
+/*
+ * Undoes what the program may have done to the terminal that would garble or
+ * hold back the marker: another line discipline (N_NULL swallows output),
+ * lower case mapped to upper case (the tag is lower-case hex), output
+ * stopped (tcflow TCOOFF). Runs once nothing of the program is left (pid 1),
+ * so nothing can undo it again before the marker is written. Each change is
+ * made only when needed: switching the line discipline back discards output
+ * the runner has not read yet (the program's own switch already did).
+ */
+static void restore_terminal(int fd) {
+  /* First: under another line discipline even isatty() (TCGETS) fails. */
+  int ldisc = 0;
+  const int n_tty = 0; /* N_TTY */
+  if (ioctl(fd, TIOCGETD, &ldisc) != 0) return; /* not a terminal */
+  if (ldisc != n_tty) ioctl(fd, TIOCSETD, &n_tty);
+  struct termios t;
+  if (tcgetattr(fd, &t) == 0 && (t.c_oflag & OLCUC)) {
+    t.c_oflag &= ~OLCUC;
+    tcsetattr(fd, TCSANOW, &t);
+  }
+  tcflow(fd, TCOON);
+}
+
+/* How long the launcher holds the pty open after the marker if nobody kills it. */
+#define HOLD_SECONDS 30
+
+/* Reaps every child that has ended without waiting (orphans of the program). */
+static void reap_any(void) {
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+}
+
 int main(int argc, char **argv) {
+  /* First of all: nobody of our uid may trace us or read our memory. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("dumpable");
+  /* Under bwrap the binary is /.socklab/launch; one name in ps everywhere. */
+  prctl(PR_SET_NAME, "socklab-launch", 0, 0, 0);
+
+  char tag[128] = "";
+  char *env_tag = getenv("SOCKLAB_EXIT_TAG");
+  if (env_tag) {
+    snprintf(tag, sizeof tag, "%s", env_tag);
+    /* unsetenv only drops the pointer: wipe the bytes of the original block. */
+    memset(env_tag, 'x', strlen(env_tag));
+    unsetenv("SOCKLAB_EXIT_TAG");
+  }
+
   int i = 1;
   int niceness = 0;
   for (; i < argc; i += 2) {
@@ -107,26 +174,30 @@ int main(int argc, char **argv) {
   }
   if (i >= argc) { errno = EINVAL; die("no program given"); }
 
-  char tag[128] = "";
-  const char *env_tag = getenv("SOCKLAB_EXIT_TAG");
-  if (env_tag) {
-    snprintf(tag, sizeof tag, "%s", env_tag);
-    unsetenv("SOCKLAB_EXIT_TAG");
-  }
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   close_inherited_fds();
   if (niceness) setpriority(PRIO_PROCESS, 0, niceness);
 
-  /* The launcher must survive the keys a student presses at the program. */
+  /*
+   * The launcher must survive the keys a student presses at the program.
+   * SIG_IGN, never a handler: as pid 1 a handler would let the program
+   * signal us.
+   */
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   signal(SIGTSTP, SIG_IGN);
   signal(SIGTTOU, SIG_IGN);
   signal(SIGTTIN, SIG_IGN);
+  signal(SIGCHLD, SIG_DFL); /* SIG_IGN would reap children behind our back */
+  sigset_t chld, none;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
 
   pid_t child = fork();
   if (child < 0) die("fork");
   if (child == 0) {
+    memset(tag, 0, sizeof tag);
     setpgid(0, 0);
     if (isatty(0)) tcsetpgrp(0, getpid());
     signal(SIGINT, SIG_DFL);
@@ -134,6 +205,7 @@ int main(int argc, char **argv) {
     signal(SIGTSTP, SIG_DFL);
     signal(SIGTTOU, SIG_DFL);
     signal(SIGTTIN, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     install_seccomp();
     execvp(argv[i], &argv[i]);
     dprintf(2, "socklab: cannot start %s: %s\r\n", argv[i], strerror(errno));
@@ -141,17 +213,52 @@ int main(int argc, char **argv) {
   }
   setpgid(child, child);
 
+  /* Reap everything (as pid 1 the program's orphans are ours) until the program ends. */
   int status = 0;
-  while (waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) die("waitpid");
+  for (;;) {
+    int st;
+    pid_t done = waitpid(-1, &st, 0);
+    if (done == child) { status = st; break; }
+    if (done < 0 && errno != EINTR) die("waitpid");
   }
   int code = 0, sig = 0;
   if (WIFEXITED(status)) code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) { sig = WTERMSIG(status); code = 128 + sig; }
 
+  /*
+   * As pid 1 of the program's namespace, end what the program left behind
+   * (a background child, a daemon) now: the runner would kill it right
+   * after the marker anyway, and none of it may touch the terminal between
+   * restore_terminal() and the marker. Never on the `host` backend: there
+   * kill(-1) would hit every process of the uid.
+   */
+  if (getpid() == 1) {
+    kill(-1, SIGKILL);
+    for (;;) {
+      if (waitpid(-1, NULL, 0) < 0 && errno != EINTR) break; /* ECHILD: all gone */
+    }
+  }
+  restore_terminal(1);
+
   /* Everything the program wrote is already in the pty ahead of this. */
   dprintf(1, "\033]6973;%s;%d;%d\007", tag, code, sig);
-  /* Hold the slave open until the runner, having read the marker, kills us. */
-  alarm(30);
-  for (;;) pause();
+  memset(tag, 0, sizeof tag);
+
+  /*
+   * Hold the slave open until the runner, having read the marker, kills us.
+   * Not alarm(): as a namespace's pid 1 without a handler, SIGALRM would be
+   * dropped. Leftover children keep being reaped meanwhile. If nobody came,
+   * exit with the program's status: what the runner reads without a marker.
+   */
+  struct timespec now, end;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  end.tv_sec += HOLD_SECONDS;
+  for (;;) {
+    reap_any();
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) _exit(code & 0xff);
+    struct timespec left = { end.tv_sec - now.tv_sec, end.tv_nsec - now.tv_nsec };
+    if (left.tv_nsec < 0) { left.tv_sec--; left.tv_nsec += 1000000000L; }
+    sigtimedwait(&chld, NULL, &left);
+  }
 }

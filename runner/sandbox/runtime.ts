@@ -6,11 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
+import { processName, processTree } from './proc-tree.ts';
 
 export interface Runtime {
   dir: string;
@@ -115,6 +117,14 @@ export function sandboxPath(): string {
  * The launcher's limit flags (see launch.c) for a student program. The
  * process limit is left to the caller: on `bwrap` it bounds the session's
  * user namespace, on `host` it would count all of the user's processes.
+ *
+ * What RLIMIT_DATA does not bound: shared memory. A MAP_SHARED anonymous
+ * mapping is shmem, not data (one process touched 1 GiB of it under a
+ * 256 MiB data limit here), and RLIMIT_AS is not set (Node and Java need a
+ * large address space). Nothing bounds it but the machine's memory (the
+ * kernel's OOM killer) — not even the session's process count, since one
+ * process can map as much as it likes. Only a memory cgroup per session
+ * would. The tmpfs mounts (/work, /tmp, /dev/shm) are bounded by size.
  */
 export function launcherLimits(l: Limits): string[] {
   return [
@@ -130,4 +140,42 @@ export function launcherLimits(l: Limits): string[] {
 /** The environment of a student program: nothing of the runner's. */
 export function studentEnv(path: string, home: string, exitTag: string): Record<string, string> {
   return { PATH: path, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', PYTHONDONTWRITEBYTECODE: '1', SOCKLAB_EXIT_TAG: exitTag };
+}
+
+/**
+ * Host pids of the student's program and everything below it, in the
+ * process tree under `root` (the pty's outermost process): the launcher is
+ * left out, and so is every process above it (setpriv, nsenter, bwrap). []
+ * once the launcher is gone.
+ *
+ * The launcher is the first process of the tree, parents first, that runs
+ * the launcher binary: the program and its children all come after it (they
+ * are below it), so a program that runs a copy of the launcher or names
+ * itself like it is never taken for it.
+ */
+export async function programPids(root: number): Promise<number[]> {
+  const st = await stat(getRuntime().launcher);
+  const launcher = `${st.dev}:${st.ino}`;
+  for (const pid of await processTree(root)) {
+    if (await isLauncher(pid, launcher)) return (await processTree(pid)).slice(1);
+  }
+  return [];
+}
+
+/**
+ * Whether `pid` runs the launcher binary (`id`: its "dev:ino"). Compared by
+ * file identity, since its path differs with the backend (bwrap binds it at
+ * /.socklab/launch). Reading /proc/<pid>/exe of the non-dumpable launcher
+ * needs ptrace rights the runner has as root or as the owner of the
+ * sandbox's user namespace; where it has not (the `host` backend, not root)
+ * the name the launcher gives itself decides.
+ */
+async function isLauncher(pid: number, id: string): Promise<boolean> {
+  try {
+    const st = await stat(`/proc/${pid}/exe`);
+    return `${st.dev}:${st.ino}` === id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES') return false; // gone, or a kernel thread
+    return (await processName(pid)) === 'socklab-launch';
+  }
 }

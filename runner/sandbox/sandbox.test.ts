@@ -18,6 +18,9 @@ import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { resolveLimits } from '../limits.ts';
 import { getRuntime } from './runtime.ts';
+import { processTree } from './proc-tree.ts';
+import { GradeHarness } from '../grader/harness.ts';
+import type { Lab } from '../labs/load.ts';
 import { isBound } from './socket-table.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
@@ -90,6 +93,13 @@ function udpAsk(socket: UdpSocket, port: number, message: string): Promise<strin
   });
 }
 
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Parses the `RESULT <json>` line a probe program prints. */
 function resultOf(output: string): Record<string, string> {
   const m = /RESULT (\{.*\})/.exec(output);
@@ -143,6 +153,42 @@ while True:
         udp.close();
       }
     }
+  });
+
+  it('survives the death of its socket agent: requests fail instead of crashing the runner, the next one starts a new agent', async () => {
+    const sandbox = await tracker.open();
+    const echo = "import socket\nu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.bind(('127.0.0.1', 12002))\nprint('BOUND', flush=True)\nwhile True:\n    data, addr = u.recvfrom(1000)\n    u.sendto(b'echo ' + data, addr)\n";
+    await tracker.start(sandbox, python(echo)).waitFor('BOUND');
+    await waitBound(sandbox, 12002, 'udp');
+    const ask = async (message: string) => {
+      const udp = await within(sandbox.openUdp(), 5000, 'openUdp');
+      try {
+        return await udpAsk(udp, 12002, message);
+      } finally {
+        udp.close();
+      }
+    };
+    expect(await ask('one')).toBe('echo one');
+
+    // The session's agent: the process in its network namespace running agent.mjs.
+    const net = readlinkSync(`/proc/${sandbox.pid}/ns/net`);
+    const agents = processesOfUid(runningAsRoot ? sandboxUid(sandbox) : process.getuid!()).filter((p) => {
+      try {
+        return p.cmdline.includes(getRuntime().agent) && readlinkSync(`/proc/${p.pid}/ns/net`) === net;
+      } catch {
+        return false;
+      }
+    });
+    expect(agents).toHaveLength(1);
+    const agent = agents[0]!.pid;
+    process.kill(agent, 'SIGKILL');
+    // A request while it dies settles (either way) instead of hanging.
+    const during = await within(sandbox.openUdp().then((u) => (u.close(), 'ok'), (e: Error) => e.message), 5000, 'request while the agent dies');
+    expect(typeof during).toBe('string');
+    expect(await eventually(() => uidOf(agent) === null, 5000)).toBe(true);
+    await sleep(50);
+    // Once it is gone, the next request starts a fresh agent.
+    expect(await ask('two')).toBe('echo two');
   });
 
   it('has no interface but loopback and no route out', async () => {
@@ -412,6 +458,163 @@ print('RESULT', ' '.join(out))
   });
 });
 
+describe('bwrap sandbox: the launcher and its exit marker', () => {
+  it('a program cannot find the exit tag, so it cannot fake its own exit', async () => {
+    const sandbox = await tracker.open();
+    // Dumps every environment and command line it can read in its pid
+    // namespace, and prints a marker for any SOCKLAB_EXIT_TAG it finds.
+    const probe = `
+import os, re, time
+name = 'SOCKLAB_' + 'EXIT_TAG'  # not spelled out: this source is in its own cmdline
+found = set()
+dumps = []
+for pid in [p for p in os.listdir('/proc') if p.isdigit()] + ['self']:
+    for what in ('environ', 'cmdline'):
+        try:
+            data = open('/proc/%s/%s' % (pid, what), 'rb').read()
+        except OSError:
+            continue
+        dumps.append(data.hex())
+        for m in re.finditer(name.encode() + rb'=([A-Za-z0-9]+)', data):
+            found.add(m.group(1).decode())
+found |= set(v for k, v in os.environ.items() if k == name)
+print('DUMP', ' '.join(dumps), flush=True)
+print('SEARCHED', len(dumps), 'FOUND', len(found), flush=True)
+for tag in found:
+    print('\\x1b]6973;%s;0;0\\x07' % tag, end='', flush=True)
+print('STILL RUNNING', flush=True)
+time.sleep(100)
+`;
+    const program = tracker.start(sandbox, python(probe));
+    let ended = false;
+    void program.done.then(() => (ended = true));
+    await program.waitFor('STILL RUNNING');
+    await sleep(300);
+    const text = program.text();
+    // The runner did not take a forged marker for the program's exit.
+    expect(ended).toBe(false);
+    expect(text).toMatch(/SEARCHED [1-9]\d* FOUND 0/);
+    const dumped = /DUMP (.*)/.exec(text)![1]!.trim().split(' ').map((h) => Buffer.from(h, 'hex').toString('latin1')).join('\n');
+    expect(dumped).not.toContain(program.tag);
+    expect(dumped).not.toContain('SOCKLAB_EXIT_TAG');
+    // It did read something: its own environment at least.
+    expect(dumped).toContain('PATH=');
+    const exit = await program.proc.stop();
+    expect(exit.reason).toBe('stopped');
+  });
+
+  it('a program cannot kill, stop, trace or read the launcher: its exit is still reported', async () => {
+    const sandbox = await tracker.open();
+    const probe = `
+import ctypes, errno, os, signal, sys, time
+me = os.getpid()
+others = sorted(int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != me)
+out = ['OTHERS=' + ','.join(map(str, others))]
+out.append('COMM1=' + open('/proc/1/comm').read().strip())
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+for pid in others:
+    for req, name in ((16, 'ATTACH'), (0x4206, 'SEIZE')):
+        ok = libc.ptrace(req, pid, None, None) == 0
+        out.append('%s-%d=%s' % (name, pid, 'ok' if ok else errno.errorcode.get(ctypes.get_errno())))
+    for what in ('mem', 'environ'):
+        try:
+            with open('/proc/%d/%s' % (pid, what), 'rb') as f:
+                f.read(1)
+            out.append('%s-%d=ok' % (what, pid))
+        except OSError as e:
+            out.append('%s-%d=%s' % (what, pid, errno.errorcode.get(e.errno)))
+    for sig in (signal.SIGSTOP, signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGUSR1, signal.SIGALRM, signal.SIGSEGV, signal.SIGPIPE, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except OSError as e:
+            out.append('KILL-%d-%s=%s' % (pid, sig.name, errno.errorcode.get(e.errno)))
+print('RESULT', ' '.join(out), flush=True)
+time.sleep(0.3)
+sys.exit(7)
+`;
+    const { output, exit, timedOut } = await tracker.run(sandbox, python(probe), { timeoutMs: 10_000 });
+    expect(timedOut).toBe(false);
+    const m = /RESULT (.*)/.exec(output);
+    expect(m, output).not.toBeNull();
+    const result = m![1]!.trim().split(' ');
+    // Nothing but the launcher shares the program's pid namespace, as pid 1.
+    expect(result[0]).toBe('OTHERS=1');
+    expect(result[1]).toBe('COMM1=socklab-launch');
+    expect(result.filter((r) => r.endsWith('=ok'))).toEqual([]);
+    // The marker came (the launcher survived every signal) with the real exit.
+    expect(exit).toEqual({ code: 7 });
+  });
+
+  it('a program that garbles or stops its terminal output still gets its exit reported, at once', async () => {
+    const sandbox = await tracker.open();
+    const tricks: Record<string, string> = {
+      // Lower case shown as upper case: the tag is lower-case hex.
+      olcuc: 't = termios.tcgetattr(1)\nt[1] |= termios.OLCUC\ntermios.tcsetattr(1, termios.TCSANOW, t)',
+      // Output suspended, as by Ctrl-S.
+      stopped: 'termios.tcflow(1, termios.TCOOFF)',
+      // The null line discipline (27) throws every byte written away.
+      ldisc: "fcntl.ioctl(1, termios.TIOCSETD, struct.pack('i', 27))",
+      // A child left behind keeps the output suspended.
+      daemon: 'if os.fork() == 0:\n    os.setsid()\n    while True:\n        termios.tcflow(1, termios.TCOOFF)\n        time.sleep(0.001)\ntime.sleep(0.2)',
+    };
+    const results = await Promise.all(
+      Object.entries(tricks).map(async ([name, code]) => {
+        const program = `import fcntl, os, struct, termios, time\nprint('${name}', flush=True)\n${code}\nos._exit(3)`;
+        const { exit, ms } = await tracker.run(sandbox, python(program), { timeoutMs: 8000 });
+        return { name, exit, fast: ms < 5000 };
+      }),
+    );
+    for (const r of results) expect(r).toEqual({ name: r.name, exit: { code: 3 }, fast: true });
+  });
+});
+
+describe("bwrap sandbox: the grader's readings of a program", () => {
+  it('counts the student program and its children in CPU and memory, never the launcher nor what runs it', async () => {
+    const limits = resolveLimits();
+    const sandbox = await tracker.open(limits);
+    const MiB = 1024 * 1024;
+    const code = `
+import os, time
+if os.fork() == 0:
+    time.sleep(100)
+data = bytearray(48 * 1024 * 1024)
+for i in range(0, len(data), 4096):
+    data[i] = 1
+t = time.process_time()
+while time.process_time() - t < 0.3:
+    pass
+print('READY', flush=True)
+time.sleep(100)
+`;
+    await sandbox.writeFiles([{ name: 'server.py', content: code }]);
+    const lab = { meta: { processes: [{ role: 'server' }] } } as unknown as Lab;
+    const h = new GradeHarness({ lab, lang: 'python', role: 'server', sandbox, limits });
+    try {
+      const program = await h.start('server');
+      await program.expectOutput('READY');
+      // The pty's process tree: setpriv/nsenter, bwrap, the launcher, then the program and its child.
+      const root = (program as unknown as { term: { pid: number } }).term.pid;
+      const tree = await processTree(root);
+      const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const student = tree.filter((pid) => cmdline(pid) === 'python3\0server.py\0');
+      expect(student).toHaveLength(2);
+      expect(tree.length).toBeGreaterThan(student.length + 1);
+      const pids = await (program as unknown as { pids(): Promise<number[]> }).pids();
+      expect([...pids].sort()).toEqual([...student].sort());
+
+      const rssOf = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      const rss = await program.rssBytes();
+      const expected = student.reduce((sum, pid) => sum + rssOf(pid), 0);
+      expect(rss).toBeGreaterThan(48 * MiB);
+      expect(Math.abs(rss - expected)).toBeLessThan(MiB / 4);
+      expect(await program.cpuMs()).toBeGreaterThanOrEqual(250);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
+
 describe('bwrap sandbox: uids', () => {
   it.skipIf(!runningAsRoot)('never hands out a uid that owns a process (another runner may be using it)', async () => {
     const a = takeUid();
@@ -574,6 +777,68 @@ print('DISK', total, ' '.join(errors), flush=True)
     expect(errors[0]).toBe('EFBIG');
     expect(errors.at(-1)).toBe('ENOSPC');
     expect(Number(m![1])).toBeLessThanOrEqual(limits.sandboxWorkBytes);
+    expect(await worstLatency(latency, 3)).toBeLessThan(ECHO_MS);
+  });
+
+  it('cannot fill /dev: it is read-only, and /dev/shm is bounded for the whole session; the devices work', async () => {
+    const { latency } = await neighbour();
+    const MiB = 1024 * 1024;
+    const limits = resolveLimits({ sandboxTmpBytes: 4 * MiB });
+    const sandbox = await tracker.open(limits);
+    const probe = `
+import errno, json, multiprocessing, os, pty, sys
+def fill(path, limit=60 * 1024 * 1024):
+    n = 0
+    chunk = b'x' * 65536
+    try:
+        with open(path, 'wb', buffering=0) as f:
+            while n < limit:
+                n += f.write(chunk)
+        return 'ok %d' % n
+    except OSError as e:
+        return '%s %d' % (errno.errorcode.get(e.errno, str(e.errno)), n)
+def attempt(fn):
+    try:
+        return fn()
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+out = {}
+if sys.argv[1] == 'first':
+    lock = multiprocessing.Lock()  # a POSIX semaphore in /dev/shm
+    with lock:
+        out['semaphore'] = 'ok'
+    out['null'] = attempt(lambda: open('/dev/null', 'wb', buffering=0).write(b'x'))
+    out['zero'] = attempt(lambda: open('/dev/zero', 'rb').read(4).hex())
+    out['full'] = attempt(lambda: open('/dev/full', 'wb', buffering=0).write(b'x'))
+    out['random'] = attempt(lambda: len(open('/dev/random', 'rb').read(4)))
+    out['urandom'] = attempt(lambda: len(open('/dev/urandom', 'rb').read(4)))
+    out['tty'] = attempt(lambda: open('/dev/tty', 'wb', buffering=0).write(b''))
+    def openpty():
+        m, s = pty.openpty()
+        os.write(m, b'hi\\n')
+        return os.ttyname(s).rsplit('/', 1)[0] + ' ' + os.read(s, 10).decode().strip()
+    out['pty'] = attempt(openpty)
+    out['dev'] = fill('/dev/filler')
+    out['mkdir'] = attempt(lambda: os.mkdir('/dev/d'))
+out['shm'] = fill('/dev/shm/filler-' + sys.argv[1])
+print('RESULT', json.dumps(out), flush=True)
+`;
+    const first = await tracker.run(sandbox, python(probe, 'first'), { limits, timeoutMs: 10_000 });
+    expect(first.timedOut).toBe(false);
+    expect(first.exit.code).toBe(0);
+    const r = resultOf(first.output);
+    expect(r).toMatchObject({
+      semaphore: 'ok', null: 1, zero: '00000000', full: 'ENOSPC', random: 4, urandom: 4, tty: 0, pty: '/dev/pts hi',
+      dev: 'EROFS 0', mkdir: 'EROFS',
+    });
+    const [err, written] = r.shm!.split(' ');
+    expect(err).toBe('ENOSPC');
+    expect(Number(written)).toBeLessThanOrEqual(limits.sandboxTmpBytes);
+    expect(Number(written)).toBeGreaterThan(limits.sandboxTmpBytes / 2);
+    // Another program of the session shares that bound (it does not get a /dev/shm of its own).
+    const second = resultOf((await tracker.run(sandbox, python(probe, 'second'), { limits })).output);
+    expect(second.shm).toMatch(/^ENOSPC /);
+    expect(Number(second.shm!.split(' ')[1])).toBeLessThan(MiB);
     expect(await worstLatency(latency, 3)).toBeLessThan(ECHO_MS);
   });
 

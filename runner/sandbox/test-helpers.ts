@@ -13,6 +13,8 @@ import type { Sandbox } from './types.ts';
 /** One program running in a sandbox, with everything it printed so far. */
 export interface Program {
   proc: PtyProcess;
+  /** The secret tag of this program's exit marker (the runner's, never the program's to know). */
+  tag: string;
   /** Raw output bytes so far (kept only when `keepOutput` is true). */
   bytes(): Buffer;
   /** Output so far as text. */
@@ -143,7 +145,7 @@ export function startProgram(sandbox: Sandbox, argv: string[], opts: StartOption
       waiters.add(test);
       test();
     });
-  return { proc, bytes, text, received: () => count, waitFor, done };
+  return { proc, tag, bytes, text, received: () => count, waitFor, done };
 }
 
 /** `python3 -c <code> args...` as an argv. */
