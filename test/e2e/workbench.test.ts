@@ -416,7 +416,11 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await waitServerListening(page);
     await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 });
 
-    const mine = sandboxProcs().filter((p) => !before.has(p.uid));
+    // "running" means the terminal started; the client's python3 may still be on its way up.
+    const ours = () => sandboxProcs().filter((p) => !before.has(p.uid));
+    const t1 = Date.now();
+    while (ours().filter((p) => p.name.startsWith('python')).length < 2 && Date.now() - t1 < 10_000) await sleep(50);
+    const mine = ours();
     const uids = new Set(mine.map((p) => p.uid));
     expect(uids.size).toBe(1); // one session, one uid
     expect(mine.filter((p) => p.name.startsWith('python')).length).toBe(2); // the server and client 1
