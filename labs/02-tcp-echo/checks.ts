@@ -3,13 +3,9 @@
  * the student's server over TCP; client checks run the student's client
  * against a grader server on port 12000.
  */
-import { defineChecks, type Harness } from '../../runner/grader/api.ts';
+import { defineChecks } from '../../runner/grader/api.ts';
 
 const PORT = 12000;
-
-async function startServer(h: Harness) {
-  return h.start('server');
-}
 
 export default defineChecks([
   {
@@ -17,7 +13,7 @@ export default defineChecks([
     name: 'listens on port 12000',
     role: 'server',
     async run(h) {
-      const server = await startServer(h);
+      const server = await h.start('server');
       const c = await h.connect(PORT);
       await c.close();
       server.expectRunning('after one connection');
@@ -29,7 +25,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
-      await startServer(h);
+      await h.start('server');
       const c = await h.connect(PORT);
       await c.sendLine('hello, world 42');
       await c.expectLine('HELLO, WORLD 42');
@@ -41,7 +37,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
-      await startServer(h);
+      await h.start('server');
       const c = await h.connect(PORT);
       await c.sendLine('bye');
       await c.readLine();
@@ -54,7 +50,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
-      await startServer(h);
+      await h.start('server');
       const c = await h.connect(PORT);
       h.note('TCP may deliver a line in several segments: the reply must wait for the "\\n"');
       await c.sendPieces(['sock', 'ets are ', 'a byte ', 'stream\n'], 250);
@@ -67,7 +63,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
-      await startServer(h);
+      await h.start('server');
       const c = await h.connect(PORT);
       // 65535 characters + "\n" = 64 KiB on the wire, the contract's longest
       // line. (36 × 1820 was only 65520 characters: repeat enough, then cut.)
@@ -82,7 +78,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
-      await startServer(h);
+      await h.start('server');
       const c = await h.connect(PORT);
       await c.sendLine('café über ñandú');
       await c.expectLine('CAFÉ ÜBER ÑANDÚ');
@@ -94,7 +90,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
-      const server = await startServer(h);
+      const server = await h.start('server');
       for (let i = 1; i <= 5; i++) {
         const c = await h.connect(PORT);
         await c.sendLine(`client number ${i}`);
@@ -110,7 +106,7 @@ export default defineChecks([
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
-      const server = await startServer(h);
+      const server = await h.start('server');
       h.note('a client that connects and leaves without sending');
       const silent = await h.connect(PORT);
       await silent.close();

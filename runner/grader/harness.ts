@@ -449,7 +449,7 @@ class ConnImpl extends EventEmitter implements Conn {
       this.h.fail(`expected ${want} on ${this.label}, but ${why}${partial ? ' after part of a line' : ''}`, {
         expected: want,
         received: partial ? `${show(this.buf)} (no "\\n")` : '(nothing)',
-        hint: partial ? (r === null ? HINTS.splitLine : HINTS.splitLine) : r === null ? HINTS.noReply : HINTS.noReply,
+        hint: partial ? HINTS.splitLine : HINTS.noReply,
       });
     }
     const ok = typeof expected === 'string' ? r === expected : expected.test(r);
