@@ -48,7 +48,7 @@ import {
   stillRunning,
   TestClient,
   type ProcEntry,
-} from '../runner/server/test-client.ts';
+} from '../test/support/test-client.ts';
 import { median, percentile, round } from './stats.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -37,7 +37,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, ROOT, snapshotSite, startServe } from '../test/e2e/browser.ts';
+import { launchChromium, ROOT, snapshotSite, startServe } from '../test/support/browser.ts';
 import { median, percentile, round } from './stats.ts';
 
 const LAB = 'tcp-echo';

@@ -20,29 +20,38 @@ import { serve } from './server/http.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-const HELP = `socklab — a course that runs students' socket programs for real
-
-Usage:
-  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
+/** Each command's usage, printed by `socklab <command> --help` and, all together, by `socklab --help`. */
+const USAGE: Record<string, string> = {
+  serve: `  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
                 [--public-host NAME]... [--trust-proxy]
       Serve the course site and the runner on one port (builds the site if needed).
       --public-host: a DNS name students use to reach this server (IP addresses
       and localhost always work); --trust-proxy: behind a reverse proxy, count
       sessions per student by X-Forwarded-For.
-  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
+`,
+  run: `  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
       Run a lab's programs from the files in <dir>, each line prefixed with its
       process; your typing goes to the first client. Ctrl-C ends everything.
-  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
+`,
+  grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
       pretty one to the terminal.
-  socklab validate [--labs DIR]
+`,
+  validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
-  socklab --help
+`,
+};
 
-Exit codes: 0 success, 1 failure, 2 usage or configuration error.
-`;
+const EXIT_CODES = 'Exit codes: 0 success, 1 failure, 2 usage or configuration error.\n';
+
+const HELP = `socklab — a course that runs students' socket programs for real
+
+Usage:
+${Object.values(USAGE).join('')}  socklab <command> --help
+
+${EXIT_CODES}`;
 
 /** A usage or configuration error: printed plainly, exit code 2. */
 class UsageError extends Error {}
@@ -54,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return command ? 0 : 2;
+  }
+  if (command in USAGE && rest.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`Usage:\n${USAGE[command]}\n${EXIT_CODES}`);
+    return 0;
   }
   switch (command) {
     case 'serve':

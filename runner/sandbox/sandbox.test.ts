@@ -34,7 +34,7 @@ import {
   sleep,
   uidOf,
   type Program,
-} from './test-helpers.ts';
+} from '../../test/support/sandbox-helpers.ts';
 
 const projectDir = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const hostUserNs = readlinkSync('/proc/self/ns/user');

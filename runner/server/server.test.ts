@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Language, type ServerMessage, type StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { descendantsOf, freePort, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from './test-client.ts';
+import { descendantsOf, freePort, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from '../../test/support/test-client.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOLUTION = join(ROOT, 'labs/02-tcp-echo/solution/python');
@@ -401,6 +401,18 @@ describe('the socklab runner process', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "nope"/);
     expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it('socklab <command> --help prints that command\'s usage and exits 0', async () => {
+    const commands = ['serve', 'run', 'grade', 'validate'];
+    for (const command of commands) {
+      for (const flag of ['--help', '-h']) {
+        const r = await runCommand(['bin/socklab.js', command, flag]);
+        expect(r.code, `${command} ${flag}: ${r.stderr}`).toBe(0);
+        expect(r.stdout).toContain(`socklab ${command} `);
+        for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toContain(`socklab ${other} `);
+      }
+    }
   });
 
   it('socklab validate exits 0', async () => {

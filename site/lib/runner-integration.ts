@@ -14,6 +14,9 @@ export function socklabRunner(): AstroIntegration {
     name: 'socklab-runner',
     hooks: {
       'astro:server:setup': ({ server, logger }) => {
+        // Vite also runs in middleware mode, with no HTTP server of its own
+        // (e.g. while `astro build` renders content): nothing to attach to.
+        if (!server.httpServer) return;
         let runner: Runner;
         try {
           runner = new Runner();
@@ -25,7 +28,7 @@ export function socklabRunner(): AstroIntegration {
         }
         if (runner.backend.warning) logger.warn(runner.backend.warning);
         attachWebSocket(server.httpServer as Server, runner);
-        server.httpServer?.on('close', () => void runner.close());
+        server.httpServer.on('close', () => void runner.close());
         logger.info(`runner attached at /ws (sandbox: ${runner.backend.name})`);
       },
     },

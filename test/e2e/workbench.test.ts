@@ -29,8 +29,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listProcs, stillRunning } from '../../runner/server/test-client.ts';
-import { launchChromium, ROOT, sleep, snapshotSite, startServe, staticServer, type Served } from './browser.ts';
+import { listProcs, stillRunning } from '../support/test-client.ts';
+import { launchChromium, ROOT, sleep, snapshotSite, startServe, staticServer, type Served } from '../support/browser.ts';
 
 const RESULTS = join(ROOT, 'test-results');
 const LAB = 'tcp-echo';

@@ -37,7 +37,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
-import { staticServer } from './browser.ts';
+import { staticServer } from '../support/browser.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { descendantsOf, freePort, listProcs, stillRunning, type ProcEntry } from '../../runner/server/test-client.ts';
+import { descendantsOf, freePort, listProcs, stillRunning, type ProcEntry } from './test-client.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SANDBOX_UID_MIN = 200_000;

@@ -5,10 +5,10 @@
  * process table. No mocks: real bubblewrap, real processes.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { resolveLimits, type Limits } from '../limits.ts';
-import { newExitTag, PtyProcess, type ProcessExit } from '../terminal/pty-process.ts';
-import { createBwrapSandbox } from './bwrap.ts';
-import type { Sandbox } from './types.ts';
+import { resolveLimits, type Limits } from '../../runner/limits.ts';
+import { newExitTag, PtyProcess, type ProcessExit } from '../../runner/terminal/pty-process.ts';
+import { createBwrapSandbox } from '../../runner/sandbox/bwrap.ts';
+import type { Sandbox } from '../../runner/sandbox/types.ts';
 
 /** One program running in a sandbox, with everything it printed so far. */
 export interface Program {
