@@ -11,12 +11,10 @@
 import { z } from 'zod';
 import { Language, Transport } from './messages.ts';
 
-export const Protocol = Transport.describe('Transport protocol of a port.');
-
 export const PortSpec = z
   .strictObject({
     port: z.number().int().min(1024).max(65535).describe('Port number (unprivileged: 1024-65535).'),
-    protocol: Protocol,
+    protocol: Transport.describe('Transport protocol of a port.'),
   })
   .describe('A port the lab uses.');
 export type PortSpec = z.infer<typeof PortSpec>;

@@ -25,12 +25,14 @@
  *      in flight): the page says to reload and sends it nothing;
  *   h. Expand and collapse leave no listener on document or window, and
  *      dispose() ends the workbench (connection included) so completely
- *      that mounting it again adds exactly what the first mount did.
+ *      that mounting it again adds exactly what the first mount did;
+ *   i. the site's scripts hold no zod: the page takes the protocol's
+ *      constants from protocol/constants.ts and only types from its schemas.
  *
  * Every test opens its own browser context(s). On a failure, each open page
  * is saved as a screenshot (and its console log) under test-results/.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -593,5 +595,12 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.evaluate(() => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab!.dispose());
     expect(await listeners()).toEqual(disposed);
     expect(scene.pageErrors(page)).toEqual([]);
+  });
+
+  it('i. the site ships no zod', () => {
+    const scripts = readdirSync(join(SITE, '_astro')).filter((f) => f.endsWith('.js'));
+    expect(scripts.some((f) => f.startsWith('main.'))).toBe(true); // the workbench bundle is among them
+    // zod names its error class in a string that survives minifying.
+    expect(scripts.filter((f) => readFileSync(join(SITE, '_astro', f), 'utf8').includes('ZodError'))).toEqual([]);
   });
 });
