@@ -7,9 +7,9 @@
  * The parts, each owning one thing: toolbar.ts (the controls), files.ts
  * (the student's files and their saving), tabs.ts (the editor and its
  * tabs), terminals.ts (a pane per process, output acknowledgement),
- * status.ts (connection line and messages), checklist.ts and inspector.ts
- * (Check results, live sockets), expand.ts (the full-window view), and
- * link.ts (the runner connection). Everything they start is disposed by one
+ * status.ts (connection line and messages), checks.ts (Check and its
+ * remembered verdicts), inspector.ts (live sockets), expand.ts (the
+ * full-window view), and link.ts (the runner connection). Everything they start is disposed by one
  * `Workbench.dispose()`.
  *
  * Protocol use (protocol/messages.ts): a connection opens one session, in
@@ -24,7 +24,7 @@
  */
 import { CloseReason, ErrorCode, NoticeCode, type Language } from '../../protocol/constants.ts';
 import type { ServerMessage } from '../../protocol/messages.ts';
-import { Checklist } from './checklist.ts';
+import { Checks } from './checks.ts';
 import { createConfirm } from './dialog.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { h } from './dom.ts';
@@ -34,7 +34,7 @@ import { LabFiles } from './files.ts';
 import { Inspector } from './inspector.ts';
 import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
-import { labKey, read, write, type LastCheck } from './progress.ts';
+import { labKey, read, write } from './progress.ts';
 import { OUTDATED, StatusBar } from './status.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
@@ -73,7 +73,6 @@ export function mount(root: Root, opts: { focus?: boolean } = {}): Workbench {
 export class Workbench implements Disposable {
   private lang: WorkbenchLanguage;
   private theme: Theme = pageTheme();
-  private checking = false;
   private readonly store = new DisposableStore();
   private readonly el: HTMLElement;
   private readonly toolbar: Toolbar;
@@ -81,13 +80,13 @@ export class Workbench implements Disposable {
   private readonly files: LabFiles;
   private readonly tabs: FileTabs;
   private readonly terminals: Terminals;
-  private readonly checklist = new Checklist();
+  private readonly checks: Checks;
   private readonly inspector: Inspector;
   private readonly link: RunnerLink;
   private readonly confirm: ReturnType<typeof createConfirm>;
 
   constructor(
-    private readonly root: Root,
+    root: Root,
     private readonly data: WorkbenchData,
   ) {
     const store = this.store;
@@ -104,10 +103,14 @@ export class Workbench implements Disposable {
       language: (id) => void this.switchLanguage(id),
     });
     this.status = store.add(new StatusBar(() => this.link.retryNow()));
+    this.checks = new Checks(data, {
+      changed: () => this.showRunning(),
+      labDone: () => this.status.message('success', `Every check passes: ${data.title} is done. Well done!`),
+    });
     this.files = store.add(
       new LabFiles(data.id, {
         edited: (lang) => {
-          if (lang === this.lang) this.checklist.markStale();
+          if (lang === this.lang) this.checks.edited();
         },
         saveFailed: () => this.status.message('warning', 'This browser did not let the workbench save your code (storage is full or disabled). Copy your work somewhere safe.'),
       }),
@@ -135,7 +138,7 @@ export class Workbench implements Disposable {
       this.status.messages,
       h('div', { class: 'wb-main' }, editorCol, this.terminals.el),
       this.inspector.el,
-      this.checklist.el,
+      this.checks.checklist.el,
       this.toolbar.help,
     );
     this.confirm = createConfirm(this.el);
@@ -184,7 +187,7 @@ export class Workbench implements Disposable {
     this.tabs = store.add(new FileTabs(data.id, this.files, this.theme, fileBar, editorCol));
     this.showLanguage();
     this.terminals.open();
-    this.showLastCheck();
+    this.checks.showLast(this.lang);
 
     // Light/dark follows Starlight's theme switch.
     const themes = new MutationObserver(() => this.setTheme(pageTheme()));
@@ -257,7 +260,7 @@ export class Workbench implements Disposable {
     this.lang = lang;
     write(labKey(this.data.id, 'lang'), lang.id);
     this.showLanguage();
-    this.showLastCheck();
+    this.checks.showLast(lang);
     // A session runs one language: end it; the next Run opens one in this language.
     if (this.link.session) {
       this.status.message('info', `Switched to ${lang.label}. Your ${prev.label} programs were stopped; press Run to start the ${lang.label} ones.`);
@@ -319,43 +322,25 @@ export class Workbench implements Disposable {
   }
 
   private async check(): Promise<void> {
-    if (this.checking) return;
+    if (this.checks.isRunning) return;
     if (!(await this.session())) return;
     this.status.clearMessages();
     if (!this.sendFiles()) return;
-    this.checking = true;
-    this.showRunning();
-    this.checklist.starting();
+    this.checks.start();
     this.link.send({ type: 'check' });
-    this.checklist.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  }
-
-  private checkEnded(failure?: string): void {
-    this.checking = false;
-    if (failure !== undefined) this.checklist.failed(failure);
-    this.showRunning();
-  }
-
-  private showLastCheck(): void {
-    const raw = read(labKey(this.data.id, this.lang.id, 'checks'));
-    if (!raw) return this.checklist.clear();
-    try {
-      this.checklist.showLast(JSON.parse(raw) as LastCheck, this.lang.label);
-    } catch {
-      this.checklist.clear();
-    }
   }
 
   private showRunning(): void {
     this.el.dataset.running = this.terminals.running ? 'true' : 'false';
     const check = this.toolbar.buttons.check;
-    check.setAttribute('aria-busy', this.checking ? 'true' : 'false');
-    check.lastChild!.textContent = this.checking ? 'Checking…' : 'Check';
+    const checking = this.checks.isRunning;
+    check.setAttribute('aria-busy', checking ? 'true' : 'false');
+    check.lastChild!.textContent = checking ? 'Checking…' : 'Check';
   }
 
   private onSessionLost(): void {
     this.terminals.sessionLost();
-    if (this.checking) this.checkEnded('the connection to the runner closed before the checks finished.');
+    this.checks.failed('the connection to the runner closed before the checks finished.');
   }
 
   private setTheme(theme: Theme): void {
@@ -384,26 +369,15 @@ export class Workbench implements Disposable {
       case 'error':
         console.warn(`socklab runner error ${msg.code}: ${msg.message}`);
         if (msg.code === ErrorCode.unknown_process) return; // a race with a process that just went away
-        if (this.checking && CHECK_FAILS.has(msg.code)) return this.checkEnded(msg.message);
+        if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(msg.message);
         return this.status.message('error', msg.message);
       case 'closed':
         if (msg.reason === CloseReason.idle) this.status.message('info', 'The session ended after a long idle time. Press Run to start again.');
         return;
       case 'checkStarted':
-        return this.checklist.plan(msg.checks);
       case 'checkResult':
-        return this.checklist.result(msg.result);
-      case 'checkDone': {
-        this.checklist.done(msg);
-        this.checkEnded();
-        const last: LastCheck = { at: new Date().toISOString(), passed: msg.passed, failed: msg.failed, skipped: msg.skipped, results: this.checklist.snapshot() };
-        write(labKey(this.data.id, this.lang.id, 'checks'), JSON.stringify(last));
-        if (msg.failed === 0 && msg.skipped === 0 && msg.passed > 0 && !read(labKey(this.data.id, 'done'))) {
-          write(labKey(this.data.id, 'done'), last.at);
-          this.status.message('success', `Every check passes: ${this.data.title} is done. Well done!`);
-        }
-        return;
-      }
+      case 'checkDone':
+        return this.checks.message(msg, this.lang);
       case 'sockets':
         return this.inspector.update(msg.sockets);
       case 'opened':
