@@ -6,7 +6,7 @@
  *                    and its starter 8 times, four at a time (a loaded
  *                    machine), in Python (every lab offers it; else the
  *                    lab's first language). Every run must give the same
- *                    verdict per check as the first, the solution must pass
+ *                    verdict per check as the others, the solution must pass
  *                    every check and the starter fail one: a mismatch is a
  *                    failed figure. No baseline: a verdict is the same or not.
  *   check_ms         per lab and language: the solution graded alone by
@@ -37,7 +37,7 @@ import type { Language } from '../protocol/messages.ts';
 import { gradeFiles, type GradeReport } from '../runner/grader/engine.ts';
 import { LANGUAGES } from '../runner/languages.ts';
 import { loadLabs, readLabFiles, type Lab } from '../runner/labs/load.ts';
-import { resolveLimits } from '../runner/limits.ts';
+import { resolveLimits, type Limits } from '../runner/limits.ts';
 import { chooseBackend, type Backend } from '../runner/sandbox/index.ts';
 import { info, type Figure, type Row } from './figure.ts';
 import { BASE_ENV, killByPid, track, untrack } from './processes.ts';
@@ -104,7 +104,7 @@ export interface GradersResults {
 
 interface Grader {
   backend: Backend;
-  limits: ReturnType<typeof resolveLimits>;
+  limits: Limits;
 }
 
 function grade(g: Grader, lab: Lab, kind: string, lang: Language): Promise<GradeReport> {
@@ -113,6 +113,12 @@ function grade(g: Grader, lab: Lab, kind: string, lang: Language): Promise<Grade
 }
 
 const verdict = (r: GradeReport) => r.results.map((c) => `${c.id}:${c.status}`).join(' ');
+
+function mostCommon(values: string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}
 
 async function determinism(g: Grader, lab: Lab): Promise<LabDeterminism> {
   const t0 = now();
@@ -127,12 +133,13 @@ async function determinism(g: Grader, lab: Lab): Promise<LabDeterminism> {
       const batch = Array.from({ length: Math.min(AT_ONCE, runs - i) }, () => grade(g, lab, kind, lang));
       reports.push(...(await Promise.all(batch)));
     }
-    const first = verdict(reports[0]!);
-    verdicts[kind] = first;
+    // Against the most common verdict, so one odd first run is one mismatch, not all the others.
+    const common = mostCommon(reports.map(verdict));
+    verdicts[kind] = common;
     for (const [run, r] of reports.entries()) {
       if (kind === 'solution' && (r.failed > 0 || r.skipped > 0)) solutionPassed = false;
       if (kind === 'starter' && r.failed === 0) starterFailed = false;
-      if (verdict(r) === first) continue;
+      if (verdict(r) === common) continue;
       const failures = r.results.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.message ?? ''}`.slice(0, 300));
       mismatches.push({ kind, run, verdict: verdict(r), failures });
     }
@@ -289,7 +296,7 @@ export const gradersFigure: Figure<GradersResults> = {
   notes: (r) => {
     const lines = [`graders: load average ${r.load_before} before, ${r.load_after} after`];
     for (const d of r.determinism) {
-      for (const m of d.mismatches) lines.push(`graders: ${d.lab} ${m.kind} run ${m.run} gave "${m.verdict}" (first: "${m.kind === 'solution' ? d.solution_verdict : d.starter_verdict}")${m.failures.length ? `; ${m.failures.join('; ')}` : ''}`);
+      for (const m of d.mismatches) lines.push(`graders: ${d.lab} ${m.kind} run ${m.run} gave "${m.verdict}" (the others: "${m.kind === 'solution' ? d.solution_verdict : d.starter_verdict}")${m.failures.length ? `; ${m.failures.join('; ')}` : ''}`);
     }
     return lines;
   },
