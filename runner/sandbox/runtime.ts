@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
-import { processName, processTree } from './proc-tree.ts';
+import { executableId, processName, processTree } from './procfs.ts';
 
 export interface Runtime {
   dir: string;
@@ -172,8 +172,7 @@ export async function programPids(root: number): Promise<number[]> {
  */
 async function isLauncher(pid: number, id: string): Promise<boolean> {
   try {
-    const st = await stat(`/proc/${pid}/exe`);
-    return `${st.dev}:${st.ino}` === id;
+    return (await executableId(pid)) === id;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EACCES') return false; // gone, or a kernel thread
     return (await processName(pid)) === 'socklab-launch';

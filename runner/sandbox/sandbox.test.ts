@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { resolveLimits } from '../limits.ts';
 import { getRuntime } from './runtime.ts';
-import { processTree } from './proc-tree.ts';
+import { processTree } from './procfs.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
 import { isBound } from './socket-table.ts';
