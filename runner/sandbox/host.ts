@@ -109,6 +109,10 @@ class HostSandbox implements Sandbox {
     });
   }
 
+  setLoss(): Promise<void> {
+    return Promise.reject(new SandboxError('network conditions need the bwrap sandbox (this runner has none)'));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import type { Limits } from '../limits.ts';
 import { createBwrapSandbox } from './bwrap.ts';
 import { createHostSandbox, HOST_WARNING } from './host.ts';
+import { runnerCgroups } from './cgroups.ts';
 import { dropTo, runningAsRoot, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
 
-export type { Sandbox, SpawnPlan } from './types.ts';
+export type { LossRule, Sandbox, SpawnPlan } from './types.ts';
 export { SandboxError } from './types.ts';
 
 export type BackendChoice = 'auto' | 'bwrap' | 'host';
@@ -35,7 +36,10 @@ export function bwrapProblem(): string | null {
 export function chooseBackend(choice: BackendChoice = 'auto'): Backend {
   if (choice !== 'host') {
     const problem = bwrapProblem();
-    if (!problem) return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+    if (!problem) {
+      runnerCgroups(); // set up now, so a runner without cgroups says so at start
+      return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+    }
     if (choice === 'bwrap') throw new Error(`the bwrap sandbox cannot run here: ${problem}`);
     return { name: 'host', warning: `${HOST_WARNING} (${problem})`, maxSessions: 1, create: createHostSandbox };
   }

@@ -143,3 +143,27 @@ export function pidsOfUid(uid: number): number[] {
 export async function netTable(pid: number | 'self', name: 'tcp' | 'tcp6' | 'udp' | 'udp6'): Promise<string> {
   return readFile(`/proc/${pid}/net/${name}`, 'utf8').catch(() => '');
 }
+
+/**
+ * The cgroups a process belongs to (/proc/<pid>/cgroup): each v1 controller
+ * ("memory", "pids", "cpu"...) and "" for the v2 unified hierarchy, mapped to
+ * its path in that hierarchy. `text` parses a given file instead (tests).
+ */
+export function cgroupsOf(pid: number | 'self' = 'self', text?: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let body = text;
+  if (body === undefined) {
+    try {
+      body = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    } catch {
+      return out;
+    }
+  }
+  for (const line of body.split('\n')) {
+    const m = /^\d+:([^:]*):(\/.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === '') out.set('', m[2]!);
+    else for (const controller of m[1]!.split(',')) out.set(controller, m[2]!);
+  }
+  return out;
+}
