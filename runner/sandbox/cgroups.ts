@@ -197,12 +197,16 @@ function write(file: string, value: string | number): void {
   writeFileSync(file, String(value));
 }
 
-/** Writes a control file that only some kernels have (swap accounting, v1 TCP accounting). */
+/**
+ * Writes a control file that only some kernels have (swap accounting, v1 TCP
+ * accounting): cgroupfs refuses to create a missing one (EACCES, EPERM).
+ */
 function writeIfPresent(file: string, value: number): void {
   try {
-    writeFileSync(file, String(value), { flag: 'r+' });
+    writeFileSync(file, String(value));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') throw err;
   }
 }
 
