@@ -55,7 +55,12 @@ export interface Limits {
   sessionTcpMemoryBytes: number;
   /** Tasks (processes and threads) of the whole session, the sandbox's own included (its cgroup's pids.max). */
   sessionTasks: number;
-  /** CPU weight of all sessions together against the runner's 100 (cgroup v2 cpu.weight scale): the runner comes first. */
+  /**
+   * CPU weight of all sessions together (cgroup v2 cpu.weight scale, where
+   * the runner has 100; v1 cpu.shares is 10.24 times this, a nice-0 runner
+   * thread 1024). At 100, however many students run busy loops, the runner
+   * still gets half the CPU it asks for, and sessions share the rest fairly.
+   */
   sessionsCpuWeight: number;
 
   /** Output one process may print before it is stopped. */
@@ -107,7 +112,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sessionMemoryBytes: 768 * 1024 * 1024,
   sessionTcpMemoryBytes: 64 * 1024 * 1024,
   sessionTasks: 256,
-  sessionsCpuWeight: 25,
+  sessionsCpuWeight: 100,
 
   maxOutputBytes: 128 * 1024 * 1024,
   outputBatchMs: 5,
