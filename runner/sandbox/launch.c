@@ -15,7 +15,8 @@
  *  - Under the `host` backend it is a child subreaper and, once the program
  *    has exited, kills and reaps everything the program left behind (a
  *    double-forked daemon too): there is no pid namespace to end them.
- *  - It closes every inherited descriptor above 2.
+ *  - It closes every inherited descriptor above 2, and makes the program the
+ *    first choice of the kernel's OOM killer.
  *
  * Usage: socklab-launch [--LIMIT N ...] -- PROGRAM [ARGS...]
  *
@@ -185,6 +186,24 @@ static void restore_terminal(int fd) {
 }
 
 /*
+ * Out of memory (its session's cgroup, or the machine), the kernel kills the
+ * student's program first: never the launcher, the session's holder or
+ * socket agent, nor the runner. Raising one's own score needs no privilege.
+ * Called in the child, after the tag was wiped from its memory.
+ */
+static void prefer_for_oom_kill(void) {
+  /*
+   * A non-dumpable process's /proc files belong to root: become dumpable
+   * (as exec would make us anyway) now that this child holds no tag.
+   */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  FILE *f = fopen("/proc/self/oom_score_adj", "w");
+  if (!f) return; /* no /proc: the kernel's own choice then */
+  fputs("1000", f);
+  fclose(f);
+}
+
+/*
  * Host backend only (a subreaper, not a namespace's pid 1): kills every
  * descendant the program left, level by level (an orphan is reparented to
  * us once its parent is dead), and reaps them all.
@@ -277,6 +296,7 @@ int main(int argc, char **argv) {
     signal(SIGTTOU, SIG_DFL);
     signal(SIGTTIN, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    prefer_for_oom_kill();
     install_seccomp();
     execvp(argv[i], &argv[i]);
     dprintf(2, "socklab: cannot start %s: %s\r\n", argv[i], strerror(errno));

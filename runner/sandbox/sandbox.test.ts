@@ -1174,8 +1174,9 @@ print('KILLED', killed, 'OF 8', flush=True)
     const kills = (dir: string) => Number(/^oom_kill (\d+)/m.exec(readFileSync(join(dir, 'memory.oom_control'), 'utf8'))?.[1]);
     expect(kills(memory)).toBeGreaterThanOrEqual(3);
     expect(kills(groupDir(neighbourSandbox, 'memory'))).toBe(0);
-    // The session is still usable, and its group goes when it ends.
-    expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
+    // The killer took the programs (they ask to be its first choice), never the
+    // session's own processes: the session is still usable, and its group goes when it ends.
+    expect((await tracker.run(sandbox, ['sh', '-c', 'echo still here $(cat /proc/self/oom_score_adj)'], { limits })).output).toContain('still here 1000');
     const dirs = (['memory', 'pids', 'cpu'] as const).map((c) => groupDir(sandbox, c));
     await sandbox.close();
     for (const dir of dirs) expect(existsSync(dir)).toBe(false);
