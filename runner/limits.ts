@@ -51,7 +51,12 @@ export interface Limits {
 
   /** Memory of the whole session (its cgroup): processes, shared memory, tmpfs pages, kernel memory. */
   sessionMemoryBytes: number;
-  /** TCP socket buffers of the whole session (cgroup v1 counts them apart; v2 counts them in sessionMemoryBytes). */
+  /**
+   * Socket buffers (TCP and UDP) of the whole session. cgroup v1 counts them
+   * apart from sessionMemoryBytes, and only once this is set; past it the
+   * kernel shrinks the session's buffers, letting each socket go over by a
+   * few dozen KiB. cgroup v2 counts them in sessionMemoryBytes.
+   */
   sessionTcpMemoryBytes: number;
   /** Tasks (processes and threads) of the whole session, the sandbox's own included (its cgroup's pids.max). */
   sessionTasks: number;

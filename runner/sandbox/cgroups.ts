@@ -111,7 +111,7 @@ class V1Cgroups implements Cgroups {
       write(join(memory, 'memory.limit_in_bytes'), limits.sessionMemoryBytes);
       // Swap (where accounted) must not become a way around the limit.
       writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
-      // v1 counts TCP buffers apart from the rest, and only once this is set.
+      // v1 counts socket buffers apart from the rest, and only once this is set.
       writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes);
       write(join(pids, 'pids.max'), limits.sessionTasks);
     } catch (err) {

@@ -1086,6 +1086,39 @@ time.sleep(60)
     if (runningAsRoot) expect(tcpMost).toBeLessThanOrEqual(limits.sessionTcpMemoryBytes + 400 * 128 * 1024);
     expect(await stop()).toBeLessThan(ECHO_MS);
   }, 60_000);
+  it('400 UDP sockets that are never read hold no more than the session socket budget', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sessionTcpMemoryBytes: 16 * 1024 * 1024 });
+    const sandbox = await tracker.open(limits);
+    const flooder = `
+import socket
+rx = []
+for i in range(400):
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(('127.0.0.1', 0))
+    rx.append(r)
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+tx.setblocking(False)
+chunk = b'x' * 60000
+for r in rx:
+    for k in range(20):
+        try:
+            tx.sendto(chunk, r.getsockname())
+        except OSError:
+            pass
+print('FLOODED', flush=True)
+import time
+time.sleep(60)
+`;
+    const stop = watchLatency(latency);
+    const program = tracker.start(sandbox, python(flooder), { limits });
+    await program.waitFor('FLOODED', 30_000);
+    const queued = (await sandbox.sockets()).filter((x) => x.protocol === 'udp').reduce((sum, x) => sum + x.recvQueue, 0);
+    console.log(`400 UDP sockets: ${(queued / 2 ** 20).toFixed(1)} MiB queued`);
+    // Without a budget each holds its receive buffer (about 200 KiB): 80 MiB in all.
+    if (runningAsRoot) expect(queued).toBeLessThanOrEqual(limits.sessionTcpMemoryBytes + 400 * 64 * 1024);
+    expect(await stop()).toBeLessThan(ECHO_MS);
+  }, 60_000);
 });
 
 /** A session's own group in a cgroup v1 hierarchy (from its holder's /proc/<pid>/cgroup). */
