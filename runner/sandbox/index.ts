@@ -25,7 +25,8 @@ export interface Backend {
 
 /** Why bubblewrap cannot run here, or null when it can. */
 export function bwrapProblem(): string | null {
-  const argv = [...dropTo(runningAsRoot ? UID_BASE - 1 : null), 'bwrap', '--unshare-user', '--unshare-net', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
+  // --cap-add as the holder uses it: a setuid bwrap refuses it to non-root users.
+  const argv = [...dropTo(runningAsRoot ? UID_BASE - 1 : null), 'bwrap', '--unshare-user', '--unshare-net', '--unshare-pid', '--cap-add', 'CAP_NET_ADMIN', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
   if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${argv[0]} is not installed (Debian: apt-get install bubblewrap)` : r.error.message;
   if (r.status !== 0) return (r.stderr || `bwrap exited ${r.status}`).trim();
