@@ -4,7 +4,10 @@
  * namespaces. Each student program joins them with nsenter and runs in a
  * nested bubblewrap of its own (read-only system, its own pid namespace, no
  * new user namespaces) under the launcher. Killing the holder ends every
- * process of the session: they all live in its pid namespace.
+ * process of the session: they all live in its pid namespace. Where the
+ * runner may, the session's processes also live in cgroups of their own
+ * (cgroups.ts), joined before anything of the session starts; and the
+ * holder is the session's network admin (HOLDER_SCRIPT, setLoss).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
