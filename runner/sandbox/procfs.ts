@@ -4,7 +4,7 @@
  * network namespace's socket tables. Every reader tolerates a process that
  * ends meanwhile (it reads as empty or null, never throws).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
@@ -124,12 +124,19 @@ export function processStatus(pid: number): ProcessStatus | null {
   };
 }
 
-/** Uids that own a process on the host. */
+/**
+ * Uids that own a process on the host: the owners of the /proc/<pid>
+ * folders (a stat each, cheaper than reading every status file: this runs
+ * on the event loop at each session start).
+ */
 export function processOwners(): Set<number> {
   const owners = new Set<number>();
   for (const pid of allPids()) {
-    const s = processStatus(pid);
-    if (s) owners.add(s.uid);
+    try {
+      owners.add(statSync(`/proc/${pid}`).uid);
+    } catch {
+      /* ended meanwhile */
+    }
   }
   return owners;
 }
