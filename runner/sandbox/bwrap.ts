@@ -60,7 +60,11 @@ export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null = null;
   try {
-    cgroup = runnerCgroups()?.create(limits) ?? null;
+    try {
+      cgroup = runnerCgroups()?.create(limits) ?? null;
+    } catch (err) {
+      throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
+    }
     return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {
     await cgroup?.remove();
