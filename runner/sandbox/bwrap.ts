@@ -58,13 +58,14 @@ let warnedBuffers = false;
 /** Starts a new session sandbox; resolves once it is ready to be joined. */
 export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
-  let cgroup: SessionCgroup | null = null;
+  let cgroup: SessionCgroup | null;
   try {
-    try {
-      cgroup = runnerCgroups()?.create(limits) ?? null;
-    } catch (err) {
-      throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
-    }
+    cgroup = runnerCgroups()?.create(limits) ?? null;
+  } catch (err) {
+    if (uid !== null) releaseUid(uid);
+    throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
+  }
+  try {
     return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {
     await cgroup?.remove();
