@@ -25,12 +25,19 @@ export default defineConfig({
     starlight({
       title: 'socklab',
       description: 'Learn socket programming by running your own servers for real.',
+      // English at /, Korean at /ko/ (lessons from labs/*/lab.ko.mdx). A page
+      // with no Korean lesson is Starlight's fallback: the English one with a notice.
+      defaultLocale: 'root',
+      locales: {
+        root: { label: 'English', lang: 'en' },
+        ko: { label: '한국어', lang: 'ko' },
+      },
       // Course order, from the labs' frontmatter. Loading also validates
       // every lab, so a broken lab stops the build here with file and line.
       sidebar: courseSidebar(new URL('.', import.meta.url)),
       // Lab pages with programs get the workbench after the lesson.
       components: { MarkdownContent: './site/components/MarkdownContent.astro' },
-      customCss: ['./site/styles/sequence.css'],
+      customCss: ['./site/styles/sequence.css', './site/styles/korean.css'],
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),

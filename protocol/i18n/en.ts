@@ -143,8 +143,19 @@ export const en = {
   'main.idleEnded': 'The session ended after a long idle time. Press Run to start again.',
   'dialog.cancel': 'Cancel',
 
-  // The course home (site/pages): progress badges and the runner sentence.
+  // Sequence diagrams in lessons (site/lib/remark-sequence.ts): what a screen reader says.
+  'diagram.title': '{participants}: who sends what',
+  'diagram.and': '{a} and {b}',
+  'diagram.label': 'Sequence diagram: {steps}',
+  'diagram.message': '{from} to {to}: {label}',
+  'diagram.lost': '{from} to {to}: {label} (lost)',
+
+  // The course home (site/pages).
+  'home.description': 'A course in socket programming: write real servers and clients, run them in a sandbox, and check them over real sockets.',
+  'home.intro': 'socklab teaches socket programming by doing it. Each lab explains one idea, then asks you to write a small server (and sometimes its clients) in Python, JavaScript or Java. When you press {run}, your programs start as real processes in a sandbox with its own loopback network, and you watch their terminals and sockets live. {check} runs the lab’s grader, which talks to your programs over real TCP and UDP sockets and shows, for every behaviour, what it sent, what it expected and what came back.',
+  'home.labs': 'Labs',
+  'home.noLabs': 'No labs yet.',
   'home.done': '✓ done',
   'home.started': 'in progress',
-  'home.noRunner': 'To run and check your code, start the course with {command} from a checkout of socklab and open {url}.',
+  'home.noRunner': 'The lessons read without anything else. To run and check your code, start the course with {command} from a checkout of socklab and open {url}.',
 } as const;

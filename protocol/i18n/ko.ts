@@ -133,7 +133,17 @@ export const ko = {
   'main.idleEnded': '오랫동안 사용하지 않아 세션이 끝났습니다. 다시 시작하려면 실행을 누르세요.',
   'dialog.cancel': '취소',
 
+  'diagram.title': '{participants}: 누가 무엇을 보내는가',
+  'diagram.and': '{a}, {b}',
+  'diagram.label': '시퀀스 다이어그램: {steps}',
+  'diagram.message': '{from}에서 {to}(으)로: {label}',
+  'diagram.lost': '{from}에서 {to}(으)로: {label} (유실)',
+
+  'home.description': '소켓 프로그래밍 과정: 실제 서버와 클라이언트를 작성하고, 샌드박스에서 실행하고, 실제 소켓으로 채점합니다.',
+  'home.intro': 'socklab은 소켓 프로그래밍을 직접 해 보면서 배우는 과정입니다. 실습마다 개념 하나를 설명한 다음, Python, JavaScript, Java 중 하나로 작은 서버(때로는 클라이언트도)를 작성하게 합니다. {run}을 누르면 여러분의 프로그램이 자기만의 루프백 네트워크를 가진 샌드박스 안에서 실제 프로세스로 시작되고, 터미널과 소켓을 실시간으로 지켜볼 수 있습니다. {check}을 누르면 실습의 채점기가 실제 TCP와 UDP 소켓으로 여러분의 프로그램과 대화하고, 동작 하나하나마다 무엇을 보냈는지, 무엇을 기대했는지, 무엇이 돌아왔는지 보여 줍니다.',
+  'home.labs': '실습',
+  'home.noLabs': '아직 실습이 없습니다.',
   'home.done': '✓ 완료',
   'home.started': '진행 중',
-  'home.noRunner': '코드를 실행하고 채점하려면 socklab을 받은 폴더에서 {command}로 과정을 시작하고 {url}을 여세요.',
+  'home.noRunner': '본문은 다른 준비 없이 읽을 수 있습니다. 코드를 실행하고 채점하려면 socklab을 받은 폴더에서 {command}로 과정을 시작한 다음 {url}을 여세요.',
 } as const satisfies Catalog;
