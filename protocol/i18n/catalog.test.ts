@@ -4,6 +4,7 @@
  * parameter; this also catches a parameter a translation invented), and
  * `t()` fills them in.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CATALOGS, LOCALES, localeOf, parts, t, type MessageKey } from './catalog.ts';
 
@@ -42,6 +43,14 @@ describe('message catalogs', () => {
     expect(parts('en', 'status.startRunner')[0]).toBe('Run ');
     expect(parts('en', 'status.startRunner')[1]).toEqual({ param: 'command' });
     expect(parts('ko', 'status.startRunner')).toContainEqual({ param: 'command' });
+  });
+
+  it('is DOM-free and Node-free: the catalogs import only each other', () => {
+    const dir = new URL('.', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+      const imports = [...readFileSync(new URL(file, dir), 'utf8').matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]);
+      for (const from of imports) expect(from, file).toMatch(/^\.\/\w+\.ts$/);
+    }
   });
 
   it('localeOf() reads <html lang> values, English when unknown', () => {

@@ -27,8 +27,11 @@ export type Catalog = { readonly [K in MessageKey]: WithParams<ParamsOf<(typeof 
 /** Every catalog, by language tag. */
 export const CATALOGS = { en, ko } as const satisfies Record<string, Catalog>;
 
+/** A language of the course; every page, lesson and message exists in each (English first, the source). */
 export type Locale = keyof typeof CATALOGS;
 export const LOCALES = Object.keys(CATALOGS) as Locale[];
+/** The language the course is written in: its pages at /, the others at /<locale>/. */
+export const SOURCE_LOCALE = 'en' satisfies Locale;
 
 /** The parameters a message takes: `{}` when none. */
 export type Params<K extends MessageKey> = { readonly [P in ParamsOf<(typeof en)[K]>]: string | number };

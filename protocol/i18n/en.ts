@@ -8,6 +8,11 @@
  * grouped by the part of the page that shows them.
  */
 export const en = {
+  // The language's own name (the header's language switch) and the site's navigation.
+  'language.name': 'English',
+  'nav.home': 'Course home',
+  'nav.labs': 'Labs',
+
   // Workbench.astro: the placeholder before the workbench loads.
   'workbench.heading': 'Workbench',
   'workbench.intro': 'Write your programs here ({languages}), press {run} to start them in a sandbox, and {check} to grade them.',

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import { LabFrontmatter } from '../../protocol/lab.ts';
+import { LOCALES, SOURCE_LOCALE, type Locale } from '../../protocol/i18n/catalog.ts';
 
 /** A mistake in a lab, located for the instructor. */
 export interface LabProblem {
@@ -35,9 +36,9 @@ export interface Lab {
   translations: { [L in LessonLocale]?: Translation };
 }
 
-/** Languages a lesson may be translated into, besides English: lab.ko.mdx. */
-export const LESSON_LOCALES = ['ko'] as const;
-export type LessonLocale = (typeof LESSON_LOCALES)[number];
+/** Languages a lesson is translated into (lab.ko.mdx): the course's languages but English. */
+export type LessonLocale = Exclude<Locale, typeof SOURCE_LOCALE>;
+export const LESSON_LOCALES = LOCALES.filter((l): l is LessonLocale => l !== SOURCE_LOCALE);
 
 /** A translation's frontmatter: only its words; every fact (ports, plan...) stays in lab.mdx. */
 export const TranslatedFrontmatter = z.strictObject({ title: LabFrontmatter.shape.title, summary: LabFrontmatter.shape.summary });

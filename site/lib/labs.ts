@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { glob, type Loader, type LoaderContext } from 'astro/loaders';
 import { LabError, LESSON_LOCALES, loadLab, loadLabs, type Lab, type LessonLocale } from '../../runner/labs/load.ts';
 import type { LabFrontmatter } from '../../protocol/lab.ts';
+import { LOCALES, SOURCE_LOCALE, t, type Locale } from '../../protocol/i18n/catalog.ts';
 
 type ParseDataOptions<T extends Record<string, unknown>> = Parameters<LoaderContext['parseData']>[0] & { data: T };
 
@@ -49,27 +50,34 @@ export function labsDirFor(root: string | URL): string {
 /** The docs slug (and URL path without slashes) of a lab: "labs/tcp-echo". */
 export const labSlug = (id: string) => `labs/${id}`;
 
-/** The site's locales: English at the root, then every lesson translation. */
-export const SITE_LOCALES = ['en', ...LESSON_LOCALES] as const;
-export type SiteLocale = (typeof SITE_LOCALES)[number];
-
 /** The docs id (and URL path) of a lab in a locale: "labs/tcp-echo", "ko/labs/tcp-echo". */
-export const localeSlug = (id: string, locale: SiteLocale) => (locale === 'en' ? labSlug(id) : `${locale}/${labSlug(id)}`);
+export const localeSlug = (id: string, locale: Locale) => (locale === SOURCE_LOCALE ? labSlug(id) : `${locale}/${labSlug(id)}`);
 
-/** "lab.mdx" -> en, "lab.ko.mdx" -> ko. */
-function fileLocale(file: string): SiteLocale {
+/** "lab.mdx" -> en, "lab.ko.mdx" -> ko (the loader's pattern only matches known locales). */
+function fileLocale(file: string): Locale {
   const m = /lab\.([a-z]{2})\.mdx$/.exec(file);
-  return (m ? m[1] : 'en') as SiteLocale;
+  return (m ? m[1] : SOURCE_LOCALE) as Locale;
 }
 
+/**
+ * Starlight's `locales`: the source language at the root, every other at
+ * /<locale>/, each named in its own words for the header's language switch.
+ */
+export function starlightLocales() {
+  return Object.fromEntries(LOCALES.map((l) => [l === SOURCE_LOCALE ? 'root' : l, { label: t(l, 'language.name'), lang: l }]));
+}
+
+/** A message in every language but the source, as Starlight's `translations` of a label. */
+const translations = (key: 'nav.home' | 'nav.labs') => Object.fromEntries(LESSON_LOCALES.map((l) => [l, t(l, key)]));
+
 /** The lab in a locale: its translated words over lab.mdx's facts (English when untranslated). */
-export function localizedLab(lab: Lab, locale: SiteLocale): LabData {
-  const words = locale === 'en' ? undefined : lab.translations[locale as LessonLocale];
+export function localizedLab(lab: Lab, locale: Locale): LabData {
+  const words = locale === SOURCE_LOCALE ? undefined : lab.translations[locale as LessonLocale];
   return { ...lab.meta, title: words?.title ?? lab.meta.title, summary: words?.summary ?? lab.meta.summary, folder: lab.folder };
 }
 
 /** Starlight frontmatter for a lab's page in a locale. */
-function pageData(lab: Lab, locale: SiteLocale) {
+function pageData(lab: Lab, locale: Locale) {
   const data = localizedLab(lab, locale);
   return {
     title: data.title,
@@ -121,8 +129,8 @@ export function courseSidebar(root: string | URL) {
   // Starlight puts the locale in front of links and slugs, and takes each
   // lab's label from its page in that locale.
   return [
-    { label: 'Course home', translations: { ko: '과정 홈' }, link: '/' },
-    { label: 'Labs', translations: { ko: '실습' }, items: labs.map((lab) => ({ slug: labSlug(lab.meta.id) })) },
+    { label: t(SOURCE_LOCALE, 'nav.home'), translations: translations('nav.home'), link: '/' },
+    { label: t(SOURCE_LOCALE, 'nav.labs'), translations: translations('nav.labs'), items: labs.map((lab) => ({ slug: labSlug(lab.meta.id) })) },
   ];
 }
 
