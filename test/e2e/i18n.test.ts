@@ -7,7 +7,8 @@
  *   c. Korean pages draw with the Korean font stack;
  *   d. the search on a Korean page finds a Korean word (Pagefind's index
  *      in dist/pagefind, through Starlight's search dialog);
- *   e. the Korean home tells the student to run `npm start` only when no
+ *   e. progress saved on an English page shows on the Korean home (one per lab);
+ *   f. the Korean home tells the student to run `npm start` only when no
  *      runner answers: shown on a plain static server, hidden under
  *      `socklab serve`.
  *
@@ -121,6 +122,23 @@ describe('Korean pages in the browser', () => {
       // Only Korean pages: the index is per language.
       expect(hrefs.every((h) => h?.startsWith('/ko/'))).toBe(true);
     });
+  });
+
+  it('progress is one per lab, whatever the language: the Korean home shows what the English pages saved', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/labs/udp-echo/`);
+      // What the workbench saves when every check passed (workbench/progress.ts).
+      await page.evaluate(() => localStorage.setItem('socklab:udp-echo:done', String(Date.now())));
+      await page.goto(`${server.url}/ko/`);
+      const badge = page.locator('li[data-lab="udp-echo"] [data-progress]');
+      await badge.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await badge.textContent()).toBe('✓ 완료');
+      expect(await page.locator('li[data-lab="tcp-echo"] [data-progress]').isHidden()).toBe(true);
+    } finally {
+      await context.close();
+    }
   });
 
   it('the Korean home says to run npm start when no runner answers, in Korean', async () => {
