@@ -7,7 +7,7 @@
 import { defineConfig, passthroughImageService } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import starlight from '@astrojs/starlight';
-import { courseSidebar } from './site/lib/labs.ts';
+import { courseSidebar, starlightLocales } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
 import remarkSequence from './site/lib/remark-sequence.ts';
@@ -25,12 +25,17 @@ export default defineConfig({
     starlight({
       title: 'socklab',
       description: 'Learn socket programming by running your own servers for real.',
+      // English at /, Korean at /ko/ (lessons from labs/*/lab.ko.mdx), from
+      // protocol/i18n's languages. A page with no Korean lesson is
+      // Starlight's fallback: the English one with a notice.
+      defaultLocale: 'root',
+      locales: starlightLocales(),
       // Course order, from the labs' frontmatter. Loading also validates
       // every lab, so a broken lab stops the build here with file and line.
       sidebar: courseSidebar(new URL('.', import.meta.url)),
       // Lab pages with programs get the workbench after the lesson.
       components: { MarkdownContent: './site/components/MarkdownContent.astro' },
-      customCss: ['./site/styles/sequence.css'],
+      customCss: ['./site/styles/sequence.css', './site/styles/korean.css'],
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { FileName, Language } from '../protocol/messages.ts';
-import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
+import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import type { Limits } from './limits.ts';
@@ -296,6 +296,7 @@ async function cmdValidate(args: string[]): Promise<number> {
     } else if (lab.meta.processes.length > 0) {
       issues.push(`${lab.folder}: no checks.ts yet (the lab has programs but no grader)`);
     }
+    for (const w of translationWarnings(lab)) console.warn(`warning: labs/${w}`);
     if (issues.length) {
       problems += issues.length;
       for (const i of issues) console.error(`labs/${i}`);

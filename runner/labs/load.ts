@@ -8,10 +8,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import { LabFrontmatter } from '../../protocol/lab.ts';
+import { LOCALES, SOURCE_LOCALE, type Locale } from '../../protocol/i18n/catalog.ts';
 
 /** A mistake in a lab, located for the instructor. */
 export interface LabProblem {
@@ -30,6 +31,24 @@ export interface Lab {
   dir: string;
   meta: LabFrontmatter;
   /** Markdown after the frontmatter. */
+  body: string;
+  /** The lesson in other languages (lab.<locale>.mdx beside lab.mdx), when written. */
+  translations: { [L in LessonLocale]?: Translation };
+}
+
+/** Languages a lesson is translated into (lab.ko.mdx): the course's languages but English. */
+export type LessonLocale = Exclude<Locale, typeof SOURCE_LOCALE>;
+export const LESSON_LOCALES = LOCALES.filter((l): l is LessonLocale => l !== SOURCE_LOCALE);
+
+/** A translation's frontmatter: only its words; every fact (ports, plan...) stays in lab.mdx. */
+export const TranslatedFrontmatter = z.strictObject({ title: LabFrontmatter.shape.title, summary: LabFrontmatter.shape.summary });
+
+/** A lab's lesson in another language. */
+export interface Translation {
+  /** Absolute path of lab.<locale>.mdx. */
+  file: string;
+  title: string;
+  summary: string;
   body: string;
 }
 
@@ -95,29 +114,7 @@ export function loadLab(dir: string, labsDir: string = LABS_DIR): Lab {
   if (!existsSync(file)) {
     throw new LabError([{ code: 'lab_missing_file', file: shown, line: 1, message: 'a lab folder needs a lab.mdx' }]);
   }
-  const text = readFileSync(file, 'utf8');
-  const fm = splitFrontmatter(text);
-  if (!fm) {
-    throw new LabError([{ code: 'lab_frontmatter', file: shown, line: 1, message: 'lab.mdx must start with a --- frontmatter block ---' }]);
-  }
-  const { doc, lineCounter } = parseFrontmatter(fm.yaml);
-  // File line of a YAML line (both 1-based).
-  const at = (yamlLine: number) => fm.firstLine + yamlLine - 1;
-  if (doc.errors.length) {
-    // linePos is only filled in with prettyErrors; pos always is. One
-    // mistake often yields several errors on its line: keep the first.
-    const byLine = new Map<number, LabProblem>();
-    for (const e of doc.errors) {
-      const line = at(lineCounter.linePos(e.pos[0]).line);
-      if (!byLine.has(line)) byLine.set(line, { code: 'lab_frontmatter', file: shown, line, message: e.message.split('\n')[0]! });
-    }
-    throw new LabError([...byLine.values()]);
-  }
-  const parsed = LabFrontmatter.safeParse(doc.toJS());
-  if (!parsed.success) {
-    throw new LabError(parsed.error.issues.flatMap((issue) => schemaProblems(doc, lineCounter, issue, shown, fm.firstLine)));
-  }
-  const meta = parsed.data;
+  const { data: meta, doc, lineCounter, body, at } = readFrontmatter(file, shown, LabFrontmatter);
   const problems: LabProblem[] = [];
   const m = FOLDER.exec(folder);
   if (!m) {
@@ -136,8 +133,57 @@ export function loadLab(dir: string, labsDir: string = LABS_DIR): Lab {
       }
     }
   });
+  const translations: Lab['translations'] = {};
+  for (const locale of LESSON_LOCALES) {
+    const tfile = join(dir, `lab.${locale}.mdx`);
+    if (!existsSync(tfile)) continue;
+    try {
+      const t = readFrontmatter(tfile, rel(labsDir, tfile), TranslatedFrontmatter);
+      translations[locale] = { file: tfile, ...t.data, body: t.body };
+    } catch (err) {
+      if (err instanceof LabError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
   if (problems.length) throw new LabError(problems);
-  return { folder, dir, meta, body: fm.body };
+  return { folder, dir, meta, body, translations };
+}
+
+/** What `socklab validate` warns about a lab that loaded: each language its lesson lacks. */
+export function translationWarnings(lab: Lab): string[] {
+  return LESSON_LOCALES.filter((locale) => !lab.translations[locale]).map(
+    (locale) => `${lab.folder}: no lab.${locale}.mdx yet; the /${locale}/ page shows the English lesson with a notice`,
+  );
+}
+
+/**
+ * Reads a lesson file's frontmatter and checks it against `schema`; throws a
+ * LabError with every problem at its line.
+ */
+function readFrontmatter<S extends z.ZodType<Record<string, unknown>>>(file: string, shown: string, schema: S) {
+  const name = basename(file);
+  const fm = splitFrontmatter(readFileSync(file, 'utf8'));
+  if (!fm) {
+    throw new LabError([{ code: 'lab_frontmatter', file: shown, line: 1, message: `${name} must start with a --- frontmatter block ---` }]);
+  }
+  const { doc, lineCounter } = parseFrontmatter(fm.yaml);
+  // File line of a YAML line (both 1-based).
+  const at = (yamlLine: number) => fm.firstLine + yamlLine - 1;
+  if (doc.errors.length) {
+    // linePos is only filled in with prettyErrors; pos always is. One
+    // mistake often yields several errors on its line: keep the first.
+    const byLine = new Map<number, LabProblem>();
+    for (const e of doc.errors) {
+      const line = at(lineCounter.linePos(e.pos[0]).line);
+      if (!byLine.has(line)) byLine.set(line, { code: 'lab_frontmatter', file: shown, line, message: e.message.split('\n')[0]! });
+    }
+    throw new LabError([...byLine.values()]);
+  }
+  const parsed = schema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new LabError(parsed.error.issues.flatMap((issue) => schemaProblems(doc, lineCounter, issue, shown, fm.firstLine, schema)));
+  }
+  return { data: parsed.data as z.infer<S>, doc, lineCounter, body: fm.body, at };
 }
 
 /** The files of `starter/<lang>` or `solution/<lang>` (or a mutant) as name -> text. */
@@ -167,7 +213,7 @@ function parseFrontmatter(yaml: string): { doc: Document; lineCounter: LineCount
 }
 
 /** The problems for one zod issue: an unknown key becomes one problem per key, at that key. */
-function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue, file: string, firstLine: number): LabProblem[] {
+function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue, file: string, firstLine: number, schema: z.ZodType): LabProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const at = (p: (string | number)[]) => firstLine + lineOf(doc, lc, p) - 1;
   const name = (p: (string | number)[]) => p.join('.') || 'frontmatter';
@@ -176,7 +222,7 @@ function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue,
       code: 'lab_schema' as const,
       file,
       line: at([...path, key]),
-      message: `${name([...path, key])}: unknown key${path.length ? '' : ` (allowed: ${Object.keys(LabFrontmatter.shape).join(', ')})`}`,
+      message: `${name([...path, key])}: unknown key${path.length ? '' : ` (allowed: ${schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '?'})`}`,
     }));
   }
   const missing = issue.code === 'invalid_type' && path.length > 0 && !doc.hasIn(path);

@@ -12,6 +12,10 @@
  *   Each lab.mdx becomes the docs entry `labs/<id>` (page /labs/<id>/) whose
  *   data is Starlight frontmatter derived from the lab: title, description =
  *   summary, sidebar.order = order, plus the validated lab itself in `lab`.
+ *   Each lab.<locale>.mdx beside it (lab.ko.mdx) becomes `<locale>/labs/<id>`
+ *   (page /ko/labs/<id>/): its own title, summary and body, every other fact
+ *   from lab.mdx. A lab without one gets Starlight's fallback page (the
+ *   English lesson with a notice).
  * - `courseSidebar()` builds Starlight's sidebar in course order. It is read
  *   once when the Astro config loads, so in `astro dev` a newly added lab
  *   appears in the sidebar after a restart (its page appears at once).
@@ -24,8 +28,9 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { glob, type Loader, type LoaderContext } from 'astro/loaders';
-import { LabError, loadLab, loadLabs, type Lab } from '../../runner/labs/load.ts';
+import { LabError, LESSON_LOCALES, loadLab, loadLabs, type Lab, type LessonLocale } from '../../runner/labs/load.ts';
 import type { LabFrontmatter } from '../../protocol/lab.ts';
+import { LOCALES, SOURCE_LOCALE, t, type Locale } from '../../protocol/i18n/catalog.ts';
 
 type ParseDataOptions<T extends Record<string, unknown>> = Parameters<LoaderContext['parseData']>[0] & { data: T };
 
@@ -45,18 +50,44 @@ export function labsDirFor(root: string | URL): string {
 /** The docs slug (and URL path without slashes) of a lab: "labs/tcp-echo". */
 export const labSlug = (id: string) => `labs/${id}`;
 
-/** Starlight frontmatter for a lab's page. */
-function pageData(lab: Lab) {
-  const data: LabData = { ...lab.meta, folder: lab.folder };
+/** The docs id (and URL path) of a lab in a locale: "labs/tcp-echo", "ko/labs/tcp-echo". */
+export const localeSlug = (id: string, locale: Locale) => (locale === SOURCE_LOCALE ? labSlug(id) : `${locale}/${labSlug(id)}`);
+
+/** "lab.mdx" -> en, "lab.ko.mdx" -> ko (the loader's pattern only matches known locales). */
+function fileLocale(file: string): Locale {
+  const m = /lab\.([a-z]{2})\.mdx$/.exec(file);
+  return (m ? m[1] : SOURCE_LOCALE) as Locale;
+}
+
+/**
+ * Starlight's `locales`: the source language at the root, every other at
+ * /<locale>/, each named in its own words for the header's language switch.
+ */
+export function starlightLocales() {
+  return Object.fromEntries(LOCALES.map((l) => [l === SOURCE_LOCALE ? 'root' : l, { label: t(l, 'language.name'), lang: l }]));
+}
+
+/** A message in every language but the source, as Starlight's `translations` of a label. */
+const translations = (key: 'nav.home' | 'nav.labs') => Object.fromEntries(LESSON_LOCALES.map((l) => [l, t(l, key)]));
+
+/** The lab in a locale: its translated words over lab.mdx's facts (English when untranslated). */
+export function localizedLab(lab: Lab, locale: Locale): LabData {
+  const words = locale === SOURCE_LOCALE ? undefined : lab.translations[locale as LessonLocale];
+  return { ...lab.meta, title: words?.title ?? lab.meta.title, summary: words?.summary ?? lab.meta.summary, folder: lab.folder };
+}
+
+/** Starlight frontmatter for a lab's page in a locale. */
+function pageData(lab: Lab, locale: Locale) {
+  const data = localizedLab(lab, locale);
   return {
-    title: lab.meta.title,
-    description: lab.meta.summary,
+    title: data.title,
+    description: data.summary,
     sidebar: { order: lab.meta.order },
     lab: data,
   };
 }
 
-/** Loader for Starlight's `docs` collection: one entry per labs/NN-<id>/lab.mdx. */
+/** Loader for Starlight's `docs` collection: one entry per labs/NN-<id>/lab.mdx and lab.<locale>.mdx. */
 export function labLoader(): Loader {
   return {
     name: 'socklab-lab-loader',
@@ -69,15 +100,14 @@ export function labLoader(): Loader {
       loadLabs(labsDir);
       await glob({
         base: labsDir,
-        pattern: '*/lab.mdx',
-        // Raw frontmatter here; loadLabs above has already checked the id.
-        generateId: ({ entry, data }) =>
-          typeof data.id === 'string' ? labSlug(data.id) : `labs/${dirname(entry)}`,
+        pattern: `*/lab{,${LESSON_LOCALES.map((l) => `.${l}`).join(',')}}.mdx`,
+        // loadLabs above has checked that every id is its folder's name after "NN-".
+        generateId: ({ entry }) => localeSlug(dirname(entry).replace(/^\d+-/, ''), fileLocale(entry)),
       }).load({
         ...context,
         // Validate with the runner's rules and hand Starlight its frontmatter.
         parseData: async <TData extends Record<string, unknown>>({ id, filePath }: ParseDataOptions<TData>) =>
-          context.parseData({ id, data: pageData(loadLab(dirname(filePath!), labsDir)) as unknown as TData, filePath }),
+          context.parseData({ id, data: pageData(loadLab(dirname(filePath!), labsDir), fileLocale(filePath!)) as unknown as TData, filePath }),
       });
     },
   };
@@ -96,9 +126,11 @@ export function courseSidebar(root: string | URL) {
   } catch (err) {
     if (!(err instanceof LabError) && !isMissingDir(err)) throw err;
   }
+  // Starlight puts the locale in front of links and slugs, and takes each
+  // lab's label from its page in that locale.
   return [
-    { label: 'Course home', link: '/' },
-    { label: 'Labs', items: labs.map((lab) => ({ slug: labSlug(lab.meta.id) })) },
+    { label: t(SOURCE_LOCALE, 'nav.home'), translations: translations('nav.home'), link: '/' },
+    { label: t(SOURCE_LOCALE, 'nav.labs'), translations: translations('nav.labs'), items: labs.map((lab) => ({ slug: labSlug(lab.meta.id) })) },
   ];
 }
 

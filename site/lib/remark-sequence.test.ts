@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import remarkSequence, { parseSequence, renderSequence } from './remark-sequence.ts';
+import remarkSequence, { parseSequence, renderSequence, textWidth } from './remark-sequence.ts';
 
 describe('sequence diagrams', () => {
   it('parses participants, messages of each style, and notes', () => {
@@ -35,5 +35,22 @@ describe('sequence diagrams', () => {
     expect(tree.children[1]).toMatchObject({ type: 'code', lang: 'python' });
     const bad = { type: 'root', children: [{ type: 'code', lang: 'sequence', value: 'a, b\na -> c: x' }] };
     expect(() => remarkSequence()(bad, { path: 'labs/09-x/lab.mdx' })).toThrow(/labs\/09-x\/lab.mdx: sequence line 2/);
+  });
+
+  it('counts a Hangul syllable as two characters wide, so Korean labels fit', () => {
+    expect(textWidth('연결')).toBe(textWidth('abcd'));
+    const width = (label: string) => Number(renderSequence(`client, server\nclient -> server: ${label}`).properties.width);
+    const latin = width('x'.repeat(60));
+    const hangul = width('가'.repeat(60));
+    // 60 syllables drawn at ~1.6x need more than 60 Latin letters' room, and the gap follows the label.
+    expect(hangul).toBeGreaterThan(latin * 1.5);
+  });
+
+  it('describes a Korean lesson\'s diagram in Korean', () => {
+    const tree = { type: 'root', children: [{ type: 'code', lang: 'sequence', value: 'client, server\nclient -x server: "hi"' }] };
+    remarkSequence()(tree, { path: '/x/labs/01-udp-echo/lab.ko.mdx' });
+    const svg = JSON.stringify(tree.children[0]);
+    expect(svg).toContain('시퀀스 다이어그램: client에서 server(으)로: \\"hi\\" (유실)');
+    expect(svg).not.toContain('Sequence diagram');
   });
 });

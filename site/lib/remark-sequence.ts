@@ -13,8 +13,10 @@
  *     ```
  *
  * A line starting with `#` is a comment. The block's text stays in the
- * figure as its accessible description.
+ * figure as its accessible description, in the lesson's language (lab.ko.mdx
+ * is Korean; protocol/i18n has the words).
  */
+import { localeOf, t, type Locale } from '../../protocol/i18n/catalog.ts';
 
 interface MdNode {
   type: string;
@@ -35,6 +37,16 @@ type Step =
   | { kind: 'note'; at: number; text: string };
 
 const CHAR_W = 7.3; // 12px monospace
+
+/** Hangul, CJK and full-width forms: drawn about 1.6x as wide as a Latin letter, counted as two. */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
+
+/** The drawn width of a label in px, a wide character counting as two narrow ones. */
+export function textWidth(s: string): number {
+  let cells = 0;
+  for (const ch of s) cells += WIDE.test(ch) ? 2 : 1;
+  return cells * CHAR_W;
+}
 const ROW_H = 30;
 const HEAD_H = 44;
 const MIN_GAP = 220;
@@ -72,17 +84,17 @@ export function parseSequence(source: string): { participants: string[]; steps: 
   return { participants, steps };
 }
 
-/** The diagram as a hast <svg> element. */
-export function renderSequence(source: string): HastElement {
+/** The diagram as a hast <svg> element, its screen-reader text in `locale`. */
+export function renderSequence(source: string, locale: Locale = 'en'): HastElement {
   const { participants, steps } = parseSequence(source);
   const last = participants.length - 1;
   // Notes sit outside the outer lifelines and to the right of inner ones.
   const noteW = (side: 'left' | 'right') =>
-    Math.max(0, ...steps.filter((s) => s.kind === 'note' && (side === 'left' ? s.at === 0 : s.at === last)).map((s) => (s as { text: string }).text.length * CHAR_W + 16));
+    Math.max(0, ...steps.filter((s) => s.kind === 'note' && (side === 'left' ? s.at === 0 : s.at === last)).map((s) => textWidth((s as { text: string }).text) + 16));
   let gap = MIN_GAP;
   for (const s of steps) {
-    if (s.kind === 'message') gap = Math.max(gap, (s.label.length * CHAR_W + 40) / Math.max(1, Math.abs(s.to - s.from)));
-    if (s.kind === 'note' && s.at > 0 && s.at < last) gap = Math.max(gap, s.text.length * CHAR_W + 40);
+    if (s.kind === 'message') gap = Math.max(gap, (textWidth(s.label) + 40) / Math.max(1, Math.abs(s.to - s.from)));
+    if (s.kind === 'note' && s.at > 0 && s.at < last) gap = Math.max(gap, textWidth(s.text) + 40);
   }
   const left = Math.max(70, noteW('left') + 10);
   const x = (i: number) => left + i * gap;
@@ -115,11 +127,18 @@ export function renderSequence(source: string): HastElement {
     parts.push(el('line', { x1: x1 + dir * 2, y1: y, x2: end, y2: y, class: `seq-msg seq-${s.style}`, ...(s.style === 'lost' ? {} : { 'marker-end': 'url(#seq-arrow)' }) }));
     if (s.style === 'lost') parts.push(el('text', { x: end, y: y + 5, 'text-anchor': 'middle', class: 'seq-lost' }, text('✕')));
   });
-  const summary = steps.map((s) => (s.kind === 'note' ? `${participants[s.at]}: ${s.text}` : `${participants[s.from]} to ${participants[s.to]}: ${s.label}${s.style === 'lost' ? ' (lost)' : ''}`)).join('; ');
+  const summary = steps
+    .map((s) =>
+      s.kind === 'note'
+        ? `${participants[s.at]}: ${s.text}`
+        : t(locale, s.style === 'lost' ? 'diagram.lost' : 'diagram.message', { from: participants[s.from]!, to: participants[s.to]!, label: s.label }),
+    )
+    .join('; ');
+  const everyone = participants.reduce((a, b) => t(locale, 'diagram.and', { a, b }));
   return el(
     'svg',
-    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `Sequence diagram: ${summary}`, class: 'seq' },
-    el('title', {}, text(`${participants.join(' and ')}: who sends what`)),
+    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': t(locale, 'diagram.label', { steps: summary }), class: 'seq' },
+    el('title', {}, text(t(locale, 'diagram.title', { participants: everyone }))),
     defs,
     ...parts,
   );
@@ -131,12 +150,14 @@ export default function remarkSequence() {
   return (root: object, vfile: object) => {
     const tree = root as MdNode;
     const file = vfile as { path?: string };
+    // lab.ko.mdx is Korean; lab.mdx English.
+    const lessonLocale = localeOf(/\.([a-z]{2})\.mdx?$/.exec(file.path ?? '')?.[1]);
     const walk = (node: MdNode) => {
       for (const child of node.children ?? []) {
         if (child.type === 'code' && child.lang === 'sequence') {
           let svg: HastElement;
           try {
-            svg = renderSequence(child.value ?? '');
+            svg = renderSequence(child.value ?? '', lessonLocale);
           } catch (err) {
             throw new Error(`${file.path ?? 'a lesson'}: ${(err as Error).message}`);
           }
