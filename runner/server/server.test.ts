@@ -406,15 +406,15 @@ describe('the socklab runner process', () => {
 
   it('socklab <command> --help prints that command\'s usage and exits 0', async () => {
     const commands = ['serve', 'run', 'grade', 'validate'];
-    for (const command of commands) {
-      for (const flag of ['--help', '-h']) {
-        const r = await runCommand(['bin/socklab.js', command, flag]);
-        expect(r.code, `${command} ${flag}: ${r.stderr}`).toBe(0);
-        expect(r.stdout).toContain(`socklab ${command} `);
-        for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toContain(`socklab ${other} `);
-      }
+    const runs = commands.flatMap((command) => ['--help', '-h'].map((flag) => ({ command, flag })));
+    const results = await Promise.all(runs.map(({ command, flag }) => runCommand(['bin/socklab.js', command, flag])));
+    for (const [i, { command, flag }] of runs.entries()) {
+      const r = results[i]!;
+      expect(r.code, `${command} ${flag}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`socklab ${command} `);
+      for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toContain(`socklab ${other} `);
     }
-  });
+  }, 90_000);
 
   it('socklab validate exits 0', async () => {
     const r = await runCommand(['bin/socklab.js', 'validate']);
