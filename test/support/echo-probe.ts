@@ -1,0 +1,60 @@
+/**
+ * "Another session keeps echoing": a session whose program is `cat`, and a
+ * probe that types one key at a time into it and times each echo. Tests of
+ * hostile clients and the soak run it beside the attack to show that other
+ * students are unharmed. Not part of the runner.
+ */
+import { performance } from 'node:perf_hooks';
+import { TestClient } from './test-client.ts';
+
+/** A program that turns into cat: every key comes back (terminal echo, then cat's copy per line). */
+export const CAT_PROGRAM = "import os\nos.execvp('cat', ['cat'])\n";
+
+export interface EchoProbe {
+  client: TestClient;
+  /** Types one key; resolves with the milliseconds until its echo arrived. */
+  once(timeoutMs?: number): Promise<number>;
+  /** Types a key every `gapMs` until `stop()`; resolves with every echo time. */
+  watch(gapMs?: number): { stop(): Promise<number[]> };
+  close(): Promise<void>;
+}
+
+/** Opens a tcp-echo session (from `localAddress`) running cat as its server, ready to echo. */
+export async function startEchoProbe(url: string, localAddress = '127.0.0.1'): Promise<EchoProbe> {
+  const client = await TestClient.connect(url, { ws: { localAddress } });
+  await client.waitFor((m) => m.type === 'hello', 10_000);
+  client.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });
+  const opened = await client.waitFor((m) => m.type === 'opened' || m.type === 'error', 20_000);
+  if (opened.type !== 'opened') throw new Error(`the probe's session did not open: ${JSON.stringify(opened)}`);
+  client.send({ type: 'files', files: [{ name: 'server.py', content: CAT_PROGRAM }] });
+  client.send({ type: 'run', clients: 0 });
+  const proc = await client.waitForProc((p) => p.name === 'server' && p.state === 'running', 20_000);
+  client.send({ type: 'input', proc: proc.id, data: 'ready\r' });
+  await client.waitForOutput(proc.id, /ready\r\nready\r\n/, 15_000);
+
+  const once = async (timeoutMs = 10_000) => {
+    const before = client.bytes(proc.id);
+    const t0 = performance.now();
+    client.send({ type: 'input', proc: proc.id, data: 'k' });
+    const t = await client.until(() => client.bytes(proc.id) > before && client.output.get(proc.id)!.lastByteAt!, timeoutMs, 'a key echoed');
+    return t - t0;
+  };
+  const watch = (gapMs = 50) => {
+    const times: number[] = [];
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        times.push(await once());
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+        return times;
+      },
+    };
+  };
+  return { client, once, watch, close: () => client.close() };
+}
