@@ -4,6 +4,7 @@
  * hostile clients and the soak run it beside the attack to show that other
  * students are unharmed. Not part of the runner.
  */
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { TestClient } from './test-client.ts';
 
@@ -57,4 +58,48 @@ export async function startEchoProbe(url: string, localAddress = '127.0.0.1'): P
     };
   };
   return { client, once, watch, close: () => client.close() };
+}
+
+export interface EchoProbeProcess {
+  /** Echo times since the last call (or since ready). */
+  take(): number[];
+  stop(): Promise<void>;
+}
+
+/** Starts the probe in its own process (see echo-probe-process.ts); resolves once it echoes. */
+export async function spawnEchoProbe(url: string, localAddress: string): Promise<EchoProbeProcess> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['bin/run-ts.js', 'test/support/echo-probe-process.ts', url, localAddress], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let times: number[] = [];
+  let ready = false;
+  let err = '';
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line === 'ready') ready = true;
+      else if (line) times.push(Number(line));
+    }
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 40_000;
+  while (!ready) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the echo probe did not start: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  times = [];
+  return {
+    take: () => times.splice(0),
+    stop: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
