@@ -215,7 +215,7 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, siteDir?: string
     res.writeHead(403).end();
     return;
   }
-  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  if (isDirectory(file)) file = join(file, 'index.html');
   if (!existsSync(file)) {
     const notFound = join(root, '404.html');
     if (existsSync(notFound)) sendFile(req, res, notFound, 404, { 'Content-Type': TYPES['.html']! });
@@ -226,6 +226,15 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, siteDir?: string
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
     'Cache-Control': path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
+}
+
+/** Whether `path` is a folder; false when it cannot be looked at (gone, too long a name, no permission). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
