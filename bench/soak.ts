@@ -103,10 +103,15 @@ async function student(n: number, url: string, deadline: number): Promise<void> 
     await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 60_000, from);
     await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 60_000, from);
   };
-  /** The processes of the current run, as last reported. */
+  /**
+   * The processes of the current run, as last reported: those that started
+   * since the Run (the exits of the previous run's processes come after it too).
+   */
   const current = (c: TestClient) => {
     const procs = new Map<number, ProcInfo>();
-    for (const m of c.messages.slice(runFrom)) if (m.type === 'proc') procs.set(m.proc.id, m.proc);
+    for (const m of c.messages.slice(runFrom)) {
+      if (m.type === 'proc' && (procs.has(m.proc.id) || m.proc.state === 'starting')) procs.set(m.proc.id, m.proc);
+    }
     return [...procs.values()];
   };
   /** A client still waiting for its line, if any. */
