@@ -1,8 +1,8 @@
 /**
  * The course site in a real browser (Debian's chromium through
- * playwright-core) against the real `socklab serve`: the "site" section of
- * `npm run bench` (bench/run.ts). Each figure has a baseline from the same
- * run on the same machine.
+ * playwright-core) against the real `socklab serve`: the "site" figure of
+ * `npm run bench`. Each value has a baseline from the same run on the same
+ * machine.
  *
  *   lesson_page_js_kb   JavaScript a lesson page (/labs/tcp-echo/) loads before
  *                       the workbench is used: every script response in the
@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, ROOT, snapshotSite, startServe } from '../test/support/browser.ts';
+import { info, type Figure, type Row } from './figure.ts';
 import { median, percentile, round } from './stats.ts';
 
 const LAB = 'tcp-echo';
@@ -385,8 +386,8 @@ function stripFlag(p: PageJs & { workbench_mounted: boolean }): PageJs {
   return rest;
 }
 
-/** Rows for bench/run.ts's table (same columns). */
-export function siteRows(s: SiteResults): { metric: string; value: string; baseline: string; ratio: string; goal: string; ok: boolean }[] {
+/** The figure's rows in the bench's table. */
+export function siteRows(s: SiteResults): Row[] {
   const kb = (x: number) => round(x, 1).toString();
   return [
     {
@@ -397,45 +398,23 @@ export function siteRows(s: SiteResults): { metric: string; value: string; basel
       goal: '<= 50',
       ok: s.lesson_page_js_kb <= 50,
     },
-    {
-      metric: '  workbench JS on use (gzip kB)',
-      value: kb(s.workbench_on_use_js_kb),
-      baseline: '',
-      ratio: '',
-      goal: '',
-      ok: true,
-    },
-    {
-      metric: 'workbench_ready_ms p50 (cold)',
-      value: round(s.workbench_ready_ms, 0).toString(),
-      baseline: `${round(s.baseline_home_load_ms, 0)} (home page load, cold)`,
-      ratio: `${round(s.workbench_ready_ms / s.baseline_home_load_ms, 1)}x`,
-      goal: '',
-      ok: true,
-    },
-    {
-      metric: '  bundle/editor/connected p50',
-      value: `${round(s.bundle_arrived_ms, 0)}/${round(s.editor_ready_ms, 0)}/${round(s.runner_connected_ms, 0)}`,
-      baseline: '',
-      ratio: '',
-      goal: '',
-      ok: true,
-    },
-    {
-      metric: 'check_ms p50 (page, solution)',
-      value: round(s.check_ms, 0).toString(),
-      baseline: `${round(s.baseline_cli_grade_ms, 0)} (socklab grade CLI)`,
-      ratio: `${round(s.check_ms / s.baseline_cli_grade_ms, 2)}x`,
-      goal: '',
-      ok: true,
-    },
-    {
-      metric: '  grader alone, page/CLI p50',
-      value: round(s.check_grader_ms, 0).toString(),
-      baseline: round(s.baseline_cli_grader_ms, 0).toString(),
-      ratio: `${round(s.check_grader_ms / s.baseline_cli_grader_ms, 2)}x`,
-      goal: '',
-      ok: true,
-    },
+    info('  workbench JS on use (gzip kB)', kb(s.workbench_on_use_js_kb)),
+    info(
+      'workbench_ready_ms p50 (cold)',
+      round(s.workbench_ready_ms, 0).toString(),
+      `${round(s.baseline_home_load_ms, 0)} (home page load, cold)`,
+      `${round(s.workbench_ready_ms / s.baseline_home_load_ms, 1)}x`,
+    ),
+    info('  bundle/editor/connected p50', `${round(s.bundle_arrived_ms, 0)}/${round(s.editor_ready_ms, 0)}/${round(s.runner_connected_ms, 0)}`),
+    info('check_ms p50 (page, solution)', round(s.check_ms, 0).toString(), `${round(s.baseline_cli_grade_ms, 0)} (socklab grade CLI)`, `${round(s.check_ms / s.baseline_cli_grade_ms, 2)}x`),
+    info('  grader alone, page/CLI p50', round(s.check_grader_ms, 0).toString(), round(s.baseline_cli_grader_ms, 0).toString(), `${round(s.check_grader_ms / s.baseline_cli_grader_ms, 2)}x`),
   ];
 }
+
+export const siteFigure: Figure<SiteResults> = {
+  name: 'site',
+  key: 'site',
+  title: 'the site in chromium: lesson JS, workbench ready (5 cold loads), Check vs socklab grade (3 each)',
+  run: () => benchSite(),
+  rows: siteRows,
+};

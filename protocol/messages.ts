@@ -1,22 +1,21 @@
 /**
  * The browser <-> runner protocol: one WebSocket per tab carrying JSON
- * control messages (text frames) and terminal output (binary frames).
+ * control messages (text frames) and terminal output (binary frames, see
+ * frames.ts), as zod schemas the runner validates with.
  *
- * This module is shared by the site and the runner, so it uses neither DOM
- * nor Node types. Every message a client sends is parsed with
- * `ClientMessage`; anything else is answered with an `error` message whose
- * `code` is one of `ErrorCode`, never with a stack trace.
+ * The page imports this module for its types only (`import type`): the
+ * values it needs (codes, version, path) are in constants.ts, so its bundle
+ * ships no zod. Every enum here is built from constants.ts.
+ *
+ * Every message a client sends is parsed with `ClientMessage`; anything
+ * else is answered with an `error` message whose `code` is one of
+ * `ErrorCode`, never with a stack trace.
  */
 import { z } from 'zod';
+import * as codes from './constants.ts';
 
-/** Bumped when a message changes shape. */
-export const PROTOCOL_VERSION = 1;
-
-/** The WebSocket path the runner serves. */
-export const WS_PATH = '/ws';
-
-/** Languages a lab may offer; each maps to file names and a command. */
-export const Language = z.enum(['python', 'javascript', 'java']);
+/** Languages a lab may offer. */
+export const Language = z.enum(codes.Language);
 export type Language = z.infer<typeof Language>;
 
 /** A file name a student may send: flat, no path separators, no dot files. */
@@ -69,31 +68,24 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 /** Stable error codes; clients match on these, never on the text. */
-export const ErrorCode = z.enum([
-  'bad_json',
-  'bad_message',
-  'message_too_large',
-  'binary_not_expected',
-  'no_session',
-  'session_exists',
-  'unknown_lab',
-  'language_not_offered',
-  'bad_files',
-  'files_too_large',
-  'unknown_process',
-  'too_many_processes',
-  'too_many_sessions',
-  'sandbox_failed',
-  'session_ended',
-  'no_grader',
-  'check_running',
-  'internal',
-]);
+export const ErrorCode = z.enum(codes.ErrorCode);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
+/** What a `notice` is about. */
+export const NoticeCode = z.enum(codes.NoticeCode);
+export type NoticeCode = z.infer<typeof NoticeCode>;
+
+/** Why a session ended. */
+export const CloseReason = z.enum(codes.CloseReason);
+export type CloseReason = z.infer<typeof CloseReason>;
+
 /** Where a process is in its life. */
-export const ProcState = z.enum(['starting', 'running', 'listening', 'exited']);
+export const ProcState = z.enum(codes.ProcState);
 export type ProcState = z.infer<typeof ProcState>;
+
+/** Transport of a port. */
+export const Transport = z.enum(codes.Transport);
+export type Transport = z.infer<typeof Transport>;
 
 /** One process of a session, as the page shows it. */
 export const ProcInfo = z.strictObject({
@@ -103,7 +95,7 @@ export const ProcInfo = z.strictObject({
   role: z.string(),
   state: ProcState,
   /** Set when state is "listening": what it bound. */
-  listening: z.array(z.strictObject({ port: z.number().int(), protocol: z.enum(['tcp', 'udp']) })).optional(),
+  listening: z.array(z.strictObject({ port: z.number().int(), protocol: Transport })).optional(),
   exitCode: z.number().int().optional(),
   signal: z.string().optional(),
 });
@@ -116,6 +108,7 @@ export const TranscriptEntry = z.strictObject({
   channel: z.string(),
   text: z.string(),
 });
+export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
 
 /** The verdict of one check, with its story. */
 export const CheckResult = z.strictObject({
@@ -135,7 +128,7 @@ export type CheckResult = z.infer<typeof CheckResult>;
 
 /** One socket of the session's network namespace, for the inspector. */
 export const SocketView = z.strictObject({
-  protocol: z.enum(['tcp', 'udp']),
+  protocol: Transport,
   /** LISTEN, ESTABLISHED, CLOSE_WAIT, ... (UDP: BOUND or CONNECTED). */
   state: z.string(),
   /** "0.0.0.0:12000", "[::1]:40210". */
@@ -163,9 +156,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('files'), written: z.array(z.string()) }),
   z.strictObject({ type: z.literal('proc'), proc: ProcInfo }),
   /** Something the student should read, about one process or the session. */
-  z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: z.string(), message: z.string() }),
+  z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: NoticeCode, message: z.string() }),
   z.strictObject({ type: z.literal('error'), code: ErrorCode, message: z.string() }),
-  z.strictObject({ type: z.literal('closed'), reason: z.string() }),
+  z.strictObject({ type: z.literal('closed'), reason: CloseReason }),
   /** A Check began: these checks will run, in this order. */
   z.strictObject({
     type: z.literal('checkStarted'),
@@ -183,25 +176,3 @@ export const ServerMessage = z.discriminatedUnion('type', [
   }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
-
-/**
- * Binary frames carry terminal output: byte 0 is the frame kind, byte 1 the
- * process id, the rest the raw bytes the program wrote (not decoded: a
- * multi-byte character may span two frames, as on a real terminal).
- */
-export const FrameKind = { output: 1 } as const;
-
-/**
- * The 2-byte header of an output frame (runner side). The runner sends it
- * and the output bytes as two fragments of one WebSocket message, so the
- * output is never copied to prepend it; the client receives one message.
- */
-export function outputFrameHeader(proc: number): Uint8Array {
-  return Uint8Array.of(FrameKind.output, proc);
-}
-
-/** Reads an output frame (client side); null when it is not one. */
-export function decodeOutputFrame(frame: Uint8Array): { proc: number; data: Uint8Array } | null {
-  if (frame.length < 2 || frame[0] !== FrameKind.output) return null;
-  return { proc: frame[1]!, data: frame.subarray(2) };
-}

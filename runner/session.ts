@@ -3,11 +3,11 @@
  * student's files inside it, and the processes of the lab's run plan. The
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
-import type { Language, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
+import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
 import { processTree, socketInodes } from './sandbox/proc-tree.ts';
 import { LANGUAGES, withScaffold } from './languages.ts';
 import type { Lab } from './labs/load.ts';
-import type { ProcessSpec } from './labs/schema.ts';
+import type { ProcessSpec } from '../protocol/lab.ts';
 import type { Limits } from './limits.ts';
 import { processName, processNames } from './plan.ts';
 import type { Sandbox } from './sandbox/index.ts';
@@ -25,7 +25,7 @@ export class SessionError extends Error {
 export interface SessionEvents {
   output(proc: number, data: Buffer): void;
   proc(info: ProcInfo): void;
-  notice(code: string, message: string, proc?: number): void;
+  notice(code: NoticeCode, message: string, proc?: number): void;
 }
 
 interface Proc {

@@ -11,7 +11,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Docume
 import type { z } from 'zod';
 import type { Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
-import { LabFrontmatter } from './schema.ts';
+import { LabFrontmatter } from '../../protocol/lab.ts';
 
 /** A mistake in a lab, located for the instructor. */
 export interface LabProblem {

@@ -3,13 +3,9 @@
  * message, drives the session, and streams its output as binary frames.
  */
 import type { WebSocket, RawData } from 'ws';
-import {
-  ClientMessage,
-  outputFrameHeader,
-  PROTOCOL_VERSION,
-  type ErrorCode,
-  type ServerMessage,
-} from '../../protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
+import { outputFrameHeader } from '../../protocol/frames.ts';
+import { ClientMessage, type ErrorCode, type ServerMessage } from '../../protocol/messages.ts';
 import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
 import { ChecksError } from '../grader/engine.ts';
@@ -48,8 +44,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
   };
   const error = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
 
-  // ws closes a connection whose message passes maxPayload (close code
-  // 1009) before the runner sees the message; its receiver reports that
+  // A message far over the limit (past ws's maxPayload) closes the
+  // connection (1009) before the runner sees it; ws's receiver reports that
   // first, so the client learns why in words before the close frame.
   (ws as unknown as { _receiver?: { prependListener(event: 'error', fn: (err: { code?: string }) => void): void } })._receiver?.prependListener('error', (err) => {
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') error('message_too_large', `a message may be at most ${runner.limits.maxMessageBytes} bytes`);
@@ -182,6 +178,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
 
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     touch();
+    const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
+    if (size > runner.limits.maxMessageBytes) return error('message_too_large', `a message may be at most ${runner.limits.maxMessageBytes} bytes; this one has ${size}`);
     if (isBinary) return error('binary_not_expected', 'the runner expects JSON text messages');
     let parsed: unknown;
     try {

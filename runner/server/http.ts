@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { WS_PATH } from '../../protocol/messages.ts';
+import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
 
@@ -92,7 +92,10 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
 export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean } = {}): void {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: runner.limits.maxMessageBytes });
+  // Twice the message limit: a message a little over it is read and answered
+  // with message_too_large (connection.ts), the session kept; a far larger
+  // one closes the socket (1009) before its bytes are buffered.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 2 * runner.limits.maxMessageBytes });
   /** Open WebSockets per client address. */
   const perClient = new Map<string, number>();
   server.on('upgrade', (req, socket, head) => {

@@ -213,6 +213,7 @@ describe('runner over WebSocket', () => {
     await expectError(() => c.send({ type: 'files', files: [{ name: '../x', content: 'x' }] }), 'bad_message');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'a/b', content: 'x' }] }), 'bad_message');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large');
+    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxMessageBytes) }] }), 'message_too_large');
     await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process');
     await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists');
 

@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { glob, type Loader, type LoaderContext } from 'astro/loaders';
 import { LabError, loadLab, loadLabs, type Lab } from '../../runner/labs/load.ts';
-import type { LabFrontmatter } from '../../runner/labs/schema.ts';
+import type { LabFrontmatter } from '../../protocol/lab.ts';
 
 type ParseDataOptions<T extends Record<string, unknown>> = Parameters<LoaderContext['parseData']>[0] & { data: T };
 

@@ -3,18 +3,30 @@
  * WebSocket to the same origin's /ws, reconnecting with backoff when it
  * drops or no runner answers, and at most one session per connection.
  *
- * The protocol module is imported for its types only: its zod schemas would
- * add ~60 KB to the page, and the runner validates everything it receives.
- * Server messages are trusted to have the shapes the types describe.
+ * protocol/messages.ts is imported for its types only: its zod schemas
+ * would add ~60 KB to the page, and the runner validates everything it
+ * receives. Server messages are trusted to have the shapes the types
+ * describe, once the runner's hello says it speaks this page's
+ * PROTOCOL_VERSION; a runner that speaks another gets no message at all.
  */
-import type { ClientMessage, FrameKind, Language, ServerMessage } from '../../protocol/messages.ts';
+import { ErrorCode, PROTOCOL_VERSION, WS_PATH } from '../../protocol/constants.ts';
+import { decodeOutputFrame } from '../../protocol/frames.ts';
+import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
 
-/** protocol/messages.ts FrameKind.output (checked against the type). */
-const FRAME_OUTPUT: (typeof FrameKind)['output'] = 1;
-/** protocol/messages.ts WS_PATH. */
-const WS_PATH = '/ws';
+/**
+ * `outdated`: the runner speaks another protocol version (the course was
+ * updated since the page loaded); final until the page is reloaded.
+ */
+export type LinkState = 'connecting' | 'connected' | 'offline' | 'outdated';
 
-export type LinkState = 'connecting' | 'connected' | 'offline';
+/** Errors to an `open` that mean the session will not open. */
+const OPEN_REFUSED: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.unknown_lab,
+  ErrorCode.language_not_offered,
+  ErrorCode.too_many_sessions,
+  ErrorCode.sandbox_failed,
+  ErrorCode.session_exists,
+]);
 
 export interface LinkEvents {
   state(state: LinkState, detail: { attempt: number; retryInMs?: number }): void;
@@ -31,6 +43,7 @@ export class RunnerLink {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private everConnected = false;
+  private disposed = false;
   /** The language of this connection's session, once "opened". */
   session: { lang: Language } | null = null;
   private opening: { lang: Language; resolve: () => void; reject: (err: Error) => void } | null = null;
@@ -43,6 +56,7 @@ export class RunnerLink {
   ) {}
 
   connect(): void {
+    if (this.disposed || this.state === 'outdated') return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.setState('connecting');
@@ -61,8 +75,8 @@ export class RunnerLink {
       if (ws !== this.ws) return;
       if (typeof ev.data === 'string') this.onText(ev.data);
       else {
-        const frame = new Uint8Array(ev.data as ArrayBuffer);
-        if (frame.length >= 2 && frame[0] === FRAME_OUTPUT) this.events.output(frame[1]!, frame.subarray(2));
+        const frame = decodeOutputFrame(new Uint8Array(ev.data as ArrayBuffer));
+        if (frame) this.events.output(frame.proc, frame.data);
       }
     };
     ws.onclose = () => {
@@ -128,6 +142,7 @@ export class RunnerLink {
       const t0 = Date.now();
       const poll = () => {
         if (this.connected && !this.session) resolve();
+        else if (this.disposed || this.state === 'outdated') reject(new Error('the workbench is no longer connected'));
         else if (Date.now() - t0 > 15000) reject(new Error('the runner did not come back after ending the session'));
         else setTimeout(poll, 50);
       };
@@ -158,6 +173,7 @@ export class RunnerLink {
     }
     switch (msg.type) {
       case 'hello':
+        if (msg.protocol !== PROTOCOL_VERSION) return this.outdated();
         this.hello = msg;
         this.attempt = 0;
         this.everConnected = true;
@@ -169,11 +185,11 @@ export class RunnerLink {
         this.opening = null;
         break;
       case 'error':
-        if (this.opening && ['unknown_lab', 'language_not_offered', 'too_many_sessions', 'sandbox_failed', 'session_exists'].includes(msg.code)) {
+        if (this.opening && OPEN_REFUSED.has(msg.code)) {
           this.opening.reject(new Error(msg.message));
           this.opening = null;
         }
-        if (msg.code === 'session_ended' || msg.code === 'no_session') {
+        if (msg.code === ErrorCode.session_ended || msg.code === ErrorCode.no_session) {
           // The runner no longer has our session: start over on a fresh socket.
           this.events.message(msg);
           this.restartSocket();
@@ -188,6 +204,15 @@ export class RunnerLink {
         return;
     }
     this.events.message(msg);
+  }
+
+  /** The runner speaks another protocol: stop here, send nothing, retry never. */
+  private outdated(): void {
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000, 'protocol version mismatch');
+    this.dropSession(new Error('the course was updated: reload the page'));
+    this.setState('outdated');
   }
 
   private dropSession(err: Error): void {
@@ -220,10 +245,16 @@ export class RunnerLink {
     this.events.state(state, { attempt: this.attempt, ...(retryInMs !== undefined ? { retryInMs } : {}) });
   }
 
+  /** Closes the connection for good (its session ends with it); no event follows. */
   dispose(): void {
+    this.disposed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     const ws = this.ws;
     this.ws = null;
-    ws?.close();
+    ws?.close(1000, 'workbench closed');
+    this.session = null;
+    this.opening?.reject(new Error('the workbench was closed'));
+    this.opening = null;
   }
 }

@@ -6,22 +6,28 @@
  * real bundle (Monaco, xterm.js, the runner connection: ./main.ts), which
  * mounts itself into the placeholder. Until then no editor code, worker or
  * WebSocket exists on the page.
+ *
+ * The root's data-state says where it is: none (placeholder), "loading",
+ * "ready" (mounted), "failed". A disposed workbench clears it and shows the
+ * placeholder again, so the same triggers mount it anew.
  */
-type Root = HTMLElement & { socklabStarted?: boolean; socklabFocus?: boolean };
+type Root = HTMLElement & { socklabFocus?: boolean };
 
 function start(root: Root, focus: boolean): void {
   if (focus) root.socklabFocus = true;
-  if (root.socklabStarted) return;
-  root.socklabStarted = true;
+  if (root.dataset.state === 'loading' || root.dataset.state === 'ready') return;
   root.dataset.state = 'loading';
   const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
   if (status) status.textContent = 'Loading the editor and terminals…';
   import('./main.ts')
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).
-    .then((m) => m.mount(root, { focus: Boolean(root.socklabFocus) || root.contains(document.activeElement) }))
+    .then((m) => {
+      if (status) status.textContent = '';
+      m.mount(root, { focus: Boolean(root.socklabFocus) || root.contains(document.activeElement) });
+      root.socklabFocus = false;
+    })
     .catch((err: unknown) => {
-      root.socklabStarted = false;
       root.dataset.state = 'failed';
       if (status) status.textContent = `The workbench could not load (${String(err)}). Reload the page to try again.`;
     });

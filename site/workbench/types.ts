@@ -3,26 +3,11 @@
  * lab's run plan and the starter and solution files of every language. The
  * page carries everything the editor needs, so it works with no runner.
  *
- * Browser-safe: types only.
+ * Browser-safe: types only (the lab's and the protocol's zod schemas are
+ * never bundled into the page).
  */
-import type { Language } from '../../protocol/messages.ts';
-
-export interface WorkbenchPort {
-  port: number;
-  protocol: 'tcp' | 'udp';
-}
-
-export interface WorkbenchProcess {
-  role: string;
-  ready?: WorkbenchPort;
-  instances: number;
-  addable: boolean;
-}
-
-export interface WorkbenchFile {
-  name: string;
-  content: string;
-}
+import type { LabFrontmatter } from '../../protocol/lab.ts';
+import type { Language, StudentFile } from '../../protocol/messages.ts';
 
 export interface WorkbenchLanguage {
   id: Language;
@@ -33,17 +18,12 @@ export interface WorkbenchLanguage {
   /** role -> the file holding its program (server -> server.py). */
   roleFiles: Record<string, string>;
   /** starter/<lang>/ in tab order: role files in plan order, then the rest. */
-  starter: WorkbenchFile[];
+  starter: StudentFile[];
   /** solution/<lang>/, same order. */
-  solution: WorkbenchFile[];
+  solution: StudentFile[];
 }
 
-export interface WorkbenchData {
-  id: string;
-  title: string;
+export interface WorkbenchData extends Pick<LabFrontmatter, 'id' | 'title' | 'processes' | 'ports'> {
   /** First one is the default. */
   languages: WorkbenchLanguage[];
-  /** The run plan in start order. */
-  processes: WorkbenchProcess[];
-  ports: WorkbenchPort[];
 }

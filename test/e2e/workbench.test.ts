@@ -20,14 +20,21 @@
  *      each server listens on 12000/tcp in its own sandbox, each client gets
  *      its own reply;
  *   f. with no runner (the built site on a plain static server) the lesson
- *      still reads and the workbench says how to start one.
+ *      still reads and the workbench says how to start one;
+ *   g. a runner that speaks another protocol version (its hello rewritten
+ *      in flight): the page says to reload and sends it nothing;
+ *   h. Expand and collapse leave no listener on document or window, and
+ *      dispose() ends the workbench (connection included) so completely
+ *      that mounting it again adds exactly what the first mount did;
+ *   i. the site's scripts hold no zod: the page takes the protocol's
+ *      constants from protocol/constants.ts and only types from its schemas.
  *
  * Every test opens its own browser context(s). On a failure, each open page
  * is saved as a screenshot (and its console log) under test-results/.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProcs, stillRunning } from '../support/test-client.ts';
 import { launchChromium, ROOT, sleep, snapshotSite, startServe, staticServer, type Served } from '../support/browser.ts';
@@ -207,7 +214,7 @@ function e2e(name: string, timeoutMs: number, fn: (scene: Scene) => Promise<void
   );
 }
 
-type Mounted = HTMLElement & { socklab?: { paneText(name: string): string; fileText(name: string): string } };
+type Mounted = HTMLElement & { socklab?: { paneText(name: string): string; fileText(name: string): string; dispose(): void } };
 
 const paneText = (page: Page, name: string) =>
   page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '', name);
@@ -501,5 +508,99 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     } finally {
       await site.close();
     }
+  });
+
+  e2e('g. a runner of another protocol version: the page says to reload and sends it nothing', 45_000, async (scene) => {
+    const page = await scene.page();
+    const fromPage: string[] = [];
+    let sockets = 0;
+    // The real runner, its hello rewritten on the way to say another version.
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      sockets++;
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        const hello = typeof m === 'string' ? (JSON.parse(m) as { type: string; protocol: number }) : null;
+        if (hello?.type === 'hello') ws.send(JSON.stringify({ ...hello, protocol: hello.protocol + 1 }));
+        else ws.send(m);
+      });
+      ws.onMessage((m) => {
+        fromPage.push(String(m));
+        server.send(m);
+      });
+    });
+    await page.goto(`${BASE}/labs/${LAB}/`);
+    await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+    await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+    await page.locator('.wb[data-link="outdated"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('.wb-status').innerText()).toContain('The course was updated: reload the page.');
+    expect(await page.locator('.wb-offline').innerText()).toContain('The course was updated: reload the page.');
+
+    // Run and Check send nothing; the page neither reconnects nor retries.
+    await button(page, 'Run').click();
+    await button(page, 'Check').click();
+    await page.locator('.wb-offline.wb-flash').waitFor({ timeout: 3000 });
+    await sleep(2500); // longer than the first reconnect backoff (500 ms)
+    expect(fromPage).toEqual([]);
+    expect(sockets).toBe(1);
+    expect(await page.locator('.wb').getAttribute('data-link')).toBe('outdated');
+    expect(scene.pageErrors(page)).toEqual([]);
+  });
+
+  e2e('h. Expand and collapse leave no listener behind; dispose() ends it all and the workbench mounts again', 60_000, async (scene) => {
+    const page = await scene.page();
+    const sockets: PageSocket[] = [];
+    page.on('websocket', (ws) => sockets.push(ws));
+    await openLab(page);
+    const cdp = await page.context().newCDPSession(page);
+    /** Listeners on document and window, by "target type" (DevTools' own count). */
+    const listeners = async (): Promise<Record<string, number>> => {
+      const counts: Record<string, number> = {};
+      for (const target of ['document', 'window']) {
+        const { result } = await cdp.send('Runtime.evaluate', { expression: target });
+        const { listeners: found } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId! });
+        await cdp.send('Runtime.releaseObject', { objectId: result.objectId! });
+        for (const l of found) counts[`${target} ${l.type}`] = (counts[`${target} ${l.type}`] ?? 0) + 1;
+      }
+      return counts;
+    };
+    const expand = page.locator('.wb-toolbar').getByRole('button', { name: /Expand|Collapse/ });
+    const mounted = await listeners();
+
+    for (let i = 0; i < 3; i++) {
+      await expand.click();
+      await page.locator('.wb.wb-expanded').waitFor();
+      await expand.click();
+      await page.locator('.wb:not(.wb-expanded)').waitFor();
+    }
+    await expand.click();
+    await page.locator('.wb.wb-expanded').waitFor();
+    await page.keyboard.press('Escape'); // the focus is on the button, outside the editor
+    await page.locator('.wb:not(.wb-expanded)').waitFor();
+    expect(await listeners()).toEqual(mounted);
+
+    await page.evaluate(() => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab!.dispose());
+    expect(await page.locator('.wb').count()).toBe(0);
+    await page.locator('[data-wb-placeholder]').waitFor({ state: 'visible' });
+    await expect.poll(() => sockets.filter((ws) => !ws.isClosed()).length, { timeout: 5000 }).toBe(0);
+    const disposed = await listeners();
+    expect(Object.values(disposed).reduce((a, b) => a + b, 0)).toBeLessThan(Object.values(mounted).reduce((a, b) => a + b, 0));
+
+    // The loader mounts it again (a click in the workbench's area, not in the
+    // editor: Monaco listens to selectionchange while it has the focus, and
+    // the first mount had none); nothing of the first workbench is left.
+    await page.locator('#workbench-heading').click();
+    await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('.wb').count()).toBe(1);
+    expect(await listeners()).toEqual(mounted);
+    await page.evaluate(() => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab!.dispose());
+    expect(await listeners()).toEqual(disposed);
+    expect(scene.pageErrors(page)).toEqual([]);
+  });
+
+  it('i. the site ships no zod', () => {
+    const scripts = readdirSync(join(SITE, '_astro')).filter((f) => f.endsWith('.js'));
+    expect(scripts.some((f) => f.startsWith('main.'))).toBe(true); // the workbench bundle is among them
+    // zod names its error class in a string that survives minifying.
+    expect(scripts.filter((f) => readFileSync(join(SITE, '_astro', f), 'utf8').includes('ZodError'))).toEqual([]);
   });
 });

@@ -11,13 +11,9 @@
 import { createServer as createNetServer, type AddressInfo as NetAddressInfo } from 'node:net';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
-import {
-  decodeOutputFrame,
-  ServerMessage,
-  WS_PATH,
-  type ClientMessage,
-  type ProcInfo,
-} from '../../protocol/messages.ts';
+import { WS_PATH } from '../../protocol/constants.ts';
+import { decodeOutputFrame } from '../../protocol/frames.ts';
+import { ServerMessage, type ClientMessage, type ProcInfo } from '../../protocol/messages.ts';
 
 export interface TestClientOptions {
   /**

@@ -2,16 +2,19 @@
  * The frontmatter of a lab's `lab.mdx`: what the lesson is and how its
  * programs run. Strict: an unknown key is an error, so a typo in a lab never
  * silently changes how students' code runs.
+ *
+ * One definition for every reader: the runner validates labs with these
+ * schemas (runner/labs/load.ts), the site builds its pages from them
+ * (site/lib/labs.ts), and the workbench's data uses their inferred types
+ * (site/workbench/types.ts, types only: the page ships no zod).
  */
 import { z } from 'zod';
-import { Language } from '../../protocol/messages.ts';
-
-export const Protocol = z.enum(['tcp', 'udp']).describe('Transport protocol of a port.');
+import { Language, Transport } from './messages.ts';
 
 export const PortSpec = z
   .strictObject({
     port: z.number().int().min(1024).max(65535).describe('Port number (unprivileged: 1024-65535).'),
-    protocol: Protocol,
+    protocol: Transport.describe('Transport protocol of a port.'),
   })
   .describe('A port the lab uses.');
 export type PortSpec = z.infer<typeof PortSpec>;

@@ -1,0 +1,89 @@
+/**
+ * Run to first byte: open a session over the WebSocket, send files, run a
+ * Python program printing one line, until the first output byte reaches the
+ * client (and the same from `run` alone, in the open session). Baseline:
+ * `python3 -c` with the same program spawned directly, to its first byte.
+ */
+import { spawn } from 'node:child_process';
+import { info, type Figure, type Row } from './figure.ts';
+import { BASE_ENV } from './processes.ts';
+import { connect, openSession, withRunner } from './serve.ts';
+import { median, percentile, round } from './stats.ts';
+
+const PRINT_ONE = "print('hello from the sandbox', flush=True)\n";
+const ITERATIONS = 30;
+const WARMUP = 3;
+
+const now = () => performance.now();
+
+export interface FirstByteResults {
+  p50: number;
+  p95: number;
+  run_only_p50: number;
+  run_only_p95: number;
+  baseline_p50: number;
+  baseline_p95: number;
+  iterations: number;
+}
+
+/** Measures run to first byte against a fresh runner. */
+export async function benchFirstByte(iterations = ITERATIONS): Promise<FirstByteResults> {
+  const { full, runOnly } = await withRunner(async ({ url }) => {
+    const full: number[] = [];
+    const runOnly: number[] = [];
+    for (let i = -WARMUP; i < iterations; i++) {
+      const t0 = now();
+      const c = await connect(url);
+      await openSession(c, [{ name: 'server.py', content: PRINT_ONE }]);
+      const t1 = now();
+      c.send({ type: 'run', clients: 0 });
+      const first = await c.until(() => c.procByName('server') && c.output.get(c.procByName('server')!.id)?.firstByteAt, 10_000, 'first byte');
+      if (i >= 0) {
+        full.push(first - t0);
+        runOnly.push(first - t1);
+      }
+      await c.close();
+    }
+    return { full, runOnly };
+  });
+  const raw: number[] = [];
+  for (let i = -WARMUP; i < iterations; i++) {
+    const t0 = now();
+    const child = spawn('python3', ['-c', PRINT_ONE], { stdio: ['ignore', 'pipe', 'ignore'], env: BASE_ENV });
+    const t = await new Promise<number>((res) => child.stdout!.once('data', () => res(now())));
+    await new Promise((r) => child.once('exit', r));
+    if (i >= 0) raw.push(t - t0);
+  }
+  return {
+    p50: median(full),
+    p95: percentile(full, 0.95),
+    run_only_p50: median(runOnly),
+    run_only_p95: percentile(runOnly, 0.95),
+    baseline_p50: median(raw),
+    baseline_p95: percentile(raw, 0.95),
+    iterations,
+  };
+}
+
+export function firstByteRows(r: FirstByteResults): Row[] {
+  return [
+    {
+      metric: 'run_to_first_byte_ms p50',
+      value: round(r.p50, 1).toString(),
+      baseline: `${round(r.baseline_p50, 1)} (python3 -c)`,
+      ratio: `${round(r.p50 / r.baseline_p50, 1)}x`,
+      goal: 'p50 <= 60',
+      ok: r.p50 <= 60,
+    },
+    info('run_to_first_byte_ms p95', round(r.p95, 1).toString(), `${round(r.baseline_p95, 1)} (python3 -c)`, `${round(r.p95 / r.baseline_p95, 1)}x`),
+    info('  files+run only, p50/p95', `${round(r.run_only_p50, 1)}/${round(r.run_only_p95, 1)}`, '', `${round(r.run_only_p50 / r.baseline_p50, 1)}x`),
+  ];
+}
+
+export const firstByteFigure: Figure<FirstByteResults> = {
+  name: 'first-byte',
+  key: 'run_to_first_byte_ms',
+  title: `run to first byte (${ITERATIONS} runs, and ${ITERATIONS} bare python3 -c)`,
+  run: () => benchFirstByte(),
+  rows: firstByteRows,
+};

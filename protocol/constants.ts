@@ -1,0 +1,76 @@
+/**
+ * The protocol's fixed words: its version, where it is served, and every
+ * code a message may carry. Zod-free and DOM-free, so the page imports these
+ * values without shipping a validator; protocol/messages.ts builds its
+ * schemas from them, so each code is written once, here.
+ */
+
+/** An enum as a frozen object whose keys are its values: `ErrorCode.no_session === 'no_session'`. */
+function enumOf<const T extends string>(...values: T[]): { readonly [K in T]: K } {
+  return Object.freeze(Object.fromEntries(values.map((v) => [v, v]))) as { readonly [K in T]: K };
+}
+
+/** Bumped when a message changes shape; the page refuses a runner with another. */
+export const PROTOCOL_VERSION = 1;
+
+/** The WebSocket path the runner serves. */
+export const WS_PATH = '/ws';
+
+/** Languages a lab may offer; each maps to file names and a command (runner/languages.ts). */
+export const Language = enumOf('python', 'javascript', 'java');
+export type Language = keyof typeof Language;
+
+/** Stable error codes; clients match on these, never on the text. */
+export const ErrorCode = enumOf(
+  'bad_json',
+  'bad_message',
+  'message_too_large',
+  'binary_not_expected',
+  'no_session',
+  'session_exists',
+  'unknown_lab',
+  'language_not_offered',
+  'bad_files',
+  'files_too_large',
+  'unknown_process',
+  'too_many_processes',
+  'too_many_sessions',
+  'sandbox_failed',
+  'session_ended',
+  'no_grader',
+  'check_running',
+  'internal',
+);
+export type ErrorCode = keyof typeof ErrorCode;
+
+/** What a `notice` is about: something the student should read, not an error. */
+export const NoticeCode = enumOf(
+  /** A Check waits for a free grader. */
+  'check_queued',
+  /** The session reached its longest life and will end. */
+  'session_time_limit',
+  /** A program is not reading its input; typed keys were dropped. */
+  'input_dropped',
+  /** A program printed more than a session may show and was stopped. */
+  'output_limit',
+  /** A server did not bind its port in time; the clients start anyway. */
+  'not_ready',
+);
+export type NoticeCode = keyof typeof NoticeCode;
+
+/** Why a session ended (`closed`). */
+export const CloseReason = enumOf(
+  /** No message from the client for the idle limit. */
+  'idle',
+  /** The session's sandbox is gone (time limit, closed, crashed). */
+  'session_ended',
+);
+export type CloseReason = keyof typeof CloseReason;
+
+/** Where a process is in its life. */
+export const ProcState = enumOf('starting', 'running', 'listening', 'exited');
+export type ProcState = keyof typeof ProcState;
+
+/** Transport of a port a lab uses or a program bound. */
+export const Transport = enumOf('tcp', 'udp');
+export type Transport = keyof typeof Transport;

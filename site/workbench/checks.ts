@@ -1,0 +1,86 @@
+/**
+ * Check, from the page's side: whether one is running, its results shown
+ * as they come (checklist.ts draws them), the verdicts of the last one kept
+ * per language (progress.ts), and the lab marked done the first time every
+ * check passes.
+ */
+import type { ServerMessage } from '../../protocol/messages.ts';
+import { Checklist } from './checklist.ts';
+import { labKey, read, write, type LastCheck } from './progress.ts';
+import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
+
+type CheckMessage = Extract<ServerMessage, { type: 'checkStarted' | 'checkResult' | 'checkDone' }>;
+
+export interface ChecksEvents {
+  /** A Check started or ended. */
+  changed(): void;
+  /** Every check passed for the first time: the lab is done. */
+  labDone(): void;
+}
+
+export class Checks {
+  readonly checklist = new Checklist();
+  private running = false;
+
+  constructor(
+    private readonly lab: Pick<WorkbenchData, 'id'>,
+    private readonly events: ChecksEvents,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** The verdicts of the last Check in `lang`, or nothing. */
+  showLast(lang: WorkbenchLanguage): void {
+    const raw = read(labKey(this.lab.id, lang.id, 'checks'));
+    if (!raw) return this.checklist.clear();
+    try {
+      this.checklist.showLast(JSON.parse(raw) as LastCheck, lang.label);
+    } catch {
+      this.checklist.clear();
+    }
+  }
+
+  /** The code changed since the verdicts shown. */
+  edited(): void {
+    this.checklist.markStale();
+  }
+
+  /** A Check was asked for. */
+  start(): void {
+    this.running = true;
+    this.events.changed();
+    this.checklist.starting();
+    this.checklist.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }
+
+  /** The running Check will not report (an error, the connection lost). */
+  failed(reason: string): void {
+    if (!this.running) return;
+    this.running = false;
+    this.checklist.failed(reason);
+    this.events.changed();
+  }
+
+  /** A Check's progress, for the language it runs in. */
+  message(msg: CheckMessage, lang: WorkbenchLanguage): void {
+    switch (msg.type) {
+      case 'checkStarted':
+        return this.checklist.plan(msg.checks);
+      case 'checkResult':
+        return this.checklist.result(msg.result);
+      case 'checkDone': {
+        this.running = false;
+        this.checklist.done(msg);
+        this.events.changed();
+        const last: LastCheck = { at: new Date().toISOString(), passed: msg.passed, failed: msg.failed, skipped: msg.skipped, results: this.checklist.snapshot() };
+        write(labKey(this.lab.id, lang.id, 'checks'), JSON.stringify(last));
+        if (msg.failed === 0 && msg.skipped === 0 && msg.passed > 0 && !read(labKey(this.lab.id, 'done'))) {
+          write(labKey(this.lab.id, 'done'), last.at);
+          this.events.labDone();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The student's files: one Monaco model per file and language, saved in
+ * localStorage as they type (see progress.ts for the keys), and replaced
+ * by the starter or the solution on request. Which file the editor shows
+ * is tabs.ts's business.
+ */
+import type { StudentFile } from '../../protocol/messages.ts';
+import { DisposableStore, type Disposable } from './disposable.ts';
+import { monaco } from './editor.ts';
+import { labKey, read, write } from './progress.ts';
+import type { WorkbenchLanguage } from './types.ts';
+
+const SAVE_DELAY_MS = 300;
+
+export interface FilesEvents {
+  /** A file of `lang` changed (typed, reset, solution shown). */
+  edited(lang: WorkbenchLanguage): void;
+  /** The browser refused to store a file. */
+  saveFailed(): void;
+}
+
+export class LabFiles implements Disposable {
+  private readonly models = new Map<string, { name: string; lang: WorkbenchLanguage; model: monaco.editor.ITextModel }>();
+  /** Pending saves by model key. */
+  private readonly pending = new Map<string, Disposable>();
+  private readonly store = new DisposableStore();
+
+  constructor(
+    private readonly lab: string,
+    private readonly events: FilesEvents,
+  ) {}
+
+  /** The language's file names in tab order: the student's list if it differs from the starter's. */
+  names(lang: WorkbenchLanguage): string[] {
+    const stored = read(labKey(this.lab, lang.id, 'files'));
+    if (stored) {
+      try {
+        const names = JSON.parse(stored) as unknown;
+        if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names as string[];
+      } catch {
+        /* fall back to the starter's */
+      }
+    }
+    return lang.starter.map((f) => f.name);
+  }
+
+  private setNames(lang: WorkbenchLanguage, names: string[]): void {
+    const starter = lang.starter.map((f) => f.name);
+    const same = names.length === starter.length && names.every((n, i) => n === starter[i]);
+    write(labKey(this.lab, lang.id, 'files'), same ? null : JSON.stringify(names));
+  }
+
+  /** The model of one file: the saved text, or the starter's, on first use. */
+  model(lang: WorkbenchLanguage, name: string): monaco.editor.ITextModel {
+    const key = `${lang.id}/${name}`;
+    const known = this.models.get(key);
+    if (known) return known.model;
+    const saved = read(labKey(this.lab, lang.id, 'file', name));
+    const uri = monaco.Uri.parse(`file:///${this.lab}/${lang.id}/${name}`);
+    const starter = lang.starter.find((f) => f.name === name)?.content ?? '';
+    const model = this.store.add(monaco.editor.getModel(uri) ?? monaco.editor.createModel(saved ?? starter, lang.monaco, uri));
+    this.store.add(
+      model.onDidChangeContent(() => {
+        this.queueSave(key);
+        this.events.edited(lang);
+      }),
+    );
+    this.models.set(key, { name, lang, model });
+    return model;
+  }
+
+  /** The language's files as the editor holds them. */
+  current(lang: WorkbenchLanguage): StudentFile[] {
+    return this.names(lang).map((name) => ({ name, content: this.model(lang, name).getValue() }));
+  }
+
+  /** Gives the starter files back (their own names only; other files are forgotten). */
+  resetToStarter(lang: WorkbenchLanguage): void {
+    for (const n of this.names(lang)) if (!lang.starter.some((f) => f.name === n)) write(labKey(this.lab, lang.id, 'file', n), null);
+    this.replace(lang, lang.starter, lang.starter.map((f) => f.name));
+  }
+
+  /** Puts the solution in, keeping any extra file the student has. */
+  showSolution(lang: WorkbenchLanguage): void {
+    const names = [...this.names(lang)];
+    for (const f of lang.solution) if (!names.includes(f.name)) names.push(f.name);
+    this.replace(lang, lang.solution, names);
+  }
+
+  /** Replaces file contents as one undoable edit per file (Ctrl+Z brings the old code back). */
+  private replace(lang: WorkbenchLanguage, files: StudentFile[], names: string[]): void {
+    for (const f of files) {
+      const model = this.model(lang, f.name);
+      if (model.getValue() === f.content) continue;
+      model.pushStackElement();
+      model.pushEditOperations([], [{ range: model.getFullModelRange(), text: f.content }], () => null);
+      model.pushStackElement();
+      this.save(`${lang.id}/${f.name}`);
+    }
+    this.setNames(lang, names);
+  }
+
+  private queueSave(key: string): void {
+    this.store.drop(this.pending.get(key));
+    this.pending.set(
+      key,
+      this.store.timeout(() => this.save(key), SAVE_DELAY_MS),
+    );
+  }
+
+  private save(key: string): void {
+    this.store.drop(this.pending.get(key));
+    this.pending.delete(key);
+    const file = this.models.get(key);
+    if (!file || file.model.isDisposed()) return;
+    const text = file.model.getValue();
+    const starter = file.lang.starter.find((f) => f.name === file.name);
+    if (!write(labKey(this.lab, file.lang.id, 'file', file.name), starter?.content === text ? null : text)) this.events.saveFailed();
+  }
+
+  /** Writes every pending save now (before a run, a language switch, the page going away). */
+  saveAll(): void {
+    for (const key of [...this.pending.keys()]) this.save(key);
+  }
+
+  /** Writes pending saves (nothing typed is dropped), then frees the models. */
+  dispose(): void {
+    this.saveAll();
+    this.store.dispose();
+  }
+}

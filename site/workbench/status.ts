@@ -1,0 +1,119 @@
+/**
+ * What the workbench tells the student about itself: the connection line
+ * (with the sandbox in use and any warning), the box that says how to start
+ * a runner or that the page must be reloaded, and the dismissible messages
+ * from the runner.
+ */
+import { h } from './dom.ts';
+import { DisposableStore, type Disposable } from './disposable.ts';
+import type { LinkState } from './link.ts';
+
+export type MessageKind = 'info' | 'warning' | 'error' | 'success';
+
+/** Said when the runner speaks another protocol version. */
+export const OUTDATED = 'The course was updated: reload the page.';
+
+/** At most this many messages show; older ones go. */
+const MAX_MESSAGES = 4;
+
+export class StatusBar implements Disposable {
+  /** The connection line and the sandbox warning. */
+  readonly bar: HTMLElement;
+  /** Shown when no runner answers, or when the page must be reloaded. */
+  readonly box: HTMLElement;
+  readonly messages: HTMLElement;
+  private readonly text: HTMLElement;
+  private readonly warningEl: HTMLElement;
+  private readonly boxTitle = h('strong', {}, 'No runner is answering. ');
+  private readonly retryIn = h('span', { class: 'wb-retry-in' });
+  private readonly store = new DisposableStore();
+  private countdown: Disposable | null = null;
+
+  constructor(retryNow: () => void) {
+    this.text = h('span', { class: 'wb-status-text' }, 'Connecting to the runner…');
+    this.warningEl = h('p', { class: 'wb-warning', role: 'note' });
+    this.warningEl.hidden = true;
+    const status = h('div', { class: 'wb-status', role: 'status' }, h('span', { class: 'wb-dot', 'aria-hidden': 'true' }), this.text);
+    this.bar = h('div', { class: 'wb-statusbar' }, status, this.warningEl);
+
+    const retry = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, 'Retry now');
+    this.store.listen(retry, 'click', retryNow);
+    this.box = h(
+      'div',
+      { class: 'wb-offline' },
+      h('p', {}, this.boxTitle, 'Run ', h('code', {}, 'npm start'), ' in the socklab folder, then reload this page. You can keep editing meanwhile: your code is saved in this browser.'),
+      h('p', {}, this.retryIn, ' ', retry),
+    );
+    this.box.hidden = true;
+    this.messages = h('ul', { class: 'wb-messages', 'aria-live': 'polite', 'aria-label': 'Messages from the runner' });
+  }
+
+  /** Shows the connection's state; `seenRunner` tells a first connection from a lost one. */
+  link(state: LinkState, info: { seenRunner: boolean; backend?: 'bwrap' | 'host'; retryInMs?: number }): void {
+    this.store.drop(this.countdown);
+    this.countdown = null;
+    switch (state) {
+      case 'connected': {
+        const { backend } = info;
+        this.text.textContent = `Connected to the runner${backend ? ` (sandbox: ${backend === 'bwrap' ? 'bubblewrap' : 'none, host processes'})` : ''}`;
+        this.box.hidden = true;
+        return;
+      }
+      case 'connecting':
+        this.text.textContent = info.seenRunner ? 'Reconnecting to the runner…' : 'Connecting to the runner…';
+        return;
+      case 'offline': {
+        this.text.textContent = info.seenRunner ? 'Disconnected from the runner' : 'Not connected: no runner is answering';
+        this.boxTitle.textContent = info.seenRunner ? 'The runner stopped answering. ' : 'No runner is answering. ';
+        this.box.hidden = false;
+        const until = Date.now() + (info.retryInMs ?? 0);
+        const tick = () => {
+          this.retryIn.textContent = `Trying again in ${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s.`;
+        };
+        tick();
+        this.countdown = this.store.interval(tick, 1000);
+        return;
+      }
+      case 'outdated': {
+        this.text.textContent = OUTDATED;
+        const reload = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, 'Reload');
+        this.store.listen(reload, 'click', () => location.reload());
+        this.box.replaceChildren(
+          h('p', {}, h('strong', {}, `${OUTDATED} `), 'This page is older than the runner. Your code is saved in this browser: nothing is lost.'),
+          h('p', {}, reload),
+        );
+        this.box.hidden = false;
+        return;
+      }
+    }
+  }
+
+  /** The runner's note about a weaker sandbox, or none. */
+  warning(text: string | undefined): void {
+    this.warningEl.hidden = !text;
+    this.warningEl.textContent = text ? `⚠ ${text}` : '';
+  }
+
+  /** Draws the eye to the box (a Run pressed while it says what to do first). */
+  flash(): void {
+    this.box.classList.remove('wb-flash');
+    void this.box.offsetWidth; // restarts the animation
+    this.box.classList.add('wb-flash');
+  }
+
+  message(kind: MessageKind, text: string): void {
+    const close = h('button', { type: 'button', class: 'wb-msg-close', 'aria-label': 'Dismiss message' }, '×');
+    const li = h('li', { class: `wb-msg wb-msg-${kind}` }, h('span', { class: 'wb-msg-text' }, text), close);
+    close.addEventListener('click', () => li.remove());
+    this.messages.prepend(li);
+    while (this.messages.children.length > MAX_MESSAGES) this.messages.lastElementChild?.remove();
+  }
+
+  clearMessages(): void {
+    this.messages.replaceChildren();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
