@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { INSPECT_MAX_SOCKETS } from './connection.ts';
-import { percentile } from '../../bench/stats.ts';
-import { spawnEchoProbe, type EchoProbeProcess } from '../../test/support/echo-probe.ts';
+import { echoSummary, spawnEchoProbe, type EchoProbeProcess } from '../../test/support/echo-probe.ts';
 import { serveChild, type ServedRunner } from '../../test/support/serve-child.ts';
 import { rssBytes, TestClient } from '../../test/support/test-client.ts';
 
@@ -76,12 +75,9 @@ describe('slow and greedy clients', () => {
     probe.take();
     const result = await attack();
     await sleep(200);
-    const times = probe.take();
-    const summary = `echo during ${what}: ${times.length} keys, p50 ${percentile(times, 0.5).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`;
+    const { ok, summary } = echoSummary(probe.take(), what);
     console.log(summary);
-    expect(times.length, summary).toBeGreaterThan(3);
-    expect(percentile(times, 0.5), summary).toBeLessThan(100);
-    expect(Math.max(...times), summary).toBeLessThan(1000);
+    expect(ok, summary).toBe(true);
     return result;
   };
 

@@ -103,3 +103,15 @@ export async function spawnEchoProbe(url: string, localAddress: string): Promise
     },
   };
 }
+
+/**
+ * The bar for "another session keeps echoing" on a shared 2-core machine:
+ * the typical key echoes within 100 ms and none is frozen (over 1 s). The
+ * p99 is returned for the log; on a loaded machine it measures the machine too.
+ */
+export function echoSummary(times: number[], what: string): { ok: boolean; summary: string } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  const summary = `echo during ${what}: ${times.length} keys, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(1)} ms`;
+  return { ok: times.length > 3 && at(0.5) < 100 && at(1) < 1000, summary };
+}
