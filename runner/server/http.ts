@@ -150,6 +150,8 @@ function guardConnections(server: Server, limit: number, trustProxy: boolean): v
     const peer = socket.remoteAddress ?? 'unknown';
     const n = (perPeer.get(peer) ?? 0) + 1;
     if (n > limit) {
+      // Said at once and the descriptor given back at once: a flood must not hold one each.
+      socket.write(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo_many_connections: at most ${limit} connections from one address\n`);
       socket.destroy();
       return;
     }
