@@ -187,6 +187,8 @@ async function cmdRun(args: string[]): Promise<number> {
   const firstClient = [...procs.entries()].find(([, p]) => !servers.has(p.role))?.[0];
   const onStdin = (d: Buffer) => firstClient && session.input(firstClient, d.toString());
   process.stdin.on('data', onStdin);
+  // A terminal that goes away mid-run ends the input, nothing more.
+  process.stdin.on('error', () => process.stdin.pause());
   process.stdin.on('end', () => firstClient && !session.isClosed && session.input(firstClient, '\x04'));
   if (firstClient === undefined) console.error('socklab: this lab starts no client; Ctrl-C ends the server');
   const code = await done;
@@ -360,6 +362,11 @@ async function cmdValidate(args: string[]): Promise<number> {
   }
   console.log(`${labs.length} labs valid`);
   return 0;
+}
+
+// A reader that goes away (`socklab grade ... | head`) ends the command, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 2));
 }
 
 main(process.argv.slice(2)).then(
