@@ -46,8 +46,33 @@ export interface Limits {
   sandboxNice: number;
   /** Size of the session's writable work dir (tmpfs). */
   sandboxWorkBytes: number;
-  /** Size of the session's /tmp (tmpfs). */
+  /** Size of the session's /tmp (tmpfs); also bounds the session's /dev/shm. */
   sandboxTmpBytes: number;
+  /** Files (inodes) each of the session's tmpfs mounts may hold: every inode is kernel memory. */
+  sandboxTmpInodes: number;
+  /** Ptys the session's programs may open together (one devpts for the session): the machine has 4096 in all. */
+  sandboxPtys: number;
+  /** Largest send or receive buffer of one TCP socket in the session (tcp_rmem/tcp_wmem maximum of its namespace). */
+  sandboxSocketBufferBytes: number;
+
+  /** Memory of the whole session (its cgroup): processes, shared memory, tmpfs pages, kernel memory. */
+  sessionMemoryBytes: number;
+  /**
+   * Socket buffers (TCP and UDP) of the whole session. cgroup v1 counts them
+   * apart from sessionMemoryBytes, and only once this is set; past it the
+   * kernel shrinks the session's buffers, letting each socket go over by a
+   * few dozen KiB. cgroup v2 counts them in sessionMemoryBytes.
+   */
+  sessionTcpMemoryBytes: number;
+  /** Tasks (processes and threads) of the whole session, the sandbox's own included (its cgroup's pids.max). */
+  sessionTasks: number;
+  /**
+   * CPU weight of all sessions together (cgroup v2 cpu.weight scale, where
+   * the runner has 100; v1 cpu.shares is 10.24 times this, a nice-0 runner
+   * thread 1024). At 100, however many students run busy loops, the runner
+   * still gets half the CPU it asks for, and sessions share the rest fairly.
+   */
+  sessionsCpuWeight: number;
 
   /** Output one process may print before it is stopped. */
   maxOutputBytes: number;
@@ -94,6 +119,14 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sandboxNice: 10,
   sandboxWorkBytes: 32 * 1024 * 1024,
   sandboxTmpBytes: 32 * 1024 * 1024,
+  sandboxTmpInodes: 4096,
+  sandboxPtys: 32,
+  sandboxSocketBufferBytes: 256 * 1024,
+
+  sessionMemoryBytes: 768 * 1024 * 1024,
+  sessionTcpMemoryBytes: 64 * 1024 * 1024,
+  sessionTasks: 256,
+  sessionsCpuWeight: 100,
 
   maxOutputBytes: 128 * 1024 * 1024,
   outputBatchMs: 5,

@@ -4,7 +4,7 @@
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
 import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
-import { processTree, socketInodes } from './sandbox/proc-tree.ts';
+import { processTree, socketInodes } from './sandbox/procfs.ts';
 import { LANGUAGES, withScaffold } from './languages.ts';
 import type { Lab } from './labs/load.ts';
 import type { ProcessSpec } from '../protocol/lab.ts';

@@ -4,7 +4,6 @@
  * it, real terminals for the programs, and a transcript of everything.
  */
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Server } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
@@ -16,6 +15,7 @@ import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { isBound } from '../sandbox/socket-table.ts';
 import { programPids } from '../sandbox/runtime.ts';
+import { cpuMs, rssBytes } from '../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../terminal/pty-process.ts';
 import type { Conn, Datagram, FailureDetails, Harness, Listener, Program, UdpPeer } from './api.ts';
 import { HINTS } from './hints.ts';
@@ -295,23 +295,14 @@ class ProgramImpl extends EventEmitter implements Program {
   }
 
   async cpuMs(): Promise<number> {
-    let ticks = 0;
-    for (const pid of await this.pids()) {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after "pid (comm) "
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0) + Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
-    }
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+    let ms = 0;
+    for (const pid of await this.pids()) ms += await cpuMs(pid);
+    return ms;
   }
 
   async rssBytes(): Promise<number> {
     let total = 0;
-    for (const pid of await this.pids()) {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-      if (m) total += Number(m[1]) * 1024;
-    }
+    for (const pid of await this.pids()) total += await rssBytes(pid);
     return total;
   }
 

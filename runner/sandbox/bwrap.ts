@@ -4,7 +4,10 @@
  * namespaces. Each student program joins them with nsenter and runs in a
  * nested bubblewrap of its own (read-only system, its own pid namespace, no
  * new user namespaces) under the launcher. Killing the holder ends every
- * process of the session: they all live in its pid namespace.
+ * process of the session: they all live in its pid namespace. Where the
+ * runner may, the session's processes also live in cgroups of their own
+ * (cgroups.ts), joined before anything of the session starts; and the
+ * holder is the session's network admin (HOLDER_SCRIPT, setLoss).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
@@ -12,7 +15,9 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
 import { packTar } from './tar.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
-import { getRuntime, launcherLimits, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
+import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
+import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
+import { lossScript, type LossRule } from './loss.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
@@ -20,12 +25,50 @@ const HOLDER_READY_TIMEOUT_MS = 10_000;
 /** How long the holder may take to exit once the session's pid 1 was killed. */
 const HOLDER_EXIT_GRACE_MS = 500;
 
+/** How long the holder may take to apply a network rule. */
+const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
+
+/**
+ * The holder's script. It starts with CAP_SYS_ADMIN and CAP_NET_ADMIN in the
+ * session's user namespace (nothing outside it), which no student process
+ * ever has: it bounds the inodes of the session's tmpfs mounts (bwrap can
+ * only bound their size), bounds TCP buffers in the session's network
+ * namespace (through the host's /proc/sys/net bound at /.socklab/net, which
+ * shows the reader's own namespace; bwrap's /proc/sys is read-only), mounts
+ * the session's devpts with at most sandboxPtys ptys (bwrap's own --dev
+ * devpts has no limit: one program took 3,071 ptys of the machine), drops
+ * CAP_SYS_ADMIN and then applies the nftables scripts the runner sends,
+ * one per line, answering each with "ok" or "error <message>".
+ * $1: inodes per tmpfs, $2: largest TCP buffer, $3: ptys.
+ */
+const HOLDER_SCRIPT = `
+for m in /work /tmp /dev/shm; do mount -o remount,nr_inodes="$1" "$m" || exit 1; done
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max="$3" devpts /.socklab/pts || exit 1
+{ printf '4096 %s %s\n' "$(( $2 < 131072 ? $2 : 131072 ))" "$2" > /.socklab/net/ipv4/tcp_rmem &&
+  printf '4096 %s %s\n' "$(( $2 < 16384 ? $2 : 16384 ))" "$2" > /.socklab/net/ipv4/tcp_wmem; } 2>/dev/null || echo 'warning socket buffers unbounded: /proc/sys/net is not writable'
+echo ready
+exec setpriv --ambient-caps=-sys_admin --inh-caps=-sys_admin -- /bin/sh -c '
+while IFS= read -r script; do
+  if out=$(printf "%s\n" "$script" | nft -f - 2>&1); then echo ok; else echo "error $(printf "%s" "$out" | tr "\n" " ")"; fi
+done'
+`;
+
+let warnedBuffers = false;
+
 /** Starts a new session sandbox; resolves once it is ready to be joined. */
 export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
+  let cgroup: SessionCgroup | null;
   try {
-    return await BwrapSandbox.start(limits, uid);
+    cgroup = runnerCgroups()?.create(limits) ?? null;
   } catch (err) {
+    if (uid !== null) releaseUid(uid);
+    throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
+  }
+  try {
+    return await BwrapSandbox.start(limits, uid, cgroup);
+  } catch (err) {
+    await cgroup?.remove();
     if (uid !== null) releaseUid(uid);
     throw err;
   }
@@ -36,10 +79,14 @@ class BwrapSandbox implements Sandbox {
   readonly ended: Promise<void>;
   private closed = false;
   private agent: Agent | null = null;
+  /** Answers the holder has not given yet, oldest first. */
+  private holderWaiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  private holderQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly limits: Limits,
     private readonly uid: number | null,
+    private readonly cgroup: SessionCgroup | null,
     private readonly holder: ChildProcess,
     readonly pid: number,
   ) {
@@ -48,16 +95,28 @@ class BwrapSandbox implements Sandbox {
       else holder.once('exit', () => resolve());
     });
     void this.ended.then(() => this.close());
+    let partial = '';
+    holder.stdout!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!.slice(-4096);
+      for (const line of lines) this.holderWaiting.shift()?.resolve(line);
+    });
+    void this.ended.then(() => {
+      for (const w of this.holderWaiting.splice(0)) w.reject(new SandboxError('the session has ended'));
+    });
   }
 
-  static async start(limits: Limits, uid: number | null): Promise<BwrapSandbox> {
+  static async start(limits: Limits, uid: number | null, cgroup: SessionCgroup | null): Promise<BwrapSandbox> {
     const rt = getRuntime();
     const args = [
+      ...(cgroup?.prefix() ?? []),
       ...dropTo(uid),
       'bwrap',
       '--unshare-user', '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--hostname', 'sandbox',
       '--die-with-parent',
+      // Only for the holder's script (see HOLDER_SCRIPT), in the session's user namespace.
+      '--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_NET_ADMIN',
       ...systemBinds(),
       '--ro-bind', rt.etc.hosts, '/etc/hosts',
       '--ro-bind', rt.etc.passwd, '/etc/passwd',
@@ -73,21 +132,24 @@ class BwrapSandbox implements Sandbox {
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/dev/shm',
       '--perms', '0755', '--dir', '/.socklab',
       '--ro-bind', rt.launcher, '/.socklab/launch',
+      ...Object.entries(rt.masks).flatMap(([name, file]) => ['--ro-bind', file, `/.socklab/${name}`]),
+      '--bind', '/proc/sys/net', '/.socklab/net',
+      '--dir', '/.socklab/pts',
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
       '--proc', '/proc',
       '--chdir', '/work',
       '--info-fd', '3',
-      '--', '/bin/sh', '-c', 'echo ready; exec cat',
+      '--', '/bin/sh', '-c', HOLDER_SCRIPT, 'socklab-holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
     ];
     const holder = spawn(args[0]!, args.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       detached: false,
     });
+    let out = '';
     const pid = await new Promise<number>((resolve, reject) => {
       let info = '';
-      let out = '';
       let err = '';
       let childPid = 0;
       const fail = (why: string) => {
@@ -114,14 +176,21 @@ class BwrapSandbox implements Sandbox {
     });
     holder.removeAllListeners('exit');
     holder.stdout!.removeAllListeners('data');
-    holder.stdout!.resume();
+    holder.stderr!.removeAllListeners('data');
     holder.stderr!.resume();
-    return new BwrapSandbox(limits, uid, holder, pid);
+    // A dead holder's stdin fails writes with EPIPE; the answer's wait reports it.
+    holder.stdin!.on('error', () => {});
+    if (/^warning /m.test(out) && !warnedBuffers) {
+      warnedBuffers = true;
+      console.warn(`socklab: ${/^warning (.*)$/m.exec(out)![1]}`);
+    }
+    return new BwrapSandbox(limits, uid, cgroup, holder, pid);
   }
 
-  /** argv prefix that enters the session's namespaces as the sandbox user. */
+  /** argv prefix that enters the session's cgroups and namespaces as the sandbox user. */
   private join(namespaces: string[], nproc?: number): string[] {
     return [
+      ...(this.cgroup?.prefix() ?? []),
       ...(nproc ? ['prlimit', `--nproc=${nproc}`, '--'] : []),
       ...dropTo(this.uid),
       'nsenter', '-t', String(this.pid), ...namespaces, '--preserve-credentials', '--',
@@ -148,10 +217,14 @@ class BwrapSandbox implements Sandbox {
       // --dev makes /dev a tmpfs of its own with no size limit: keep its
       // device nodes and /dev/pts (a devpts instance of the program's own),
       // put the session's bounded /dev/shm over its /dev/shm, and make the
-      // rest read-only so nothing can be written to /dev itself.
+      // rest read-only so nothing can be written to /dev itself. The
+      // session's bounded devpts replaces bwrap's, which has no limit
+      // (/dev/ptmx is a symlink to pts/ptmx: it opens this one).
       '--dev', '/dev',
       '--bind', '/dev/shm', '/dev/shm',
+      '--dev-bind', '/.socklab/pts', '/dev/pts',
       '--remount-ro', '/dev',
+      ...PROC_MASKS.flatMap(([procFile, mask]) => ['--ro-bind', `/.socklab/${mask}`, procFile]),
       '--chdir', '/work',
       '--',
       '/.socklab/launch',
@@ -194,6 +267,37 @@ class BwrapSandbox implements Sandbox {
     return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
   }
 
+  setLoss(rule: LossRule | null): Promise<void> {
+    let script: string;
+    try {
+      script = lossScript(rule);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.holderCommand(script);
+  }
+
+  /** Sends one nftables script (one line) to the holder; resolves once it was applied. */
+  private holderCommand(script: string): Promise<void> {
+    const run = async () => {
+      if (this.closed) throw new SandboxError('the session has ended');
+      const answer = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new SandboxError('the sandbox did not apply the network rule in time')), HOLDER_COMMAND_TIMEOUT_MS);
+        this.holderWaiting.push({
+          resolve: (line) => { clearTimeout(timer); resolve(line); },
+          reject: (e) => { clearTimeout(timer); reject(e); },
+        });
+      });
+      this.holder.stdin!.write(`${script}\n`);
+      const line = await answer;
+      if (line !== 'ok') throw new SandboxError(`the network rule was refused: ${line.replace(/^error /, '').trim() || 'nft failed'}`);
+    };
+    // One at a time: answers come back in order, and a timed-out one must not shift the next.
+    const next = this.holderQueue.then(run, run);
+    this.holderQueue = next.catch(() => {});
+    return next;
+  }
+
   private getAgent(): Promise<Agent> {
     if (this.closed) return Promise.reject(new SandboxError('the session has ended'));
     // An agent that died (killed, crashed) is replaced on the next request.
@@ -225,6 +329,7 @@ class BwrapSandbox implements Sandbox {
     const grace = setTimeout(() => kill(this.holder.pid), HOLDER_EXIT_GRACE_MS);
     await this.ended;
     clearTimeout(grace);
+    await this.cgroup?.remove();
     if (this.uid !== null) releaseUid(this.uid);
   }
 }

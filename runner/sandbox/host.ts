@@ -14,6 +14,7 @@ import type { Limits } from '../limits.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
+import { pidsOfUid } from './procfs.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
 export const HOST_WARNING =
@@ -109,9 +110,25 @@ class HostSandbox implements Sandbox {
     });
   }
 
+  setLoss(): Promise<void> {
+    return Promise.reject(new SandboxError('network conditions need the bwrap sandbox (this runner has none)'));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Each launcher ends what its program left (it is their subreaper); a
+    // launcher the runner had to kill could not. As root the session has a
+    // uid of its own: whatever still runs as it is the session's.
+    if (this.uid !== null) {
+      for (const pid of pidsOfUid(this.uid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
     if (this.uid !== null) releaseUid(this.uid);
     this.end();

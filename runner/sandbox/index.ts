@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import type { Limits } from '../limits.ts';
 import { createBwrapSandbox } from './bwrap.ts';
 import { createHostSandbox, HOST_WARNING } from './host.ts';
+import { runnerCgroups } from './cgroups.ts';
 import { dropTo, runningAsRoot, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
 
-export type { Sandbox, SpawnPlan } from './types.ts';
+export type { LossRule, Sandbox, SpawnPlan } from './types.ts';
 export { SandboxError } from './types.ts';
 
 export type BackendChoice = 'auto' | 'bwrap' | 'host';
@@ -24,7 +25,8 @@ export interface Backend {
 
 /** Why bubblewrap cannot run here, or null when it can. */
 export function bwrapProblem(): string | null {
-  const argv = [...dropTo(runningAsRoot ? UID_BASE - 1 : null), 'bwrap', '--unshare-user', '--unshare-net', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
+  // --cap-add as the holder uses it: a setuid bwrap refuses it to non-root users.
+  const argv = [...dropTo(runningAsRoot ? UID_BASE - 1 : null), 'bwrap', '--unshare-user', '--unshare-net', '--unshare-pid', '--cap-add', 'CAP_NET_ADMIN', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
   if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `${argv[0]} is not installed (Debian: apt-get install bubblewrap)` : r.error.message;
   if (r.status !== 0) return (r.stderr || `bwrap exited ${r.status}`).trim();
@@ -35,7 +37,10 @@ export function bwrapProblem(): string | null {
 export function chooseBackend(choice: BackendChoice = 'auto'): Backend {
   if (choice !== 'host') {
     const problem = bwrapProblem();
-    if (!problem) return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+    if (!problem) {
+      runnerCgroups(); // set up now, so a runner without cgroups says so at start
+      return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+    }
     if (choice === 'bwrap') throw new Error(`the bwrap sandbox cannot run here: ${problem}`);
     return { name: 'host', warning: `${HOST_WARNING} (${problem})`, maxSessions: 1, create: createHostSandbox };
   }

@@ -8,10 +8,15 @@
  *    program exits and prints an exit marker; the runner knows every byte
  *    before the marker has arrived, then kills the launcher.
  *  - It applies the per-process limits (rlimits, nice) and a seccomp filter
- *    that blocks TIOCSTI/TIOCLINUX (terminal input injection,
- *    CVE-2017-5226) without `bwrap --new-session`, so Ctrl-C still reaches
- *    the program as SIGINT.
- *  - It closes every inherited descriptor above 2.
+ *    (see install_seccomp) that blocks TIOCSTI/TIOCLINUX (terminal input
+ *    injection, CVE-2017-5226) without `bwrap --new-session`, so Ctrl-C
+ *    still reaches the program as SIGINT, every socket family but Unix,
+ *    IPv4, IPv6 and routing netlink, io_uring and the kernel keyring.
+ *  - Under the `host` backend it is a child subreaper and, once the program
+ *    has exited, kills and reaps everything the program left behind (a
+ *    double-forked daemon too): there is no pid namespace to end them.
+ *  - It closes every inherited descriptor above 2, and makes the program the
+ *    first choice of the kernel's OOM killer.
  *
  * Usage: socklab-launch [--LIMIT N ...] -- PROGRAM [ARGS...]
  *
@@ -52,6 +57,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -75,21 +81,66 @@ static void die(const char *what) {
   _exit(127);
 }
 
+#ifndef AF_NETLINK
+#define AF_NETLINK 16
+#endif
+#define NETLINK_ROUTE_PROTOCOL 0 /* getaddrinfo(AI_ADDRCONFIG), getifaddrs, Java's NetworkInterface */
+
+#define RET_ERRNO(e) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+#define RET_ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+/* Loads the low 32 bits of a system call argument (both architectures are little-endian). */
+#define LOAD_ARG(n) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[n]))
+/* if (A == k) skip `t` instructions, else skip `f` */
+#define IF_EQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+
+/*
+ * What a student's program may not do, with the errno that makes language
+ * runtimes fall back instead of failing:
+ *  - TIOCSTI/TIOCLINUX ioctls (EPERM): typing into the terminal.
+ *  - socket()/socketpair() of any family but AF_UNIX, AF_INET, AF_INET6 and
+ *    AF_NETLINK with NETLINK_ROUTE (EAFNOSUPPORT): AF_VSOCK reaches the
+ *    host past the network namespace; packet, other netlink families,
+ *    bluetooth, alg... are never needed to learn sockets.
+ *  - io_uring and the kernel keyring (ENOSYS, as on a kernel without them:
+ *    libuv then uses its thread pool): large attack surfaces nobody needs.
+ * Offsets below count instructions; each block ends in a return.
+ */
 static void install_seccomp(void) {
   struct sock_filter filter[] = {
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCKLAB_AUDIT_ARCH, 1, 0),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-    /* x32 system calls carry bit 30; refuse them so ioctl has one number. */
-    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 5, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
-    /* The kernel compares the request as a 32-bit value: check the low word. */
-    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0),
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+    /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    /* 1 */ IF_EQ(SOCKLAB_AUDIT_ARCH, 1, 0),
+    /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    /* x32 system calls carry bit 30; refuse them so each call has one number. */
+    /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 14, 0), /* -> 19 EPERM */
+    /* 5 */ IF_EQ(__NR_ioctl, 9, 0),           /* -> 15 */
+    /* 6 */ IF_EQ(__NR_socket, 14, 0),         /* -> 21 */
+    /* 7 */ IF_EQ(__NR_socketpair, 13, 0),     /* -> 21 */
+    /* 8 */ IF_EQ(__NR_io_uring_setup, 5, 0),  /* -> 14 ENOSYS */
+    /* 9 */ IF_EQ(__NR_io_uring_enter, 4, 0),
+    /* 10 */ IF_EQ(__NR_io_uring_register, 3, 0),
+    /* 11 */ IF_EQ(__NR_keyctl, 2, 0),
+    /* 12 */ IF_EQ(__NR_add_key, 1, 0),
+    /* 13 */ IF_EQ(__NR_request_key, 0, 6),    /* -> 14 / 20 allow */
+    /* 14 */ RET_ERRNO(ENOSYS),
+    /* ioctl (from 5) */
+    /* 15 */ LOAD_ARG(1), /* the kernel compares the request as a 32-bit value */
+    /* 16 */ IF_EQ(TIOCSTI, 2, 0),             /* -> 19 */
+    /* 17 */ IF_EQ(TIOCLINUX, 1, 0),           /* -> 19 */
+    /* 18 */ RET_ALLOW,
+    /* 19 */ RET_ERRNO(EPERM),
+    /* 20 */ RET_ALLOW,
+    /* socket, socketpair: args[0] is the family, args[2] the protocol */
+    /* 21 */ LOAD_ARG(0),
+    /* 22 */ IF_EQ(AF_UNIX, 3, 0),             /* -> 26 */
+    /* 23 */ IF_EQ(AF_INET, 2, 0),             /* -> 26 */
+    /* 24 */ IF_EQ(AF_INET6, 1, 0),            /* -> 26 */
+    /* 25 */ IF_EQ(AF_NETLINK, 1, 3),          /* -> 27 / 29 */
+    /* 26 */ RET_ALLOW,
+    /* 27 */ LOAD_ARG(2),
+    /* 28 */ IF_EQ(NETLINK_ROUTE_PROTOCOL, 1, 0), /* -> 30 */
+    /* 29 */ RET_ERRNO(EAFNOSUPPORT),
+    /* 30 */ RET_ALLOW,
   };
   struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs");
@@ -134,6 +185,43 @@ static void restore_terminal(int fd) {
   tcflow(fd, TCOON);
 }
 
+/*
+ * Out of memory (its session's cgroup, or the machine), the kernel kills the
+ * student's program first: never the launcher, the session's holder or
+ * socket agent, nor the runner. Raising one's own score needs no privilege.
+ * Called in the child, after the tag was wiped from its memory.
+ */
+static void prefer_for_oom_kill(void) {
+  /*
+   * A non-dumpable process's /proc files belong to root: become dumpable
+   * (as exec would make us anyway) now that this child holds no tag.
+   */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  FILE *f = fopen("/proc/self/oom_score_adj", "w");
+  if (!f) return; /* no /proc: the kernel's own choice then */
+  fputs("1000", f);
+  fclose(f);
+}
+
+/*
+ * Host backend only (a subreaper, not a namespace's pid 1): kills every
+ * descendant the program left, level by level (an orphan is reparented to
+ * us once its parent is dead), and reaps them all.
+ */
+static void kill_descendants(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  for (;;) {
+    FILE *f = fopen(path, "r");
+    if (f) {
+      long pid;
+      while (fscanf(f, "%ld", &pid) == 1) kill((pid_t)pid, SIGKILL);
+      fclose(f);
+    }
+    if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD) break;
+  }
+}
+
 /* How long the launcher holds the pty open after the marker if nobody kills it. */
 #define HOLD_SECONDS 30
 
@@ -174,6 +262,8 @@ int main(int argc, char **argv) {
   }
   if (i >= argc) { errno = EINVAL; die("no program given"); }
 
+  /* Not pid 1 (the host backend): orphans of the program come to us, not to init. */
+  if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("subreaper");
   close_inherited_fds();
   if (niceness) setpriority(PRIO_PROCESS, 0, niceness);
 
@@ -206,6 +296,7 @@ int main(int argc, char **argv) {
     signal(SIGTTOU, SIG_DFL);
     signal(SIGTTIN, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    prefer_for_oom_kill();
     install_seccomp();
     execvp(argv[i], &argv[i]);
     dprintf(2, "socklab: cannot start %s: %s\r\n", argv[i], strerror(errno));
@@ -229,14 +320,17 @@ int main(int argc, char **argv) {
    * As pid 1 of the program's namespace, end what the program left behind
    * (a background child, a daemon) now: the runner would kill it right
    * after the marker anyway, and none of it may touch the terminal between
-   * restore_terminal() and the marker. Never on the `host` backend: there
-   * kill(-1) would hit every process of the uid.
+   * restore_terminal() and the marker. Never kill(-1) on the `host`
+   * backend (it would hit every process of the uid): there the launcher, a
+   * subreaper, ends its own descendants.
    */
   if (getpid() == 1) {
     kill(-1, SIGKILL);
     for (;;) {
       if (waitpid(-1, NULL, 0) < 0 && errno != EINTR) break; /* ECHILD: all gone */
     }
+  } else {
+    kill_descendants();
   }
   restore_terminal(1);
 

@@ -12,14 +12,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
-import { processName, processTree } from './proc-tree.ts';
+import { executableId, processName, processTree } from './procfs.ts';
 
 export interface Runtime {
   dir: string;
   launcher: string;
   agent: string;
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
+  /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
+  masks: { empty: string; loadavg: string; zero: string };
 }
+
+/**
+ * /proc files that show the host or other sessions (boot command line, the
+ * machine's load and process count, ptys in use machine-wide), and the
+ * runtime file each program reads in their place.
+ */
+export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
+  ['/proc/cmdline', 'empty'],
+  ['/proc/loadavg', 'loadavg'],
+  ['/proc/sys/kernel/pty/nr', 'zero'],
+];
 
 let runtime: Runtime | null = null;
 
@@ -40,6 +53,9 @@ export function getRuntime(): Runtime {
     ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
     ['group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
     ['nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
+    ['empty', Buffer.alloc(0), 0o644],
+    ['loadavg', Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
+    ['zero', Buffer.from('0\n'), 0o644],
   ];
   const hash = createHash('sha256');
   for (const [name, content, mode] of files) hash.update(`${name}\0${mode}\0`).update(content);
@@ -66,6 +82,7 @@ export function getRuntime(): Runtime {
     launcher: path('socklab-launch'),
     agent: path('agent.mjs'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
+    masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
   };
   return runtime;
 }
@@ -172,8 +189,7 @@ export async function programPids(root: number): Promise<number[]> {
  */
 async function isLauncher(pid: number, id: string): Promise<boolean> {
   try {
-    const st = await stat(`/proc/${pid}/exe`);
-    return `${st.dev}:${st.ino}` === id;
+    return (await executableId(pid)) === id;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EACCES') return false; // gone, or a kernel thread
     return (await processName(pid)) === 'socklab-launch';

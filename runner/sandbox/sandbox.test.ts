@@ -18,7 +18,10 @@ import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { resolveLimits } from '../limits.ts';
 import { getRuntime } from './runtime.ts';
-import { processTree } from './proc-tree.ts';
+import { cgroupsOf, processStatus, processTree } from './procfs.ts';
+import { runnerCgroups } from './cgroups.ts';
+import { lossPattern } from './loss.ts';
+import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
 import { isBound } from './socket-table.ts';
@@ -31,6 +34,7 @@ import {
   processesOfUid,
   python,
   SandboxTracker,
+  startProgram,
   sleep,
   uidOf,
   type Program,
@@ -105,6 +109,27 @@ function resultOf(output: string): Record<string, string> {
   const m = /RESULT (\{.*\})/.exec(output);
   if (!m) throw new Error(`no RESULT line in ${JSON.stringify(output)}`);
   return JSON.parse(m[1]!) as Record<string, string>;
+}
+
+/** Worst echo delay a neighbouring session may see while another misbehaves (margin for a loaded 2-core machine). */
+const ECHO_MS = 1000;
+
+/** Samples the neighbour's echo latency every 100 ms until stopped; the worst seen. */
+function watchLatency(latency: () => Promise<number>): () => Promise<number> {
+  let worst = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      worst = Math.max(worst, await latency());
+      await sleep(100);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    console.log(`neighbour's worst echo: ${worst} ms`);
+    return worst;
+  };
 }
 
 describe('bwrap sandbox: network', () => {
@@ -434,6 +459,78 @@ print('RESULT', ' '.join(out))
     expect(m![1]!.trim()).toBe('TIOCSTI=EPERM TIOCLINUX=EPERM READ=nothing');
   });
 
+  it("does not show the host's boot command line, load and process count, nor the machine's pty use", async () => {
+    const sandbox = await tracker.open();
+    const r = await tracker.run(sandbox, ['sh', '-c', 'cat /proc/cmdline; echo "|"; cat /proc/loadavg /proc/sys/kernel/pty/nr']);
+    expect(r.exit.code).toBe(0);
+    expect(r.output.replace(/\r/g, '')).toBe('|\n0.00 0.00 0.00 1/1 1\n0\n');
+  });
+
+  it('refuses socket families beyond Unix, IP and routing netlink, io_uring and the keyring; python, node and java still start, resolve and bind', async () => {
+    const sandbox = await tracker.open();
+    const probe = `
+import ctypes, errno, json, os, socket
+out = {}
+def attempt(name, fn):
+    try:
+        fn()
+        out[name] = 'ok'
+    except OSError as e:
+        out[name] = errno.errorcode.get(e.errno, str(e.errno))
+attempt('vsock', lambda: socket.socket(40, socket.SOCK_STREAM))
+attempt('packet', lambda: socket.socket(17, socket.SOCK_DGRAM))
+attempt('bluetooth', lambda: socket.socket(31, socket.SOCK_STREAM))
+attempt('alg', lambda: socket.socket(38, socket.SOCK_SEQPACKET))
+attempt('netlink_diag', lambda: socket.socket(16, socket.SOCK_DGRAM, 4))
+attempt('netlink_route', lambda: socket.socket(16, socket.SOCK_DGRAM, 0))
+attempt('unix_pair', lambda: socket.socketpair())
+attempt('inet6', lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM).bind(('::1', 0)))
+attempt('getaddrinfo', lambda: socket.getaddrinfo('localhost', 80, flags=socket.AI_ADDRCONFIG))
+attempt('if_nameindex', lambda: socket.if_nameindex())
+libc = ctypes.CDLL(None, use_errno=True)
+nrs = {'x86_64': (425, 250, 248, 249), 'aarch64': (425, 219, 217, 218)}[os.uname().machine]
+for name, nr in zip(('io_uring_setup', 'keyctl', 'add_key', 'request_key'), nrs):
+    r = libc.syscall(nr, 0, 0, 0, 0, 0)
+    out[name] = 'ok' if r >= 0 else errno.errorcode.get(ctypes.get_errno(), '?')
+print('RESULT', json.dumps(out), flush=True)
+`;
+    const r = await tracker.run(sandbox, python(probe));
+    expect(resultOf(r.output)).toEqual({
+      vsock: 'EAFNOSUPPORT', packet: 'EAFNOSUPPORT', bluetooth: 'EAFNOSUPPORT', alg: 'EAFNOSUPPORT', netlink_diag: 'EAFNOSUPPORT',
+      netlink_route: 'ok', unix_pair: 'ok', inet6: 'ok', getaddrinfo: 'ok', if_nameindex: 'ok',
+      io_uring_setup: 'ENOSYS', keyctl: 'ENOSYS', add_key: 'ENOSYS', request_key: 'ENOSYS',
+    });
+    const node = `
+const net = require('net'), dns = require('dns'), os = require('os'), fs = require('fs');
+dns.lookup('localhost', { all: true }, (err, addrs) => {
+  if (err) throw err;
+  const server = net.createServer().listen(0, '::', () => {
+    fs.readFile('/etc/hosts', (e) => {
+      if (e) throw e;
+      console.log('NODE-OK ' + (addrs.length > 0) + ' ' + Object.keys(os.networkInterfaces()).join(','));
+      server.close();
+    });
+  });
+});
+`;
+    const n = await tracker.run(sandbox, ['node', '-e', node], { timeoutMs: 20_000 });
+    expect(n.output).toMatch(/NODE-OK true lo/);
+    await sandbox.writeFiles([{ name: 'Main.java', content: `
+import java.net.*;
+public class Main {
+  public static void main(String[] args) throws Exception {
+    try (ServerSocket s = new ServerSocket(0); DatagramSocket d = new DatagramSocket(0)) {
+      InetAddress local = InetAddress.getByName("localhost");
+      boolean lo = NetworkInterface.getNetworkInterfaces().hasMoreElements();
+      System.out.println("JAVA-OK " + local.isLoopbackAddress() + " " + lo);
+    }
+  }
+}
+` }]);
+    const j = await tracker.run(sandbox, ['java', 'Main.java'], { timeoutMs: 60_000 });
+    expect(j.output).toContain('JAVA-OK true true');
+  }, 90_000);
+
   it('runs as an unprivileged uid with no capabilities', async () => {
     const sandbox = await tracker.open();
     const setuid = "import os\ntry:\n    os.setuid(0)\n    print('SETUID ok')\nexcept OSError as e:\n    print('SETUID failed', e.errno)";
@@ -668,8 +765,6 @@ describe('bwrap sandbox: one misbehaving session does not hurt another', () => {
     return worst;
   }
 
-  const ECHO_MS = 1000;
-
   it('a fork bomb hits the session process limit', async () => {
     const { latency } = await neighbour();
     const limits = resolveLimits({ sandboxProcesses: 32 });
@@ -885,6 +980,327 @@ print('RESULT', json.dumps(out), flush=True)
     const exit = await program.proc.stop();
     expect(exit.reason).toBe('stopped');
   });
+
+  it('one session cannot take every pty: its programs share one devpts of sandboxPtys, and another session still gets ptys', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sandboxPtys: 8 });
+    const sandbox = await tracker.open(limits);
+    const hoarder = `
+import errno, os, time
+held = []
+while True:
+    try:
+        held.append(os.openpty())
+    except OSError as e:
+        print('PTYS', len(held), errno.errorcode.get(e.errno, e.errno), flush=True)
+        break
+time.sleep(30)
+`;
+    const stop = watchLatency(latency);
+    const [a, b] = [tracker.start(sandbox, python(hoarder), { limits }), tracker.start(sandbox, python(hoarder), { limits })];
+    const counts = await Promise.all([a, b].map(async (p) => {
+      const line = await p.waitFor(/PTYS \d+ \w+/, 10_000);
+      expect(line).toMatch(/ENOSPC$/);
+      return Number(line.split(' ')[1]);
+    }));
+    // Two programs of one session share its bound.
+    expect(counts[0]! + counts[1]!).toBe(limits.sandboxPtys);
+    // Another session's program gets a pty all the same.
+    const other = await tracker.open();
+    const r = await tracker.run(other, python("import os\nm, s = os.openpty()\nos.write(m, b'hi\\n')\nprint('PTY', os.read(s, 10).decode().strip())"));
+    expect(r.output).toContain('PTY hi');
+    expect(await stop()).toBeLessThan(ECHO_MS);
+  });
+
+  it('a file creator hits the inode bound of /work, /tmp and /dev/shm', async () => {
+    const limits = resolveLimits({ sandboxTmpInodes: 300 });
+    const sandbox = await tracker.open(limits);
+    const creator = `
+import errno, json, os
+out = {}
+for d in ('/work', '/tmp', '/dev/shm'):
+    n = 0
+    try:
+        while n < 100000:
+            open('%s/f%d' % (d, n), 'w').close()
+            n += 1
+        out[d] = 'ok %d' % n
+    except OSError as e:
+        out[d] = '%s %d' % (errno.errorcode.get(e.errno, e.errno), n)
+print('RESULT', json.dumps(out), flush=True)
+`;
+    const r = await tracker.run(sandbox, python(creator), { limits, timeoutMs: 20_000 });
+    for (const value of Object.values(resultOf(r.output))) {
+      const [err, n] = value.split(' ');
+      expect(err).toBe('ENOSPC');
+      expect(Number(n)).toBeLessThanOrEqual(limits.sandboxTmpInodes);
+      expect(Number(n)).toBeGreaterThan(limits.sandboxTmpInodes / 2);
+    }
+  });
+
+  it('200 loopback TCP pairs that never read pin no more than the session TCP budget', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits();
+    const sandbox = await tracker.open(limits);
+    const pinner = `
+import socket, time
+t0 = time.time()
+l = socket.socket()
+l.bind(('127.0.0.1', 0))
+l.listen(512)
+pairs = []
+for i in range(200):
+    c = socket.create_connection(l.getsockname())
+    s, _ = l.accept()
+    c.setblocking(False)
+    s.setblocking(False)
+    pairs.append((c, s))
+chunk = b'x' * 65536
+sent = 0
+progress = True
+while progress and time.time() - t0 < 15:
+    progress = False
+    for pair in pairs:
+        for sock in pair:
+            try:
+                sent += sock.send(chunk)
+                progress = True
+            except OSError:
+                pass
+print('PINNED', sent, '%.2f' % (time.time() - t0), flush=True)
+time.sleep(60)
+`;
+    const stop = watchLatency(latency);
+    const program = tracker.start(sandbox, python(pinner), { limits });
+    const line = await program.waitFor(/PINNED \d+ [\d.]+/, 30_000);
+    const sent = Number(line.split(' ')[1]);
+    const queued = (await sandbox.sockets()).reduce((sum, s) => sum + s.sendQueue + s.recvQueue, 0);
+    const tcpGroup = runnerCgroups()?.version === 1 ? join(groupDir(sandbox, 'memory'), 'memory.kmem.tcp.max_usage_in_bytes') : null;
+    const tcpMost = tcpGroup ? Number(readFileSync(tcpGroup, 'utf8')) : null;
+    console.log(`200 pairs: ${(sent / 2 ** 20).toFixed(1)} MiB written in ${line.split(' ')[2]} s, ${(queued / 2 ** 20).toFixed(1)} MiB queued, TCP memory of the session at most ${tcpMost === null ? '?' : (tcpMost / 2 ** 20).toFixed(1)} MiB`);
+    // Each socket's buffers are bounded in the namespace (send + receive of both ends)...
+    expect(queued).toBeLessThanOrEqual(200 * 4 * limits.sandboxSocketBufferBytes);
+    // ...and, with a cgroup, the session's TCP memory: past its budget the
+    // kernel puts the session's sockets under pressure (minimal buffers),
+    // still letting each one go over a little.
+    if (runningAsRoot) expect(tcpMost).toBeLessThanOrEqual(limits.sessionTcpMemoryBytes + 400 * 128 * 1024);
+    expect(await stop()).toBeLessThan(ECHO_MS);
+  }, 60_000);
+  it('400 UDP sockets that are never read hold no more than the session socket budget', async () => {
+    const { latency } = await neighbour();
+    const limits = resolveLimits({ sessionTcpMemoryBytes: 16 * 1024 * 1024 });
+    const sandbox = await tracker.open(limits);
+    const flooder = `
+import socket
+rx = []
+for i in range(400):
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(('127.0.0.1', 0))
+    rx.append(r)
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+tx.setblocking(False)
+chunk = b'x' * 60000
+for r in rx:
+    for k in range(20):
+        try:
+            tx.sendto(chunk, r.getsockname())
+        except OSError:
+            pass
+print('FLOODED', flush=True)
+import time
+time.sleep(60)
+`;
+    const stop = watchLatency(latency);
+    const program = tracker.start(sandbox, python(flooder), { limits });
+    await program.waitFor('FLOODED', 30_000);
+    const queued = (await sandbox.sockets()).filter((x) => x.protocol === 'udp').reduce((sum, x) => sum + x.recvQueue, 0);
+    console.log(`400 UDP sockets: ${(queued / 2 ** 20).toFixed(1)} MiB queued`);
+    // Without a budget each holds its receive buffer (about 200 KiB): 80 MiB in all.
+    if (runningAsRoot) expect(queued).toBeLessThanOrEqual(limits.sessionTcpMemoryBytes + 400 * 64 * 1024);
+    expect(await stop()).toBeLessThan(ECHO_MS);
+  }, 60_000);
+});
+
+/** A session's own group in a cgroup v1 hierarchy (from its holder's /proc/<pid>/cgroup). */
+function groupDir(sandbox: Sandbox, controller: 'memory' | 'pids' | 'cpu'): string {
+  const path = cgroupsOf(sandbox.pid).get(controller);
+  if (!path) throw new Error(`the session has no ${controller} cgroup`);
+  return join('/sys/fs/cgroup', controller, path);
+}
+
+describe('bwrap sandbox: per-session cgroups (cgroup v1 on this machine, as root)', () => {
+  const cgroups = runnerCgroups();
+  const MiB = 1024 * 1024;
+
+  it('the runner has per-session cgroups when it runs as root', () => {
+    if (runningAsRoot) expect(cgroups?.version).toBe(1);
+    else expect(cgroups).toBeNull();
+  });
+
+  it("shared memory, memfd and forked children count against the session's memory: out of it, only that session's processes are killed; the group goes with the session", async () => {
+    if (!cgroups) return;
+    const neighbourSandbox = await tracker.open();
+    const echo = tracker.start(neighbourSandbox, ['sh', '-c', 'stty raw -echo && echo READY && exec cat']);
+    await echo.waitFor('READY');
+    let n = 0;
+    const latency = async () => {
+      const token = `ping${n++};`;
+      const started = Date.now();
+      echo.proc.write(token);
+      await echo.waitFor(token, 5000);
+      return Date.now() - started;
+    };
+    const limits = resolveLimits({ sessionMemoryBytes: 160 * MiB });
+    const sandbox = await tracker.open(limits);
+    const memory = groupDir(sandbox, 'memory');
+    expect(readFileSync(join(memory, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(160 * MiB));
+    // All sessions together weigh what limits say against one runner thread (1024).
+    expect(Number(readFileSync(join(groupDir(sandbox, 'cpu'), '..', 'cpu.shares'), 'utf8'))).toBe(Math.round(limits.sessionsCpuWeight * 10.24));
+    const shared = `
+import mmap
+m = mmap.mmap(-1, 400 * 1024 * 1024, mmap.MAP_SHARED)
+for i in range(0, len(m), 4096):
+    m[i] = 1
+print('SURVIVED', flush=True)
+`;
+    const memfd = `
+import mmap, os
+held = []
+for i in range(40):
+    fd = os.memfd_create('x%d' % i)
+    os.ftruncate(fd, 10 * 1024 * 1024)
+    m = mmap.mmap(fd, 10 * 1024 * 1024)
+    for j in range(0, len(m), 4096):
+        m[j] = 1
+    held.append((fd, m))
+print('SURVIVED', flush=True)
+`;
+    const children = `
+import os, time
+kids = []
+for i in range(8):
+    pid = os.fork()
+    if pid == 0:
+        b = bytearray(40 * 1024 * 1024)
+        for j in range(0, len(b), 4096):
+            b[j] = 1
+        time.sleep(3)
+        os._exit(0)
+    kids.append(pid)
+killed = 0
+for pid in kids:
+    _, st = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(st) and os.WTERMSIG(st) == 9:
+        killed += 1
+print('KILLED', killed, 'OF 8', flush=True)
+`;
+    const stop = watchLatency(latency);
+    for (const hog of [shared, memfd]) {
+      const r = await tracker.run(sandbox, python(hog), { limits, timeoutMs: 20_000 });
+      expect(r.output).not.toContain('SURVIVED');
+      expect(r.exit.signal).toBe('SIGKILL');
+    }
+    const r = await tracker.run(sandbox, python(children), { limits, timeoutMs: 20_000 });
+    expect(r.exit.code).toBe(0);
+    expect(Number(/KILLED (\d+) OF 8/.exec(r.output)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(await stop()).toBeLessThan(ECHO_MS);
+    const kills = (dir: string) => Number(/^oom_kill (\d+)/m.exec(readFileSync(join(dir, 'memory.oom_control'), 'utf8'))?.[1]);
+    expect(kills(memory)).toBeGreaterThanOrEqual(3);
+    expect(kills(groupDir(neighbourSandbox, 'memory'))).toBe(0);
+    // The killer took the programs (they ask to be its first choice), never the
+    // session's own processes: the session is still usable, and its group goes when it ends.
+    expect((await tracker.run(sandbox, ['sh', '-c', 'echo still here $(cat /proc/self/oom_score_adj)'], { limits })).output).toContain('still here 1000');
+    const dirs = (['memory', 'pids', 'cpu'] as const).map((c) => groupDir(sandbox, c));
+    await sandbox.close();
+    for (const dir of dirs) expect(existsSync(dir)).toBe(false);
+  }, 90_000);
+
+  it("a session's processes and threads together stop at its pids limit, whatever the rlimit allows", async () => {
+    if (!cgroups) return;
+    const limits = resolveLimits({ sandboxProcesses: 4096, sessionTasks: 48 });
+    const sandbox = await tracker.open(limits);
+    const pids = groupDir(sandbox, 'pids');
+    expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe('48');
+    const spawner = `
+import threading, time
+n = 0
+try:
+    while n < 1000:
+        threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+        n += 1
+except RuntimeError as e:
+    print('THREADS', n, flush=True)
+    time.sleep(1)  # let the sampler see the peak
+`;
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, Number(readFileSync(join(pids, 'pids.current'), 'utf8')));
+        await sleep(10);
+      }
+    })();
+    const r = await tracker.run(sandbox, python(spawner), { limits, timeoutMs: 20_000 });
+    sampling = false;
+    await sampler;
+    expect(r.output).toMatch(/THREADS \d+/);
+    expect(Number(/THREADS (\d+)/.exec(r.output)![1])).toBeLessThan(48);
+    expect(most).toBeLessThanOrEqual(48);
+    expect(most).toBeGreaterThan(24);
+    expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
+  }, 60_000);
+});
+
+describe('bwrap sandbox: network conditions', () => {
+  /** Sends datagrams 0..count-1 to `port` inside the sandbox; the numbers that arrived. */
+  async function datagramsThrough(sandbox: Sandbox, port: number, count: number): Promise<number[]> {
+    const receiver = await sandbox.bindUdp(port);
+    const sender = await sandbox.openUdp();
+    const got: number[] = [];
+    receiver.on('message', (m) => got.push(Number(m.toString())));
+    try {
+      for (let i = 0; i < count; i++) {
+        await new Promise<void>((resolve, reject) => sender.send(String(i), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+        await sleep(2);
+      }
+      await sleep(300);
+    } finally {
+      receiver.close();
+      sender.close();
+    }
+    return got.sort((a, b) => a - b);
+  }
+
+  it('drops the same datagrams on the port run after run, spread evenly; other ports and "off" lose none', async () => {
+    const sandbox = await tracker.open();
+    const all = [...Array(20).keys()];
+    // 30%: datagrams 3, 6 and 9 of every 10.
+    expect(lossPattern(30)).toEqual({ period: 10, dropped: [3, 6, 9] });
+    const kept = all.filter((i) => ![3, 6, 9, 13, 16, 19].includes(i));
+    await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 30 });
+    expect(await datagramsThrough(sandbox, 12000, 20)).toEqual(kept);
+    expect(await datagramsThrough(sandbox, 12001, 20)).toEqual(all);
+    // Set again before the next run: the same pattern from the start.
+    await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 30 });
+    expect(await datagramsThrough(sandbox, 12000, 20)).toEqual(kept);
+    await sandbox.setLoss(null);
+    expect(await datagramsThrough(sandbox, 12000, 20)).toEqual(all);
+    await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 100 });
+    expect(await datagramsThrough(sandbox, 12000, 5)).toEqual([]);
+    // A bad rule is refused with a clear error, and the session carries on.
+    for (const bad of [{ port: 0, proto: 'udp', percent: 30 }, { port: 12000, proto: 'icmp', percent: 30 }, { port: 12000, proto: 'udp', percent: 12.5 }, { port: 12000, proto: 'udp', percent: 101 }]) {
+      await expect(sandbox.setLoss(bad as never)).rejects.toThrow(/a loss rule needs/);
+    }
+    await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 0 });
+    expect(await datagramsThrough(sandbox, 12000, 10)).toEqual(all.slice(0, 10));
+  }, 30_000);
+
+  it("a student program cannot change the session's network rules", async () => {
+    const sandbox = await tracker.open();
+    const r = await tracker.run(sandbox, ['sh', '-c', 'nft add table inet mine 2>&1; echo "nft exit $?"; echo 1 > /proc/sys/net/ipv4/tcp_rmem 2>&1; echo "sysctl exit $?"']);
+    expect(r.output).toMatch(/nft exit [1-9]/);
+    expect(r.output).toMatch(/sysctl exit [1-9]/);
+  });
 });
 
 describe('bwrap sandbox: no process outlives its session', () => {
@@ -970,6 +1386,46 @@ time.sleep(1000)
     expect(await eventually(() => leftovers(uid).every((p) => p.state === 'Z'), 5000)).toBe(true);
     for (const p of leftovers(uid)) expect(p.pid).toBe(sandbox.pid);
   });
+});
+
+describe('host backend: no process outlives its program', () => {
+  it('a double-forked daemon is killed and reaped when its program exits or is stopped: no process, no zombie', async () => {
+    const limits = resolveLimits();
+    const sandbox = await createHostSandbox(limits);
+    const daemon = `
+import os, sys, time
+child = os.fork()
+if child == 0:
+    os.setsid()
+    if os.fork() == 0:
+        print('DAEMON', os.getpid(), flush=True)
+        time.sleep(60)
+    os._exit(0)
+print('CHILD', child, flush=True)
+time.sleep(float(sys.argv[1]))
+`;
+    const pids: number[] = [];
+    try {
+      for (const mode of ['exits', 'stopped'] as const) {
+        const program = startProgram(sandbox, ['/usr/bin/python3', '-c', daemon, mode === 'exits' ? '0.5' : '60'], { limits });
+        const found = await Promise.all([program.waitFor(/DAEMON \d+/), program.waitFor(/CHILD \d+/)]);
+        const mine = found.map((line) => Number(line.split(' ')[1]));
+        pids.push(...mine);
+        if (mode === 'stopped') await program.proc.stop();
+        await program.done;
+        for (const pid of mine) expect(await eventually(() => processStatus(pid) === null, 5000), `${mode}: pid ${pid} left`).toBe(true);
+      }
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone, as it should be */
+        }
+      }
+      await sandbox.close();
+    }
+  }, 30_000);
 });
 
 describe('bwrap sandbox: terminal', () => {

@@ -1,8 +1,8 @@
 /**
- * Reads a network namespace's socket table from /proc/<pid>/net/*: what the
+ * A network namespace's socket table (/proc/<pid>/net/*, read by procfs.ts): what the
  * socket inspector shows and how the runner sees that a server is listening.
  */
-import { readFile } from 'node:fs/promises';
+import { netTable } from './procfs.ts';
 
 /** One socket, as the kernel reports it. */
 export interface SocketEntry {
@@ -32,7 +32,7 @@ export async function readSocketTable(pid: number | 'self'): Promise<SocketEntry
   ] as const;
   const all = await Promise.all(
     tables.map(async ([name, family]) => {
-      const text = await readFile(`/proc/${pid}/net/${name}`, 'utf8').catch(() => '');
+      const text = await netTable(pid, name);
       return parseSocketTable(text, name.startsWith('tcp') ? 'tcp' : 'udp', family);
     }),
   );

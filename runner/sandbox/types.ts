@@ -4,6 +4,9 @@
 import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { SocketEntry } from './socket-table.ts';
+import type { LossRule } from './loss.ts';
+
+export type { LossRule } from './loss.ts';
 
 /** How to start one student program: handed to node-pty as is. */
 export interface SpawnPlan {
@@ -31,6 +34,19 @@ export interface Sandbox {
   bindUdp(port: number): Promise<UdpSocket>;
   /** A TCP server listening on `port` on every address inside the sandbox (a grader's server). */
   listenTcp(port: number): Promise<Server>;
+  /**
+   * Network conditions (LABS.md): drops `percent` of the `proto` packets to
+   * or from `port` inside the session's network namespace, in a fixed,
+   * evenly spread pattern (see lossPattern in loss.ts: 30% drops packets 3,
+   * 6 and 9 of every 10). Packets of both directions share one count, which
+   * starts from zero at each call: call it before each run for the same
+   * pattern run after run. `null` (or percent 0) ends the loss. Only the
+   * bwrap backend can (the host backend rejects with SandboxError); a bad
+   * rule rejects with SandboxError too.
+   *
+   * @example await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 30 })
+   */
+  setLoss(rule: LossRule | null): Promise<void>;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */

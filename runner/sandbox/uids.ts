@@ -4,7 +4,7 @@
  * student's program root with full capabilities, and per-uid kernel quotas
  * (processes, inotify instances) would be shared with the runner.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { processOwners } from './procfs.ts';
 
 /** First uid handed out; far above any regular account. */
 export const UID_BASE = 200_000;
@@ -22,7 +22,7 @@ export const runningAsRoot = typeof process.getuid === 'function' && process.get
 
 /** Takes a free uid for a new sandbox (root only). */
 export function takeUid(): number {
-  const busy = uidsOwningProcesses();
+  const busy = processOwners();
   for (let i = 0; i < UID_COUNT; i++) {
     const uid = UID_BASE + ((next + i) % UID_COUNT);
     if (!inUse.has(uid) && !busy.has(uid)) {
@@ -43,25 +43,4 @@ export function releaseUid(uid: number): void {
 export function dropTo(uid: number | null): string[] {
   if (uid === null) return [];
   return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--'];
-}
-
-/** Uids that own a process on the host (from the owners of /proc/<pid>). */
-function uidsOwningProcesses(): Set<number> {
-  const owners = new Set<number>();
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return owners;
-  }
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    try {
-      owners.add(statSync(`/proc/${name}`).uid);
-    } catch {
-      /* ended meanwhile */
-    }
-  }
-  return owners;
 }

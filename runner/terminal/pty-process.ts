@@ -4,12 +4,13 @@
  * the last byte of output.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, write as fdWrite } from 'node:fs';
+import { write as fdWrite } from 'node:fs';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Limits } from '../limits.ts';
 import type { SpawnPlan } from '../sandbox/types.ts';
 import { ExitMarkerScanner } from './exit-marker.ts';
+import { childrenOf, startTime as startTimeOf } from '../sandbox/procfs.ts';
 
 /** How a program ended. */
 export interface ProcessExit {
@@ -277,27 +278,8 @@ class PtyInput {
 /** How long to wait before writing again to a terminal whose input is full. */
 const INPUT_RETRY_MS = 20;
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), or null when gone. */
-function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** How long the outermost process may take to exit once its children were killed. */
 const KILL_GRACE_MS = 500;
-
-/** Direct children of a process (empty when unknown or gone). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 function killPid(pid: number): void {
   try {

@@ -4,11 +4,12 @@
  * test opens so they are all ended afterwards, and look at the host's
  * process table. No mocks: real bubblewrap, real processes.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { resolveLimits, type Limits } from '../../runner/limits.ts';
 import { newExitTag, PtyProcess, type ProcessExit } from '../../runner/terminal/pty-process.ts';
 import { createBwrapSandbox } from '../../runner/sandbox/bwrap.ts';
 import type { Sandbox } from '../../runner/sandbox/types.ts';
+import { pidsOfUid, processStatus } from '../../runner/sandbox/procfs.ts';
 
 /** One program running in a sandbox, with everything it printed so far. */
 export interface Program {
@@ -154,23 +155,13 @@ export function python(code: string, ...args: string[]): string[] {
 }
 
 /** The real uid (host view) of a process, or null when it is gone. */
-export function uidOf(pid: number | string): number | null {
-  try {
-    const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
+export function uidOf(pid: number): number | null {
+  return processStatus(pid)?.uid ?? null;
 }
 
 /** The parent pid of a process, or null when it is gone. */
 export function parentOf(pid: number): number | null {
-  try {
-    const m = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
+  return processStatus(pid)?.ppid ?? null;
 }
 
 export interface HostProcess {
@@ -186,29 +177,22 @@ export interface HostProcess {
 /** Every process on the host (zombies included) whose real uid is `uid`. */
 export function processesOfUid(uid: number): HostProcess[] {
   const found: HostProcess[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let status: string;
-    try {
-      status = readFileSync(`/proc/${name}/status`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
-    const ppid = /^PPid:\s+(\d+)/m.exec(status);
+  for (const pid of pidsOfUid(uid)) {
+    const status = processStatus(pid);
+    if (!status) continue; // ended meanwhile
     let userNs: string | null = null;
     let cmdline = '';
     try {
-      userNs = readlinkSync(`/proc/${name}/ns/user`);
+      userNs = readlinkSync(`/proc/${pid}/ns/user`);
     } catch {
       /* gone, or not ours to read */
     }
     try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
     } catch {
       /* gone */
     }
-    found.push({ pid: Number(name), ppid: ppid ? Number(ppid[1]) : null, state: /^State:\s+(\S)/m.exec(status)?.[1] ?? '?', userNs, cmdline });
+    found.push({ pid, ppid: status.ppid, state: status.state, userNs, cmdline });
   }
   return found;
 }

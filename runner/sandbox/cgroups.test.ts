@@ -1,0 +1,132 @@
+/**
+ * The files the per-session cgroups write, on a temp dir laid out like each
+ * cgroup version's file system (this machine runs v1, so the v2 path is
+ * proven here; sandbox.test.ts proves the limits on the real v1 kernel).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { resolveLimits } from '../limits.ts';
+import { setupCgroups } from './cgroups.ts';
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+function fakeRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'socklab-cgroup-test-'));
+  roots.push(root);
+  return root;
+}
+
+const read = (file: string) => readFileSync(file, 'utf8');
+const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25 });
+
+describe('per-session cgroups: cgroup v2', () => {
+  it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", () => {
+    const root = fakeRoot();
+    const group = join(root, 'user.slice/runner.scope');
+    mkdirSync(group, { recursive: true });
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    writeFileSync(join(group, 'cgroup.controllers'), 'cpu memory pids\n');
+    writeFileSync(join(group, 'cgroup.procs'), '4242\n4343\n');
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '0::/user.slice/runner.scope\n', name: 'socklab-test' });
+    if (!setup.ok) throw new Error(setup.why);
+    expect(setup.cgroups.version).toBe(2);
+    // The runner's processes left its group for a leaf (no internal processes in v2).
+    expect(read(join(group, 'socklab-runner/cgroup.procs'))).toBe('4343');
+    expect(read(join(group, 'cgroup.subtree_control'))).toBe('+memory +pids +cpu');
+    const base = join(group, 'socklab-test');
+    expect(read(join(base, 'cgroup.subtree_control'))).toBe('+memory +pids +cpu');
+
+    const s1 = setup.cgroups.create(limits);
+    const s2 = setup.cgroups.create(limits);
+    const dir = join(base, 's1');
+    expect(read(join(base, 'cpu.weight'))).toBe('25');
+    expect(read(join(dir, 'memory.max'))).toBe(String(300 * 1024 * 1024));
+    expect(read(join(dir, 'memory.swap.max'))).toBe('0');
+    expect(read(join(dir, 'pids.max'))).toBe('77');
+    expect(s1.procsFiles).toEqual([join(dir, 'cgroup.procs')]);
+    expect(s2.procsFiles).toEqual([join(base, 's2', 'cgroup.procs')]);
+    // The prefix joins, then becomes the command: the pid written is the command's.
+    const argv = [...s1.prefix(), 'sh', '-c', 'echo $$'];
+    const run = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(read(join(dir, 'cgroup.procs')).trim()).toBe(run.stdout.trim());
+  });
+
+  it('at the root of a cgroup namespace, leaves the runner where it is', () => {
+    const root = fakeRoot();
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    writeFileSync(join(root, 'cgroup.procs'), '1\n');
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '0::/\n', name: 'socklab-test' });
+    expect(setup.ok).toBe(true);
+    expect(existsSync(join(root, 'socklab-runner'))).toBe(false);
+    expect(read(join(root, 'cgroup.subtree_control'))).toBe('+memory +pids +cpu');
+  });
+
+  it('says why when the memory or pids controller is not delegated', () => {
+    const root = fakeRoot();
+    const group = join(root, 'user.slice');
+    mkdirSync(group, { recursive: true });
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    writeFileSync(join(group, 'cgroup.controllers'), 'cpu\n');
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '0::/user.slice\n', name: 'socklab-test' });
+    expect(setup.ok).toBe(false);
+    if (!setup.ok) expect(setup.why).toMatch(/does not offer memory, pids.*Delegate=yes/);
+  });
+
+  it('says why when there are no cgroups at all', () => {
+    const setup = setupCgroups({ fsRoot: fakeRoot(), selfCgroup: '', name: 'socklab-test' });
+    expect(setup).toEqual({ ok: false, why: expect.stringMatching(/no cgroup/) });
+  });
+});
+
+describe('per-session cgroups: cgroup v1', () => {
+  it('writes memory (TCP buffers and swap included), pids and the CPU share of all sessions, below the runner\'s own groups', () => {
+    const root = fakeRoot();
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(root, c, 'runner'), { recursive: true });
+      writeFileSync(join(root, c, 'cgroup.procs'), '');
+    }
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/runner\n4:memory:/runner\n1:cpu,cpuacct:/runner\n0::/\n', name: 'socklab-test' });
+    if (!setup.ok) throw new Error(setup.why);
+    expect(setup.cgroups.version).toBe(1);
+    const session = setup.cgroups.create(limits);
+    const memory = join(root, 'memory/runner/socklab-test/s1');
+    expect(read(join(memory, 'memory.limit_in_bytes'))).toBe(String(300 * 1024 * 1024));
+    expect(read(join(memory, 'memory.memsw.limit_in_bytes'))).toBe(String(300 * 1024 * 1024));
+    expect(read(join(memory, 'memory.kmem.tcp.limit_in_bytes'))).toBe(String(20 * 1024 * 1024));
+    expect(read(join(root, 'pids/runner/socklab-test/s1/pids.max'))).toBe('77');
+    // 25 on v2's scale of 100 is 256 on v1's 1024 (one runner thread at nice 0).
+    expect(read(join(root, 'cpu/runner/socklab-test/cpu.shares'))).toBe('256');
+    expect(session.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/cgroup.procs')));
+  });
+
+  it('a session group that cannot be made leaves nothing half made behind', () => {
+    const root = fakeRoot();
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(root, c), { recursive: true });
+      writeFileSync(join(root, c, 'cgroup.procs'), '');
+    }
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
+    if (!setup.ok) throw new Error(setup.why);
+    mkdirSync(join(root, 'cpu/socklab-test/s1'));
+    expect(() => setup.cgroups.create(limits)).toThrow(/EEXIST/);
+    expect(existsSync(join(root, 'memory/socklab-test/s1'))).toBe(false);
+  });
+
+  it('removes groups left by a runner that died', () => {
+    const root = fakeRoot();
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(root, c, 'socklab-999999999/s3'), { recursive: true });
+      writeFileSync(join(root, c, 'cgroup.procs'), '');
+    }
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
+    expect(setup.ok).toBe(true);
+    for (const c of ['memory', 'pids', 'cpu']) expect(existsSync(join(root, c, 'socklab-999999999'))).toBe(false);
+  });
+});

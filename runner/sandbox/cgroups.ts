@@ -1,0 +1,264 @@
+/**
+ * Per-session cgroups: every session's processes (its holder, programs,
+ * socket agent) live in cgroups of their own, so that a session bounds
+ * together what per-process rlimits cannot: shared memory (MAP_SHARED,
+ * memfd, /dev/shm), tmpfs pages and kernel memory count against one memory
+ * limit, and running out of it kills inside that session only; threads and
+ * processes count against one pids limit; and all sessions together get a
+ * smaller CPU weight than the runner, whose own threads come first.
+ *
+ * cgroup v1 (separate memory, pids and cpu hierarchies, writable by root)
+ * and cgroup v2 (one hierarchy; a non-root runner needs a delegated subtree,
+ * e.g. `systemd-run --user --scope -p Delegate=yes npm start`) are both
+ * supported. The runner's groups sit below its own group in each hierarchy:
+ *   v1: <hierarchy>/<runner's group>/socklab-<pid>/s<n>
+ *   v2: <runner's group>/socklab-runner (the runner itself, moved there:
+ *       a v2 group with processes cannot hand controllers to children)
+ *       <runner's group>/socklab-<pid>/s<n>
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Limits } from '../limits.ts';
+import { cgroupsOf, processStatus } from './procfs.ts';
+
+/** The cgroups of one session. */
+export interface SessionCgroup {
+  /** The cgroup.procs files a process writes its pid to, to join the session. */
+  readonly procsFiles: string[];
+  /** argv prefix that runs the rest of the argv inside the session's cgroups (before any privilege drop). */
+  prefix(): string[];
+  /** Removes the session's cgroups; call once its processes are gone. */
+  remove(): Promise<void>;
+}
+
+/** What the runner may do with cgroups here. */
+export interface Cgroups {
+  readonly version: 1 | 2;
+  /** Creates the cgroups of a new session, its limits written. */
+  create(limits: Limits): SessionCgroup;
+  /** Removes the runner's (empty) session groups: at exit. */
+  dispose(): void;
+}
+
+export type CgroupSetup = { ok: true; cgroups: Cgroups } | { ok: false; why: string };
+
+export interface CgroupOptions {
+  /** Where the cgroup file systems are mounted (tests: a temp dir). */
+  fsRoot?: string;
+  /** The text of /proc/self/cgroup (tests); read from /proc otherwise. */
+  selfCgroup?: string;
+  /** Name of the runner's group (tests); `socklab-<pid>` otherwise. */
+  name?: string;
+}
+
+const V1_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
+const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];
+/** How long a session's cgroup may stay busy (its last tasks exiting) before it is left behind. */
+const REMOVE_TIMEOUT_MS = 3000;
+const OUR_GROUP = /^socklab-(\d+)$/;
+
+/**
+ * Sets up the runner's cgroups when it may: v1 when the memory, pids and cpu
+ * hierarchies are mounted and writable, else v2 when the runner's group
+ * offers those controllers and is writable. Never throws: `why` says what
+ * is missing.
+ */
+export function setupCgroups(opts: CgroupOptions = {}): CgroupSetup {
+  const fsRoot = opts.fsRoot ?? '/sys/fs/cgroup';
+  const groups = cgroupsOf('self', opts.selfCgroup);
+  const name = opts.name ?? `socklab-${process.pid}`;
+  const v1 = V1_CONTROLLERS.every((c) => groups.has(c) && existsSync(join(fsRoot, c, 'cgroup.procs')));
+  try {
+    if (v1) return { ok: true, cgroups: new V1Cgroups(fsRoot, groups, name) };
+    const path = groups.get('');
+    if (path !== undefined && existsSync(join(fsRoot, 'cgroup.controllers'))) {
+      const group = join(fsRoot, path);
+      const offered = readFileSync(join(group, 'cgroup.controllers'), 'utf8').split(/\s+/);
+      const missing = V2_CONTROLLERS.filter((c) => !offered.includes(c));
+      if (missing.length) return { ok: false, why: `the runner's cgroup (v2, ${path}) does not offer ${missing.join(', ')}: run it as root or in a delegated subtree (systemd-run --user --scope -p Delegate=yes)` };
+      return { ok: true, cgroups: new V2Cgroups(group, path === '/', name) };
+    }
+    return { ok: false, why: 'no cgroup v1 memory/pids/cpu hierarchies and no cgroup v2 here' };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? ' (run as root, or with cgroup v2 in a delegated subtree: systemd-run --user --scope -p Delegate=yes)' : '';
+    return { ok: false, why: `cannot create cgroups: ${e.message}${hint}` };
+  }
+}
+
+class V1Cgroups implements Cgroups {
+  readonly version = 1 as const;
+  private readonly bases: Record<(typeof V1_CONTROLLERS)[number], string>;
+  private next = 1;
+
+  constructor(fsRoot: string, groups: Map<string, string>, name: string) {
+    const base = (c: (typeof V1_CONTROLLERS)[number]) => join(fsRoot, c, groups.get(c)!, name);
+    this.bases = { memory: base('memory'), pids: base('pids'), cpu: base('cpu') };
+    for (const dir of Object.values(this.bases)) {
+      removeStaleGroups(join(dir, '..'));
+      mkdirSync(dir, { recursive: true });
+    }
+  }
+
+  create(limits: Limits): SessionCgroup {
+    const name = `s${this.next++}`;
+    // The sessions' group as a whole weighs this much against each of the runner's threads (1024 = nice 0).
+    write(join(this.bases.cpu, 'cpu.shares'), Math.max(2, Math.round((limits.sessionsCpuWeight * 1024) / 100)));
+    const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
+    const [memory, pids] = dirs as [string, string, string];
+    try {
+      for (const dir of dirs) mkdirSync(dir);
+      write(join(memory, 'memory.limit_in_bytes'), limits.sessionMemoryBytes);
+      // Swap (where accounted) must not become a way around the limit.
+      writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
+      // v1 counts socket buffers apart from the rest, and only once this is set.
+      writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes);
+      write(join(pids, 'pids.max'), limits.sessionTasks);
+    } catch (err) {
+      for (const dir of dirs) removeDir(dir);
+      throw err;
+    }
+    return sessionCgroup(dirs);
+  }
+
+  dispose(): void {
+    for (const dir of Object.values(this.bases)) removeTree(dir);
+  }
+}
+
+class V2Cgroups implements Cgroups {
+  readonly version = 2 as const;
+  private readonly base: string;
+  private next = 1;
+
+  constructor(group: string, isRoot: boolean, name: string) {
+    const enable = V2_CONTROLLERS.map((c) => `+${c}`).join(' ');
+    // "No internal processes": move the runner's group members into a leaf
+    // of their own before handing controllers down (the root is exempt).
+    if (!isRoot) {
+      const members = readFileSync(join(group, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean);
+      if (members.length) {
+        const leaf = join(group, 'socklab-runner');
+        mkdirSync(leaf, { recursive: true });
+        for (const pid of members) {
+          try {
+            writeFileSync(join(leaf, 'cgroup.procs'), pid);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // ended meanwhile
+          }
+        }
+      }
+    }
+    write(join(group, 'cgroup.subtree_control'), enable);
+    removeStaleGroups(group);
+    this.base = join(group, name);
+    mkdirSync(this.base, { recursive: true });
+    write(join(this.base, 'cgroup.subtree_control'), enable);
+  }
+
+  create(limits: Limits): SessionCgroup {
+    write(join(this.base, 'cpu.weight'), Math.min(10_000, Math.max(1, Math.round(limits.sessionsCpuWeight))));
+    const dir = join(this.base, `s${this.next++}`);
+    try {
+      mkdirSync(dir);
+      // v2's memory.max counts shared memory, tmpfs pages, kernel memory and socket buffers alike.
+      write(join(dir, 'memory.max'), limits.sessionMemoryBytes);
+      writeIfPresent(join(dir, 'memory.swap.max'), 0);
+      write(join(dir, 'pids.max'), limits.sessionTasks);
+    } catch (err) {
+      removeDir(dir);
+      throw err;
+    }
+    return sessionCgroup([dir]);
+  }
+
+  dispose(): void {
+    removeTree(this.base);
+  }
+}
+
+function sessionCgroup(dirs: string[]): SessionCgroup {
+  const procsFiles = dirs.map((d) => join(d, 'cgroup.procs'));
+  return {
+    procsFiles,
+    // The shell joins, then becomes the command: everything it starts is born inside.
+    prefix: () => ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"', 'socklab-cgroup', ...procsFiles, '--'],
+    remove: async () => {
+      const deadline = Date.now() + REMOVE_TIMEOUT_MS;
+      for (const dir of dirs) {
+        // A group is busy while its last tasks are still exiting.
+        while (!removeDir(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+function write(file: string, value: string | number): void {
+  writeFileSync(file, String(value));
+}
+
+/**
+ * Writes a control file that only some kernels have (swap accounting, v1 TCP
+ * accounting): cgroupfs refuses to create a missing one (EACCES, EPERM).
+ */
+function writeIfPresent(file: string, value: number): void {
+  try {
+    writeFileSync(file, String(value));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') throw err;
+  }
+}
+
+/** rmdir; true when the directory is gone. */
+function removeDir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Removes a runner group's (empty) session groups, then the group. */
+function removeTree(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return;
+  }
+  for (const name of names) removeDir(join(dir, name));
+  removeDir(dir);
+}
+
+/** Groups of runners that died without cleaning up (their pid is gone). */
+function removeStaleGroups(parent: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = OUR_GROUP.exec(name);
+    if (m && Number(m[1]) !== process.pid && processStatus(Number(m[1])) === null) removeTree(join(parent, name));
+  }
+}
+
+let runnerSetup: CgroupSetup | null = null;
+
+/**
+ * The runner's cgroups, set up on first use (the backend choice, at start).
+ * Where the runner may not create any it says so once, and sessions keep
+ * their per-process limits only.
+ */
+export function runnerCgroups(): Cgroups | null {
+  if (!runnerSetup) {
+    const setup = setupCgroups();
+    runnerSetup = setup;
+    if (setup.ok) process.once('exit', () => setup.cgroups.dispose());
+    else console.warn(`socklab: no per-session cgroups (${setup.why}); each program keeps its own limits only`);
+  }
+  return runnerSetup.ok ? runnerSetup.cgroups : null;
+}
