@@ -165,7 +165,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     checks: z.array(z.strictObject({ id: z.string(), name: z.string(), role: z.string() })),
   }),
   z.strictObject({ type: z.literal('checkResult'), result: CheckResult }),
-  z.strictObject({ type: z.literal('sockets'), sockets: z.array(SocketView) }),
+  /** The inspector's view: at most a few hundred sockets, `more` counts the rest. */
+  z.strictObject({ type: z.literal('sockets'), sockets: z.array(SocketView), more: z.number().int().min(1).optional() }),
   z.strictObject({
     type: z.literal('checkDone'),
     passed: z.number(),

@@ -3,7 +3,7 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } fro
 import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
+import { bwrapProblem } from './sandbox/index.ts';
 import { serve } from './server/http.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -34,10 +35,12 @@ const USAGE: Record<string, string> = {
       process; your typing goes to the first client. Ctrl-C ends everything.
 `,
   grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
+                [--sandbox auto|bwrap|host]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
-      pretty one to the terminal.
+      pretty one to the terminal. Without a working sandbox grade refuses to
+      run anyone's code unless --sandbox host is given.
 `,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
@@ -57,6 +60,12 @@ ${EXIT_CODES}`;
 class UsageError extends Error {}
 
 const Sandbox = z.enum(['auto', 'bwrap', 'host']);
+
+/** How to make bubblewrap work, for every message that refuses to go on without it. */
+const ENABLE_SANDBOX = `To enable the sandbox:
+  - install bubblewrap (Debian, Ubuntu: sudo apt-get install bubblewrap)
+  - allow unprivileged user namespaces: sudo sysctl kernel.unprivileged_userns_clone=1
+  - on Ubuntu 23.10 and later also: sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -105,7 +114,7 @@ async function cmdServe(args: string[]): Promise<number> {
   const runner = new Runner({ sandbox });
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
   if (runner.backend.name === 'host' && !loopback) {
-    throw new UsageError(`refusing to serve ${host} without a sandbox: other people's code would run as you. Install bubblewrap, or serve on 127.0.0.1.`);
+    throw new UsageError(`refusing to serve ${host} without a sandbox: other people's code would run as you. Serve on 127.0.0.1, or enable the sandbox.\n${ENABLE_SANDBOX}`);
   }
   if (!existsSync(join(siteDir, 'index.html'))) {
     if (values.site) throw new UsageError(`${siteDir} has no index.html`);
@@ -178,6 +187,8 @@ async function cmdRun(args: string[]): Promise<number> {
   const firstClient = [...procs.entries()].find(([, p]) => !servers.has(p.role))?.[0];
   const onStdin = (d: Buffer) => firstClient && session.input(firstClient, d.toString());
   process.stdin.on('data', onStdin);
+  // A terminal that goes away mid-run ends the input, nothing more.
+  process.stdin.on('error', () => process.stdin.pause());
   process.stdin.on('end', () => firstClient && !session.isClosed && session.input(firstClient, '\x04'));
   if (firstClient === undefined) console.error('socklab: this lab starts no client; Ctrl-C ends the server');
   const code = await done;
@@ -187,11 +198,30 @@ async function cmdRun(args: string[]): Promise<number> {
   return code;
 }
 
-/** Reads a student's folder: the language (given or found from file names) and its files. */
+/**
+ * Reads a student's folder: the language (given or found from file names)
+ * and its files. Only plain files are read, never through a link, and the
+ * folder must fit the session's limits: anything else is a usage error that
+ * names the entry, so a link to /etc, a FIFO or a 1 GB file stops here.
+ */
 function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits) {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dirArg} is not a folder`);
-  const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
+  const problems: string[] = [];
+  const skipped: string[] = [];
+  const names: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const st = lstatSync(join(dir, name));
+    if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
+    if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);
+    else if (!st.isFile()) problems.push(`${name} is not a plain file`);
+    else if (!FileName.safeParse(name).success) skipped.push(name);
+    else if (st.size > limits.maxFileBytes) problems.push(`${name} is ${st.size} bytes; a file may be at most ${limits.maxFileBytes}`);
+    else names.push(name);
+  }
+  if (problems.length) throw new UsageError(`${dirArg} cannot be used:\n  ${problems.join('\n  ')}`);
+  if (skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${skipped.join(', ')}`);
+  if (names.length > limits.maxFiles) throw new UsageError(`${dirArg} holds ${names.length} files; at most ${limits.maxFiles} are sent`);
   const lang = langOpt
     ? check(Language, langOpt, '--lang')
     : lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
@@ -200,13 +230,30 @@ function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined
     throw new UsageError(`${dirArg} holds none of ${expected.join(', ')}`);
   }
   if (!lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
-  const skipped = names.filter((n) => !FileName.safeParse(n).success || statSync(join(dir, n)).size > limits.maxFileBytes);
-  if (skipped.length) console.error(`socklab: not sent (name or size not allowed): ${skipped.join(', ')}`);
-  const files = names
-    .filter((n) => !skipped.includes(n))
-    .slice(0, limits.maxFiles)
-    .map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+  const files = names.map((name) => ({ name, content: readPlainFile(join(dir, name), limits.maxFileBytes) }));
+  const total = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+  if (total > limits.maxTotalFileBytes) throw new UsageError(`the files of ${dirArg} add up to ${total} bytes; at most ${limits.maxTotalFileBytes} are sent`);
   return { lang, files };
+}
+
+/**
+ * Reads a file checked by lstat, opened so that it cannot have become a
+ * link or a FIFO since (no following, no blocking) and no bigger than `max`.
+ */
+function readPlainFile(path: string, max: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new UsageError(`${path} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > max) throw new UsageError(`${path} changed while it was read; try again`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function findLabOrFail(runner: Runner, labName: string): Lab {
@@ -223,7 +270,15 @@ async function cmdGrade(args: string[]): Promise<number> {
   const [labName, dirArg] = positionals as [string, string];
   const reporter = check(z.enum(['pretty', 'json', 'junit']), values.reporter ?? 'pretty', '--reporter');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
-  const runner = new Runner({ sandbox });
+  // Grading usually runs other people's code: no quiet fallback to running it as you.
+  const problem = sandbox === 'host' ? null : bwrapProblem();
+  if (problem) {
+    throw new UsageError(`refusing to grade without a sandbox: bubblewrap cannot run here (${problem}).
+The programs would run as you, with your files and your network.
+${ENABLE_SANDBOX}
+To grade your own code anyway, pass --sandbox host.`);
+  }
+  const runner = new Runner({ sandbox: sandbox === 'host' ? 'host' : 'bwrap' });
   const lab = findLabOrFail(runner, labName);
   const roles = lab.meta.processes.map((p) => p.role);
   const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
@@ -308,6 +363,11 @@ async function cmdValidate(args: string[]): Promise<number> {
   }
   console.log(`${labs.length} labs valid`);
   return 0;
+}
+
+// A reader that goes away (`socklab grade ... | head`) ends the command, not with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 2));
 }
 
 main(process.argv.slice(2)).then(

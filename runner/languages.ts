@@ -1,8 +1,12 @@
 /**
- * How each language runs a role's program: the file it lives in and the
- * command that starts it (commands run inside the sandbox, cwd /work).
+ * Everything the project knows about each language, in one record: the file
+ * a role's program lives in, the command that starts it (inside the sandbox,
+ * cwd /work), the editor's language id, and the files the runtime needs
+ * beside the student's. Adding a language means a record here, its name in
+ * the protocol's `Language` enum and its Monaco registration in
+ * site/workbench/editor.ts.
  */
-import type { Language } from '../protocol/messages.ts';
+import type { Language, StudentFile } from '../protocol/messages.ts';
 
 export interface LanguageInfo {
   /** Shown in the language switch. */
@@ -11,8 +15,10 @@ export interface LanguageInfo {
   fileFor(role: string): string;
   /** argv that starts the program in that file. */
   command(file: string): string[];
-  /** File name extensions that identify the language in a folder. */
-  extensions: string[];
+  /** Monaco's language id for the editor. */
+  monaco: string;
+  /** Files the runtime needs beside the student's, added when the student sent none of that name. */
+  scaffold: StudentFile[];
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -24,13 +30,16 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     label: 'Python',
     fileFor: (role) => `${role}.py`,
     command: (file) => ['python3', file],
-    extensions: ['.py'],
+    monaco: 'python',
+    scaffold: [],
   },
   javascript: {
     label: 'JavaScript',
     fileFor: (role) => `${role}.js`,
     command: (file) => ['node', file],
-    extensions: ['.js', '.mjs'],
+    monaco: 'javascript',
+    // Node.js runs a plain .js file as an ES module only inside a "type": "module" package.
+    scaffold: [{ name: 'package.json', content: '{ "type": "module" }\n' }],
   },
   java: {
     label: 'Java',
@@ -48,6 +57,12 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
       '-Xshare:auto',
       file,
     ],
-    extensions: ['.java'],
+    monaco: 'java',
+    scaffold: [],
   },
 };
+
+/** The student's files plus the language's scaffold files the student did not send. */
+export function withScaffold(lang: Language, files: readonly StudentFile[]): StudentFile[] {
+  return [...files, ...LANGUAGES[lang].scaffold.filter((s) => !files.some((f) => f.name === s.name))];
+}

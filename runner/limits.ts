@@ -10,6 +10,12 @@ export interface Limits {
   maxMessageBytes: number;
   /** Sessions one client address may hold open at once. */
   maxSessionsPerClient: number;
+  /** WebSocket connections one client address may hold open at once (raw TCP connections: twice this). */
+  maxConnectionsPerClient: number;
+  /** A request's (or upgrade's) headers must arrive within this long. */
+  headersTimeoutMs: number;
+  /** Bytes queued for a client that does not read them, above which its connection is closed. */
+  maxClientBacklogBytes: number;
   /** Sessions the whole runner holds at once (a class of 300 fits). */
   maxSessions: number;
   /** Processes (server + clients) one session may run at once. */
@@ -93,6 +99,9 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxMessageBytes: 2 * 1024 * 1024,
   maxSessionsPerClient: 8,
+  maxConnectionsPerClient: 32,
+  headersTimeoutMs: 10_000,
+  maxClientBacklogBytes: 8 * 1024 * 1024,
   maxSessions: 400,
   maxProcessesPerSession: 10,
   maxFiles: 16,

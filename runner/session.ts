@@ -5,10 +5,11 @@
  */
 import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
 import { processTree, socketInodes } from './sandbox/procfs.ts';
-import { LANGUAGES } from './languages.ts';
+import { LANGUAGES, withScaffold } from './languages.ts';
 import type { Lab } from './labs/load.ts';
 import type { ProcessSpec } from '../protocol/lab.ts';
 import type { Limits } from './limits.ts';
+import { processName, processNames } from './plan.ts';
 import type { Sandbox } from './sandbox/index.ts';
 import { isBound } from './sandbox/socket-table.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
@@ -123,13 +124,10 @@ export class Session {
       this.assertOpen();
       this.procs.clear();
       await this.syncFiles();
-      for (const spec of this.lab.meta.processes) {
-        const count = spec.role === 'client' && clients !== undefined ? clients : spec.instances;
-        for (let i = 0; i < count; i++) {
-          if (generation !== this.generation || this.closed) return;
-          const proc = this.addProc(spec);
-          await this.start(proc, generation);
-        }
+      for (const { name, spec } of processNames(this.lab.meta.processes, clients)) {
+        if (generation !== this.generation || this.closed) return;
+        const proc = this.addProc(spec, name);
+        await this.start(proc, generation);
       }
     });
   }
@@ -143,7 +141,8 @@ export class Session {
       this.assertOpen();
       await this.syncFiles();
       this.assertOpen();
-      const proc = this.addProc(spec);
+      const n = [...this.procs.values()].filter((p) => p.spec.role === spec.role).length + 1;
+      const proc = this.addProc(spec, processName(spec, n));
       await this.start(proc, this.generation);
       return proc.id;
     });
@@ -220,11 +219,9 @@ export class Session {
     return [...this.procs.values()].map((p) => this.info(p));
   }
 
-  private addProc(spec: ProcessSpec): Proc {
+  private addProc(spec: ProcessSpec, name: string): Proc {
     this.assertRoom();
-    const numbered = spec.addable || spec.instances > 1;
-    const n = [...this.procs.values()].filter((p) => p.spec.role === spec.role).length + 1;
-    const proc: Proc = { id: this.freeId(), name: numbered ? `${spec.role} ${n}` : spec.role, spec, state: 'starting', term: null, cols: 80, rows: 24 };
+    const proc: Proc = { id: this.freeId(), name, spec, state: 'starting', term: null, cols: 80, rows: 24 };
     this.procs.set(proc.id, proc);
     return proc;
   }
@@ -304,12 +301,7 @@ export class Session {
 
   private async syncFiles(): Promise<void> {
     if (!this.filesDirty) return;
-    const files = [...this.files];
-    // Node.js runs a plain .js file as an ES module only inside a "type": "module" package.
-    if (this.lang === 'javascript' && !files.some((f) => f.name === 'package.json')) {
-      files.push({ name: 'package.json', content: '{ "type": "module" }\n' });
-    }
-    await this.sandbox.writeFiles(files);
+    await this.sandbox.writeFiles(withScaffold(this.lang, this.files));
     this.filesDirty = false;
   }
 

@@ -145,7 +145,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   const files = new Map<string, string>();
   for (const [name, content] of reference) if (!roleFiles.has(name) || name !== lang.fileFor(check.role)) files.set(name, content);
   for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(check.role)) files.set(f.name, f.content);
-  if (opts.lang === 'javascript' && !files.has('package.json')) files.set('package.json', '{ "type": "module" }\n');
+  for (const f of lang.scaffold) if (!files.has(f.name)) files.set(f.name, f.content);
 
   let sandbox;
   try {

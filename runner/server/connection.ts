@@ -12,6 +12,8 @@ import { ChecksError } from '../grader/engine.ts';
 
 /** How often the socket inspector samples the namespace's sockets. */
 const INSPECT_INTERVAL_MS = 250;
+/** Sockets the inspector lists; beyond that it sends only how many more there are. */
+export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
 const DRAIN_POLL_MS = 20;
 
@@ -20,17 +22,34 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
   let opening = false;
   let checking = false;
   let outputBlocked = false;
-  let inspector: NodeJS.Timeout | null = null;
+  let inspector: { stopped: boolean; timer?: NodeJS.Timeout } | null = null;
   const stopInspector = () => {
-    if (inspector) clearInterval(inspector);
+    if (inspector) {
+      inspector.stopped = true;
+      clearTimeout(inspector.timer);
+    }
     inspector = null;
   };
   let idleTimer: NodeJS.Timeout | null = null;
 
   const send = (msg: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+    if (ws.readyState !== ws.OPEN) return;
+    // A client that never reads would make the runner hold everything sent
+    // to it; past the bound the connection ends (its session with it).
+    if (ws.bufferedAmount > runner.limits.maxClientBacklogBytes) {
+      ws.terminate();
+      return;
+    }
+    ws.send(JSON.stringify(msg));
   };
   const error = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
+
+  // A message far over the limit (past ws's maxPayload) closes the
+  // connection (1009) before the runner sees it; ws's receiver reports that
+  // first, so the client learns why in words before the close frame.
+  (ws as unknown as { _receiver?: { prependListener(event: 'error', fn: (err: { code?: string }) => void): void } })._receiver?.prependListener('error', (err) => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') error('message_too_large', `a message may be at most ${runner.limits.maxMessageBytes} bytes`);
+  });
 
   const touch = () => {
     if (idleTimer) clearTimeout(idleTimer);
@@ -110,24 +129,30 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
       case 'inspect': {
         stopInspector();
         if (!msg.on) return;
+        const me: { stopped: boolean; timer?: NodeJS.Timeout } = { stopped: false };
+        inspector = me;
         let last = '';
-        let busy = false;
-        const sample = async () => {
-          if (busy || !session || session.isClosed) return;
-          busy = true;
-          try {
-            const sockets = await session.sockets();
-            const text = JSON.stringify(sockets);
-            if (text !== last) {
-              last = text;
-              send({ type: 'sockets', sockets });
-            }
-          } finally {
-            busy = false;
+        // Only a changed view is sent, at most INSPECT_MAX_SOCKETS of it, and
+        // a big table is sampled less often (the pause is four times what a
+        // sample took): a program holding thousands of sockets costs the page
+        // a count, not megabytes, and the runner a small share of its time.
+        const sample = async (): Promise<void> => {
+          if (me.stopped || !session || session.isClosed) return;
+          const t0 = performance.now();
+          const all = await session.sockets();
+          if (me.stopped) return;
+          const sockets = all.slice(0, INSPECT_MAX_SOCKETS);
+          const more = all.length - sockets.length;
+          const text = JSON.stringify(sockets) + more;
+          if (text !== last) {
+            last = text;
+            send({ type: 'sockets', sockets, ...(more > 0 ? { more } : {}) });
           }
+          me.timer = setTimeout(() => {
+            sample().catch(() => me === inspector && stopInspector());
+          }, Math.max(INSPECT_INTERVAL_MS, 4 * (performance.now() - t0)));
+          me.timer.unref();
         };
-        inspector = setInterval(() => void sample().catch(() => stopInspector()), INSPECT_INTERVAL_MS);
-        inspector.unref();
         return sample();
       }
       case 'check': {

@@ -3,8 +3,10 @@
  * dist/) and the runner's WebSocket endpoint at /ws.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
@@ -94,30 +96,96 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
   // with message_too_large (connection.ts), the session kept; a far larger
   // one closes the socket (1009) before its bytes are buffered.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 2 * runner.limits.maxMessageBytes });
+  /** Open WebSockets per client address. */
+  const perClient = new Map<string, number>();
   server.on('upgrade', (req, socket, head) => {
     if (pathOf(req) !== WS_PATH) return;
+    // Node's HTTP server stops watching an upgraded socket: a reset now must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
     if (!hostAllowed(req, opts.publicHosts) || !originAllowed(req, opts.allowedOrigins)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed\n');
+      refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
       return;
     }
+    const client = clientAddress(req, opts.trustProxy ?? false);
+    const open = perClient.get(client) ?? 0;
+    if (open >= runner.limits.maxConnectionsPerClient) {
+      refuseUpgrade(socket, 429, 'Too Many Requests', `too_many_connections: at most ${runner.limits.maxConnectionsPerClient} connections from one address`);
+      return;
+    }
+    perClient.set(client, open + 1);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n > 0) perClient.set(client, n);
+      else perClient.delete(client);
+    };
+    // The upgrade may fail (bad key, socket gone) without ever calling back.
+    socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      handleConnection(ws, runner, clientAddress(req, opts.trustProxy ?? false));
+      ws.once('close', release);
+      handleConnection(ws, runner, client);
     });
   });
   server.on('close', () => wss.close());
 }
 
+/** Answers an upgrade with a plain HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, body: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${body}\n`);
+}
+
+/**
+ * Bounds raw TCP connections per peer address (a flood of idle or slow
+ * connections from one machine), and keeps a reset socket from throwing.
+ * Behind a trusted proxy every student shares the proxy's address, so the
+ * bound is left to the proxy there.
+ */
+function guardConnections(server: Server, limit: number, trustProxy: boolean): void {
+  const perPeer = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    if (trustProxy) return;
+    const peer = socket.remoteAddress ?? 'unknown';
+    const n = (perPeer.get(peer) ?? 0) + 1;
+    if (n > limit) {
+      // Said at once and the descriptor given back at once: a flood must not hold one each.
+      socket.write(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo_many_connections: at most ${limit} connections from one address\n`);
+      socket.destroy();
+      return;
+    }
+    perPeer.set(peer, n);
+    socket.once('close', () => {
+      const left = (perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) perPeer.set(peer, left);
+      else perPeer.delete(peer);
+    });
+  });
+}
+
 /** Starts the server; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<Server> {
-  const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
+  const { limits } = opts.runner;
+  const server = createServer(
+    // A client that sends its headers (an upgrade's too) a byte at a time is cut off.
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+    (req, res) => serveStatic(req, res, opts.siteDir),
+  );
+  guardConnections(server, limits.maxConnectionsPerClient * 2, opts.trustProxy ?? false);
   attachWebSocket(server, opts.runner, opts);
   server.on('upgrade', (req, socket) => {
     if (pathOf(req) !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolvePromise());
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
   });
+  // After listening, an error (accept failing with EMFILE) is about one connection, never the end of the server.
+  server.on('error', (err) => console.error(`socklab: ${err.message}`));
   return server;
 }
 
@@ -152,18 +220,46 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, siteDir?: string
     res.writeHead(403).end();
     return;
   }
-  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  if (isDirectory(file)) file = join(file, 'index.html');
   if (!existsSync(file)) {
     const notFound = join(root, '404.html');
-    res.writeHead(404, { 'Content-Type': TYPES['.html']! });
-    if (existsSync(notFound)) createReadStream(notFound).pipe(res);
-    else res.end('not found\n');
+    if (existsSync(notFound)) sendFile(req, res, notFound, 404, { 'Content-Type': TYPES['.html']! });
+    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     return;
   }
-  res.writeHead(200, {
+  sendFile(req, res, file, 200, {
     'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
     'Cache-Control': path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+}
+
+/** Whether `path` is a folder; false when it cannot be looked at (gone, too long a name, no permission). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends a file once it is open: when it cannot be opened (out of
+ * descriptors: EMFILE) the request gets a 503 and the server goes on; a
+ * client that goes away mid-file closes the file too.
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, status: number, headers: OutgoingHttpHeaders): void {
+  if (req.method === 'HEAD') {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    res.writeHead(status, headers);
+    pipeline(stream, res, () => undefined);
+  });
+  stream.once('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent) return; // pipeline ends the response
+    const busy = err.code === 'EMFILE' || err.code === 'ENFILE';
+    res.writeHead(busy ? 503 : 500, { 'Content-Type': 'text/plain', ...(busy ? { 'Retry-After': '2' } : {}) }).end(busy ? 'the server is busy; try again in a moment\n' : 'the file could not be read\n');
+  });
 }
