@@ -13,7 +13,7 @@ import { FileName, Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
-import type { Limits } from './limits.ts';
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { bwrapProblem } from './sandbox/index.ts';
@@ -56,6 +56,21 @@ ${Object.values(USAGE).join('')}  socklab <command> --help
 
 ${EXIT_CODES}`;
 
+/** The limits a class is served with, shown by `socklab serve --help` (their one home is runner/limits.ts). */
+function limitsHelp(): string {
+  const l = DEFAULT_LIMITS;
+  const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
+  return `Limits (defaults, runner/limits.ts):
+  sessions ${l.maxSessions} in all, ${l.maxSessionsPerClient} per student address; ${l.maxProcessesPerSession} programs per session
+  per session (cgroup, where the runner may create one): memory ${mib(l.sessionMemoryBytes)} with shared memory and tmpfs,
+    socket memory ${mib(l.sessionTcpMemoryBytes)}, ${l.sessionTasks} tasks, CPU weight ${l.sessionsCpuWeight}
+  per session (always): ${l.sandboxProcesses} processes, ${l.sandboxPtys} ptys, /work and /tmp ${mib(l.sandboxWorkBytes)} and ${l.sandboxTmpInodes} files each,
+    socket buffers ${l.sandboxSocketBufferBytes / 1024} KiB, idle end after ${l.sessionIdleMs / 60_000} min, at most ${l.sessionMaxMs / 3_600_000} h
+  per program: data ${mib(l.sandboxDataBytes)}, files ${mib(l.sandboxFileBytes)}, ${l.sandboxOpenFiles} open files, ${l.sandboxCpuSeconds} s of CPU
+
+`;
+}
+
 /** A usage or configuration error: printed plainly, exit code 2. */
 class UsageError extends Error {}
 
@@ -74,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command in USAGE && rest.some((a) => a === '--help' || a === '-h')) {
-    process.stdout.write(`Usage:\n${USAGE[command]}\n${EXIT_CODES}`);
+    process.stdout.write(`Usage:\n${USAGE[command]}\n${command === 'serve' ? limitsHelp() : ''}${EXIT_CODES}`);
     return 0;
   }
   switch (command) {
