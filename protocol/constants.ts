@@ -39,6 +39,8 @@ export const ErrorCode = enumOf(
   'session_ended',
   'no_grader',
   'check_running',
+  /** The lab offers no such network condition. */
+  'not_offered',
   'internal',
 );
 export type ErrorCode = keyof typeof ErrorCode;

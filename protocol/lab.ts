@@ -43,6 +43,15 @@ export const ProcessSpec = z
   .describe('One process of the run plan.');
 export type ProcessSpec = z.infer<typeof ProcessSpec>;
 
+export const NetworkSpec = z
+  .strictObject({
+    loss: PortSpec.extend({
+      percent: z.number().int().min(1).max(90).describe('Share of the packets to and from the port that are dropped, in percent.'),
+    }).describe('Drop a share of the packets on one of the lab\'s ports, in a pattern that repeats exactly from run to run.'),
+  })
+  .describe('Network conditions a lab offers.');
+export type NetworkSpec = z.infer<typeof NetworkSpec>;
+
 export const LabFrontmatter = z
   .strictObject({
     id: z
@@ -61,6 +70,7 @@ export const LabFrontmatter = z
       .array(ProcessSpec)
       .default([])
       .describe('The run plan in start order: servers first, then clients.'),
+    network: NetworkSpec.optional().describe('Network conditions the page offers as a switch (LABS.md, "Network conditions").'),
   })
   .superRefine((lab, ctx) => {
     if (lab.languages.length > 0 && !lab.languages.includes('python')) {
@@ -71,6 +81,10 @@ export const LabFrontmatter = z
     }
     if (lab.processes.length > 0 && lab.languages.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['languages'], message: 'a lab with processes needs at least one language' });
+    }
+    const loss = lab.network?.loss;
+    if (loss && !lab.ports.some((port) => port.port === loss.port && port.protocol === loss.protocol)) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'loss'], message: `port ${loss.port}/${loss.protocol} is not listed in ports` });
     }
     const roles = new Set<string>();
     lab.processes.forEach((p, i) => {

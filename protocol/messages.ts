@@ -64,6 +64,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inspect'), on: z.boolean() }),
   /** Grade the current files with the lab's checks (the same as `socklab grade`). */
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
+  /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
+  z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -154,6 +156,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('opened'), session: z.string(), lab: z.string(), lang: Language }),
   z.strictObject({ type: z.literal('files'), written: z.array(z.string()) }),
+  /** The network conditions now in force: `loss` is the percent of packets dropped on the lab's port (0: none). */
+  z.strictObject({ type: z.literal('network'), loss: z.number().int().min(0).max(100) }),
   z.strictObject({ type: z.literal('proc'), proc: ProcInfo }),
   /** Something the student should read, about one process or the session. */
   z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: NoticeCode, message: z.string() }),

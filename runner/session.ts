@@ -10,13 +10,13 @@ import type { Lab } from './labs/load.ts';
 import type { ProcessSpec } from '../protocol/lab.ts';
 import type { Limits } from './limits.ts';
 import { processName, processNames } from './plan.ts';
-import type { Sandbox } from './sandbox/index.ts';
+import { SandboxError, type Sandbox } from './sandbox/index.ts';
 import { isBound } from './sandbox/socket-table.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
-  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended' | 'check_running', message: string) {
+  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended' | 'check_running' | 'not_offered', message: string) {
     super(message);
     this.name = 'SessionError';
   }
@@ -49,6 +49,8 @@ export class Session {
   private closed = false;
   /** Bumped by every run/stop so a plan that is still starting gives up. */
   private generation = 0;
+  /** Percent of packets dropped on the lab's loss port (LabFrontmatter.network), 0 when off. */
+  private loss = 0;
   /** The tail of the serialized process operations. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -124,12 +126,42 @@ export class Session {
       this.assertOpen();
       this.procs.clear();
       await this.syncFiles();
+      // Each Run starts the loss pattern from its beginning, so a run can be replayed.
+      if (this.loss) await this.applyLoss();
       for (const { name, spec } of processNames(this.lab.meta.processes, clients)) {
         if (generation !== this.generation || this.closed) return;
         const proc = this.addProc(spec, name);
         await this.start(proc, generation);
       }
     });
+  }
+
+  /**
+   * Turns the lab's network condition (dropping `network.loss.percent` of the
+   * packets on its port) on or off, at once and for every later Run; returns
+   * the percent now dropped.
+   */
+  setNetwork(loss: boolean): Promise<number> {
+    this.assertOpen();
+    const offered = this.lab.meta.network?.loss;
+    if (!offered) throw new SessionError('not_offered', 'this lab offers no network conditions');
+    return this.serial(async () => {
+      this.assertOpen();
+      this.loss = loss ? offered.percent : 0;
+      await this.applyLoss();
+      return this.loss;
+    });
+  }
+
+  private async applyLoss(): Promise<void> {
+    const offered = this.lab.meta.network!.loss;
+    try {
+      await this.sandbox.setLoss(this.loss ? { port: offered.port, proto: offered.protocol, percent: this.loss } : null);
+    } catch (err) {
+      this.loss = 0;
+      if (err instanceof SandboxError) throw new SessionError('not_offered', `network conditions are not available here: ${err.message}`);
+      throw err;
+    }
   }
 
   /** Starts one more process of the first addable role. */

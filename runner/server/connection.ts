@@ -122,6 +122,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
       case 'addClient':
         await session.addClient();
         return;
+      case 'network':
+        return send({ type: 'network', loss: await session.setNetwork(msg.loss) });
       case 'close':
         await session.close();
         ws.close(1000, 'closed');

@@ -154,6 +154,41 @@ describe('runner over WebSocket', () => {
     expect(c.invalid).toEqual([]);
   });
 
+  it('drops the lab\'s packets in the same pattern every Run while the loss switch is on, and never when off', async () => {
+    const c = await connect();
+    await open(c, 'udp-echo');
+    let from = c.messages.length;
+    c.send({ type: 'files', files: readFolder(join(ROOT, 'labs/01-udp-echo/solution/python')) });
+    c.send({ type: 'network', loss: true });
+    expect(await c.waitFor((m) => m.type === 'network', 10_000, from)).toEqual({ type: 'network', loss: 30 });
+    // 30% drops packets 3, 6 and 9 of every 10, counted from each Run, both
+    // directions together: client 1's request and reply are packets 0 and 1,
+    // client 2's are 2 and 3, so client 2's reply is lost, every time.
+    for (let round = 0; round < 2; round++) {
+      from = c.messages.length;
+      c.send({ type: 'run' });
+      await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, from);
+      const first = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000, from);
+      c.send({ type: 'input', proc: first.id, data: `hello ${round}\r` });
+      expect(await c.waitForProc((p) => p.id === first.id && p.state === 'exited', 10_000, from)).toMatchObject({ exitCode: 0 });
+      expect(c.text(first.id)).toContain(`HELLO ${round}`);
+      c.send({ type: 'addClient' });
+      const second = await c.waitForProc((p) => p.name === 'client 2' && p.state === 'running', 15_000, from);
+      c.send({ type: 'input', proc: second.id, data: 'again\r' });
+      expect(await c.waitForProc((p) => p.id === second.id && p.state === 'exited', 10_000, from)).toMatchObject({ exitCode: 1 });
+      expect(c.text(second.id)).toContain('timed out');
+    }
+    from = c.messages.length;
+    c.send({ type: 'network', loss: false });
+    expect(await c.waitFor((m) => m.type === 'network', 10_000, from)).toEqual({ type: 'network', loss: 0 });
+    c.send({ type: 'addClient' });
+    const third = await c.waitForProc((p) => p.name === 'client 3' && p.state === 'running', 15_000, from);
+    c.send({ type: 'input', proc: third.id, data: 'no loss\r' });
+    expect(await c.waitForProc((p) => p.id === third.id && p.state === 'exited', 10_000, from)).toMatchObject({ exitCode: 0 });
+    expect(c.text(third.id)).toContain('NO LOSS');
+    expect(c.invalid).toEqual([]);
+  }, 90_000);
+
   it('streams the socket table with each socket\'s owner, and a Check with the same verdicts as socklab grade', async () => {
     const c = await connect();
     const { server: srv } = await runSolution(c);
