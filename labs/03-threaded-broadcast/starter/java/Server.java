@@ -1,112 +1,67 @@
-// Broadcast chat server, a thread per client (reference solution), a
-// single-file Java program: run it with `java Server.java`.
+// Broadcast chat server: starter, a single-file Java program: run it with
+// `java Server.java`.
 //
-// Every line a client sends goes to every connected client, the sender
-// included. The main thread only accepts; each client gets a
-// ClientManagerThread that reads that client's lines. The list of every
-// client's PrintWriter is shared by all those threads, so it is guarded by
-// a lock (synchronized on the list).
+// This runs: every client gets a ClientManagerThread of its own, and each
+// line comes back... but only to the client that sent it. Fix the TODOs so
+// that every line goes to EVERY connected client, the sender included.
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 public class Server {
     static final int SERVER_PORT = 2000;
 
-    // Prints UTF-8 whatever the terminal's locale, and flushes every println.
-    static final PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    // TODO: a list of every client's PrintWriter, shared by all threads:
+    //   static final List<PrintWriter> writers = new ArrayList<>();
+    // and every use of it inside synchronized (writers) { ... }.
 
-    // One PrintWriter per connected client. Every access holds the list's
-    // lock: an ArrayList changed by one thread while another walks it
-    // throws ConcurrentModificationException, or skips a client.
-    static final List<PrintWriter> writers = new ArrayList<>();
-
-    /** Sends one line, followed by '\n', to every connected client. */
-    static void broadcast(String line) {
-        synchronized (writers) {
-            for (PrintWriter w : writers) {
-                // print + '\n' rather than println, which writes the
-                // platform's line separator. flush: a PrintWriter collects
-                // text in its buffer and sends nothing until it is full.
-                w.print(line + "\n");
-                w.flush();
-            }
-        }
-    }
-
-    public static void main(String[] args) {
-        ServerSocket serverSocket;
-        try {
-            serverSocket = new ServerSocket();
-            serverSocket.setReuseAddress(true);
-            serverSocket.bind(new InetSocketAddress(SERVER_PORT), 16);
-        } catch (IOException e) {
-            out.println("The server could not listen on port " + SERVER_PORT + ": " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        out.println("The server is ready on port " + SERVER_PORT);
+    public static void main(String[] args) throws IOException {
+        ServerSocket serverSocket = new ServerSocket();
+        serverSocket.setReuseAddress(true);
+        serverSocket.bind(new InetSocketAddress(SERVER_PORT), 16);
+        System.out.println("The server is ready on port " + SERVER_PORT);
         while (true) {
-            try {
-                Socket socket = serverSocket.accept();
-                new ClientManagerThread(socket).start();
-            } catch (IOException e) {
-                out.println("accept failed: " + e.getMessage());
-            }
+            Socket socket = serverSocket.accept();
+            new ClientManagerThread(socket).start();
         }
     }
 }
 
-/** Reads one client's lines, in a thread of its own, and broadcasts each. */
+/** Reads one client's lines, in a thread of its own. */
 class ClientManagerThread extends Thread {
     private final Socket socket;
 
     ClientManagerThread(Socket socket) {
         this.socket = socket;
-        setDaemon(true);
     }
 
     @Override
     public void run() {
-        String who = String.valueOf(socket.getRemoteSocketAddress());
-        PrintWriter writer = null;
-        try (Socket s = socket) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            writer = new PrintWriter(new BufferedWriter(new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8)));
-            synchronized (Server.writers) {
-                Server.writers.add(writer);
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            PrintWriter writer = new PrintWriter(new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8));
+            // TODO: add writer to the shared list.
+            while (true) {
+                String line = in.readLine();
+                // TODO: readLine() returns null when the client has closed its
+                //       side, and null again at once on every later call: leave
+                //       the loop, or this thread spins a core for ever.
+                // TODO: send the line to every writer in the list (print the
+                //       line and "\n", then flush each one).
+                writer.print(line + "\n");
+                writer.flush(); // without flush the line waits in the writer's buffer
             }
-            Server.out.println("Client " + who + " connected");
-            String line;
-            // readLine() returns null at the end of the stream, and again
-            // at every later call: the loop must stop there, or it spins.
-            while ((line = in.readLine()) != null) {
-                Server.broadcast(line);
-            }
-            Server.out.println("Client " + who + " left");
         } catch (IOException e) {
-            // e.g. "Connection reset": only this client ends.
-            Server.out.println("Client " + who + " went away: " + e.getMessage());
-        } finally {
-            // A client that left must leave the list, or every broadcast
-            // would keep writing to its dead socket.
-            if (writer != null) {
-                synchronized (Server.writers) {
-                    Server.writers.remove(writer);
-                }
-            }
+            // TODO: a reset lands here: print a short message, not a stack trace.
+            e.printStackTrace();
         }
+        // TODO: when the client leaves, remove its writer from the list and
+        //       close its socket.
     }
 }

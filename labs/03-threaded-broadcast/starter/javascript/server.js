@@ -1,61 +1,30 @@
-// Broadcast chat server, event-driven (reference solution), plain Node.js.
+// Broadcast chat server: starter, plain Node.js.
 //
-// Every line a client sends goes to every connected client, the sender
-// included. Java and Python give each client a thread that blocks in
-// readLine() / recv(); Node has one thread and calls our functions when a
-// client connects, when bytes arrive and when a client leaves. Only one
-// function runs at a time, so the set of clients needs no lock.
+// This runs: Node calls serve() for every client, and each chunk comes
+// back... but only to the client that sent it. Fix the TODOs so that every
+// line goes to EVERY connected client, the sender included.
 import net from 'node:net';
 
 const SERVER_PORT = 2000;
-// A client that never sends a newline must not eat all our memory.
-const MAX_LINE = 1024 * 1024;
 
-/** Every connected client's socket. */
-const clients = new Set();
-
-/** Sends one line (a Buffer without '\n') to every connected client. */
-function broadcast(line) {
-  const bytes = Buffer.concat([line, Buffer.from('\n')]);
-  // write() queues the bytes in Node; they leave in one piece, in order.
-  for (const client of clients) client.write(bytes);
-}
+// TODO: a Set of every connected client's socket. Node runs one callback
+//       at a time, so it needs no lock.
 
 function serve(socket) {
-  const who = `${socket.remoteAddress}:${socket.remotePort}`;
-  clients.add(socket);
-  console.log(`Client ${who} connected`);
-  let pending = Buffer.alloc(0); // bytes received after the last '\n'
+  console.log(`Client ${socket.remoteAddress}:${socket.remotePort} connected`);
+  // TODO: add the socket to the set.
 
-  // A 'data' event holds whatever arrived: part of a line, or several
-  // lines. Only complete lines are sent on; the rest waits for its '\n'.
   socket.on('data', (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    let newline;
-    while ((newline = pending.indexOf(0x0a)) >= 0) {
-      let line = pending.subarray(0, newline);
-      if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
-      pending = pending.subarray(newline + 1);
-      broadcast(line);
-    }
-    if (pending.length > MAX_LINE) socket.destroy();
+    // TODO: a chunk is whatever bytes have arrived: part of a line, or
+    //       several lines. Keep the bytes until a '\n' arrives and send on
+    //       only whole lines, each to every client in the set.
+    socket.write(chunk);
   });
 
-  // 'end': the client closed its side. Close ours too.
-  socket.on('end', () => socket.end());
-  // 'close' comes once, after 'end' or an error: the client leaves the set.
-  socket.on('close', () => {
-    clients.delete(socket);
-    console.log(`Client ${who} left`);
-  });
-  // A reset (ECONNRESET) or a write to a client that is gone (EPIPE).
-  // Without this handler Node would throw it and the whole server stops.
-  socket.on('error', (err) => console.log(`Client ${who} went away: ${err.code ?? err.message}`));
+  // TODO: on 'close', remove the socket from the set.
+  // TODO: on 'error' (a reset), log it: without an 'error' handler, Node
+  //       stops the whole server the first time a client resets.
 }
 
 const server = net.createServer(serve);
-server.on('error', (err) => {
-  console.log(`The server could not listen on port ${SERVER_PORT}: ${err.code ?? err.message}`);
-  process.exit(1);
-});
 server.listen(SERVER_PORT, () => console.log('The server is ready on port', SERVER_PORT));
