@@ -124,7 +124,7 @@ export default defineChecks([
     id: 'idle-after-leave',
     name: 'goes back to idle after a client leaves (no busy loop)',
     role: 'server',
-    dependsOn: ['clean-disconnect'],
+    dependsOn: ['broadcast'],
     async run(h) {
       const r = await room(h, ['A', 'B']);
       await expectIdleAfterLeaving(r, 'B', busyHint(h.lang));
