@@ -17,7 +17,13 @@ const keyboard = readline.createInterface({ input: process.stdin });
 socket.on('connect', () => console.log(`connected to ${SERVER_NAME}:${SERVER_PORT}; type a line and press Enter`));
 
 // Lines from the server, printed as they complete (a chunk is not a line).
-readline.createInterface({ input: socket }).on('line', (line) => console.log(line));
+socket.setEncoding('utf8');
+let pending = '';
+socket.on('data', (text) => {
+  const lines = (pending + text).split('\n');
+  pending = lines.pop();
+  for (const line of lines) console.log(line.replace(/\r$/, ''));
+});
 
 keyboard.on('line', (line) => socket.write(`${line}\n`));
 // End of input (Ctrl-D): tell the server (FIN) and wait for it to close.
