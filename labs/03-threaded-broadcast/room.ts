@@ -216,63 +216,62 @@ const BROADCAST_HINT =
   'Every line goes to every connected client, not only back to the one that sent it: keep a list of the connected clients and send the line to each of them.';
 
 /**
- * Every member sends `lines` numbered lines at once, in bursts; every
- * member must receive every line of every sender, whole, each sender's in
- * order. Lines of different senders may interleave.
+ * Every member sends `lines` numbered lines at once, line by line, and
+ * every member must receive every line of every sender, whole, each
+ * sender's in order (lines of different senders may interleave). Done
+ * `rounds` times: a server without a lock mixes lines only when two of its
+ * threads happen to write to one client at the same moment, which one
+ * round does not always provoke.
  */
-export async function sendLoad(room: Room, lines: number): Promise<void> {
+export async function sendLoad(room: Room, lines: number, rounds: number): Promise<void> {
   const h: Harness = room.h;
   const protocol = room.protocol;
-  const filler = 'the quick brown fox jumps over the lazy dog';
-  const text = (label: string, i: number) => `${label}:${i}: ${filler}`;
   const members = room.members;
-  h.note(`${members.length} clients each send ${lines} lines at once; each must receive all ${members.length * lines}`);
-  const known = new Map<string, { sender: string; i: number }>();
-  for (const m of members) for (let i = 0; i < lines; i++) known.set(protocol.relay(m.nick, text(m.label, i)), { sender: m.label, i });
-  const BURST = 20;
-  await Promise.all(
-    members.map(async (m) => {
-      for (let i = 0; i < lines; i += BURST) {
-        let burst = '';
-        for (let j = i; j < Math.min(lines, i + BURST); j++) burst += `${text(m.label, j)}\n`;
-        await m.conn.send(burst);
-      }
-    }),
-  );
+  const total = members.length * lines;
+  h.note(`${members.length} clients each send ${lines} lines at once, ${rounds} times; each must receive all ${total} every time`);
   const mixHint =
     h.lang === 'javascript'
       ? 'Send each whole line, "\\n" included, with one write(), and only whole lines: keep the bytes of each client until their "\\n" arrives.'
       : 'Two threads wrote to the same client at the same time, or a line was sent on before it was whole. Hold the lock while you send a line to the clients, send each line and its "\\n" in one write (sendall / print + flush), and send on only whole lines.';
-  for (const m of members) {
-    const next = new Map(members.map((x) => [x.label, 0]));
-    for (let n = 0; n < members.length * lines; n++) {
-      let got: string | null | undefined;
-      try {
-        got = await m.conn.readLine({ timeoutMs: 10_000 });
-      } catch {
-        got = undefined;
+  for (let round = 1; round <= rounds; round++) {
+    const text = (label: string, i: number) => `${label}:${round}:${i}: the quick brown fox jumps over the lazy dog`;
+    const known = new Map<string, { sender: string; i: number }>();
+    for (const m of members) for (let i = 0; i < lines; i++) known.set(protocol.relay(m.nick, text(m.label, i)), { sender: m.label, i });
+    const due = (sender: string, i: number) => protocol.relay(room.member(sender).nick, text(sender, i));
+    await Promise.all(members.map(async (m) => {
+      for (let i = 0; i < lines; i++) await m.conn.send(`${text(m.label, i)}\n`);
+    }));
+    for (const m of members) {
+      const next = new Map(members.map((x) => [x.label, 0]));
+      for (let n = 0; n < total; n++) {
+        let got: string | null | undefined;
+        try {
+          got = await m.conn.readLine({ timeoutMs: 10_000 });
+        } catch {
+          got = undefined;
+        }
+        if (got === undefined || got === null) {
+          const missing = [...next].find(([, i]) => i < lines);
+          h.fail(`round ${round}: ${m.label} received ${n} of the ${total} lines, then ${got === null ? 'its connection was closed' : 'nothing more for 10 s'}`, {
+            expected: `${total} lines`,
+            received: `${n} lines; still missing e.g. ${missing ? q(due(missing[0], missing[1])) : '?'}`,
+            hint: 'Lines were lost under load. Does each client\'s thread (or handler) keep reading until the end of its stream, and send every line it reads?',
+          });
+        }
+        const line = known.get(got);
+        if (!line) {
+          h.fail(`round ${round}: ${m.label} received a line that no client sent: lines were cut or mixed together`, { expected: `whole lines like ${q(due(m.label, 0))}`, received: q(got), hint: mixHint });
+        }
+        const want = next.get(line.sender)!;
+        if (line.i !== want) {
+          h.fail(`round ${round}: ${m.label} received line ${line.i} of ${line.sender} when line ${want} of ${line.sender} was due: lines of one sender were lost or reordered`, {
+            expected: q(due(line.sender, want)),
+            received: q(got),
+            hint: 'Each sender\'s lines must arrive in the order sent, none missing. Send the lines in the order you read them, and never drop one.',
+          });
+        }
+        next.set(line.sender, want + 1);
       }
-      const total = [...next.values()].reduce((a, b) => a + b, 0);
-      if (got === undefined || got === null) {
-        h.fail(`${m.label} received ${total} of the ${members.length * lines} lines, then ${got === null ? 'its connection was closed' : 'nothing more for 10 s'}`, {
-          expected: `${members.length * lines} lines`,
-          received: `${total} lines; still missing e.g. ${q([...next].filter(([, i]) => i < lines).map(([s, i]) => text(s, i))[0] ?? '')}`,
-          hint: 'Lines were lost under load. Does each client\'s thread (or handler) keep reading until the end of its stream, and send every line it reads?',
-        });
-      }
-      const line = known.get(got);
-      if (!line) {
-        h.fail(`${m.label} received a line that no client sent: lines were cut or mixed together`, { expected: `whole lines like ${q(protocol.relay(m.nick, text(m.label, 0)))}`, received: q(got), hint: mixHint });
-      }
-      const want = next.get(line.sender)!;
-      if (line.i !== want) {
-        h.fail(`${m.label} received line ${line.i} of ${line.sender} when line ${want} of ${line.sender} was due: lines of one sender were lost or reordered`, {
-          expected: q(protocol.relay(line.sender, text(line.sender, want))),
-          received: q(got),
-          hint: 'Each sender\'s lines must arrive in the order sent, none missing. Send the lines in the order you read them, and never drop one.',
-        });
-      }
-      next.set(line.sender, want + 1);
     }
   }
 }

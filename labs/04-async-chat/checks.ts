@@ -177,13 +177,13 @@ export default defineChecks([
   },
   {
     id: 'load',
-    name: '5 clients sending 200 lines each at once: every line intact, in order',
+    name: '5 clients sending 200 lines each at once: every line intact, in order (3 rounds)',
     role: 'server',
     dependsOn: ['message-format'],
     timeoutMs: 40_000,
     async run(h) {
       const r = await room(h, ['A', 'B', 'C', 'D', 'E']);
-      await sendLoad(r, 200);
+      await sendLoad(r, 200, 3);
       await r.end();
     },
   },
