@@ -64,7 +64,9 @@ export class Room {
       event: `${label} connected${before ? ` while ${this.others(m)} stayed connected` : ''} and sent ${q(send)}`,
       hint: before
         ? `${label} got nothing back: your server seems to serve one client at a time. While it waits for the lines of the first client, nobody reads ${label}'s. ${this.oneAtATimeHint()}`
-        : SENDER_HINT,
+        : this.h.lang === 'java'
+          ? `${SENDER_HINT} And flush() the writer after each line: a PrintWriter keeps what you print in its buffer until that is full.`
+          : SENDER_HINT,
     });
     for (const other of opts.selfOnly ? [] : this.members.slice(0, before)) {
       await this.expect(other, receive, { event: `${label} connected and sent ${q(send)}`, hint: BROADCAST_HINT });
