@@ -18,7 +18,8 @@ export interface Protocol {
   goodbye(nick: string): string | null;
 }
 
-interface Member {
+/** One grader client in the room. */
+export interface Member {
   /** Who the grader's client is in messages ("A"); unique. */
   label: string;
   /** The name the server knows it by (two members may share one). */
@@ -40,6 +41,7 @@ export class Room {
     readonly protocol: Protocol,
   ) {}
 
+  /** The member called `label`. */
   member(label: string): Member {
     const m = this.members.find((x) => x.label === label);
     if (!m) throw new Error(`checks: no member "${label}" in the room`);
@@ -161,16 +163,15 @@ export class Room {
     }
   }
 
+  /** The labels of everyone but `m`, for messages. */
   private others(m: Member): string {
     return this.members.filter((x) => x !== m).map((x) => x.label).join(', ');
   }
 
   private oneAtATimeHint(): string {
-    return this.h.lang === 'javascript'
-      ? 'In Node nothing may block: handle each client in its own callbacks and return at once.'
-      : this.h.lang === 'python' && this.port === 8000
-        ? 'With asyncio every client gets its own coroutine; never call a blocking function (socket.recv, time.sleep, input) inside one.'
-        : 'Give each client its own thread: accept(), start a thread that reads that client\'s lines, and go straight back to accept().';
+    if (this.h.lang === 'javascript') return 'In Node nothing may block: handle each client in its own callbacks and return at once.';
+    const threads = 'Give each client its own thread: accept(), start a thread that reads that client\'s lines, and go straight back to accept().';
+    return this.h.lang === 'python' ? `${threads} With asyncio, each client has its own coroutine, which must never call a blocking function (socket.recv, time.sleep).` : threads;
   }
 
   /**
