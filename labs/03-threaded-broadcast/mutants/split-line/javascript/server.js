@@ -1,0 +1,51 @@
+// Mutant (split-line): the broadcast server relaying raw chunks instead of whole lines.
+//
+// Every line a client sends goes to every connected client, the sender
+// included. Java and Python give each client a thread that blocks in
+// readLine() / recv(); Node has one thread and calls our functions when a
+// client connects, when bytes arrive and when a client leaves. Only one
+// function runs at a time, so the set of clients needs no lock.
+import net from 'node:net';
+
+const SERVER_PORT = 2000;
+
+/** Every connected client's socket. */
+const clients = new Set();
+
+/** Sends one line (a Buffer without '\n') to every connected client. */
+function broadcast(line) {
+  const bytes = Buffer.concat([line, Buffer.from('\n')]);
+  // write() queues the bytes in Node; they leave in one piece, in order.
+  for (const client of clients) client.write(bytes);
+}
+
+function serve(socket) {
+  const who = `${socket.remoteAddress}:${socket.remotePort}`;
+  clients.add(socket);
+  console.log(`Client ${who} connected`);
+
+  // A 'data' event holds whatever arrived: part of a line, or several
+  // lines. Only complete lines are sent on; the rest waits for its '\n'.
+  // Mutant: relays each chunk as it arrives, as if a chunk were a line.
+  socket.on('data', (chunk) => {
+    for (const client of clients) client.write(chunk);
+  });
+
+  // 'end': the client closed its side. Close ours too.
+  socket.on('end', () => socket.end());
+  // 'close' comes once, after 'end' or an error: the client leaves the set.
+  socket.on('close', () => {
+    clients.delete(socket);
+    console.log(`Client ${who} left`);
+  });
+  // A reset (ECONNRESET) or a write to a client that is gone (EPIPE).
+  // Without this handler Node would throw it and the whole server stops.
+  socket.on('error', (err) => console.log(`Client ${who} went away: ${err.code ?? err.message}`));
+}
+
+const server = net.createServer(serve);
+server.on('error', (err) => {
+  console.log(`The server could not listen on port ${SERVER_PORT}: ${err.code ?? err.message}`);
+  process.exit(1);
+});
+server.listen(SERVER_PORT, () => console.log('The server is ready on port', SERVER_PORT));
