@@ -1,0 +1,105 @@
+/**
+ * The real cause of a failure. When the student's program exited, crashed,
+ * stopped accepting or spins the CPU, that is what a teacher would name
+ * first, with the moment it happened; the symptom the check saw (no reply,
+ * connection timed out) comes after it. Every check gets this for free.
+ */
+import type { FailureDetails } from '../api.ts';
+import { HINTS, crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
+import type { Transcript } from '../transcript.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
+import type { ProgramImpl } from './program.ts';
+import { CheckFailure } from './wait.ts';
+
+/** A failure as the engine reports it. */
+export type Failure = { message: string } & FailureDetails;
+
+/** "0.21 s into the check": when something happened, for a person. */
+const moment = (at: number) => `${(at / 1000).toFixed(2)} s into the check`;
+
+/** The grader's last step at or before `at`: what the program was answering when it went. */
+function stepBefore(log: Transcript, at: number): string | undefined {
+  const step = findLast(log.entries, (e) => e.who === 'grader' && e.at <= at);
+  return step && `[${step.channel}] ${step.text}`;
+}
+
+/** Whether `p` crashed (a stack trace or a signal) rather than ended. */
+function crashed(p: ProgramImpl): boolean {
+  return Boolean(p.exitStatus?.signal) || hasStackTrace(p.output);
+}
+
+/** The failure that says `p` exited (or crashed), when, just after what, with its error and the hint for it. */
+export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): CheckFailure {
+  const exit = p.exitStatus!;
+  const crash = crashed(p);
+  const error = crash ? errorLine(p.output) : undefined;
+  const step = p.exitAt === undefined ? undefined : stepBefore(log, p.exitAt);
+  const when = p.exitAt === undefined ? '' : `, ${moment(p.exitAt)}${step ? `, just after the grader's step ${step}` : ''}`;
+  const message = `${p.name} ${crash ? 'crashed' : 'exited'} with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${when}${why ? ` (${why})` : ''}${error ? `. Its error: ${error}` : ''}`;
+  const hint = crash ? crashHint(error) : exit.code === 0 ? HINTS.serverStopped : HINTS.serverExited(exit.code);
+  return new CheckFailure(message, { hint }, true);
+}
+
+/** CPU share above which a program counts as spinning, over SPIN_WINDOW_MS. */
+const SPIN_SHARE = 0.75;
+const SPIN_WINDOW_MS = 400;
+
+/** Whether `p` uses the CPU without pause right now (sampled over SPIN_WINDOW_MS). */
+async function spinning(p: ProgramImpl): Promise<boolean> {
+  const t0 = performance.now();
+  const cpu0 = await p.cpuMs();
+  await new Promise((r) => setTimeout(r, SPIN_WINDOW_MS));
+  const used = (await p.cpuMs()) - cpu0;
+  return used >= SPIN_SHARE * (performance.now() - t0);
+}
+
+/** What the socket table says about a running server on `port`: listening but leaving clients unaccepted. */
+async function notAccepting(sandbox: Sandbox, port: number): Promise<string | undefined> {
+  const table = await sandbox.sockets();
+  const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
+  if (!listening || listening.recvQueue === 0) return undefined;
+  const n = listening.recvQueue;
+  const left = table.some((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port);
+  return (
+    `is listening on port ${port} but not accepting connections: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
+    (left ? `, while it still holds a connection whose client has left (CLOSE_WAIT: it never closed it)` : '')
+  );
+}
+
+export interface CauseContext {
+  programs: ProgramImpl[];
+  log: Transcript;
+  sandbox: Sandbox;
+}
+
+/**
+ * Puts the real cause in front of `failure` (or makes one, when the check
+ * passed but the student's program crashed): an exit or a crash, a server
+ * that stopped accepting, a program that spins. Returns `failure` as is
+ * when none of these holds.
+ */
+export async function explain(failure: (Failure & { namesCause?: boolean }) | null, ctx: CauseContext): Promise<Failure | null> {
+  if (failure?.namesCause) return failure;
+  const then = (cause: string, hint: string): Failure => ({
+    ...failure,
+    message: failure ? `${cause}. Then: ${failure.message}` : cause,
+    hint,
+  });
+  const students = ctx.programs.filter((p) => p.student);
+  // A server must keep running; any program that crashed has a cause to show.
+  const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));
+  if (gone) {
+    const f = exitFailure(gone, ctx.log);
+    return then(f.message, f.details.hint!);
+  }
+  if (!failure) return null;
+  for (const p of students.filter((p) => !p.exited)) {
+    const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
+    const stuck = port === undefined ? undefined : await notAccepting(ctx.sandbox, port).catch(() => undefined);
+    const spins = await spinning(p).catch(() => false);
+    if (spins) ctx.log.add('note', p.name, 'uses the CPU without pause (a loop that never waits)');
+    if (stuck) return then(`${p.name} ${stuck}`, HINTS.notAccepting);
+    if (spins) return then(`${p.name} uses the CPU without pause, stuck in a loop that never waits`, HINTS.spinning);
+  }
+  return failure;
+}
