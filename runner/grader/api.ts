@@ -140,7 +140,7 @@ export interface UdpPeer {
   /** Waits for the next datagram, never failing: undefined if none came within the time. */
   maybeReceive(opts?: { timeoutMs?: number }): Promise<Datagram | undefined>;
   /** Fails if any datagram arrives within `ms` (one request, one reply). */
-  expectNothing(ms: number, opts?: { expected?: string; hint?: string }): Promise<void>;
+  expectNothing(ms: number, opts?: { message?: string; expected?: string; hint?: string }): Promise<void>;
   /** Waits for a datagram and fails unless its text equals `expected`. */
   expectDatagram(expected: string | Uint8Array, opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
   /** Answers a received datagram. */

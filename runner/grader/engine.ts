@@ -56,14 +56,23 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
   return { checks };
 }
 
-/** Mutant folders must be named after a check and hold offered languages. */
+/**
+ * The check a mutant folder must fail: the folder is named after it, or
+ * after it and a variant ("survives-bad-clients--no-end-of-stream") when one
+ * check catches several mistakes.
+ */
+export function mutantCheck(folder: string): string {
+  return folder.split('--')[0]!;
+}
+
+/** Mutant folders must be named after a check (and maybe a variant) and hold offered languages. */
 export function mutantProblems(lab: Lab, checks: CheckDef[]): string[] {
   const dir = join(lab.dir, 'mutants');
   if (!existsSync(dir)) return [];
   const problems: string[] = [];
   for (const name of readdirSync(dir).sort()) {
-    if (!checks.some((c) => c.id === name)) {
-      problems.push(`${lab.folder}/mutants/${name}: must be named after the check it fails; checks: ${checks.map((c) => c.id).join(', ')}`);
+    if (!checks.some((c) => c.id === mutantCheck(name))) {
+      problems.push(`${lab.folder}/mutants/${name}: must be named after the check it fails (or <check>--<variant>); checks: ${checks.map((c) => c.id).join(', ')}`);
       continue;
     }
     for (const lang of readdirSync(join(dir, name))) {

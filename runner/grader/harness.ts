@@ -37,6 +37,8 @@ export class GradeHarness implements Harness, CheckScope {
   readonly programs: ProgramImpl[] = [];
   private readonly teardowns: (() => void | Promise<void>)[] = [];
   private conns = 0;
+  /** Label of each grader connection by its local port, to name a connection the socket table shows. */
+  private readonly connLabels = new Map<number, string>();
   /** Set once the check is over: a check that timed out but still runs can start nothing more. */
   private disposed = false;
   private abortWith: (failure: CheckFailure) => void = () => {};
@@ -102,6 +104,7 @@ export class GradeHarness implements Harness, CheckScope {
     try {
       const socket = await this.ctx.sandbox.connectTcp(port, host);
       const conn = new ConnImpl(socket, label, this.transcript, this);
+      if (socket.localPort) this.connLabels.set(socket.localPort, label);
       this.teardown(() => conn.destroy());
       return conn;
     } catch (err) {
@@ -161,7 +164,7 @@ export class GradeHarness implements Harness, CheckScope {
 
   /** The failure with its real cause in front (see harness/cause.ts); call before `dispose`, while the programs still run. */
   explain(failure: (Failure & { namesCause?: boolean }) | null): Promise<Failure | null> {
-    return explain(failure, { programs: this.programs, log: this.transcript, sandbox: this.ctx.sandbox });
+    return explain(failure, { programs: this.programs, log: this.transcript, sandbox: this.ctx.sandbox, connLabel: (port) => this.connLabels.get(port) });
   }
 
   /** Runs every teardown (never throws) and stops every program. */

@@ -35,7 +35,7 @@ export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): Chec
   const error = crash ? errorLine(p.output) : undefined;
   const step = p.exitAt === undefined ? undefined : stepBefore(log, p.exitAt);
   const when = p.exitAt === undefined ? '' : `, ${moment(p.exitAt)}${step ? `, just after the grader's step ${step}` : ''}`;
-  const message = `${p.name} ${crash ? 'crashed' : 'exited'} with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${when}${why ? ` (${why})` : ''}${error ? `. Its error: ${error}` : ''}`;
+  const message = `${p.name} ${crash ? 'crashed' : 'exited'} with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${why ? ` ${why}` : ''}${when}${error ? `. Its error: ${error}` : ''}`;
   const hint = crash ? crashHint(error) : exit.code === 0 ? HINTS.serverStopped : HINTS.serverExited(exit.code);
   return new CheckFailure(message, { hint }, true);
 }
@@ -53,16 +53,20 @@ async function spinning(p: ProgramImpl): Promise<boolean> {
   return used >= SPIN_SHARE * (performance.now() - t0);
 }
 
-/** What the socket table says about a running server on `port`: listening but leaving clients unaccepted. */
-async function notAccepting(sandbox: Sandbox, port: number): Promise<string | undefined> {
-  const table = await sandbox.sockets();
+/** What the socket table says about a running server on `port`: listening but leaving clients unaccepted, and since when. */
+async function notAccepting(ctx: CauseContext, port: number): Promise<string | undefined> {
+  const table = await ctx.sandbox.sockets();
   const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
   if (!listening || listening.recvQueue === 0) return undefined;
   const n = listening.recvQueue;
-  const left = table.some((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port);
+  const left = table.find((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port);
+  // The grader's end of that connection tells which of its clients left, and when.
+  const label = left && ctx.connLabel(left.remotePort);
+  const closed = label && findLast(ctx.log.entries, (e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text));
+  const since = closed ? ` since ${label} left, ${moment(closed.at)}` : '';
   return (
-    `is listening on port ${port} but not accepting connections: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
-    (left ? `, while it still holds a connection whose client has left (CLOSE_WAIT: it never closed it)` : '')
+    `is listening on port ${port} but has not accepted a connection${since}: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
+    (left ? `, and it still holds the connection of ${label ?? 'a client'} that left (CLOSE_WAIT: your server never closed it)` : '')
   );
 }
 
@@ -70,6 +74,8 @@ export interface CauseContext {
   programs: ProgramImpl[];
   log: Transcript;
   sandbox: Sandbox;
+  /** The label ("tcp#1") of the grader connection whose local port is `port`, if any. */
+  connLabel(port: number): string | undefined;
 }
 
 /**
@@ -95,7 +101,7 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   if (!failure) return null;
   for (const p of students.filter((p) => !p.exited)) {
     const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
-    const stuck = port === undefined ? undefined : await notAccepting(ctx.sandbox, port).catch(() => undefined);
+    const stuck = port === undefined ? undefined : await notAccepting(ctx, port).catch(() => undefined);
     const spins = await spinning(p).catch(() => false);
     if (spins) ctx.log.add('note', p.name, 'uses the CPU without pause (a loop that never waits)');
     if (stuck) return then(`${p.name} ${stuck}`, HINTS.notAccepting);

@@ -59,10 +59,10 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     return d;
   }
 
-  async expectNothing(ms: number, opts: { expected?: string; hint?: string } = {}): Promise<void> {
+  async expectNothing(ms: number, opts: { message?: string; expected?: string; hint?: string } = {}): Promise<void> {
     const extra = await this.maybeReceive({ timeoutMs: ms });
     if (extra) {
-      this.h.fail(`${this.label} got a datagram it did not ask for`, {
+      this.h.fail(opts.message ?? `${this.label} got a datagram it did not ask for`, {
         expected: opts.expected ?? `nothing more within ${ms} ms`,
         received: show(extra.data),
         hint: opts.hint ?? HINTS.oneReply,
