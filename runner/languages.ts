@@ -11,8 +11,6 @@ export interface LanguageInfo {
   fileFor(role: string): string;
   /** argv that starts the program in that file. */
   command(file: string): string[];
-  /** File name extensions that identify the language in a folder. */
-  extensions: string[];
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -24,13 +22,11 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     label: 'Python',
     fileFor: (role) => `${role}.py`,
     command: (file) => ['python3', file],
-    extensions: ['.py'],
   },
   javascript: {
     label: 'JavaScript',
     fileFor: (role) => `${role}.js`,
     command: (file) => ['node', file],
-    extensions: ['.js', '.mjs'],
   },
   java: {
     label: 'Java',
@@ -48,6 +44,5 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
       '-Xshare:auto',
       file,
     ],
-    extensions: ['.java'],
   },
 };

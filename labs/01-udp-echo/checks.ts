@@ -17,17 +17,20 @@ const TIMED_OUT = /timed out/i;
 const REPLY_HINT =
   'Send one reply for each datagram, with sendto(reply, clientAddress), where clientAddress is what recvfrom() returned for that datagram (in Node: rinfo.port and rinfo.address).';
 
+const EMPTY_HINT =
+  'UDP has no "end of stream": an empty datagram (b"" from recvfrom(), a message of length 0 in Node) is a message like any other. Answer it with an empty datagram; do not skip it or stop on it.';
+
 /** A string for a failure message: quoted, and cut when long. */
 const quote = (text: string, max = 120) => (text.length > max ? `${JSON.stringify(text.slice(0, max))}… (${Buffer.byteLength(text)} bytes in all)` : JSON.stringify(text));
 
 /** Waits for the next datagram and fails unless it holds exactly `expected`. */
-async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string): Promise<Datagram> {
+async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string, noReplyHint = REPLY_HINT): Promise<Datagram> {
   const d = await peer.maybeReceive({ timeoutMs: REPLY_MS });
   if (!d) {
     h.fail(`${who} got no reply within ${REPLY_MS / 1000} s`, {
       expected: `one datagram ${quote(expected)} back at ${who}'s own address (port ${peer.port})`,
       received: '(nothing)',
-      hint: REPLY_HINT,
+      hint: noReplyHint,
     });
   }
   if (d.text !== expected || Buffer.from(d.data).length !== Buffer.byteLength(expected)) {
@@ -139,7 +142,7 @@ export default defineChecks([
       const peer = await h.udp({ label: 'client A' });
       h.note('UDP has no "end of stream": an empty datagram (recvfrom returns b"") is a message like any other');
       await peer.send('', h.port);
-      await expectReply(h, peer, 'client A', '', '');
+      await expectReply(h, peer, 'client A', '', '', EMPTY_HINT);
       await peer.send('and then more', h.port);
       await expectReply(h, peer, 'client A', 'and then more', 'AND THEN MORE');
       server.expectRunning('after an empty datagram');

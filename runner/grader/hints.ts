@@ -26,7 +26,7 @@ export const HINTS = {
   serverStopped:
     'Your server ended on its own, without an error (code 0): something made its loop stop (a break, a return, or the loop\'s condition). A server loops for ever and answers every request, whatever it holds.',
   crashed:
-    'Your program stopped on an error. The last line of its output (below) names the error, and the lines above it say where: fix the cause, or catch that error so one client cannot end the server.',
+    'Your program stopped on an error. The last line of its output (below) names the error, and the lines above it say where: fix the cause, or catch that error and print a short message (a person should never see a traceback).',
   notAccepting:
     'A listening socket only queues new clients: they wait until your server calls accept() again. Your server is stuck elsewhere, most often in a read loop on a client that has left: once the client closes, recv() returns b"" (empty) every time, so the loop must stop on it (if not chunk: break).',
   spinning:
@@ -55,6 +55,14 @@ const CRASH_HINTS: [RegExp, string][] = [
     'A client reset the connection, and recv() raised an error that ended your server. Catch OSError (in Node: listen for "error" on the socket) around serving one client, so one client cannot stop the server.',
   ],
   [/BrokenPipeError|EPIPE|Broken pipe/, 'The client had gone when your server sent. Catch OSError around serving one client, so one client cannot stop the server.'],
+  [
+    /TimeoutError|socket\.timeout|SocketTimeoutException/,
+    'No reply came in time, and the timeout error ended your program with a traceback. Catch it (except TimeoutError / socket.timeout), print "timed out" and exit with code 1.',
+  ],
+  [
+    /ConnectionRefusedError|ECONNREFUSED|Connection refused/,
+    'No server was listening, and the error ended your program with a traceback. Catch it (except OSError), print "could not connect" and exit with code 1.',
+  ],
   [/UnicodeDecodeError/, 'The bytes were not valid UTF-8 text. Decode with errors="replace" (bytes.decode("utf-8", errors="replace")), or catch the error.'],
   [/Address already in use|EADDRINUSE/, 'The port was taken. Set SO_REUSEADDR before bind(), and make sure only one copy of your server runs.'],
 ];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gradeFiles } from './engine.ts';
+import { MAX_KEPT_OUTPUT } from './harness/program.ts';
 import { MAX_LISTENER_CONNECTIONS } from './harness/tcp.ts';
 import { MAX_INBOX_DATAGRAMS } from './harness/udp.ts';
 import { errorLine, hasStackTrace } from './hints.ts';
@@ -91,6 +92,19 @@ describe('hostile programs', () => {
     expect(lagMs).toBeLessThan(500);
     expect(report.results[0]!.message).toMatch(/^your server exited with code 3/);
   }, 60_000);
+
+  it('keeps a bounded part of a flood of output and still finds what comes after it', async () => {
+    const lab = makeLab('server', `export default defineChecks([{ id: 'x', name: 'x', role: 'server', async run(h) {
+      const p = await h.start('server', { waitReady: false });
+      await p.expectOutput('START');
+      await p.expectOutput('THE END', { timeoutMs: 30_000 });
+      if (p.output.length > ${MAX_KEPT_OUTPUT}) h.fail('kept ' + p.output.length + ' characters');
+      h.fail('done: ' + p.output.slice(0, 5) + ' ' + /left out/.test(p.output));
+    } }]);`);
+    const files = [{ name: 'server.py', content: 'import sys, time\nprint("START", flush=True)\nfor i in range(160):\n    sys.stdout.write("y" * 65536 + "\\n")\nprint("THE END", flush=True)\ntime.sleep(5)\n' }];
+    const report = await gradeFiles({ lab, lang: 'python', files, backend, limits });
+    expect(report.results[0]!.message).toBe('done: START true');
+  }, 90_000);
 
   it('fails a client that floods the grader with datagrams, and holds only so many', async () => {
     const lab = makeLab('client', `export default defineChecks([{ id: 'x', name: 'x', role: 'client', async run(h) {

@@ -84,8 +84,8 @@ export function verdicts(report: GradeReport): string {
 
 /**
  * What a student reads of a failed check, with what varies from run to run
- * made fixed: measured times ("0.21 s into the check", "523 ms") and the
- * grader's ephemeral ports.
+ * made fixed: measured times ("0.21 s into the check", "523 ms"), the
+ * grader's ephemeral ports, and the grader's step a crash came right after.
  */
 export function pinnedText(r: CheckResult): string {
   const fields: [string, string | undefined][] = [
@@ -103,7 +103,9 @@ export function pinnedText(r: CheckResult): string {
       .join('\n')
       .replace(/\b\d+\.\d\d s\b/g, '<t> s')
       .replace(/\b\d+ ms\b/g, '<n> ms')
-      .replace(/\b(?:3[2-9]\d{3}|[4-6]\d{4})\b/g, '<port>') + '\n'
+      .replace(/\b(port )(?:3[2-9]\d{3}|[4-6]\d{4})\b/g, '$1<port>')
+      // Which step a crash followed depends on how fast the program got to it.
+      .replace(/(just after the grader's step )\[.*?(?=\. Its error: |\. Then: |$)/gm, '$1<step>') + '\n'
   );
 }
 

@@ -59,11 +59,19 @@ async function notAccepting(ctx: CauseContext, port: number): Promise<string | u
   const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
   if (!listening || listening.recvQueue === 0) return undefined;
   const n = listening.recvQueue;
-  const left = table.find((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port);
-  // The grader's end of that connection tells which of its clients left, and when.
-  const label = left && ctx.connLabel(left.remotePort);
-  const closed = label && findLast(ctx.log.entries, (e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text));
-  const since = closed ? ` since ${label} left, ${moment(closed.at)}` : '';
+  // Connections whose client left and that the server never closed; the
+  // grader's end of each tells which of its clients it was and when it
+  // left: the first to leave is the one the server is most likely stuck on.
+  const left = table
+    .filter((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port)
+    .map((s) => {
+      const label = ctx.connLabel(s.remotePort);
+      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text)) : undefined;
+      return { label, at: closed?.at ?? Infinity };
+    })
+    .sort((a, b) => a.at - b.at)[0];
+  const label = left?.label;
+  const since = left && left.at !== Infinity ? ` since ${label} left, ${moment(left.at)}` : '';
   return (
     `is listening on port ${port} but has not accepted a connection${since}: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
     (left ? `, and it still holds the connection of ${label ?? 'a client'} that left (CLOSE_WAIT: your server never closed it)` : '')

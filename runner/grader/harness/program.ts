@@ -15,8 +15,16 @@ import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-pro
 import { exitFailure } from './cause.ts';
 import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
 
+/** Characters of output a program keeps; beyond it the oldest (already searched) half goes, so a flood costs bounded memory. */
+export const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
+/** The start of the output, kept whatever comes after it (it shows how the program began). */
+const HEAD_CHARS = 2000;
+
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
+  private head = '';
+  /** Characters cut from the front of `text` so far. */
+  private dropped = 0;
   private readonly decoder = new StringDecoder('utf8');
   /** Where the next expectOutput starts looking. */
   private cursor = 0;
@@ -49,6 +57,7 @@ export class ProgramImpl extends EventEmitter implements Program {
       onOutput: (data) => {
         this.term?.ack(data.length); // the grader reads as fast as it comes
         this.text += this.decoder.write(data).replace(/\r\n/g, '\n');
+        if (this.text.length > MAX_KEPT_OUTPUT) this.trim();
         this.emit('change');
       },
       onExit: (exit) => {
@@ -61,8 +70,19 @@ export class ProgramImpl extends EventEmitter implements Program {
     });
   }
 
+  /** Cuts the oldest half of the kept output; searches resume where they were (or at the cut). */
+  private trim(): void {
+    if (!this.dropped) this.head = this.text.slice(0, HEAD_CHARS);
+    const cut = this.text.length - MAX_KEPT_OUTPUT / 2;
+    this.text = this.text.slice(cut);
+    this.dropped += cut;
+    this.cursor = Math.max(0, this.cursor - cut);
+    this.searchedTo = Math.max(0, this.searchedTo - cut);
+  }
+
+  /** What it printed: all of it, or its start and its last MAX_KEPT_OUTPUT / 2 characters after a flood. */
   get output(): string {
-    return this.text;
+    return this.dropped ? `${this.head}\n… (${this.dropped - this.head.length} characters left out)\n${this.text}` : this.text;
   }
 
   /** Whether it is a server (the run plan waits for its port), which must keep running. */
