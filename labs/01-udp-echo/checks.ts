@@ -54,8 +54,7 @@ export default defineChecks([
     role: 'server',
     async run(h: Harness) {
       const server = await h.start('server');
-      await h.sleep(300);
-      server.expectRunning('right after binding: a server waits for datagrams for ever');
+      await server.expectRunningFor(300, 'right after binding: a server waits for datagrams for ever');
     },
   },
   {
@@ -159,8 +158,7 @@ export default defineChecks([
       const bytes = new Uint8Array([0x68, 0x69, 0xff, 0xfe, 0xc3, 0x28]);
       h.note(`client X sends the bytes ${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')}: "hi" and then bytes that are not valid UTF-8 (shown below as \ufffd); answering or ignoring them is fine, stopping is not`);
       await bad.send(bytes, h.port);
-      await h.sleep(300);
-      server.expectRunning('after a datagram that is not valid UTF-8 (decode it with errors="replace", or catch the error)');
+      await server.expectRunningFor(1000, 'after a datagram that is not valid UTF-8 (decode it with errors="replace", or catch the error)');
       const peer = await h.udp({ label: 'client A' });
       await peer.send('still there?', h.port);
       await expectReply(h, peer, 'client A', 'still there?', 'STILL THERE?');

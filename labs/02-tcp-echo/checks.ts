@@ -14,8 +14,7 @@ export default defineChecks([
       const server = await h.start('server');
       const c = await h.connect(h.port);
       await c.close();
-      await h.sleep(200); // a server that breaks on its first client has gone by now
-      server.expectRunning('after one connection');
+      await server.expectRunningFor(1000, 'after one connection');
     },
   },
   {
@@ -118,8 +117,7 @@ export default defineChecks([
       const partial = await h.connect(h.port);
       await partial.send('no newline');
       await partial.close();
-      await h.sleep(200);
-      server.expectRunning('after a client left early');
+      await server.expectRunningFor(1000, 'after a client left early');
       const c = await h.connect(h.port);
       await c.sendLine('still there?');
       await c.expectLine('STILL THERE?', { what: '"STILL THERE?\\n" (the server must still answer)' });

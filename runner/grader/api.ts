@@ -88,6 +88,11 @@ export interface Program {
   waitExit(ms: number): Promise<{ code: number; signal?: string } | undefined>;
   /** Fails if the program has exited (e.g. a server that must keep serving). */
   expectRunning(why?: string): void;
+  /**
+   * Waits `ms` and fails as soon as the program exits meanwhile: the time a
+   * broken program needs to go, so the failure always names its exit.
+   */
+  expectRunningFor(ms: number, why?: string): Promise<void>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;

@@ -164,6 +164,11 @@ export class ProgramImpl extends EventEmitter implements Program {
     if (this.exitStatus) throw exitFailure(this, this.log, why);
   }
 
+  async expectRunningFor(ms: number, why?: string): Promise<void> {
+    await this.waitExit(ms);
+    this.expectRunning(why);
+  }
+
   async cpuMs(): Promise<number> {
     let ticks = 0;
     for (const pid of await this.pids()) {
