@@ -44,6 +44,9 @@ export const HINTS = {
   graderError: 'This is a problem of the lab, not of your code; tell your instructor.',
 } as const;
 
+const CATCH_PER_CLIENT =
+  'Catch the error around serving one client (OSError in Python, IOException in Java, the socket\'s "error" event in Node), so one client cannot stop the server.';
+
 /** Errors whose cause a teacher would name, matched on the program's last error line. */
 const CRASH_HINTS: [RegExp, string][] = [
   [
@@ -52,9 +55,9 @@ const CRASH_HINTS: [RegExp, string][] = [
   ],
   [
     /ConnectionResetError|ECONNRESET|Connection reset/,
-    'A client reset the connection, and recv() raised an error that ended your server. Catch OSError (in Node: listen for "error" on the socket) around serving one client, so one client cannot stop the server.',
+    `A client reset the connection, and reading from it raised an error that ended your server. ${CATCH_PER_CLIENT}`,
   ],
-  [/BrokenPipeError|EPIPE|Broken pipe/, 'The client had gone when your server sent. Catch OSError around serving one client, so one client cannot stop the server.'],
+  [/BrokenPipeError|EPIPE|Broken pipe/, `The client had gone when your server sent. ${CATCH_PER_CLIENT}`],
   [
     /TimeoutError|socket\.timeout|SocketTimeoutException/,
     'No reply came in time, and the timeout error ended your program with a traceback. Catch it (except TimeoutError / socket.timeout), print "timed out" and exit with code 1.',

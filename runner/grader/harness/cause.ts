@@ -40,6 +40,9 @@ export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): Chec
   return new CheckFailure(message, { hint }, true);
 }
 
+/** How long a failure waits for the exit of a program whose sockets just closed. */
+const EXIT_SETTLE_MS = 300;
+
 /** CPU share above which a program counts as spinning, over SPIN_WINDOW_MS. */
 const SPIN_SHARE = 0.75;
 const SPIN_WINDOW_MS = 400;
@@ -100,6 +103,9 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     hint,
   });
   const students = ctx.programs.filter((p) => p.student);
+  // A program's sockets close (the symptom) a moment before its exit reaches
+  // the grader: give a dying program that moment, so its exit is the cause.
+  if (failure && students.some((p) => !p.exited)) await Promise.race(students.map((p) => p.waitExit(EXIT_SETTLE_MS)));
   // A server must keep running; any program that crashed has a cause to show.
   const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));
   if (gone) {
