@@ -201,7 +201,7 @@ export class ListenerImpl extends EventEmitter implements Listener {
         expected: 'one connection per line typed',
         received: `over ${MAX_LISTENER_CONNECTIONS} connections`,
         hint: HINTS.tooManyConnections,
-      }),
+      }, true), // the flood is the cause
     );
   }
 

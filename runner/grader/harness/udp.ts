@@ -35,7 +35,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
         expected: 'one datagram per message',
         received: `over ${MAX_INBOX_DATAGRAMS} datagrams`,
         hint: HINTS.flood,
-      }),
+      }, true), // the flood is the cause
     );
   }
 
