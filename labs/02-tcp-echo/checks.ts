@@ -105,19 +105,23 @@ export default defineChecks([
     dependsOn: ['upper-case'],
     async run(h) {
       const server = await h.start('server');
+      // After each bad client the server gets time to go if it breaks, so a
+      // failure names the client that broke it (and always the same one).
       h.note('a client that connects and leaves without sending');
       const silent = await h.connect(h.port);
       await silent.close();
+      await server.expectRunningFor(500, 'after a client that connected and left without sending');
       h.note('a client that resets the connection');
       const rude = await h.connect(h.port);
       await rude.send('half a li');
       await h.sleep(100);
       rude.reset();
+      await server.expectRunningFor(1000, 'after a client reset the connection');
       h.note('a client that closes before the newline');
       const partial = await h.connect(h.port);
       await partial.send('no newline');
       await partial.close();
-      await server.expectRunningFor(1000, 'after a client left early');
+      await server.expectRunningFor(500, 'after a client closed before its newline');
       const c = await h.connect(h.port);
       await c.sendLine('still there?');
       await c.expectLine('STILL THERE?', { what: '"STILL THERE?\\n" (the server must still answer)' });
