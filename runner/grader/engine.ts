@@ -145,7 +145,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   try {
     sandbox = await opts.backend.create(opts.limits);
   } catch (err) {
-    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, transcript: [], outputs: [] };
+    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, hint: HINTS.sandbox, transcript: [], outputs: [] };
   }
   const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits });
   let failure: (Failure & { namesCause?: boolean }) | null = null;

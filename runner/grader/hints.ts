@@ -42,6 +42,7 @@ export const HINTS = {
   tooManyConnections: 'Your client opened connection after connection. Open one connection, send the line, read the reply, close it.',
   timeout: 'A program stopped answering. The transcript shows the last thing that happened.',
   graderError: 'This is a problem of the lab, not of your code; tell your instructor.',
+  sandbox: 'This is a problem of the machine that runs the grader, not of your code: try again, and tell your instructor if it stays.',
 } as const;
 
 const CATCH_PER_CLIENT =
