@@ -106,6 +106,24 @@ describe('hostile programs', () => {
     expect(report.results[0]!.message).toBe('done: START true');
   }, 90_000);
 
+  it('names a server that spins the CPU as the cause of the missing reply', async () => {
+    const lab = makeLab('server', `export default defineChecks([{ id: 'x', name: 'x', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hello');
+      await c.expectLine('HELLO', { timeoutMs: 1500 });
+    } }]);`);
+    const files = [{ name: 'server.py', content: 'import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("", 7000))\ns.listen()\nc, _ = s.accept()\nwhile True:\n    pass\n' }];
+    const report = await gradeFiles({ lab, lang: 'python', files, backend, limits });
+    const r = report.results[0]!;
+    expect(r.message).toBe('your server uses the CPU without pause, stuck in a loop that never waits. Then: expected "HELLO\\n" on tcp#1, but nothing complete came within 1.5 s');
+    expect(r.hint).toMatch(/uses the CPU without pause/);
+    // A server that only waits is not called spinning.
+    const waiting = [{ name: 'server.py', content: files[0]!.content.replace('while True:\n    pass\n', 'import time\nc.recv(100)\ntime.sleep(60)\n') }];
+    const quiet = (await gradeFiles({ lab, lang: 'python', files: waiting, backend, limits })).results[0]!;
+    expect(quiet.message).toBe('expected "HELLO\\n" on tcp#1, but nothing complete came within 1.5 s');
+  }, 60_000);
+
   it('fails a client that floods the grader with datagrams, and holds only so many', async () => {
     const lab = makeLab('client', `export default defineChecks([{ id: 'x', name: 'x', role: 'client', async run(h) {
       const server = await h.udpServer(7001);

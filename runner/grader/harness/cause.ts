@@ -43,17 +43,23 @@ export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): Chec
 /** How long a failure waits for the exit of a program whose sockets just closed. */
 const EXIT_SETTLE_MS = 300;
 
-/** CPU share above which a program counts as spinning, over SPIN_WINDOW_MS. */
-const SPIN_SHARE = 0.75;
-const SPIN_WINDOW_MS = 400;
+/** Looks, over SPIN_LOOKS × SPIN_GAP_MS, at whether the program is on a CPU. */
+const SPIN_LOOKS = 8;
+const SPIN_GAP_MS = 50;
 
-/** Whether `p` uses the CPU without pause right now (sampled over SPIN_WINDOW_MS). */
+/**
+ * Whether `p` uses the CPU without pause right now: at every look one of
+ * its threads runs or waits for a CPU, and it used some CPU meanwhile. A
+ * share of CPU time would miss a spinning program on a busy machine (it is
+ * niced); a waiting program is never in that state.
+ */
 async function spinning(p: ProgramImpl): Promise<boolean> {
-  const t0 = performance.now();
   const cpu0 = await p.cpuMs();
-  await new Promise((r) => setTimeout(r, SPIN_WINDOW_MS));
-  const used = (await p.cpuMs()) - cpu0;
-  return used >= SPIN_SHARE * (performance.now() - t0);
+  for (let i = 0; i < SPIN_LOOKS; i++) {
+    if (!(await p.onCpu())) return false;
+    await new Promise((r) => setTimeout(r, SPIN_GAP_MS));
+  }
+  return (await p.cpuMs()) > cpu0;
 }
 
 /** What the socket table says about a running server on `port`: listening but leaving clients unaccepted, and since when. */

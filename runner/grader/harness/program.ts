@@ -3,7 +3,7 @@
  * terminal in the sandbox: what it prints, when it exits, what it costs.
  */
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Program } from '../api.ts';
 import { HINTS } from '../hints.ts';
@@ -178,6 +178,18 @@ export class ProgramImpl extends EventEmitter implements Program {
       ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0) + Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
     }
     return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  }
+
+  /** Whether a thread of the program or its children is running or waiting for a CPU (state R) right now, rather than waiting for input. */
+  async onCpu(): Promise<boolean> {
+    for (const pid of await this.pids()) {
+      const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+      for (const tid of tasks) {
+        const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+        if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') return true;
+      }
+    }
+    return false;
   }
 
   async rssBytes(): Promise<number> {
