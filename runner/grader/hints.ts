@@ -30,7 +30,7 @@ export const HINTS = {
   notAccepting:
     'A listening socket only queues new clients: they wait until your server calls accept() again. Your server is stuck elsewhere, most often in a read loop on a client that has left: once the client closes, recv() returns b"" (empty) every time, so the loop must stop on it (if not chunk: break).',
   spinning:
-    'Your program uses the CPU without pause: a loop that never waits. Most often a read loop that does not stop when recv() returns b"" (the other side closed).',
+    'Your program uses the CPU without pause: a loop that never waits for anything. Look at its loops and at what it printed: most often a read loop that goes on after recv() returns b"" (the other side closed), or a server that sends to its own port and so answers itself for ever.',
   stackTrace:
     'Your program printed a stack trace. Catch the error and print a short message instead: the person using it should never see a traceback.',
   closedEarly:

@@ -43,21 +43,27 @@ export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): Chec
 /** How long a failure waits for the exit of a program whose sockets just closed. */
 const EXIT_SETTLE_MS = 300;
 
-/** Looks, over SPIN_LOOKS × SPIN_GAP_MS, at whether the program is on a CPU. */
+/** Looks, SPIN_GAP_MS apart, at whether the program is busy; spinning when busy at SPIN_BUSY of them. */
 const SPIN_LOOKS = 8;
+const SPIN_BUSY = 6;
 const SPIN_GAP_MS = 50;
 
 /**
- * Whether `p` uses the CPU without pause right now: at every look one of
- * its threads runs or waits for a CPU, and it used some CPU meanwhile. A
- * share of CPU time would miss a spinning program on a busy machine (it is
- * niced); a waiting program is never in that state.
+ * Whether `p` is busy without pause right now: at almost every look one of
+ * its threads runs or waits for a CPU, or it printed since the last look
+ * (a loop that prints blocks on its terminal now and then), and it used
+ * CPU meanwhile. A share of CPU time would miss a spinning program on a
+ * busy machine (it is niced); a program waiting for input is neither.
  */
 async function spinning(p: ProgramImpl): Promise<boolean> {
   const cpu0 = await p.cpuMs();
+  let busy = 0;
+  let printed = p.printed;
   for (let i = 0; i < SPIN_LOOKS; i++) {
-    if (!(await p.onCpu())) return false;
     await new Promise((r) => setTimeout(r, SPIN_GAP_MS));
+    if (p.printed > printed || (await p.onCpu())) busy++;
+    printed = p.printed;
+    if (busy + (SPIN_LOOKS - 1 - i) < SPIN_BUSY) return false;
   }
   return (await p.cpuMs()) > cpu0;
 }

@@ -80,6 +80,11 @@ export class ProgramImpl extends EventEmitter implements Program {
     this.searchedTo = Math.max(0, this.searchedTo - cut);
   }
 
+  /** How many characters it has printed so far (kept or not). */
+  get printed(): number {
+    return this.dropped + this.text.length;
+  }
+
   /** What it printed: all of it, or its start and its last MAX_KEPT_OUTPUT / 2 characters after a flood. */
   get output(): string {
     return this.dropped ? `${this.head}\n… (${this.dropped - this.head.length} characters left out)\n${this.text}` : this.text;
