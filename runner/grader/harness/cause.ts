@@ -109,12 +109,18 @@ export interface CauseContext {
  */
 export async function explain(failure: (Failure & { namesCause?: boolean }) | null, ctx: CauseContext): Promise<Failure | null> {
   if (failure?.namesCause) return failure;
+  const students = ctx.programs.filter((p) => p.student);
+  // The symptom's hint follows the cause's when it is the check's own advice
+  // (what the reply should have been), not the harness's generic words for
+  // the symptom ("no reply came", "nothing is listening"), which the cause
+  // has just explained.
+  const generic = new Set<string>([HINTS.noReply, HINTS.print, HINTS.stillRunning, HINTS.timeout, HINTS.notAccepting, ...students.flatMap((p) => (p.readyPort ? [HINTS.refused(p.readyPort.port)] : []))]);
+  const symptomHint = failure?.hint && !generic.has(failure.hint) ? failure.hint : undefined;
   const then = (cause: string, hint: string): Failure => ({
     ...failure,
     message: failure ? `${cause}. Then: ${failure.message}` : cause,
-    hint,
+    hint: symptomHint && symptomHint !== hint ? `${hint} ${symptomHint}` : hint,
   });
-  const students = ctx.programs.filter((p) => p.student);
   // A program's sockets close (the symptom) a moment before its exit reaches
   // the grader: give a dying program that moment, so its exit is the cause.
   if (failure && students.some((p) => !p.exited)) await Promise.race(students.map((p) => p.waitExit(EXIT_SETTLE_MS)));
