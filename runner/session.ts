@@ -11,7 +11,7 @@ import type { ProcessSpec } from '../protocol/lab.ts';
 import type { Limits } from './limits.ts';
 import { processName, processNames } from './plan.ts';
 import { SandboxError, type Sandbox } from './sandbox/index.ts';
-import { isBound } from './sandbox/socket-table.ts';
+import { waitUntilBound } from './sandbox/wait-bound.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
@@ -318,15 +318,13 @@ export class Session {
 
   private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {
     const { port, protocol } = proc.spec.ready!;
-    const deadline = Date.now() + this.limits.readyTimeoutMs;
-    while (Date.now() < deadline) {
-      if (proc.term !== term || proc.state === 'exited' || generation !== this.generation || this.closed) return;
-      if (isBound(await this.sandbox.sockets(), port, protocol)) {
-        proc.state = 'listening';
-        this.events.proc(this.info(proc));
-        return;
-      }
-      await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    const stop = () => proc.term !== term || proc.state === 'exited' || generation !== this.generation || this.closed;
+    const result = await waitUntilBound(this.sandbox, port, protocol, { timeoutMs: this.limits.readyTimeoutMs, pollMs: READY_POLL_MS, stop });
+    if (result === 'stopped' || stop()) return;
+    if (result === 'bound') {
+      proc.state = 'listening';
+      this.events.proc(this.info(proc));
+      return;
     }
     this.events.notice('not_ready', `${proc.name} did not ${protocol === 'tcp' ? 'listen on' : 'bind'} ${port}/${protocol} within ${Math.round(this.limits.readyTimeoutMs / 1000)} s; starting the rest anyway`, proc.id);
   }

@@ -7,7 +7,6 @@
  */
 import { defineChecks, type Datagram, type Harness, type UdpPeer } from '../../runner/grader/api.ts';
 
-const PORT = 12000;
 /** How long a reply on loopback may take before we call it lost. */
 const REPLY_MS = 3000;
 /** How long we listen for a datagram that should not come. */
@@ -18,19 +17,20 @@ const TIMED_OUT = /timed out/i;
 const REPLY_HINT =
   'Send one reply for each datagram, with sendto(reply, clientAddress), where clientAddress is what recvfrom() returned for that datagram (in Node: rinfo.port and rinfo.address).';
 
+const EMPTY_HINT =
+  'UDP has no "end of stream": an empty datagram (b"" from recvfrom(), a message of length 0 in Node) is a message like any other. Answer it with an empty datagram; do not skip it or stop on it.';
+
 /** A string for a failure message: quoted, and cut when long. */
 const quote = (text: string, max = 120) => (text.length > max ? `${JSON.stringify(text.slice(0, max))}… (${Buffer.byteLength(text)} bytes in all)` : JSON.stringify(text));
 
 /** Waits for the next datagram and fails unless it holds exactly `expected`. */
-async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string): Promise<Datagram> {
-  let d: Datagram;
-  try {
-    d = await peer.receive({ timeoutMs: REPLY_MS });
-  } catch {
+async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string, noReplyHint = REPLY_HINT): Promise<Datagram> {
+  const d = await peer.maybeReceive({ timeoutMs: REPLY_MS });
+  if (!d) {
     h.fail(`${who} got no reply within ${REPLY_MS / 1000} s`, {
       expected: `one datagram ${quote(expected)} back at ${who}'s own address (port ${peer.port})`,
       received: '(nothing)',
-      hint: REPLY_HINT,
+      hint: noReplyHint,
     });
   }
   if (d.text !== expected || Buffer.from(d.data).length !== Buffer.byteLength(expected)) {
@@ -45,19 +45,7 @@ async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string 
 }
 
 /** Fails if any datagram arrives at `peer` within QUIET_MS: one request, one reply. */
-async function expectNoMore(h: Harness, peer: UdpPeer, who: string): Promise<void> {
-  let extra: Datagram | undefined;
-  try {
-    extra = await peer.receive({ timeoutMs: QUIET_MS });
-  } catch {
-    return; // nothing came: good
-  }
-  h.fail(`${who} got a datagram it did not ask for`, {
-    expected: `nothing more within ${QUIET_MS} ms`,
-    received: JSON.stringify(extra.text),
-    hint: 'Send exactly one reply per datagram received, to the address it came from, and nothing else.',
-  });
-}
+const expectNoMore = (peer: UdpPeer) => peer.expectNothing(QUIET_MS);
 
 export default defineChecks([
   {
@@ -66,8 +54,7 @@ export default defineChecks([
     role: 'server',
     async run(h: Harness) {
       const server = await h.start('server');
-      await h.sleep(300);
-      server.expectRunning('right after binding: a server waits for datagrams for ever');
+      await server.expectRunningFor(300, 'right after binding: a server waits for datagrams for ever');
     },
   },
   {
@@ -79,9 +66,9 @@ export default defineChecks([
       await h.start('server');
       const peer = await h.udp({ label: 'client A' });
       h.note(`the grader's socket "client A" has its own ephemeral port ${peer.port}: the reply must come back there`);
-      await peer.send('hello, udp 42', PORT);
+      await peer.send('hello, udp 42', h.port);
       await expectReply(h, peer, 'client A', 'hello, udp 42', 'HELLO, UDP 42');
-      await expectNoMore(h, peer, 'client A');
+      await expectNoMore(peer);
     },
   },
   {
@@ -92,7 +79,7 @@ export default defineChecks([
     async run(h: Harness) {
       await h.start('server');
       const peer = await h.udp({ label: 'client A' });
-      await peer.send('café über ñandú', PORT);
+      await peer.send('café über ñandú', h.port);
       await expectReply(h, peer, 'client A', 'café über ñandú', 'CAFÉ ÜBER ÑANDÚ');
     },
   },
@@ -107,23 +94,15 @@ export default defineChecks([
       const peers = await Promise.all(names.map((label) => h.udp({ label })));
       h.note(`three grader sockets on ports ${peers.map((p) => p.port).join(', ')} take turns sending`);
       for (let round = 1; round <= 3; round++) {
-        for (let i = 0; i < peers.length; i++) await peers[i]!.send(`${names[i]} says ${round}`, PORT);
+        for (let i = 0; i < peers.length; i++) await peers[i]!.send(`${names[i]} says ${round}`, h.port);
         for (let i = 0; i < peers.length; i++) {
           const expected = `${names[i]!.toUpperCase()} SAYS ${round}`;
-          let d: Datagram | undefined;
-          try {
-            d = await peers[i]!.receive({ timeoutMs: REPLY_MS });
-          } catch {
+          const d = await peers[i]!.maybeReceive({ timeoutMs: REPLY_MS });
+          if (!d) {
             // Where did it go? The classic mistake sends it to another client.
             for (let j = 0; j < peers.length; j++) {
               if (j === i) continue;
-              for (;;) {
-                let stray: Datagram;
-                try {
-                  stray = await peers[j]!.receive({ timeoutMs: 100 });
-                } catch {
-                  break;
-                }
+              for (let stray = await peers[j]!.maybeReceive({ timeoutMs: 100 }); stray; stray = await peers[j]!.maybeReceive({ timeoutMs: 100 })) {
                 if (stray.text === expected) {
                   h.fail(`the reply meant for ${names[i]} went to ${names[j]}`, {
                     expected: `${JSON.stringify(expected)} at ${names[i]} (port ${peers[i]!.port})`,
@@ -148,7 +127,7 @@ export default defineChecks([
           }
         }
       }
-      for (let i = 0; i < peers.length; i++) await expectNoMore(h, peers[i]!, names[i]!);
+      for (const peer of peers) await expectNoMore(peer);
       server.expectRunning('while serving many clients');
     },
   },
@@ -161,9 +140,9 @@ export default defineChecks([
       const server = await h.start('server');
       const peer = await h.udp({ label: 'client A' });
       h.note('UDP has no "end of stream": an empty datagram (recvfrom returns b"") is a message like any other');
-      await peer.send('', PORT);
-      await expectReply(h, peer, 'client A', '', '');
-      await peer.send('and then more', PORT);
+      await peer.send('', h.port);
+      await expectReply(h, peer, 'client A', '', '', EMPTY_HINT);
+      await peer.send('and then more', h.port);
       await expectReply(h, peer, 'client A', 'and then more', 'AND THEN MORE');
       server.expectRunning('after an empty datagram');
     },
@@ -178,11 +157,10 @@ export default defineChecks([
       const bad = await h.udp({ label: 'client X' });
       const bytes = new Uint8Array([0x68, 0x69, 0xff, 0xfe, 0xc3, 0x28]);
       h.note(`client X sends the bytes ${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')}: "hi" and then bytes that are not valid UTF-8 (shown below as \ufffd); answering or ignoring them is fine, stopping is not`);
-      await bad.send(bytes, PORT);
-      await h.sleep(300);
-      server.expectRunning('after a datagram that is not valid UTF-8 (decode it with errors="replace", or catch the error)');
+      await bad.send(bytes, h.port);
+      await server.expectRunningFor(1000, 'after a datagram that is not valid UTF-8 (decode it with errors="replace", or catch the error)');
       const peer = await h.udp({ label: 'client A' });
-      await peer.send('still there?', PORT);
+      await peer.send('still there?', h.port);
       await expectReply(h, peer, 'client A', 'still there?', 'STILL THERE?');
     },
   },
@@ -195,15 +173,15 @@ export default defineChecks([
       await h.start('server');
       const peer = await h.udp({ label: 'client A' });
       h.note('two datagrams sent back to back must come back as two datagrams, not one');
-      await peer.send('first', PORT);
-      await peer.send('second', PORT);
+      await peer.send('first', h.port);
+      await peer.send('second', h.port);
       await expectReply(h, peer, 'client A', 'first', 'FIRST');
       await expectReply(h, peer, 'client A', 'second', 'SECOND');
       h.note('one datagram holding two lines is still one message: one reply, every byte kept');
       const twoLines = ' line one\nline two \n';
-      await peer.send(twoLines, PORT);
+      await peer.send(twoLines, h.port);
       await expectReply(h, peer, 'client A', twoLines, twoLines.toUpperCase());
-      await expectNoMore(h, peer, 'client A');
+      await expectNoMore(peer);
     },
   },
   {
@@ -216,7 +194,7 @@ export default defineChecks([
       const peer = await h.udp({ label: 'client A' });
       const big = 'abcdefghijklmnopqrstuvwxyz0123456789 '.repeat(60).slice(0, 2048);
       h.note('a datagram longer than the buffer given to recvfrom() is cut short: the rest is lost');
-      await peer.send(big, PORT);
+      await peer.send(big, h.port);
       await expectReply(h, peer, 'client A', big, big.toUpperCase());
     },
   },
@@ -225,17 +203,15 @@ export default defineChecks([
     name: 'sends the typed line as one datagram to localhost:12000',
     role: 'client',
     async run(h: Harness) {
-      const server = await h.udpServer(PORT);
+      const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('hello from the keyboard');
-      let d: Datagram;
-      try {
-        d = await server.receive({ timeoutMs: 3000 });
-      } catch {
-        h.fail('no datagram reached port 12000 within 3 s after a line was typed', {
+      const d = await server.maybeReceive({ timeoutMs: 3000 });
+      if (!d) {
+        h.fail(`no datagram reached port ${h.port} within 3 s after a line was typed`, {
           expected: 'the datagram "hello from the keyboard"',
           received: '(nothing)',
-          hint: "Does your client read one line and then sendto(data, ('localhost', 12000)) on a UDP (SOCK_DGRAM) socket?",
+          hint: `Does your client read one line and then sendto(data, ('localhost', ${h.port})) on a UDP (SOCK_DGRAM) socket?`,
         });
       }
       if (d.text !== 'hello from the keyboard') {
@@ -248,13 +224,7 @@ export default defineChecks([
       }
       await server.reply(d, 'HELLO FROM THE KEYBOARD');
       await h.sleep(200);
-      let more: Datagram | undefined;
-      try {
-        more = await server.receive({ timeoutMs: 300 });
-      } catch {
-        /* nothing more: good */
-      }
-      if (more) h.fail('your client sent a second datagram', { expected: 'one datagram per typed line', received: JSON.stringify(more.text) });
+      await server.expectNothing(300, { message: 'your client sent a second datagram', expected: 'one datagram per typed line', hint: 'Send the typed line once, as one datagram, then wait for the reply.' });
     },
   },
   {
@@ -263,7 +233,7 @@ export default defineChecks([
     role: 'client',
     dependsOn: ['client-sends-datagram'],
     async run(h: Harness) {
-      const server = await h.udpServer(PORT);
+      const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('make me loud');
       const d = await server.expectDatagram('make me loud', { timeoutMs: 3000 });
@@ -276,8 +246,7 @@ export default defineChecks([
           hint: line.includes("b'") ? "That is how Python prints bytes: decode the reply first, print(reply.decode())." : 'Print the reply text itself, followed by a newline.',
         });
       }
-      const { code } = await client.expectExit({ timeoutMs: 3000, why: 'after printing the reply, with its input still open' });
-      if (code !== 0) h.fail(`your client exited with code ${code}`, { expected: 'exit code 0', received: `exit code ${code}` });
+      await client.expectExit({ timeoutMs: 3000, why: 'after printing the reply, with its input still open', code: 0 });
     },
   },
   {
@@ -286,13 +255,13 @@ export default defineChecks([
     role: 'client',
     dependsOn: ['client-sends-datagram'],
     async run(h: Harness) {
-      const server = await h.udpServer(PORT);
+      const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('anybody there?');
       await server.expectDatagram('anybody there?', { timeoutMs: 3000 });
       const arrived = Date.now();
       h.note('the grader got the datagram and does not reply (as if UDP had lost it)');
-      const exit = await waitExit(client, 4000);
+      const exit = await client.waitExit(4000);
       const waited = Date.now() - arrived;
       if (!exit) {
         h.fail('your client was still waiting 4 s after its datagram arrived', {
@@ -318,7 +287,7 @@ export default defineChecks([
     role: 'client',
     dependsOn: ['client-sends-datagram'],
     async run(h: Harness) {
-      const server = await h.udpServer(PORT);
+      const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('hello? hello?');
       await server.expectDatagram('hello? hello?', { timeoutMs: 3000 });
@@ -328,12 +297,3 @@ export default defineChecks([
     },
   },
 ]);
-
-/** Waits up to `ms` for the program to exit, without failing the check. */
-async function waitExit(p: { exited: boolean; expectExit(o: { timeoutMs: number }): Promise<{ code: number }> }, ms: number): Promise<{ code: number } | undefined> {
-  try {
-    return await p.expectExit({ timeoutMs: ms });
-  } catch {
-    return p.exited ? p.expectExit({ timeoutMs: 0 }) : undefined;
-  }
-}

@@ -188,7 +188,7 @@ export class Room {
     if (got === want) return got;
     const details = { expected: q(`${want}\n`), received: '', hint: why.hint };
     if (got === undefined || got === null) {
-      const pending = Buffer.from(m.conn.received).toString('utf8').split('\n').pop() ?? '';
+      const pending = Buffer.from(m.conn.pending).toString('utf8').split('\n').pop() ?? '';
       details.received = pending ? `${q(pending)} (no "\\n" after it)` : got === null ? '(the connection was closed)' : '(nothing)';
       if (this.server.exited) {
         this.h.fail(`${why.event}, but your server had exited before ${m.label} received ${q(want)}`, {

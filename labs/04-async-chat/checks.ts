@@ -110,10 +110,10 @@ export default defineChecks([
       await h.sleep(200);
       await r.say('alice', 'is anybody there?');
       await h.sleep(300);
-      if (quiet.received.length > 0) {
+      if (quiet.pending.length > 0) {
         h.fail('a client that has not sent its nickname yet received chat lines', {
           expected: '(nothing until it sends its nickname)',
-          received: q(Buffer.from(quiet.received).toString('utf8')),
+          received: q(Buffer.from(quiet.pending).toString('utf8')),
           hint: 'Only clients that have a nickname are in the chat: add a client to your members when its nickname arrives, not when it connects.',
         });
       }

@@ -34,6 +34,10 @@ export function defineChecks(checks: CheckDef[]): LabChecks {
 export interface Harness {
   /** The lab's language for this run ("python", ...). */
   readonly lang: string;
+  /** The lab's first port (frontmatter `ports`), e.g. 12000: checks never repeat the number. */
+  readonly port: number;
+  /** Every port of the lab's frontmatter, in its order. */
+  readonly ports: readonly { port: number; protocol: 'tcp' | 'udp' }[];
   /**
    * Starts the program of `role`: the student's when `role` is under test
    * here, the reference solution's otherwise. When the run plan says what
@@ -42,8 +46,6 @@ export interface Harness {
   start(role: string, opts?: { waitReady?: boolean }): Promise<Program>;
   /** Opens a TCP connection to a port inside the sandbox; fails the check with a hint if refused. */
   connect(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Conn>;
-  /** Whether a TCP connection to `port` is refused right now (no check failure). */
-  refused(port: number): Promise<boolean>;
   /** A UDP socket of the grader's own on an ephemeral port, to talk to a student's server. */
   udp(opts?: { label?: string }): Promise<UdpPeer>;
   /** A TCP server of the grader's own on `port` (both 127.0.0.1 and ::1), for testing clients. */
@@ -77,10 +79,20 @@ export interface Program {
   readonly output: string;
   /** Waits for printed text matching `pattern` after the previous match; returns the matching line. */
   expectOutput(pattern: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
-  /** Waits for the program to exit; fails if it is still running at the deadline. */
-  expectExit(opts?: { timeoutMs?: number; why?: string }): Promise<{ code: number; signal?: string }>;
+  /**
+   * Waits for the program to exit; fails if it is still running at the
+   * deadline, or (with `code`) if it exits with another code.
+   */
+  expectExit(opts?: { timeoutMs?: number; why?: string; code?: number }): Promise<{ code: number; signal?: string }>;
+  /** Waits up to `ms` for the program to exit, never failing: undefined while it still runs. */
+  waitExit(ms: number): Promise<{ code: number; signal?: string } | undefined>;
   /** Fails if the program has exited (e.g. a server that must keep serving). */
   expectRunning(why?: string): void;
+  /**
+   * Waits `ms` and fails as soon as the program exits meanwhile: the time a
+   * broken program needs to go, so the failure always names its exit.
+   */
+  expectRunningFor(ms: number, why?: string): Promise<void>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;
@@ -109,9 +121,9 @@ export interface Conn {
   reset(): void;
   /** Half-closes, reads what is pending (briefly), then closes. */
   close(): Promise<void>;
-  /** Every byte received so far. */
-  readonly received: Uint8Array;
   readonly ended: boolean;
+  /** The bytes received and not yet read (by readLine/expectLine): e.g. a line still missing its "\n". */
+  readonly pending: Uint8Array;
 }
 
 /** A grader TCP server; `accept` returns the next connection. */
@@ -132,6 +144,10 @@ export interface UdpPeer {
   send(data: string | Uint8Array, port: number, host?: string): Promise<void>;
   /** Waits for the next datagram; fails at the deadline. */
   receive(opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
+  /** Waits for the next datagram, never failing: undefined if none came within the time. */
+  maybeReceive(opts?: { timeoutMs?: number }): Promise<Datagram | undefined>;
+  /** Fails if any datagram arrives within `ms` (one request, one reply). */
+  expectNothing(ms: number, opts?: { message?: string; expected?: string; hint?: string }): Promise<void>;
   /** Waits for a datagram and fails unless its text equals `expected`. */
   expectDatagram(expected: string | Uint8Array, opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
   /** Answers a received datagram. */

@@ -79,14 +79,14 @@ export default defineChecks([
     expect(r.status).toBe('failed');
     expect(r.expected).toBe('"HELLO\\n"');
     expect(r.received).toBe('"hello\\n"');
-    expect(r.message).toMatch(/differ first at byte 0/);
+    expect(r.message).toBe('tcp#1: the reply is not what was expected (at byte 0: "H" expected, "h" received)');
     const text = prettyResult(r);
     expect(text).toMatch(/grader\s+\[tcp#1\] sent "hello\\n"/);
     expect(text).toMatch(/program \[tcp#1\] sent "hello\\n"/);
     expect(junitReport(report)).toMatch(/<failure message="tcp#1: the reply is not what was expected/);
   }, 30_000);
 
-  it('fails a program that prints a stack trace, and explains a refused connection', async () => {
+  it('names a crash, its moment and its error before the refused connection it caused', async () => {
     const { lab } = makeLab(`
 export default defineChecks([
   { id: 'echo', name: 'answers', role: 'server', async run(h) {
@@ -98,8 +98,9 @@ export default defineChecks([
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile('raise RuntimeError("boom")\n'), backend, limits: resolveLimits() });
     const r = report.results[0]!;
     expect(r.status).toBe('failed');
-    expect(r.message).toMatch(/could not connect to port 7000: connection refused/);
-    expect(r.hint).toMatch(/exited/);
+    // The cause first, with its moment and error; the symptom after it.
+    expect(r.message).toMatch(/^your server crashed with code 1, \d+\.\d\d s into the check\. Its error: RuntimeError: boom\. Then: could not connect to port 7000: connection refused$/);
+    expect(r.hint).toMatch(/stopped on an error/);
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
 

@@ -8,33 +8,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Language, StudentFile } from '../../protocol/messages.ts';
+import type { CheckResult, Language, StudentFile } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks } from './api.ts';
-import { CheckFailure, GradeHarness } from './harness.ts';
+import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { HINTS, hasStackTrace } from './hints.ts';
-import type { TranscriptEntry } from './transcript.ts';
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
-
-export interface CheckResult {
-  id: string;
-  name: string;
-  role: string;
-  status: CheckStatus;
-  durationMs: number;
-  /** Why it failed or was skipped. */
-  message?: string;
-  expected?: string;
-  received?: string;
-  hint?: string;
-  transcript: TranscriptEntry[];
-  /** What each program printed (the program's own voice). */
-  outputs: { name: string; text: string }[];
-}
+/** The verdict of one check, with its story: the protocol's shape, sent to the page as is. */
+export type { CheckResult };
+export type CheckStatus = CheckResult['status'];
 
 export interface GradeReport {
   lab: string;
@@ -71,14 +56,23 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
   return { checks };
 }
 
-/** Mutant folders must be named after a check and hold offered languages. */
+/**
+ * The check a mutant folder must fail: the folder is named after it, or
+ * after it and a variant ("survives-bad-clients--no-end-of-stream") when one
+ * check catches several mistakes.
+ */
+export function mutantCheck(folder: string): string {
+  return folder.split('--')[0]!;
+}
+
+/** Mutant folders must be named after a check (and maybe a variant) and hold offered languages. */
 export function mutantProblems(lab: Lab, checks: CheckDef[]): string[] {
   const dir = join(lab.dir, 'mutants');
   if (!existsSync(dir)) return [];
   const problems: string[] = [];
   for (const name of readdirSync(dir).sort()) {
-    if (!checks.some((c) => c.id === name)) {
-      problems.push(`${lab.folder}/mutants/${name}: must be named after the check it fails; checks: ${checks.map((c) => c.id).join(', ')}`);
+    if (!checks.some((c) => c.id === mutantCheck(name))) {
+      problems.push(`${lab.folder}/mutants/${name}: must be named after the check it fails (or <check>--<variant>); checks: ${checks.map((c) => c.id).join(', ')}`);
       continue;
     }
     for (const lang of readdirSync(join(dir, name))) {
@@ -151,37 +145,41 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   try {
     sandbox = await opts.backend.create(opts.limits);
   } catch (err) {
-    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, transcript: [], outputs: [] };
+    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, hint: HINTS.sandbox, transcript: [], outputs: [] };
   }
   const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits });
-  let failure: { message: string; expected?: string; received?: string; hint?: string } | null = null;
+  let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;
   try {
     await sandbox.writeFiles([...files].map(([name, content]) => ({ name, content })));
     await Promise.race([
       check.run(h),
+      h.aborted,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CheckFailure(`the check did not finish within ${timeoutMs / 1000} s`, { hint: 'A program stopped answering. The transcript shows the last thing that happened.' })), timeoutMs);
+        timer = setTimeout(() => reject(new CheckFailure(`the check did not finish within ${timeoutMs / 1000} s`, { hint: HINTS.timeout })), timeoutMs);
       }),
     ]);
   } catch (err) {
-    if (err instanceof CheckFailure) failure = { message: err.message, ...err.details };
-    else failure = { message: `the grader hit an error: ${(err as Error).message}`, hint: 'This is a problem of the lab, not of your code; tell your instructor.' };
+    if (err instanceof CheckFailure) failure = { message: err.message, ...err.details, namesCause: err.namesCause };
+    else failure = { message: `the grader hit an error: ${(err as Error).message}`, hint: HINTS.graderError };
   } finally {
     clearTimeout(timer);
   }
+  // While the programs still run: what happened to them comes first.
+  let verdict = await h.explain(failure).catch(() => failure);
   await h.dispose();
   await sandbox.close();
   const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
   const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
-  if (traced && !failure) failure = { message: `${traced.name} printed a stack trace`, hint: HINTS.stackTrace };
-  else if (traced && failure && !failure.hint) failure.hint = HINTS.stackTrace;
+  if (traced && !verdict) verdict = { message: `${traced.name} printed a stack trace`, hint: HINTS.stackTrace };
+  else if (traced && verdict && !verdict.hint) verdict.hint = HINTS.stackTrace;
+  const { namesCause: _, ...shown } = (verdict ?? {}) as Failure & { namesCause?: boolean };
   return {
     ...base,
-    status: failure ? 'failed' : 'passed',
+    status: verdict ? 'failed' : 'passed',
     durationMs: Math.round(performance.now() - t0),
-    ...(failure ?? {}),
+    ...shown,
     transcript: h.transcript.entries,
     outputs,
   };

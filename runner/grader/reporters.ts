@@ -4,6 +4,15 @@
  */
 import type { CheckDef } from './api.ts';
 import type { CheckResult, GradeReport } from './engine.ts';
+import { UNSAFE, escapeChar } from './transcript.ts';
+
+/**
+ * Text that came from a program (or passed through one) made inert: every
+ * control character a terminal would obey (ESC and so colours, cursor moves,
+ * OSC title and clipboard writes; CR redrawing a line; C1 controls) is
+ * printed as an escape instead. Tabs stay.
+ */
+export const inert = (text: string) => text.replace(UNSAFE, (c) => (c === '\t' ? c : escapeChar(c)));
 
 export type ReporterName = 'pretty' | 'json' | 'junit';
 
@@ -23,25 +32,25 @@ export function prettyStart(check: CheckDef): string {
 export function prettyResult(r: CheckResult): string {
   const time = dim(`(${(r.durationMs / 1000).toFixed(1)} s)`);
   if (r.status === 'passed') return `  ${green('✓')} ${r.role}: ${r.name} ${time}`;
-  if (r.status === 'skipped') return `  ${dim('-')} ${r.role}: ${r.name} ${dim(r.message ?? 'skipped')}`;
-  const lines = [`  ${red('✗')} ${r.role}: ${bold(r.name)} ${time}`, `      ${r.message}`];
-  if (r.expected !== undefined) lines.push(`      expected: ${r.expected}`);
-  if (r.received !== undefined) lines.push(`      received: ${r.received}`);
-  if (r.hint) lines.push(`      ${bold('hint:')} ${r.hint}`);
+  if (r.status === 'skipped') return `  ${dim('-')} ${r.role}: ${r.name} ${dim(inert(r.message ?? 'skipped'))}`;
+  const lines = [`  ${red('✗')} ${r.role}: ${bold(r.name)} ${time}`, `      ${inert(r.message ?? 'failed')}`];
+  if (r.expected !== undefined) lines.push(`      expected: ${inert(r.expected)}`);
+  if (r.received !== undefined) lines.push(`      received: ${inert(r.received)}`);
+  if (r.hint) lines.push(`      ${bold('hint:')} ${inert(r.hint)}`);
   const shown = r.transcript.slice(-14);
   if (shown.length) {
     lines.push(`      ${dim('what happened:')}`);
     if (r.transcript.length > shown.length) lines.push(dim(`        … ${r.transcript.length - shown.length} earlier steps`));
     for (const e of shown) {
       const who = e.who === 'grader' ? 'grader ' : e.who === 'program' ? 'program' : '       ';
-      lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${e.channel}]`)} ${e.text}`);
+      lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${inert(e.channel)}]`)} ${inert(e.text)}`);
     }
   }
   for (const o of r.outputs) {
     if (!o.text.trim()) continue;
     const tail = o.text.trimEnd().split('\n').slice(-8);
     lines.push(`      ${dim(`${o.name} printed:`)}`);
-    for (const l of tail) lines.push(`        | ${l}`);
+    for (const l of tail) lines.push(`        | ${inert(l)}`);
   }
   return lines.join('\n');
 }

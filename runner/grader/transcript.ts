@@ -3,16 +3,11 @@
  * shows it so the student sees the exchange, the grader's voice and the
  * program's voice told apart.
  */
+import type { z } from 'zod';
+import type { TranscriptEntry as TranscriptEntrySchema } from '../../protocol/messages.ts';
 
-export interface TranscriptEntry {
-  /** Milliseconds since the check started. */
-  at: number;
-  /** grader: the grader acted; program: the student's (or reference) program did; note: commentary. */
-  who: 'grader' | 'program' | 'note';
-  /** e.g. "tcp#1 :12000", "client stdin". */
-  channel: string;
-  text: string;
-}
+/** One line of the log; its shape is the protocol's (the page shows it as is). */
+export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
 
 const MAX_SHOWN = 160;
 
@@ -26,19 +21,44 @@ export function show(data: string | Uint8Array, max = MAX_SHOWN): string {
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
     .replace(/\uFFFD/g, '\\ufffd')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    .replace(UNSAFE, escapeChar);
   const cut = text.length > max;
   return `"${cut ? text.slice(0, max) : text}"${cut || bytes.length > max * 4 ? ` … (${bytes.length} bytes)` : ''}`;
 }
 
-/** Where two byte strings first differ, for "expected X, received Y" messages. */
+/**
+ * Characters that change what a terminal or a page shows instead of being
+ * shown: C0 and C1 controls (ESC, CSI, OSC...), DEL, line and paragraph
+ * separators, and bidirectional overrides.
+ */
+// eslint-disable-next-line no-control-regex
+export const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** "\\x1b", "\\u202e": a character of UNSAFE, written so that it shows instead of acting. */
+export function escapeChar(c: string): string {
+  const n = c.charCodeAt(0);
+  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+
+/** One byte in words: "H", a space, a newline ("\\n"), byte 0xc3. */
+function byteInWords(b: number | undefined): string {
+  if (b === undefined) return 'nothing';
+  if (b === 0x20) return 'a space';
+  if (b === 0x0a) return 'a newline ("\\n")';
+  if (b === 0x0d) return 'a carriage return ("\\r")';
+  if (b === 0x09) return 'a tab ("\\t")';
+  if (b > 0x20 && b < 0x7f) return JSON.stringify(String.fromCharCode(b));
+  return `byte 0x${b.toString(16).padStart(2, '0')}${b >= 0x80 ? ' (part of a non-ASCII character)' : ''}`;
+}
+
+/** Where two byte strings first differ, in words: 'at byte 0: "H" expected, "h" received'. */
 export function firstDifference(expected: Uint8Array, received: Uint8Array): string | null {
   const n = Math.min(expected.length, received.length);
   for (let i = 0; i < n; i++) {
-    if (expected[i] !== received[i]) return `they differ first at byte ${i}: expected 0x${expected[i]!.toString(16).padStart(2, '0')}, received 0x${received[i]!.toString(16).padStart(2, '0')}`;
+    if (expected[i] !== received[i]) return `at byte ${i}: ${byteInWords(expected[i])} expected, ${byteInWords(received[i])} received`;
   }
-  if (expected.length !== received.length) return `expected ${expected.length} bytes, received ${received.length}`;
+  if (expected.length > received.length) return `the reply stops after ${received.length} bytes, ${expected.length - received.length} are missing; the next one should be ${byteInWords(expected[n])}`;
+  if (received.length > expected.length) return `${received.length - expected.length} bytes too many, starting with ${byteInWords(received[n])}`;
   return null;
 }
 
@@ -46,8 +66,13 @@ export class Transcript {
   readonly entries: TranscriptEntry[] = [];
   private readonly t0 = performance.now();
 
+  /** Milliseconds since the check started. */
+  now(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+
   add(who: TranscriptEntry['who'], channel: string, text: string): void {
     if (this.entries.length >= 400) return; // a flood is summarised by its byte counts elsewhere
-    this.entries.push({ at: Math.round(performance.now() - this.t0), who, channel, text });
+    this.entries.push({ at: this.now(), who, channel, text });
   }
 }

@@ -56,6 +56,15 @@ export async function cpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / USER_HZ;
 }
 
+/** Whether a thread of a process is running or waiting for a CPU (state R) right now; false when gone. */
+export async function onCpu(pid: number): Promise<boolean> {
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (text && text.charAt(text.lastIndexOf(')') + 2) === 'R') return true;
+  }
+  return false;
+}
+
 /** Resident memory of a process (VmRSS), in bytes; 0 when gone. */
 export async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

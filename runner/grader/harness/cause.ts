@@ -1,0 +1,143 @@
+/**
+ * The real cause of a failure. When the student's program exited, crashed,
+ * stopped accepting or spins the CPU, that is what a teacher would name
+ * first, with the moment it happened; the symptom the check saw (no reply,
+ * connection timed out) comes after it. Every check gets this for free.
+ */
+import type { FailureDetails } from '../api.ts';
+import { HINTS, crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
+import type { Transcript } from '../transcript.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
+import type { ProgramImpl } from './program.ts';
+import { CheckFailure } from './wait.ts';
+
+/** A failure as the engine reports it. */
+export type Failure = { message: string } & FailureDetails;
+
+/** "0.21 s into the check": when something happened, for a person. */
+const moment = (at: number) => `${(at / 1000).toFixed(2)} s into the check`;
+
+/** The grader's last step at or before `at`: what the program was answering when it went. */
+function stepBefore(log: Transcript, at: number): string | undefined {
+  const step = findLast(log.entries, (e) => e.who === 'grader' && e.at <= at);
+  return step && `[${step.channel}] ${step.text}`;
+}
+
+/** Whether `p` crashed (a stack trace or a signal) rather than ended. */
+function crashed(p: ProgramImpl): boolean {
+  return Boolean(p.exitStatus?.signal) || hasStackTrace(p.output);
+}
+
+/** The failure that says `p` exited (or crashed), when, just after what, with its error and the hint for it. */
+export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): CheckFailure {
+  const exit = p.exitStatus!;
+  const crash = crashed(p);
+  const error = crash ? errorLine(p.output) : undefined;
+  const step = p.exitAt === undefined ? undefined : stepBefore(log, p.exitAt);
+  const when = p.exitAt === undefined ? '' : `, ${moment(p.exitAt)}${step ? `, just after the grader's step ${step}` : ''}`;
+  const message = `${p.name} ${crash ? 'crashed' : 'exited'} with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${why ? ` ${why}` : ''}${when}${error ? `. Its error: ${error}` : ''}`;
+  const hint = crash ? crashHint(error) : exit.code === 0 ? HINTS.serverStopped : HINTS.serverExited(exit.code);
+  return new CheckFailure(message, { hint }, true);
+}
+
+/** How long a failure waits for the exit of a program whose sockets just closed. */
+const EXIT_SETTLE_MS = 300;
+
+/** Looks, SPIN_GAP_MS apart, at whether the program is busy; spinning when busy at SPIN_BUSY of them. */
+const SPIN_LOOKS = 8;
+const SPIN_BUSY = 6;
+const SPIN_GAP_MS = 50;
+
+/**
+ * Whether `p` is busy without pause right now: at almost every look one of
+ * its threads runs or waits for a CPU, or it printed since the last look
+ * (a loop that prints blocks on its terminal now and then), and it used
+ * CPU meanwhile. A share of CPU time would miss a spinning program on a
+ * busy machine (it is niced); a program waiting for input is neither.
+ */
+async function spinning(p: ProgramImpl): Promise<boolean> {
+  const cpu0 = await p.cpuMs();
+  let busy = 0;
+  let printed = p.printed;
+  for (let i = 0; i < SPIN_LOOKS; i++) {
+    await new Promise((r) => setTimeout(r, SPIN_GAP_MS));
+    if (p.printed > printed || (await p.onCpu())) busy++;
+    printed = p.printed;
+    if (busy + (SPIN_LOOKS - 1 - i) < SPIN_BUSY) return false;
+  }
+  return (await p.cpuMs()) > cpu0;
+}
+
+/** What the socket table says about a running server on `port`: listening but leaving clients unaccepted, and since when. */
+async function notAccepting(ctx: CauseContext, port: number): Promise<string | undefined> {
+  const table = await ctx.sandbox.sockets();
+  const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
+  if (!listening || listening.recvQueue === 0) return undefined;
+  const n = listening.recvQueue;
+  // Connections whose client left and that the server never closed; the
+  // grader's end of each tells which of its clients it was and when it
+  // left: the first to leave is the one the server is most likely stuck on.
+  const left = table
+    .filter((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port)
+    .map((s) => {
+      const label = ctx.connLabel(s.remotePort);
+      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text)) : undefined;
+      return { label, at: closed?.at ?? Infinity };
+    })
+    .sort((a, b) => a.at - b.at)[0];
+  const label = left?.label;
+  const since = left && left.at !== Infinity ? ` since ${label} left, ${moment(left.at)}` : '';
+  return (
+    `is listening on port ${port} but has not accepted a connection${since}: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
+    (left ? `, and it still holds the connection of ${label ?? 'a client'} that left (CLOSE_WAIT: your server never closed it)` : '')
+  );
+}
+
+export interface CauseContext {
+  programs: ProgramImpl[];
+  log: Transcript;
+  sandbox: Sandbox;
+  /** The label ("tcp#1") of the grader connection whose local port is `port`, if any. */
+  connLabel(port: number): string | undefined;
+}
+
+/**
+ * Puts the real cause in front of `failure` (or makes one, when the check
+ * passed but the student's program crashed): an exit or a crash, a server
+ * that stopped accepting, a program that spins. Returns `failure` as is
+ * when none of these holds.
+ */
+export async function explain(failure: (Failure & { namesCause?: boolean }) | null, ctx: CauseContext): Promise<Failure | null> {
+  if (failure?.namesCause) return failure;
+  const students = ctx.programs.filter((p) => p.student);
+  // The symptom's hint follows the cause's when it is the check's own advice
+  // (what the reply should have been), not the harness's generic words for
+  // the symptom ("no reply came", "nothing is listening"), which the cause
+  // has just explained.
+  const generic = new Set<string>([HINTS.noReply, HINTS.print, HINTS.stillRunning, HINTS.timeout, HINTS.notAccepting, ...students.flatMap((p) => (p.readyPort ? [HINTS.refused(p.readyPort.port)] : []))]);
+  const symptomHint = failure?.hint && !generic.has(failure.hint) ? failure.hint : undefined;
+  const then = (cause: string, hint: string): Failure => ({
+    ...failure,
+    message: failure ? `${cause}. Then: ${failure.message}` : cause,
+    hint: symptomHint && symptomHint !== hint ? `${hint} ${symptomHint}` : hint,
+  });
+  // A program's sockets close (the symptom) a moment before its exit reaches
+  // the grader: give a dying program that moment, so its exit is the cause.
+  if (failure && students.some((p) => !p.exited)) await Promise.race(students.map((p) => p.waitExit(EXIT_SETTLE_MS)));
+  // A server must keep running; any program that crashed has a cause to show.
+  const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));
+  if (gone) {
+    const f = exitFailure(gone, ctx.log);
+    return then(f.message, f.details.hint!);
+  }
+  if (!failure) return null;
+  for (const p of students.filter((p) => !p.exited)) {
+    const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
+    const stuck = port === undefined ? undefined : await notAccepting(ctx, port).catch(() => undefined);
+    const spins = await spinning(p).catch(() => false);
+    if (spins) ctx.log.add('note', p.name, 'uses the CPU without pause (a loop that never waits)');
+    if (stuck) return then(`${p.name} ${stuck}`, HINTS.notAccepting);
+    if (spins) return then(`${p.name} uses the CPU without pause, stuck in a loop that never waits`, HINTS.spinning);
+  }
+  return failure;
+}

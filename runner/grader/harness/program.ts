@@ -1,0 +1,203 @@
+/**
+ * A program a check runs (the student's or a reference one) on a real
+ * terminal in the sandbox: what it prints, when it exits, what it costs.
+ */
+import { EventEmitter } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
+import type { Program } from '../api.ts';
+import { HINTS } from '../hints.ts';
+import { show, type Transcript } from '../transcript.ts';
+import type { Limits } from '../../limits.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
+import { programPids } from '../../sandbox/runtime.ts';
+import { cpuMs, onCpu, rssBytes } from '../../sandbox/procfs.ts';
+import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
+import { exitFailure } from './cause.ts';
+import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
+
+/** Characters of output a program keeps; beyond it the oldest (already searched) half goes, so a flood costs bounded memory. */
+export const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
+/** The start of the output, kept whatever comes after it (it shows how the program began). */
+const HEAD_CHARS = 2000;
+
+export class ProgramImpl extends EventEmitter implements Program {
+  private text = '';
+  private head = '';
+  /** Characters cut from the front of `text` so far. */
+  private dropped = 0;
+  private readonly decoder = new StringDecoder('utf8');
+  /** Where the next expectOutput starts looking. */
+  private cursor = 0;
+  /** Start of the line that the last search ended in: text before it was searched already. */
+  private searchedTo = 0;
+  private readonly term: PtyProcess;
+  exitStatus: ProcessExit | undefined;
+  /** When it exited, in the transcript's time (ms since the check started). */
+  exitAt: number | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly role: string,
+    readonly student: boolean,
+    /** The port the lab's run plan waits for it to bind, if any: a server, which must keep running. */
+    readonly readyPort: { port: number; protocol: 'tcp' | 'udp' } | undefined,
+    sandbox: Sandbox,
+    argv: string[],
+    limits: Limits,
+    private readonly log: Transcript,
+    private readonly h: CheckScope,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    const tag = newExitTag();
+    this.term = new PtyProcess(sandbox.spawnPlan(argv, tag), tag, {
+      cols: 120,
+      rows: 40,
+      limits,
+      onOutput: (data) => {
+        this.term?.ack(data.length); // the grader reads as fast as it comes
+        this.text += this.decoder.write(data).replace(/\r\n/g, '\n');
+        if (this.text.length > MAX_KEPT_OUTPUT) this.trim();
+        this.emit('change');
+      },
+      onExit: (exit) => {
+        this.text += this.decoder.end();
+        this.exitStatus = exit;
+        this.exitAt = log.now();
+        if (exit.reason !== 'stopped') this.log.add('program', name, `exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`);
+        this.emit('change');
+      },
+    });
+  }
+
+  /** Cuts the oldest half of the kept output; searches resume where they were (or at the cut). */
+  private trim(): void {
+    if (!this.dropped) this.head = this.text.slice(0, HEAD_CHARS);
+    const cut = this.text.length - MAX_KEPT_OUTPUT / 2;
+    this.text = this.text.slice(cut);
+    this.dropped += cut;
+    this.cursor = Math.max(0, this.cursor - cut);
+    this.searchedTo = Math.max(0, this.searchedTo - cut);
+  }
+
+  /** How many characters it has printed so far (kept or not). */
+  get printed(): number {
+    return this.dropped + this.text.length;
+  }
+
+  /** What it printed: all of it, or its start and its last MAX_KEPT_OUTPUT / 2 characters after a flood. */
+  get output(): string {
+    return this.dropped ? `${this.head}\n… (${this.dropped - this.head.length} characters left out)\n${this.text}` : this.text;
+  }
+
+  /** Whether it is a server (the run plan waits for its port), which must keep running. */
+  get serves(): boolean {
+    return this.readyPort !== undefined;
+  }
+
+  get exited(): boolean {
+    return this.exitStatus !== undefined;
+  }
+
+  type(line: string): void {
+    this.log.add('grader', `${this.name} keyboard`, `typed ${show(line)} + Enter`);
+    this.term.write(`${line}\r`);
+  }
+
+  endInput(): void {
+    this.log.add('grader', `${this.name} keyboard`, 'Ctrl-D (end of input)');
+    this.term.write('\x04');
+  }
+
+  /** The line holding the next match of `pattern`; each look scans only what came since the last one (a flood costs linear time). */
+  private find(pattern: string | RegExp): string | undefined {
+    const from = Math.max(this.cursor, this.searchedTo);
+    const rest = this.text.slice(from);
+    const index = typeof pattern === 'string' ? rest.indexOf(pattern) : rest.search(pattern);
+    if (index < 0) {
+      // A match may still complete the last, unfinished line: look at it again next time.
+      this.searchedTo = from + rest.lastIndexOf('\n') + 1;
+      return undefined;
+    }
+    const lineStart = rest.lastIndexOf('\n', index) + 1;
+    const lineEnd = rest.indexOf('\n', index);
+    this.cursor = lineEnd < 0 ? this.text.length : from + lineEnd + 1;
+    this.searchedTo = this.cursor;
+    return rest.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  }
+
+  async expectOutput(pattern: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    this.searchedTo = this.cursor;
+    const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
+    const want = opts.what ?? (typeof pattern === 'string' ? show(pattern) : String(pattern));
+    if (typeof found === 'string') {
+      this.log.add('program', `${this.name} output`, `printed ${show(found)}`);
+      return found;
+    }
+    const seen = this.text.slice(this.cursor);
+    this.h.fail(`${this.name} did not print ${want}${this.exited ? ` before it exited (code ${this.exitStatus!.code})` : ` within ${secs(timeoutMs)}`}`, {
+      expected: want,
+      received: seen ? show(seen, 300) : '(nothing)',
+      hint: HINTS.print,
+    });
+  }
+
+  async waitExit(ms: number): Promise<{ code: number; signal?: string } | undefined> {
+    const exit = await waitFor(this, () => this.exitStatus, ms);
+    return exit && { code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}) };
+  }
+
+  async expectExit(opts: { timeoutMs?: number; why?: string; code?: number } = {}): Promise<{ code: number; signal?: string }> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const exit = await this.waitExit(timeoutMs);
+    if (!exit) {
+      this.log.add('note', this.name, `still running after ${secs(timeoutMs)}`);
+      this.h.fail(`${this.name} was still running ${secs(timeoutMs)} later${opts.why ? ` (${opts.why})` : ''}`, { hint: HINTS.stillRunning });
+    }
+    if (opts.code !== undefined && exit.code !== opts.code) {
+      this.h.fail(`${this.name} exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`, {
+        expected: `exit code ${opts.code}`,
+        received: `exit code ${exit.code}`,
+        hint: HINTS.exitCode(opts.code),
+      });
+    }
+    return exit;
+  }
+
+  expectRunning(why?: string): void {
+    if (this.exitStatus) throw exitFailure(this, this.log, why);
+  }
+
+  async expectRunningFor(ms: number, why?: string): Promise<void> {
+    await this.waitExit(ms);
+    this.expectRunning(why);
+  }
+
+  async cpuMs(): Promise<number> {
+    let ms = 0;
+    for (const pid of await this.pids()) ms += await cpuMs(pid);
+    return ms;
+  }
+
+  /** Whether a thread of the program or its children is running or waiting for a CPU (state R) right now, rather than waiting for input. */
+  async onCpu(): Promise<boolean> {
+    for (const pid of await this.pids()) if (await onCpu(pid)) return true;
+    return false;
+  }
+
+  async rssBytes(): Promise<number> {
+    let total = 0;
+    for (const pid of await this.pids()) total += await rssBytes(pid);
+    return total;
+  }
+
+  /** Host pids of the program and its children (below the launcher, which is found by its binary and not counted). */
+  private pids(): Promise<number[]> {
+    return programPids(this.term.pid);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exitStatus) await this.term.stop();
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The grader's TCP side: a connection (to a student's server, or accepted
+ * from a student's client) and a listener on the lab's port. What they hold
+ * is bounded: a program that floods them fails its check, never the runner.
+ */
+import { EventEmitter } from 'node:events';
+import type { Server, Socket } from 'node:net';
+import type { Conn, Listener } from '../api.ts';
+import { HINTS } from '../hints.ts';
+import { firstDifference, show, type Transcript } from '../transcript.ts';
+import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
+
+/** Bytes a grader connection holds unread before it stops reading (the program floods). */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+/** Connections one grader listener takes (accepted or waiting) before the check fails. */
+export const MAX_LISTENER_CONNECTIONS = 32;
+
+export class ConnImpl extends EventEmitter implements Conn {
+  /** Received and not yet taken as lines: merged once a line can be taken, so a flood costs linear time. */
+  private merged: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private unreadBytes = 0;
+  private newlineWaiting = false;
+  ended = false;
+  private resetByPeer = false;
+  private readonly sent: Buffer[] = [];
+
+  constructor(private readonly socket: Socket, readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
+    super();
+    this.setMaxListeners(0);
+    socket.on('data', (d: Buffer) => {
+      this.log.add('program', label, `sent ${show(d)}`);
+      this.chunks.push(d);
+      this.unreadBytes += d.length;
+      if (d.includes(0x0a)) this.newlineWaiting = true;
+      if (this.unreadBytes > MAX_UNREAD_BYTES && !socket.isPaused()) {
+        this.log.add('note', label, `the grader stopped reading: more than ${MAX_UNREAD_BYTES >> 20} MiB arrived that it did not ask for`);
+        socket.pause();
+      }
+      this.emit('change');
+    });
+    socket.on('end', () => {
+      this.log.add('program', label, 'closed its side (end of stream)');
+      this.ended = true;
+      this.emit('change');
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET') {
+        this.log.add('program', label, 'reset the connection');
+        this.resetByPeer = true;
+      } else this.log.add('note', label, `socket error: ${err.code ?? err.message}`);
+      this.ended = true;
+      this.emit('change');
+    });
+    socket.resume();
+  }
+
+  async send(data: string | Uint8Array): Promise<void> {
+    if (this.ended || this.socket.destroyed) {
+      this.log.add('note', this.label, `could not send ${show(data)}: the connection is closed`);
+      this.h.fail(`${this.label}: the program closed the connection after receiving only ${show(Buffer.concat(this.sent))}`, {
+        received: this.buf.length ? show(this.buf) : '(nothing)',
+        hint: HINTS.closedEarly,
+      });
+    }
+    this.log.add('grader', this.label, `sent ${show(data)}`);
+    this.sent.push(Buffer.from(data));
+    await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
+  }
+
+  sendLine(text: string): Promise<void> {
+    return this.send(`${text}\n`);
+  }
+
+  async sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void> {
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0) await this.h.sleep(pauseMs);
+      await this.send(pieces[i]!);
+    }
+  }
+
+  /** Everything received and not yet taken. */
+  private get buf(): Buffer {
+    if (this.chunks.length) {
+      this.merged = Buffer.concat([this.merged, ...this.chunks]);
+      this.chunks = [];
+    }
+    return this.merged;
+  }
+
+  private takeLine(): string | undefined {
+    if (!this.newlineWaiting) return undefined;
+    const buf = this.buf;
+    const nl = buf.indexOf(0x0a);
+    if (nl < 0) return undefined;
+    let line = buf.subarray(0, nl);
+    this.merged = buf.subarray(nl + 1);
+    this.unreadBytes = this.merged.length;
+    this.newlineWaiting = this.merged.includes(0x0a);
+    if (this.socket.isPaused() && this.unreadBytes < MAX_UNREAD_BYTES / 2) this.socket.resume();
+    if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
+    return line.toString('utf8');
+  }
+
+  get pending(): Uint8Array {
+    return this.buf;
+  }
+
+  /** What came so far without a "\n", for a failure's "received". */
+  private partial(): string {
+    return this.buf.length ? `${show(this.buf)} (no "\\n")` : '(nothing)';
+  }
+
+  async readLine(opts: { timeoutMs?: number } = {}): Promise<string | null> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    if (r === undefined) {
+      this.h.fail(`no complete line came back on ${this.label} within ${secs(timeoutMs)}`, {
+        received: this.partial(),
+        hint: this.buf.length ? HINTS.splitLine : HINTS.noReply,
+      });
+    }
+    return r;
+  }
+
+  async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`) : `a line matching ${expected}`);
+    const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    if (r === undefined || r === null) {
+      const partial = this.buf.length > 0;
+      const why = r === null ? (this.resetByPeer ? 'the connection was reset' : 'the connection was closed') : `nothing complete came within ${secs(timeoutMs)}`;
+      this.h.fail(`expected ${want} on ${this.label}, but ${why}${partial ? ' after part of a line' : ''}`, {
+        expected: want,
+        received: this.partial(),
+        hint: partial ? HINTS.splitLine : HINTS.noReply,
+      });
+    }
+    const ok = typeof expected === 'string' ? r === expected : expected.test(r);
+    if (!ok) {
+      const diff = typeof expected === 'string' ? firstDifference(Buffer.from(expected), Buffer.from(r)) : null;
+      this.h.fail(`${this.label}: the reply is not what was expected${diff ? ` (${diff})` : ''}`, {
+        expected: want,
+        received: show(`${r}\n`),
+        hint: HINTS.exactBytes,
+      });
+    }
+    return r;
+  }
+
+  async expectEnd(opts: { timeoutMs?: number; why?: string } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const done = await waitFor(this, () => (this.ended ? true : undefined), timeoutMs);
+    if (!done) {
+      this.h.fail(`${this.label} stayed open ${secs(timeoutMs)}${opts.why ? ` ${opts.why}` : ''}`, { hint: HINTS.notClosed });
+    }
+  }
+
+  halfClose(): void {
+    this.log.add('grader', this.label, 'closed its sending side (FIN)');
+    this.socket.end();
+  }
+
+  reset(): void {
+    this.log.add('grader', this.label, 'reset the connection (RST)');
+    this.socket.resetAndDestroy();
+    this.ended = true;
+  }
+
+  async close(): Promise<void> {
+    if (!this.socket.writableEnded && !this.socket.destroyed) this.halfClose();
+    await waitFor(this, () => (this.ended ? true : undefined), 1000);
+    this.socket.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class ListenerImpl extends EventEmitter implements Listener {
+  private readonly queue: Socket[] = [];
+  private taken = 0;
+
+  constructor(private readonly server: Server, private readonly port: number, private readonly log: Transcript, private readonly h: CheckScope, private readonly nextLabel: () => string) {
+    super();
+    server.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', `grader :${port}`, `listener error: ${err.code ?? err.message}`));
+    server.on('connection', (s: Socket) => {
+      // A waiting connection may be reset before it is accepted: that must not crash the runner.
+      s.on('error', () => {});
+      if (this.taken + this.queue.length >= MAX_LISTENER_CONNECTIONS) return this.flooded(s);
+      s.pause();
+      this.queue.push(s);
+      this.emit('change');
+    });
+  }
+
+  private flooded(s: Socket): void {
+    s.destroy();
+    if (!this.server.listening) return;
+    this.log.add('note', `grader :${this.port}`, `more than ${MAX_LISTENER_CONNECTIONS} connections: the grader stops listening`);
+    this.close();
+    this.h.abort(
+      new CheckFailure(`your program opened more than ${MAX_LISTENER_CONNECTIONS} connections to the grader's port ${this.port}`, {
+        expected: 'one connection per line typed',
+        received: `over ${MAX_LISTENER_CONNECTIONS} connections`,
+        hint: HINTS.tooManyConnections,
+      }, true), // the flood is the cause
+    );
+  }
+
+  async accept(opts: { timeoutMs?: number; why?: string } = {}): Promise<Conn> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const s = await waitFor(this, () => this.queue.shift(), timeoutMs);
+    if (!s) {
+      this.h.fail(`no program connected to port ${this.port} within ${secs(timeoutMs)}${opts.why ? ` ${opts.why}` : ''}`, {
+        hint: HINTS.clientConnect(this.port),
+      });
+    }
+    this.taken++;
+    const label = this.nextLabel();
+    this.log.add('program', label, `connected to the grader's port ${this.port}`);
+    const conn = new ConnImpl(s, label, this.log, this.h);
+    this.h.teardown(() => conn.destroy());
+    return conn;
+  }
+
+  close(): void {
+    this.server.close();
+    for (const s of this.queue.splice(0)) s.destroy();
+  }
+}

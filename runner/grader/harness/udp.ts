@@ -1,0 +1,94 @@
+/**
+ * The grader's UDP sockets: a peer on an ephemeral port (to talk to a
+ * student's server) or a server on the lab's port (to test a client).
+ */
+import { EventEmitter } from 'node:events';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { Datagram, UdpPeer } from '../api.ts';
+import { HINTS } from '../hints.ts';
+import { firstDifference, show, type Transcript } from '../transcript.ts';
+import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
+
+/** Datagrams a grader socket holds unread: a program that floods it fails the check instead of filling the runner's memory. */
+export const MAX_INBOX_DATAGRAMS = 256;
+
+export class UdpPeerImpl extends EventEmitter implements UdpPeer {
+  private readonly inbox: Datagram[] = [];
+
+  constructor(private readonly socket: UdpSocket, private readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
+    super();
+    // An ICMP "port unreachable" surfaces as an error on some sends: note it, never crash the runner.
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, `socket error: ${err.code ?? err.message}`));
+    socket.on('message', (msg, rinfo) => {
+      if (this.inbox.length >= MAX_INBOX_DATAGRAMS) return this.flooded();
+      this.log.add('program', this.label, `datagram ${show(msg)} from port ${rinfo.port}`);
+      this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
+      this.emit('change');
+    });
+  }
+
+  private flooded(): void {
+    this.log.add('note', this.label, `more than ${MAX_INBOX_DATAGRAMS} datagrams arrived unasked: the grader stops listening`);
+    this.close();
+    this.h.abort(
+      new CheckFailure(`more than ${MAX_INBOX_DATAGRAMS} datagrams arrived at ${this.label} that the grader did not ask for`, {
+        expected: 'one datagram per message',
+        received: `over ${MAX_INBOX_DATAGRAMS} datagrams`,
+        hint: HINTS.flood,
+      }, true), // the flood is the cause
+    );
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  async send(data: string | Uint8Array, port: number, host = '127.0.0.1'): Promise<void> {
+    this.log.add('grader', this.label, `datagram ${show(data)} to port ${port}`);
+    await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+  }
+
+  maybeReceive(opts: { timeoutMs?: number } = {}): Promise<Datagram | undefined> {
+    return waitFor(this, () => this.inbox.shift(), opts.timeoutMs ?? DEFAULT_WAIT_MS);
+  }
+
+  async receive(opts: { timeoutMs?: number; what?: string } = {}): Promise<Datagram> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
+    const d = await this.maybeReceive({ timeoutMs });
+    if (!d) this.h.fail(`no datagram${opts.what ? ` (${opts.what})` : ''} arrived at ${this.label} within ${secs(timeoutMs)}`, { received: '(nothing)', hint: HINTS.noReply });
+    return d;
+  }
+
+  async expectNothing(ms: number, opts: { message?: string; expected?: string; hint?: string } = {}): Promise<void> {
+    const extra = await this.maybeReceive({ timeoutMs: ms });
+    if (extra) {
+      this.h.fail(opts.message ?? `${this.label} got a datagram it did not ask for`, {
+        expected: opts.expected ?? `nothing more within ${ms} ms`,
+        received: show(extra.data),
+        hint: opts.hint ?? HINTS.oneReply,
+      });
+    }
+  }
+
+  async expectDatagram(expected: string | Uint8Array, opts: { timeoutMs?: number; what?: string } = {}): Promise<Datagram> {
+    const d = await this.receive(opts);
+    const want = typeof expected === 'string' ? Buffer.from(expected, 'utf8') : Buffer.from(expected);
+    if (!want.equals(Buffer.from(d.data))) {
+      const diff = firstDifference(want, d.data);
+      this.h.fail(`${this.label}: the datagram is not what was expected${diff ? ` (${diff})` : ''}`, { expected: show(want), received: show(d.data), hint: HINTS.exactBytes });
+    }
+    return d;
+  }
+
+  async reply(to: Datagram, data: string | Uint8Array): Promise<void> {
+    return this.send(data, to.port, to.address);
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      /* closed */
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Waiting inside a check: for an event-driven value with a deadline, and
+ * the failure a check throws. Shared by every transport of the harness.
+ */
+import type { EventEmitter } from 'node:events';
+import type { FailureDetails } from '../api.ts';
+
+/** Thrown by `h.fail` and every failed expectation; the engine reports it. */
+export class CheckFailure extends Error {
+  /**
+   * @param namesCause true when the message already says what happened to
+   *   the student's program (it exited, crashed...), so the engine does not
+   *   put that in front of it a second time.
+   */
+  constructor(message: string, readonly details: FailureDetails = {}, readonly namesCause = false) {
+    super(message);
+    this.name = 'CheckFailure';
+  }
+}
+
+/** What a transport needs from the harness it belongs to. */
+export interface CheckScope {
+  fail(message: string, details?: FailureDetails): never;
+  sleep(ms: number): Promise<void>;
+  teardown(fn: () => void | Promise<void>): void;
+  /** Ends the check now with `failure` (from an event, outside any await of the check). */
+  abort(failure: CheckFailure): void;
+}
+
+export const DEFAULT_WAIT_MS = 5000;
+
+/** "3 s", "0.4 s": a duration for a person. */
+export const secs = (ms: number) => `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`;
+
+/** Waits until `get` returns a value, re-checking on every `change` event of `emitter`. */
+export function waitFor<T>(emitter: EventEmitter, get: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+  const now = get();
+  if (now !== undefined) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const onChange = () => {
+      const v = get();
+      if (v !== undefined) done(v);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const done = (v: T | undefined) => {
+      clearTimeout(timer);
+      emitter.off('change', onChange);
+      resolve(v);
+    };
+    emitter.on('change', onChange);
+  });
+}
