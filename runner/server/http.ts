@@ -10,6 +10,8 @@ import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
+import { serveHealth } from './health.ts';
+import { Replica } from './replica.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,6 +48,8 @@ export interface ServeOptions {
    * Only for a proxy that sets that header itself.
    */
   trustProxy?: boolean;
+  /** Admission, ownership and drain (one is made when absent). */
+  replica?: Replica;
 }
 
 /**
@@ -89,7 +93,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
  * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
-export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean } = {}): void {
+export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean; replica?: Replica } = {}): void {
   // Twice the message limit: a message a little over it is read and answered
   // with message_too_large (connection.ts), the session kept; a far larger
   // one closes the socket (1009) before its bytes are buffered.
@@ -100,8 +104,11 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed\n');
       return;
     }
+    if (opts.replica && !opts.replica.admit(req, socket)) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      handleConnection(ws, runner, clientAddress(req, opts.trustProxy ?? false));
+      if (opts.replica && !opts.replica.claim(ws, req)) return;
+      const conn = handleConnection(ws, runner, clientAddress(req, opts.trustProxy ?? false));
+      opts.replica?.track(ws, conn);
     });
   });
   server.on('close', () => wss.close());
@@ -109,8 +116,9 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
 
 /** Starts the server; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<Server> {
-  const server = createServer((req, res) => serveStatic(req, res, opts.siteDir));
-  attachWebSocket(server, opts.runner, opts);
+  const replica = opts.replica ?? new Replica(opts.runner);
+  const server = createServer((req, res) => serveHealth(req, res, replica) || serveStatic(req, res, opts.siteDir));
+  attachWebSocket(server, opts.runner, { ...opts, replica });
   server.on('upgrade', (req, socket) => {
     if (pathOf(req) !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
