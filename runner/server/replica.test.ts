@@ -21,6 +21,17 @@ import { get, scrape, sleep, startReplica, tinySite, type ReplicaProc } from '..
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOLUTION: StudentFile[] = ((dir) => readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') })))(join(ROOT, 'labs/02-tcp-echo/solution/python'));
 
+/** What HAProxy's agent check reads from a replica's agent port. */
+function agentSays(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(port, '127.0.0.1');
+    let text = '';
+    s.on('data', (d) => (text += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => resolve(text));
+  });
+}
+
 /** The raw answer to a WebSocket upgrade request (status line and headers). */
 function upgradeAnswer(port: number, path = '/ws'): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -141,6 +152,23 @@ describe('a runner replica in process', () => {
     await withSession.close();
     expect(await Promise.race([drained, sleep(10_000).then(() => 'still draining')])).toBe(0);
   });
+
+  it('ends a drain at its deadline: the sessions still open are cut and their pages told to leave', async () => {
+    // A replica of its own: the one above has drained for good.
+    const runner2 = new Runner();
+    const replica2 = new Replica(runner2);
+    const server2 = await serve({ runner: runner2, replica: replica2, port: 0, host: '127.0.0.1' });
+    try {
+      const late = await TestClient.connect(`ws://127.0.0.1:${(server2.address() as AddressInfo).port}/ws`);
+      clients.push(late);
+      await open(late);
+      expect(await replica2.drain(300)).toBe(1);
+      expect(await closeCode(late)).toBe(CloseCode.runner_leaving);
+    } finally {
+      server2.close();
+      await runner2.close();
+    }
+  });
 });
 
 describe('socklab serve and SIGTERM', () => {
@@ -162,10 +190,12 @@ describe('socklab serve and SIGTERM', () => {
     await c.waitForOutput('server', /ready to receive/, 15_000);
     r.remember();
     expect(r.leftovers().length).toBeGreaterThan(0);
+    expect(await agentSays(r.agentPort)).toBe('ready\n');
 
     r.child.kill('SIGTERM');
     await c.waitFor((m) => m.type === 'notice' && m.code === 'runner_draining', 10_000);
     expect((await get(`${r.url}/readyz`)).status).toBe(503);
+    expect(await agentSays(r.agentPort)).toBe('drain\n');
     await sleep(500);
     expect(r.child.exitCode).toBe(null);
     const client = c.procByName('client 1')!;
