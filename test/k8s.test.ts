@@ -173,6 +173,23 @@ describe('deploy/k8s', () => {
     expect(selects(pdb.spec!.selector!.matchLabels)).toBe(true);
   });
 
+  it('the image (deploy/Containerfile) runs the README\'s commands on the packages CI installs, and the pod starts socklab serve', () => {
+    const containerfile = readFileSync(join(ROOT, 'deploy/Containerfile'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const runs = [...containerfile.matchAll(/^RUN ((?:.*\\\n)*.*)$/gm)].map((m) => m[1]!.replace(/\\\n/g, ' '));
+    for (const command of ['npm install', 'npm run build']) {
+      expect(readme).toContain(command);
+      expect(runs.some((r) => r.includes(command))).toBe(true);
+    }
+    // What CI installs is what the runner needs, less what only the tests use.
+    const testOnly = new Set(['chromium', 'haproxy']);
+    const ci = /apt-get install -y -qq \\\n\s*(.*?) >/.exec(readFileSync(join(ROOT, '.ci/run'), 'utf8'))![1]!.split(/\s+/);
+    const image = runs.find((r) => r.includes('apt-get install'))!.split(/\s+/);
+    for (const pkg of ci.filter((p) => !testOnly.has(p))) expect(image, `the image installs ${pkg}`).toContain(pkg);
+    expect(/^ENTRYPOINT \[.*"bin\/socklab\.js"\]$/m.test(containerfile)).toBe(true);
+    expect(container.args?.[0]).toBe('serve');
+  });
+
   it('the autoscaler scales this Deployment on a metric the runner exports, with headroom below capacity', async () => {
     const scaled = one<IScaledObject>('ScaledObject');
     expect(scaled.spec.scaleTargetRef.name).toBe(deployment.metadata!.name);
