@@ -86,7 +86,7 @@ export class RunnerLink {
       this.ws = null;
       const lost = ev.code === CloseCode.session_lost || ev.code === CloseCode.session_in_use;
       if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'The server that ran your session is gone; your code is kept here. Press Run to start a new session.' });
-      this.resume = lost ? null : (this.session?.id ?? null);
+      this.resume = lost ? null : (this.session?.id ?? this.resume);
       this.dropSession(new Error('the connection to the runner closed'));
       // Sent away on purpose (a draining runner, a lost session): another replica answers at once.
       if (lost || ev.code === CloseCode.runner_leaving) {
@@ -184,6 +184,7 @@ export class RunnerLink {
       case 'hello':
         if (msg.protocol !== PROTOCOL_VERSION) return this.outdated();
         this.hello = msg;
+        this.resume = null; // a runner that answers hello does not know resumes: nothing to learn
         this.attempt = 0;
         this.everConnected = true;
         this.setState('connected');
