@@ -138,6 +138,11 @@ export class Runner {
     return n;
   }
 
+  /** Opens no more sessions (a draining replica); the open ones go on. */
+  stopOpening(): void {
+    this.closing = true;
+  }
+
   /** Ends every session (runner shutdown). */
   async close(): Promise<void> {
     this.closing = true;

@@ -19,6 +19,8 @@ import { get, scrape, sleep, startReplica, tinySite, type ReplicaProc } from './
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const COOKIE = 'SOCKLAB_REPLICA';
+/** HAProxy's binary: on PATH, or in sbin (not on a normal user's PATH on Debian). */
+const HAPROXY = ['haproxy', '/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((bin) => !spawnSync(bin, ['-v']).error);
 const SOLUTION: StudentFile[] = ((dir) => readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') })))(join(ROOT, 'labs/02-tcp-echo/solution/python'));
 
 /** deploy/haproxy.cfg, made to listen on `port` and balance over `replicas`; throws when the file lost a line the test relies on. */
@@ -127,7 +129,7 @@ describe('three replicas behind HAProxy', () => {
   };
 
   beforeAll(async () => {
-    if (spawnSync('haproxy', ['-v']).error) {
+    if (!HAPROXY) {
       throw new Error('haproxy is not installed: this test runs three runners behind a real HAProxy. Install it (Debian: apt-get install haproxy) and run again.');
     }
     const site = tinySite();
@@ -138,7 +140,7 @@ describe('three replicas behind HAProxy', () => {
     const port = await freePort();
     stats = join(work, 'haproxy.sock');
     writeFileSync(join(work, 'haproxy.cfg'), haproxyConfig(port, stats, replicas));
-    haproxy = spawn('haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    haproxy = spawn(HAPROXY, ['-db', '-f', join(work, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
     haproxy.stdout!.on('data', (d: Buffer) => (haproxyLog += d.toString()));
     haproxy.stderr!.on('data', (d: Buffer) => (haproxyLog += d.toString()));
     lb = `http://127.0.0.1:${port}`;

@@ -147,6 +147,8 @@ describe('a runner replica in process', () => {
     expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: 'draining\n' });
     expect(await upgradeAnswer(port)).toMatch(/^HTTP\/1\.1 503 /);
     expect((await scrape(url)).get('socklab_draining')).toBe(1);
+    const noop = { output() {}, proc() {}, notice() {} };
+    await expect(runner.open('tcp-echo', 'python', 'late', noop)).rejects.toThrow(/shutting down/);
     withSession.send({ type: 'files', files: SOLUTION });
     await withSession.waitFor((m) => m.type === 'files');
     await withSession.close();

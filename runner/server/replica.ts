@@ -112,6 +112,8 @@ export class Replica {
    */
   async drain(ms: number): Promise<number> {
     this.draining = true;
+    // A page without a session is sent away at the next look; one that asks for a session before then is refused.
+    this.runner.stopOpening();
     const deadline = Date.now() + ms;
     const minutes = Math.max(1, Math.round(ms / 60_000));
     const notice: ServerMessage = {
