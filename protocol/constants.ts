@@ -57,6 +57,13 @@ export const NoticeCode = enumOf(
   'output_limit',
   /** A server did not bind its port in time; the clients start anyway. */
   'not_ready',
+  /** This runner is being stopped: the session goes on until it ends or the drain deadline. */
+  'runner_draining',
+  /**
+   * Raised by the page itself, never sent: its reconnect found the session
+   * gone (CloseCode.session_lost, the replica that held it died).
+   */
+  'session_lost',
 );
 export type NoticeCode = keyof typeof NoticeCode;
 
@@ -68,6 +75,25 @@ export const CloseReason = enumOf(
   'session_ended',
 );
 export type CloseReason = keyof typeof CloseReason;
+
+/**
+ * WebSocket close codes (4000-4999 is the application's range) the page acts
+ * on. A page that lost its socket reconnects to WS_PATH with
+ * `?resume=<session id>` (RESUME_PARAM); the runner that answers tells it, by
+ * closing, that the session cannot continue there.
+ */
+export const CloseCode = Object.freeze({
+  /** The session named by the resume parameter is not held here (its replica is gone): start a new one. */
+  session_lost: 4404,
+  /** The session is held here by another live connection: never attach a second one; start a new one. */
+  session_in_use: 4409,
+  /** This runner is draining or stopping: reconnect at once (the proxy picks another replica). */
+  runner_leaving: 4503,
+});
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The query parameter of a reconnecting page's WebSocket URL naming the session it had. */
+export const RESUME_PARAM = 'resume';
 
 /** Where a process is in its life. */
 export const ProcState = enumOf('starting', 'running', 'listening', 'exited');

@@ -18,6 +18,9 @@ import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { bwrapProblem } from './sandbox/index.ts';
 import { serve } from './server/http.ts';
+import { Replica } from './server/replica.ts';
+import { startAgent } from './server/health.ts';
+import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -25,10 +28,14 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const USAGE: Record<string, string> = {
   serve: `  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
                 [--public-host NAME]... [--trust-proxy]
+                [--capacity N] [--drain-seconds 600] [--agent-port PORT]
       Serve the course site and the runner on one port (builds the site if needed).
       --public-host: a DNS name students use to reach this server (IP addresses
       and localhost always work); --trust-proxy: behind a reverse proxy, count
       sessions per student by X-Forwarded-For.
+      --capacity: pages held at once, above which newcomers get 503 (a replica);
+      SIGTERM drains: no new sessions, live ones go on up to --drain-seconds;
+      a second SIGTERM stops at once. --agent-port: HAProxy's agent check.
 `,
   run: `  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
       Run a lab's programs from the files in <dir>, each line prefixed with its
@@ -121,12 +128,16 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true }, capacity: { type: 'string' }, 'drain-seconds': { type: 'string' }, 'agent-port': { type: 'string' } });
   const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
   const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
   const siteDir = resolve(values.site ?? join(ROOT, 'dist'));
-  const runner = new Runner({ sandbox });
+  const capacity = values.capacity === undefined ? undefined : check(z.coerce.number().int().min(1).max(100_000), values.capacity, '--capacity');
+  const drainSeconds = check(z.coerce.number().int().min(0).max(86_400), values['drain-seconds'] ?? String(DEFAULT_DRAIN_SECONDS), '--drain-seconds');
+  const agentPort = values['agent-port'] === undefined ? undefined : check(z.coerce.number().int().min(1).max(65535), values['agent-port'], '--agent-port');
+  const runner = new Runner({ sandbox, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
+  const replica = new Replica(runner);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
   if (runner.backend.name === 'host' && !loopback) {
     throw new UsageError(`refusing to serve ${host} without a sandbox: other people's code would run as you. Serve on 127.0.0.1, or enable the sandbox.\n${ENABLE_SANDBOX}`);
@@ -138,20 +149,15 @@ async function cmdServe(args: string[]): Promise<number> {
     if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
   }
   const publicHosts = ([] as string[]).concat(values['public-host'] ?? []).map((h) => check(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name like course.example.edu'), h, '--public-host'));
-  const server = await serve({ runner, siteDir, port, host, publicHosts, trustProxy: values['trust-proxy'] === true }).catch((err: NodeJS.ErrnoException) => {
+  const server = await serve({ runner, siteDir, port, host, publicHosts, trustProxy: values['trust-proxy'] === true, replica }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use (is socklab already running?); stop that, or pick another with --port`);
     if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`${host} is not an address of this machine`);
     throw err;
   });
+  const agent = agentPort === undefined ? undefined : await startAgent(replica, agentPort, host);
   if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
   console.log(`socklab: the course is at http://${host.includes(':') ? `[${host}]` : host}:${port}  (sandbox: ${runner.backend.name}; Ctrl-C stops)`);
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  server.close();
-  await runner.close();
+  await serveUntilStopped({ server, runner, replica, drainMs: drainSeconds * 1000, log: (line) => console.log(line), closeAlso: agent ? [agent] : [] });
   return 0;
 }
 

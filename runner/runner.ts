@@ -9,6 +9,7 @@ import { resolveLimits, type Limits } from './limits.ts';
 import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
 import { Session, SessionError, type SessionEvents } from './session.ts';
 import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
+import { RunnerMetrics } from './metrics.ts';
 
 export interface RunnerOptions {
   labsDir?: string;
@@ -28,6 +29,8 @@ export class Runner {
   readonly limits: Limits;
   readonly backend: Backend;
   readonly labs: Lab[];
+  /** Prometheus metrics of this runner (served at /metrics). */
+  readonly metrics: RunnerMetrics = new RunnerMetrics(this);
   private readonly sessions = new Map<string, { session: Session; client: string }>();
   private closing = false;
   private checksRunning = 0;
@@ -38,11 +41,15 @@ export class Runner {
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
     this.labs = loadLabs(opts.labsDir ?? LABS_DIR);
-    this.backend = chooseBackend(opts.sandbox ?? 'auto');
+    this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
-  async open(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
+  open(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
+    return this.metrics.countOpen(() => this.openSession(labName, lang, client, this.metrics.countOutput(events)));
+  }
+
+  private async openSession(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
     if (this.closing) throw new OpenError('too_many_sessions', 'the runner is shutting down');
     const lab = findLab(this.labs, labName);
     if (!lab || lab.meta.processes.length === 0) throw new OpenError('unknown_lab', `no lab with programs is called "${labName}"`);
@@ -101,7 +108,7 @@ export class Runner {
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      return await gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed });
+      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed }));
     } finally {
       const next = this.checkQueue.shift();
       if (next) next();
@@ -112,6 +119,28 @@ export class Runner {
   /** Open sessions right now. */
   get sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Checks grading right now. */
+  get checksActive(): number {
+    return this.checksRunning;
+  }
+
+  /** Checks waiting for a free grader. */
+  get checksWaiting(): number {
+    return this.checkQueue.length;
+  }
+
+  /** Students' programs running in open sessions. */
+  liveProcesses(): number {
+    let n = 0;
+    for (const { session } of this.sessions.values()) n += session.list().filter((p) => p.state !== 'exited').length;
+    return n;
+  }
+
+  /** Opens no more sessions (a draining replica); the open ones go on. */
+  stopOpening(): void {
+    this.closing = true;
   }
 
   /** Ends every session (runner shutdown). */

@@ -17,7 +17,7 @@ export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
 const DRAIN_POLL_MS = 20;
 
-export function handleConnection(ws: WebSocket, runner: Runner, client: string): void {
+export function handleConnection(ws: WebSocket, runner: Runner, client: string): { readonly hasSession: boolean } {
   let session: Session | null = null;
   let opening = false;
   let checking = false;
@@ -209,4 +209,10 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
   ws.on('error', () => {
     void session?.close();
   });
+  // For the replica's drain (replica.ts): does this page still have a session?
+  return {
+    get hasSession() {
+      return opening || (session !== null && !session.isClosed);
+    },
+  };
 }

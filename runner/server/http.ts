@@ -12,6 +12,8 @@ import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
+import { serveHealth } from './health.ts';
+import { Replica } from './replica.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -48,6 +50,8 @@ export interface ServeOptions {
    * Only for a proxy that sets that header itself.
    */
   trustProxy?: boolean;
+  /** Admission, ownership and drain (one is made when absent). */
+  replica?: Replica;
 }
 
 /**
@@ -91,7 +95,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
  * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
-export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean } = {}): void {
+export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean; replica?: Replica } = {}): void {
   // Twice the message limit: a message a little over it is read and answered
   // with message_too_large (connection.ts), the session kept; a far larger
   // one closes the socket (1009) before its bytes are buffered.
@@ -106,6 +110,7 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
       refuseUpgrade(socket, 403, 'Forbidden', 'origin not allowed');
       return;
     }
+    if (opts.replica && !opts.replica.admit(req, socket)) return;
     const client = clientAddress(req, opts.trustProxy ?? false);
     const open = perClient.get(client) ?? 0;
     if (open >= runner.limits.maxConnectionsPerClient) {
@@ -125,7 +130,9 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
     socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.once('close', release);
-      handleConnection(ws, runner, client);
+      if (opts.replica && !opts.replica.claim(ws, req)) return;
+      const conn = handleConnection(ws, runner, client);
+      opts.replica?.track(ws, conn);
     });
   });
   server.on('close', () => wss.close());
@@ -167,13 +174,14 @@ function guardConnections(server: Server, limit: number, trustProxy: boolean): v
 /** Starts the server; resolves once it listens. */
 export async function serve(opts: ServeOptions): Promise<Server> {
   const { limits } = opts.runner;
+  const replica = opts.replica ?? new Replica(opts.runner);
   const server = createServer(
     // A client that sends its headers (an upgrade's too) a byte at a time is cut off.
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
-    (req, res) => serveStatic(req, res, opts.siteDir),
+    (req, res) => serveHealth(req, res, replica) || serveStatic(req, res, opts.siteDir),
   );
   guardConnections(server, limits.maxConnectionsPerClient * 2, opts.trustProxy ?? false);
-  attachWebSocket(server, opts.runner, opts);
+  attachWebSocket(server, opts.runner, { ...opts, replica });
   server.on('upgrade', (req, socket) => {
     if (pathOf(req) !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });

@@ -9,7 +9,7 @@
  * describe, once the runner's hello says it speaks this page's
  * PROTOCOL_VERSION; a runner that speaks another gets no message at all.
  */
-import { ErrorCode, PROTOCOL_VERSION, WS_PATH } from '../../protocol/constants.ts';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
 import { decodeOutputFrame } from '../../protocol/frames.ts';
 import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
 
@@ -45,7 +45,9 @@ export class RunnerLink {
   private everConnected = false;
   private disposed = false;
   /** The language of this connection's session, once "opened". */
-  session: { lang: Language } | null = null;
+  session: { lang: Language; id: string } | null = null;
+  /** The session the socket had when it dropped: the reconnect names it, and learns it is lost. */
+  private resume: string | null = null;
   private opening: { lang: Language; resolve: () => void; reject: (err: Error) => void } | null = null;
   state: LinkState = 'connecting';
   hello: Extract<ServerMessage, { type: 'hello' }> | null = null;
@@ -60,7 +62,7 @@ export class RunnerLink {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.setState('connecting');
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}${this.resume ? `?${RESUME_PARAM}=${encodeURIComponent(this.resume)}` : ''}`;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
@@ -79,11 +81,18 @@ export class RunnerLink {
         if (frame) this.events.output(frame.proc, frame.data);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       if (ws !== this.ws) return;
       this.ws = null;
+      const lost = ev.code === CloseCode.session_lost || ev.code === CloseCode.session_in_use;
+      if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'The server that ran your session is gone; your code is kept here. Press Run to start a new session.' });
+      this.resume = lost ? null : (this.session?.id ?? this.resume);
       this.dropSession(new Error('the connection to the runner closed'));
-      this.scheduleRetry();
+      // Sent away on purpose (a draining runner, a lost session): another replica answers at once.
+      if (lost || ev.code === CloseCode.runner_leaving) {
+        this.attempt = 0;
+        this.connect();
+      } else this.scheduleRetry();
     };
     ws.onerror = () => {
       /* followed by close */
@@ -175,12 +184,13 @@ export class RunnerLink {
       case 'hello':
         if (msg.protocol !== PROTOCOL_VERSION) return this.outdated();
         this.hello = msg;
+        this.resume = null; // a runner that answers hello does not know resumes: nothing to learn
         this.attempt = 0;
         this.everConnected = true;
         this.setState('connected');
         break;
       case 'opened':
-        this.session = { lang: msg.lang };
+        this.session = { lang: msg.lang, id: msg.session };
         this.opening?.resolve();
         this.opening = null;
         break;

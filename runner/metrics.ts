@@ -1,0 +1,108 @@
+/**
+ * The runner's Prometheus metrics (prom-client), one registry per Runner so
+ * several runners in one process (the tests) never share counters. Gauges
+ * are read from the runner when scraped; counters are bumped by the few
+ * hooks the Runner calls. The server adds its own gauges (draining,
+ * connections) to the same registry (runner/server/replica.ts).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Backend } from './sandbox/index.ts';
+import type { SessionEvents } from './session.ts';
+
+/** What the metrics read from the runner when scraped. */
+export interface MetricsSource {
+  readonly sessionCount: number;
+  readonly limits: { readonly maxSessions: number };
+  readonly checksActive: number;
+  readonly checksWaiting: number;
+  /** Processes of every open session that have not exited. */
+  liveProcesses(): number;
+}
+
+/** Every metric of one runner, and the hooks that feed them. */
+export class RunnerMetrics {
+  readonly registry = new Registry();
+  private liveSandboxes = 0;
+  private readonly starts: Counter;
+  private readonly failures: Counter<'code'>;
+  private readonly checkSeconds: Histogram<'outcome'>;
+  private readonly terminalBytes: Counter;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('socklab_sessions_active', 'Sessions open on this runner.', () => source.sessionCount);
+    gauge('socklab_sessions_capacity', 'Sessions this runner admits before refusing newcomers.', () => source.limits.maxSessions);
+    gauge('socklab_sandboxes_live', 'Sandboxes alive: sessions and Checks.', () => this.liveSandboxes);
+    gauge('socklab_processes_live', "Students' programs running in open sessions.", () => source.liveProcesses());
+    gauge('socklab_checks_running', 'Checks grading right now.', () => source.checksActive);
+    gauge('socklab_checks_queued', 'Checks waiting for a free grader.', () => source.checksWaiting);
+    this.starts = new Counter({ name: 'socklab_session_starts_total', help: 'Sessions opened.', registers });
+    this.failures = new Counter({ name: 'socklab_session_failures_total', help: 'Sessions refused or failed to start, by error code.', labelNames: ['code'], registers });
+    this.checkSeconds = new Histogram({
+      name: 'socklab_check_duration_seconds',
+      help: 'How long grading a Check took (its wait for a grader excluded), by outcome (graded or error).',
+      labelNames: ['outcome'],
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    this.terminalBytes = new Counter({ name: 'socklab_terminal_bytes_total', help: "Bytes of students' terminal output sent to pages.", registers });
+  }
+
+  /** The backend, with every sandbox it creates counted while alive. */
+  countSandboxes(backend: Backend): Backend {
+    return {
+      ...backend,
+      create: async (limits) => {
+        const sandbox = await backend.create(limits);
+        this.liveSandboxes++;
+        void sandbox.ended.then(() => this.liveSandboxes--);
+        return sandbox;
+      },
+    };
+  }
+
+  /** Runs a session open, counting its start or its failure (by the error's code). */
+  async countOpen<T>(open: () => Promise<T>): Promise<T> {
+    try {
+      const session = await open();
+      this.starts.inc();
+      return session;
+    } catch (err) {
+      this.failures.inc({ code: String((err as { code?: unknown }).code ?? 'internal') });
+      throw err;
+    }
+  }
+
+  /** A session's events, with its terminal output counted. */
+  countOutput(events: SessionEvents): SessionEvents {
+    return {
+      ...events,
+      output: (proc, data) => {
+        this.terminalBytes.inc(data.length);
+        events.output(proc, data);
+      },
+    };
+  }
+
+  /** Runs a Check's grading, timing it. */
+  async timeCheck<T>(check: () => Promise<T>): Promise<T> {
+    const end = this.checkSeconds.startTimer();
+    try {
+      const report = await check();
+      end({ outcome: 'graded' });
+      return report;
+    } catch (err) {
+      end({ outcome: 'error' });
+      throw err;
+    }
+  }
+}
