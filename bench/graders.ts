@@ -34,7 +34,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Language } from '../protocol/messages.ts';
-import { gradeFiles, type GradeReport } from '../runner/grader/engine.ts';
+import type { GradeReport } from '../runner/grader/engine.ts';
+import { gradeKind, verdicts } from '../runner/grader/proofs.ts';
 import { LANGUAGES } from '../runner/languages.ts';
 import { loadLabs, readLabFiles, type Lab } from '../runner/labs/load.ts';
 import { resolveLimits, type Limits } from '../runner/limits.ts';
@@ -107,12 +108,8 @@ interface Grader {
   limits: Limits;
 }
 
-function grade(g: Grader, lab: Lab, kind: string, lang: Language): Promise<GradeReport> {
-  const files = [...readLabFiles(lab, kind, lang)].map(([name, content]) => ({ name, content }));
-  return gradeFiles({ lab, lang, files, backend: g.backend, limits: g.limits });
-}
-
-const verdict = (r: GradeReport) => r.results.map((c) => `${c.id}:${c.status}`).join(' ');
+const grade = (g: Grader, lab: Lab, kind: string, lang: Language): Promise<GradeReport> => gradeKind(lab, kind, lang, g);
+const verdict = verdicts;
 
 function mostCommon(values: string[]): string {
   const counts = new Map<string, number>();
