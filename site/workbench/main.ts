@@ -36,6 +36,7 @@ import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
 import { labKey, read, write } from './progress.ts';
 import { OUTDATED, StatusBar } from './status.ts';
+import { strings } from './strings.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
 import { createToolbar, type Toolbar } from './toolbar.ts';
@@ -113,6 +114,8 @@ export class Workbench implements Disposable {
           if (lang === this.lang) this.checks.edited();
         },
         saveFailed: () => this.status.message('warning', 'This browser did not let the workbench save your code (storage is full or disabled). Copy your work somewhere safe.'),
+        changedElsewhere: (_lang, name) => this.status.message('info', strings.changedElsewhere(name)),
+        conflict: (_lang, name, load) => this.status.message('warning', strings.conflictElsewhere(name), { label: strings.loadOther, run: load }),
       }),
     );
     this.terminals = store.add(
