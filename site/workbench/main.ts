@@ -87,7 +87,7 @@ export class Workbench implements Disposable {
   private readonly confirm: ReturnType<typeof createConfirm>;
 
   constructor(
-    root: Root,
+    private readonly root: Root,
     private readonly data: WorkbenchData,
   ) {
     const store = this.store;
@@ -304,6 +304,12 @@ export class Workbench implements Disposable {
     this.terminals.prepare();
     if (!this.sendFiles()) return;
     this.link.send({ type: 'run' });
+    this.ran();
+  }
+
+  /** Tells the page's layout (layout.ts) that there is an outcome to show. */
+  private ran(): void {
+    this.root.dispatchEvent(new Event('socklab:ran'));
   }
 
   private stop(): void {
@@ -331,6 +337,7 @@ export class Workbench implements Disposable {
     if (!this.sendFiles()) return;
     this.checks.start();
     this.link.send({ type: 'check' });
+    this.ran();
   }
 
   private showRunning(): void {

@@ -102,6 +102,8 @@ export class ProcPane {
   renderer: 'webgl' | 'dom' = 'dom';
   private fitQueued = false;
   private disposed = false;
+  /** Whether xterm is open in the page (see open()). */
+  private opened = false;
   /** Cleared for a run, waiting for its process (terminals.ts says what it waits for). */
   waiting = false;
   /** Whether Enter was typed since the process started (until then a client pane says to type a line). */
@@ -177,14 +179,23 @@ export class ProcPane {
     this.resizeObserver = new ResizeObserver(() => this.queueFit());
   }
 
-  /** Puts the terminal into the page; call once the pane is in the document. */
+  /**
+   * Puts the terminal into the page once its screen has a size: xterm
+   * measures its characters when it opens, and a terminal opened hidden (a
+   * phone's Code tab shows no terminals) would stay unmeasured and blank.
+   * Output written before that is kept and shown then.
+   */
   open(): void {
+    this.resizeObserver.observe(this.screen);
+    this.queueFit();
+  }
+
+  private openNow(): void {
+    this.opened = true;
     this.term.open(this.screen);
     this.term.textarea?.setAttribute('aria-label', `${this.name} terminal input`);
     this.term.textarea?.setAttribute('tabindex', '-1');
     this.loadWebgl();
-    this.resizeObserver.observe(this.screen);
-    this.queueFit();
   }
 
   private loadWebgl(): void {
@@ -214,6 +225,7 @@ export class ProcPane {
     requestAnimationFrame(() => {
       this.fitQueued = false;
       if (this.disposed || !this.screen.isConnected || this.screen.clientWidth === 0) return;
+      if (!this.opened) this.openNow();
       try {
         this.fit.fit();
       } catch {

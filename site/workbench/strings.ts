@@ -7,6 +7,7 @@
 export const strings = {
   // The layout (layout.ts, Workbench.astro).
   workbench: 'Workbench',
+  skipToWorkbench: 'Skip to the workbench',
   hideWorkbench: 'Hide the workbench',
   hideWorkbenchTitle: 'Give the lesson the whole width',
   showWorkbench: 'Show the workbench',
