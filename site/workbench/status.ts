@@ -111,6 +111,8 @@ export class StatusBar implements Disposable {
       li.remove();
       action!.run();
     });
+    // The same words again (another tab saving as its student types) replace the old message.
+    for (const old of this.messages.children) if (old.firstElementChild?.textContent === text) old.remove();
     this.messages.prepend(li);
     while (this.messages.children.length > MAX_MESSAGES) this.messages.lastElementChild?.remove();
   }
