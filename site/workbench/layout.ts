@@ -5,7 +5,8 @@
  *    strip and back (remembered in this browser, for every lab);
  *  - phones: the tabs Lesson / Code / Terminals choose what the screen
  *    shows (arrow keys move between them). Opening Code or Terminals loads
- *    the workbench; a Run or Check pressed in Code shows the terminals.
+ *    the workbench (so does the lesson's skip link); a Run or Check
+ *    pressed in Code shows the terminals.
  * The state lives on <html> (data-wb-side, data-wb-view) for the CSS.
  */
 import { strings } from './strings.ts';
@@ -79,6 +80,13 @@ if (root && toggle && bar) {
     const next = tabs[(i + step + tabs.length) % tabs.length]!;
     setView(root, tabs, next.dataset.wbView as View);
     next.focus();
+  });
+  // On a phone the skip link opens the Code tab (the workbench is not on the lesson's screen).
+  document.querySelector('.wb-skip')?.addEventListener('click', (e) => {
+    if (getComputedStyle(bar).display === 'none') return;
+    e.preventDefault();
+    setView(root, tabs, 'code');
+    tabs.find((t) => t.dataset.wbView === 'code')?.focus();
   });
   // main.ts tells when the student ran or checked: on a phone, show the outcome.
   root.addEventListener('socklab:ran', () => {

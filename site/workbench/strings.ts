@@ -16,8 +16,8 @@ export const strings = {
   viewCode: 'Code',
   viewTerminals: 'Terminals',
 
-  // Panes (pane.ts, terminals.ts).
-  paneKeys: (name: string) => `${name} terminal. Press Enter to type into it; in it, Esc leaves it.`,
+  // Panes (pane.ts, terminals.ts, and the keyboard help in toolbar.ts).
+  helpAfterEsc: ' to leave it; then Tab moves on, and Enter on the pane goes back in.',
   paneFocusHint: 'press Enter to type here',
   typeALine: 'running: type a line and press Enter',
   waitingFor: (server: string, port: string, tcp: boolean) => `waiting for the ${server} to ${tcp ? 'listen on' : 'bind'} ${port}`,

@@ -282,7 +282,7 @@ describe('the lab page as a student meets it', () => {
     const focused = () =>
       page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
-        if (!el) return { name: '', visible: false, pane: '', tag: '' };
+        if (!el) return { name: '', visible: false, pane: '', tag: '', inEditor: false, inWorkbench: false, isPane: false };
         const style = getComputedStyle(el);
         return {
           tag: el.tagName.toLowerCase(),
