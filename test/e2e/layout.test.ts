@@ -193,6 +193,12 @@ describe('the lab page as a student meets it', () => {
     expect((await page.locator('.wb-editor').boundingBox())!.y).toBeLessThan(DESKTOP.height / 2);
     expect((await pane(page, 'client 1').boundingBox())!.y).toBeLessThan(DESKTOP.height);
 
+    // The page's contents ("On this page") sit above the lesson, not under the workbench.
+    const toc = page.locator('mobile-starlight-toc nav');
+    await expect.poll(() => toc.isVisible()).toBe(true);
+    const t = (await toc.boundingBox())!;
+    expect(t.x + t.width).toBeLessThanOrEqual(w.x + 1);
+
     // The lesson scrolls; the workbench stays where it is.
     await page.mouse.move(l.x + 50, 400);
     await page.mouse.wheel(0, 3000);
