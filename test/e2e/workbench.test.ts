@@ -501,7 +501,9 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
       expect(help).toMatch(/No runner is answering/);
       expect(help).toContain('npm start');
       expect(await page.locator('.wb-status').innerText()).toMatch(/no runner/i);
-      // Run does nothing harmful; it points at the help.
+      // Run does nothing harmful; it points at the help. (While a retry is
+      // under way Run says "still connecting" instead: press it between retries.)
+      await page.locator('.wb[data-link="offline"]').waitFor({ timeout: 15_000 });
       await button(page, 'Run').click();
       await page.locator('.wb-offline.wb-flash').waitFor({ timeout: 3000 });
       expect(scene.pageErrors(page)).toEqual([]);
