@@ -132,6 +132,8 @@ export class Session {
         if (generation !== this.generation || this.closed) return;
         const proc = this.addProc(spec, name);
         await this.start(proc, generation);
+        // A server that ended before it was ready: the rest would only talk to nothing.
+        if (proc.spec.ready && proc.state === 'exited') return;
       }
     });
   }

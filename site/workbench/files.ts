@@ -3,6 +3,11 @@
  * localStorage as they type (see progress.ts for the keys), and replaced
  * by the starter or the solution on request. Which file the editor shows
  * is tabs.ts's business.
+ *
+ * Two tabs of one lab stay in step: a save in one fires a `storage` event
+ * in the other, whose model takes the new text as an undoable edit. When
+ * the student was typing there too (a save still pending), their text is
+ * kept and the other version is offered instead, so nothing is lost unseen.
  */
 import type { StudentFile } from '../../protocol/messages.ts';
 import { DisposableStore, type Disposable } from './disposable.ts';
@@ -17,6 +22,10 @@ export interface FilesEvents {
   edited(lang: WorkbenchLanguage): void;
   /** The browser refused to store a file. */
   saveFailed(): void;
+  /** Another tab saved `name`: the model shows that version now (undo brings the old one back). */
+  changedElsewhere(lang: WorkbenchLanguage, name: string): void;
+  /** Another tab saved `name` while this one had unsaved edits: `load()` takes the other version. */
+  conflict(lang: WorkbenchLanguage, name: string, load: () => void): void;
 }
 
 export class LabFiles implements Disposable {
@@ -28,7 +37,26 @@ export class LabFiles implements Disposable {
   constructor(
     private readonly lab: string,
     private readonly events: FilesEvents,
-  ) {}
+  ) {
+    this.store.listen(window, 'storage', (e) => this.onStorage(e));
+  }
+
+  /** Another tab of this origin wrote localStorage. */
+  private onStorage(e: StorageEvent): void {
+    if (!e.key) return;
+    for (const [key, file] of this.models) {
+      if (e.key !== labKey(this.lab, file.lang.id, 'file', file.name) || file.model.isDisposed()) continue;
+      const theirs = e.newValue ?? file.lang.starter.find((f) => f.name === file.name)?.content ?? '';
+      if (file.model.getValue() === theirs) return;
+      const load = () => {
+        if (!file.model.isDisposed()) this.setText(file.model, theirs);
+      };
+      if (this.pending.has(key)) return this.events.conflict(file.lang, file.name, load);
+      load();
+      this.events.changedElsewhere(file.lang, file.name);
+      return;
+    }
+  }
 
   /** The language's file names in tab order: the student's list if it differs from the starter's. */
   names(lang: WorkbenchLanguage): string[] {
@@ -92,12 +120,17 @@ export class LabFiles implements Disposable {
     for (const f of files) {
       const model = this.model(lang, f.name);
       if (model.getValue() === f.content) continue;
-      model.pushStackElement();
-      model.pushEditOperations([], [{ range: model.getFullModelRange(), text: f.content }], () => null);
-      model.pushStackElement();
+      this.setText(model, f.content);
       this.save(`${lang.id}/${f.name}`);
     }
     this.setNames(lang, names);
+  }
+
+  /** Replaces a model's text as one undoable edit. */
+  private setText(model: monaco.editor.ITextModel, text: string): void {
+    model.pushStackElement();
+    model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
+    model.pushStackElement();
   }
 
   private queueSave(key: string): void {

@@ -34,7 +34,8 @@ export class Inspector {
       'details',
       { class: 'wb-sockets' },
       h('summary', {}, 'Sockets ', h('span', { class: 'wb-sockets-hint' }, '(live: state and queued bytes of every socket in your sandbox)')),
-      h('table', { class: 'wb-sockets-table' }, h('thead', {}, head), this.body),
+      // Its own sideways scroll: seven columns never widen the page.
+      h('div', { class: 'wb-sockets-scroll' }, h('table', { class: 'wb-sockets-table' }, h('thead', {}, head), this.body)),
       this.empty,
     );
     this.el.addEventListener('toggle', () => {

@@ -2,7 +2,8 @@
  * The only workbench code a lesson page loads up front (well under 3 KB).
  * It waits until the student is about to use the workbench: the workbench
  * comes within a screen of the viewport, or something in it gets focus or a
- * click, or the "Open the workbench" button is pressed. Then it imports the
+ * click, or the "Open the workbench" button is pressed, or a phone's Code or
+ * Terminals tab is opened (layout.ts). Then it imports the
  * real bundle (Monaco, xterm.js, the runner connection: ./main.ts), which
  * mounts itself into the placeholder. Until then no editor code, worker or
  * WebSocket exists on the page.
@@ -50,5 +51,7 @@ for (const root of document.querySelectorAll<Root>('[data-socklab-workbench]')) 
   else start(root, false);
   root.addEventListener('focusin', () => start(root, false));
   root.addEventListener('pointerdown', () => start(root, false));
+  // layout.ts: a phone's Code or Terminals tab was opened.
+  root.addEventListener('socklab:load', () => start(root, false));
   root.querySelector('[data-wb-load]')?.addEventListener('click', () => start(root, true));
 }

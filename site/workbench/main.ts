@@ -36,6 +36,7 @@ import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
 import { labKey, read, write } from './progress.ts';
 import { OUTDATED, StatusBar } from './status.ts';
+import { strings } from './strings.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
 import { createToolbar, type Toolbar } from './toolbar.ts';
@@ -86,7 +87,7 @@ export class Workbench implements Disposable {
   private readonly confirm: ReturnType<typeof createConfirm>;
 
   constructor(
-    root: Root,
+    private readonly root: Root,
     private readonly data: WorkbenchData,
   ) {
     const store = this.store;
@@ -113,6 +114,8 @@ export class Workbench implements Disposable {
           if (lang === this.lang) this.checks.edited();
         },
         saveFailed: () => this.status.message('warning', 'This browser did not let the workbench save your code (storage is full or disabled). Copy your work somewhere safe.'),
+        changedElsewhere: (_lang, name) => this.status.message('info', strings.changedElsewhere(name)),
+        conflict: (_lang, name, load) => this.status.message('warning', strings.conflictElsewhere(name), { label: strings.loadOther, run: load }),
       }),
     );
     this.terminals = store.add(
@@ -301,6 +304,12 @@ export class Workbench implements Disposable {
     this.terminals.prepare();
     if (!this.sendFiles()) return;
     this.link.send({ type: 'run' });
+    this.ran();
+  }
+
+  /** Tells the page's layout (layout.ts) that there is an outcome to show. */
+  private ran(): void {
+    this.root.dispatchEvent(new Event('socklab:ran'));
   }
 
   private stop(): void {
@@ -328,6 +337,7 @@ export class Workbench implements Disposable {
     if (!this.sendFiles()) return;
     this.checks.start();
     this.link.send({ type: 'check' });
+    this.ran();
   }
 
   private showRunning(): void {

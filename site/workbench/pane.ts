@@ -14,6 +14,7 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
+import { strings } from './strings.ts';
 
 export interface PaneEvents {
   input(pane: ProcPane, data: string): void;
@@ -101,24 +102,50 @@ export class ProcPane {
   renderer: 'webgl' | 'dom' = 'dom';
   private fitQueued = false;
   private disposed = false;
+  /** Whether xterm is open in the page (see open()). */
+  private opened = false;
+  /** Cleared for a run, waiting for its process (terminals.ts says what it waits for). */
+  waiting = false;
+  /** Whether Enter was typed since the process started (until then a client pane says to type a line). */
+  private typedLine = false;
 
   constructor(
     readonly name: string,
     readonly role: string,
     theme: 'light' | 'dark',
     private readonly events: PaneEvents,
+    /** The process reads lines from its terminal (a client), so its pane asks for one. */
+    private readonly readsLines = false,
   ) {
     this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, 'not started');
     this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: `Restart ${name} with the current code`, 'aria-label': `Restart ${name}` }, 'Restart') as HTMLButtonElement;
     this.restartBtn.hidden = true;
     this.restartBtn.addEventListener('click', () => this.events.restart(this));
     this.screen = h('div', { class: 'wb-pane-screen' });
+    const keysId = `wb-pane-keys-${Math.random().toString(36).slice(2)}`;
+    // The pane itself is the Tab stop, not xterm's textarea: inside the
+    // terminal Tab belongs to the program, so a tabbable textarea would make
+    // Tab cycle between it and the Restart button for ever. Enter goes in,
+    // Esc comes back out, and Tab moves on to the next pane.
     this.el = h(
       'section',
-      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': `${name} terminal`, tabindex: '-1' },
-      h('header', { class: 'wb-pane-head' }, h('span', { class: 'wb-pane-name' }, name), this.stateEl, this.restartBtn),
+      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': `${name} terminal`, 'aria-describedby': keysId, tabindex: '0' },
+      h(
+        'header',
+        { class: 'wb-pane-head' },
+        h('span', { class: 'wb-pane-name' }, name),
+        this.stateEl,
+        h('span', { class: 'wb-pane-keys', id: keysId }, strings.paneFocusHint),
+        this.restartBtn,
+      ),
       this.screen,
     );
+    this.el.addEventListener('keydown', (e) => {
+      if (e.target === this.el && e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        this.term.focus();
+      }
+    });
     this.term = new Terminal({
       fontFamily: FONT,
       fontSize: 13,
@@ -131,7 +158,12 @@ export class ProcPane {
     this.term.loadAddon(this.fit);
     this.term.loadAddon(new WebLinksAddon());
     this.term.onData((data) => {
-      if (this.proc !== null && this.info?.state !== 'exited') this.events.input(this, data);
+      if (this.proc === null || this.info?.state === 'exited') return;
+      this.events.input(this, data);
+      if (!this.typedLine && data.includes('\r')) {
+        this.typedLine = true;
+        this.showState();
+      }
     });
     this.term.onResize(({ cols, rows }) => this.events.resize(this, cols, rows));
     // Escape hands focus back to the page (Tab stays in the terminal, as a
@@ -147,13 +179,23 @@ export class ProcPane {
     this.resizeObserver = new ResizeObserver(() => this.queueFit());
   }
 
-  /** Puts the terminal into the page; call once the pane is in the document. */
+  /**
+   * Puts the terminal into the page once its screen has a size: xterm
+   * measures its characters when it opens, and a terminal opened hidden (a
+   * phone's Code tab shows no terminals) would stay unmeasured and blank.
+   * Output written before that is kept and shown then.
+   */
   open(): void {
-    this.term.open(this.screen);
-    this.term.textarea?.setAttribute('aria-label', `${this.name} terminal input`);
-    this.loadWebgl();
     this.resizeObserver.observe(this.screen);
     this.queueFit();
+  }
+
+  private openNow(): void {
+    this.opened = true;
+    this.term.open(this.screen);
+    this.term.textarea?.setAttribute('aria-label', `${this.name} terminal input`);
+    this.term.textarea?.setAttribute('tabindex', '-1');
+    this.loadWebgl();
   }
 
   private loadWebgl(): void {
@@ -183,6 +225,7 @@ export class ProcPane {
     requestAnimationFrame(() => {
       this.fitQueued = false;
       if (this.disposed || !this.screen.isConnected || this.screen.clientWidth === 0) return;
+      if (!this.opened) this.openNow();
       try {
         this.fit.fit();
       } catch {
@@ -195,6 +238,8 @@ export class ProcPane {
   bind(info: ProcInfo, fresh: boolean): void {
     if (fresh) this.term.reset();
     this.proc = info.id;
+    this.waiting = false;
+    this.typedLine = false;
     this.update(info);
     // The runner starts a pty at 80x24; tell it our real size.
     this.events.resize(this, this.term.cols, this.term.rows);
@@ -204,7 +249,8 @@ export class ProcPane {
     const before = this.info?.state;
     this.info = info;
     this.el.dataset.state = info.state;
-    this.stateEl.textContent = describeState(info);
+    if (info.state === 'starting') this.typedLine = false;
+    this.showState();
     this.restartBtn.hidden = false;
     if (info.state === 'exited' && before !== 'exited') {
       this.line(`[${this.name} ${describeState(info)}]`, 2);
@@ -214,11 +260,30 @@ export class ProcPane {
     }
   }
 
+  private showState(): void {
+    const running = this.info?.state === 'running';
+    this.stateEl.textContent = running && this.readsLines && !this.typedLine ? strings.typeALine : describeState(this.info);
+  }
+
+  /**
+   * While the pane waits for its process: says what for. A `final` note
+   * (the process will not start) is also written into the terminal.
+   */
+  waitNote(text: string, final: boolean): void {
+    if (!this.waiting || this.stateEl.textContent === text) return;
+    this.stateEl.textContent = text;
+    if (final) {
+      this.waiting = false;
+      this.line(`[${text}]`, 2);
+    }
+  }
+
   /** No process any more (stopped before starting, or the session ended). */
   unbind(reason: string): void {
     if (this.proc !== null && this.info?.state !== 'exited') this.line(`[${reason}]`, 2);
     this.proc = null;
     this.info = null;
+    this.waiting = false;
     this.el.dataset.state = 'idle';
     this.stateEl.textContent = reason;
     this.restartBtn.hidden = true;
@@ -229,6 +294,7 @@ export class ProcPane {
     this.term.reset();
     this.proc = null;
     this.info = null;
+    this.waiting = true;
     this.el.dataset.state = 'idle';
     this.stateEl.textContent = 'waiting';
     this.restartBtn.hidden = true;

@@ -101,10 +101,18 @@ export class StatusBar implements Disposable {
     this.box.classList.add('wb-flash');
   }
 
-  message(kind: MessageKind, text: string): void {
+  /** Shows a message; an `action` is a button in it that does something and dismisses it. */
+  message(kind: MessageKind, text: string, action?: { label: string; run(): void }): void {
     const close = h('button', { type: 'button', class: 'wb-msg-close', 'aria-label': 'Dismiss message' }, '×');
-    const li = h('li', { class: `wb-msg wb-msg-${kind}` }, h('span', { class: 'wb-msg-text' }, text), close);
+    const act = action ? h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, action.label) : null;
+    const li = h('li', { class: `wb-msg wb-msg-${kind}` }, h('span', { class: 'wb-msg-text' }, text), act, close);
     close.addEventListener('click', () => li.remove());
+    act?.addEventListener('click', () => {
+      li.remove();
+      action!.run();
+    });
+    // The same words again (another tab saving as its student types) replace the old message.
+    for (const old of this.messages.children) if (old.firstElementChild?.textContent === text) old.remove();
     this.messages.prepend(li);
     while (this.messages.children.length > MAX_MESSAGES) this.messages.lastElementChild?.remove();
   }

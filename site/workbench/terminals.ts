@@ -9,6 +9,7 @@ import type { ClientMessage, ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { describeState, ProcPane } from './pane.ts';
+import { strings } from './strings.ts';
 import type { WorkbenchData } from './types.ts';
 
 /** Bytes of output acknowledged at once; smaller amounts go at the end of the turn. */
@@ -23,9 +24,11 @@ export interface TerminalsEvents {
   changed(): void;
 }
 
+type Planned = { name: string; role: string };
+
 /** The panes of the run plan as it will start: "server", "client 1", ... */
-function planNames(processes: WorkbenchData['processes']): { name: string; role: string }[] {
-  const out: { name: string; role: string }[] = [];
+function planNames(processes: WorkbenchData['processes']): Planned[] {
+  const out: Planned[] = [];
   for (const p of processes) {
     const numbered = p.addable || p.instances > 1;
     for (let i = 1; i <= p.instances; i++) out.push({ name: numbered ? `${p.role} ${i}` : p.role, role: p.role });
@@ -35,7 +38,11 @@ function planNames(processes: WorkbenchData['processes']): { name: string; role:
 
 export class Terminals implements Disposable {
   readonly el: HTMLElement;
-  private readonly plan: { name: string; role: string }[];
+  private readonly plan: Planned[];
+  /** The process the others wait for (the runner starts them once it is ready), with its pane's name. */
+  private readonly gate: { pane: string; role: string; port: string; tcp: boolean } | null;
+  /** Roles that read lines typed into their terminal (every role nothing waits for: the clients). */
+  private readonly readers: Set<string>;
   private readonly panes = new Map<string, ProcPane>();
   private readonly byId = new Map<number, ProcPane>();
   private readonly pendingAcks = new Map<number, number>();
@@ -48,6 +55,11 @@ export class Terminals implements Disposable {
     private readonly events: TerminalsEvents,
   ) {
     this.plan = planNames(processes);
+    const gate = processes.find((p) => p.ready);
+    this.gate = gate?.ready
+      ? { pane: this.plan.find((p) => p.role === gate.role)!.name, role: gate.role, port: `${gate.ready.port}/${gate.ready.protocol}`, tcp: gate.ready.protocol === 'tcp' }
+      : null;
+    this.readers = new Set(processes.filter((p) => !p.ready).map((p) => p.role));
     this.el = h('div', { class: 'wb-panes', role: 'group', 'aria-label': 'Program terminals' });
     this.store.add(toDisposable(() => this.panes.forEach((pane) => pane.dispose())));
   }
@@ -69,7 +81,7 @@ export class Terminals implements Disposable {
       },
       restart: (p) => this.events.restart(p),
       rendered: (proc, bytes) => this.queueAck(proc, bytes),
-    });
+    }, this.readers.has(role));
     this.panes.set(name, pane);
     this.el.append(pane.el);
     pane.open();
@@ -89,6 +101,7 @@ export class Terminals implements Disposable {
     }
     this.byId.clear();
     this.el.dataset.count = String(this.panes.size);
+    this.explainWaiting();
   }
 
   /** A process started or changed state. */
@@ -101,7 +114,25 @@ export class Terminals implements Disposable {
       pane.bind(info, pane.proc !== null);
       this.byId.set(info.id, pane);
     }
+    this.explainWaiting();
     this.events.changed();
+  }
+
+  /**
+   * Panes still waiting for their process say why: the runner starts them
+   * once the gate (the server) is ready, and not at all when it ended first.
+   */
+  private explainWaiting(): void {
+    if (!this.gate) return;
+    const gate = this.panes.get(this.gate.pane);
+    const { role, port, tcp } = this.gate;
+    const state = gate?.info?.state;
+    for (const pane of this.panes.values()) {
+      if (pane === gate || !pane.waiting) continue;
+      if (state === 'starting' || state === 'running') pane.waitNote(strings.waitingFor(role, port, tcp), false);
+      else if (state === 'listening') pane.waitNote('starting', false);
+      else if (state === 'exited') pane.waitNote(strings.notStarted(role, describeState(gate!.info), port), true);
+    }
   }
 
   output(proc: number, data: Uint8Array): void {

@@ -7,6 +7,7 @@
 import type { Language } from '../../protocol/constants.ts';
 import { h } from './dom.ts';
 import type { DisposableStore } from './disposable.ts';
+import { strings } from './strings.ts';
 import type { WorkbenchData } from './types.ts';
 
 export const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -69,7 +70,7 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
     h('kbd', {}, 'Ctrl+C'),
     ' too); press ',
     h('kbd', {}, 'Esc'),
-    ' to leave it.',
+    strings.helpAfterEsc,
   );
   return { el, fileActions, help, langSelect, buttons };
 }

@@ -376,7 +376,7 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.locator('.wb-editor .view-lines').click();
     await page.keyboard.press('Control+Enter');
     await waitServerListening(page);
-    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 });
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running: type a line and press Enter$/ }).waitFor({ timeout: 20_000 });
     await paneShowsLine(page, 'server', 'The server is ready to receive');
 
     await typeInto(page, 'client 1', 'sockets are fun 123');
@@ -421,7 +421,7 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await openLab(page);
     await button(page, 'Run').click();
     await waitServerListening(page);
-    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 });
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running: type a line and press Enter$/ }).waitFor({ timeout: 20_000 });
 
     // "running" means the terminal started; the client's python3 may still be on its way up.
     const ours = () => sandboxProcs().filter((p) => !before.has(p.uid));
@@ -459,7 +459,7 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     );
     await Promise.all([button(alice, 'Run').click(), button(bob, 'Run').click()]);
     await Promise.all([waitServerListening(alice), waitServerListening(bob)]);
-    await Promise.all([alice, bob].map((p) => pane(p, 'client 1').locator('.wb-pane-state', { hasText: /^running$/ }).waitFor({ timeout: 20_000 })));
+    await Promise.all([alice, bob].map((p) => pane(p, 'client 1').locator('.wb-pane-state', { hasText: /^running: type a line and press Enter$/ }).waitFor({ timeout: 20_000 })));
 
     // Two sandboxes: two uids, two network namespaces, each with a server on 12000.
     const servers = sandboxProcs().filter((p) => !before.has(p.uid) && p.name.startsWith('python'));
@@ -501,7 +501,9 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
       expect(help).toMatch(/No runner is answering/);
       expect(help).toContain('npm start');
       expect(await page.locator('.wb-status').innerText()).toMatch(/no runner/i);
-      // Run does nothing harmful; it points at the help.
+      // Run does nothing harmful; it points at the help. (While a retry is
+      // under way Run says "still connecting" instead: press it between retries.)
+      await page.locator('.wb[data-link="offline"]').waitFor({ timeout: 15_000 });
       await button(page, 'Run').click();
       await page.locator('.wb-offline.wb-flash').waitFor({ timeout: 3000 });
       expect(scene.pageErrors(page)).toEqual([]);

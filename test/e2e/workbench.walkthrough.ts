@@ -11,7 +11,8 @@
  * (or `npx tsx test/e2e/workbench.walkthrough.ts ...`). Uses playwright-core
  * with Debian's chromium (/usr/bin/chromium, or $CHROMIUM). Steps, on
  * /labs/tcp-echo/:
- *   1. the lesson loads with only the small loader: no Monaco/xterm yet;
+ *   1. the lesson loads with only the small loader: no Monaco/xterm yet
+ *      (1000 px wide, where the workbench comes after the lesson);
  *   2. scrolling to the workbench loads it; the status says connected;
  *   3. Show solution (confirmed in the dialog), Run: the server pane says
  *      "listening on 12000/tcp";
@@ -132,6 +133,9 @@ try {
 
   scripts.length = 0;
   await step('1. lesson loads light (no workbench bundle before use)', async () => {
+    // 1000 px wide: the workbench comes after the lesson. (Wider, it sits
+    // beside the lesson, in view, and loads at once.)
+    await page.setViewportSize({ width: 1000, height: 1000 });
     await page.goto(`${BASE}/labs/${LAB}/`, { waitUntil: 'networkidle' });
     const inline = await page.evaluate(() =>
       [...document.querySelectorAll('script:not([src]):not([type="application/json"])')].map((s) => s.textContent ?? '').join('\n'),
@@ -160,6 +164,7 @@ try {
     const after = scripts.filter((s) => /main\./.test(s.url));
     if (!after.length) throw new Error('no workbench bundle was fetched');
     console.log(`  workbench bundle: ${after.map((s) => `${s.url} ${(s.gzip / 1024).toFixed(0)} KiB gz`).join(', ')}`);
+    await page.setViewportSize({ width: 1400, height: 1000 }); // beside the lesson from here on
     const renderer = await page.locator('.wb-pane').first().getAttribute('data-renderer');
     console.log(`  terminal renderer: ${renderer}`);
     await page.locator('.wb').scrollIntoViewIfNeeded();
