@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import * as codes from './constants.ts';
+import { LOCALES, type Locale } from './i18n/catalog.ts';
 
 /** Languages a lab may offer. */
 export const Language = z.enum(codes.Language);
@@ -36,7 +37,13 @@ const ProcId = z.number().int().min(1).max(255);
 /** Messages a client (page, test, CLI) sends to the runner. */
 export const ClientMessage = z.discriminatedUnion('type', [
   /** Start a session for a lab in a language. One session per socket. */
-  z.strictObject({ type: z.literal('open'), lab: z.string().min(1).max(64), lang: Language }),
+  z.strictObject({
+    type: z.literal('open'),
+    lab: z.string().min(1).max(64),
+    lang: Language,
+    /** The student's language: the session's notices and Check results are in it (default English). */
+    locale: z.enum(LOCALES as [Locale, ...Locale[]]).optional(),
+  }),
   /** Replace the student's files in the session's work dir. */
   z.strictObject({ type: z.literal('files'), files: z.array(StudentFile).max(64) }),
   /** Stop everything, then start the lab's plan: server(s), then clients. */
