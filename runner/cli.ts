@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { FileName, Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
+import { escapeChar, UNSAFE } from './grader/transcript.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
@@ -231,14 +232,16 @@ function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined
   const problems: string[] = [];
   const skipped: string[] = [];
   const names: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const st = lstatSync(join(dir, name));
+  for (const entry of readdirSync(dir).sort()) {
+    const st = lstatSync(join(dir, entry));
+    // A file's name is the student's text too: it must not drive the terminal it is printed on.
+    const name = entry.replace(UNSAFE, escapeChar);
     if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
     if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);
     else if (!st.isFile()) problems.push(`${name} is not a plain file`);
-    else if (!FileName.safeParse(name).success) skipped.push(name);
+    else if (!FileName.safeParse(entry).success) skipped.push(name);
     else if (st.size > limits.maxFileBytes) problems.push(`${name} is ${st.size} bytes; a file may be at most ${limits.maxFileBytes}`);
-    else names.push(name);
+    else names.push(entry);
   }
   if (problems.length) throw new UsageError(`${dirArg} cannot be used:\n  ${problems.join('\n  ')}`);
   if (skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${skipped.join(', ')}`);

@@ -333,7 +333,13 @@ export class Session {
 
   private async syncFiles(): Promise<void> {
     if (!this.filesDirty) return;
-    await this.sandbox.writeFiles(withScaffold(this.lang, this.files));
+    try {
+      await this.sandbox.writeFiles(withScaffold(this.lang, this.files));
+    } catch (err) {
+      // Whatever the programs did to the work dir, the student gets words, not an internal error.
+      if (err instanceof SandboxError) throw new SessionError('bad_files', `your files could not be written to the sandbox: ${err.message}`);
+      throw err;
+    }
     this.filesDirty = false;
   }
 
