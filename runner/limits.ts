@@ -31,6 +31,8 @@ export interface Limits {
 
   /** Checks (graders) running at once across the runner; more wait their turn. */
   maxConcurrentChecks: number;
+  /** Of those, how many one client address may run at once (its other Checks wait, behind no one else's). */
+  maxChecksPerClient: number;
   /** Checks waiting for their turn; more are refused. */
   maxQueuedChecks: number;
 
@@ -119,6 +121,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTotalFileBytes: 1024 * 1024,
 
   maxConcurrentChecks: 4,
+  maxChecksPerClient: 1,
   maxQueuedChecks: 400,
 
   sandboxProcesses: 96,

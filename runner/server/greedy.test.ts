@@ -192,6 +192,25 @@ describe('slow and greedy clients', () => {
     c.send({ type: 'inspect', on: false });
   }, 60_000);
 
+  it('one student pressing Check in many tabs holds one grader; another student\'s Check starts at once', async () => {
+    const greedy = await Promise.all(Array.from({ length: DEFAULT_LIMITS.maxConcurrentChecks + 1 }, () => client({ ws: { localAddress: '127.0.9.9' } })));
+    await Promise.all(greedy.map((c) => openSession(c, solution())));
+    for (const c of greedy) c.send({ type: 'check' });
+    // Each of the greedy student's Checks has started or been queued.
+    await Promise.all(greedy.map((c) => c.waitFor((m) => m.type === 'checkStarted' || (m.type === 'notice' && m.code === 'check_queued'), 60_000)));
+    const started = greedy.filter((c) => c.messages.some((m) => m.type === 'checkStarted')).length;
+    expect(started).toBe(DEFAULT_LIMITS.maxChecksPerClient);
+    const other = await client();
+    await openSession(other, solution());
+    const from = other.messages.length;
+    other.send({ type: 'check' });
+    await other.waitFor((m) => m.type === 'checkStarted', 30_000, from);
+    expect(other.messages.slice(from).some((m) => m.type === 'notice' && m.code === 'check_queued')).toBe(false);
+    // Closing the tabs ends their Checks, queued ones included.
+    await Promise.all(greedy.map((c) => c.close()));
+    expect(await other.waitFor((m) => m.type === 'checkDone', 120_000, from)).toMatchObject({ failed: 0 });
+  }, 240_000);
+
   it('queues Checks pressed by every session at once, finishes them all, and keeps echoing', async () => {
     const n = 3 * DEFAULT_LIMITS.maxConcurrentChecks;
     const cs = await Promise.all(Array.from({ length: n }, () => client()));
