@@ -43,6 +43,10 @@ export const ProcessSpec = z
   .describe('One process of the run plan.');
 export type ProcessSpec = z.infer<typeof ProcessSpec>;
 
+/** When a lab's reference solution may reach a student's browser. */
+export const SolutionPolicy = z.enum(['never', 'after-pass', 'always']);
+export type SolutionPolicy = z.infer<typeof SolutionPolicy>;
+
 export const LabFrontmatter = z
   .strictObject({
     id: z
@@ -61,6 +65,9 @@ export const LabFrontmatter = z
       .array(ProcessSpec)
       .default([])
       .describe('The run plan in start order: servers first, then clients.'),
+    solution: SolutionPolicy.default('always').describe(
+      'Who may see the reference solution: "always" (self-study), "after-pass" (once a Check passed every check), or "never".',
+    ),
   })
   .superRefine((lab, ctx) => {
     if (lab.languages.length > 0 && !lab.languages.includes('python')) {

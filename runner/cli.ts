@@ -17,6 +17,7 @@ import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { serve } from './server/http.ts';
+import { cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -42,6 +43,7 @@ const USAGE: Record<string, string> = {
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
 `,
+  ...COURSE_USAGE,
 };
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 failure, 2 usage or configuration error.\n';
@@ -77,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
       return cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
+    case 'new':
+      return cmdNew(rest);
+    case 'schema':
+      return cmdSchema(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try socklab --help)`);
   }
