@@ -18,6 +18,7 @@ import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { serve } from './server/http.ts';
 import { cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
+import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -39,7 +40,7 @@ const USAGE: Record<string, string> = {
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
       pretty one to the terminal.
-`,
+${CLASS_GRADE_USAGE}`,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
 `,
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       return cmdRun(rest);
     case 'grade':
-      return cmdGrade(rest);
+      return isClassGrade(rest) ? cmdGradeClass(rest) : cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
     case 'new':

@@ -25,7 +25,7 @@ export const COURSE_USAGE = {
 `,
 };
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
