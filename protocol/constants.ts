@@ -39,6 +39,7 @@ export const ErrorCode = enumOf(
   'session_ended',
   'no_grader',
   'check_running',
+  'solution_hidden',
   'internal',
 );
 export type ErrorCode = keyof typeof ErrorCode;

@@ -64,6 +64,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('inspect'), on: z.boolean() }),
   /** Grade the current files with the lab's checks (the same as `socklab grade`). */
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
+  /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */
+  z.strictObject({ type: z.literal('solution') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -173,5 +175,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     skipped: z.number(),
     durationMs: z.number(),
   }),
+  /** The reference solution's files, in answer to `solution`. */
+  z.strictObject({ type: z.literal('solution'), lang: Language, files: z.array(StudentFile) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
