@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Entry point of the `socklab` command: loads the TypeScript CLI through tsx.
+// Entry point of the `socklab` command: loads the TypeScript CLI through tsx,
+// after finding the course it works on (--course DIR or the current folder).
 import { register } from 'tsx/esm/api';
 
 register();
+const { takeCourse } = await import('../runner/course/detect.ts');
+try {
+  const course = takeCourse(process.argv);
+  if (course) process.env.SOCKLAB_LABS_DIR = `${course}/labs`;
+} catch (err) {
+  console.error(`socklab: ${err.message}`);
+  process.exit(2);
+}
 await import('../runner/cli.ts');

@@ -17,7 +17,7 @@ import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { serve } from './server/http.ts';
-import { cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
+import { cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -80,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return isClassGrade(rest) ? cmdGradeClass(rest) : cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
+    case 'init':
+      return cmdInit(rest);
     case 'new':
       return cmdNew(rest);
     case 'schema':

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABS_DIR } from '../labs/load.ts';
+import { initCourse, InitError } from './init.ts';
 import { newLab, NewLabError } from './new-lab.ts';
 import { labJsonSchema } from './schema.ts';
 
@@ -15,6 +16,11 @@ export class CommandError extends Error {}
 
 /** Usage of the commands defined here, for cli.ts's USAGE map. */
 export const COURSE_USAGE = {
+  init: `  socklab init <dir> [--with-labs]
+      Create a course folder: package.json depending on socklab, labs/ (empty,
+      or socklab's labs with --with-labs), README, GitHub Actions workflow.
+      socklab commands run in it (or given --course DIR) work on its labs.
+`,
   new: `  socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]
       Create labs/NN-<id>/ (lab.mdx with every field explained, starter/,
       solution/, a mutant, checks.ts) from a template or from LAB; it
@@ -51,6 +57,21 @@ export function cmdNew(args: string[]): number {
     return 0;
   } catch (err) {
     if (err instanceof NewLabError) throw new CommandError(err.message);
+    throw err;
+  }
+}
+
+/** `socklab init <dir> [--with-labs]` */
+export function cmdInit(args: string[]): number {
+  const { values, positionals } = parse(args, { 'with-labs': { type: 'boolean' } });
+  if (positionals.length !== 1) throw new CommandError('usage: socklab init <dir> [--with-labs]');
+  try {
+    const dir = initCourse({ dir: positionals[0]!, withLabs: values['with-labs'] === true });
+    console.log(`created the course ${relative(process.cwd(), dir) || dir}/`);
+    console.log(`next: cd ${positionals[0]} && npm install && npx socklab new my-lab`);
+    return 0;
+  } catch (err) {
+    if (err instanceof InitError || err instanceof NewLabError) throw new CommandError(err.message);
     throw err;
   }
 }

@@ -22,10 +22,10 @@ jobs:
           sudo apt-get install -y bubblewrap python3 default-jdk-headless
           sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
       - run: npm ci
-      - run: npx socklab validate --labs labs
+      - run: npx socklab validate
       - name: Grade the class (when class/ holds one folder per student)
         if: hashFiles('class/**') != ''
-        run: npx socklab grade my-lab --class class --labs labs --report socklab-report
+        run: npx socklab grade my-lab --class class --report socklab-report
       - uses: actions/upload-artifact@v4
         if: hashFiles('socklab-report/**') != ''
         with:

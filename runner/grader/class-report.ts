@@ -56,6 +56,7 @@ export function checkSummaries(result: ClassResult) {
       check: c,
       passed: cells.filter((x) => x.status === 'passed').length,
       failed: cells.filter((x) => x.status === 'failed').length,
+      skipped: cells.filter((x) => x.status === 'skipped').length,
       graded: cells.filter((x) => x.status !== 'missing').length,
       messages: [...failures].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([message, count]) => ({ message, count })),
     };
@@ -76,7 +77,7 @@ export function classHtml(result: ClassResult): string {
       const top = s.messages.slice(0, 3).map((m) => `<li><span class="count">${m.count}×</span> ${html(m.message)}</li>`).join('');
       return `<tr><td><b>${html(s.check.name)}</b><br><code>${html(s.check.id)}</code> · ${html(s.check.role)} · ${html(s.check.points)} pt</td>
 <td class="rate"><div class="bar"><div style="width:${rate}%"></div></div>${rate}% <small>(${s.passed}/${n})</small></td>
-<td>${top ? `<ol>${top}</ol>` : s.failed ? '' : '<span class="none">no failures</span>'}</td></tr>`;
+<td>${top ? `<ol>${top}</ol>` : s.failed ? '' : '<span class="none">no failures</span>'}${s.skipped ? `<p class="skipped">${s.skipped} skipped: a check it depends on failed</p>` : ''}</td></tr>`;
     })
     .join('\n');
   const mark = { passed: '✓', failed: '✗', skipped: '–', missing: '·' } as const;
@@ -98,7 +99,7 @@ th{background:#f4f4f7}code{font-size:.85em;color:#555}.num{white-space:nowrap}
 .rate{white-space:nowrap;width:14rem}.bar{display:inline-block;width:7rem;height:.7rem;background:#f1d4d4;margin-right:.5rem;vertical-align:middle}
 .bar div{height:100%;background:#2f9e44}ol{margin:0;padding-left:1.2rem}.count{font-weight:600;color:#b42318}.none{color:#2f9e44}
 .cells span{display:inline-block;width:1.3em;text-align:center;font-weight:700}.passed{color:#2f9e44}.failed{color:#b42318}.skipped,.missing{color:#999}
-.error{color:#b42318}
+.error{color:#b42318}td p.skipped{margin:.2rem 0 0}
 </style></head><body>
 <h1>${html(result.title)}: class report</h1>
 <p class="meta">${n} submission${n === 1 ? '' : 's'} · mean ${mean.toFixed(1)} / ${result.maxPoints} points · graded ${html(result.date)} in ${(result.durationMs / 1000).toFixed(1)} s, ${result.concurrency} at a time</p>
