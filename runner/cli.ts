@@ -17,7 +17,7 @@ import type { Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { serve } from './server/http.ts';
-import { cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
+import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -82,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdValidate(rest);
     case 'init':
       return cmdInit(rest);
+    case 'build':
+      return cmdBuild(rest);
     case 'new':
       return cmdNew(rest);
     case 'schema':

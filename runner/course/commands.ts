@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABS_DIR } from '../labs/load.ts';
+import { buildSite } from './build.ts';
 import { initCourse, InitError } from './init.ts';
 import { newLab, NewLabError } from './new-lab.ts';
 import { labJsonSchema } from './schema.ts';
@@ -25,6 +26,9 @@ export const COURSE_USAGE = {
       Create labs/NN-<id>/ (lab.mdx with every field explained, starter/,
       solution/, a mutant, checks.ts) from a template or from LAB; it
       validates and its grader passes its own proof as created.
+`,
+  build: `  socklab build
+      Build the course site (in a course: its labs, into its dist/).
 `,
   schema: `  socklab schema [--out FILE]
       Print the JSON Schema of lab.mdx frontmatter (for editors), or write it to FILE.
@@ -74,6 +78,14 @@ export function cmdInit(args: string[]): number {
     if (err instanceof InitError || err instanceof NewLabError) throw new CommandError(err.message);
     throw err;
   }
+}
+
+/** `socklab build`: the site of the current course (SOCKLAB_COURSE_DIR, see detect.ts), or socklab's own. */
+export function cmdBuild(args: string[]): number {
+  const { positionals } = parse(args, {});
+  if (positionals.length) throw new CommandError('usage: socklab build');
+  if (!buildSite(process.env.SOCKLAB_COURSE_DIR ?? null)) throw new CommandError('the site did not build; see the errors above');
+  return 0;
 }
 
 /** `socklab schema [--out FILE]` */

@@ -4,10 +4,12 @@
  * socklab, beside a labs/ folder), else socklab's own labs. The course's
  * labs folder is handed on as SOCKLAB_LABS_DIR, which runner/labs/load.ts
  * and the site build both read, so every command agrees on it.
- * bin/socklab.js runs this before the CLI loads.
+ * bin/socklab.js runs this before the CLI loads; SOCKLAB_COURSE_DIR tells
+ * the commands that need the course itself (build) which one it is.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { buildSite, courseSiteDir } from './build.ts';
 
 /** Whether `dir` is a course folder: its package.json depends on socklab, and it has labs/. */
 export function isCourse(dir: string): boolean {
@@ -37,4 +39,21 @@ export function takeCourse(argv: string[], cwd: string = process.cwd()): string 
     return dir;
   }
   return isCourse(cwd) ? cwd : null;
+}
+
+/**
+ * `socklab serve` in a course serves the course's own site: built into its
+ * dist/ on first start (`socklab build` rebuilds it), given as --site unless
+ * the instructor gave one. Returns false when the build failed.
+ */
+export function serveCourseSite(argv: string[], course: string): boolean {
+  const args = argv.slice(2);
+  if (args[0] !== 'serve' || args.some((a) => a === '--site' || a.startsWith('--site=') || a === '--help' || a === '-h')) return true;
+  const site = courseSiteDir(course);
+  if (!existsSync(join(site, 'index.html'))) {
+    console.log('socklab: building the course site (first start only; socklab build rebuilds it)...');
+    if (!buildSite(course)) return false;
+  }
+  argv.push('--site', site);
+  return true;
 }

@@ -5,7 +5,7 @@
  * stood in for by the link it would make (node_modules/socklab -> this
  * checkout): the test needs no network.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,25 @@ describe('socklab init', () => {
     expect(g.stdout).toContain('Grading my-lab (Python): server.py');
     expect(g.status, g.stdout + g.stderr).toBe(0);
   }, 120_000);
+
+  it('builds and serves the course\'s own site: its labs, not socklab\'s', async () => {
+    const b = spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'build'], { cwd: course, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SOCKLAB_LABS_DIR: '' } });
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    expect(existsSync(join(course, 'dist/labs/my-lab/index.html'))).toBe(true);
+    expect(existsSync(join(course, 'dist/labs/tcp-echo'))).toBe(false);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'serve', '--port', String(port)], { cwd: course, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d));
+      for (let i = 0; i < 120 && !out.includes('the course is at'); i++) await new Promise((r) => setTimeout(r, 250));
+      const page = await (await fetch(`http://127.0.0.1:${port}/labs/my-lab/`)).text();
+      expect(page).toContain('<title>My lab | socklab</title>');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 330_000);
 
   it('works on a course named by --course from elsewhere, and refuses a folder that is not one', () => {
     const v = socklab(tmp, 'validate', '--course', 'my-course');

@@ -30,7 +30,8 @@ A socket-programming course made with [socklab](https://github.com/socklab/sockl
 students run their own servers for real, in a sandbox, from the lesson page.
 
     npm install                                # once: socklab and its tools
-    npx socklab serve                          # the course at http://127.0.0.1:4321
+    npx socklab serve                          # the course at http://127.0.0.1:4321 (built on first start)
+    npx socklab build                          # rebuild the site after editing labs
     npx socklab grade <lab> --class class      # grade a folder of student folders into socklab-report/
 
 Writing labs:
@@ -63,7 +64,7 @@ export function initCourse(opts: InitOptions): string {
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
   writeFileSync(join(dir, 'README.md'), readme(name));
-  writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\nsocklab-report/\nlab.schema.json\n');
+  writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\n.socklab/\nsocklab-report/\nlab.schema.json\n');
   writeFileSync(join(dir, '.github', 'workflows', 'course.yml'), COURSE_WORKFLOW);
   if (opts.withLabs) {
     for (const lab of loadLabs(LABS_DIR)) newLab({ labsDir: join(dir, 'labs'), id: lab.meta.id, from: lab.folder, title: lab.meta.title });
