@@ -52,6 +52,10 @@ export const NetworkSpec = z
   .describe('Network conditions a lab offers.');
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
+/** When a lab's reference solution may reach a student's browser. */
+export const SolutionPolicy = z.enum(['never', 'after-pass', 'always']);
+export type SolutionPolicy = z.infer<typeof SolutionPolicy>;
+
 export const LabFrontmatter = z
   .strictObject({
     id: z
@@ -71,6 +75,9 @@ export const LabFrontmatter = z
       .default([])
       .describe('The run plan in start order: servers first, then clients.'),
     network: NetworkSpec.optional().describe('Network conditions the page offers as a switch (LABS.md, "Network conditions").'),
+    solution: SolutionPolicy.default('always').describe(
+      'Who may see the reference solution: "always" (self-study), "after-pass" (once a Check passed every check), or "never".',
+    ),
   })
   .superRefine((lab, ctx) => {
     if (lab.languages.length > 0 && !lab.languages.includes('python')) {

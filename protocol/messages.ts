@@ -73,6 +73,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
   /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
+  /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */
+  z.strictObject({ type: z.literal('solution') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -185,5 +187,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     skipped: z.number(),
     durationMs: z.number(),
   }),
+  /** The reference solution's files, in answer to `solution`. */
+  z.strictObject({ type: z.literal('solution'), lang: Language, files: z.array(StudentFile) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -22,6 +22,8 @@ import { serve } from './server/http.ts';
 import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
 import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
+import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
+import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -49,10 +51,11 @@ const USAGE: Record<string, string> = {
       the file names unless given. With --out the report goes to FILE and the
       pretty one to the terminal. Without a working sandbox grade refuses to
       run anyone's code unless --sandbox host is given.
-`,
+${CLASS_GRADE_USAGE}`,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
 `,
+  ...COURSE_USAGE,
 };
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 failure, 2 usage or configuration error.\n';
@@ -106,9 +109,17 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       return cmdRun(rest);
     case 'grade':
-      return cmdGrade(rest);
+      return isClassGrade(rest) ? cmdGradeClass(rest) : cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
+    case 'init':
+      return cmdInit(rest);
+    case 'build':
+      return cmdBuild(rest);
+    case 'new':
+      return cmdNew(rest);
+    case 'schema':
+      return cmdSchema(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try socklab --help)`);
   }

@@ -8,7 +8,8 @@ import { outputFrameHeader } from '../../protocol/frames.ts';
 import { ClientMessage, type ErrorCode, type ServerMessage } from '../../protocol/messages.ts';
 import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
-import { ChecksError } from '../grader/engine.ts';
+import { ChecksError, type GradeReport } from '../grader/engine.ts';
+import { SolutionHidden, solutionFor } from '../solution-policy.ts';
 
 /** How often the socket inspector samples the namespace's sockets. */
 const INSPECT_INTERVAL_MS = 250;
@@ -21,6 +22,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
   let session: Session | null = null;
   let opening = false;
   let checking = false;
+  /** The session's last Check, for the `after-pass` solution policy. */
+  let lastCheck: GradeReport | undefined;
   let outputBlocked = false;
   let inspector: { stopped: boolean; timer?: NodeJS.Timeout } | null = null;
   const stopInspector = () => {
@@ -166,6 +169,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
             onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
             onResult: (result) => send({ type: 'checkResult', result }),
           });
+          lastCheck = report;
           send({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
         } catch (err) {
           if (err instanceof ChecksError) return error('no_grader', err.message);
@@ -175,6 +179,13 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         }
         return;
       }
+      case 'solution':
+        try {
+          return send({ type: 'solution', lang: session.lang, files: await solutionFor(session.lab, session.lang, lastCheck) });
+        } catch (err) {
+          if (err instanceof SolutionHidden) return error('solution_hidden', err.message);
+          throw err;
+        }
     }
   };
 
