@@ -458,14 +458,14 @@ describe('the socklab runner process', () => {
   });
 
   it('socklab <command> --help prints that command\'s usage and exits 0', async () => {
-    const commands = ['serve', 'run', 'grade', 'validate'];
+    const commands = ['serve', 'run', 'grade', 'validate', 'new', 'schema', 'init', 'build'];
     const runs = commands.flatMap((command) => ['--help', '-h'].map((flag) => ({ command, flag })));
     const results = await Promise.all(runs.map(({ command, flag }) => runCommand(['bin/socklab.js', command, flag])));
     for (const [i, { command, flag }] of runs.entries()) {
       const r = results[i]!;
       expect(r.code, `${command} ${flag}: ${r.stderr}`).toBe(0);
-      expect(r.stdout).toContain(`socklab ${command} `);
-      for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toContain(`socklab ${other} `);
+      expect(r.stdout).toMatch(new RegExp(`^  socklab ${command}\\b`, 'm'));
+      for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toMatch(new RegExp(`^  socklab ${other}\\b`, 'm'));
     }
   }, 90_000);
 
