@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
-import { serveHealth } from './health.ts';
+import { METRICS_PATH, serveHealth } from './health.ts';
 import { Replica } from './replica.ts';
 
 const TYPES: Record<string, string> = {
@@ -178,7 +178,14 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   const server = createServer(
     // A client that sends its headers (an upgrade's too) a byte at a time is cut off.
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
-    (req, res) => serveHealth(req, res, replica) || serveStatic(req, res, opts.siteDir),
+    (req, res) => {
+      // The metrics count every student's sessions: a page on a rebound DNS name must not read them.
+      if (pathOf(req) === METRICS_PATH && !hostAllowed(req, opts.publicHosts)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('host not allowed\n');
+        return;
+      }
+      if (!serveHealth(req, res, replica)) serveStatic(req, res, opts.siteDir);
+    },
   );
   guardConnections(server, limits.maxConnectionsPerClient * 2, opts.trustProxy ?? false);
   attachWebSocket(server, opts.runner, { ...opts, replica });
