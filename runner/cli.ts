@@ -405,8 +405,27 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 2));
 }
 
+/**
+ * Exits with `code` once stdout and stderr have handed all they hold to the
+ * OS. On a pipe Node writes asynchronously: an immediate process.exit()
+ * would drop what a slow reader has not taken yet (everything past the
+ * pipe's 64 KiB of `socklab grade --reporter json | jq`). The exit stays
+ * explicit because a command may leave handles open (serve's, a runner's).
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code;
+  const flushed = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      // A write queues behind the ones before it: its callback runs once they are out.
+      if (stream.destroyed || stream.writableLength === 0) resolve();
+      else stream.write('', () => resolve());
+    });
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(`socklab: ${err.message}`);
@@ -416,6 +435,6 @@ main(process.argv.slice(2)).then(
       console.error(`socklab: ${(err as Error)?.message ?? err}`);
       if (process.env.SOCKLAB_DEBUG) console.error(err);
     }
-    process.exit(2);
+    return exitWhenFlushed(2);
   },
 );
