@@ -25,13 +25,20 @@ export interface Runtime {
 
 /**
  * /proc files that show the host or other sessions (boot command line, the
- * machine's load and process count, ptys in use machine-wide), and the
- * runtime file each program reads in their place.
+ * machine's load and process count, ptys and file handles in use
+ * machine-wide, disk, interrupt and paging counters), and the runtime file
+ * each program reads in their place. /proc/stat, /proc/meminfo and
+ * /proc/uptime stay: language runtimes read them (CPU count and load,
+ * memory for heap sizing), and a false answer there would break programs.
  */
 export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
   ['/proc/cmdline', 'empty'],
   ['/proc/loadavg', 'loadavg'],
   ['/proc/sys/kernel/pty/nr', 'zero'],
+  ['/proc/sys/fs/file-nr', 'zero'],
+  ['/proc/diskstats', 'empty'],
+  ['/proc/interrupts', 'empty'],
+  ['/proc/vmstat', 'empty'],
 ];
 
 let runtime: Runtime | null = null;

@@ -88,7 +88,23 @@ export function originAllowed(req: IncomingMessage, allowed: string[] = []): boo
 /** The address sessions are counted by: the peer's, or the proxy's word for it. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
-  return forwarded || req.socket.remoteAddress || 'unknown';
+  return studentOf(forwarded || req.socket.remoteAddress || 'unknown');
+}
+
+/**
+ * The unit the per-student limits count: an IPv4 address, or an IPv6 /64
+ * (one home or host gets a whole /64, so per-address limits would not
+ * hold there). An IPv4 address written as IPv6 (::ffff:a.b.c.d) is IPv4.
+ */
+export function studentOf(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIP(address) !== 6) return address;
+  const [head, tail = ''] = address.toLowerCase().split('%')[0]!.split('::') as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**
