@@ -11,6 +11,7 @@
  */
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
 import { decodeOutputFrame } from '../../protocol/frames.ts';
+import type { Locale } from '../../protocol/i18n/catalog.ts';
 import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
 
 /**
@@ -36,7 +37,11 @@ export interface LinkEvents {
   sessionLost(): void;
 }
 
-const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+/**
+ * Short enough that a runner restarted while students work is found again
+ * within a few seconds of coming back; a refused connection costs nothing.
+ */
+const BACKOFF_MS = [500, 1000, 2000, 3000, 5000];
 
 export class RunnerLink {
   private ws: WebSocket | null = null;
@@ -54,6 +59,8 @@ export class RunnerLink {
 
   constructor(
     private readonly lab: string,
+    /** The page's language: the session's words (the grader's) come in it. */
+    private readonly locale: Locale,
     private readonly events: LinkEvents,
   ) {}
 
@@ -128,7 +135,7 @@ export class RunnerLink {
     const opened = new Promise<void>((resolve, reject) => {
       this.opening = { lang, resolve, reject };
     });
-    this.send({ type: 'open', lab: this.lab, lang });
+    this.send({ type: 'open', lab: this.lab, lang, locale: this.locale });
     return opened;
   }
 
@@ -196,7 +203,8 @@ export class RunnerLink {
         break;
       case 'error':
         if (this.opening && OPEN_REFUSED.has(msg.code)) {
-          this.opening.reject(new Error(msg.message));
+          // The code travels with the error: the page words it in its language.
+          this.opening.reject(Object.assign(new Error(msg.message), { code: msg.code }));
           this.opening = null;
         }
         if (msg.code === ErrorCode.session_ended || msg.code === ErrorCode.no_session) {
