@@ -182,14 +182,15 @@ function verdict(r: { passed: number; failed: number; skipped: number }): string
 }
 
 /**
- * Whether a program's line of the transcript is the failed check's
- * `received` value: the transcript shows bytes quoted ("hello\n"), a check
- * words what it received around the same quote ("hello" (5 bytes)), so the
- * quoted text without its line end is looked for in it.
+ * Whether a program's line of the transcript holds the failed check's
+ * `received` value: the transcript quotes the bytes (sent "hello\n"), and a
+ * check words what it received around the same quote ("hello\n", or
+ * "hello" (5 bytes)), so the quote, with or without its line end, is looked
+ * for in it.
  */
 function isReceived(text: string, received: string | undefined): boolean {
-  if (!received || !/^".*"/.test(text)) return false;
-  const quoted = text.replace(/ … \(\d+ bytes\)$/, '');
+  const quoted = /"(?:[^"\\]|\\.)*"/.exec(text)?.[0];
+  if (!received || !quoted || quoted === '""') return false;
   const bare = quoted.replace(/(\\r)?\\n"$/, '"');
-  return received.includes(quoted) || received.includes(bare);
+  return received.includes(quoted) || (bare !== '""' && received.includes(bare));
 }

@@ -147,9 +147,14 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     const story = (await failed.locator('.wb-check-body').textContent())!;
     expect(story).toMatch(/기대한 결과|힌트: |무슨 일이 있었나/);
     await expect(page.locator('.wb-toolbar').getByRole('button', { name: /채점$/ }).textContent()).resolves.toContain('채점');
+    // The program's wrong reply is marked wrong, never drawn as the right one (the grader's rows never are).
+    const wrong = page.locator('.wb-check[data-status="failed"] tr[data-wrong]');
+    expect(await wrong.count()).toBeGreaterThan(0);
+    expect(await wrong.evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.who))).toEqual(expect.arrayContaining(['program']));
+    expect(await page.locator('tr[data-wrong]:not([data-who="program"])').count()).toBe(0);
     await failed.scrollIntoViewIfNeeded();
     mkdirSync(SHOTS, { recursive: true });
-    await page.locator('.wb').screenshot({ path: join(SHOTS, 'ko-workbench.png') });
+    await page.screenshot({ path: join(SHOTS, 'ko-workbench.png') });
     await button(page, '중지').click();
   });
 
@@ -181,7 +186,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     }
     expect(timedOut, 'no client timed out in 6 tries with 30% loss').not.toBe('');
     await expect(paneText(page, timedOut)).resolves.toMatch(/exited with code 1/);
-    await page.locator('.wb').screenshot({ path: join(SHOTS, 'loss-switch.png') });
+    await page.locator('.wb-toolbar').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'loss-switch.png') });
 
     // Off again: the runner says 0, and the switch shows it.
     await toggle.uncheck();
