@@ -186,6 +186,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     }
     expect(timedOut, 'no client timed out in 6 tries with 30% loss').not.toBe('');
     await expect(paneText(page, timedOut)).resolves.toMatch(/exited with code 1/);
+    // Tall enough for the switch and the timed-out client at once.
+    await page.setViewportSize({ width: 1400, height: 1500 });
     await page.locator('.wb-toolbar').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'loss-switch.png') });
 
