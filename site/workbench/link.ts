@@ -92,7 +92,8 @@ export class RunnerLink {
       if (ws !== this.ws) return;
       this.ws = null;
       const lost = ev.code === CloseCode.session_lost || ev.code === CloseCode.session_in_use;
-      if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'The server that ran your session is gone; your code is kept here. Press Run to start a new session.' });
+      // Worded by the page, like every code (the catalog's notice.session_lost).
+      if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'the runner does not hold this session any more' });
       this.resume = lost ? null : (this.session?.id ?? this.resume);
       this.dropSession(new Error('the connection to the runner closed'));
       // Sent away on purpose (a draining runner, a lost session): another replica answers at once.

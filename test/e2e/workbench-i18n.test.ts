@@ -204,9 +204,20 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     let second: Served | null = null;
     const port = Number(new URL(first.url).port);
     const orphans: ProcEntry[] = [];
+    // The loss switch's answers, per socket: the switch holds across the restart.
+    const lossAnswers: number[][] = [];
+    page.on('websocket', (ws) => {
+      const answers: number[] = [];
+      lossAnswers.push(answers);
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload === 'string' && f.payload.includes('"network"')) answers.push((JSON.parse(f.payload) as { loss: number }).loss);
+      });
+    });
     try {
       await openLab(page, '/labs/udp-echo/', first.url);
       await showSolution(page);
+      // On, before the first Run (client 1's request and reply are packets 0 and 1: never dropped).
+      await page.getByRole('switch', { name: 'Lose 30% of packets' }).check();
       // The student's own edit, typed into the client.
       const EDIT = "print('edited before the restart', flush=True)";
       await page.locator('.wb-tabs [role=tab][data-file="client.py"]').click();
@@ -250,6 +261,9 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       await paneShows(page, 'client 1', /^edited before the restart$/);
       await typeInto(page, 'client 1', 'after the restart');
       await paneShows(page, 'client 1', /^AFTER THE RESTART$/);
+      // The new runner's session got the switch too, unasked.
+      await expect(page.getByRole('switch', { name: 'Lose 30% of packets' }).isChecked()).resolves.toBe(true);
+      expect(lossAnswers.filter((a) => a.length).map((a) => a[0])).toEqual([30, 30]);
     } finally {
       await first?.stop();
       await second?.stop();
