@@ -46,7 +46,7 @@ describe('socklab new', () => {
     expect(fm).toContain('socklab schema > lab.schema.json');
     const schema = labJsonSchema();
     for (const [key, sub] of Object.entries(schema.properties!)) {
-      expect(fm, key).toMatch(new RegExp(`# ${sub.description!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\n${key}:`));
+      expect(fm, key).toMatch(new RegExp(`# ${sub.description!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\n(# )?${key}:`));
     }
     expect(readFileSync(join(labs, '00-greeter-two', 'checks.ts'), 'utf8')).toContain("from 'socklab/grader'");
     const v = socklab('validate', '--labs', labs);

@@ -53,12 +53,16 @@ export function newLab(opts: NewLabOptions): string {
   const folder = `${String(order).padStart(2, '0')}-${id.data}`;
   const dir = join(opts.labsDir, folder);
   mkdirSync(dir);
-  for (const part of ['starter', 'solution', 'mutants']) {
-    if (existsSync(join(source.dir, part))) cpSync(join(source.dir, part), join(dir, part), { recursive: true });
-  }
-  if (existsSync(join(source.dir, 'checks.ts'))) {
-    const checks = readFileSync(join(source.dir, 'checks.ts'), 'utf8');
-    writeFileSync(join(dir, 'checks.ts'), checks.replace(/(from\s+['"])[^'"]*grader\/api(?:\.ts)?(['"])/g, `$1${graderImport(dir)}$2`));
+  // Everything of the lab but its lesson (written below with the new id):
+  // programs, checks and their helpers, the Korean lesson.
+  for (const entry of readdirSync(source.dir)) {
+    if (entry === 'lab.mdx') continue;
+    const from = join(source.dir, entry);
+    if (statSync(from).isDirectory()) cpSync(from, join(dir, entry), { recursive: true });
+    else if (entry.endsWith('.ts')) {
+      // The grader API is imported from wherever this course finds socklab.
+      writeFileSync(join(dir, entry), readFileSync(from, 'utf8').replace(/(from\s+['"])[^'"]*grader\/api(?:\.ts)?(['"])/g, `$1${graderImport(dir)}$2`));
+    } else cpSync(from, join(dir, entry));
   }
   const meta = { ...source.meta, id: id.data, order, title: opts.title ?? words(id.data) };
   writeFileSync(join(dir, 'lab.mdx'), `---\n${commentedFrontmatter(meta)}---\n${source.body}`);
@@ -101,8 +105,11 @@ const HEADER = ` Frontmatter of a socklab lab: \`socklab validate\` checks it (f
 export function commentedFrontmatter(meta: LabFrontmatter): string {
   const doc = new Document(meta);
   doc.commentBefore = HEADER;
-  annotate(doc.contents as Node, labJsonSchema());
-  return doc.toString({ lineWidth: 100 });
+  const schema = labJsonSchema();
+  annotate(doc.contents as Node, schema);
+  // Optional fields the lab leaves out are still named, commented out, so every field is explained.
+  const absent = Object.entries(schema.properties ?? {}).filter(([key]) => !(key in meta));
+  return doc.toString({ lineWidth: 100 }) + absent.map(([key, sub]) => `\n# ${sub.description ?? ''}\n# ${key}: (optional; see lab.schema.json)\n`).join('');
 }
 
 /** Puts `schema`'s descriptions on the keys of `node` (lists: on their first item only). */

@@ -15,7 +15,6 @@ export const EXAMPLES: Record<string, string> = {
   'Harness.start': `const server = await h.start('server'); // waits until it has bound its ready port
 const client = await h.start('client', { waitReady: false });`,
   'Harness.connect': `const c = await h.connect(12000, { label: 'first client' });`,
-  'Harness.refused': `if (!(await h.refused(12000))) h.fail('something already listens on 12000 before the server started');`,
   'Harness.udp': `const peer = await h.udp();
 await peer.send('hello', 12000);
 await peer.expectDatagram('HELLO');`,
@@ -34,7 +33,9 @@ await server.reply(d, d.text.toUpperCase());`,
   'Program.endInput': `client.endInput(); // the student's program sees end of file`,
   'Program.expectOutput': `await client.expectOutput(/could not connect/i, { what: 'a line containing "could not connect"' });`,
   'Program.expectExit': `const { code } = await client.expectExit({ why: 'after printing the reply' });`,
+  'Program.waitExit': `const exit = await client.waitExit(1000); // undefined while it still runs; never fails`,
   'Program.expectRunning': `server.expectRunning('after a client left early');`,
+  'Program.expectRunningFor': `await server.expectRunningFor(500, 'after an empty datagram'); // a dying server gets time to die, so its exit is named`,
   'Program.cpuMs': `if ((await server.cpuMs()) > 2000) h.fail('the server spins while it waits', { hint: 'Block in accept() or recv(); do not poll.' });`,
   'Program.rssBytes': `if ((await server.rssBytes()) > 200 * 2 ** 20) h.fail('the server keeps every line in memory');`,
   'Program.stop': `await server.stop(); // then check the client copes with no server`,
@@ -55,5 +56,7 @@ await c.expectLine(/^\\d+ bytes$/, { what: 'the byte count' });`,
   'UdpPeer.send': `await peer.send('ping', 12000);`,
   'UdpPeer.receive': `const d = await peer.receive({ what: 'the reply' });`,
   'UdpPeer.expectDatagram': `await peer.expectDatagram('PING');`,
+  'UdpPeer.maybeReceive': `const d = await peer.maybeReceive({ timeoutMs: 1000 }); // undefined when nothing came`,
+  'UdpPeer.expectNothing': `await peer.expectNothing(500, { message: 'your server answered a datagram meant for nobody' });`,
   'UdpPeer.reply': `await server.reply(d, 'PONG');`,
 };
