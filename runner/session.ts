@@ -102,6 +102,8 @@ export class Session {
         remote: s.remotePort ? at(s.remoteAddress, s.remotePort) : '*',
         sendQueue: s.sendQueue,
         recvQueue: s.recvQueue,
+        bufBytes: this.limits.sandboxSocketBufferBytes,
+        ...(s.drops > 0 ? { drops: s.drops } : {}),
         ...(owner.has(s.inode) ? { proc: owner.get(s.inode)! } : {}),
       }));
   }

@@ -10,8 +10,8 @@ import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
 import { ChecksError } from '../grader/engine.ts';
 
-/** How often the socket inspector samples the namespace's sockets. */
-const INSPECT_INTERVAL_MS = 250;
+/** How often the socket inspector samples the namespace's sockets: at least 5 times a second while watched. */
+const INSPECT_INTERVAL_MS = 150;
 /** Sockets the inspector lists; beyond that it sends only how many more there are. */
 export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
