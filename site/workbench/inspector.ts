@@ -48,7 +48,7 @@ export class Inspector {
     this.empty = h('p', { class: 'wb-insp-empty' }, this.tr('inspector.empty'));
     this.el = h(
       'details',
-      { class: 'wb-insp' },
+      { class: 'wb-insp wb-sockets' },
       h('summary', {}, this.tr('inspector.title'), h('span', { class: 'wb-insp-hint' }, this.tr('inspector.hint'))),
       h('p', { class: 'wb-insp-note' }, this.tr('inspector.note')),
       this.list,
