@@ -1,0 +1,232 @@
+/**
+ * The grader of lab 05, flow-control (LABS.md section 5). Client role: the
+ * grader's server floods a client whose user types nothing; every line must
+ * be printed and no write of the grader's may stall. Server role: one member
+ * that never reads must not stall the others, nor make the server's memory
+ * grow with what it cannot send. The chat protocol is lab 04's.
+ */
+import { defineChecks, type Conn, type Harness, type Program } from '../../runner/grader/api.ts';
+
+const PORT = 8000;
+const q = (s: string) => JSON.stringify(s);
+const MB = 1024 * 1024;
+
+/** What the flood pushes at an idle client: more than any socket buffer holds. */
+const FLOOD_BYTES = 16 * MB;
+const FLOOD_LINE_BYTES = 100;
+/** A write of the grader's that takes this long means the client stopped reading. */
+const STALL_MS = 1000;
+
+/** Lines the talker sends past the non-reading member, and their size. */
+const TALK_LINES = 20_000;
+const TALK_LINE_BYTES = 300;
+/** Lines the talker sends before it waits for their echoes (so its own backlog stays small). */
+const TALK_BATCH = 100;
+
+/** Bytes broadcast past the non-reading member in the memory check, and the growth allowed. */
+const MEMORY_BYTES = 256 * MB;
+const MEMORY_LINE_BYTES = 8000;
+const MEMORY_BATCH = 32;
+const MEMORY_GROWTH_MAX = 96 * MB;
+
+/** The lesson's advice for a client that stops reading while it waits for the keyboard. */
+function readerHint(lang: string): string {
+  if (lang === 'javascript') {
+    return 'Never read the keyboard with a blocking call (fs.readSync, a busy loop) on the event loop: nothing else runs meanwhile, not even the socket\'s \'data\' events. Use readline\'s \'line\' event for the keyboard and the socket\'s \'data\' event for the network.';
+  }
+  if (lang === 'java') {
+    return 'readLine() on the keyboard blocks the thread that calls it. Read the socket in a background thread that prints every line as it comes, and keep the keyboard on the main thread.';
+  }
+  return 'input() blocks until the user presses Enter, and while it waits nothing reads the socket: the receive buffer fills, the window closes, and the server\'s sends stall. Read the socket in a thread of its own (or run input() off the asyncio loop with asyncio.to_thread).';
+}
+
+/** The client under test, connected to the grader's server, its nickname received. */
+async function joinedClient(h: Harness): Promise<{ client: Program; conn: Conn }> {
+  const server = await h.listen(PORT);
+  const client = await h.start('client');
+  const conn = await server.accept({ timeoutMs: 5000, why: 'the client must connect to localhost:8000 as soon as it starts' });
+  client.type('ana');
+  await conn.expectLine('ana', { timeoutMs: 5000, what: 'the first line typed (the nickname), sent to the server' });
+  await conn.sendLine('* ana joined the chat');
+  await client.expectOutput('* ana joined the chat', { timeoutMs: 5000, what: 'the server\'s join announcement, printed' });
+  return { client, conn };
+}
+
+/** A server-side member: its connection, nickname sent and its own join line read. */
+async function member(h: Harness, nick: string): Promise<Conn> {
+  const c = await h.connect(PORT, { label: nick });
+  await c.sendLine(nick);
+  for (;;) {
+    const line = await c.readLine({ timeoutMs: 5000 }).catch(() => undefined);
+    if (line === `* ${nick} joined the chat`) return c;
+    if (line == null) {
+      h.fail(`${nick} sent its nickname but did not receive its own join announcement within 5 s`, {
+        expected: q(`* ${nick} joined the chat\n`),
+        received: '(nothing)',
+        hint: 'Speak the chat protocol of lab 4: the first line is the nickname, then "* <nick> joined the chat" goes to every named client, the newcomer included.',
+      });
+    }
+  }
+}
+
+/** Reads lines until `want`, skipping announcements; fails after `ms` or on any other chat line. */
+async function readUntil(h: Harness, c: Conn, want: string, ms: number, what: string, hint: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const line = await c.readLine({ timeoutMs: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+    if (line === want) return;
+    if (line == null) h.fail(`${c.label} did not receive ${what} within ${ms / 1000} s`, { expected: q(`${want}\n`), received: '(nothing more)', hint });
+    if (!line.startsWith('* ')) h.fail(`${c.label} received a line out of order while waiting for ${what}`, { expected: q(`${want}\n`), received: q(`${line}\n`), hint: 'Lines from one sender must reach every reader whole and in the order sent, none lost.' });
+  }
+}
+
+const STALL_HINT = 'A member that never reads fills its receive buffer, then your send buffer towards it. If the code that sends to everyone then waits for that member (await drain() for each client in turn, await queue.put() on its full queue, a blocking send), everyone waits with it. Give each client its own bounded queue and its own writer, and drop (or disconnect) a client that falls too far behind.';
+
+export default defineChecks([
+  {
+    id: 'prints-while-idle',
+    name: 'prints 16 MB pushed by the server while the user types nothing, without stalling it',
+    role: 'client',
+    timeoutMs: 40_000,
+    async run(h) {
+      const { client, conn } = await joinedClient(h);
+      const pad = 'x'.repeat(FLOOD_LINE_BYTES - 20);
+      const count = Math.ceil(FLOOD_BYTES / FLOOD_LINE_BYTES);
+      const last = `[bob] ${String(count).padStart(7, '0')} the last line`;
+      h.note(`the user types nothing; the server sends ${count} lines (${FLOOD_BYTES / MB} MB), in 64 KiB writes`);
+      const t0 = Date.now();
+      let chunk: string[] = [];
+      for (let i = 1; i < count; i++) {
+        chunk.push(`[bob] ${String(i).padStart(7, '0')} ${pad}\n`);
+        if (chunk.length * FLOOD_LINE_BYTES >= 64 * 1024 || i === count - 1) {
+          const w0 = Date.now();
+          const sent = conn.send(chunk.join(''));
+          const stalled = await Promise.race([sent.then(() => false), h.sleep(STALL_MS).then(() => true)]);
+          if (stalled) {
+            h.fail(`the server's writes stalled for a second after ${((i * FLOOD_LINE_BYTES) / MB).toFixed(1)} MB: the client stopped reading the socket while the user typed nothing`, {
+              expected: 'every line read and printed as it arrives',
+              received: `a write still waiting after ${Date.now() - w0} ms; the client printed ${client.output.split('\n').length} lines`,
+              hint: readerHint(h.lang),
+            });
+          }
+          chunk = [];
+        }
+      }
+      await conn.sendLine(last);
+      await client.expectOutput(last, { timeoutMs: Math.max(1, 10_000 - (Date.now() - t0)), what: `the last of the ${count} lines, printed within 10 s of the first` });
+      h.note(`all ${FLOOD_BYTES / MB} MB printed within ${Date.now() - t0} ms`);
+    },
+  },
+  {
+    id: 'typed-line',
+    name: 'sends a typed line to the server after the flood',
+    role: 'client',
+    dependsOn: ['prints-while-idle'],
+    async run(h) {
+      const { client, conn } = await joinedClient(h);
+      await conn.send(`[bob] ${'y'.repeat(200)}\n`.repeat(5000));
+      await h.sleep(300);
+      client.type('hello after the flood');
+      await conn.expectLine('hello after the flood', { timeoutMs: 5000, what: 'the line the user typed', });
+    },
+  },
+  {
+    id: 'end-of-input',
+    name: 'closes the connection and exits 0 at the end of input',
+    role: 'client',
+    dependsOn: ['prints-while-idle'],
+    async run(h) {
+      const { client, conn } = await joinedClient(h);
+      client.type('bye');
+      await conn.expectLine('bye', { timeoutMs: 5000, what: 'the line the user typed' });
+      client.endInput();
+      await conn.expectEnd({ timeoutMs: 5000, why: 'at the end of input (Ctrl-D) the client closes its connection' });
+      await client.expectExit({ timeoutMs: 5000, code: 0, why: 'after closing its connection at the end of input the client exits with code 0, while the server says nothing more' });
+    },
+  },
+  {
+    id: 'relays',
+    name: 'speaks the chat protocol: joins and "[<nick>] text" to everyone',
+    role: 'server',
+    async run(h) {
+      await h.start('server');
+      const a = await member(h, 'alice');
+      const b = await member(h, 'bob');
+      await a.expectLine('* bob joined the chat', { timeoutMs: 5000, what: 'bob\'s join announcement' });
+      await a.sendLine('hello, bob');
+      for (const c of [a, b]) await c.expectLine('[alice] hello, bob', { timeoutMs: 5000, what: 'alice\'s line, relayed to everyone' });
+      await Promise.all([a.close(), b.close()]);
+    },
+  },
+  {
+    id: 'slow-reader',
+    name: 'one client that never reads does not stall the others (20,000 lines, the last within 5 s)',
+    role: 'server',
+    dependsOn: ['relays'],
+    timeoutMs: 60_000,
+    async run(h) {
+      await h.start('server');
+      const slow = await member(h, 'slow');
+      h.note('slow never reads another line from now on');
+      const talker = await member(h, 'talker');
+      const reader = await member(h, 'reader');
+      const pad = 'z'.repeat(TALK_LINE_BYTES - 12);
+      const text = (i: number) => `${String(i).padStart(6, '0')} ${pad}`;
+      h.note(`talker sends ${TALK_LINES} lines of ${TALK_LINE_BYTES} bytes, ${TALK_BATCH} at a time, reading its own echoes; reader reads everything`);
+      const readerDone = (async () => {
+        for (let i = 1; i <= TALK_LINES; i++) {
+          await readUntil(h, reader, `[talker] ${text(i)}`, i === TALK_LINES ? 5000 : 10_000, `talker's line ${i}`, STALL_HINT);
+        }
+      })();
+      readerDone.catch(() => {});
+      let lastSentAt = 0;
+      for (let i = 1; i <= TALK_LINES; i += TALK_BATCH) {
+        const n = Math.min(TALK_BATCH, TALK_LINES - i + 1);
+        await talker.send(Array.from({ length: n }, (_, k) => `${text(i + k)}\n`).join(''));
+        lastSentAt = Date.now();
+        await readUntil(h, talker, `[talker] ${text(i + n - 1)}`, 5000, `the echo of its own line ${i + n - 1}`, STALL_HINT);
+      }
+      await readerDone;
+      h.note(`reader received all ${TALK_LINES} lines, the last ${Date.now() - lastSentAt} ms after it was sent`);
+      void slow;
+    },
+  },
+  {
+    id: 'bounded-memory',
+    name: 'memory grows by less than 96 MB while 256 MB go past a client that never reads',
+    role: 'server',
+    dependsOn: ['relays'],
+    timeoutMs: 120_000,
+    async run(h) {
+      const server = await h.start('server');
+      const slow = await member(h, 'slow');
+      const talker = await member(h, 'talker');
+      h.note('slow never reads another line from now on');
+      const before = await server.rssBytes();
+      let peak = before;
+      const pad = 'm'.repeat(MEMORY_LINE_BYTES - 8);
+      const lines = Math.ceil(MEMORY_BYTES / MEMORY_LINE_BYTES);
+      h.note(`talker sends ${lines} lines of ${MEMORY_LINE_BYTES} bytes (${MEMORY_BYTES / MB} MB), ${MEMORY_BATCH} at a time, reading its own echoes`);
+      for (let i = 1; i <= lines; i += MEMORY_BATCH) {
+        const n = Math.min(MEMORY_BATCH, lines - i + 1);
+        await talker.send(Array.from({ length: n }, (_, k) => `${String(i + k).padStart(7, '0')} ${pad}\n`).join(''));
+        await readUntil(h, talker, `[talker] ${String(i + n - 1).padStart(7, '0')} ${pad}`, 5000, `the echo of its own line ${i + n - 1}`, STALL_HINT);
+        if ((i - 1) % (MEMORY_BATCH * 32) === 0) {
+          peak = Math.max(peak, await server.rssBytes());
+          if (peak - before >= MEMORY_GROWTH_MAX) break;
+        }
+      }
+      peak = Math.max(peak, await server.rssBytes());
+      const grew = peak - before;
+      if (grew >= MEMORY_GROWTH_MAX) {
+        h.fail(`the server's memory grew by ${(grew / MB).toFixed(0)} MB while lines went past a client that never reads`, {
+          expected: `growth under ${MEMORY_GROWTH_MAX / MB} MB`,
+          received: `${(before / MB).toFixed(0)} MB before, ${(peak / MB).toFixed(0)} MB at the peak`,
+          hint: 'What the slow client cannot take piles up somewhere: in the transport\'s buffer after write() without drain(), in socket.write()\'s queue in Node (write() returns false: its buffer is full), or in an unbounded queue. Bound each client\'s backlog and drop the client (or its lines) once it is full.',
+        });
+      }
+      h.note(`memory grew by ${(grew / MB).toFixed(1)} MB (${(before / MB).toFixed(0)} MB before)`);
+      void slow;
+    },
+  },
+]);
