@@ -69,14 +69,20 @@ async function member(h: Harness, nick: string): Promise<Conn> {
   }
 }
 
-/** Reads lines until `want`, skipping announcements; fails after `ms` or on any other chat line. */
-async function readUntil(h: Harness, c: Conn, want: string, ms: number, what: string, hint: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const line = await c.readLine({ timeoutMs: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
-    if (line === want) return;
-    if (line == null) h.fail(`${c.label} did not receive ${what} within ${ms / 1000} s`, { expected: q(`${want}\n`), received: '(nothing more)', hint });
-    if (!line.startsWith('* ')) h.fail(`${c.label} received a line out of order while waiting for ${what}`, { expected: q(`${want}\n`), received: q(`${line}\n`), hint: 'Lines from one sender must reach every reader whole and in the order sent, none lost.' });
+const cut = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}… (${s.length} characters)` : s);
+
+/**
+ * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
+ * when a line does not come within `ms` or another chat line comes instead.
+ */
+async function expectLines(h: Harness, c: Conn, want: string[], ms: number, what: (i: number) => string, hint: string): Promise<void> {
+  for (const [i, line] of want.entries()) {
+    for (;;) {
+      const got = await c.readLine({ timeoutMs: ms }).catch(() => undefined);
+      if (got === line) break;
+      if (got == null) h.fail(`${c.label} did not receive ${what(i)} within ${ms / 1000} s`, { expected: q(`${cut(line)}\n`), received: '(nothing more)', hint });
+      if (!got.startsWith('* ')) h.fail(`${c.label} received another line instead of ${what(i)}`, { expected: q(`${cut(line)}\n`), received: q(`${cut(got)}\n`), hint: 'Lines from one sender must reach every reader whole and in the order sent, none lost.' });
+    }
   }
 }
 
@@ -173,18 +179,14 @@ export default defineChecks([
       const pad = 'z'.repeat(TALK_LINE_BYTES - 12);
       const text = (i: number) => `${String(i).padStart(6, '0')} ${pad}`;
       h.note(`talker sends ${TALK_LINES} lines of ${TALK_LINE_BYTES} bytes, ${TALK_BATCH} at a time, reading its own echoes; reader reads everything`);
-      const readerDone = (async () => {
-        for (let i = 1; i <= TALK_LINES; i++) {
-          await readUntil(h, reader, `[talker] ${text(i)}`, i === TALK_LINES ? 5000 : 10_000, `talker's line ${i}`, STALL_HINT);
-        }
-      })();
+      const readerDone = expectLines(h, reader, Array.from({ length: TALK_LINES }, (_, i) => `[talker] ${text(i + 1)}`), 5000, (i) => `talker's line ${i + 1}`, STALL_HINT);
       readerDone.catch(() => {});
       let lastSentAt = 0;
       for (let i = 1; i <= TALK_LINES; i += TALK_BATCH) {
-        const n = Math.min(TALK_BATCH, TALK_LINES - i + 1);
-        await talker.send(Array.from({ length: n }, (_, k) => `${text(i + k)}\n`).join(''));
+        const batch = Array.from({ length: Math.min(TALK_BATCH, TALK_LINES - i + 1) }, (_, k) => text(i + k));
+        await talker.send(batch.map((t) => `${t}\n`).join(''));
         lastSentAt = Date.now();
-        await readUntil(h, talker, `[talker] ${text(i + n - 1)}`, 5000, `the echo of its own line ${i + n - 1}`, STALL_HINT);
+        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, (k) => `the echo of its own line ${i + k}`, STALL_HINT);
       }
       await readerDone;
       h.note(`reader received all ${TALK_LINES} lines, the last ${Date.now() - lastSentAt} ms after it was sent`);
@@ -209,8 +211,9 @@ export default defineChecks([
       h.note(`talker sends ${lines} lines of ${MEMORY_LINE_BYTES} bytes (${MEMORY_BYTES / MB} MB), ${MEMORY_BATCH} at a time, reading its own echoes`);
       for (let i = 1; i <= lines; i += MEMORY_BATCH) {
         const n = Math.min(MEMORY_BATCH, lines - i + 1);
-        await talker.send(Array.from({ length: n }, (_, k) => `${String(i + k).padStart(7, '0')} ${pad}\n`).join(''));
-        await readUntil(h, talker, `[talker] ${String(i + n - 1).padStart(7, '0')} ${pad}`, 5000, `the echo of its own line ${i + n - 1}`, STALL_HINT);
+        const batch = Array.from({ length: n }, (_, k) => `${String(i + k).padStart(7, '0')} ${pad}`);
+        await talker.send(batch.map((t) => `${t}\n`).join(''));
+        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, (k) => `the echo of its own line ${i + k}`, STALL_HINT);
         if ((i - 1) % (MEMORY_BATCH * 32) === 0) {
           peak = Math.max(peak, await server.rssBytes());
           if (peak - before >= MEMORY_GROWTH_MAX) break;
