@@ -40,7 +40,11 @@ public class Client {
                 }
                 toServer.flush();
                 Thread.sleep(200);
-                while (in.ready()) System.out.println(in.readLine());
+                if (in.ready()) { // one chunk of what arrived meanwhile
+                    char[] chunk = new char[65536];
+                    System.out.print(new String(chunk, 0, in.read(chunk)));
+                    System.out.flush();
+                }
             }
             socket.close();
         } catch (IOException e) {

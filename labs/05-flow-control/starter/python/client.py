@@ -12,8 +12,8 @@ SERVER_PORT = 8000
 
 
 def print_received(sock):
-    """Prints whatever has arrived, waiting at most a moment."""
-    while select.select([sock], [], [], 0.2)[0]:
+    """Prints one chunk of what has arrived, waiting at most a moment."""
+    if select.select([sock], [], [], 0.2)[0]:
         data = sock.recv(65536)
         if not data:
             print('(the server closed the connection)', flush=True)
