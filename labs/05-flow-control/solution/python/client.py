@@ -16,10 +16,17 @@ SERVER_PORT = 8000
 
 def receive(sock):
     """Prints every line from the server as it arrives; ends the program when it closes."""
+    pending = b''
     try:
-        with sock.makefile('r', encoding='utf-8', errors='replace', newline='\n') as lines:
-            for line in lines:
-                print(line.rstrip('\r\n'), flush=True)
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            # A chunk is not a line: print the complete lines, keep the rest.
+            *lines, pending = (pending + data).split(b'\n')
+            if lines:
+                text = '\n'.join(line.decode('utf-8', errors='replace').removesuffix('\r') for line in lines)
+                print(text, flush=True)     # one write for the whole chunk
         print('(the server closed the connection)', flush=True)
     except OSError as e:
         print(f'(connection lost: {e.strerror or e})', flush=True)
