@@ -174,10 +174,10 @@ function queueRow(label: string, title: string, bytes: number, hist: number[], b
   bar.style.width = `${Math.round(share * 100)}%`;
   return h(
     'div',
-    { class: 'wb-insp-queue', title, 'data-level': share >= 0.5 ? 'high' : bytes > 0 ? 'some' : undefined },
+    { class: 'wb-insp-queue', title: buf > 0 ? `${title} (${size(bytes)} of ${size(buf)})` : title, 'data-level': share >= 0.5 ? 'high' : bytes > 0 ? 'some' : undefined },
     h('span', { class: 'wb-insp-label' }, label),
     buf > 0 ? h('span', { class: 'wb-insp-track' }, bar) : null,
-    h('span', { class: 'wb-insp-num' }, buf > 0 ? `${size(bytes)} / ${size(buf)}` : String(bytes)),
+    h('span', { class: 'wb-insp-num' }, buf > 0 ? size(bytes) : String(bytes)),
     sparkline(hist, buf > 0 ? buf : Math.max(1, ...hist)),
   );
 }

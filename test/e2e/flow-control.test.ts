@@ -88,7 +88,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 describe('lab 05 part A: the deadlock, seen in the socket inspector', () => {
   it('the stalled clients\' receive queues and the server\'s send queue rise after /flood', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1700 } });
     context.setDefaultTimeout(20_000);
     const errors: string[] = [];
     context.on('page', (p) => p.on('pageerror', (e) => errors.push(String(e))));
