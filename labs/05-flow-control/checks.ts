@@ -168,7 +168,14 @@ export default defineChecks([
       client.type('bye');
       await conn.expectLine('bye', { timeoutMs: 5000, what: 'the line the user typed' });
       client.endInput();
-      await conn.expectEnd({ timeoutMs: 5000, why: 'at the end of input (Ctrl-D) the client closes its connection' });
+      const end = await conn.readLine({ timeoutMs: 5000 }).catch(() => undefined);
+      if (end !== null) {
+        h.fail('the connection stayed open 5 s after the end of input (Ctrl-D)', {
+          expected: 'the client closes its connection',
+          received: end === undefined ? '(the connection still open)' : q(`${cut(end)}\n`),
+          hint: 'The end of input is not an empty line: input() raises EOFError, `for line in sys.stdin` ends, sys.stdin.readline() returns \'\' (every time, at once), readline emits \'close\' in Node, and readLine() returns null in Java. Then close the socket and exit.',
+        });
+      }
       await client.expectExit({ timeoutMs: 5000, code: 0, why: 'after closing its connection at the end of input the client exits with code 0, while the server says nothing more' });
     },
   },
