@@ -149,6 +149,10 @@ export const SocketView = z.strictObject({
   sendQueue: z.number(),
   /** Bytes received that the program has not read yet (LISTEN: connections waiting for accept). */
   recvQueue: z.number(),
+  /** The most a socket buffer of the session holds, in bytes: the scale of the queue bars. */
+  bufBytes: z.number().optional(),
+  /** UDP: datagrams dropped because the receive buffer was full. */
+  drops: z.number().optional(),
   /** The session's process that holds it, when known. */
   proc: z.number().optional(),
 });

@@ -85,6 +85,13 @@ export const en = {
   'inspector.unacked': 'bytes sent but not yet acknowledged',
   'inspector.acceptQueue': 'connections waiting for accept()',
   'inspector.unread': 'bytes received but not yet read',
+  'inspector.note': 'Each box is one socket, or one TCP connection with its two ends side by side. The send queue holds bytes the program wrote that the other end has not acknowledged; the receive queue holds bytes that arrived and the program has not read yet. Bars are measured against the largest socket buffer of your sandbox (256 KiB); the small line is the last 5 seconds. A receive queue that stays full means its program stopped reading: the window closes, and the other end\'s send queue fills next.',
+  'inspector.connection': 'connection',
+  'inspector.listening': 'listening',
+  'inspector.datagram': 'datagram socket',
+  'inspector.outside': 'grader or runner',
+  'inspector.acceptQueueShort': 'to accept',
+  'inspector.drops': 'datagrams dropped (buffer full)',
 
   // checklist.ts: Check's results
   'checks.label': 'Check results',

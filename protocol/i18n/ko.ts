@@ -77,6 +77,13 @@ export const ko = {
   'inspector.unacked': '보냈지만 아직 확인 응답(ACK)을 받지 못한 바이트',
   'inspector.acceptQueue': 'accept()를 기다리는 연결',
   'inspector.unread': '받았지만 아직 읽지 않은 바이트',
+  'inspector.note': '상자 하나가 소켓 하나, 또는 양 끝을 나란히 놓은 TCP 연결 하나입니다. 송신 큐에는 프로그램이 썼지만 상대가 아직 확인 응답하지 않은 바이트가, 수신 큐에는 도착했지만 프로그램이 아직 읽지 않은 바이트가 있습니다. 막대는 샌드박스의 가장 큰 소켓 버퍼(256 KiB)에 견준 크기이고, 작은 선은 지난 5초입니다. 수신 큐가 가득 찬 채로 있으면 그 프로그램이 읽기를 멈춘 것입니다. 윈도가 닫히고, 다음에는 상대 쪽 송신 큐가 찹니다.',
+  'inspector.connection': '연결',
+  'inspector.listening': '리슨 중',
+  'inspector.datagram': '데이터그램 소켓',
+  'inspector.outside': '채점기 또는 러너',
+  'inspector.acceptQueueShort': 'accept 대기',
+  'inspector.drops': '버린 데이터그램(버퍼 가득 참)',
 
   'checks.label': '채점 결과',
   'checks.last': '마지막 채점 ({language}, {when}): {verdict}. 다시 채점하려면 채점을 누르세요.',

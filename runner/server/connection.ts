@@ -11,8 +11,8 @@ import { SessionError, type Session } from '../session.ts';
 import { ChecksError, type GradeReport } from '../grader/engine.ts';
 import { SolutionHidden, solutionFor } from '../solution-policy.ts';
 
-/** How often the socket inspector samples the namespace's sockets. */
-const INSPECT_INTERVAL_MS = 250;
+/** How often the socket inspector samples the namespace's sockets: at least 5 times a second while watched. */
+const INSPECT_INTERVAL_MS = 120;
 /** Sockets the inspector lists; beyond that it sends only how many more there are. */
 export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
@@ -138,7 +138,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         inspector = me;
         let last = '';
         // Only a changed view is sent, at most INSPECT_MAX_SOCKETS of it, and
-        // a big table is sampled less often (the pause is four times what a
+        // a big table is sampled less often (the pause is three times what a
         // sample took): a program holding thousands of sockets costs the page
         // a count, not megabytes, and the runner a small share of its time.
         const sample = async (): Promise<void> => {
@@ -155,7 +155,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
           }
           me.timer = setTimeout(() => {
             sample().catch(() => me === inspector && stopInspector());
-          }, Math.max(INSPECT_INTERVAL_MS, 4 * (performance.now() - t0)));
+          }, Math.max(INSPECT_INTERVAL_MS, 3 * (performance.now() - t0)));
           me.timer.unref();
         };
         return sample();
