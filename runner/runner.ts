@@ -99,7 +99,7 @@ export class Runner {
    * sandboxes of their own. At most `maxConcurrentChecks` grade at once
    * across the runner; the rest wait (`onQueued` tells them).
    */
-  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult'> & { onQueued?: () => void }): Promise<GradeReport> {
+  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale'> & { onQueued?: () => void }): Promise<GradeReport> {
     if (this.checksRunning >= this.limits.maxConcurrentChecks) {
       if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');
       events.onQueued?.();
