@@ -299,7 +299,7 @@ export const GRADER = defineMessages(
     'report.hint': '힌트:',
     'report.whatHappened': '일어난 일:',
     'report.earlierSteps': '… 앞선 단계 {n}개',
-    'report.printed': '{program}의 출력:',
+    'report.printed': '{program} 출력:',
     'report.skipped': '건너뜀',
     'report.failed': '실패',
     'report.allPassed': '모든 검사 항목 통과',
