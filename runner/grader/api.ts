@@ -9,9 +9,9 @@
  * messages.ts, `defineMessages(en, ko)`, and checks read them with `h.t()`
  * in the student's language.
  */
-import type { Messages, ParamArgs, Templates } from './i18n.ts';
+import type { Locale, Messages, ParamArgs, Templates } from './i18n.ts';
 
-export { defineMessages } from './i18n.ts';
+export { defineMessages, sayer } from './i18n.ts';
 export type { Messages } from './i18n.ts';
 
 /** One named behaviour of a lab, checked against the student's program for `role`. */
@@ -52,6 +52,8 @@ export function defineChecks(a: Messages | CheckDef[], b?: CheckDef[]): LabCheck
 export interface Harness<E extends Templates = Templates> {
   /** One of the lab's messages in the student's language, its `{parameters}` filled in. */
   t<K extends keyof E & string>(key: K, ...params: ParamArgs<E[K] & string>): string;
+  /** The student's language ("en", "ko"): for words shared by several labs (sayer(set, h.locale)). */
+  readonly locale: Locale;
   /** The lab's language for this run ("python", ...). */
   readonly lang: string;
   /** The lab's first port (frontmatter `ports`), e.g. 12000: checks never repeat the number. */

@@ -69,6 +69,10 @@ export class GradeHarness implements Harness, CheckScope {
     if (this.disposed) throw new CheckFailure('the check is over');
   }
 
+  get locale(): Locale {
+    return this.ctx.locale ?? 'en';
+  }
+
   get lang(): string {
     return this.ctx.lang;
   }

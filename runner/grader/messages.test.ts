@@ -24,6 +24,15 @@ async function labMessages(): Promise<[string, Messages][]> {
   return Promise.all(folders.map(async (f) => [f, ((await import(pathToFileURL(join(LABS, f, 'messages.ts')).href)) as { default: Messages }).default] as [string, Messages]));
 }
 
+/** Every set of messages a lab's messages.ts exports (its own, and e.g. lab 03's room), by folder and export. */
+async function allLabSets(): Promise<[string, Messages][]> {
+  const folders = readdirSync(LABS).filter((f) => existsSync(join(LABS, f, 'messages.ts')));
+  const sets = await Promise.all(
+    folders.map(async (f) => Object.entries((await import(pathToFileURL(join(LABS, f, 'messages.ts')).href)) as Record<string, Messages>).map(([name, set]) => [`${f} ${name}`, set] as [string, Messages])),
+  );
+  return sets.flat();
+}
+
 /** The glossary's Korean name of each English check name, by lab id. */
 function glossaryNames(): Map<string, string> {
   const text = readFileSync(join(ROOT, 'site/i18n/ko-glossary.md'), 'utf8');
@@ -50,9 +59,9 @@ describe("the grader's messages", () => {
   });
 
   it("every lab's have the same keys and parameters in English and Korean, and every one is translated", async () => {
-    const labs = await labMessages();
-    expect(labs.map(([f]) => f)).toEqual(expect.arrayContaining(['01-udp-echo', '02-tcp-echo']));
-    for (const [folder, set] of labs) expectSameShape(`labs/${folder}/messages.ts`, set);
+    const labs = await allLabSets();
+    expect(labs.map(([f]) => f)).toEqual(expect.arrayContaining(['01-udp-echo default', '02-tcp-echo default', '03-threaded-broadcast default', '03-threaded-broadcast ROOM']));
+    for (const [where, set] of labs) expectSameShape(`labs/${where}`, set);
   });
 
   it('names every check in Korean as the glossary (and so the lesson) does', async () => {
