@@ -60,7 +60,7 @@ describe("the grader's messages", () => {
 
   it("every lab's have the same keys and parameters in English and Korean, and every one is translated", async () => {
     const labs = await allLabSets();
-    expect(labs.map(([f]) => f)).toEqual(expect.arrayContaining(['01-udp-echo default', '02-tcp-echo default', '03-threaded-broadcast default', '03-threaded-broadcast ROOM']));
+    expect(labs.map(([f]) => f)).toEqual(expect.arrayContaining(['01-udp-echo default', '02-tcp-echo default', '03-threaded-broadcast default', '03-threaded-broadcast ROOM', '04-async-chat default']));
     for (const [where, set] of labs) expectSameShape(`labs/${where}`, set);
   });
 
