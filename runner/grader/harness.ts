@@ -98,7 +98,7 @@ export class GradeHarness implements Harness, CheckScope {
     const name = this.say(student ? 'program.yours' : 'program.reference', { role: roleName(this.say, role), n: n > 1 ? ` ${n}` : '' });
     const program = new ProgramImpl(name, role, student, spec.ready, this.ctx.sandbox, lang.command(file), this.ctx.limits, this.transcript, this);
     this.programs.push(program);
-    this.transcript.add('note', name, `started: ${lang.command(file).join(' ')}`);
+    this.transcript.add('note', name, this.say('log.started', { command: lang.command(file).join(' ') }));
     if (spec.ready && opts.waitReady !== false) {
       const { port, protocol } = spec.ready;
       const tcp = protocol === 'tcp';
@@ -109,7 +109,7 @@ export class GradeHarness implements Harness, CheckScope {
           hint: this.say(tcp ? 'hint.bindListen' : 'hint.bind', { port }),
         });
       }
-      this.transcript.add('note', name, `${protocol === 'tcp' ? 'listening on' : 'bound to'} port ${port}/${protocol}`);
+      this.transcript.add('note', name, this.say(tcp ? 'log.listening' : 'log.bound', { port, protocol }));
     }
     return program;
   }
@@ -118,7 +118,7 @@ export class GradeHarness implements Harness, CheckScope {
     this.assertLive();
     const label = opts.label ?? `tcp#${++this.conns}`;
     const host = opts.host ?? '127.0.0.1';
-    this.transcript.add('grader', label, `connect to ${host}:${port}`);
+    this.transcript.add('grader', label, this.say('log.connect', { address: `${host}:${port}` }));
     try {
       const socket = await this.ctx.sandbox.connectTcp(port, host);
       const conn = new ConnImpl(socket, label, this.transcript, this);
@@ -127,7 +127,7 @@ export class GradeHarness implements Harness, CheckScope {
       return conn;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      this.transcript.add('note', label, `connection failed: ${code ?? (err as Error).message}`);
+      this.transcript.add('note', label, this.say('log.connectFailed', { error: code ?? (err as Error).message }));
       if (code === 'ETIMEDOUT') {
         this.fail(this.say('connect.timedOut', { port }), { hint: this.say('hint.notAccepting') });
       }
@@ -147,7 +147,7 @@ export class GradeHarness implements Harness, CheckScope {
   async udpServer(port: number): Promise<UdpPeer> {
     this.assertLive();
     const socket = await this.ctx.sandbox.bindUdp(port);
-    const peer = new UdpPeerImpl(socket, `grader udp :${port}`, this.transcript, this);
+    const peer = new UdpPeerImpl(socket, this.say('log.graderUdp', { port }), this.transcript, this);
     this.teardown(() => peer.close());
     return peer;
   }
@@ -157,12 +157,12 @@ export class GradeHarness implements Harness, CheckScope {
     const server = await this.ctx.sandbox.listenTcp(port);
     const listener = new ListenerImpl(server, port, this.transcript, this, () => `tcp#${++this.conns}`);
     this.teardown(() => listener.close());
-    this.transcript.add('grader', `grader :${port}`, `listening on port ${port} (127.0.0.1 and ::1)`);
+    this.transcript.add('grader', this.say('log.graderPort', { port }), this.say('log.graderListening', { port }));
     return listener;
   }
 
   note(text: string): void {
-    this.transcript.add('note', 'grader', text);
+    this.transcript.add('note', this.say('log.grader'), text);
   }
 
   fail(message: string, details: FailureDetails = {}): never {

@@ -43,9 +43,10 @@ export function prettyResult(r: CheckResult, say: GraderSay = ENGLISH): string {
   const shown = r.transcript.slice(-14);
   if (shown.length) {
     lines.push(`      ${dim(say('report.whatHappened'))}`);
+    const width = Math.max(say('report.byGrader').length, say('report.byProgram').length);
     if (r.transcript.length > shown.length) lines.push(dim(`        ${say('report.earlierSteps', { n: r.transcript.length - shown.length })}`));
     for (const e of shown) {
-      const who = e.who === 'grader' ? 'grader ' : e.who === 'program' ? 'program' : '       ';
+      const who = (e.who === 'grader' ? say('report.byGrader') : e.who === 'program' ? say('report.byProgram') : '').padEnd(width);
       lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${inert(e.channel)}]`)} ${inert(e.text)}`);
     }
   }

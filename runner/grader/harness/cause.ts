@@ -82,6 +82,7 @@ async function notAccepting(ctx: CauseContext, program: string, port: number): P
   const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
   if (!listening || listening.recvQueue === 0) return undefined;
   const n = listening.recvQueue;
+  const leaving = new Set([ctx.say('log.halfClosed'), ctx.say('log.resetRst')]);
   // Connections whose client left and that the server never closed; the
   // grader's end of each tells which of its clients it was and when it
   // left: the first to leave is the one the server is most likely stuck on.
@@ -89,7 +90,7 @@ async function notAccepting(ctx: CauseContext, program: string, port: number): P
     .filter((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port)
     .map((s) => {
       const label = ctx.connLabel(s.remotePort);
-      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text)) : undefined;
+      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && leaving.has(e.text)) : undefined;
       return { label, at: closed?.at ?? Infinity };
     })
     .sort((a, b) => a.at - b.at)[0];
@@ -156,7 +157,7 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
     const stuck = port === undefined ? undefined : await notAccepting(ctx, p.name, port).catch(() => undefined);
     const spins = await spinning(p).catch(() => false);
-    if (spins) ctx.log.add('note', p.name, 'uses the CPU without pause (a loop that never waits)');
+    if (spins) ctx.log.add('note', p.name, ctx.say('log.spinning'));
     if (stuck) return then(stuck, say('hint.notAccepting'));
     if (spins) return then(say('stuck.spinning', { program: p.name }), say('hint.spinning'));
   }

@@ -63,7 +63,7 @@ export class ProgramImpl extends EventEmitter implements Program {
         this.text += this.decoder.end();
         this.exitStatus = exit;
         this.exitAt = log.now();
-        if (exit.reason !== 'stopped') this.log.add('program', name, `exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`);
+        if (exit.reason !== 'stopped') this.log.add('program', name, h.say('log.exited', { code: exit.code, signal: exit.signal ? ` (${exit.signal})` : '' }));
         this.emit('change');
       },
     });
@@ -99,12 +99,12 @@ export class ProgramImpl extends EventEmitter implements Program {
   }
 
   type(line: string): void {
-    this.log.add('grader', `${this.name} keyboard`, `typed ${show(line)} + Enter`);
+    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.typed', { text: show(line) }));
     this.term.write(`${line}\r`);
   }
 
   endInput(): void {
-    this.log.add('grader', `${this.name} keyboard`, 'Ctrl-D (end of input)');
+    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.endInput'));
     this.term.write('\x04');
   }
 
@@ -131,7 +131,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
     const want = opts.what ?? (typeof pattern === 'string' ? show(pattern) : String(pattern));
     if (typeof found === 'string') {
-      this.log.add('program', `${this.name} output`, `printed ${show(found)}`);
+      this.log.add('program', this.h.say('log.output', { program: this.name }), this.h.say('log.printed', { text: show(found) }));
       return found;
     }
     const seen = this.text.slice(this.cursor);
@@ -156,7 +156,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     const exit = await this.waitExit(timeoutMs);
     if (!exit) {
       const time = secs(this.h.say, timeoutMs);
-      this.log.add('note', this.name, `still running after ${time}`);
+      this.log.add('note', this.name, this.h.say('log.stillRunning', { time }));
       const message = opts.why ? this.h.say('run.stillRunningWhy', { program: this.name, time, why: opts.why }) : this.h.say('run.stillRunning', { program: this.name, time });
       this.h.fail(message, { hint: this.h.say('hint.stillRunning') });
     }

@@ -28,26 +28,26 @@ export class ConnImpl extends EventEmitter implements Conn {
     super();
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
-      this.log.add('program', label, `sent ${show(d)}`);
+      this.log.add('program', label, h.say('log.sent', { bytes: show(d) }));
       this.chunks.push(d);
       this.unreadBytes += d.length;
       if (d.includes(0x0a)) this.newlineWaiting = true;
       if (this.unreadBytes > MAX_UNREAD_BYTES && !socket.isPaused()) {
-        this.log.add('note', label, `the grader stopped reading: more than ${MAX_UNREAD_BYTES >> 20} MiB arrived that it did not ask for`);
+        this.log.add('note', label, h.say('log.stoppedReading', { mib: MAX_UNREAD_BYTES >> 20 }));
         socket.pause();
       }
       this.emit('change');
     });
     socket.on('end', () => {
-      this.log.add('program', label, 'closed its side (end of stream)');
+      this.log.add('program', label, h.say('log.peerClosed'));
       this.ended = true;
       this.emit('change');
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNRESET') {
-        this.log.add('program', label, 'reset the connection');
+        this.log.add('program', label, h.say('log.peerReset'));
         this.resetByPeer = true;
-      } else this.log.add('note', label, `socket error: ${err.code ?? err.message}`);
+      } else this.log.add('note', label, h.say('log.socketError', { error: err.code ?? err.message }));
       this.ended = true;
       this.emit('change');
     });
@@ -56,13 +56,13 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async send(data: string | Uint8Array): Promise<void> {
     if (this.ended || this.socket.destroyed) {
-      this.log.add('note', this.label, `could not send ${show(data)}: the connection is closed`);
+      this.log.add('note', this.label, this.h.say('log.couldNotSend', { bytes: show(data) }));
       this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(Buffer.concat(this.sent)) }), {
         received: this.buf.length ? show(this.buf) : this.h.say('nothing'),
         hint: this.h.say('hint.closedEarly'),
       });
     }
-    this.log.add('grader', this.label, `sent ${show(data)}`);
+    this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data) }));
     this.sent.push(Buffer.from(data));
     await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
   }
@@ -158,12 +158,12 @@ export class ConnImpl extends EventEmitter implements Conn {
   }
 
   halfClose(): void {
-    this.log.add('grader', this.label, 'closed its sending side (FIN)');
+    this.log.add('grader', this.label, this.h.say('log.halfClosed'));
     this.socket.end();
   }
 
   reset(): void {
-    this.log.add('grader', this.label, 'reset the connection (RST)');
+    this.log.add('grader', this.label, this.h.say('log.resetRst'));
     this.socket.resetAndDestroy();
     this.ended = true;
   }
@@ -185,7 +185,7 @@ export class ListenerImpl extends EventEmitter implements Listener {
 
   constructor(private readonly server: Server, private readonly port: number, private readonly log: Transcript, private readonly h: CheckScope, private readonly nextLabel: () => string) {
     super();
-    server.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', `grader :${port}`, `listener error: ${err.code ?? err.message}`));
+    server.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', h.say('log.graderPort', { port }), h.say('log.listenerError', { error: err.code ?? err.message })));
     server.on('connection', (s: Socket) => {
       // A waiting connection may be reset before it is accepted: that must not crash the runner.
       s.on('error', () => {});
@@ -199,7 +199,7 @@ export class ListenerImpl extends EventEmitter implements Listener {
   private flooded(s: Socket): void {
     s.destroy();
     if (!this.server.listening) return;
-    this.log.add('note', `grader :${this.port}`, `more than ${MAX_LISTENER_CONNECTIONS} connections: the grader stops listening`);
+    this.log.add('note', this.h.say('log.graderPort', { port: this.port }), this.h.say('log.tooManyConnections', { max: MAX_LISTENER_CONNECTIONS }));
     this.close();
     this.h.abort(
       new CheckFailure(this.h.say('tcp.tooManyConnections', { max: MAX_LISTENER_CONNECTIONS, port: this.port }), {
@@ -220,7 +220,7 @@ export class ListenerImpl extends EventEmitter implements Listener {
     }
     this.taken++;
     const label = this.nextLabel();
-    this.log.add('program', label, `connected to the grader's port ${this.port}`);
+    this.log.add('program', label, this.h.say('log.connected', { port: this.port }));
     const conn = new ConnImpl(s, label, this.log, this.h);
     this.h.teardown(() => conn.destroy());
     return conn;

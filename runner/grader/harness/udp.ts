@@ -17,17 +17,17 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   constructor(private readonly socket: UdpSocket, private readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
     super();
     // An ICMP "port unreachable" surfaces as an error on some sends: note it, never crash the runner.
-    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, `socket error: ${err.code ?? err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, h.say('log.socketError', { error: err.code ?? err.message })));
     socket.on('message', (msg, rinfo) => {
       if (this.inbox.length >= MAX_INBOX_DATAGRAMS) return this.flooded();
-      this.log.add('program', this.label, `datagram ${show(msg)} from port ${rinfo.port}`);
+      this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg), port: rinfo.port }));
       this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
       this.emit('change');
     });
   }
 
   private flooded(): void {
-    this.log.add('note', this.label, `more than ${MAX_INBOX_DATAGRAMS} datagrams arrived unasked: the grader stops listening`);
+    this.log.add('note', this.label, this.h.say('log.floodUdp', { max: MAX_INBOX_DATAGRAMS }));
     this.close();
     this.h.abort(
       new CheckFailure(this.h.say('udp.flood', { max: MAX_INBOX_DATAGRAMS, label: this.label }), {
@@ -43,7 +43,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   }
 
   async send(data: string | Uint8Array, port: number, host = '127.0.0.1'): Promise<void> {
-    this.log.add('grader', this.label, `datagram ${show(data)} to port ${port}`);
+    this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data), port }));
     await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
   }
 
