@@ -24,6 +24,9 @@ const red = (t: string) => paint(31, t);
 const dim = (t: string) => paint(2, t);
 const bold = (t: string) => paint(1, t);
 const ENGLISH = graderSay('en');
+/** Terminal columns of `text`: a Hangul syllable (or another wide character) takes two. */
+const columns = (text: string) => [...text].reduce((n, c) => n + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]/.test(c) ? 2 : 1), 0);
+const padColumns = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - columns(text)));
 
 /** The line printed when a check starts (pretty reporter, TTY only), in the words of `say`. */
 export function prettyStart(check: CheckDef, say: GraderSay = ENGLISH): string {
@@ -43,10 +46,10 @@ export function prettyResult(r: CheckResult, say: GraderSay = ENGLISH): string {
   const shown = r.transcript.slice(-14);
   if (shown.length) {
     lines.push(`      ${dim(say('report.whatHappened'))}`);
-    const width = Math.max(say('report.byGrader').length, say('report.byProgram').length);
+    const width = Math.max(columns(say('report.byGrader')), columns(say('report.byProgram')));
     if (r.transcript.length > shown.length) lines.push(dim(`        ${say('report.earlierSteps', { n: r.transcript.length - shown.length })}`));
     for (const e of shown) {
-      const who = (e.who === 'grader' ? say('report.byGrader') : e.who === 'program' ? say('report.byProgram') : '').padEnd(width);
+      const who = padColumns(e.who === 'grader' ? say('report.byGrader') : e.who === 'program' ? say('report.byProgram') : '', width);
       lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${inert(e.channel)}]`)} ${inert(e.text)}`);
     }
   }
