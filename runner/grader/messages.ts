@@ -219,9 +219,9 @@ export const GRADER = defineMessages(
     'connect.error': '포트 {port}에 연결하지 못했습니다: {error}',
 
     'exit.crashed': '{program}가 크래시했습니다 (종료 코드 {code}{signal}{when}){error}',
-    'exit.crashedWhy': '{program}가 {why} 크래시했습니다 (종료 코드 {code}{signal}{when}){error}',
+    'exit.crashedWhy': '{why} {program}가 크래시했습니다 (종료 코드 {code}{signal}{when}){error}',
     'exit.exited': '{program}가 종료되었습니다 (종료 코드 {code}{signal}{when}){error}',
-    'exit.exitedWhy': '{program}가 {why} 종료되었습니다 (종료 코드 {code}{signal}{when}){error}',
+    'exit.exitedWhy': '{why} {program}가 종료되었습니다 (종료 코드 {code}{signal}{when}){error}',
     'exit.at': ', {moment}',
     'exit.atStep': ', {moment}, 채점기의 단계 {step} 직후',
     'exit.error': '. 오류: {error}',
