@@ -14,6 +14,9 @@ import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnin
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { escapeChar, UNSAFE } from './grader/transcript.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
+import { systemLocale } from './grader/i18n.ts';
+import { graderSay } from './grader/messages.ts';
+import { LOCALES, type Locale } from '../protocol/i18n/catalog.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
@@ -45,12 +48,14 @@ const USAGE: Record<string, string> = {
       process; your typing goes to the first client. Ctrl-C ends everything.
 `,
   grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
-                [--sandbox auto|bwrap|host]
+                [--sandbox auto|bwrap|host] [--locale en|ko]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
       pretty one to the terminal. Without a working sandbox grade refuses to
-      run anyone's code unless --sandbox host is given.
+      run anyone's code unless --sandbox host is given. Check names, failures
+      and hints are in --locale's language (default: the system's, from
+      LC_ALL, LC_MESSAGES or LANG; English unless it is Korean).
 ${CLASS_GRADE_USAGE}`,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
@@ -300,8 +305,10 @@ function findLabOrFail(runner: Runner, labName: string): Lab {
 }
 
 async function cmdGrade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' } });
-  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--reporter pretty|json|junit] [--out FILE]');
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE]');
+  const locale = values.locale === undefined ? systemLocale() : check(z.enum(LOCALES as [Locale, ...Locale[]]), values.locale, '--locale');
+  const say = graderSay(locale);
   const [labName, dirArg] = positionals as [string, string];
   const reporter = check(z.enum(['pretty', 'json', 'junit']), values.reporter ?? 'pretty', '--reporter');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
@@ -332,7 +339,7 @@ To grade your own code anyway, pass --sandbox host.`);
   const pretty = reporter === 'pretty' || values.out !== undefined;
   const tty = Boolean(process.stdout.isTTY);
   if (pretty) {
-    console.log(`Grading ${lab.meta.id} (${LANGUAGES[lang].label}): ${graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ')}`);
+    console.log(say('report.grading', { lab: lab.meta.id, lang: LANGUAGES[lang].label, files: graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ') }));
     if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
   }
   const report = await gradeFiles({
@@ -341,15 +348,16 @@ To grade your own code anyway, pass --sandbox host.`);
     files,
     backend: runner.backend,
     limits: runner.limits,
+    locale,
     ...(only ? { only } : {}),
     onStart: (c) => {
-      if (pretty && tty) process.stdout.write(`${prettyStart(c)}\r`);
+      if (pretty && tty) process.stdout.write(`${prettyStart(c, say)}\r`);
     },
     onResult: (r) => {
-      if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r)}\n`);
+      if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r, say)}\n`);
     },
   });
-  if (pretty) console.log(prettySummary(report));
+  if (pretty) console.log(prettySummary(report, say));
   const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report) : null;
   if (text !== null) {
     if (values.out) writeFileSync(values.out, text);

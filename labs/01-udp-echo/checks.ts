@@ -6,6 +6,9 @@
  * grader UDP server on port 12000 (dual-stack: 127.0.0.1 and ::1).
  */
 import { defineChecks, type Datagram, type Harness, type UdpPeer } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
+
+type H = Harness<typeof messages.en>;
 
 /** How long a reply on loopback may take before we call it lost. */
 const REPLY_MS = 3000;
@@ -14,31 +17,25 @@ const QUIET_MS = 400;
 /** Whatever the student's client prints for a timeout must contain this. */
 const TIMED_OUT = /timed out/i;
 
-const REPLY_HINT =
-  'Send one reply for each datagram, with sendto(reply, clientAddress), where clientAddress is what recvfrom() returned for that datagram (in Node: rinfo.port and rinfo.address).';
-
-const EMPTY_HINT =
-  'UDP has no "end of stream": an empty datagram (b"" from recvfrom(), a message of length 0 in Node) is a message like any other. Answer it with an empty datagram; do not skip it or stop on it.';
-
 /** A string for a failure message: quoted, and cut when long. */
-const quote = (text: string, max = 120) => (text.length > max ? `${JSON.stringify(text.slice(0, max))}… (${Buffer.byteLength(text)} bytes in all)` : JSON.stringify(text));
+const quote = (h: H, text: string, max = 120) => (text.length > max ? h.t('cut', { text: JSON.stringify(text.slice(0, max)), n: Buffer.byteLength(text) }) : JSON.stringify(text));
 
 /** Waits for the next datagram and fails unless it holds exactly `expected`. */
-async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string, noReplyHint = REPLY_HINT): Promise<Datagram> {
+async function expectReply(h: H, peer: UdpPeer, who: string, sent: string | Uint8Array, expected: string, noReplyHint = h.t('hint.reply')): Promise<Datagram> {
   const d = await peer.maybeReceive({ timeoutMs: REPLY_MS });
   if (!d) {
-    h.fail(`${who} got no reply within ${REPLY_MS / 1000} s`, {
-      expected: `one datagram ${quote(expected)} back at ${who}'s own address (port ${peer.port})`,
-      received: '(nothing)',
+    h.fail(h.t('reply.none', { who, s: REPLY_MS / 1000 }), {
+      expected: h.t('reply.expectedBack', { text: quote(h, expected), who, port: peer.port }),
+      received: h.t('nothing'),
       hint: noReplyHint,
     });
   }
   if (d.text !== expected || Buffer.from(d.data).length !== Buffer.byteLength(expected)) {
-    const extra = d.text === `${expected}\n` ? ' (a "\\n" was added: a datagram is a message on its own, it needs no newline)' : d.text === expected.trim() && expected !== expected.trim() ? ' (spaces or newlines were stripped)' : '';
-    h.fail(`${who} got the wrong reply${extra}`, {
-      expected: `${quote(expected)}${expected.length > 120 ? '' : ` (${Buffer.byteLength(expected)} bytes)`}`,
-      received: d.text.length > 120 ? quote(d.text) : `${JSON.stringify(d.text)} (${d.data.length} bytes)`,
-      hint: `Sent ${typeof sent === 'string' ? quote(sent, 60) : `${sent.length} bytes`}: the reply must be exactly that text in upper case (str.upper() / toUpperCase()), nothing added or removed.`,
+    const key = d.text === `${expected}\n` ? 'reply.wrongNewline' : d.text === expected.trim() && expected !== expected.trim() ? 'reply.wrongStripped' : 'reply.wrong';
+    h.fail(h.t(key, { who }), {
+      expected: expected.length > 120 ? quote(h, expected) : h.t('bytes', { text: quote(h, expected), n: Buffer.byteLength(expected) }),
+      received: d.text.length > 120 ? quote(h, d.text) : h.t('bytes', { text: JSON.stringify(d.text), n: d.data.length }),
+      hint: h.t('hint.upper', { sent: typeof sent === 'string' ? quote(h, sent, 60) : h.t('nBytes', { n: sent.length }) }),
     });
   }
   return d;
@@ -47,52 +44,56 @@ async function expectReply(h: Harness, peer: UdpPeer, who: string, sent: string 
 /** Fails if any datagram arrives at `peer` within QUIET_MS: one request, one reply. */
 const expectNoMore = (peer: UdpPeer) => peer.expectNothing(QUIET_MS);
 
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'binds-port',
-    name: 'binds port 12000/udp',
+    name: 'check.bindsPort',
     role: 'server',
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.start('server');
-      await server.expectRunningFor(300, 'right after binding: a server waits for datagrams for ever');
+      await server.expectRunningFor(300, h.t('why.afterBinding'));
     },
   },
   {
     id: 'upper-case',
-    name: 'replies in upper case to the address the datagram came from',
+    name: 'check.upperCase',
     role: 'server',
     dependsOn: ['binds-port'],
-    async run(h: Harness) {
+    async run(h: H) {
       await h.start('server');
-      const peer = await h.udp({ label: 'client A' });
-      h.note(`the grader's socket "client A" has its own ephemeral port ${peer.port}: the reply must come back there`);
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
+      h.note(h.t('note.ephemeral', { who: a, port: peer.port }));
       await peer.send('hello, udp 42', h.port);
-      await expectReply(h, peer, 'client A', 'hello, udp 42', 'HELLO, UDP 42');
+      await expectReply(h, peer, a, 'hello, udp 42', 'HELLO, UDP 42');
       await expectNoMore(peer);
     },
   },
   {
     id: 'utf8',
-    name: 'upper-cases UTF-8 text',
+    name: 'check.utf8',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       await h.start('server');
-      const peer = await h.udp({ label: 'client A' });
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
       await peer.send('café über ñandú', h.port);
-      await expectReply(h, peer, 'client A', 'café über ñandú', 'CAFÉ ÜBER ÑANDÚ');
+      await expectReply(h, peer, a, 'café über ñandú', 'CAFÉ ÜBER ÑANDÚ');
     },
   },
   {
     id: 'many-clients',
-    name: 'serves many clients at once, each at its own address',
+    name: 'check.manyClients',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.start('server');
+      // What each sends names it in English (bytes on the wire); the labels are the student's words.
       const names = ['client A', 'client B', 'client C'];
-      const peers = await Promise.all(names.map((label) => h.udp({ label })));
-      h.note(`three grader sockets on ports ${peers.map((p) => p.port).join(', ')} take turns sending`);
+      const labels = [h.t('client.A'), h.t('client.B'), h.t('client.C')];
+      const peers = await Promise.all(labels.map((label) => h.udp({ label })));
+      h.note(h.t('note.takeTurns', { ports: peers.map((p) => p.port).join(', ') }));
       for (let round = 1; round <= 3; round++) {
         for (let i = 0; i < peers.length; i++) await peers[i]!.send(`${names[i]} says ${round}`, h.port);
         for (let i = 0; i < peers.length; i++) {
@@ -104,196 +105,203 @@ export default defineChecks([
               if (j === i) continue;
               for (let stray = await peers[j]!.maybeReceive({ timeoutMs: 100 }); stray; stray = await peers[j]!.maybeReceive({ timeoutMs: 100 })) {
                 if (stray.text === expected) {
-                  h.fail(`the reply meant for ${names[i]} went to ${names[j]}`, {
-                    expected: `${JSON.stringify(expected)} at ${names[i]} (port ${peers[i]!.port})`,
-                    received: `${JSON.stringify(expected)} at ${names[j]} (port ${peers[j]!.port}); nothing at ${names[i]}`,
-                    hint: `${REPLY_HINT} Do not keep the address of an earlier client: each datagram brings its own.`,
+                  h.fail(h.t('reply.wentElsewhere', { who: labels[i]!, other: labels[j]! }), {
+                    expected: h.t('reply.at', { text: JSON.stringify(expected), who: labels[i]!, port: peers[i]!.port }),
+                    received: h.t('reply.atOther', { text: JSON.stringify(expected), other: labels[j]!, port: peers[j]!.port, who: labels[i]! }),
+                    hint: h.t('hint.ownAddress', { reply: h.t('hint.reply') }),
                   });
                 }
               }
             }
-            h.fail(`${names[i]} got no reply within ${REPLY_MS / 1000} s`, {
-              expected: `one datagram ${JSON.stringify(expected)} at ${names[i]} (port ${peers[i]!.port})`,
-              received: '(nothing)',
-              hint: `${REPLY_HINT} The server must keep serving: loop for ever, one recvfrom() and one sendto() per datagram.`,
+            h.fail(h.t('reply.none', { who: labels[i]!, s: REPLY_MS / 1000 }), {
+              expected: h.t('reply.expectedAt', { text: JSON.stringify(expected), who: labels[i]!, port: peers[i]!.port }),
+              received: h.t('nothing'),
+              hint: h.t('hint.keepServing', { reply: h.t('hint.reply') }),
             });
           }
           if (d.text !== expected) {
-            h.fail(`${names[i]} got the wrong reply`, {
+            h.fail(h.t('reply.wrong', { who: labels[i]! }), {
               expected: JSON.stringify(expected),
               received: JSON.stringify(d.text),
-              hint: d.text.startsWith('CLIENT ') ? `That reply was for another client. ${REPLY_HINT}` : 'The reply must be exactly the request in upper case.',
+              hint: d.text.startsWith('CLIENT ') ? h.t('hint.otherClient', { reply: h.t('hint.reply') }) : h.t('hint.exactUpper'),
             });
           }
         }
       }
       for (const peer of peers) await expectNoMore(peer);
-      server.expectRunning('while serving many clients');
+      server.expectRunning(h.t('why.manyClients'));
     },
   },
   {
     id: 'empty-datagram',
-    name: 'answers an empty datagram with an empty one',
+    name: 'check.emptyDatagram',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.start('server');
-      const peer = await h.udp({ label: 'client A' });
-      h.note('UDP has no "end of stream": an empty datagram (recvfrom returns b"") is a message like any other');
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
+      h.note(h.t('note.empty'));
       await peer.send('', h.port);
-      await expectReply(h, peer, 'client A', '', '', EMPTY_HINT);
+      await expectReply(h, peer, a, '', '', h.t('hint.empty'));
       await peer.send('and then more', h.port);
-      await expectReply(h, peer, 'client A', 'and then more', 'AND THEN MORE');
-      server.expectRunning('after an empty datagram');
+      await expectReply(h, peer, a, 'and then more', 'AND THEN MORE');
+      server.expectRunning(h.t('why.afterEmpty'));
     },
   },
   {
     id: 'not-utf8',
-    name: 'keeps serving after a datagram that is not UTF-8 text',
+    name: 'check.notUtf8',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.start('server');
-      const bad = await h.udp({ label: 'client X' });
+      const x = h.t('client.X');
+      const bad = await h.udp({ label: x });
       const bytes = new Uint8Array([0x68, 0x69, 0xff, 0xfe, 0xc3, 0x28]);
-      h.note(`client X sends the bytes ${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ')}: "hi" and then bytes that are not valid UTF-8 (shown below as \ufffd); answering or ignoring them is fine, stopping is not`);
+      h.note(h.t('note.notUtf8', { who: x, bytes: [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ') }));
       await bad.send(bytes, h.port);
-      await server.expectRunningFor(1000, 'after a datagram that is not valid UTF-8 (decode it with errors="replace", or catch the error)');
-      const peer = await h.udp({ label: 'client A' });
+      await server.expectRunningFor(1000, h.t('why.afterNotUtf8'));
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
       await peer.send('still there?', h.port);
-      await expectReply(h, peer, 'client A', 'still there?', 'STILL THERE?');
+      await expectReply(h, peer, a, 'still there?', 'STILL THERE?');
     },
   },
   {
     id: 'message-boundaries',
-    name: 'keeps message boundaries: one whole reply per datagram',
+    name: 'check.messageBoundaries',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       await h.start('server');
-      const peer = await h.udp({ label: 'client A' });
-      h.note('two datagrams sent back to back must come back as two datagrams, not one');
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
+      h.note(h.t('note.twoDatagrams'));
       await peer.send('first', h.port);
       await peer.send('second', h.port);
-      await expectReply(h, peer, 'client A', 'first', 'FIRST');
-      await expectReply(h, peer, 'client A', 'second', 'SECOND');
-      h.note('one datagram holding two lines is still one message: one reply, every byte kept');
+      await expectReply(h, peer, a, 'first', 'FIRST');
+      await expectReply(h, peer, a, 'second', 'SECOND');
+      h.note(h.t('note.twoLines'));
       const twoLines = ' line one\nline two \n';
       await peer.send(twoLines, h.port);
-      await expectReply(h, peer, 'client A', twoLines, twoLines.toUpperCase());
+      await expectReply(h, peer, a, twoLines, twoLines.toUpperCase());
       await expectNoMore(peer);
     },
   },
   {
     id: 'big-datagram',
-    name: 'answers a 2048-byte datagram in full',
+    name: 'check.bigDatagram',
     role: 'server',
     dependsOn: ['upper-case'],
-    async run(h: Harness) {
+    async run(h: H) {
       await h.start('server');
-      const peer = await h.udp({ label: 'client A' });
+      const a = h.t('client.A');
+      const peer = await h.udp({ label: a });
       const big = 'abcdefghijklmnopqrstuvwxyz0123456789 '.repeat(60).slice(0, 2048);
-      h.note('a datagram longer than the buffer given to recvfrom() is cut short: the rest is lost');
+      h.note(h.t('note.bigDatagram'));
       await peer.send(big, h.port);
-      await expectReply(h, peer, 'client A', big, big.toUpperCase());
+      await expectReply(h, peer, a, big, big.toUpperCase());
     },
   },
   {
     id: 'client-sends-datagram',
-    name: 'sends the typed line as one datagram to localhost:12000',
+    name: 'check.clientSendsDatagram',
     role: 'client',
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('hello from the keyboard');
       const d = await server.maybeReceive({ timeoutMs: 3000 });
       if (!d) {
-        h.fail(`no datagram reached port ${h.port} within 3 s after a line was typed`, {
-          expected: 'the datagram "hello from the keyboard"',
-          received: '(nothing)',
-          hint: `Does your client read one line and then sendto(data, ('localhost', ${h.port})) on a UDP (SOCK_DGRAM) socket?`,
+        h.fail(h.t('send.none', { port: h.port }), {
+          expected: h.t('send.expected'),
+          received: h.t('nothing'),
+          hint: h.t('send.hintNone', { port: h.port }),
         });
       }
       if (d.text !== 'hello from the keyboard') {
         const newline = /\r?\n$/.test(d.text);
-        h.fail(`the datagram is not the typed line${newline ? ' (it ends with a newline)' : ''}`, {
-          expected: '"hello from the keyboard" (without "\\n")',
+        h.fail(h.t(newline ? 'send.notTypedNewline' : 'send.notTyped'), {
+          expected: h.t('send.expectedTyped'),
           received: JSON.stringify(d.text),
-          hint: newline ? 'sys.stdin.readline() keeps the "\\n": strip it (or use input()). The datagram itself marks where the message ends.' : 'Send the whole line as one datagram, encoded as UTF-8.',
+          hint: h.t(newline ? 'send.hintNewline' : 'send.hintWhole'),
         });
       }
       await server.reply(d, 'HELLO FROM THE KEYBOARD');
       await h.sleep(200);
-      await server.expectNothing(300, { message: 'your client sent a second datagram', expected: 'one datagram per typed line', hint: 'Send the typed line once, as one datagram, then wait for the reply.' });
+      await server.expectNothing(300, { message: h.t('send.second'), expected: h.t('send.onePerLine'), hint: h.t('send.hintOnce') });
     },
   },
   {
     id: 'client-prints-reply',
-    name: 'prints the reply and exits with code 0',
+    name: 'check.clientPrintsReply',
     role: 'client',
     dependsOn: ['client-sends-datagram'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('make me loud');
       const d = await server.expectDatagram('make me loud', { timeoutMs: 3000 });
       await server.reply(d, 'MAKE ME LOUD');
-      const line = await client.expectOutput('MAKE ME LOUD', { what: 'the reply "MAKE ME LOUD"' });
+      const line = await client.expectOutput('MAKE ME LOUD', { what: h.t('print.what') });
       if (!line.trimEnd().endsWith('MAKE ME LOUD')) {
-        h.fail('your client printed the reply with something around it', {
-          expected: 'a line ending in MAKE ME LOUD',
+        h.fail(h.t('print.around'), {
+          expected: h.t('print.expected'),
           received: JSON.stringify(line),
-          hint: line.includes("b'") ? "That is how Python prints bytes: decode the reply first, print(reply.decode())." : 'Print the reply text itself, followed by a newline.',
+          hint: h.t(line.includes("b'") ? 'print.hintBytes' : 'print.hintText'),
         });
       }
-      await client.expectExit({ timeoutMs: 3000, why: 'after printing the reply, with its input still open', code: 0 });
+      await client.expectExit({ timeoutMs: 3000, why: h.t('why.inputOpen'), code: 0 });
     },
   },
   {
     id: 'client-timeout',
-    name: 'gives up after about 1 s when no reply comes, with exit code 1',
+    name: 'check.clientTimeout',
     role: 'client',
     dependsOn: ['client-sends-datagram'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('anybody there?');
       await server.expectDatagram('anybody there?', { timeoutMs: 3000 });
       const arrived = Date.now();
-      h.note('the grader got the datagram and does not reply (as if UDP had lost it)');
+      h.note(h.t('note.noReply'));
       const exit = await client.waitExit(4000);
       const waited = Date.now() - arrived;
       if (!exit) {
-        h.fail('your client was still waiting 4 s after its datagram arrived', {
-          expected: 'give up after about 1 s: print "timed out" and exit with code 1',
-          received: 'still running',
-          hint: 'UDP may lose a datagram, so a client must never wait for ever: socket.settimeout(1) before recvfrom(), and catch `timeout` (in Node: setTimeout(..., 1000)).',
+        h.fail(h.t('timeout.stillWaiting'), {
+          expected: h.t('timeout.expectedGiveUp'),
+          received: h.t('timeout.stillRunning'),
+          hint: h.t('timeout.hintForever'),
         });
       }
-      h.note(`your client exited ${(waited / 1000).toFixed(2)} s after its datagram arrived`);
+      h.note(h.t('note.exitedAfter', { s: (waited / 1000).toFixed(2) }));
       if (waited < 700) {
-        h.fail(`your client gave up after only ${waited} ms`, {
-          expected: 'wait about 1 s (at least 0.7 s) for the reply',
-          received: `exited after ${waited} ms`,
-          hint: 'A reply needs time to travel back. Python settimeout() counts seconds: settimeout(1); Node setTimeout() counts milliseconds: setTimeout(..., 1000).',
+        h.fail(h.t('timeout.tooSoon', { ms: waited }), {
+          expected: h.t('timeout.expectedWait'),
+          received: h.t('timeout.exitedAfter', { ms: waited }),
+          hint: h.t('timeout.hintUnits'),
         });
       }
-      if (exit.code !== 1) h.fail(`your client exited with code ${exit.code} when no reply came`, { expected: 'exit code 1', received: `exit code ${exit.code}`, hint: 'sys.exit(1) (in Node: process.exitCode = 1) after printing "timed out".' });
+      if (exit.code !== 1) {
+        h.fail(h.t('timeout.wrongCode', { code: exit.code }), { expected: h.t('exitCode', { code: 1 }), received: h.t('exitCode', { code: exit.code }), hint: h.t('timeout.hintCode') });
+      }
     },
   },
   {
     id: 'client-timed-out',
-    name: 'says "timed out" (no stack trace) when no reply comes',
+    name: 'check.clientTimedOut',
     role: 'client',
     dependsOn: ['client-sends-datagram'],
-    async run(h: Harness) {
+    async run(h: H) {
       const server = await h.udpServer(h.port);
       const client = await h.start('client');
       client.type('hello? hello?');
       await server.expectDatagram('hello? hello?', { timeoutMs: 3000 });
-      h.note('the grader got the datagram and does not reply (as if UDP had lost it)');
-      await client.expectOutput(TIMED_OUT, { timeoutMs: 4000, what: 'a line containing "timed out"' });
-      await client.expectExit({ timeoutMs: 3000, why: 'after printing "timed out"' });
+      h.note(h.t('note.noReply'));
+      await client.expectOutput(TIMED_OUT, { timeoutMs: 4000, what: h.t('timeout.what') });
+      await client.expectExit({ timeoutMs: 3000, why: h.t('why.afterTimedOut') });
     },
   },
 ]);

@@ -4,22 +4,23 @@
  * against a grader server on port 12000.
  */
 import { defineChecks } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
 
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'listens',
-    name: 'listens on port 12000',
+    name: 'check.listens',
     role: 'server',
     async run(h) {
       const server = await h.start('server');
       const c = await h.connect(h.port);
       await c.close();
-      await server.expectRunningFor(1000, 'after one connection');
+      await server.expectRunningFor(1000, h.t('why.afterOneConnection'));
     },
   },
   {
     id: 'upper-case',
-    name: 'replies with the line in upper case',
+    name: 'check.upperCase',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -31,7 +32,7 @@ export default defineChecks([
   },
   {
     id: 'closes',
-    name: 'closes the connection after the reply',
+    name: 'check.closes',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -39,25 +40,25 @@ export default defineChecks([
       const c = await h.connect(h.port);
       await c.sendLine('bye');
       await c.readLine();
-      await c.expectEnd({ why: 'after the reply' });
+      await c.expectEnd({ why: h.t('why.afterReply') });
     },
   },
   {
     id: 'split-line',
-    name: 'waits for the whole line when it arrives in pieces',
+    name: 'check.splitLine',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
       await h.start('server');
       const c = await h.connect(h.port);
-      h.note('TCP may deliver a line in several segments: the reply must wait for the "\\n"');
+      h.note(h.t('note.segments'));
       await c.sendPieces(['sock', 'ets are ', 'a byte ', 'stream\n'], 250);
       await c.expectLine('SOCKETS ARE A BYTE STREAM');
     },
   },
   {
     id: 'long-line',
-    name: 'answers a 64 KiB line in full',
+    name: 'check.longLine',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -67,12 +68,12 @@ export default defineChecks([
       // line. (36 × 1820 was only 65520 characters: repeat enough, then cut.)
       const line = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(65535 / 36)).slice(0, 65535);
       await c.sendLine(line);
-      await c.expectLine(line.toUpperCase(), { timeoutMs: 10_000, what: `the same 65535 characters in upper case` });
+      await c.expectLine(line.toUpperCase(), { timeoutMs: 10_000, what: h.t('what.longLine') });
     },
   },
   {
     id: 'utf8',
-    name: 'upper-cases UTF-8 text',
+    name: 'check.utf8',
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
@@ -84,7 +85,7 @@ export default defineChecks([
   },
   {
     id: 'many-clients',
-    name: 'serves one client after another',
+    name: 'check.manyClients',
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
@@ -95,53 +96,53 @@ export default defineChecks([
         await c.expectLine(`CLIENT NUMBER ${i}`);
         await c.close();
       }
-      server.expectRunning('while serving clients one after another');
+      server.expectRunning(h.t('why.oneAfterAnother'));
     },
   },
   {
     id: 'survives-bad-clients',
-    name: 'keeps serving after clients that leave early or reset',
+    name: 'check.survivesBadClients',
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h) {
       const server = await h.start('server');
       // After each bad client the server gets time to go if it breaks, so a
       // failure names the client that broke it (and always the same one).
-      h.note('a client that connects and leaves without sending');
+      h.note(h.t('note.silent'));
       const silent = await h.connect(h.port);
       await silent.close();
-      await server.expectRunningFor(500, 'after a client that connected and left without sending');
-      h.note('a client that resets the connection');
+      await server.expectRunningFor(500, h.t('why.afterSilent'));
+      h.note(h.t('note.reset'));
       const rude = await h.connect(h.port);
       await rude.send('half a li');
       await h.sleep(100);
       rude.reset();
-      await server.expectRunningFor(1000, 'after a client reset the connection');
-      h.note('a client that closes before the newline');
+      await server.expectRunningFor(1000, h.t('why.afterReset'));
+      h.note(h.t('note.partial'));
       const partial = await h.connect(h.port);
       await partial.send('no newline');
       await partial.close();
-      await server.expectRunningFor(500, 'after a client closed before its newline');
+      await server.expectRunningFor(500, h.t('why.afterPartial'));
       const c = await h.connect(h.port);
       await c.sendLine('still there?');
-      await c.expectLine('STILL THERE?', { what: '"STILL THERE?\\n" (the server must still answer)' });
+      await c.expectLine('STILL THERE?', { what: h.t('what.stillThere') });
     },
   },
   {
     id: 'client-sends-line',
-    name: 'sends the typed line to localhost:12000',
+    name: 'check.clientSendsLine',
     role: 'client',
     async run(h) {
       const server = await h.listen(h.port);
       const client = await h.start('client');
       client.type('hello from the keyboard');
-      const c = await server.accept({ why: 'after a line was typed' });
+      const c = await server.accept({ why: h.t('why.afterTyped') });
       await c.expectLine('hello from the keyboard');
     },
   },
   {
     id: 'client-prints-reply',
-    name: 'prints the reply and exits with code 0',
+    name: 'check.clientPrintsReply',
     role: 'client',
     dependsOn: ['client-sends-line'],
     async run(h) {
@@ -151,14 +152,14 @@ export default defineChecks([
       const c = await server.accept();
       await c.expectLine('make me loud');
       await c.send('MAKE ME LOUD\n');
-      await client.expectOutput('MAKE ME LOUD', { what: 'the reply "MAKE ME LOUD"' });
+      await client.expectOutput('MAKE ME LOUD', { what: h.t('what.makeMeLoud') });
       await c.close();
-      await client.expectExit({ why: 'after printing the reply, with its input still open', code: 0 });
+      await client.expectExit({ why: h.t('why.inputOpen'), code: 0 });
     },
   },
   {
     id: 'client-split-reply',
-    name: 'prints the whole reply when it arrives in pieces',
+    name: 'check.clientSplitReply',
     role: 'client',
     dependsOn: ['client-prints-reply'],
     async run(h) {
@@ -168,19 +169,19 @@ export default defineChecks([
       const c = await server.accept();
       await c.expectLine('stream me');
       await c.sendPieces(['STR', 'EAM ', 'ME\n'], 300);
-      await client.expectOutput('STREAM ME', { what: 'the whole reply "STREAM ME" on one line' });
+      await client.expectOutput('STREAM ME', { what: h.t('what.streamMe') });
       await c.close();
       await client.expectExit();
     },
   },
   {
     id: 'client-could-not-connect',
-    name: 'says "could not connect" when no server listens',
+    name: 'check.clientCouldNotConnect',
     role: 'client',
     async run(h) {
       const client = await h.start('client');
       client.type('is anybody there');
-      await client.expectOutput(/could not connect/i, { what: 'a line containing "could not connect"' });
+      await client.expectOutput(/could not connect/i, { what: h.t('what.couldNotConnect') });
       await client.expectExit({ code: 1 });
     },
   },

@@ -4,6 +4,7 @@
  * each line one of them sends must reach all of them, whole and in order.
  */
 import { defineChecks, type Harness } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
 import { expectIdleAfterLeaving, Room, sendLoad, type Protocol } from './room.ts';
 
 const PORT = 2000;
@@ -16,39 +17,28 @@ const AS_SENT: Protocol = {
 };
 
 /** Starts the server and a room whose members have joined (each one's hello came back to all). */
-async function room(h: Harness, names: string[]): Promise<Room> {
+async function room(h: Harness<typeof messages.en>, names: string[]): Promise<Room> {
   const r = new Room(h, await h.start('server'), PORT, AS_SENT);
   for (const name of names) await r.join(name);
   return r;
 }
 
-/** What a server that stays busy after a client left is doing wrong, in the student's language. */
-function busyHint(lang: string): string {
-  if (lang === 'java') {
-    return 'After readLine() returns null (the client closed its side), stop: leave the loop, remove the client\'s writer from the list, close its socket and let the thread end. Calling readLine() again returns null at once, for ever, so a loop that goes on spins a whole core.';
-  }
-  if (lang === 'javascript') {
-    return 'Node calls you when something happens: never poll a socket in a loop or with a short timer. When the \'end\' event comes, close the socket and forget the client.';
-  }
-  return 'recv() returns b\'\' when the client has closed its side, and at once again every time after that. Leave the loop on b\'\', remove the client from the list, close its socket and let the thread end; a loop that keeps calling recv() spins a whole core.';
-}
-
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'listens',
-    name: 'listens on port 2000',
+    name: 'check.listens',
     role: 'server',
     async run(h) {
       const server = await h.start('server');
       const c = await h.connect(PORT);
       await c.close();
       await h.sleep(200);
-      server.expectRunning('after one client connected and left');
+      server.expectRunning(h.t('why.afterOneClient'));
     },
   },
   {
     id: 'echo',
-    name: 'sends a line back to its sender',
+    name: 'check.echo',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -57,7 +47,7 @@ export default defineChecks([
   },
   {
     id: 'concurrent',
-    name: 'serves a second client while the first stays connected',
+    name: 'check.concurrent',
     role: 'server',
     dependsOn: ['echo'],
     async run(h) {
@@ -68,7 +58,7 @@ export default defineChecks([
   },
   {
     id: 'broadcast',
-    name: 'sends each line to every client, the sender included',
+    name: 'check.broadcast',
     role: 'server',
     dependsOn: ['concurrent'],
     async run(h) {
@@ -79,7 +69,7 @@ export default defineChecks([
   },
   {
     id: 'split-line',
-    name: 'keeps a line whole when it arrives in two pieces',
+    name: 'check.splitLine',
     role: 'server',
     dependsOn: ['broadcast'],
     async run(h) {
@@ -89,7 +79,7 @@ export default defineChecks([
   },
   {
     id: 'load',
-    name: '5 clients sending 200 lines each at once: every line intact, in order (3 rounds)',
+    name: 'check.load',
     role: 'server',
     dependsOn: ['broadcast'],
     timeoutMs: 40_000,
@@ -100,7 +90,7 @@ export default defineChecks([
   },
   {
     id: 'clean-disconnect',
-    name: 'keeps serving the others after a client leaves',
+    name: 'check.cleanDisconnect',
     role: 'server',
     dependsOn: ['broadcast'],
     async run(h) {
@@ -111,7 +101,7 @@ export default defineChecks([
   },
   {
     id: 'reset',
-    name: 'keeps serving the others after a client resets its connection',
+    name: 'check.reset',
     role: 'server',
     dependsOn: ['broadcast'],
     async run(h) {
@@ -122,17 +112,18 @@ export default defineChecks([
   },
   {
     id: 'idle-after-leave',
-    name: 'goes back to idle after a client leaves (no busy loop)',
+    name: 'check.idleAfterLeave',
     role: 'server',
     dependsOn: ['broadcast'],
     async run(h) {
       const r = await room(h, ['A', 'B']);
-      await expectIdleAfterLeaving(r, 'B', busyHint(h.lang));
+      // What a server that stays busy after a client left is doing wrong, in the student's programming language.
+      await expectIdleAfterLeaving(r, 'B', h.t(h.lang === 'java' ? 'busy.java' : h.lang === 'javascript' ? 'busy.javascript' : 'busy.python'));
     },
   },
   {
     id: 'late-joiner',
-    name: 'a client that joins later receives the lines sent after it joined',
+    name: 'check.lateJoiner',
     role: 'server',
     dependsOn: ['broadcast'],
     async run(h) {

@@ -6,7 +6,8 @@
  * echoed, cut or mixed lines, stopped after a client left), not only the
  * line that differed.
  */
-import type { Conn, Harness, Program } from '../../runner/grader/api.ts';
+import { sayer, type Conn, type Harness, type Program } from '../../runner/grader/api.ts';
+import { ROOM } from './messages.ts';
 
 /** What the server sends for each event; the two labs differ only in this. */
 export interface Protocol {
@@ -33,13 +34,18 @@ const LINE_WAIT_MS = 5000;
 /** The members of a room, in the order they joined. */
 export class Room {
   readonly members: Member[] = [];
+  /** The room's words in the student's language (messages.ts). */
+  readonly words: ReturnType<typeof sayer<(typeof ROOM)['en']>>;
 
   constructor(
-    readonly h: Harness,
+    // Any lab's harness: the room's words are its own.
+    readonly h: Harness<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly server: Program,
     readonly port: number,
     readonly protocol: Protocol,
-  ) {}
+  ) {
+    this.words = sayer(ROOM, h.locale);
+  }
 
   /** The member called `label`. */
   member(label: string): Member {
@@ -62,16 +68,13 @@ export class Room {
     await conn.sendLine(send);
     // The newcomer first: if it gets nothing while others are connected,
     // the server is busy with them (one client at a time).
+    const w = this.words;
     await this.expect(m, receive, {
-      event: `${label} connected${before ? ` while ${this.others(m)} stayed connected` : ''} and sent ${q(send)}`,
-      hint: before
-        ? `${label} got nothing back: your server seems to serve one client at a time. While it waits for the lines of the first client, nobody reads ${label}'s. ${this.oneAtATimeHint()}`
-        : this.h.lang === 'java'
-          ? `${SENDER_HINT} And flush() the writer after each line: a PrintWriter keeps what you print in its buffer until that is full.`
-          : SENDER_HINT,
+      event: before ? w('event.connectedWhile', { who: label, others: this.others(m), send: q(send) }) : w('event.connected', { who: label, send: q(send) }),
+      hint: before ? w('hint.oneAtATime', { who: label, advice: this.oneAtATimeHint() }) : this.h.lang === 'java' ? w('hint.senderJava') : w('hint.sender'),
     });
     for (const other of opts.selfOnly ? [] : this.members.slice(0, before)) {
-      await this.expect(other, receive, { event: `${label} connected and sent ${q(send)}`, hint: BROADCAST_HINT });
+      await this.expect(other, receive, { event: w('event.connected', { who: label, send: q(send) }), hint: w('hint.broadcast') });
     }
     return m;
   }
@@ -80,14 +83,14 @@ export class Room {
   async say(label: string, text: string): Promise<void> {
     const m = this.member(label);
     await m.conn.sendLine(text);
-    await this.everyoneGets(m, this.protocol.relay(m.nick, text), `${label} sent ${q(text)}`);
+    await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.sent', { who: label, text: q(text) }));
   }
 
   /** Every member must receive `line`, said by `sender`; the sender is read first. `hint` replaces the usual ones. */
   async everyoneGets(sender: Member, line: string, event: string, hint?: string): Promise<void> {
     const order = [sender, ...this.members.filter((x) => x !== sender)];
     for (const m of order) {
-      await this.expect(m, line, { event, hint: hint ?? (m === sender ? SENDER_HINT : BROADCAST_HINT), senderGotIt: m !== sender });
+      await this.expect(m, line, { event, hint: hint ?? this.words(m === sender ? 'hint.sender' : 'hint.broadcast'), senderGotIt: m !== sender });
     }
   }
 
@@ -101,11 +104,8 @@ export class Room {
     if (bye) {
       for (const other of this.members) {
         await this.expect(other, bye, {
-          event: `${label} ${how === 'close' ? 'closed its connection (end of stream)' : 'reset its connection'}`,
-          hint:
-            how === 'close'
-              ? `When a client closes its side, the read returns the end of stream (b'' in Python, the 'end' event in Node): remove the client and tell the others ${q(bye)}.`
-              : `A reset makes the read raise ConnectionResetError in Python (an 'error' event in Node) instead of returning the end of stream. Catch it and do what you do at the end of stream: remove the client and tell the others ${q(bye)}.`,
+          event: this.words(how === 'close' ? 'event.closed' : 'event.reset', { who: label }),
+          hint: this.words(how === 'close' ? 'hint.closeBye' : 'hint.resetBye', { bye: q(bye) }),
         });
       }
     }
@@ -127,17 +127,16 @@ export class Room {
    */
   async afterLeaving(speaker: string, newcomer: string): Promise<void> {
     await this.h.sleep(200);
-    const gone = 'the client that left';
     for (let i = 1; i <= 3; i++) {
       const m = this.member(speaker);
       const text = `still here, line ${i}`;
       await m.conn.sendLine(text);
-      await this.everyoneGets(m, this.protocol.relay(m.nick, text), `after ${gone} had gone, ${speaker} sent ${q(text)}`, LEFT_HINT);
+      await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.afterGone', { who: speaker, text: q(text) }), this.words('hint.left'));
       await this.h.sleep(100);
     }
     await this.join(newcomer);
     await this.say(speaker, `welcome, ${newcomer}`);
-    this.server.expectRunning(`after ${gone} had gone`);
+    this.server.expectRunning(this.words('why.afterGone'));
   }
 
   /**
@@ -149,14 +148,14 @@ export class Room {
     const ma = this.member(a);
     const mb = this.member(b);
     const aText = pieces.join('');
-    this.h.note(`${a} sends its line in two pieces; ${b}'s whole line arrives in between`);
+    this.h.note(this.words('note.split', { a, b }));
     await ma.conn.send(pieces[0]);
     await this.h.sleep(300);
     await mb.conn.sendLine(bText);
     await this.h.sleep(300);
     await ma.conn.send(`${pieces[1]}\n`);
-    const event = `${a} sent ${q(pieces[0])}, then ${b} sent ${q(`${bText}\n`)}, then ${a} sent ${q(`${pieces[1]}\n`)}`;
-    const mixed = `${a}'s unfinished line ${q(pieces[0])} was sent on before its "\\n" had arrived, so it got glued to ${b}'s line. A recv() (or a 'data' event) returns whatever bytes have arrived, not one line: keep each client's bytes until a "\\n" comes, and send on only whole lines.`;
+    const event = this.words('event.split', { a, first: q(pieces[0]), b, line: q(`${bText}\n`), rest: q(`${pieces[1]}\n`) });
+    const mixed = this.words('hint.mixed', { a, first: q(pieces[0]), b });
     for (const m of this.members) {
       await this.expect(m, this.protocol.relay(mb.nick, bText), { event, hint: mixed, cutOf: pieces[0] });
       await this.expect(m, this.protocol.relay(ma.nick, aText), { event, hint: mixed, cutOf: pieces[0] });
@@ -169,9 +168,7 @@ export class Room {
   }
 
   private oneAtATimeHint(): string {
-    if (this.h.lang === 'javascript') return 'In Node nothing may block: handle each client in its own callbacks and return at once.';
-    const threads = 'Give each client its own thread: accept(), start a thread that reads that client\'s lines, and go straight back to accept().';
-    return this.h.lang === 'python' ? `${threads} With asyncio, each client has its own coroutine, which must never call a blocking function (socket.recv, time.sleep).` : threads;
+    return this.words(this.h.lang === 'javascript' ? 'hint.nodeNoBlock' : this.h.lang === 'python' ? 'hint.threadsPython' : 'hint.threads');
   }
 
   /**
@@ -186,37 +183,23 @@ export class Room {
       got = undefined; // nothing complete in time: the message below says it better
     }
     if (got === want) return got;
+    const w = this.words;
     const details = { expected: q(`${want}\n`), received: '', hint: why.hint };
+    const said = { event: why.event, who: m.label, want: q(want) };
     if (got === undefined || got === null) {
       const pending = Buffer.from(m.conn.pending).toString('utf8').split('\n').pop() ?? '';
-      details.received = pending ? `${q(pending)} (no "\\n" after it)` : got === null ? '(the connection was closed)' : '(nothing)';
-      if (this.server.exited) {
-        this.h.fail(`${why.event}, but your server had exited before ${m.label} received ${q(want)}`, {
-          ...details,
-          hint: 'The server stopped: its output below shows why. One client\'s problem (a reset, a dead socket) must end only that client, never the server.',
-        });
-      }
-      if (got === null) {
-        this.h.fail(`${why.event}, but the server closed ${m.label}'s connection instead of sending it ${q(want)}`, {
-          ...details,
-          hint: `${m.label} was still in the room. Did the thread (or handler) serving ${m.label} die on an error? A send to a client that has left fails: catch that error, drop that client, and go on with the others.`,
-        });
-      }
-      const who = why.senderGotIt ? `${m.label} never received it (the sender did)` : `${m.label} did not receive ${q(want)} within ${LINE_WAIT_MS / 1000} s`;
-      this.h.fail(`${why.event}; ${who}`, details);
+      details.received = pending ? w('received.noNewline', { text: q(pending) }) : w(got === null ? 'received.closed' : 'received.nothing');
+      if (this.server.exited) this.h.fail(w('expect.serverExited', said), { ...details, hint: w('hint.serverStopped') });
+      if (got === null) this.h.fail(w('expect.closed', said), { ...details, hint: w('hint.handlerDied', { who: m.label }) });
+      this.h.fail(why.senderGotIt ? w('expect.senderOnly', said) : w('expect.none', { ...said, s: LINE_WAIT_MS / 1000 }), details);
     }
     details.received = q(`${got}\n`);
-    if (why.cutOf && got.includes(why.cutOf)) this.h.fail(`${why.event}; ${m.label} received a line that mixes the two`, details);
-    this.h.fail(`${why.event}; ${m.label} received ${q(got)} instead of ${q(want)}`, { ...details, hint: why.hint === BROADCAST_HINT || why.hint === SENDER_HINT ? undefined : why.hint });
+    if (why.cutOf && got.includes(why.cutOf)) this.h.fail(w('expect.mixed', said), details);
+    // The usual hints guess at a missing line; a wrong one speaks for itself.
+    const usual = [w('hint.broadcast'), w('hint.sender')];
+    this.h.fail(w('expect.instead', { ...said, got: q(got) }), { ...details, hint: why.hint && usual.includes(why.hint) ? undefined : why.hint });
   }
 }
-
-const LEFT_HINT =
-  'A client that has left must leave the list too. Sending to its dead socket fails (broken pipe, connection reset, bad file descriptor); if that error is not caught, it ends the thread (or handler) of the client that was speaking, or the whole server. Remove the client when its stream ends or resets, and catch send errors so one dead client never stops the others.';
-const SENDER_HINT =
-  'The sender is a connected client too: every line goes to every client in the list, the sender included, so that it sees its own line in the conversation.';
-const BROADCAST_HINT =
-  'Every line goes to every connected client, not only back to the one that sent it: keep a list of the connected clients and send the line to each of them.';
 
 /**
  * Every member sends `lines` numbered lines at once, line by line, and
@@ -228,14 +211,12 @@ const BROADCAST_HINT =
  */
 export async function sendLoad(room: Room, lines: number, rounds: number): Promise<void> {
   const h: Harness = room.h;
+  const w = room.words;
   const protocol = room.protocol;
   const members = room.members;
   const total = members.length * lines;
-  h.note(`${members.length} clients each send ${lines} lines at once, ${rounds} times; each must receive all ${total} every time`);
-  const mixHint =
-    h.lang === 'javascript'
-      ? 'Send each whole line, "\\n" included, with one write(), and only whole lines: keep the bytes of each client until their "\\n" arrives.'
-      : 'Two threads wrote to the same client at the same time, or a line was sent on before it was whole. Hold the lock while you send a line to the clients, send each line and its "\\n" in one write (sendall / print + flush), and send on only whole lines.';
+  h.note(w('load.note', { clients: members.length, lines, rounds, total }));
+  const mixHint = w(h.lang === 'javascript' ? 'load.mixJs' : 'load.mixThreads');
   for (let round = 1; round <= rounds; round++) {
     const text = (label: string, i: number) => `${label}:${round}:${i}: the quick brown fox jumps over the lazy dog`;
     const known = new Map<string, { sender: string; i: number }>();
@@ -255,22 +236,22 @@ export async function sendLoad(room: Room, lines: number, rounds: number): Promi
         }
         if (got === undefined || got === null) {
           const missing = [...next].find(([, i]) => i < lines);
-          h.fail(`round ${round}: ${m.label} received ${n} of the ${total} lines, then ${got === null ? 'its connection was closed' : 'nothing more for 10 s'}`, {
-            expected: `${total} lines`,
-            received: `${n} lines; still missing e.g. ${missing ? q(due(missing[0], missing[1])) : '?'}`,
-            hint: 'Lines were lost under load. Does each client\'s thread (or handler) keep reading until the end of its stream, and send every line it reads?',
+          h.fail(w(got === null ? 'load.lostClosed' : 'load.lostQuiet', { round, who: m.label, n, total }), {
+            expected: w('load.lines', { n: total }),
+            received: w('load.stillMissing', { n, line: missing ? q(due(missing[0], missing[1])) : '?' }),
+            hint: w('load.hintLost'),
           });
         }
         const line = known.get(got);
         if (!line) {
-          h.fail(`round ${round}: ${m.label} received a line that no client sent: lines were cut or mixed together`, { expected: `whole lines like ${q(due(m.label, 0))}`, received: q(got), hint: mixHint });
+          h.fail(w('load.unknown', { round, who: m.label }), { expected: w('load.wholeLines', { line: q(due(m.label, 0)) }), received: q(got), hint: mixHint });
         }
         const want = next.get(line.sender)!;
         if (line.i !== want) {
-          h.fail(`round ${round}: ${m.label} received line ${line.i} of ${line.sender} when line ${want} of ${line.sender} was due: lines of one sender were lost or reordered`, {
+          h.fail(w('load.order', { round, who: m.label, i: line.i, sender: line.sender, want }), {
             expected: q(due(line.sender, want)),
             received: q(got),
-            hint: 'Each sender\'s lines must arrive in the order sent, none missing. Send the lines in the order you read them, and never drop one.',
+            hint: w('load.hintOrder'),
           });
         }
         next.set(line.sender, want + 1);
@@ -292,6 +273,7 @@ const IDLE_MS = 20;
  */
 export async function expectIdleAfterLeaving(room: Room, label: string, hint: string): Promise<void> {
   const h: Harness = room.h;
+  const w = room.words;
   const server = room.server;
   // Measured before anything else is expected of the server: a busy loop
   // that blocks an event loop would otherwise fail as "no goodbye line".
@@ -308,15 +290,15 @@ export async function expectIdleAfterLeaving(room: Room, label: string, hint: st
   let used = await measure(1000);
   let seconds = 1;
   if (used > IDLE_MS && used <= BUSY_MS) {
-    h.note(`your server used ${used} ms of CPU time in the second after ${label} left; measuring 3 s more`);
+    h.note(w('idle.measureMore', { ms: used, who: label }));
     used += await measure(3000);
     seconds = 4;
   }
-  h.note(`your server used ${used} ms of CPU time in the ${seconds} s after ${label} left`);
+  h.note(w('idle.used', { ms: used, s: seconds, who: label }));
   if (seconds === 1 ? used > BUSY_MS : used > IDLE_MS * seconds) {
-    h.fail(`your server used ${used} ms of CPU time in the ${seconds === 1 ? 'second' : `${seconds} seconds`} after a client left: it is busy doing nothing`, {
-      expected: `almost none: an idle server waits for the next connection or line (in accept(), readLine(), recv() or the event loop) and uses a few ms at most`,
-      received: `${used} ms of CPU in ${seconds} s`,
+    h.fail(seconds === 1 ? w('idle.busy', { ms: used }) : w('idle.busyLonger', { ms: used, s: seconds }), {
+      expected: w('idle.expected'),
+      received: w('idle.received', { ms: used, s: seconds }),
       hint,
     });
   }

@@ -5,6 +5,9 @@
  */
 import { defineChecks, type Harness } from '../../runner/grader/api.ts';
 import { expectIdleAfterLeaving, Room, sendLoad, type Protocol } from '../03-threaded-broadcast/room.ts';
+import messages from './messages.ts';
+
+type H = Harness<typeof messages.en>;
 
 const PORT = 8000;
 
@@ -17,58 +20,50 @@ const CHAT: Protocol = {
 const q = (s: string) => JSON.stringify(s);
 
 /** Starts the server and a room whose members have joined (everyone saw each join). */
-async function room(h: Harness, nicks: string[]): Promise<Room> {
+async function room(h: H, nicks: string[]): Promise<Room> {
   const r = new Room(h, await h.start('server'), PORT, CHAT);
   for (const nick of nicks) await r.join(nick);
   return r;
 }
 
-/** What a server that stays busy after a client left is doing wrong, in the student's language. */
-function busyHint(lang: string): string {
-  if (lang === 'javascript') {
-    return 'Node calls you when something happens: never poll a socket in a loop or with a short timer. When the \'end\' event comes, close the socket and forget the client.';
-  }
-  return 'At the end of the stream, `await reader.readline()` (or read()) returns b\'\' at once, every time, without waiting: a `while True` that goes on reading never gives the event loop back and spins a whole core. Leave the loop when the read returns b\'\', announce the departure and close the writer.';
-}
-
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'listens',
-    name: 'listens on port 8000',
+    name: 'check.listens',
     role: 'server',
-    async run(h) {
+    async run(h: H) {
       const server = await h.start('server');
       const c = await h.connect(PORT);
       await c.close();
       await h.sleep(200);
-      server.expectRunning('after one client connected and left');
+      server.expectRunning(h.t('why.afterOneClient'));
     },
   },
   {
     id: 'join-message',
-    name: 'announces "* <nick> joined the chat" to the newcomer',
+    name: 'check.joinMessage',
     role: 'server',
     dependsOn: ['listens'],
-    async run(h) {
+    async run(h: H) {
       await h.start('server');
       const m = await h.connect(PORT, { label: 'alice' });
       await m.sendLine('alice');
       const got = await m.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* alice joined the chat') {
-        h.fail(`the first line a client sends is its nickname: after "alice\\n" it must receive the join announcement`, {
+        h.fail(h.t('join.fail'), {
           expected: q('* alice joined the chat\n'),
-          received: got == null ? '(nothing)' : q(`${got}\n`),
-          hint: 'Once a client has sent its nickname, send "* <nick> joined the chat" to every client that has a nickname, the newcomer included: exactly that text, then "\\n".',
+          received: got == null ? h.t('nothing') : q(`${got}\n`),
+          hint: h.t('join.hint'),
         });
       }
     },
   },
   {
     id: 'message-format',
-    name: 'relays "[<nick>] text" to everyone, the sender included, text as sent',
+    name: 'check.messageFormat',
     role: 'server',
     dependsOn: ['join-message'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob']);
       await r.say('alice', 'hello, bob');
       await r.say('bob', '  spaces are kept  ');
@@ -77,21 +72,21 @@ export default defineChecks([
   },
   {
     id: 'nickname-trimmed',
-    name: 'trims the nickname',
+    name: 'check.nicknameTrimmed',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice']);
       const carol = await h.connect(PORT, { label: 'carol' });
-      h.note('carol types her nickname with spaces around it');
+      h.note(h.t('trim.note'));
       await carol.sendLine('  carol \t');
       for (const [label, conn] of [['carol', carol], ['alice', r.member('alice').conn]] as const) {
         const got = await conn.readLine({ timeoutMs: 5000 }).catch(() => undefined);
         if (got !== '* carol joined the chat') {
-          h.fail(`carol sent "  carol \\t" as her nickname; ${label} should then receive the announcement with the trimmed nickname`, {
+          h.fail(h.t('trim.fail', { who: label }), {
             expected: q('* carol joined the chat\n'),
-            received: got == null ? '(nothing)' : q(`${got}\n`),
-            hint: 'Trim the nickname: strip() in Python, trim() in JavaScript. Only the nickname is trimmed; message text goes out as sent.',
+            received: got == null ? h.t('nothing') : q(`${got}\n`),
+            hint: h.t('trim.hint'),
           });
         }
       }
@@ -101,27 +96,27 @@ export default defineChecks([
   },
   {
     id: 'unnamed-hear-nothing',
-    name: 'a client that has not sent its nickname receives nothing',
+    name: 'check.unnamedHearNothing',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice']);
       const quiet = await h.connect(PORT, { label: 'quiet' });
       await h.sleep(200);
       await r.say('alice', 'is anybody there?');
       await h.sleep(300);
       if (quiet.pending.length > 0) {
-        h.fail('a client that has not sent its nickname yet received chat lines', {
-          expected: '(nothing until it sends its nickname)',
+        h.fail(h.t('unnamed.fail'), {
+          expected: h.t('unnamed.expected'),
           received: q(Buffer.from(quiet.pending).toString('utf8')),
-          hint: 'Only clients that have a nickname are in the chat: add a client to your members when its nickname arrives, not when it connects.',
+          hint: h.t('unnamed.hint'),
         });
       }
       await quiet.sendLine('quiet');
-      await r.everyoneGets(r.member('alice'), '* quiet joined the chat', 'quiet sent its nickname "quiet"');
+      await r.everyoneGets(r.member('alice'), '* quiet joined the chat', h.t('unnamed.event'));
       const got = await quiet.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* quiet joined the chat') {
-        h.fail('quiet sent its nickname but did not receive its own join announcement', { expected: q('* quiet joined the chat\n'), received: got == null ? '(nothing)' : q(`${got}\n`) });
+        h.fail(h.t('unnamed.noOwn'), { expected: q('* quiet joined the chat\n'), received: got == null ? h.t('nothing') : q(`${got}\n`) });
       }
       await quiet.close();
       await r.end();
@@ -129,12 +124,12 @@ export default defineChecks([
   },
   {
     id: 'empty-lines',
-    name: 'ignores empty lines',
+    name: 'check.emptyLines',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob']);
-      h.note('alice sends an empty line, then a real one');
+      h.note(h.t('empty.note'));
       await r.member('alice').conn.send('\n');
       await r.say('alice', 'after an empty line');
       await r.end();
@@ -142,21 +137,21 @@ export default defineChecks([
   },
   {
     id: 'same-nickname',
-    name: 'two clients with the same nickname both stay in the chat',
+    name: 'check.sameNickname',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = new Room(h, await h.start('server'), PORT, CHAT);
-      h.note('two clients both choose the nickname "sam"');
+      h.note(h.t('same.note'));
       await r.join('sam 1', 'sam');
       await r.join('sam 2', 'sam', { selfOnly: true });
       const first = r.member('sam 1').conn;
       const got = await first.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* sam joined the chat') {
-        h.fail('the first "sam" did not hear that a second "sam" joined: the server seems to have dropped one of them', {
+        h.fail(h.t('same.fail'), {
           expected: q('* sam joined the chat\n'),
-          received: got == null ? '(nothing)' : q(`${got}\n`),
-          hint: 'Two clients may choose the same nickname. A dict keyed by nickname keeps only the last writer stored under it, so the first "sam" is gone. Key your members by the client (its writer or socket) and store the nickname as the value.',
+          received: got == null ? h.t('nothing') : q(`${got}\n`),
+          hint: h.t('same.hint'),
         });
       }
       await r.say('sam 1', 'I was here first');
@@ -166,10 +161,10 @@ export default defineChecks([
   },
   {
     id: 'split-line',
-    name: 'keeps a line whole when it arrives in two pieces',
+    name: 'check.splitLine',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob']);
       await r.splitLine('alice', ['the first half, ', 'and the second half'], 'bob', 'a whole line from bob');
       await r.end();
@@ -177,11 +172,11 @@ export default defineChecks([
   },
   {
     id: 'load',
-    name: '5 clients sending 200 lines each at once: every line intact, in order (3 rounds)',
+    name: 'check.load',
     role: 'server',
     dependsOn: ['message-format'],
     timeoutMs: 40_000,
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['A', 'B', 'C', 'D', 'E']);
       await sendLoad(r, 200, 3);
       await r.end();
@@ -189,10 +184,10 @@ export default defineChecks([
   },
   {
     id: 'clean-disconnect',
-    name: 'announces "* <nick> left the chat" and goes on when a client leaves',
+    name: 'check.cleanDisconnect',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob', 'carol']);
       await r.leave('carol', 'close');
       await r.afterLeaving('alice', 'dave');
@@ -201,10 +196,10 @@ export default defineChecks([
   },
   {
     id: 'reset',
-    name: 'announces "* <nick> left the chat" and goes on when a client resets',
+    name: 'check.reset',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob', 'carol']);
       await r.leave('carol', 'reset');
       await r.afterLeaving('alice', 'dave');
@@ -213,21 +208,21 @@ export default defineChecks([
   },
   {
     id: 'idle-after-leave',
-    name: 'goes back to idle after a client leaves (no busy loop)',
+    name: 'check.idleAfterLeave',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice', 'bob']);
-      await expectIdleAfterLeaving(r, 'bob', busyHint(h.lang));
+      await expectIdleAfterLeaving(r, 'bob', h.t(h.lang === 'javascript' ? 'busy.javascript' : 'busy.python'));
       await r.end();
     },
   },
   {
     id: 'late-joiner',
-    name: 'a client that joins later receives what is said after it joined',
+    name: 'check.lateJoiner',
     role: 'server',
     dependsOn: ['message-format'],
-    async run(h) {
+    async run(h: H) {
       const r = await room(h, ['alice']);
       await r.say('alice', 'said before dave came');
       await r.join('dave');
@@ -237,14 +232,14 @@ export default defineChecks([
   },
   {
     id: 'hundred-clients',
-    name: '100 clients at once each receive a broadcast within 2 s',
+    name: 'check.hundredClients',
     role: 'server',
     dependsOn: ['message-format'],
     timeoutMs: 60_000,
-    async run(h) {
+    async run(h: H) {
       await h.start('server');
       const conns = [];
-      h.note('100 clients connect and send their nicknames u1 ... u100');
+      h.note(h.t('hundred.note'));
       for (let i = 1; i <= 100; i++) {
         const c = await h.connect(PORT, { label: `u${i}` });
         await c.sendLine(`u${i}`);
@@ -255,24 +250,24 @@ export default defineChecks([
       await Promise.all(conns.map(async (c) => {
         for (;;) {
           const line = await c.readLine({ timeoutMs: 20_000 }).catch(() => undefined);
-          if (line == null) h.fail(`${c.label} did not receive "* u100 joined the chat" within 20 s of connecting`, { hint: 'With 100 clients connected, every join announcement must still reach every named client.' });
+          if (line == null) h.fail(h.t('hundred.noJoin', { who: c.label }), { hint: h.t('hundred.hintJoin') });
           if (line === '* u100 joined the chat') return;
         }
       }));
-      h.note('u1 says one line; the clock starts');
+      h.note(h.t('hundred.clock'));
       const t0 = Date.now();
       await conns[0]!.sendLine('hello, all hundred of you');
       await Promise.all(conns.map(async (c) => {
         const line = await c.readLine({ timeoutMs: 2000 }).catch(() => undefined);
         if (line !== '[u1] hello, all hundred of you') {
-          h.fail(`${c.label} did not receive u1's line within 2 s (after ${Date.now() - t0} ms)`, {
+          h.fail(h.t('hundred.slow', { who: c.label, ms: Date.now() - t0 }), {
             expected: q('[u1] hello, all hundred of you\n'),
-            received: line == null ? '(nothing)' : q(`${line}\n`),
-            hint: 'One thread serves every client, so nothing may block it: no blocking socket calls, no time.sleep(), and in a broadcast write to every client first, then await drain().',
+            received: line == null ? h.t('nothing') : q(`${line}\n`),
+            hint: h.t('hundred.hintSlow'),
           });
         }
       }));
-      h.note(`all 100 clients received it within ${Date.now() - t0} ms`);
+      h.note(h.t('hundred.done', { ms: Date.now() - t0 }));
       await Promise.all(conns.map((c) => c.close()));
     },
   },

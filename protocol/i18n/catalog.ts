@@ -18,8 +18,8 @@ export type ParamsOf<S extends string> = S extends `${string}{${infer P}}${infer
 
 type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
-/** A template that holds every one of the parameters `P`. */
-type WithParams<P extends string> = [P] extends [never] ? string : Intersect<P extends unknown ? `${string}{${P}}${string}` : never>;
+/** A template that holds every one of the parameters `P` (also the typing of the grader's catalogs, runner/grader/i18n.ts). */
+export type WithParams<P extends string> = [P] extends [never] ? string : Intersect<P extends unknown ? `${string}{${P}}${string}` : never>;
 
 /** What a language's catalog must be: en's keys, each naming en's parameters. */
 export type Catalog = { readonly [K in MessageKey]: WithParams<ParamsOf<(typeof en)[K]>> };

@@ -4,14 +4,25 @@
  * other role), talk to them over real sockets in the sandbox, type into
  * their terminals, and read what they print. Every exchange is logged, so a
  * failure shows what was sent, what was expected and what came back.
+ *
+ * A lab's words (check names, failure messages, hints, notes) live in its
+ * messages.ts, `defineMessages(en, ko)`, and checks read them with `h.t()`
+ * in the student's language.
  */
+import type { Locale, Messages, ParamArgs, Templates } from './i18n.ts';
+
+export { defineMessages, sayer } from './i18n.ts';
+export type { Messages } from './i18n.ts';
 
 /** One named behaviour of a lab, checked against the student's program for `role`. */
-export interface CheckDef {
+export interface CheckDef<E extends Templates = Templates> {
   /** Stable slug, e.g. "upper-case". A mutant folder named after it must fail it. */
   id: string;
-  /** What a student reads, e.g. "replies in upper case". */
-  name: string;
+  /**
+   * What a student reads, e.g. "replies in upper case": the key of it in
+   * the lab's messages (or the English words, for a lab without messages).
+   */
+  name: keyof E & string;
   /** The role whose student program this check grades ("server", "client"). */
   role: string;
   /** Whole-check deadline in ms (default 20 s). A hang fails here, never hangs the grader. */
@@ -20,20 +31,31 @@ export interface CheckDef {
   points?: number;
   /** Ids of checks that must pass first; otherwise this one is skipped. */
   dependsOn?: string[];
-  run(h: Harness): Promise<void>;
+  run(h: Harness<E>): Promise<void>;
 }
 
-/** A lab's checks, in the order they run. */
+/** A lab's checks, in the order they run, and its words. */
 export interface LabChecks {
   checks: CheckDef[];
+  messages?: Messages;
 }
 
-/** Declares a lab's checks (the default export of checks.ts). */
-export function defineChecks(checks: CheckDef[]): LabChecks {
-  return { checks };
+/**
+ * Declares a lab's checks (the default export of checks.ts): with the lab's
+ * messages, check names are keys of them and `h.t()` reads them in the
+ * student's language; without, everything is in English.
+ */
+export function defineChecks(checks: CheckDef[]): LabChecks;
+export function defineChecks<E extends Templates>(messages: Messages<E>, checks: CheckDef<E>[]): LabChecks;
+export function defineChecks(a: Messages | CheckDef[], b?: CheckDef[]): LabChecks {
+  return Array.isArray(a) ? { checks: a } : { checks: b as CheckDef[], messages: a };
 }
 
-export interface Harness {
+export interface Harness<E extends Templates = Templates> {
+  /** One of the lab's messages in the student's language, its `{parameters}` filled in. */
+  t<K extends keyof E & string>(key: K, ...params: ParamArgs<E[K] & string>): string;
+  /** The student's language ("en", "ko"): for words shared by several labs (sayer(set, h.locale)). */
+  readonly locale: Locale;
   /** The lab's language for this run ("python", ...). */
   readonly lang: string;
   /** The lab's first port (frontmatter `ports`), e.g. 12000: checks never repeat the number. */

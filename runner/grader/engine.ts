@@ -13,9 +13,11 @@ import { LANGUAGES } from '../languages.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
-import type { CheckDef, LabChecks } from './api.ts';
+import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
-import { HINTS, hasStackTrace } from './hints.ts';
+import { hasStackTrace } from './hints.ts';
+import type { Locale } from './i18n.ts';
+import { graderSay, type GraderSay } from './messages.ts';
 
 /** The verdict of one check, with its story: the protocol's shape, sent to the page as is. */
 export type { CheckResult };
@@ -44,6 +46,7 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
   const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default?: LabChecks };
   const checks = mod.default?.checks;
   if (!Array.isArray(checks)) throw new ChecksError(`${lab.folder}/checks.ts must \`export default defineChecks([...])\``);
+  const messages = mod.default?.messages;
   const roles = new Set(lab.meta.processes.map((p) => p.role));
   const ids = new Set<string>();
   for (const c of checks) {
@@ -51,9 +54,15 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
     if (ids.has(c.id)) throw new ChecksError(`${lab.folder}/checks.ts: check id "${c.id}" is used twice`);
     if (!roles.has(c.role)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" grades role "${c.role}", but the lab's processes are ${[...roles].join(', ')}`);
     for (const d of c.dependsOn ?? []) if (!ids.has(d)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" depends on "${d}", which is not an earlier check`);
+    if (messages && !(c.name in messages.en)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" is named "${c.name}", which is not a key of the lab's messages.ts`);
     ids.add(c.id);
   }
-  return { checks };
+  return messages ? { checks, messages } : { checks };
+}
+
+/** A check's name in `locale`: from the lab's messages, or as written for a lab without them. */
+function nameOf(check: CheckDef, messages: Messages | undefined, locale: Locale): string {
+  return (messages?.[locale] as Readonly<Record<string, string>> | undefined)?.[check.name] ?? check.name;
 }
 
 /**
@@ -91,7 +100,9 @@ export interface GradeOptions {
   limits: Limits;
   /** Grade only these roles (default: every role whose program is in `files`). */
   only?: string[];
-  /** Called once with the checks that will run, in order. */
+  /** The student's language: check names, failures and hints are in it (default English). */
+  locale?: Locale;
+  /** Called once with the checks that will run, in order (their names in `locale`). */
   onPlan?: (checks: CheckDef[]) => void;
   /** Called as each check starts and ends (progress). */
   onStart?: (check: CheckDef) => void;
@@ -108,7 +119,11 @@ export function rolesIn(lab: Lab, lang: Language, names: string[]): string[] {
 /** Grades the student's files; never throws for anything the student did. */
 export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const t0 = performance.now();
-  const { checks } = await loadChecks(opts.lab);
+  const { checks: defs, messages } = await loadChecks(opts.lab);
+  const locale = opts.locale ?? 'en';
+  const say = graderSay(locale);
+  // What the page and the reporters show: each check named in the student's language.
+  const checks = defs.map((c) => ({ ...c, name: nameOf(c, messages, locale) }));
   const present = rolesIn(opts.lab, opts.lang, opts.files.map((f) => f.name));
   const roles = opts.only ? present.filter((r) => opts.only!.includes(r)) : present;
   const reference = readLabFiles(opts.lab, 'solution', opts.lang);
@@ -120,8 +135,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     opts.onStart?.(check);
     const failedDep = (check.dependsOn ?? []).find((d) => results.find((r) => r.id === d)?.status !== 'passed');
     const result: CheckResult = failedDep
-      ? { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: `skipped: needs "${checks.find((c) => c.id === failedDep)?.name}" to pass first`, transcript: [], outputs: [] }
-      : await runCheck(check, opts, reference);
+      ? { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep)?.name ?? failedDep }), transcript: [], outputs: [] }
+      : await runCheck(check, opts, reference, { say, locale, ...(messages ? { messages } : {}) });
     results.push(result);
     opts.onResult?.(result);
   }
@@ -129,7 +144,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
 }
 
-async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>): Promise<CheckResult> {
+async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>, words: { say: GraderSay; locale: Locale; messages?: Messages }): Promise<CheckResult> {
+  const { say } = words;
   const t0 = performance.now();
   const base = { id: check.id, name: check.name, role: check.role };
   const lang = LANGUAGES[opts.lang];
@@ -145,9 +161,9 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   try {
     sandbox = await opts.backend.create(opts.limits);
   } catch (err) {
-    return { ...base, status: 'failed', durationMs: 0, message: `the sandbox did not start: ${(err as Error).message}`, hint: HINTS.sandbox, transcript: [], outputs: [] };
+    return { ...base, status: 'failed', durationMs: 0, message: say('engine.noSandbox', { error: (err as Error).message }), hint: say('hint.sandbox'), transcript: [], outputs: [] };
   }
-  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits });
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, ...(words.messages ? { messages: words.messages } : {}) });
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;
@@ -157,12 +173,12 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
       check.run(h),
       h.aborted,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CheckFailure(`the check did not finish within ${timeoutMs / 1000} s`, { hint: HINTS.timeout })), timeoutMs);
+        timer = setTimeout(() => reject(new CheckFailure(say('engine.checkTimeout', { s: timeoutMs / 1000 }), { hint: say('hint.timeout') })), timeoutMs);
       }),
     ]);
   } catch (err) {
     if (err instanceof CheckFailure) failure = { message: err.message, ...err.details, namesCause: err.namesCause };
-    else failure = { message: `the grader hit an error: ${(err as Error).message}`, hint: HINTS.graderError };
+    else failure = { message: say('engine.graderError', { error: (err as Error).message }), hint: say('hint.graderError') };
   } finally {
     clearTimeout(timer);
   }
@@ -172,8 +188,8 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   await sandbox.close();
   const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
   const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
-  if (traced && !verdict) verdict = { message: `${traced.name} printed a stack trace`, hint: HINTS.stackTrace };
-  else if (traced && verdict && !verdict.hint) verdict.hint = HINTS.stackTrace;
+  if (traced && !verdict) verdict = { message: say('engine.stackTrace', { program: traced.name }), hint: say('hint.stackTrace') };
+  else if (traced && verdict && !verdict.hint) verdict.hint = say('hint.stackTrace');
   const { namesCause: _, ...shown } = (verdict ?? {}) as Failure & { namesCause?: boolean };
   return {
     ...base,

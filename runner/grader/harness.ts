@@ -11,8 +11,9 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { waitUntilBound } from '../sandbox/wait-bound.ts';
-import type { Conn, FailureDetails, Harness, Listener, Program, UdpPeer } from './api.ts';
-import { HINTS } from './hints.ts';
+import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer } from './api.ts';
+import { fill, type Locale } from './i18n.ts';
+import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
 import { ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
@@ -30,6 +31,10 @@ export interface HarnessContext {
   role: string;
   sandbox: Sandbox;
   limits: Limits;
+  /** The student's language: every word of the check is in it (default English). */
+  locale?: Locale;
+  /** The lab's own words, if it has them. */
+  messages?: Messages;
 }
 
 export class GradeHarness implements Harness, CheckScope {
@@ -47,12 +52,25 @@ export class GradeHarness implements Harness, CheckScope {
     this.abortWith = reject;
   });
 
+  readonly say: GraderSay;
+
   constructor(private readonly ctx: HarnessContext) {
     this.aborted.catch(() => {}); // only the engine's race reports it
+    this.say = graderSay(ctx.locale ?? 'en');
+  }
+
+  t(key: string, ...[params]: [Readonly<Record<string, string | number>>?]): string {
+    const template = (this.ctx.messages?.[this.ctx.locale ?? 'en'] as Readonly<Record<string, string>> | undefined)?.[key];
+    if (template === undefined) throw new Error(`checks.ts: lab ${this.ctx.lab.folder} has no message "${key}" in its messages.ts`);
+    return fill(template, params);
   }
 
   private assertLive(): void {
     if (this.disposed) throw new CheckFailure('the check is over');
+  }
+
+  get locale(): Locale {
+    return this.ctx.locale ?? 'en';
   }
 
   get lang(): string {
@@ -77,21 +95,21 @@ export class GradeHarness implements Harness, CheckScope {
     const file = lang.fileFor(role);
     const student = role === this.ctx.role;
     const n = this.programs.filter((p) => p.role === role).length + 1;
-    const name = `${student ? 'your' : 'reference'} ${role}${n > 1 ? ` ${n}` : ''}`;
+    const name = this.say(student ? 'program.yours' : 'program.reference', { role: roleName(this.say, role), n: n > 1 ? ` ${n}` : '' });
     const program = new ProgramImpl(name, role, student, spec.ready, this.ctx.sandbox, lang.command(file), this.ctx.limits, this.transcript, this);
     this.programs.push(program);
-    this.transcript.add('note', name, `started: ${lang.command(file).join(' ')}`);
+    this.transcript.add('note', name, this.say('log.started', { command: lang.command(file).join(' ') }));
     if (spec.ready && opts.waitReady !== false) {
       const { port, protocol } = spec.ready;
-      const listen = protocol === 'tcp' ? 'listened on' : 'bound';
+      const tcp = protocol === 'tcp';
       const result = await waitUntilBound(this.ctx.sandbox, port, protocol, { timeoutMs: this.ctx.limits.readyTimeoutMs, stop: () => program.exited });
-      if (result === 'stopped') throw exitFailure(program, this.transcript, `before it ${listen} port ${port}/${protocol}`);
+      if (result === 'stopped') throw exitFailure(this.say, program, this.transcript, this.say(tcp ? 'ready.beforeListen' : 'ready.beforeBind', { port, protocol }));
       if (result === 'timeout') {
-        this.fail(`${name} did not ${protocol === 'tcp' ? 'listen on' : 'bind'} port ${port}/${protocol} within ${secs(this.ctx.limits.readyTimeoutMs)}`, {
-          hint: `Does it bind port ${port} (on '' or 0.0.0.0)${protocol === 'tcp' ? ' and call listen()' : ''}?`,
+        this.fail(this.say(tcp ? 'ready.noListen' : 'ready.noBind', { program: name, port, protocol, time: secs(this.say, this.ctx.limits.readyTimeoutMs) }), {
+          hint: this.say(tcp ? 'hint.bindListen' : 'hint.bind', { port }),
         });
       }
-      this.transcript.add('note', name, `${protocol === 'tcp' ? 'listening on' : 'bound to'} port ${port}/${protocol}`);
+      this.transcript.add('note', name, this.say(tcp ? 'log.listening' : 'log.bound', { port, protocol }));
     }
     return program;
   }
@@ -100,7 +118,7 @@ export class GradeHarness implements Harness, CheckScope {
     this.assertLive();
     const label = opts.label ?? `tcp#${++this.conns}`;
     const host = opts.host ?? '127.0.0.1';
-    this.transcript.add('grader', label, `connect to ${host}:${port}`);
+    this.transcript.add('grader', label, this.say('log.connect', { address: `${host}:${port}` }));
     try {
       const socket = await this.ctx.sandbox.connectTcp(port, host);
       const conn = new ConnImpl(socket, label, this.transcript, this);
@@ -109,11 +127,12 @@ export class GradeHarness implements Harness, CheckScope {
       return conn;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      this.transcript.add('note', label, `connection failed: ${code ?? (err as Error).message}`);
+      this.transcript.add('note', label, this.say('log.connectFailed', { error: code ?? (err as Error).message }));
       if (code === 'ETIMEDOUT') {
-        this.fail(`could not connect to port ${port}: the connection timed out (no answer, not even a refusal)`, { hint: HINTS.notAccepting });
+        this.fail(this.say('connect.timedOut', { port }), { hint: this.say('hint.notAccepting') });
       }
-      this.fail(`could not connect to port ${port}: ${code === 'ECONNREFUSED' ? 'connection refused' : (err as Error).message}`, { hint: HINTS.refused(port) });
+      const message = code === 'ECONNREFUSED' ? this.say('connect.refused', { port }) : this.say('connect.error', { port, error: (err as Error).message });
+      this.fail(message, { hint: this.say('hint.refused', { port }) });
     }
   }
 
@@ -128,7 +147,7 @@ export class GradeHarness implements Harness, CheckScope {
   async udpServer(port: number): Promise<UdpPeer> {
     this.assertLive();
     const socket = await this.ctx.sandbox.bindUdp(port);
-    const peer = new UdpPeerImpl(socket, `grader udp :${port}`, this.transcript, this);
+    const peer = new UdpPeerImpl(socket, this.say('log.graderUdp', { port }), this.transcript, this);
     this.teardown(() => peer.close());
     return peer;
   }
@@ -138,12 +157,12 @@ export class GradeHarness implements Harness, CheckScope {
     const server = await this.ctx.sandbox.listenTcp(port);
     const listener = new ListenerImpl(server, port, this.transcript, this, () => `tcp#${++this.conns}`);
     this.teardown(() => listener.close());
-    this.transcript.add('grader', `grader :${port}`, `listening on port ${port} (127.0.0.1 and ::1)`);
+    this.transcript.add('grader', this.say('log.graderPort', { port }), this.say('log.graderListening', { port }));
     return listener;
   }
 
   note(text: string): void {
-    this.transcript.add('note', 'grader', text);
+    this.transcript.add('note', this.say('log.grader'), text);
   }
 
   fail(message: string, details: FailureDetails = {}): never {
@@ -164,7 +183,7 @@ export class GradeHarness implements Harness, CheckScope {
 
   /** The failure with its real cause in front (see harness/cause.ts); call before `dispose`, while the programs still run. */
   explain(failure: (Failure & { namesCause?: boolean }) | null): Promise<Failure | null> {
-    return explain(failure, { programs: this.programs, log: this.transcript, sandbox: this.ctx.sandbox, connLabel: (port) => this.connLabels.get(port) });
+    return explain(failure, { say: this.say, programs: this.programs, log: this.transcript, sandbox: this.ctx.sandbox, connLabel: (port) => this.connLabels.get(port) });
   }
 
   /** Runs every teardown (never throws) and stops every program. */

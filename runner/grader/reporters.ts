@@ -4,6 +4,7 @@
  */
 import type { CheckDef } from './api.ts';
 import type { CheckResult, GradeReport } from './engine.ts';
+import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { UNSAFE, escapeChar } from './transcript.ts';
 
 /**
@@ -22,45 +23,53 @@ const green = (t: string) => paint(32, t);
 const red = (t: string) => paint(31, t);
 const dim = (t: string) => paint(2, t);
 const bold = (t: string) => paint(1, t);
+const ENGLISH = graderSay('en');
+/** Terminal columns of `text`: a Hangul syllable (or another wide character) takes two. */
+const columns = (text: string) => [...text].reduce((n, c) => n + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]/.test(c) ? 2 : 1), 0);
+const padColumns = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - columns(text)));
 
-/** The line printed when a check starts (pretty reporter, TTY only). */
-export function prettyStart(check: CheckDef): string {
-  return dim(`  … ${check.role}: ${check.name}`);
+/** The line printed when a check starts (pretty reporter, TTY only), in the words of `say`. */
+export function prettyStart(check: CheckDef, say: GraderSay = ENGLISH): string {
+  return dim(`  … ${roleName(say, check.role)}: ${check.name}`);
 }
 
-/** A finished check, with its story when it failed. */
-export function prettyResult(r: CheckResult): string {
-  const time = dim(`(${(r.durationMs / 1000).toFixed(1)} s)`);
-  if (r.status === 'passed') return `  ${green('✓')} ${r.role}: ${r.name} ${time}`;
-  if (r.status === 'skipped') return `  ${dim('-')} ${r.role}: ${r.name} ${dim(inert(r.message ?? 'skipped'))}`;
-  const lines = [`  ${red('✗')} ${r.role}: ${bold(r.name)} ${time}`, `      ${inert(r.message ?? 'failed')}`];
-  if (r.expected !== undefined) lines.push(`      expected: ${inert(r.expected)}`);
-  if (r.received !== undefined) lines.push(`      received: ${inert(r.received)}`);
-  if (r.hint) lines.push(`      ${bold('hint:')} ${inert(r.hint)}`);
+/** A finished check, with its story when it failed, in the words of `say` (the program's bytes as they were). */
+export function prettyResult(r: CheckResult, say: GraderSay = ENGLISH): string {
+  const time = dim(`(${say('time.secs', { n: (r.durationMs / 1000).toFixed(1) })})`);
+  const role = roleName(say, r.role);
+  if (r.status === 'passed') return `  ${green('✓')} ${role}: ${r.name} ${time}`;
+  if (r.status === 'skipped') return `  ${dim('-')} ${role}: ${r.name} ${dim(inert(r.message ?? say('report.skipped')))}`;
+  const lines = [`  ${red('✗')} ${role}: ${bold(r.name)} ${time}`, `      ${inert(r.message ?? say('report.failed'))}`];
+  if (r.expected !== undefined) lines.push(`      ${say('report.expected')} ${inert(r.expected)}`);
+  if (r.received !== undefined) lines.push(`      ${say('report.received')} ${inert(r.received)}`);
+  if (r.hint) lines.push(`      ${bold(say('report.hint'))} ${inert(r.hint)}`);
   const shown = r.transcript.slice(-14);
   if (shown.length) {
-    lines.push(`      ${dim('what happened:')}`);
-    if (r.transcript.length > shown.length) lines.push(dim(`        … ${r.transcript.length - shown.length} earlier steps`));
+    lines.push(`      ${dim(say('report.whatHappened'))}`);
+    const width = Math.max(columns(say('report.byGrader')), columns(say('report.byProgram')));
+    if (r.transcript.length > shown.length) lines.push(dim(`        ${say('report.earlierSteps', { n: r.transcript.length - shown.length })}`));
     for (const e of shown) {
-      const who = e.who === 'grader' ? 'grader ' : e.who === 'program' ? 'program' : '       ';
+      const who = padColumns(e.who === 'grader' ? say('report.byGrader') : e.who === 'program' ? say('report.byProgram') : '', width);
       lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${inert(e.channel)}]`)} ${inert(e.text)}`);
     }
   }
   for (const o of r.outputs) {
     if (!o.text.trim()) continue;
     const tail = o.text.trimEnd().split('\n').slice(-8);
-    lines.push(`      ${dim(`${o.name} printed:`)}`);
+    lines.push(`      ${dim(say('report.printed', { program: o.name }))}`);
     for (const l of tail) lines.push(`        | ${inert(l)}`);
   }
   return lines.join('\n');
 }
 
-/** The closing summary; its last line is the plain "N passed, N failed" form CI tools read. */
-export function prettySummary(report: GradeReport): string {
-  const verdict = report.failed === 0 ? green('all checks passed') : red(`${report.failed} check${report.failed === 1 ? '' : 's'} failed`);
+/** The closing summary; its last line is the plain "N passed, N failed" form CI tools read, in English whatever the language. */
+export function prettySummary(report: GradeReport, say: GraderSay = ENGLISH): string {
+  const failed = report.failed === 1 ? say('report.oneFailed') : say('report.manyFailed', { n: report.failed });
+  const verdict = report.failed === 0 ? green(say('report.allPassed')) : red(failed);
+  const roles = report.roles.map((r) => roleName(say, r)).join(' + ') || say('report.noRoles');
   return [
     '',
-    `${report.lab} (${report.lang}, ${report.roles.join(' + ') || 'no roles'}): ${verdict} in ${(report.durationMs / 1000).toFixed(1)} s`,
+    say('report.summary', { lab: report.lab, lang: report.lang, roles, verdict, s: (report.durationMs / 1000).toFixed(1) }),
     `${report.passed} passed, ${report.failed} failed${report.skipped ? `, ${report.skipped} skipped` : ''}`,
   ].join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { TranscriptEntry as TranscriptEntrySchema } from '../../protocol/messages.ts';
+import type { GraderSay } from './messages.ts';
 
 /** One line of the log; its shape is the protocol's (the page shows it as is). */
 export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
@@ -41,24 +42,25 @@ export function escapeChar(c: string): string {
 }
 
 /** One byte in words: "H", a space, a newline ("\\n"), byte 0xc3. */
-function byteInWords(b: number | undefined): string {
-  if (b === undefined) return 'nothing';
-  if (b === 0x20) return 'a space';
-  if (b === 0x0a) return 'a newline ("\\n")';
-  if (b === 0x0d) return 'a carriage return ("\\r")';
-  if (b === 0x09) return 'a tab ("\\t")';
+function byteInWords(say: GraderSay, b: number | undefined): string {
+  if (b === undefined) return say('byte.nothing');
+  if (b === 0x20) return say('byte.space');
+  if (b === 0x0a) return say('byte.newline');
+  if (b === 0x0d) return say('byte.return');
+  if (b === 0x09) return say('byte.tab');
   if (b > 0x20 && b < 0x7f) return JSON.stringify(String.fromCharCode(b));
-  return `byte 0x${b.toString(16).padStart(2, '0')}${b >= 0x80 ? ' (part of a non-ASCII character)' : ''}`;
+  const hex = b.toString(16).padStart(2, '0');
+  return b >= 0x80 ? say('byte.nonAscii', { hex }) : say('byte.hex', { hex });
 }
 
 /** Where two byte strings first differ, in words: 'at byte 0: "H" expected, "h" received'. */
-export function firstDifference(expected: Uint8Array, received: Uint8Array): string | null {
+export function firstDifference(say: GraderSay, expected: Uint8Array, received: Uint8Array): string | null {
   const n = Math.min(expected.length, received.length);
   for (let i = 0; i < n; i++) {
-    if (expected[i] !== received[i]) return `at byte ${i}: ${byteInWords(expected[i])} expected, ${byteInWords(received[i])} received`;
+    if (expected[i] !== received[i]) return say('diff.at', { i, expected: byteInWords(say, expected[i]), received: byteInWords(say, received[i]) });
   }
-  if (expected.length > received.length) return `the reply stops after ${received.length} bytes, ${expected.length - received.length} are missing; the next one should be ${byteInWords(expected[n])}`;
-  if (received.length > expected.length) return `${received.length - expected.length} bytes too many, starting with ${byteInWords(received[n])}`;
+  if (expected.length > received.length) return say('diff.short', { n: received.length, missing: expected.length - received.length, next: byteInWords(say, expected[n]) });
+  if (received.length > expected.length) return say('diff.long', { extra: received.length - expected.length, first: byteInWords(say, received[n]) });
   return null;
 }
 

@@ -10,6 +10,7 @@ import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
 import { ChecksError, type GradeReport } from '../grader/engine.ts';
 import { SolutionHidden, solutionFor } from '../solution-policy.ts';
+import type { Locale } from '../../protocol/i18n/catalog.ts';
 
 /** How often the socket inspector samples the namespace's sockets: at least 5 times a second while watched. */
 const INSPECT_INTERVAL_MS = 120;
@@ -21,6 +22,8 @@ const DRAIN_POLL_MS = 20;
 export function handleConnection(ws: WebSocket, runner: Runner, client: string): { readonly hasSession: boolean } {
   let session: Session | null = null;
   let opening = false;
+  /** The student's language (from `open`): Check results are in it. */
+  let locale: Locale = 'en';
   let checking = false;
   /** The session's last Check, for the `after-pass` solution policy. */
   let lastCheck: GradeReport | undefined;
@@ -70,6 +73,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
     if (msg.type === 'open') {
       if (session || opening) return error('session_exists', 'this connection already has a session');
       opening = true;
+      locale = msg.locale ?? 'en';
       try {
         session = await runner.open(msg.lab, msg.lang, client, {
           output: (proc, data) => {
@@ -165,6 +169,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         checking = true;
         try {
           const report = await runner.check(session, msg.only, {
+            locale,
             onQueued: () => send({ type: 'notice', code: 'check_queued', message: 'Many students are checking right now: your Check starts in a moment.' }),
             onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
             onResult: (result) => send({ type: 'checkResult', result }),

@@ -5,7 +5,8 @@
  * connection timed out) comes after it. Every check gets this for free.
  */
 import type { FailureDetails } from '../api.ts';
-import { HINTS, crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
+import { crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
+import type { GraderSay } from '../messages.ts';
 import type { Transcript } from '../transcript.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import type { ProgramImpl } from './program.ts';
@@ -15,7 +16,7 @@ import { CheckFailure } from './wait.ts';
 export type Failure = { message: string } & FailureDetails;
 
 /** "0.21 s into the check": when something happened, for a person. */
-const moment = (at: number) => `${(at / 1000).toFixed(2)} s into the check`;
+const moment = (say: GraderSay, at: number) => say('time.moment', { t: (at / 1000).toFixed(2) });
 
 /** The grader's last step at or before `at`: what the program was answering when it went. */
 function stepBefore(log: Transcript, at: number): string | undefined {
@@ -29,14 +30,21 @@ function crashed(p: ProgramImpl): boolean {
 }
 
 /** The failure that says `p` exited (or crashed), when, just after what, with its error and the hint for it. */
-export function exitFailure(p: ProgramImpl, log: Transcript, why?: string): CheckFailure {
+export function exitFailure(say: GraderSay, p: ProgramImpl, log: Transcript, why?: string): CheckFailure {
   const exit = p.exitStatus!;
   const crash = crashed(p);
   const error = crash ? errorLine(p.output) : undefined;
   const step = p.exitAt === undefined ? undefined : stepBefore(log, p.exitAt);
-  const when = p.exitAt === undefined ? '' : `, ${moment(p.exitAt)}${step ? `, just after the grader's step ${step}` : ''}`;
-  const message = `${p.name} ${crash ? 'crashed' : 'exited'} with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}${why ? ` ${why}` : ''}${when}${error ? `. Its error: ${error}` : ''}`;
-  const hint = crash ? crashHint(error) : exit.code === 0 ? HINTS.serverStopped : HINTS.serverExited(exit.code);
+  const at = p.exitAt === undefined ? '' : moment(say, p.exitAt);
+  const parts = {
+    program: p.name,
+    code: exit.code,
+    signal: exit.signal ? ` (${exit.signal})` : '',
+    when: p.exitAt === undefined ? '' : step ? say('exit.atStep', { moment: at, step }) : say('exit.at', { moment: at }),
+    error: error ? say('exit.error', { error }) : '',
+  };
+  const message = why ? say(crash ? 'exit.crashedWhy' : 'exit.exitedWhy', { ...parts, why }) : say(crash ? 'exit.crashed' : 'exit.exited', parts);
+  const hint = crash ? crashHint(say, error) : exit.code === 0 ? say('hint.serverStopped') : say('hint.serverExited', { code: exit.code });
   return new CheckFailure(message, { hint }, true);
 }
 
@@ -69,11 +77,12 @@ async function spinning(p: ProgramImpl): Promise<boolean> {
 }
 
 /** What the socket table says about a running server on `port`: listening but leaving clients unaccepted, and since when. */
-async function notAccepting(ctx: CauseContext, port: number): Promise<string | undefined> {
+async function notAccepting(ctx: CauseContext, program: string, port: number): Promise<string | undefined> {
   const table = await ctx.sandbox.sockets();
   const listening = table.find((s) => s.protocol === 'tcp' && s.state === 'LISTEN' && s.localPort === port);
   if (!listening || listening.recvQueue === 0) return undefined;
   const n = listening.recvQueue;
+  const leaving = new Set([ctx.say('log.halfClosed'), ctx.say('log.resetRst')]);
   // Connections whose client left and that the server never closed; the
   // grader's end of each tells which of its clients it was and when it
   // left: the first to leave is the one the server is most likely stuck on.
@@ -81,19 +90,24 @@ async function notAccepting(ctx: CauseContext, port: number): Promise<string | u
     .filter((s) => s.protocol === 'tcp' && s.state === 'CLOSE_WAIT' && s.localPort === port)
     .map((s) => {
       const label = ctx.connLabel(s.remotePort);
-      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && /closed|reset/.test(e.text)) : undefined;
+      const closed = label ? ctx.log.entries.find((e) => e.channel === label && e.who === 'grader' && leaving.has(e.text)) : undefined;
       return { label, at: closed?.at ?? Infinity };
     })
     .sort((a, b) => a.at - b.at)[0];
+  const say = ctx.say;
   const label = left?.label;
-  const since = left && left.at !== Infinity ? ` since ${label} left, ${moment(left.at)}` : '';
-  return (
-    `is listening on port ${port} but has not accepted a connection${since}: ${n} client${n === 1 ? '' : 's'} wait${n === 1 ? 's' : ''} in its queue` +
-    (left ? `, and it still holds the connection of ${label ?? 'a client'} that left (CLOSE_WAIT: your server never closed it)` : '')
-  );
+  return say('stuck.notAccepting', {
+    program,
+    port,
+    since: left && left.at !== Infinity ? say('stuck.since', { label: label!, moment: moment(say, left.at) }) : '',
+    clients: n === 1 ? say('stuck.oneClient') : say('stuck.clients', { n }),
+    left: left ? say('stuck.left', { label: label ?? say('stuck.aClient') }) : '',
+  });
 }
 
 export interface CauseContext {
+  /** The harness's words in the student's language. */
+  say: GraderSay;
   programs: ProgramImpl[];
   log: Transcript;
   sandbox: Sandbox;
@@ -114,11 +128,19 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   // (what the reply should have been), not the harness's generic words for
   // the symptom ("no reply came", "nothing is listening"), which the cause
   // has just explained.
-  const generic = new Set<string>([HINTS.noReply, HINTS.print, HINTS.stillRunning, HINTS.timeout, HINTS.notAccepting, ...students.flatMap((p) => (p.readyPort ? [HINTS.refused(p.readyPort.port)] : []))]);
+  const say = ctx.say;
+  const generic = new Set<string>([
+    say('hint.noReply'),
+    say('hint.print'),
+    say('hint.stillRunning'),
+    say('hint.timeout'),
+    say('hint.notAccepting'),
+    ...students.flatMap((p) => (p.readyPort ? [say('hint.refused', { port: p.readyPort.port })] : [])),
+  ]);
   const symptomHint = failure?.hint && !generic.has(failure.hint) ? failure.hint : undefined;
   const then = (cause: string, hint: string): Failure => ({
     ...failure,
-    message: failure ? `${cause}. Then: ${failure.message}` : cause,
+    message: failure ? say('cause.then', { cause, symptom: failure.message }) : cause,
     hint: symptomHint && symptomHint !== hint ? `${hint} ${symptomHint}` : hint,
   });
   // A program's sockets close (the symptom) a moment before its exit reaches
@@ -127,17 +149,17 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   // A server must keep running; any program that crashed has a cause to show.
   const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));
   if (gone) {
-    const f = exitFailure(gone, ctx.log);
+    const f = exitFailure(say, gone, ctx.log);
     return then(f.message, f.details.hint!);
   }
   if (!failure) return null;
   for (const p of students.filter((p) => !p.exited)) {
     const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
-    const stuck = port === undefined ? undefined : await notAccepting(ctx, port).catch(() => undefined);
+    const stuck = port === undefined ? undefined : await notAccepting(ctx, p.name, port).catch(() => undefined);
     const spins = await spinning(p).catch(() => false);
-    if (spins) ctx.log.add('note', p.name, 'uses the CPU without pause (a loop that never waits)');
-    if (stuck) return then(`${p.name} ${stuck}`, HINTS.notAccepting);
-    if (spins) return then(`${p.name} uses the CPU without pause, stuck in a loop that never waits`, HINTS.spinning);
+    if (spins) ctx.log.add('note', p.name, ctx.say('log.spinning'));
+    if (stuck) return then(stuck, say('hint.notAccepting'));
+    if (spins) return then(say('stuck.spinning', { program: p.name }), say('hint.spinning'));
   }
   return failure;
 }

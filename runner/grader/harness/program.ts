@@ -5,7 +5,6 @@
 import { EventEmitter } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import type { Program } from '../api.ts';
-import { HINTS } from '../hints.ts';
 import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
@@ -64,7 +63,7 @@ export class ProgramImpl extends EventEmitter implements Program {
         this.text += this.decoder.end();
         this.exitStatus = exit;
         this.exitAt = log.now();
-        if (exit.reason !== 'stopped') this.log.add('program', name, `exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`);
+        if (exit.reason !== 'stopped') this.log.add('program', name, h.say('log.exited', { code: exit.code, signal: exit.signal ? ` (${exit.signal})` : '' }));
         this.emit('change');
       },
     });
@@ -100,12 +99,12 @@ export class ProgramImpl extends EventEmitter implements Program {
   }
 
   type(line: string): void {
-    this.log.add('grader', `${this.name} keyboard`, `typed ${show(line)} + Enter`);
+    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.typed', { text: show(line) }));
     this.term.write(`${line}\r`);
   }
 
   endInput(): void {
-    this.log.add('grader', `${this.name} keyboard`, 'Ctrl-D (end of input)');
+    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.endInput'));
     this.term.write('\x04');
   }
 
@@ -132,14 +131,18 @@ export class ProgramImpl extends EventEmitter implements Program {
     const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
     const want = opts.what ?? (typeof pattern === 'string' ? show(pattern) : String(pattern));
     if (typeof found === 'string') {
-      this.log.add('program', `${this.name} output`, `printed ${show(found)}`);
+      this.log.add('program', this.h.say('log.output', { program: this.name }), this.h.say('log.printed', { text: show(found) }));
       return found;
     }
     const seen = this.text.slice(this.cursor);
-    this.h.fail(`${this.name} did not print ${want}${this.exited ? ` before it exited (code ${this.exitStatus!.code})` : ` within ${secs(timeoutMs)}`}`, {
+    const say = this.h.say;
+    const message = this.exited
+      ? say('print.missingExited', { program: this.name, want, code: this.exitStatus!.code })
+      : say('print.missingWithin', { program: this.name, want, time: secs(say, timeoutMs) });
+    this.h.fail(message, {
       expected: want,
-      received: seen ? show(seen, 300) : '(nothing)',
-      hint: HINTS.print,
+      received: seen ? show(seen, 300) : say('nothing'),
+      hint: say('hint.print'),
     });
   }
 
@@ -152,21 +155,24 @@ export class ProgramImpl extends EventEmitter implements Program {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const exit = await this.waitExit(timeoutMs);
     if (!exit) {
-      this.log.add('note', this.name, `still running after ${secs(timeoutMs)}`);
-      this.h.fail(`${this.name} was still running ${secs(timeoutMs)} later${opts.why ? ` (${opts.why})` : ''}`, { hint: HINTS.stillRunning });
+      const time = secs(this.h.say, timeoutMs);
+      this.log.add('note', this.name, this.h.say('log.stillRunning', { time }));
+      const message = opts.why ? this.h.say('run.stillRunningWhy', { program: this.name, time, why: opts.why }) : this.h.say('run.stillRunning', { program: this.name, time });
+      this.h.fail(message, { hint: this.h.say('hint.stillRunning') });
     }
     if (opts.code !== undefined && exit.code !== opts.code) {
-      this.h.fail(`${this.name} exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`, {
-        expected: `exit code ${opts.code}`,
-        received: `exit code ${exit.code}`,
-        hint: HINTS.exitCode(opts.code),
+      const say = this.h.say;
+      this.h.fail(say('exit.code', { program: this.name, code: exit.code, signal: exit.signal ? ` (${exit.signal})` : '' }), {
+        expected: say('exit.codeShort', { code: opts.code }),
+        received: say('exit.codeShort', { code: exit.code }),
+        hint: opts.code === 0 ? say('hint.exitCode0') : say('hint.exitCode', { code: opts.code }),
       });
     }
     return exit;
   }
 
   expectRunning(why?: string): void {
-    if (this.exitStatus) throw exitFailure(this, this.log, why);
+    if (this.exitStatus) throw exitFailure(this.h.say, this, this.log, why);
   }
 
   async expectRunningFor(ms: number, why?: string): Promise<void> {

@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import type { Conn, Listener } from '../api.ts';
-import { HINTS } from '../hints.ts';
 import { firstDifference, show, type Transcript } from '../transcript.ts';
 import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
 
@@ -29,26 +28,26 @@ export class ConnImpl extends EventEmitter implements Conn {
     super();
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
-      this.log.add('program', label, `sent ${show(d)}`);
+      this.log.add('program', label, h.say('log.sent', { bytes: show(d) }));
       this.chunks.push(d);
       this.unreadBytes += d.length;
       if (d.includes(0x0a)) this.newlineWaiting = true;
       if (this.unreadBytes > MAX_UNREAD_BYTES && !socket.isPaused()) {
-        this.log.add('note', label, `the grader stopped reading: more than ${MAX_UNREAD_BYTES >> 20} MiB arrived that it did not ask for`);
+        this.log.add('note', label, h.say('log.stoppedReading', { mib: MAX_UNREAD_BYTES >> 20 }));
         socket.pause();
       }
       this.emit('change');
     });
     socket.on('end', () => {
-      this.log.add('program', label, 'closed its side (end of stream)');
+      this.log.add('program', label, h.say('log.peerClosed'));
       this.ended = true;
       this.emit('change');
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNRESET') {
-        this.log.add('program', label, 'reset the connection');
+        this.log.add('program', label, h.say('log.peerReset'));
         this.resetByPeer = true;
-      } else this.log.add('note', label, `socket error: ${err.code ?? err.message}`);
+      } else this.log.add('note', label, h.say('log.socketError', { error: err.code ?? err.message }));
       this.ended = true;
       this.emit('change');
     });
@@ -57,13 +56,13 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async send(data: string | Uint8Array): Promise<void> {
     if (this.ended || this.socket.destroyed) {
-      this.log.add('note', this.label, `could not send ${show(data)}: the connection is closed`);
-      this.h.fail(`${this.label}: the program closed the connection after receiving only ${show(Buffer.concat(this.sent))}`, {
-        received: this.buf.length ? show(this.buf) : '(nothing)',
-        hint: HINTS.closedEarly,
+      this.log.add('note', this.label, this.h.say('log.couldNotSend', { bytes: show(data) }));
+      this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(Buffer.concat(this.sent)) }), {
+        received: this.buf.length ? show(this.buf) : this.h.say('nothing'),
+        hint: this.h.say('hint.closedEarly'),
       });
     }
-    this.log.add('grader', this.label, `sent ${show(data)}`);
+    this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data) }));
     this.sent.push(Buffer.from(data));
     await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
   }
@@ -108,16 +107,16 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   /** What came so far without a "\n", for a failure's "received". */
   private partial(): string {
-    return this.buf.length ? `${show(this.buf)} (no "\\n")` : '(nothing)';
+    return this.buf.length ? this.h.say('tcp.partial', { bytes: show(this.buf) }) : this.h.say('nothing');
   }
 
   async readLine(opts: { timeoutMs?: number } = {}): Promise<string | null> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined) {
-      this.h.fail(`no complete line came back on ${this.label} within ${secs(timeoutMs)}`, {
+      this.h.fail(this.h.say('tcp.noLine', { label: this.label, time: secs(this.h.say, timeoutMs) }), {
         received: this.partial(),
-        hint: this.buf.length ? HINTS.splitLine : HINTS.noReply,
+        hint: this.buf.length ? this.h.say('hint.splitLine') : this.h.say('hint.noReply'),
       });
     }
     return r;
@@ -125,24 +124,24 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`) : `a line matching ${expected}`);
+    const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`) : this.h.say('tcp.matching', { pattern: String(expected) }));
     const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
-      const why = r === null ? (this.resetByPeer ? 'the connection was reset' : 'the connection was closed') : `nothing complete came within ${secs(timeoutMs)}`;
-      this.h.fail(`expected ${want} on ${this.label}, but ${why}${partial ? ' after part of a line' : ''}`, {
+      const why = r === null ? this.h.say(this.resetByPeer ? 'tcp.wasReset' : 'tcp.wasClosed') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
+      this.h.fail(this.h.say(partial ? 'tcp.missingLinePartial' : 'tcp.missingLine', { want, label: this.label, why }), {
         expected: want,
         received: this.partial(),
-        hint: partial ? HINTS.splitLine : HINTS.noReply,
+        hint: this.h.say(partial ? 'hint.splitLine' : 'hint.noReply'),
       });
     }
     const ok = typeof expected === 'string' ? r === expected : expected.test(r);
     if (!ok) {
-      const diff = typeof expected === 'string' ? firstDifference(Buffer.from(expected), Buffer.from(r)) : null;
-      this.h.fail(`${this.label}: the reply is not what was expected${diff ? ` (${diff})` : ''}`, {
+      const diff = typeof expected === 'string' ? firstDifference(this.h.say, Buffer.from(expected), Buffer.from(r)) : null;
+      this.h.fail(diff ? this.h.say('tcp.wrongLineDiff', { label: this.label, diff }) : this.h.say('tcp.wrongLine', { label: this.label }), {
         expected: want,
         received: show(`${r}\n`),
-        hint: HINTS.exactBytes,
+        hint: this.h.say('hint.exactBytes'),
       });
     }
     return r;
@@ -152,17 +151,19 @@ export class ConnImpl extends EventEmitter implements Conn {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const done = await waitFor(this, () => (this.ended ? true : undefined), timeoutMs);
     if (!done) {
-      this.h.fail(`${this.label} stayed open ${secs(timeoutMs)}${opts.why ? ` ${opts.why}` : ''}`, { hint: HINTS.notClosed });
+      const time = secs(this.h.say, timeoutMs);
+      const message = opts.why ? this.h.say('tcp.stayedOpenWhy', { label: this.label, time, why: opts.why }) : this.h.say('tcp.stayedOpen', { label: this.label, time });
+      this.h.fail(message, { hint: this.h.say('hint.notClosed') });
     }
   }
 
   halfClose(): void {
-    this.log.add('grader', this.label, 'closed its sending side (FIN)');
+    this.log.add('grader', this.label, this.h.say('log.halfClosed'));
     this.socket.end();
   }
 
   reset(): void {
-    this.log.add('grader', this.label, 'reset the connection (RST)');
+    this.log.add('grader', this.label, this.h.say('log.resetRst'));
     this.socket.resetAndDestroy();
     this.ended = true;
   }
@@ -184,7 +185,7 @@ export class ListenerImpl extends EventEmitter implements Listener {
 
   constructor(private readonly server: Server, private readonly port: number, private readonly log: Transcript, private readonly h: CheckScope, private readonly nextLabel: () => string) {
     super();
-    server.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', `grader :${port}`, `listener error: ${err.code ?? err.message}`));
+    server.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', h.say('log.graderPort', { port }), h.say('log.listenerError', { error: err.code ?? err.message })));
     server.on('connection', (s: Socket) => {
       // A waiting connection may be reset before it is accepted: that must not crash the runner.
       s.on('error', () => {});
@@ -198,13 +199,13 @@ export class ListenerImpl extends EventEmitter implements Listener {
   private flooded(s: Socket): void {
     s.destroy();
     if (!this.server.listening) return;
-    this.log.add('note', `grader :${this.port}`, `more than ${MAX_LISTENER_CONNECTIONS} connections: the grader stops listening`);
+    this.log.add('note', this.h.say('log.graderPort', { port: this.port }), this.h.say('log.tooManyConnections', { max: MAX_LISTENER_CONNECTIONS }));
     this.close();
     this.h.abort(
-      new CheckFailure(`your program opened more than ${MAX_LISTENER_CONNECTIONS} connections to the grader's port ${this.port}`, {
-        expected: 'one connection per line typed',
-        received: `over ${MAX_LISTENER_CONNECTIONS} connections`,
-        hint: HINTS.tooManyConnections,
+      new CheckFailure(this.h.say('tcp.tooManyConnections', { max: MAX_LISTENER_CONNECTIONS, port: this.port }), {
+        expected: this.h.say('tcp.onePerLine'),
+        received: this.h.say('tcp.overConnections', { max: MAX_LISTENER_CONNECTIONS }),
+        hint: this.h.say('hint.tooManyConnections'),
       }, true), // the flood is the cause
     );
   }
@@ -213,13 +214,13 @@ export class ListenerImpl extends EventEmitter implements Listener {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const s = await waitFor(this, () => this.queue.shift(), timeoutMs);
     if (!s) {
-      this.h.fail(`no program connected to port ${this.port} within ${secs(timeoutMs)}${opts.why ? ` ${opts.why}` : ''}`, {
-        hint: HINTS.clientConnect(this.port),
-      });
+      const time = secs(this.h.say, timeoutMs);
+      const message = opts.why ? this.h.say('tcp.noConnectionWhy', { port: this.port, time, why: opts.why }) : this.h.say('tcp.noConnection', { port: this.port, time });
+      this.h.fail(message, { hint: this.h.say('hint.clientConnect', { port: this.port }) });
     }
     this.taken++;
     const label = this.nextLabel();
-    this.log.add('program', label, `connected to the grader's port ${this.port}`);
+    this.log.add('program', label, this.h.say('log.connected', { port: this.port }));
     const conn = new ConnImpl(s, label, this.log, this.h);
     this.h.teardown(() => conn.destroy());
     return conn;

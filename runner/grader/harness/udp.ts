@@ -5,7 +5,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Datagram, UdpPeer } from '../api.ts';
-import { HINTS } from '../hints.ts';
 import { firstDifference, show, type Transcript } from '../transcript.ts';
 import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
 
@@ -18,23 +17,23 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   constructor(private readonly socket: UdpSocket, private readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
     super();
     // An ICMP "port unreachable" surfaces as an error on some sends: note it, never crash the runner.
-    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, `socket error: ${err.code ?? err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, h.say('log.socketError', { error: err.code ?? err.message })));
     socket.on('message', (msg, rinfo) => {
       if (this.inbox.length >= MAX_INBOX_DATAGRAMS) return this.flooded();
-      this.log.add('program', this.label, `datagram ${show(msg)} from port ${rinfo.port}`);
+      this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg), port: rinfo.port }));
       this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
       this.emit('change');
     });
   }
 
   private flooded(): void {
-    this.log.add('note', this.label, `more than ${MAX_INBOX_DATAGRAMS} datagrams arrived unasked: the grader stops listening`);
+    this.log.add('note', this.label, this.h.say('log.floodUdp', { max: MAX_INBOX_DATAGRAMS }));
     this.close();
     this.h.abort(
-      new CheckFailure(`more than ${MAX_INBOX_DATAGRAMS} datagrams arrived at ${this.label} that the grader did not ask for`, {
-        expected: 'one datagram per message',
-        received: `over ${MAX_INBOX_DATAGRAMS} datagrams`,
-        hint: HINTS.flood,
+      new CheckFailure(this.h.say('udp.flood', { max: MAX_INBOX_DATAGRAMS, label: this.label }), {
+        expected: this.h.say('udp.onePerMessage'),
+        received: this.h.say('udp.overDatagrams', { max: MAX_INBOX_DATAGRAMS }),
+        hint: this.h.say('hint.flood'),
       }, true), // the flood is the cause
     );
   }
@@ -44,7 +43,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   }
 
   async send(data: string | Uint8Array, port: number, host = '127.0.0.1'): Promise<void> {
-    this.log.add('grader', this.label, `datagram ${show(data)} to port ${port}`);
+    this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data), port }));
     await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
   }
 
@@ -55,17 +54,23 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   async receive(opts: { timeoutMs?: number; what?: string } = {}): Promise<Datagram> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const d = await this.maybeReceive({ timeoutMs });
-    if (!d) this.h.fail(`no datagram${opts.what ? ` (${opts.what})` : ''} arrived at ${this.label} within ${secs(timeoutMs)}`, { received: '(nothing)', hint: HINTS.noReply });
+    if (!d) {
+      const time = secs(this.h.say, timeoutMs);
+      this.h.fail(opts.what ? this.h.say('udp.noneWhat', { what: opts.what, label: this.label, time }) : this.h.say('udp.none', { label: this.label, time }), {
+        received: this.h.say('nothing'),
+        hint: this.h.say('hint.noReply'),
+      });
+    }
     return d;
   }
 
   async expectNothing(ms: number, opts: { message?: string; expected?: string; hint?: string } = {}): Promise<void> {
     const extra = await this.maybeReceive({ timeoutMs: ms });
     if (extra) {
-      this.h.fail(opts.message ?? `${this.label} got a datagram it did not ask for`, {
-        expected: opts.expected ?? `nothing more within ${ms} ms`,
+      this.h.fail(opts.message ?? this.h.say('udp.unasked', { label: this.label }), {
+        expected: opts.expected ?? this.h.say('udp.nothingMore', { ms }),
         received: show(extra.data),
-        hint: opts.hint ?? HINTS.oneReply,
+        hint: opts.hint ?? this.h.say('hint.oneReply'),
       });
     }
   }
@@ -74,8 +79,12 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     const d = await this.receive(opts);
     const want = typeof expected === 'string' ? Buffer.from(expected, 'utf8') : Buffer.from(expected);
     if (!want.equals(Buffer.from(d.data))) {
-      const diff = firstDifference(want, d.data);
-      this.h.fail(`${this.label}: the datagram is not what was expected${diff ? ` (${diff})` : ''}`, { expected: show(want), received: show(d.data), hint: HINTS.exactBytes });
+      const diff = firstDifference(this.h.say, want, d.data);
+      this.h.fail(diff ? this.h.say('udp.wrongDiff', { label: this.label, diff }) : this.h.say('udp.wrong', { label: this.label }), {
+        expected: show(want),
+        received: show(d.data),
+        hint: this.h.say('hint.exactBytes'),
+      });
     }
     return d;
   }

@@ -4,6 +4,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { FailureDetails } from '../api.ts';
+import type { GraderSay } from '../messages.ts';
 
 /** Thrown by `h.fail` and every failed expectation; the engine reports it. */
 export class CheckFailure extends Error {
@@ -20,6 +21,8 @@ export class CheckFailure extends Error {
 
 /** What a transport needs from the harness it belongs to. */
 export interface CheckScope {
+  /** The harness's words in the student's language. */
+  readonly say: GraderSay;
   fail(message: string, details?: FailureDetails): never;
   sleep(ms: number): Promise<void>;
   teardown(fn: () => void | Promise<void>): void;
@@ -29,8 +32,8 @@ export interface CheckScope {
 
 export const DEFAULT_WAIT_MS = 5000;
 
-/** "3 s", "0.4 s": a duration for a person. */
-export const secs = (ms: number) => `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`;
+/** "3 s", "0.4 s" (or "3초"): a duration for a person. */
+export const secs = (say: GraderSay, ms: number) => say('time.secs', { n: (ms / 1000).toFixed(ms % 1000 ? 1 : 0) });
 
 /** Waits until `get` returns a value, re-checking on every `change` event of `emitter`. */
 export function waitFor<T>(emitter: EventEmitter, get: () => T | undefined, timeoutMs: number): Promise<T | undefined> {

@@ -1,0 +1,139 @@
+/**
+ * The grader speaks every language of the course: the harness's messages
+ * and each lab's have the same keys and `{parameters}` in English and
+ * Korean, the Korean check names are the glossary's (the names a lesson
+ * prints), the system's locale picks the language, and `socklab grade
+ * --locale ko` on a mutant prints its verdict in Korean with the bytes on
+ * the wire as they were.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { defineMessages, fill, sayer, systemLocale, type Messages } from './i18n.ts';
+import { GRADER } from './messages.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const LABS = join(ROOT, 'labs');
+const paramNames = (template: string) => [...new Set([...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+
+/** Every lab's messages.ts, by folder. */
+async function labMessages(): Promise<[string, Messages][]> {
+  const folders = readdirSync(LABS).filter((f) => existsSync(join(LABS, f, 'messages.ts')));
+  return Promise.all(folders.map(async (f) => [f, ((await import(pathToFileURL(join(LABS, f, 'messages.ts')).href)) as { default: Messages }).default] as [string, Messages]));
+}
+
+/** Every set of messages a lab's messages.ts exports (its own, and e.g. lab 03's room), by folder and export. */
+async function allLabSets(): Promise<[string, Messages][]> {
+  const folders = readdirSync(LABS).filter((f) => existsSync(join(LABS, f, 'messages.ts')));
+  const sets = await Promise.all(
+    folders.map(async (f) => Object.entries((await import(pathToFileURL(join(LABS, f, 'messages.ts')).href)) as Record<string, Messages>).map(([name, set]) => [`${f} ${name}`, set] as [string, Messages])),
+  );
+  return sets.flat();
+}
+
+/** The glossary's Korean name of each English check name, by lab id. */
+function glossaryNames(): Map<string, string> {
+  const text = readFileSync(join(ROOT, 'site/i18n/ko-glossary.md'), 'utf8');
+  const names = new Map<string, string>();
+  for (const m of text.matchAll(/^\| ([a-z-]+) \| (.+?) \| (.+?) \|$/gm)) names.set(`${m[1]}: ${m[2]}`, m[3]!);
+  return names;
+}
+
+function expectSameShape(where: string, set: Messages): void {
+  const en: Record<string, string> = set.en;
+  const ko: Record<string, string> = set.ko;
+  expect(Object.keys(ko).sort(), where).toEqual(Object.keys(en).sort());
+  for (const key of Object.keys(en)) {
+    expect(paramNames(ko[key]!), `${where} ${key}`).toEqual(paramNames(en[key]!));
+    expect(ko[key]!.replace(/\{\w+\}/g, '').trim(), `${where} ${key} is empty in Korean`).not.toBe('');
+    // A template of punctuation and parameters only (", {moment}") has nothing to translate.
+    if (/[A-Za-z]/.test(en[key]!.replace(/\{\w+\}/g, ''))) expect(ko[key], `${where} ${key} is left in English`).not.toBe(en[key]);
+  }
+}
+
+describe("the grader's messages", () => {
+  it("the harness's have the same keys and parameters in English and Korean, and every one is translated", () => {
+    expectSameShape('runner/grader/messages.ts', GRADER);
+  });
+
+  it("every lab's have the same keys and parameters in English and Korean, and every one is translated", async () => {
+    const labs = await allLabSets();
+    expect(labs.map(([f]) => f)).toEqual(expect.arrayContaining(['01-udp-echo default', '02-tcp-echo default', '03-threaded-broadcast default', '03-threaded-broadcast ROOM', '04-async-chat default']));
+    for (const [where, set] of labs) expectSameShape(`labs/${where}`, set);
+  });
+
+  it('names every check in Korean as the glossary (and so the lesson) does', async () => {
+    const glossary = glossaryNames();
+    for (const [folder] of await labMessages()) {
+      const checks = ((await import(pathToFileURL(join(LABS, folder, 'checks.ts')).href)) as { default: { checks: { name: string }[]; messages: Messages } }).default;
+      const id = folder.replace(/^\d+-/, '');
+      for (const c of checks.checks) {
+        const en = (checks.messages.en as Record<string, string>)[c.name]!;
+        expect(glossary.get(`${id}: ${en}`), `${folder} ${c.name} (${en}) is not in the glossary`).toBeDefined();
+        expect((checks.messages.ko as Record<string, string>)[c.name], `${folder} ${c.name}`).toBe(glossary.get(`${id}: ${en}`));
+      }
+    }
+  });
+
+  it('types a translation: a missing key, an extra key or a lost parameter fails the type check', () => {
+    // @ts-expect-error the Korean lacks "b"
+    defineMessages({ a: 'x', b: 'y' }, { a: '엑스' });
+    // @ts-expect-error the Korean has a key English lacks
+    defineMessages({ a: 'x' }, { a: '엑스', c: '씨' });
+    // @ts-expect-error the Korean lost {port}
+    defineMessages({ a: 'port {port}' }, { a: '포트' });
+    const set = defineMessages({ a: 'port {port}', b: 'plain' }, { a: '포트 {port}', b: '그냥' });
+    const say = sayer(set, 'ko');
+    expect(say('a', { port: 12000 })).toBe('포트 12000');
+    expect(say('b')).toBe('그냥');
+    // @ts-expect-error "a" needs its {port}
+    expect(() => say('a')).not.toThrow();
+    expect(fill('{a} and {b}', { a: 1 })).toBe('1 and {b}');
+  });
+
+  it("takes the system's language from LC_ALL, then LC_MESSAGES, then LANG; English unless Korean", () => {
+    expect(systemLocale({ LANG: 'ko_KR.UTF-8' })).toBe('ko');
+    expect(systemLocale({ LC_ALL: 'en_US.UTF-8', LANG: 'ko_KR.UTF-8' })).toBe('en');
+    expect(systemLocale({ LC_ALL: '', LC_MESSAGES: 'ko_KR', LANG: 'en_US.UTF-8' })).toBe('ko');
+    expect(systemLocale({ LANG: 'C.UTF-8' })).toBe('en');
+    expect(systemLocale({ LANG: 'fr_FR.UTF-8' })).toBe('en');
+    expect(systemLocale({})).toBe('en');
+  });
+});
+
+describe('socklab grade in Korean', () => {
+  const grade = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ['bin/socklab.js', 'grade', 'tcp-echo', 'labs/02-tcp-echo/mutants/upper-case/python', '--only', 'server', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', NO_COLOR: '1', ...env },
+    });
+
+  it('--locale ko prints check names, failures and hints in Korean, the bytes on the wire as they were', () => {
+    const r = grade(['--locale', 'ko'], { LANG: 'en_US.UTF-8' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('✓ 서버: 12000번 포트에서 리슨함');
+    expect(r.stdout).toContain('✗ 서버: 그 줄을 대문자로 답함');
+    expect(r.stdout).toContain('tcp#1: 응답이 기대한 것과 다릅니다 (바이트 0: 기대한 값 "H", 실제 값 "h")');
+    expect(r.stdout).toContain('기대한 결과: "HELLO, WORLD 42\\n"');
+    expect(r.stdout).toContain('실제 결과: "hello, world 42\\n"');
+    expect(r.stdout).toContain(`힌트: ${GRADER.ko['hint.exactBytes']}`);
+    expect(r.stdout).toContain('[tcp#1] "hello, world 42\\n" 보냄');
+    expect(r.stdout).toContain('건너뜀: "그 줄을 대문자로 답함" 검사 항목이 먼저 통과해야 합니다');
+    // The line CI tools read stays as they know it.
+    expect(r.stdout).toMatch(/^2 passed, 3 failed, 3 skipped$/m);
+    expect(r.stdout).not.toContain('replies with the line in upper case');
+  }, 150_000);
+
+  it("speaks the system's language without --locale", () => {
+    const r = grade([], { LANG: 'ko_KR.UTF-8' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('✗ 서버: 그 줄을 대문자로 답함');
+    const en = grade([], { LANG: 'C.UTF-8' });
+    expect(en.stdout).toContain('✗ server: replies with the line in upper case');
+    expect(en.stdout).toContain('expected: "HELLO, WORLD 42\\n"');
+  }, 300_000);
+});
