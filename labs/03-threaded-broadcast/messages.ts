@@ -80,6 +80,7 @@ export const ROOM = defineMessages(
     'hint.senderJava':
       'The sender is a connected client too: every line goes to every client in the list, the sender included, so that it sees its own line in the conversation. And flush() the writer after each line: a PrintWriter keeps what you print in its buffer until that is full.',
     'hint.broadcast': 'Every line goes to every connected client, not only back to the one that sent it: keep a list of the connected clients and send the line to each of them.',
+    'hint.wrongLine': 'A line arrived, but not the expected one: compare the two above character by character. Each line must reach the clients exactly as the protocol writes it (its format, its spacing, nothing added), as a line of its own.',
     'hint.left':
       'A client that has left must leave the list too. Sending to its dead socket fails (broken pipe, connection reset, bad file descriptor); if that error is not caught, it ends the thread (or handler) of the client that was speaking, or the whole server. Remove the client when its stream ends or resets, and catch send errors so one dead client never stops the others.',
     'hint.closeBye': "When a client closes its side, the read returns the end of stream (b'' in Python, the 'end' event in Node): remove the client and tell the others {bye}.",
@@ -97,17 +98,18 @@ export const ROOM = defineMessages(
     'load.lines': '{n} lines',
     'load.stillMissing': '{n} lines; still missing e.g. {line}',
     'load.hintLost': "Lines were lost under load. Does each client's thread (or handler) keep reading until the end of its stream, and send every line it reads?",
-    'load.unknown': 'round {round}: {who} received a line that no client sent: lines were cut or mixed together',
+    'load.unknown': 'a client received a line that no client sent: lines were cut or mixed together',
+    'load.unknownSeen': 'round {round}: {who} received {got}',
+    'load.mixedLine': 'a line made of pieces of other lines (which ones changes from run to run: see what happened below)',
     'load.wholeLines': 'whole lines like {line}',
     'load.order': 'round {round}: {who} received line {i} of {sender} when line {want} of {sender} was due: lines of one sender were lost or reordered',
     'load.hintOrder': "Each sender's lines must arrive in the order sent, none missing. Send the lines in the order you read them, and never drop one.",
 
     'idle.measureMore': 'your server used {ms} ms of CPU time in the second after {who} left; measuring 3 s more',
     'idle.used': 'your server used {ms} ms of CPU time in the {s} s after {who} left',
-    'idle.busy': 'your server used {ms} ms of CPU time in the second after a client left: it is busy doing nothing',
-    'idle.busyLonger': 'your server used {ms} ms of CPU time in the {s} seconds after a client left: it is busy doing nothing',
+    'idle.busy': 'your server used {ms} ms of CPU time per second after a client left: it is busy doing nothing',
     'idle.expected': 'almost none: an idle server waits for the next connection or line (in accept(), readLine(), recv() or the event loop) and uses a few ms at most',
-    'idle.received': '{ms} ms of CPU in {s} s',
+    'idle.received': '{ms} ms of CPU per second',
   },
   {
     'event.connected': '{who}가 연결해서 다음 줄을 보냈습니다: {send}',
@@ -142,6 +144,7 @@ export const ROOM = defineMessages(
     'hint.senderJava':
       '보낸 사람도 연결된 클라이언트입니다. 모든 줄은 보낸 사람을 포함해 목록의 모든 클라이언트에게 가야, 보낸 사람도 대화 속에서 자기 줄을 봅니다. 그리고 줄마다 writer를 flush()하세요. PrintWriter는 출력한 것을 버퍼가 찰 때까지 버퍼에 쥐고 있습니다.',
     'hint.broadcast': '모든 줄은 보낸 클라이언트에게만 돌려보내는 것이 아니라 연결된 모든 클라이언트에게 가야 합니다. 연결된 클라이언트의 목록을 두고, 각 클라이언트에게 줄을 보내세요.',
+    'hint.wrongLine': '줄이 오긴 했지만 기대한 줄이 아닙니다. 위의 두 줄을 한 글자씩 비교해 보세요. 각 줄은 프로토콜이 정한 모양 그대로(형식, 공백, 덧붙인 것 없이) 한 줄씩 클라이언트에게 가야 합니다.',
     'hint.left':
       '떠난 클라이언트는 목록에서도 빠져야 합니다. 죽은 소켓으로 보내면 실패합니다(broken pipe, connection reset, bad file descriptor). 그 오류를 잡지 않으면 말하던 클라이언트의 스레드(또는 핸들러)나 서버 전체가 끝납니다. 스트림이 끝나거나 연결이 재설정되면 클라이언트를 빼고, 보내기 오류를 잡아서 죽은 클라이언트 하나가 나머지를 멈추지 못하게 하세요.',
     'hint.closeBye': "클라이언트가 자기 쪽을 닫으면 읽기는 스트림의 끝을 돌려줍니다 (Python에서는 b'', Node에서는 'end' 이벤트). 그 클라이언트를 빼고 나머지에게 {bye}를 알리세요.",
@@ -159,16 +162,17 @@ export const ROOM = defineMessages(
     'load.lines': '{n}줄',
     'load.stillMissing': '{n}줄. 아직 빠진 줄의 예: {line}',
     'load.hintLost': '부하가 걸리자 줄들이 사라졌습니다. 클라이언트마다 스레드(또는 핸들러)가 스트림의 끝까지 계속 읽고, 읽은 줄을 빠짐없이 보내나요?',
-    'load.unknown': '{round}회차: {who}가 어떤 클라이언트도 보내지 않은 줄을 받았습니다. 줄들이 잘리거나 섞였습니다',
+    'load.unknown': '어떤 클라이언트도 보내지 않은 줄을 한 클라이언트가 받았습니다. 줄들이 잘리거나 섞였습니다',
+    'load.unknownSeen': '{round}회차: {who}가 받은 줄: {got}',
+    'load.mixedLine': '다른 줄의 조각들로 이루어진 줄 (어느 줄인지는 실행할 때마다 다릅니다. 아래의 일어난 일을 보세요)',
     'load.wholeLines': '{line} 같은 온전한 줄',
     'load.order': '{round}회차: {who}가 {sender}의 {want}번 줄을 받아야 할 때 {sender}의 {i}번 줄을 받았습니다. 한 사람이 보낸 줄들이 사라지거나 순서가 바뀌었습니다',
     'load.hintOrder': '한 사람이 보낸 줄들은 보낸 순서대로, 빠짐없이 도착해야 합니다. 읽은 순서대로 보내고, 하나도 버리지 마세요.',
 
     'idle.measureMore': '{who}가 떠난 뒤 1초 동안 서버가 CPU 시간을 {ms} ms 썼습니다. 3초 더 측정합니다',
     'idle.used': '{who}가 떠난 뒤 {s}초 동안 서버가 CPU 시간을 {ms} ms 썼습니다',
-    'idle.busy': '클라이언트가 떠난 뒤 1초 동안 서버가 CPU 시간을 {ms} ms 썼습니다. 아무 일도 하지 않으면서 바쁩니다',
-    'idle.busyLonger': '클라이언트가 떠난 뒤 {s}초 동안 서버가 CPU 시간을 {ms} ms 썼습니다. 아무 일도 하지 않으면서 바쁩니다',
+    'idle.busy': '클라이언트가 떠난 뒤 서버가 1초에 CPU 시간을 {ms} ms씩 썼습니다. 아무 일도 하지 않으면서 바쁩니다',
     'idle.expected': '거의 0: 유휴 상태의 서버는 다음 연결이나 줄을 기다리며 (accept(), readLine(), recv() 또는 이벤트 루프에서) 많아야 몇 ms를 씁니다',
-    'idle.received': '{s}초 동안 CPU {ms} ms',
+    'idle.received': '1초에 CPU {ms} ms',
   },
 );
