@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { FileName, Language } from '../protocol/messages.ts';
+import { FileName, Language, PUBLIC_DIR } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
@@ -231,7 +231,12 @@ function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined
   const problems: string[] = [];
   const skipped: string[] = [];
   const names: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  const entries = readdirSync(dir).sort();
+  // The web page a lab's server serves is the one folder that is sent.
+  if (existsSync(join(dir, PUBLIC_DIR)) && lstatSync(join(dir, PUBLIC_DIR)).isDirectory()) {
+    entries.push(...readdirSync(join(dir, PUBLIC_DIR)).sort().map((name) => `${PUBLIC_DIR}/${name}`));
+  }
+  for (const name of entries) {
     const st = lstatSync(join(dir, name));
     if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
     if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);

@@ -5,6 +5,7 @@
  * their terminals, and read what they print. Every exchange is logged, so a
  * failure shows what was sent, what was expected and what came back.
  */
+import type { Socket } from 'node:net';
 
 /** One named behaviour of a lab, checked against the student's program for `role`. */
 export interface CheckDef {
@@ -46,6 +47,12 @@ export interface Harness {
   start(role: string, opts?: { waitReady?: boolean }): Promise<Program>;
   /** Opens a TCP connection to a port inside the sandbox; fails the check with a hint if refused. */
   connect(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Conn>;
+  /**
+   * A raw TCP socket to a port inside the sandbox, for a check that speaks
+   * through a library (node:http's createConnection, the ws package): such a
+   * check writes its own transcript with note(). Failures as for connect().
+   */
+  socket(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Socket>;
   /** A UDP socket of the grader's own on an ephemeral port, to talk to a student's server. */
   udp(opts?: { label?: string }): Promise<UdpPeer>;
   /** A TCP server of the grader's own on `port` (both 127.0.0.1 and ::1), for testing clients. */
