@@ -148,6 +148,15 @@ export const en = {
   'main.idleEnded': 'The session ended after a long idle time. Press Run to start again.',
   'dialog.cancel': 'Cancel',
 
+  // preview.ts: the student's web page, served by their server in the sandbox.
+  'preview.label': 'Preview of your web server',
+  'preview.heading': 'Your page on port {port}',
+  'preview.new': 'New preview',
+  'preview.newTitle': 'Load your page again at a new address',
+  'preview.openTab': 'Open in a new tab',
+  'preview.frameTitle': 'Your web page, served by your server',
+  'preview.empty': 'Press Run: the page your server serves at GET / on port {port} shows here. Every tab you open from here is one more chat user.',
+
   // Sequence diagrams in lessons (site/lib/remark-sequence.ts): what a screen reader says.
   'diagram.title': '{participants}: who sends what',
   'diagram.and': '{a} and {b}',

@@ -137,6 +137,14 @@ export const ko = {
   'main.idleEnded': '오랫동안 사용하지 않아 세션이 끝났습니다. 다시 시작하려면 실행을 누르세요.',
   'dialog.cancel': '취소',
 
+  'preview.label': '내 웹 서버 미리보기',
+  'preview.heading': '{port}번 포트의 내 페이지',
+  'preview.new': '새 미리보기',
+  'preview.newTitle': '새 주소로 페이지를 다시 불러옵니다',
+  'preview.openTab': '새 탭에서 열기',
+  'preview.frameTitle': '내 서버가 보내 준 웹 페이지',
+  'preview.empty': '실행을 누르세요. 서버가 {port}번 포트에서 GET /에 보내는 페이지가 여기에 보입니다. 여기서 여는 탭 하나하나가 채팅 사용자 한 명입니다.',
+
   'diagram.title': '{participants}: 누가 무엇을 보내는가',
   'diagram.and': '{a}, {b}',
   'diagram.label': '시퀀스 다이어그램: {steps}',
