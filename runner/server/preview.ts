@@ -19,7 +19,10 @@
  * the course's /ws (the runner refuses Origin "null"). An opaque origin's
  * fetch to its own server is cross-origin, so the proxy lets opaque origins
  * read previews (Access-Control-Allow-Origin: null) and answers their
- * preflights itself.
+ * preflights itself. Every opaque origin is "null" and Chromium sends such a
+ * page's requests with no Referer, so a preview cannot tell its own page
+ * from another session's: the token in the host is the whole key, and a
+ * page reaches another session's preview only if that address is given to it.
  */
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
