@@ -4,8 +4,13 @@
  * the Python web libraries from Debian; and the notice a student gets for
  * any other import. Real bubblewrap, real programs.
  */
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../protocol/messages.ts';
+import { Runner } from '../runner.ts';
+import { serve } from '../server/http.ts';
 import { missingLibraryNotice } from '../terminal/missing-module.ts';
+import { TestClient } from '../../test/support/test-client.ts';
 import { SandboxTracker } from '../../test/support/sandbox-helpers.ts';
 import type { Sandbox } from './types.ts';
 
@@ -52,4 +57,26 @@ describe('libraries in the sandbox', () => {
     expect(own.exit.code).not.toBe(0);
     expect(missingLibraryNotice(own.output)).toBeNull();
   }, 90_000);
+});
+
+describe('the missing-library notice in a session', () => {
+  it('follows the exit of a server that imports socket.io', async () => {
+    const runner = new Runner();
+    const server = await serve({ runner, port: 0, host: '127.0.0.1' });
+    const c = await TestClient.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      await c.waitFor((m) => m.type === 'hello');
+      c.send({ type: 'open', lab: 'websocket-chat', lang: 'javascript' });
+      await c.waitFor((m) => m.type === 'opened', 15_000);
+      c.send({ type: 'files', files: [{ name: 'server.js', content: "import { Server } from 'socket.io';\nnew Server(4000);\n" }] });
+      await c.waitFor((m) => m.type === 'files', 5000);
+      c.send({ type: 'run' });
+      const notice = await c.waitFor<Extract<ServerMessage, { type: 'notice' }>>((m) => m.type === 'notice' && m.code === 'missing_library', 20_000);
+      expect(notice.message).toBe("server: this playground has express and ws (and Node.js's own modules); socket.io is not installed, and nothing can be installed here");
+    } finally {
+      await c.close();
+      await new Promise((r) => server.close(r));
+      await runner.close();
+    }
+  }, 60_000);
 });
