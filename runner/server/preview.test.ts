@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { PREVIEW_CSP } from './preview.ts';
+import { MAX_PREVIEW_CONNECTIONS, PREVIEW_CSP } from './preview.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -173,6 +173,20 @@ describe('previews of a student web server', () => {
     expect(after.status).toBe(404);
     expect(after.body).toContain('this preview has ended');
   }, 60_000);
+
+  it('bounds the connections open at once through a session\'s previews', async () => {
+    const { host } = await running();
+    for (let i = 0; i < MAX_PREVIEW_CONNECTIONS; i++) {
+      const open = await wsAt(port, host, '/ws');
+      if (!('ws' in open)) throw new Error(`WebSocket ${i + 1} was refused: ${open.refused}`);
+      sockets.push(open.ws);
+    }
+    expect(await wsAt(port, host, '/ws')).toEqual({ refused: 503 });
+    expect((await fetchAt(port, host, 'GET', '/messages')).status).toBe(503);
+    sockets.pop()!.terminate();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetchAt(port, host, 'GET', '/messages')).status).toBe(200);
+  }, 90_000);
 
   it('is not offered by a lab without a preview', async () => {
     const c = await TestClient.connect(`http://127.0.0.1:${port}`);

@@ -34,8 +34,8 @@ import type { Session } from '../session.ts';
 export const PREVIEW_CSP = 'sandbox allow-scripts allow-forms';
 /** Preview tokens a session may hold; a newer one retires the oldest. */
 const MAX_TOKENS_PER_SESSION = 8;
-/** Connections (HTTP requests in flight and WebSockets) open at once through one session's previews. */
-export const MAX_PREVIEW_CONNECTIONS = 64;
+/** Connections (HTTP requests in flight and WebSockets) open at once through one session's previews (below the runner's bound per address). */
+export const MAX_PREVIEW_CONNECTIONS = 32;
 /** Bytes one HTTP exchange may carry each way. */
 export const MAX_PREVIEW_HTTP_BYTES = 8 * 1024 * 1024;
 /** Bytes one proxied WebSocket may carry each way over its life. */
@@ -54,7 +54,7 @@ interface SessionPreviews {
   session: Session;
   port: number;
   tokens: string[];
-  /** Every open connection through this session's previews, to end with it. */
+  /** The browser's side of every open connection through this session's previews, to count and to end with it. */
   open: Set<Duplex>;
 }
 
@@ -206,11 +206,8 @@ export class Previews {
       socket.destroy();
       return;
     }
-    entry.open.add(upstream);
-    upstream.once('close', () => {
-      entry.open.delete(upstream);
-      socket.destroy();
-    });
+    // Only the browser's side counts (and is cut when the session ends): the upstream follows it.
+    upstream.once('close', () => socket.destroy());
     socket.once('close', () => upstream.destroy());
     upstream.on('error', () => upstream.destroy());
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
