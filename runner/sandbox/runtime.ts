@@ -128,7 +128,11 @@ function packageClosure(modules: string, roots: readonly string[]): Map<string, 
       if (dir === dirname(modules) || dir === dirname(dir)) break;
       dir = dirname(dir);
     }
-    if (!pkgDir) throw new Error(`socklab: the sandbox's npm package ${name} is not installed; run npm install`);
+    if (!pkgDir) {
+      // Every other lab still runs: only imports of this package fail (with the missing_library notice).
+      console.warn(`socklab: the npm package ${name} is not installed, so students cannot import it; run npm install`);
+      return;
+    }
     if (seen.has(pkgDir)) return;
     seen.add(pkgDir);
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version?: string; dependencies?: Record<string, string> };
