@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { MAX_PREVIEW_CONNECTIONS, PREVIEW_CSP } from './preview.ts';
+import { MAX_PREVIEW_CONNECTIONS, MAX_PREVIEW_HTTP_BYTES, PREVIEW_CSP } from './preview.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -42,6 +42,8 @@ function fetchAt(port: number, host: string, method: string, path: string, opts:
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+      res.on('close', () => reject(new Error(`the answer was cut after ${body.length} bytes`)));
     });
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timed out')));
@@ -79,14 +81,14 @@ describe('previews of a student web server', () => {
   const clients: TestClient[] = [];
   const sockets: WebSocket[] = [];
 
-  /** A session running the lab 06 solution; resolves with its client and preview host. */
-  const running = async (): Promise<{ c: TestClient; host: string }> => {
+  /** A session running the lab 06 solution (or `files` in `lang`); resolves with its client and preview host. */
+  const running = async (files = readFolder(SOLUTION), lang: 'javascript' | 'python' = 'javascript'): Promise<{ c: TestClient; host: string }> => {
     const c = await TestClient.connect(`http://127.0.0.1:${port}`);
     clients.push(c);
     await c.waitFor((m) => m.type === 'hello');
-    c.send({ type: 'open', lab: 'websocket-chat', lang: 'javascript' });
+    c.send({ type: 'open', lab: 'websocket-chat', lang });
     await c.waitFor((m) => m.type === 'opened', 15_000);
-    c.send({ type: 'files', files: readFolder(SOLUTION) });
+    c.send({ type: 'files', files });
     await c.waitFor((m) => m.type === 'files', 5000);
     c.send({ type: 'run' });
     await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 20_000);
@@ -186,6 +188,33 @@ describe('previews of a student web server', () => {
     sockets.pop()!.terminate();
     await new Promise((r) => setTimeout(r, 300));
     expect((await fetchAt(port, host, 'GET', '/messages')).status).toBe(200);
+  }, 90_000);
+
+  it('survives a hostile server: garbage, an invalid status, an endless body', async () => {
+    const hostile = [
+      'import socket, threading',
+      's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", 4000)); s.listen(64)',
+      'def serve(c):',
+      '    try:',
+      '        req = c.recv(65536).decode("latin-1")',
+      '        if "/garbage" in req: c.sendall(b"this is not HTTP\\r\\n\\r\\n")',
+      '        elif "/status" in req: c.sendall(b"HTTP/1.1 9999 Nope\\r\\nContent-Length: 0\\r\\n\\r\\n")',
+      '        else:',
+      '            c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n")',
+      '            while True: c.sendall(b"x" * 65536)',
+      '    except OSError: pass',
+      '    c.close()',
+      'while True:',
+      '    c, _ = s.accept()',
+      '    threading.Thread(target=serve, args=(c,), daemon=True).start()',
+    ].join('\n');
+    const { host } = await running([{ name: 'server.py', content: hostile }], 'python');
+    expect((await fetchAt(port, host, 'GET', '/garbage')).status).toBe(502);
+    expect((await fetchAt(port, host, 'GET', '/status')).status).toBe(502);
+    const endless = await fetchAt(port, host, 'GET', '/endless').catch((e: Error) => e);
+    // Cut at the bound: either a short body or a reset connection, never more.
+    if (!(endless instanceof Error)) expect(endless.body.length).toBeLessThanOrEqual(MAX_PREVIEW_HTTP_BYTES);
+    expect((await fetchAt(port, host, 'GET', '/garbage')).status).toBe(502);
   }, 90_000);
 
   it('is not offered by a lab without a preview', async () => {

@@ -184,7 +184,14 @@ export class Previews {
       // The student's own CSP (if any) stays; the sandbox one is added on top.
       back['content-security-policy'] = [...[back['content-security-policy'] ?? []].flat(), PREVIEW_CSP];
       if (req.headers.origin === 'null') Object.assign(back, corsHeaders());
-      res.writeHead(answer.statusCode ?? 502, back);
+      try {
+        res.writeHead(answer.statusCode ?? 502, back);
+      } catch {
+        // A status or header Node will not send (the student's server is untrusted).
+        answer.destroy();
+        res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': PREVIEW_CSP }).end('your server answered with a status or header that is not valid HTTP\n');
+        return;
+      }
       limitedPipe(answer, res, MAX_PREVIEW_HTTP_BYTES);
     });
     res.setTimeout(HTTP_IDLE_MS, () => res.destroy());
@@ -251,5 +258,6 @@ function limitedPipe(from: NodeJS.ReadableStream & Duplex | IncomingMessage, to:
     }
   });
   from.once('end', () => to.end());
-  from.once('error', () => to.destroy());
+  // Every error has a listener: an unhandled one would take the runner down.
+  from.on('error', () => to.destroy());
 }
