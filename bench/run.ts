@@ -15,8 +15,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatRows, type Figure, type Row } from './figure.ts';
+import { classGradingFigure } from './class-grading.ts';
 import { firstByteFigure } from './first-byte.ts';
 import { gradersFigure } from './graders.ts';
+import { inspectorFigure } from './inspector.ts';
 import { keysFigure } from './keys.ts';
 import { cleanupAll } from './processes.ts';
 import { ROOT } from './serve.ts';
@@ -27,7 +29,7 @@ import { terminalFigure } from './terminal.ts';
 import { truncationFigure } from './truncation.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, siteFigure, gradersFigure, sessionsFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, gradersFigure, classGradingFigure, sessionsFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 

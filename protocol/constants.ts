@@ -41,6 +41,7 @@ export const ErrorCode = enumOf(
   'check_running',
   /** The lab offers no such network condition. */
   'not_offered',
+  'solution_hidden',
   'internal',
 );
 export type ErrorCode = keyof typeof ErrorCode;

@@ -52,6 +52,10 @@ export const NetworkSpec = z
   .describe('Network conditions a lab offers.');
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
+/** When a lab's reference solution may reach a student's browser. */
+export const SolutionPolicy = z.enum(['never', 'after-pass', 'always']);
+export type SolutionPolicy = z.infer<typeof SolutionPolicy>;
+
 export const LabFrontmatter = z
   .strictObject({
     id: z
@@ -75,6 +79,9 @@ export const LabFrontmatter = z
       .strictObject({ port: z.number().int().min(1024).max(65535).describe('The TCP port of the student\'s web server.') })
       .optional()
       .describe('The workbench shows the student\'s web server, served from the sandbox, in a preview pane.'),
+    solution: SolutionPolicy.default('always').describe(
+      'Who may see the reference solution: "always" (self-study), "after-pass" (once a Check passed every check), or "never".',
+    ),
   })
   .superRefine((lab, ctx) => {
     if (lab.languages.length > 0 && !lab.languages.includes('python')) {

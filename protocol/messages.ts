@@ -79,6 +79,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
   /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
+  /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */
+  z.strictObject({ type: z.literal('solution') }),
   /** A new preview URL of the student's web server (labs with `preview`); each is valid until the session ends. */
   z.strictObject({ type: z.literal('preview') }),
 ]);
@@ -155,6 +157,10 @@ export const SocketView = z.strictObject({
   sendQueue: z.number(),
   /** Bytes received that the program has not read yet (LISTEN: connections waiting for accept). */
   recvQueue: z.number(),
+  /** The most a socket buffer of the session holds, in bytes: the scale of the queue bars. */
+  bufBytes: z.number().optional(),
+  /** UDP: datagrams dropped because the receive buffer was full. */
+  drops: z.number().optional(),
   /** The session's process that holds it, when known. */
   proc: z.number().optional(),
 });
@@ -195,5 +201,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     skipped: z.number(),
     durationMs: z.number(),
   }),
+  /** The reference solution's files, in answer to `solution`. */
+  z.strictObject({ type: z.literal('solution'), lang: Language, files: z.array(StudentFile) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { FileName, Language, PUBLIC_DIR } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
+import { escapeChar, UNSAFE } from './grader/transcript.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { LANGUAGES } from './languages.ts';
@@ -21,6 +22,8 @@ import { serve } from './server/http.ts';
 import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
 import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
+import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
+import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -48,10 +51,11 @@ const USAGE: Record<string, string> = {
       the file names unless given. With --out the report goes to FILE and the
       pretty one to the terminal. Without a working sandbox grade refuses to
       run anyone's code unless --sandbox host is given.
-`,
+${CLASS_GRADE_USAGE}`,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
 `,
+  ...COURSE_USAGE,
 };
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 failure, 2 usage or configuration error.\n';
@@ -105,9 +109,17 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       return cmdRun(rest);
     case 'grade':
-      return cmdGrade(rest);
+      return isClassGrade(rest) ? cmdGradeClass(rest) : cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
+    case 'init':
+      return cmdInit(rest);
+    case 'build':
+      return cmdBuild(rest);
+    case 'new':
+      return cmdNew(rest);
+    case 'schema':
+      return cmdSchema(rest);
     default:
       throw new UsageError(`unknown command "${command}" (try socklab --help)`);
   }
@@ -236,14 +248,16 @@ function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined
   if (existsSync(join(dir, PUBLIC_DIR)) && lstatSync(join(dir, PUBLIC_DIR)).isDirectory()) {
     entries.push(...readdirSync(join(dir, PUBLIC_DIR)).sort().map((name) => `${PUBLIC_DIR}/${name}`));
   }
-  for (const name of entries) {
-    const st = lstatSync(join(dir, name));
+  for (const entry of entries) {
+    const st = lstatSync(join(dir, entry));
+    // A file's name is the student's text too: it must not drive the terminal it is printed on.
+    const name = entry.replace(UNSAFE, escapeChar);
     if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
     if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);
     else if (!st.isFile()) problems.push(`${name} is not a plain file`);
-    else if (!FileName.safeParse(name).success) skipped.push(name);
+    else if (!FileName.safeParse(entry).success) skipped.push(name);
     else if (st.size > limits.maxFileBytes) problems.push(`${name} is ${st.size} bytes; a file may be at most ${limits.maxFileBytes}`);
-    else names.push(name);
+    else names.push(entry);
   }
   if (problems.length) throw new UsageError(`${dirArg} cannot be used:\n  ${problems.join('\n  ')}`);
   if (skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${skipped.join(', ')}`);
@@ -396,8 +410,27 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 2));
 }
 
+/**
+ * Exits with `code` once stdout and stderr have handed all they hold to the
+ * OS. On a pipe Node writes asynchronously: an immediate process.exit()
+ * would drop what a slow reader has not taken yet (everything past the
+ * pipe's 64 KiB of `socklab grade --reporter json | jq`). The exit stays
+ * explicit because a command may leave handles open (serve's, a runner's).
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code;
+  const flushed = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      // A write queues behind the ones before it: its callback runs once they are out.
+      if (stream.destroyed || stream.writableLength === 0) resolve();
+      else stream.write('', () => resolve());
+    });
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     if (err instanceof UsageError) {
       console.error(`socklab: ${err.message}`);
@@ -407,6 +440,6 @@ main(process.argv.slice(2)).then(
       console.error(`socklab: ${(err as Error)?.message ?? err}`);
       if (process.env.SOCKLAB_DEBUG) console.error(err);
     }
-    process.exit(2);
+    return exitWhenFlushed(2);
   },
 );

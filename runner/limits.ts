@@ -5,6 +5,8 @@
  * serve command and tests may override any of them (see `resolveLimits`);
  * nothing else in the runner hard-codes a number that bounds a student.
  */
+import { totalmem } from 'node:os';
+
 export interface Limits {
   /** Largest WebSocket message the runner accepts from a client. */
   maxMessageBytes: number;
@@ -29,6 +31,8 @@ export interface Limits {
 
   /** Checks (graders) running at once across the runner; more wait their turn. */
   maxConcurrentChecks: number;
+  /** Of those, how many one client address may run at once (its other Checks wait, behind no one else's). */
+  maxChecksPerClient: number;
   /** Checks waiting for their turn; more are refused. */
   maxQueuedChecks: number;
 
@@ -73,6 +77,14 @@ export interface Limits {
    * still gets half the CPU it asks for, and sessions share the rest fairly.
    */
   sessionsCpuWeight: number;
+  /**
+   * Memory of all sessions together (the cgroup above theirs): per-session
+   * limits alone add up to far more than the machine has, so without this a
+   * few students could push the whole machine into its out-of-memory killer.
+   */
+  sessionsMemoryBytes: number;
+  /** Tasks of all sessions together (the kernel's pid_max is shared with the runner and everything else). */
+  sessionsTasks: number;
 
   /** Output one process may print before it is stopped. */
   maxOutputBytes: number;
@@ -109,6 +121,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTotalFileBytes: 1024 * 1024,
 
   maxConcurrentChecks: 4,
+  maxChecksPerClient: 1,
   maxQueuedChecks: 400,
 
   sandboxProcesses: 96,
@@ -127,6 +140,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sessionTcpMemoryBytes: 64 * 1024 * 1024,
   sessionTasks: 256,
   sessionsCpuWeight: 100,
+  // What the machine has, less a quarter for the runner, its browser-facing work and the system.
+  sessionsMemoryBytes: Math.floor(totalmem() * 0.75),
+  sessionsTasks: 8192,
 
   maxOutputBytes: 128 * 1024 * 1024,
   outputBatchMs: 5,

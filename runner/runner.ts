@@ -36,7 +36,9 @@ export class Runner {
   private checksRunning = 0;
   /** Clients whose sessions are being created right now. */
   private readonly opening: string[] = [];
-  private readonly checkQueue: (() => void)[] = [];
+  private readonly checkQueue: { client: string; start: () => void }[] = [];
+  /** Checks grading right now, per client address. */
+  private readonly checksByClient = new Map<string, number>();
 
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
@@ -97,23 +99,36 @@ export class Runner {
   /**
    * Grades a session's current files with the lab's checks, in fresh
    * sandboxes of their own. At most `maxConcurrentChecks` grade at once
-   * across the runner; the rest wait (`onQueued` tells them).
+   * across the runner, and at most `maxChecksPerClient` for one client
+   * address, so one student's slow Checks cannot hold every grader while
+   * others wait; the rest wait (`onQueued` tells them), and a freed grader
+   * goes to the first waiting Check whose client may start one.
    */
   async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult'> & { onQueued?: () => void }): Promise<GradeReport> {
-    if (this.checksRunning >= this.limits.maxConcurrentChecks) {
+    const client = [...this.sessions.values()].find((s) => s.session === session)?.client ?? session.id;
+    if (!this.mayStartCheck(client)) {
       if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');
       events.onQueued?.();
-      await new Promise<void>((resolve) => this.checkQueue.push(resolve));
-    } else this.checksRunning++;
+      await new Promise<void>((start) => this.checkQueue.push({ client, start }));
+    }
+    this.checksRunning++;
+    this.checksByClient.set(client, (this.checksByClient.get(client) ?? 0) + 1);
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
       return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed }));
     } finally {
-      const next = this.checkQueue.shift();
-      if (next) next();
-      else this.checksRunning--;
+      this.checksRunning--;
+      const n = this.checksByClient.get(client)! - 1;
+      if (n > 0) this.checksByClient.set(client, n);
+      else this.checksByClient.delete(client);
+      const next = this.checkQueue.findIndex((w) => this.mayStartCheck(w.client));
+      if (next >= 0) this.checkQueue.splice(next, 1)[0]!.start();
     }
+  }
+
+  private mayStartCheck(client: string): boolean {
+    return this.checksRunning < this.limits.maxConcurrentChecks && (this.checksByClient.get(client) ?? 0) < this.limits.maxChecksPerClient;
   }
 
   /** Open sessions right now. */

@@ -83,16 +83,28 @@ export class Session {
     return [...names];
   }
 
-  /** The namespace's sockets, each with the process that holds it. */
+  /** Which session process holds each socket inode, as last found (the inspector asks several times a second). */
+  private readonly socketOwners = new Map<number, number>();
+
+  /**
+   * The namespace's sockets, each with the process that holds it. The
+   * processes' descriptors are walked only when a socket appears that has no
+   * known owner: a watched, steady session costs one read of the table.
+   */
   async sockets(): Promise<SocketView[]> {
     const table = await this.sandbox.sockets();
-    const owner = new Map<number, number>();
-    await Promise.all(
-      [...this.procs.values()].map(async (p) => {
-        if (!p.term || p.state === 'exited') return;
-        for (const pid of await processTree(p.term.pid)) for (const inode of await socketInodes(pid)) owner.set(inode, p.id);
-      }),
-    );
+    const owner = this.socketOwners;
+    if (table.some((s) => s.inode && !owner.has(s.inode))) {
+      owner.clear();
+      await Promise.all(
+        [...this.procs.values()].map(async (p) => {
+          if (!p.term || p.state === 'exited') return;
+          for (const pid of await processTree(p.term.pid)) for (const inode of await socketInodes(pid)) owner.set(inode, p.id);
+        }),
+      );
+      // Sockets of nobody in the session (the grader's, the runner's): remembered as such, so they do not trigger a walk each time.
+      for (const s of table) if (s.inode && !owner.has(s.inode)) owner.set(s.inode, -1);
+    }
     const at = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
     return table
       .filter((s) => s.state !== 'TIME_WAIT' || s.sendQueue + s.recvQueue > 0)
@@ -103,7 +115,9 @@ export class Session {
         remote: s.remotePort ? at(s.remoteAddress, s.remotePort) : '*',
         sendQueue: s.sendQueue,
         recvQueue: s.recvQueue,
-        ...(owner.has(s.inode) ? { proc: owner.get(s.inode)! } : {}),
+        bufBytes: this.limits.sandboxSocketBufferBytes,
+        ...(s.drops > 0 ? { drops: s.drops } : {}),
+        ...((owner.get(s.inode) ?? -1) >= 0 ? { proc: owner.get(s.inode)! } : {}),
       }));
   }
 
@@ -340,7 +354,13 @@ export class Session {
 
   private async syncFiles(): Promise<void> {
     if (!this.filesDirty) return;
-    await this.sandbox.writeFiles(withScaffold(this.lang, this.files));
+    try {
+      await this.sandbox.writeFiles(withScaffold(this.lang, this.files));
+    } catch (err) {
+      // Whatever the programs did to the work dir, the student gets words, not an internal error.
+      if (err instanceof SandboxError) throw new SessionError('bad_files', `your files could not be written to the sandbox: ${err.message}`);
+      throw err;
+    }
     this.filesDirty = false;
   }
 

@@ -17,6 +17,8 @@ export interface CheckDef {
   role: string;
   /** Whole-check deadline in ms (default 20 s). A hang fails here, never hangs the grader. */
   timeoutMs?: number;
+  /** Points this check is worth in a class report (`socklab grade --class`); default 1. */
+  points?: number;
   /** Ids of checks that must pass first; otherwise this one is skipped. */
   dependsOn?: string[];
   run(h: Harness): Promise<void>;

@@ -63,7 +63,8 @@ describe('stack-trace detection', () => {
       const t0 = performance.now();
       expect(hasStackTrace(text)).toBe(false);
       errorLine(text);
-      expect(performance.now() - t0).toBeLessThan(500);
+      // Linear: well under a second here (quadratic took about an hour on the first); the bound leaves room for a loaded machine.
+      expect(performance.now() - t0).toBeLessThan(2000);
     }
   });
 
@@ -89,7 +90,8 @@ describe('hostile programs', () => {
     const t0 = performance.now();
     const { value: report, lagMs } = await withLag(() => gradeFiles({ lab, lang: 'python', files, backend, limits }));
     expect(performance.now() - t0).toBeLessThan(20_000);
-    expect(lagMs).toBeLessThan(500);
+    // Before the fix, 120,000 newlines froze the event loop for 17.5 s.
+    expect(lagMs).toBeLessThan(2000);
     expect(report.results[0]!.message).toMatch(/^your server exited with code 3/);
   }, 60_000);
 

@@ -85,6 +85,7 @@ describe('loadLab', () => {
         { role: 'server', ready: { port: 12000, protocol: 'tcp' }, instances: 1, addable: false },
         { role: 'client', instances: 1, addable: true },
       ],
+      solution: 'always',
     });
     expect(lab.body).toBe('\n# Body\n\nText.\n');
     expect([...readLabFiles(lab, 'starter', 'python').keys()]).toEqual(['client.py', 'server.py']);

@@ -5,7 +5,7 @@
  * so `socklab validate` and the site build can point an instructor at it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
@@ -65,8 +65,8 @@ export function formatProblem(p: LabProblem): string {
   return `${p.file}:${p.line}: ${p.message} [${p.code}]`;
 }
 
-/** The default labs folder: labs/ at the project root. */
-export const LABS_DIR = fileURLToPath(new URL('../../labs/', import.meta.url));
+/** The default labs folder: $SOCKLAB_LABS_DIR (a course's, see runner/course/detect.ts), else labs/ at the project root. */
+export const LABS_DIR = process.env.SOCKLAB_LABS_DIR ? resolve(process.env.SOCKLAB_LABS_DIR) : fileURLToPath(new URL('../../labs/', import.meta.url));
 
 const FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 

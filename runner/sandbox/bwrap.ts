@@ -245,7 +245,9 @@ class BwrapSandbox implements Sandbox {
 
   async writeFiles(files: { name: string; content: string }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
-    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-x', '-f', '-', '-C', '/work', '--no-same-owner', '--no-same-permissions', '--overwrite'];
+    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-x', '-f', '-', '-C', '/work', '--no-same-owner', '--no-same-permissions', '--overwrite',
+      // A program may have put a folder where a file of the student's goes: it is replaced, not a reason to fail.
+      '--recursive-unlink'];
     await runWithInput(argv, packTar(files));
   }
 

@@ -23,7 +23,7 @@ function fakeRoot(): string {
 }
 
 const read = (file: string) => readFileSync(file, 'utf8');
-const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25 });
+const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
 
 describe('per-session cgroups: cgroup v2', () => {
   it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", () => {
@@ -46,6 +46,9 @@ describe('per-session cgroups: cgroup v2', () => {
     const s2 = setup.cgroups.create(limits);
     const dir = join(base, 's1');
     expect(read(join(base, 'cpu.weight'))).toBe('25');
+    // All sessions together are bounded too.
+    expect(read(join(base, 'memory.max'))).toBe(String(2000 * 1024 * 1024));
+    expect(read(join(base, 'pids.max'))).toBe('900');
     expect(read(join(dir, 'memory.max'))).toBe(String(300 * 1024 * 1024));
     expect(read(join(dir, 'memory.swap.max'))).toBe('0');
     expect(read(join(dir, 'pids.max'))).toBe('77');
@@ -103,6 +106,8 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(read(join(root, 'pids/runner/socklab-test/s1/pids.max'))).toBe('77');
     // 25 on v2's scale of 100 is 256 on v1's 1024 (one runner thread at nice 0).
     expect(read(join(root, 'cpu/runner/socklab-test/cpu.shares'))).toBe('256');
+    expect(read(join(root, 'memory/runner/socklab-test/memory.limit_in_bytes'))).toBe(String(2000 * 1024 * 1024));
+    expect(read(join(root, 'pids/runner/socklab-test/pids.max'))).toBe('900');
     expect(session.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/cgroup.procs')));
   });
 

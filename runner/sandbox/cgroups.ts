@@ -104,6 +104,9 @@ class V1Cgroups implements Cgroups {
     const name = `s${this.next++}`;
     // The sessions' group as a whole weighs this much against each of the runner's threads (1024 = nice 0).
     write(join(this.bases.cpu, 'cpu.shares'), Math.max(2, Math.round((limits.sessionsCpuWeight * 1024) / 100)));
+    // All sessions together: the per-session limits alone add up to more than the machine has.
+    write(join(this.bases.memory, 'memory.limit_in_bytes'), limits.sessionsMemoryBytes);
+    write(join(this.bases.pids, 'pids.max'), limits.sessionsTasks);
     const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
     const [memory, pids] = dirs as [string, string, string];
     try {
@@ -158,6 +161,9 @@ class V2Cgroups implements Cgroups {
 
   create(limits: Limits): SessionCgroup {
     write(join(this.base, 'cpu.weight'), Math.min(10_000, Math.max(1, Math.round(limits.sessionsCpuWeight))));
+    // All sessions together: the per-session limits alone add up to more than the machine has.
+    write(join(this.base, 'memory.max'), limits.sessionsMemoryBytes);
+    write(join(this.base, 'pids.max'), limits.sessionsTasks);
     const dir = join(this.base, `s${this.next++}`);
     try {
       mkdirSync(dir);

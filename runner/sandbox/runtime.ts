@@ -37,17 +37,25 @@ export const SANDBOX_NODE_PACKAGES = ['express', 'ws'] as const;
  * Python packages a student may import besides the standard library: Debian
  * packages the host installs (.ci/run, README), seen through the read-only /usr.
  */
+// Also named in the notice.missing_library words (protocol/i18n) and lab 06's lesson.
 export const SANDBOX_PYTHON_PACKAGES = ['aiohttp', 'fastapi', 'uvicorn', 'websockets'] as const;
 
 /**
  * /proc files that show the host or other sessions (boot command line, the
- * machine's load and process count, ptys in use machine-wide), and the
- * runtime file each program reads in their place.
+ * machine's load and process count, ptys and file handles in use
+ * machine-wide, disk, interrupt and paging counters), and the runtime file
+ * each program reads in their place. /proc/stat, /proc/meminfo and
+ * /proc/uptime stay: language runtimes read them (CPU count and load,
+ * memory for heap sizing), and a false answer there would break programs.
  */
 export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
   ['/proc/cmdline', 'empty'],
   ['/proc/loadavg', 'loadavg'],
   ['/proc/sys/kernel/pty/nr', 'zero'],
+  ['/proc/sys/fs/file-nr', 'zero'],
+  ['/proc/diskstats', 'empty'],
+  ['/proc/interrupts', 'empty'],
+  ['/proc/vmstat', 'empty'],
 ];
 
 let runtime: Runtime | null = null;

@@ -459,11 +459,11 @@ print('RESULT', ' '.join(out))
     expect(m![1]!.trim()).toBe('TIOCSTI=EPERM TIOCLINUX=EPERM READ=nothing');
   });
 
-  it("does not show the host's boot command line, load and process count, nor the machine's pty use", async () => {
+  it("does not show the host's boot command line, load and process count, nor the machine's pty, file, disk, interrupt and paging counters", async () => {
     const sandbox = await tracker.open();
-    const r = await tracker.run(sandbox, ['sh', '-c', 'cat /proc/cmdline; echo "|"; cat /proc/loadavg /proc/sys/kernel/pty/nr']);
+    const r = await tracker.run(sandbox, ['sh', '-c', 'cat /proc/cmdline; echo "|"; cat /proc/loadavg /proc/sys/kernel/pty/nr /proc/sys/fs/file-nr; echo "|"; cat /proc/diskstats /proc/interrupts /proc/vmstat; echo "|"']);
     expect(r.exit.code).toBe(0);
-    expect(r.output.replace(/\r/g, '')).toBe('|\n0.00 0.00 0.00 1/1 1\n0\n');
+    expect(r.output.replace(/\r/g, '')).toBe('|\n0.00 0.00 0.00 1/1 1\n0\n0\n|\n|\n');
   });
 
   it('refuses socket families beyond Unix, IP and routing netlink, io_uring and the keyring; python, node and java still start, resolve and bind', async () => {

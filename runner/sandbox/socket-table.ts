@@ -17,6 +17,8 @@ export interface SocketEntry {
   sendQueue: number;
   /** Bytes received and not yet read by the program (LISTEN: pending accepts). */
   recvQueue: number;
+  /** UDP: datagrams the kernel dropped because the receive buffer was full (TCP: 0, it never drops). */
+  drops: number;
   inode: number;
 }
 
@@ -60,6 +62,8 @@ export function parseSocketTable(text: string, protocol: 'tcp' | 'udp', family: 
       sendQueue: parseInt(tx!, 16),
       recvQueue: parseInt(rx!, 16),
       inode: Number(f[9]),
+      // /proc/net/udp's last column; tcp has no such column.
+      drops: protocol === 'udp' ? Number(f[12] ?? 0) || 0 : 0,
     });
   }
   return out;

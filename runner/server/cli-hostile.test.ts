@@ -97,12 +97,15 @@ describe('socklab grade on a hostile folder', () => {
       truncateSync(join(d, 'big.py'), 1024 ** 3);
     }, /big\.py is 1073741824 bytes; a file may be at most \d+/],
     ['a FIFO', (d) => execFileSync('mkfifo', [join(d, 'client.py')]), /client\.py is not a plain file/],
+    // The name itself would set the terminal's title and clear its screen if printed as it is.
+    ['a link whose name is escape sequences', (d) => symlinkSync('/etc/hostname', join(d, 'a\x1b]0;PWNED\x07\x1b[2J')), /a\\x1b\]0;PWNED\\x07\\x1b\[2J is a symbolic link/],
   ];
   for (const [what, make, message] of cases) {
     it(`refuses a folder with ${what}: a clear message, exit 2`, async () => {
       const r = await socklab(['grade', 'tcp-echo', folder(what.replace(/\W+/g, '-'), make)], {}, 30_000);
       expect(r.out).toMatch(message);
       expect(r.out).not.toMatch(/Grading|\n\s+at /);
+      expect(r.out).not.toMatch(/[\x07\x1b]/);
       expect(r.code).toBe(2);
     });
   }

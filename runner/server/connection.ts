@@ -8,10 +8,11 @@ import { outputFrameHeader } from '../../protocol/frames.ts';
 import { ClientMessage, type ErrorCode, type ServerMessage } from '../../protocol/messages.ts';
 import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
-import { ChecksError } from '../grader/engine.ts';
+import { ChecksError, type GradeReport } from '../grader/engine.ts';
+import { SolutionHidden, solutionFor } from '../solution-policy.ts';
 
-/** How often the socket inspector samples the namespace's sockets. */
-const INSPECT_INTERVAL_MS = 250;
+/** How often the socket inspector samples the namespace's sockets: at least 5 times a second while watched. */
+const INSPECT_INTERVAL_MS = 120;
 /** Sockets the inspector lists; beyond that it sends only how many more there are. */
 export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
@@ -25,6 +26,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
   let session: Session | null = null;
   let opening = false;
   let checking = false;
+  /** The session's last Check, for the `after-pass` solution policy. */
+  let lastCheck: GradeReport | undefined;
   let outputBlocked = false;
   let inspector: { stopped: boolean; timer?: NodeJS.Timeout } | null = null;
   const stopInspector = () => {
@@ -143,7 +146,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
         inspector = me;
         let last = '';
         // Only a changed view is sent, at most INSPECT_MAX_SOCKETS of it, and
-        // a big table is sampled less often (the pause is four times what a
+        // a big table is sampled less often (the pause is three times what a
         // sample took): a program holding thousands of sockets costs the page
         // a count, not megabytes, and the runner a small share of its time.
         const sample = async (): Promise<void> => {
@@ -160,7 +163,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
           }
           me.timer = setTimeout(() => {
             sample().catch(() => me === inspector && stopInspector());
-          }, Math.max(INSPECT_INTERVAL_MS, 4 * (performance.now() - t0)));
+          }, Math.max(INSPECT_INTERVAL_MS, 3 * (performance.now() - t0)));
           me.timer.unref();
         };
         return sample();
@@ -174,6 +177,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
             onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
             onResult: (result) => send({ type: 'checkResult', result }),
           });
+          lastCheck = report;
           send({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
         } catch (err) {
           if (err instanceof ChecksError) return error('no_grader', err.message);
@@ -183,6 +187,13 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
         }
         return;
       }
+      case 'solution':
+        try {
+          return send({ type: 'solution', lang: session.lang, files: await solutionFor(session.lab, session.lang, lastCheck) });
+        } catch (err) {
+          if (err instanceof SolutionHidden) return error('solution_hidden', err.message);
+          throw err;
+        }
     }
   };
 

@@ -13,7 +13,7 @@ import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
 import { Previews } from './preview.ts';
-import { serveHealth } from './health.ts';
+import { METRICS_PATH, serveHealth } from './health.ts';
 import { Replica } from './replica.ts';
 
 const TYPES: Record<string, string> = {
@@ -89,7 +89,23 @@ export function originAllowed(req: IncomingMessage, allowed: string[] = []): boo
 /** The address sessions are counted by: the peer's, or the proxy's word for it. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
-  return forwarded || req.socket.remoteAddress || 'unknown';
+  return studentOf(forwarded || req.socket.remoteAddress || 'unknown');
+}
+
+/**
+ * The unit the per-student limits count: an IPv4 address, or an IPv6 /64
+ * (one home or host gets a whole /64, so per-address limits would not
+ * hold there). An IPv4 address written as IPv6 (::ffff:a.b.c.d) is IPv4.
+ */
+export function studentOf(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIP(address) !== 6) return address;
+  const [head, tail = ''] = address.toLowerCase().split('%')[0]!.split('::') as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**
@@ -182,7 +198,16 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   const server = createServer(
     // A client that sends its headers (an upgrade's too) a byte at a time is cut off.
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
-    (req, res) => previews.handleRequest(req, res) || serveHealth(req, res, replica) || serveStatic(req, res, opts.siteDir),
+    (req, res) => {
+      // A preview host is the student's server's, every path of it.
+      if (previews.handleRequest(req, res)) return;
+      // The metrics count every student's sessions: a page on a rebound DNS name must not read them.
+      if (pathOf(req) === METRICS_PATH && !hostAllowed(req, opts.publicHosts)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('host not allowed\n');
+        return;
+      }
+      if (!serveHealth(req, res, replica)) serveStatic(req, res, opts.siteDir);
+    },
   );
   guardConnections(server, limits.maxConnectionsPerClient * 2, opts.trustProxy ?? false);
   attachWebSocket(server, opts.runner, { ...opts, replica, previews });

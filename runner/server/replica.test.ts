@@ -114,6 +114,13 @@ describe('a runner replica in process', () => {
     expect(after.get('socklab_checks_running')).toBe(0);
   }, 30_000);
 
+  it('shows /metrics only to a Host it serves (a page on a rebound DNS name reads no counts)', async () => {
+    expect((await get(`${url}/metrics`, { Host: 'attacker.example' })).status).toBe(403);
+    expect((await get(`${url}/metrics`)).status).toBe(200);
+    // The probes carry nothing worth hiding and load balancers may send no Host at all.
+    expect((await get(`${url}/readyz`, { Host: 'attacker.example' })).status).toBe(200);
+  });
+
   it('refuses a newcomer above capacity with 503 and Retry-After, and /readyz says full', async () => {
     await client();
     await client();

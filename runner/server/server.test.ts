@@ -154,6 +154,24 @@ describe('runner over WebSocket', () => {
     expect(c.invalid).toEqual([]);
   });
 
+  it('a folder a program left where a student\'s file goes is replaced at the next Run, not an internal error', async () => {
+    const c = await connect();
+    await open(c);
+    let from = c.messages.length;
+    const vandal = "import os, time\nos.remove('client.py')\nos.makedirs('client.py/sub')\nprint('done', flush=True)\ntime.sleep(60)\n";
+    c.send({ type: 'files', files: [{ name: 'server.py', content: vandal }, { name: 'client.py', content: 'print(1)\n' }] });
+    c.send({ type: 'run', clients: 0 });
+    await c.waitForOutput('server', /done/, 15_000);
+    from = c.messages.length;
+    c.send({ type: 'files', files: readFolder(SOLUTION) });
+    c.send({ type: 'run' });
+    await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, from);
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000, from);
+    c.send({ type: 'input', proc: client.id, data: 'back\r' });
+    await c.waitForOutput(client.id, /BACK/);
+    expect(c.messages.slice(from).filter((m) => m.type === 'error')).toEqual([]);
+  }, 60_000);
+
   it('drops the lab\'s packets in the same pattern every Run while the loss switch is on, and never when off', async () => {
     const c = await connect();
     await open(c, 'udp-echo');
@@ -440,14 +458,14 @@ describe('the socklab runner process', () => {
   });
 
   it('socklab <command> --help prints that command\'s usage and exits 0', async () => {
-    const commands = ['serve', 'run', 'grade', 'validate'];
+    const commands = ['serve', 'run', 'grade', 'validate', 'new', 'schema', 'init', 'build'];
     const runs = commands.flatMap((command) => ['--help', '-h'].map((flag) => ({ command, flag })));
     const results = await Promise.all(runs.map(({ command, flag }) => runCommand(['bin/socklab.js', command, flag])));
     for (const [i, { command, flag }] of runs.entries()) {
       const r = results[i]!;
       expect(r.code, `${command} ${flag}: ${r.stderr}`).toBe(0);
-      expect(r.stdout).toContain(`socklab ${command} `);
-      for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toContain(`socklab ${other} `);
+      expect(r.stdout).toMatch(new RegExp(`^  socklab ${command}\\b`, 'm'));
+      for (const other of commands.filter((c) => c !== command)) expect(r.stdout).not.toMatch(new RegExp(`^  socklab ${other}\\b`, 'm'));
     }
   }, 90_000);
 

@@ -3,16 +3,22 @@
  * not run yet, in the order the grader runs them. A failed check opens to
  * its story, as `socklab grade` prints it: message, expected, received,
  * hint, the transcript (grader and program voices told apart) and what the
- * programs printed.
+ * programs printed. The program's voice is told apart from the grader's but
+ * never drawn as right: in a failed check, the program's reply that is the
+ * `received` value is marked wrong, beside the expected one.
+ *
+ * The check names, messages and hints arrive in the session's language (the
+ * grader's catalog); the words around them come from the page's.
  */
 import type { CheckResult } from '../../protocol/messages.ts';
 import type { LastCheck } from './progress.ts';
 import { h } from './dom.ts';
+import { locale, say } from './words.ts';
 
 type Planned = { id: string; name: string; role: string };
 
 const MARK = { passed: '✓', failed: '✗', skipped: '–', pending: '…', running: '…' } as const;
-const WORD = { passed: 'passed', failed: 'failed', skipped: 'skipped', pending: 'not run yet', running: 'running' } as const;
+const WORD = { passed: 'checks.passed', failed: 'checks.failed', skipped: 'checks.skipped', pending: 'checks.pending', running: 'checks.running' } as const;
 
 export class Checklist {
   readonly el: HTMLElement;
@@ -24,7 +30,7 @@ export class Checklist {
   constructor() {
     this.summary = h('p', { class: 'wb-check-summary', role: 'status' });
     this.list = h('ol', { class: 'wb-checks' });
-    this.el = h('section', { class: 'wb-checklist', 'aria-label': 'Check results' }, this.summary, this.list);
+    this.el = h('section', { class: 'wb-checklist', 'aria-label': say('checks.label') }, this.summary, this.list);
     this.el.hidden = true;
   }
 
@@ -32,14 +38,14 @@ export class Checklist {
   showLast(last: LastCheck, langLabel: string): void {
     this.reset();
     for (const r of last.results) this.setRow(r, r.status);
-    this.summary.textContent = `Last Check (${langLabel}, ${new Date(last.at).toLocaleString()}): ${verdict(last)}. Press Check to run it again.`;
+    this.summary.textContent = say('checks.last', { language: langLabel, when: new Date(last.at).toLocaleString(locale), verdict: verdict(last) });
   }
 
   /** The code changed after these verdicts: say so, once. */
   markStale(): void {
     if (this.el.hidden || this.el.dataset.stale === 'true' || this.el.dataset.running === 'true') return;
     this.el.dataset.stale = 'true';
-    this.summary.append(h('span', { class: 'wb-check-stale' }, ' Your code has changed since.'));
+    this.summary.append(h('span', { class: 'wb-check-stale' }, say('checks.stale')));
   }
 
   clear(): void {
@@ -59,13 +65,13 @@ export class Checklist {
   starting(): void {
     this.reset();
     this.el.dataset.running = 'true';
-    this.summary.textContent = 'Checking… (the grader starts your programs in a fresh sandbox)';
+    this.summary.textContent = say('checks.starting');
   }
 
   plan(checks: Planned[]): void {
     this.reset();
     for (const c of checks) this.setRow(c, 'pending');
-    this.summary.textContent = `Checking… 0 of ${checks.length} done`;
+    this.summary.textContent = say('checks.progress', { done: 0, total: checks.length });
   }
 
   result(r: CheckResult): void {
@@ -81,19 +87,19 @@ export class Checklist {
       row.append(h('p', { class: 'wb-check-note' }, r.message));
     }
     const done = [...this.rows.values()].filter((li) => li.dataset.status !== 'pending').length;
-    this.summary.textContent = `Checking… ${done} of ${this.rows.size} done`;
+    this.summary.textContent = say('checks.progress', { done, total: this.rows.size });
   }
 
   done(report: { passed: number; failed: number; skipped: number; durationMs: number }): void {
     this.el.dataset.running = 'false';
-    this.summary.textContent = `${verdict(report)} in ${(report.durationMs / 1000).toFixed(1)} s.`;
+    this.summary.textContent = say('checks.finished', { verdict: verdict(report), seconds: (report.durationMs / 1000).toFixed(1) });
     this.el.dataset.verdict = report.failed === 0 && report.skipped === 0 ? 'pass' : 'fail';
   }
 
   failed(message: string): void {
     this.el.hidden = false;
     this.el.dataset.running = 'false';
-    this.summary.textContent = `Check could not run: ${message}`;
+    this.summary.textContent = say('checks.couldNotRun', { message });
   }
 
   /** Results as they stand, to remember. */
@@ -122,7 +128,7 @@ export class Checklist {
         // The spaces read (and copy) as words; a flex line does not render them.
         h('span', { class: 'wb-check-mark', 'aria-hidden': 'true' }, MARK[status]),
         ' ',
-        h('span', { class: 'sr-only' }, `${WORD[status]}:`),
+        h('span', { class: 'sr-only' }, `${say(WORD[status])}:`),
         ' ',
         h('span', { class: 'wb-check-role' }, `${c.role}:`),
         ' ',
@@ -137,20 +143,20 @@ export class Checklist {
     if (r.message) body.append(h('p', { class: 'wb-check-message' }, r.message));
     if (r.expected !== undefined || r.received !== undefined) {
       const dl = h('dl', { class: 'wb-check-diff' });
-      if (r.expected !== undefined) dl.append(h('dt', {}, 'expected'), h('dd', {}, h('code', {}, r.expected)));
-      if (r.received !== undefined) dl.append(h('dt', {}, 'received'), h('dd', {}, h('code', {}, r.received)));
+      if (r.expected !== undefined) dl.append(h('dt', {}, say('checks.expected')), h('dd', { class: 'wb-expected' }, h('code', {}, r.expected)));
+      if (r.received !== undefined) dl.append(h('dt', {}, say('checks.received')), h('dd', { class: 'wb-received' }, h('code', {}, r.received)));
       body.append(dl);
     }
-    if (r.hint) body.append(h('p', { class: 'wb-check-hint' }, h('strong', {}, 'Hint: '), r.hint));
+    if (r.hint) body.append(h('p', { class: 'wb-check-hint' }, h('strong', {}, say('checks.hint')), r.hint));
     if (r.transcript.length) {
       const table = h('table', { class: 'wb-transcript' },
-        h('caption', {}, 'What happened'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'ms'), h('th', { scope: 'col' }, 'who'), h('th', { scope: 'col' }, 'where'), h('th', { scope: 'col' }, 'what'))),
+        h('caption', {}, say('checks.whatHappened')),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, say('checks.colMs')), h('th', { scope: 'col' }, say('checks.colWho')), h('th', { scope: 'col' }, say('checks.colWhere')), h('th', { scope: 'col' }, say('checks.colWhat')))),
       );
       const tbody = h('tbody');
       for (const e of r.transcript) {
         tbody.append(
-          h('tr', { 'data-who': e.who },
+          h('tr', { 'data-who': e.who, 'data-wrong': e.who === 'program' && isReceived(e.text, r.received) },
             h('td', { class: 'wb-t-at' }, String(e.at)),
             h('td', { class: 'wb-t-who' }, e.who === 'note' ? '' : e.who),
             h('td', { class: 'wb-t-channel' }, e.channel),
@@ -163,14 +169,28 @@ export class Checklist {
     }
     for (const o of r.outputs) {
       if (!o.text.trim()) continue;
-      body.append(h('p', { class: 'wb-output-name' }, `${o.name} printed:`), h('pre', { class: 'wb-output' }, o.text.trimEnd()));
+      body.append(h('p', { class: 'wb-output-name' }, say('checks.printed', { name: o.name })), h('pre', { class: 'wb-output' }, o.text.trimEnd()));
     }
-    return h('details', { class: 'wb-check-details' }, h('summary', {}, 'Why it failed'), body);
+    return h('details', { class: 'wb-check-details' }, h('summary', {}, say('checks.whyFailed')), body);
   }
 }
 
 function verdict(r: { passed: number; failed: number; skipped: number }): string {
   const total = r.passed + r.failed + r.skipped;
-  if (r.failed === 0 && r.skipped === 0) return `all ${total} checks passed`;
-  return `${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`;
+  if (r.failed === 0 && r.skipped === 0) return say('checks.allPassed', { total });
+  return r.skipped ? say('checks.countsSkipped', r) : say('checks.counts', r);
+}
+
+/**
+ * Whether a program's line of the transcript holds the failed check's
+ * `received` value: the transcript quotes the bytes (sent "hello\n"), and a
+ * check words what it received around the same quote ("hello\n", or
+ * "hello" (5 bytes)), so the quote, with or without its line end, is looked
+ * for in it.
+ */
+function isReceived(text: string, received: string | undefined): boolean {
+  const quoted = /"(?:[^"\\]|\\.)*"/.exec(text)?.[0];
+  if (!received || !quoted || quoted === '""') return false;
+  const bare = quoted.replace(/(\\r)?\\n"$/, '"');
+  return received.includes(quoted) || (bare !== '""' && received.includes(bare));
 }

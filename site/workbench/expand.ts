@@ -7,6 +7,7 @@
  */
 import { h } from './dom.ts';
 import { DisposableStore, type Disposable } from './disposable.ts';
+import { say } from './words.ts';
 
 export class Expander implements Disposable {
   private spacer: HTMLElement | null = null;
@@ -51,7 +52,7 @@ export class Expander implements Disposable {
     this.el.classList.toggle('wb-expanded', on);
     document.documentElement.classList.toggle('wb-no-scroll', on);
     this.button.setAttribute('aria-pressed', String(on));
-    this.button.lastChild!.textContent = on ? 'Collapse' : 'Expand';
+    this.button.lastChild!.textContent = say(on ? 'toolbar.collapse' : 'toolbar.expand');
     if (!on) this.home.scrollIntoView({ block: 'start' });
   }
 

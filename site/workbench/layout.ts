@@ -8,8 +8,9 @@
  *    the workbench (so does the lesson's skip link); a Run or Check
  *    pressed in Code shows the terminals.
  * The state lives on <html> (data-wb-side, data-wb-view) for the CSS.
+ * Its words come server-rendered in the page's language (the toggle's
+ * data-hide, data-hide-title, data-show), so this script carries no catalog.
  */
-import { strings } from './strings.ts';
 
 const SIDE_KEY = 'socklab:layout:side';
 const html = document.documentElement;
@@ -35,9 +36,9 @@ function setSide(toggle: HTMLButtonElement, hidden: boolean): void {
   if (hidden) html.dataset.wbSide = 'hidden';
   else delete html.dataset.wbSide;
   toggle.setAttribute('aria-expanded', String(!hidden));
-  toggle.title = hidden ? '' : strings.hideWorkbenchTitle;
+  toggle.title = hidden ? '' : (toggle.dataset.hideTitle ?? '');
   const label = toggle.querySelector('[data-wb-side-label]');
-  if (label) label.textContent = hidden ? strings.showWorkbench : strings.hideWorkbench;
+  if (label) label.textContent = (hidden ? toggle.dataset.show : toggle.dataset.hide) ?? '';
   toggle.firstElementChild!.textContent = hidden ? '⇤' : '⇥';
 }
 

@@ -11,6 +11,7 @@
  */
 import { CloseCode, ErrorCode, PROTOCOL_VERSION, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
 import { decodeOutputFrame } from '../../protocol/frames.ts';
+import type { Locale } from '../../protocol/i18n/catalog.ts';
 import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
 
 /**
@@ -36,7 +37,11 @@ export interface LinkEvents {
   sessionLost(): void;
 }
 
-const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000];
+/**
+ * Short enough that a runner restarted while students work is found again
+ * within a few seconds of coming back; a refused connection costs nothing.
+ */
+const BACKOFF_MS = [500, 1000, 2000, 3000, 5000];
 
 export class RunnerLink {
   private ws: WebSocket | null = null;
@@ -54,6 +59,8 @@ export class RunnerLink {
 
   constructor(
     private readonly lab: string,
+    /** The page's language: the session's words (the grader's) come in it. */
+    private readonly locale: Locale,
     private readonly events: LinkEvents,
   ) {}
 
@@ -85,7 +92,8 @@ export class RunnerLink {
       if (ws !== this.ws) return;
       this.ws = null;
       const lost = ev.code === CloseCode.session_lost || ev.code === CloseCode.session_in_use;
-      if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'The server that ran your session is gone; your code is kept here. Press Run to start a new session.' });
+      // Worded by the page, like every code (the catalog's notice.session_lost).
+      if (lost) this.events.message({ type: 'notice', code: 'session_lost', message: 'the runner does not hold this session any more' });
       this.resume = lost ? null : (this.session?.id ?? this.resume);
       this.dropSession(new Error('the connection to the runner closed'));
       // Sent away on purpose (a draining runner, a lost session): another replica answers at once.
@@ -128,7 +136,7 @@ export class RunnerLink {
     const opened = new Promise<void>((resolve, reject) => {
       this.opening = { lang, resolve, reject };
     });
-    this.send({ type: 'open', lab: this.lab, lang });
+    this.send({ type: 'open', lab: this.lab, lang, locale: this.locale });
     return opened;
   }
 
@@ -196,7 +204,8 @@ export class RunnerLink {
         break;
       case 'error':
         if (this.opening && OPEN_REFUSED.has(msg.code)) {
-          this.opening.reject(new Error(msg.message));
+          // The code travels with the error: the page words it in its language.
+          this.opening.reject(Object.assign(new Error(msg.message), { code: msg.code }));
           this.opening = null;
         }
         if (msg.code === ErrorCode.session_ended || msg.code === ErrorCode.no_session) {

@@ -19,7 +19,8 @@ function start(root: Root, focus: boolean): void {
   if (root.dataset.state === 'loading' || root.dataset.state === 'ready') return;
   root.dataset.state = 'loading';
   const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
-  if (status) status.textContent = 'Loading the editor and terminals…';
+  // The words are server-rendered in the page's language (Workbench.astro): no catalog up front.
+  if (status) status.textContent = status.dataset.loading ?? '';
   import('./main.ts')
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).
@@ -30,7 +31,7 @@ function start(root: Root, focus: boolean): void {
     })
     .catch((err: unknown) => {
       root.dataset.state = 'failed';
-      if (status) status.textContent = `The workbench could not load (${String(err)}). Reload the page to try again.`;
+      if (status) status.textContent = (status.dataset.failed ?? '{error}').replace('{error}', String(err));
     });
 }
 

@@ -36,12 +36,12 @@ import { PreviewPane } from './preview.ts';
 import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
 import { labKey, read, write } from './progress.ts';
-import { OUTDATED, StatusBar } from './status.ts';
-import { strings } from './strings.ts';
+import { StatusBar } from './status.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
 import { createToolbar, type Toolbar } from './toolbar.ts';
 import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
+import { locale, runnerSays, say } from './words.ts';
 // Last, so these rules come after Monaco's in the cascade.
 import '@xterm/xterm/css/xterm.css';
 import './workbench.css';
@@ -87,6 +87,10 @@ export class Workbench implements Disposable {
   private readonly preview: PreviewPane | null;
   private readonly link: RunnerLink;
   private readonly confirm: ReturnType<typeof createConfirm>;
+  /** Whether the student turned the lab's loss switch on. */
+  private loss = false;
+  /** The student flipped the switch: the runner's answer is worth a message. */
+  private lossAsked = false;
 
   constructor(
     private readonly root: Root,
@@ -104,20 +108,21 @@ export class Workbench implements Disposable {
       reset: () => void this.resetToStarter(),
       solution: () => void this.showSolution(),
       language: (id) => void this.switchLanguage(id),
+      network: (on) => this.setNetwork(on),
     });
     this.status = store.add(new StatusBar(() => this.link.retryNow()));
     this.checks = new Checks(data, {
       changed: () => this.showRunning(),
-      labDone: () => this.status.message('success', `Every check passes: ${data.title} is done. Well done!`),
+      labDone: () => this.status.message('success', say('main.labDone', { title: data.title })),
     });
     this.files = store.add(
       new LabFiles(data.id, {
         edited: (lang) => {
           if (lang === this.lang) this.checks.edited();
         },
-        saveFailed: () => this.status.message('warning', 'This browser did not let the workbench save your code (storage is full or disabled). Copy your work somewhere safe.'),
-        changedElsewhere: (_lang, name) => this.status.message('info', strings.changedElsewhere(name)),
-        conflict: (_lang, name, load) => this.status.message('warning', strings.conflictElsewhere(name), { label: strings.loadOther, run: load }),
+        saveFailed: () => this.status.message('warning', say('main.saveFailed')),
+        changedElsewhere: (_lang, name) => this.status.message('info', say('files.changedElsewhere', { file: name })),
+        conflict: (_lang, name, load) => this.status.message('warning', say('files.conflict', { file: name }), { label: say('files.loadOther'), run: load }),
       }),
     );
     this.terminals = store.add(
@@ -137,7 +142,7 @@ export class Workbench implements Disposable {
     const editorCol = h('div', { class: 'wb-editor-col' }, fileBar);
     this.el = h(
       'div',
-      { class: 'wb', 'data-theme': this.theme, role: 'group', 'aria-label': `Workbench: ${data.title}` },
+      { class: 'wb', 'data-theme': this.theme, role: 'group', 'aria-label': say('workbench.label', { title: data.title }) },
       this.toolbar.el,
       this.status.bar,
       this.status.box,
@@ -179,7 +184,7 @@ export class Workbench implements Disposable {
 
     // Connect first: the WebSocket handshake overlaps creating the editor.
     this.link = store.add(
-      new RunnerLink(data.id, {
+      new RunnerLink(data.id, locale, {
         state: (state, detail) => {
           this.el.dataset.link = state;
           this.status.link(state, { seenRunner: this.link.seenRunner, backend: this.link.hello?.backend, ...detail });
@@ -234,7 +239,7 @@ export class Workbench implements Disposable {
 
   private async resetToStarter(): Promise<void> {
     const names = this.lang.starter.map((f) => f.name).join(', ');
-    const yes = await this.confirm('Reset to the starter code?', `${names} will get the starter code back, replacing what you wrote in ${this.lang.label}. You can undo it in the editor (Ctrl+Z) until you reload.`, 'Reset');
+    const yes = await this.confirm(say('main.resetTitle'), say('main.resetText', { files: names, language: this.lang.label }), say('main.resetOk'));
     if (!yes || this.store.isDisposed) return;
     this.files.resetToStarter(this.lang);
     this.tabs.refresh();
@@ -242,11 +247,7 @@ export class Workbench implements Disposable {
   }
 
   private async showSolution(): Promise<void> {
-    const yes = await this.confirm(
-      'Show the reference solution?',
-      `The solution replaces your ${this.lang.label} code in the editor. Trying for yourself first teaches more. You can undo it in the editor (Ctrl+Z) until you reload, or Reset to the starter.`,
-      'Show solution',
-    );
+    const yes = await this.confirm(say('main.solutionTitle'), say('main.solutionText', { language: this.lang.label }), say('main.solutionOk'));
     if (!yes || this.store.isDisposed) return;
     this.files.showSolution(this.lang);
     this.tabs.refresh();
@@ -270,7 +271,7 @@ export class Workbench implements Disposable {
     this.checks.showLast(lang);
     // A session runs one language: end it; the next Run opens one in this language.
     if (this.link.session) {
-      this.status.message('info', `Switched to ${lang.label}. Your ${prev.label} programs were stopped; press Run to start the ${lang.label} ones.`);
+      this.status.message('info', say('main.switched', { language: lang.label, previous: prev.label }));
       try {
         await this.link.endSession();
       } catch {
@@ -284,7 +285,7 @@ export class Workbench implements Disposable {
   /** Makes sure there is a session in the current language; false (and says why) when there cannot be. */
   private async session(): Promise<boolean> {
     if (!this.link.connected) {
-      if (this.link.state === 'connecting') this.status.message('info', 'Still connecting to the runner; try again in a moment.');
+      if (this.link.state === 'connecting') this.status.message('info', say('main.stillConnecting'));
       else this.status.flash(); // the box already says what to do: draw the eye to it
       return false;
     }
@@ -292,7 +293,8 @@ export class Workbench implements Disposable {
       await this.link.ensureSession(this.lang.id);
       return true;
     } catch (err) {
-      this.status.message('error', `The runner could not start a session: ${(err as Error).message}`);
+      const { code, message } = err as Error & { code?: string };
+      this.status.message('error', say('main.sessionFailed', { message: code ? runnerSays('error', code, message) : message }));
       return false;
     }
   }
@@ -318,7 +320,7 @@ export class Workbench implements Disposable {
   }
 
   private stop(): void {
-    if (!this.link.session) return this.status.message('info', 'Nothing is running.');
+    if (!this.link.session) return this.status.message('info', say('main.nothingRunning'));
     this.link.send({ type: 'stop' });
   }
 
@@ -331,7 +333,7 @@ export class Workbench implements Disposable {
   private restartProc(pane: ProcPane): void {
     if (pane.proc === null || !this.link.session) return;
     if (!this.sendFiles()) return;
-    pane.line(`[restarting ${pane.name} with your current code]`, 2);
+    pane.line(say('pane.restarting', { name: pane.name }), 2);
     this.link.send({ type: 'restart', proc: pane.proc });
   }
 
@@ -345,17 +347,31 @@ export class Workbench implements Disposable {
     this.ran();
   }
 
+  /**
+   * The loss switch: kept here for the page's life and sent to every session
+   * it opens (see 'opened'), so a reconnect or a restarted runner keeps it.
+   */
+  private setNetwork(on: boolean): void {
+    this.loss = on;
+    if (this.link.session && this.link.send({ type: 'network', loss: on })) this.lossAsked = true;
+  }
+
+  private showNetwork(on: boolean): void {
+    this.loss = on;
+    if (this.toolbar.loss) this.toolbar.loss.checked = on;
+  }
+
   private showRunning(): void {
     this.el.dataset.running = this.terminals.running ? 'true' : 'false';
     const check = this.toolbar.buttons.check;
     const checking = this.checks.isRunning;
     check.setAttribute('aria-busy', checking ? 'true' : 'false');
-    check.lastChild!.textContent = checking ? 'Checking…' : 'Check';
+    check.lastChild!.textContent = say(checking ? 'toolbar.checking' : 'toolbar.check');
   }
 
   private onSessionLost(): void {
     this.terminals.sessionLost();
-    this.checks.failed('the connection to the runner closed before the checks finished.');
+    this.checks.failed(say('checks.connectionClosed'));
   }
 
   private setTheme(theme: Theme): void {
@@ -378,19 +394,21 @@ export class Workbench implements Disposable {
       case 'preview':
         return this.preview?.show(msg.url);
       case 'notice': {
-        if (msg.code === NoticeCode.check_queued) return this.status.message('info', msg.message);
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
-        if (pane) pane.line(`[socklab] ${msg.message}`, 33);
-        else this.status.message('warning', msg.message);
+        const text = runnerSays('notice', msg.code, msg.message, pane?.name);
+        if (msg.code === NoticeCode.check_queued) return this.status.message('info', text);
+        if (pane) pane.line(`[socklab] ${text}`, 33);
+        else this.status.message('warning', text);
         return;
       }
       case 'error':
         console.warn(`socklab runner error ${msg.code}: ${msg.message}`);
         if (msg.code === ErrorCode.unknown_process) return; // a race with a process that just went away
-        if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(msg.message);
-        return this.status.message('error', msg.message);
+        if (msg.code === ErrorCode.not_offered) this.showNetwork(false);
+        if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
+        return this.status.message('error', runnerSays('error', msg.code, msg.message));
       case 'closed':
-        if (msg.reason === CloseReason.idle) this.status.message('info', 'The session ended after a long idle time. Press Run to start again.');
+        if (msg.reason === CloseReason.idle) this.status.message('info', say('main.idleEnded'));
         return;
       case 'checkStarted':
       case 'checkResult':
@@ -399,7 +417,18 @@ export class Workbench implements Disposable {
       case 'sockets':
         return this.inspector.update(msg.sockets);
       case 'opened':
+        // A new session (after a reconnect, a restarted runner, another
+        // language) starts with no network condition: the switch says again.
+        if (this.loss) this.link.send({ type: 'network', loss: true });
         return this.inspector.sessionStarted();
+      case 'network':
+        this.showNetwork(msg.loss > 0);
+        if (this.lossAsked) {
+          this.lossAsked = false;
+          const offered = this.data.network?.loss;
+          if (offered) this.status.message('info', msg.loss > 0 ? say('network.on', { percent: msg.loss, port: `${offered.port}/${offered.protocol}` }) : say('network.off'));
+        }
+        return;
       case 'files':
         return;
     }

@@ -14,7 +14,7 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { strings } from './strings.ts';
+import { say } from './words.ts';
 
 export interface PaneEvents {
   input(pane: ProcPane, data: string): void;
@@ -71,19 +71,19 @@ function hasWebGL2(): boolean {
 
 /** What a process's state reads as in its pane's label. */
 export function describeState(info: ProcInfo | null): string {
-  if (!info) return 'not started';
+  if (!info) return say('state.notStarted');
   switch (info.state) {
     case 'starting':
-      return 'starting';
+      return say('state.starting');
     case 'running':
-      return 'running';
+      return say('state.running');
     case 'listening':
-      return info.listening?.length ? `listening on ${info.listening.map((l) => `${l.port}/${l.protocol}`).join(', ')}` : 'listening';
+      return info.listening?.length ? say('state.listeningOn', { ports: info.listening.map((l) => `${l.port}/${l.protocol}`).join(', ') }) : say('state.listening');
     case 'exited':
-      if (info.exitCode !== undefined && !info.signal) return `exited with code ${info.exitCode}`;
-      if (info.signal === 'SIGINT') return 'stopped by Ctrl-C (SIGINT)';
-      if (info.signal) return `stopped (${info.signal})`;
-      return 'exited';
+      if (info.exitCode !== undefined && !info.signal) return say('state.exitedWithCode', { code: info.exitCode });
+      if (info.signal === 'SIGINT') return say('state.stoppedByCtrlC');
+      if (info.signal) return say('state.stoppedBySignal', { signal: info.signal });
+      return say('state.exited');
   }
 }
 
@@ -117,8 +117,8 @@ export class ProcPane {
     /** The process reads lines from its terminal (a client), so its pane asks for one. */
     private readonly readsLines = false,
   ) {
-    this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, 'not started');
-    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: `Restart ${name} with the current code`, 'aria-label': `Restart ${name}` }, 'Restart') as HTMLButtonElement;
+    this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, say('state.notStarted'));
+    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: say('pane.restartTitle', { name }), 'aria-label': say('pane.restartLabel', { name }) }, say('pane.restart'));
     this.restartBtn.hidden = true;
     this.restartBtn.addEventListener('click', () => this.events.restart(this));
     this.screen = h('div', { class: 'wb-pane-screen' });
@@ -129,13 +129,13 @@ export class ProcPane {
     // Esc comes back out, and Tab moves on to the next pane.
     this.el = h(
       'section',
-      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': `${name} terminal`, 'aria-describedby': keysId, tabindex: '0' },
+      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': say('pane.label', { name }), 'aria-describedby': keysId, tabindex: '0' },
       h(
         'header',
         { class: 'wb-pane-head' },
         h('span', { class: 'wb-pane-name' }, name),
         this.stateEl,
-        h('span', { class: 'wb-pane-keys', id: keysId }, strings.paneFocusHint),
+        h('span', { class: 'wb-pane-keys', id: keysId }, say('pane.focusHint')),
         this.restartBtn,
       ),
       this.screen,
@@ -193,7 +193,7 @@ export class ProcPane {
   private openNow(): void {
     this.opened = true;
     this.term.open(this.screen);
-    this.term.textarea?.setAttribute('aria-label', `${this.name} terminal input`);
+    this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.name }));
     this.term.textarea?.setAttribute('tabindex', '-1');
     this.loadWebgl();
   }
@@ -253,7 +253,7 @@ export class ProcPane {
     this.showState();
     this.restartBtn.hidden = false;
     if (info.state === 'exited' && before !== 'exited') {
-      this.line(`[${this.name} ${describeState(info)}]`, 2);
+      this.line(say('pane.ended', { name: this.name, state: describeState(info) }), 2);
       this.term.write('\x1b[?25l'); // no cursor: nothing reads the keyboard any more
     } else if (info.state === 'starting' && before === 'exited') {
       this.term.write('\x1b[?25h');
@@ -262,7 +262,7 @@ export class ProcPane {
 
   private showState(): void {
     const running = this.info?.state === 'running';
-    this.stateEl.textContent = running && this.readsLines && !this.typedLine ? strings.typeALine : describeState(this.info);
+    this.stateEl.textContent = running && this.readsLines && !this.typedLine ? say('pane.typeALine') : describeState(this.info);
   }
 
   /**
@@ -296,7 +296,7 @@ export class ProcPane {
     this.info = null;
     this.waiting = true;
     this.el.dataset.state = 'idle';
-    this.stateEl.textContent = 'waiting';
+    this.stateEl.textContent = say('pane.waiting');
     this.restartBtn.hidden = true;
   }
 

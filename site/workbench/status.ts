@@ -7,11 +7,9 @@
 import { h } from './dom.ts';
 import { DisposableStore, type Disposable } from './disposable.ts';
 import type { LinkState } from './link.ts';
+import { say, sayWith } from './words.ts';
 
 export type MessageKind = 'info' | 'warning' | 'error' | 'success';
-
-/** Said when the runner speaks another protocol version. */
-export const OUTDATED = 'The course was updated: reload the page.';
 
 /** At most this many messages show; older ones go. */
 const MAX_MESSAGES = 4;
@@ -24,28 +22,29 @@ export class StatusBar implements Disposable {
   readonly messages: HTMLElement;
   private readonly text: HTMLElement;
   private readonly warningEl: HTMLElement;
-  private readonly boxTitle = h('strong', {}, 'No runner is answering. ');
+  private readonly boxTitle = h('strong', {}, say('status.noRunner'));
+  private readonly boxText = h('span', {});
   private readonly retryIn = h('span', { class: 'wb-retry-in' });
   private readonly store = new DisposableStore();
   private countdown: Disposable | null = null;
 
   constructor(retryNow: () => void) {
-    this.text = h('span', { class: 'wb-status-text' }, 'Connecting to the runner…');
+    this.text = h('span', { class: 'wb-status-text' }, say('status.connecting'));
     this.warningEl = h('p', { class: 'wb-warning', role: 'note' });
     this.warningEl.hidden = true;
     const status = h('div', { class: 'wb-status', role: 'status' }, h('span', { class: 'wb-dot', 'aria-hidden': 'true' }), this.text);
     this.bar = h('div', { class: 'wb-statusbar' }, status, this.warningEl);
 
-    const retry = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, 'Retry now');
+    const retry = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, say('status.retryNow'));
     this.store.listen(retry, 'click', retryNow);
     this.box = h(
       'div',
       { class: 'wb-offline' },
-      h('p', {}, this.boxTitle, 'Run ', h('code', {}, 'npm start'), ' in the socklab folder, then reload this page. You can keep editing meanwhile: your code is saved in this browser.'),
+      h('p', {}, this.boxTitle, this.boxText),
       h('p', {}, this.retryIn, ' ', retry),
     );
     this.box.hidden = true;
-    this.messages = h('ul', { class: 'wb-messages', 'aria-live': 'polite', 'aria-label': 'Messages from the runner' });
+    this.messages = h('ul', { class: 'wb-messages', 'aria-live': 'polite', 'aria-label': say('status.messages') });
   }
 
   /** Shows the connection's state; `seenRunner` tells a first connection from a lost one. */
@@ -55,31 +54,34 @@ export class StatusBar implements Disposable {
     switch (state) {
       case 'connected': {
         const { backend } = info;
-        this.text.textContent = `Connected to the runner${backend ? ` (sandbox: ${backend === 'bwrap' ? 'bubblewrap' : 'none, host processes'})` : ''}`;
+        this.text.textContent = backend ? say('status.connectedSandbox', { sandbox: backend === 'bwrap' ? 'bubblewrap' : say('status.sandboxNone') }) : say('status.connected');
         this.box.hidden = true;
         return;
       }
       case 'connecting':
-        this.text.textContent = info.seenRunner ? 'Reconnecting to the runner…' : 'Connecting to the runner…';
+        this.text.textContent = say(info.seenRunner ? 'status.reconnecting' : 'status.connecting');
         return;
       case 'offline': {
-        this.text.textContent = info.seenRunner ? 'Disconnected from the runner' : 'Not connected: no runner is answering';
-        this.boxTitle.textContent = info.seenRunner ? 'The runner stopped answering. ' : 'No runner is answering. ';
+        this.text.textContent = say(info.seenRunner ? 'status.disconnected' : 'status.notConnected');
+        this.boxTitle.textContent = say(info.seenRunner ? 'status.runnerStopped' : 'status.noRunner');
+        // A runner that was here and went (killed, restarted): the page
+        // reconnects by itself, so the student only needs to know nothing is lost.
+        this.boxText.replaceChildren(...sayWith(info.seenRunner ? 'status.runnerGoneKept' : 'status.startRunner', { command: h('code', {}, 'npm start') }));
         this.box.hidden = false;
         const until = Date.now() + (info.retryInMs ?? 0);
         const tick = () => {
-          this.retryIn.textContent = `Trying again in ${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s.`;
+          this.retryIn.textContent = say('status.retryIn', { seconds: Math.max(0, Math.ceil((until - Date.now()) / 1000)) });
         };
         tick();
         this.countdown = this.store.interval(tick, 1000);
         return;
       }
       case 'outdated': {
-        this.text.textContent = OUTDATED;
-        const reload = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, 'Reload');
+        this.text.textContent = say('status.outdated');
+        const reload = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, say('status.reload'));
         this.store.listen(reload, 'click', () => location.reload());
         this.box.replaceChildren(
-          h('p', {}, h('strong', {}, `${OUTDATED} `), 'This page is older than the runner. Your code is saved in this browser: nothing is lost.'),
+          h('p', {}, h('strong', {}, `${say('status.outdated')} `), say('status.outdatedWhy')),
           h('p', {}, reload),
         );
         this.box.hidden = false;
@@ -103,7 +105,7 @@ export class StatusBar implements Disposable {
 
   /** Shows a message; an `action` is a button in it that does something and dismisses it. */
   message(kind: MessageKind, text: string, action?: { label: string; run(): void }): void {
-    const close = h('button', { type: 'button', class: 'wb-msg-close', 'aria-label': 'Dismiss message' }, '×');
+    const close = h('button', { type: 'button', class: 'wb-msg-close', 'aria-label': say('status.dismiss') }, '×');
     const act = action ? h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, action.label) : null;
     const li = h('li', { class: `wb-msg wb-msg-${kind}` }, h('span', { class: 'wb-msg-text' }, text), act, close);
     close.addEventListener('click', () => li.remove());

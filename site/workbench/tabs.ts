@@ -8,6 +8,7 @@ import { DisposableStore, type Disposable } from './disposable.ts';
 import { editorTheme, monaco } from './editor.ts';
 import type { LabFiles } from './files.ts';
 import type { WorkbenchLanguage } from './types.ts';
+import { say } from './words.ts';
 
 const FONT = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
 
@@ -35,7 +36,7 @@ export class FileTabs implements Disposable {
     fileBar: HTMLElement,
     column: HTMLElement,
   ) {
-    this.bar = h('div', { class: 'wb-tabs', role: 'tablist', 'aria-label': 'Files' });
+    this.bar = h('div', { class: 'wb-tabs', role: 'tablist', 'aria-label': say('editor.files') });
     fileBar.prepend(this.bar);
     this.store.listen(this.bar, 'keydown', (e) => this.onKey(e));
     this.store.listen(this.bar, 'click', (e) => {
@@ -59,7 +60,7 @@ export class FileTabs implements Disposable {
         tabSize: 4,
         insertSpaces: true,
         wordBasedSuggestions: 'currentDocument',
-        ariaLabel: 'Code editor',
+        ariaLabel: say('editor.label'),
         model: null,
       }),
     );
@@ -110,7 +111,7 @@ export class FileTabs implements Disposable {
       const vs = this.viewStates.get(this.shown);
       if (vs) this.editor.restoreViewState(vs);
     }
-    this.editor.updateOptions({ ariaLabel: `Code editor: ${name} (${lang.label})` });
+    this.editor.updateOptions({ ariaLabel: say('editor.labelFile', { file: name, language: lang.label }) });
     for (const tab of this.bar.querySelectorAll<HTMLElement>('[role=tab]')) {
       const on = tab.dataset.file === name;
       tab.setAttribute('aria-selected', on ? 'true' : 'false');

@@ -9,7 +9,7 @@ import type { ClientMessage, ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { describeState, ProcPane } from './pane.ts';
-import { strings } from './strings.ts';
+import { say } from './words.ts';
 import type { WorkbenchData } from './types.ts';
 
 /** Bytes of output acknowledged at once; smaller amounts go at the end of the turn. */
@@ -60,7 +60,7 @@ export class Terminals implements Disposable {
       ? { pane: this.plan.find((p) => p.role === gate.role)!.name, role: gate.role, port: `${gate.ready.port}/${gate.ready.protocol}`, tcp: gate.ready.protocol === 'tcp' }
       : null;
     this.readers = new Set(processes.filter((p) => !p.ready).map((p) => p.role));
-    this.el = h('div', { class: 'wb-panes', role: 'group', 'aria-label': 'Program terminals' });
+    this.el = h('div', { class: 'wb-panes', role: 'group', 'aria-label': say('terminals.label') });
     this.store.add(toDisposable(() => this.panes.forEach((pane) => pane.dispose())));
   }
 
@@ -129,9 +129,9 @@ export class Terminals implements Disposable {
     const state = gate?.info?.state;
     for (const pane of this.panes.values()) {
       if (pane === gate || !pane.waiting) continue;
-      if (state === 'starting' || state === 'running') pane.waitNote(strings.waitingFor(role, port, tcp), false);
-      else if (state === 'listening') pane.waitNote('starting', false);
-      else if (state === 'exited') pane.waitNote(strings.notStarted(role, describeState(gate!.info), port), true);
+      if (state === 'starting' || state === 'running') pane.waitNote(say(tcp ? 'pane.waitingListen' : 'pane.waitingBind', { server: role, port }), false);
+      else if (state === 'listening') pane.waitNote(say('state.starting'), false);
+      else if (state === 'exited') pane.waitNote(say('pane.notStarted', { server: role, how: describeState(gate!.info), port }), true);
     }
   }
 
@@ -149,7 +149,7 @@ export class Terminals implements Disposable {
   /** The session is gone: every pane says how its process ended. */
   sessionLost(): void {
     for (const pane of this.panes.values()) {
-      if (pane.proc !== null) pane.unbind(pane.info?.state === 'exited' ? describeState(pane.info) : 'stopped: the session ended');
+      if (pane.proc !== null) pane.unbind(pane.info?.state === 'exited' ? describeState(pane.info) : say('pane.sessionEnded'));
     }
     this.byId.clear();
     this.pendingAcks.clear();

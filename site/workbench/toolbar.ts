@@ -1,13 +1,14 @@
 /**
  * The workbench's controls: the language menu, Run, Stop, Add client,
- * Check, Expand, the file actions (Reset, Show solution), and the line of
- * keyboard help. Only builds them and calls back; main.ts decides what the
+ * Check, the lab's network switch (when its frontmatter offers `network.loss`),
+ * Expand, the file actions (Reset, Show solution), and the line of keyboard
+ * help. Only builds them and calls back; main.ts decides what the
  * buttons do.
  */
 import type { Language } from '../../protocol/constants.ts';
 import { h } from './dom.ts';
 import type { DisposableStore } from './disposable.ts';
-import { strings } from './strings.ts';
+import { say, sayWith } from './words.ts';
 import type { WorkbenchData } from './types.ts';
 
 export const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -16,6 +17,8 @@ export type Action = 'run' | 'stop' | 'check' | 'addClient' | 'reset' | 'solutio
 
 export interface ToolbarEvents extends Record<Action, () => void> {
   language(id: Language): void;
+  /** The loss switch was flipped. */
+  network(loss: boolean): void;
 }
 
 export interface Toolbar {
@@ -24,12 +27,14 @@ export interface Toolbar {
   fileActions: HTMLElement;
   help: HTMLElement;
   langSelect: HTMLSelectElement;
+  /** The loss switch (a checkbox with role="switch"), when the lab offers one. */
+  loss: HTMLInputElement | null;
   buttons: Record<Action | 'expand', HTMLButtonElement>;
 }
 
 /** Builds the controls; their listeners live as long as `store`. */
 export function createToolbar(data: WorkbenchData, lang: Language, store: DisposableStore, events: ToolbarEvents): Toolbar {
-  const langSelect = h('select', { class: 'wb-select', 'aria-label': 'Language' });
+  const langSelect = h('select', { class: 'wb-select', 'aria-label': say('toolbar.language') });
   for (const l of data.languages) langSelect.append(h('option', { value: l.id, selected: l.id === lang }, l.label));
   store.listen(langSelect, 'change', () => events.language(langSelect.value as Language));
 
@@ -37,40 +42,47 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
   const btn = (label: string, cls: string, title: string, icon: string) =>
     h('button', { type: 'button', class: `wb-btn ${cls}`, title }, h('span', { class: 'wb-icon', 'aria-hidden': 'true' }, icon), label);
   const buttons = {
-    run: btn('Run', 'wb-btn-primary', `Run your programs (${runKey})`, '▶'),
-    stop: btn('Stop', '', 'Stop every program', '■'),
-    check: btn('Check', 'wb-btn-check', 'Grade your code with the lab’s checks', '✓'),
-    addClient: btn('Add client', '', 'Start one more client', '+'),
-    reset: btn('Reset to starter', 'wb-btn-file', 'Replace your code with the starter code', '↺'),
-    solution: btn('Show solution', 'wb-btn-file', 'Replace your code with the reference solution', '◐'),
-    expand: btn('Expand', 'wb-btn-quiet', 'Use the whole window for the workbench', '⤢'),
+    run: btn(say('toolbar.run'), 'wb-btn-primary', say('toolbar.runTitle', { key: runKey }), '▶'),
+    stop: btn(say('toolbar.stop'), '', say('toolbar.stopTitle'), '■'),
+    check: btn(say('toolbar.check'), 'wb-btn-check', say('toolbar.checkTitle'), '✓'),
+    addClient: btn(say('toolbar.addClient'), '', say('toolbar.addClientTitle'), '+'),
+    reset: btn(say('toolbar.reset'), 'wb-btn-file', say('toolbar.resetTitle'), '↺'),
+    solution: btn(say('toolbar.solution'), 'wb-btn-file', say('toolbar.solutionTitle'), '◐'),
+    expand: btn(say('toolbar.expand'), 'wb-btn-quiet', say('toolbar.expandTitle'), '⤢'),
   };
   const addable = data.processes.find((p) => p.addable);
-  if (addable) buttons.addClient.lastChild!.textContent = `Add ${addable.role}`;
+  if (addable) buttons.addClient.lastChild!.textContent = say('toolbar.addRole', { role: addable.role });
   else buttons.addClient.hidden = true;
   buttons.run.setAttribute('aria-keyshortcuts', isMac ? 'Meta+Enter' : 'Control+Enter');
   for (const action of ['run', 'stop', 'check', 'addClient', 'reset', 'solution'] as const) store.listen(buttons[action], 'click', () => events[action]());
 
+  const offered = data.network?.loss;
+  const loss = offered ? h('input', { type: 'checkbox', role: 'switch', class: 'wb-switch-input' }) : null;
+  if (loss) store.listen(loss, 'change', () => events.network(loss.checked));
+  const lossSwitch =
+    offered && loss
+      ? h('label', { class: 'wb-switch', title: say('network.lossTitle', { percent: offered.percent, port: `${offered.port}/${offered.protocol}` }) }, loss, h('span', {}, say('network.loss', { percent: offered.percent })))
+      : null;
+
   const el = h(
     'div',
-    { class: 'wb-toolbar', role: 'group', 'aria-label': 'Workbench controls' },
-    h('label', { class: 'wb-lang' }, h('span', { class: 'wb-lang-label' }, 'Language'), langSelect),
+    { class: 'wb-toolbar', role: 'group', 'aria-label': say('toolbar.label') },
+    h('label', { class: 'wb-lang' }, h('span', { class: 'wb-lang-label' }, say('toolbar.language')), langSelect),
     h('span', { class: 'wb-toolbar-group' }, buttons.run, buttons.stop, buttons.addClient, buttons.check),
+    lossSwitch,
     h('span', { class: 'wb-toolbar-group wb-toolbar-end' }, buttons.expand),
   );
-  const fileActions = h('span', { class: 'wb-file-actions', role: 'group', 'aria-label': 'File actions' }, buttons.reset, buttons.solution);
+  const fileActions = h('span', { class: 'wb-file-actions', role: 'group', 'aria-label': say('toolbar.fileActions') }, buttons.reset, buttons.solution);
   const help = h(
     'p',
     { class: 'wb-help' },
-    h('strong', {}, 'Keyboard: '),
-    h('kbd', {}, runKey),
-    ' runs, from anywhere in the workbench. In the editor Tab indents; press ',
-    h('kbd', {}, isMac ? '⌃⇧M' : 'Ctrl+M'),
-    ' to make Tab move the focus instead. In a terminal, keys go to your program (',
-    h('kbd', {}, 'Ctrl+C'),
-    ' too); press ',
-    h('kbd', {}, 'Esc'),
-    strings.helpAfterEsc,
+    h('strong', {}, say('toolbar.keyboardTitle')),
+    ...sayWith('toolbar.keyboardHelpPanes', {
+      runKey: h('kbd', {}, runKey),
+      tabKey: h('kbd', {}, isMac ? '⌃⇧M' : 'Ctrl+M'),
+      ctrlC: h('kbd', {}, 'Ctrl+C'),
+      esc: h('kbd', {}, 'Esc'),
+    }),
   );
-  return { el, fileActions, help, langSelect, buttons };
+  return { el, fileActions, help, langSelect, loss, buttons };
 }

@@ -256,7 +256,7 @@ describe('the lab page as a student meets it', () => {
     await expect.poll(() => pane(page, 'server').locator('.xterm-rows, canvas').first().isVisible()).toBe(true);
 
     await page.locator('.wb-sockets summary').click();
-    await page.locator('.wb-sockets-table tbody tr').first().waitFor({ timeout: 15_000 });
+    await page.locator('.wb-insp-end').first().waitFor({ timeout: 15_000 });
     await assertNoOverlap(page, 'phone, terminals, sockets open');
 
     await button(page, 'Check').click();

@@ -32,14 +32,14 @@
  * Every test opens its own browser context(s). On a failure, each open page
  * is saved as a screenshot (and its console log) under test-results/.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, BrowserContextOptions, Page, WebSocket as PageSocket } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocket as PageSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProcs, stillRunning } from '../support/test-client.ts';
-import { launchChromium, ROOT, sleep, snapshotSite, startServe, staticServer, type Served } from '../support/browser.ts';
+import { launchChromium, sleep, snapshotSite, startServe, staticServer, type Served } from '../support/browser.ts';
+import { button, check, checkRows, e2eIn, fileText, pane, paneShowsLine, paneText, RESULTS, typeInto, type Mounted } from '../support/workbench-page.ts';
 
-const RESULTS = join(ROOT, 'test-results');
 const LAB = 'tcp-echo';
 
 /* ------------------------------------------------------------------ the fix */
@@ -131,108 +131,7 @@ afterAll(async () => {
 
 /* ------------------------------------------------------------ test plumbing */
 
-/** One test's browser contexts; screenshots of their pages when the test fails. */
-class Scene {
-  readonly contexts: BrowserContext[] = [];
-  readonly logs = new Map<Page, string[]>();
-
-  constructor(readonly name: string) {}
-
-  async context(opts: BrowserContextOptions = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, ...opts });
-    context.setDefaultTimeout(15_000);
-    context.on('page', (page) => this.watch(page));
-    this.contexts.push(context);
-    return context;
-  }
-
-  async page(opts: BrowserContextOptions = {}): Promise<Page> {
-    return (await this.context(opts)).newPage();
-  }
-
-  private watch(page: Page): void {
-    const log: string[] = [];
-    this.logs.set(page, log);
-    page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${String(e)}`));
-  }
-
-  /** Page errors (uncaught exceptions) seen so far. */
-  pageErrors(page: Page): string[] {
-    return (this.logs.get(page) ?? []).filter((l) => l.startsWith('pageerror:'));
-  }
-
-  async saveFailure(): Promise<void> {
-    const slug = this.name.replace(/[^\w]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-    let n = 0;
-    for (const context of this.contexts) {
-      for (const page of context.pages()) {
-        n++;
-        const file = join(RESULTS, `${slug}-${n}`);
-        await page.screenshot({ path: `${file}.png`, fullPage: true, timeout: 5000 }).catch(() => {});
-        const texts = await page
-          .evaluate(() => {
-            const wb = document.querySelector('[data-socklab-workbench]') as (HTMLElement & { socklab?: { paneText(n: string): string } }) | null;
-            return [...document.querySelectorAll<HTMLElement>('.wb-pane')].map((p) => `--- ${p.dataset.pane} (${p.dataset.state})\n${wb?.socklab?.paneText(p.dataset.pane!) ?? ''}`);
-          })
-          .catch(() => []);
-        writeFileSync(`${file}.txt`, [`url: ${page.url()}`, ...(this.logs.get(page) ?? []), ...texts].join('\n') + '\n');
-        console.error(`screenshot: ${file}.png`);
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.contexts.map((c) => c.close().catch(() => {})));
-  }
-}
-
-/**
- * A test with its own deadline (shorter than vitest's, so a stuck step still
- * leaves screenshots), its own contexts, closed at the end.
- */
-function e2e(name: string, timeoutMs: number, fn: (scene: Scene) => Promise<void>): void {
-  it(
-    name,
-    async () => {
-      const scene = new Scene(name);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          fn(scene),
-          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`"${name}" took more than ${timeoutMs} ms`)), timeoutMs))),
-        ]);
-      } catch (err) {
-        await scene.saveFailure();
-        throw err;
-      } finally {
-        clearTimeout(timer);
-        await scene.close();
-      }
-    },
-    timeoutMs + 20_000,
-  );
-}
-
-type Mounted = HTMLElement & { socklab?: { paneText(name: string): string; fileText(name: string): string; dispose(): void } };
-
-const paneText = (page: Page, name: string) =>
-  page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '', name);
-const fileText = (page: Page, name: string) =>
-  page.evaluate((n) => (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.fileText(n) ?? '', name);
-
-/** Waits until a pane's terminal shows a line equal to `line` (trimmed). */
-async function paneShowsLine(page: Page, name: string, line: string, timeout = 10_000): Promise<void> {
-  try {
-    await page.waitForFunction(
-      ([n, l]) => ((document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText(n) ?? '').split('\n').some((x) => x.trim() === l),
-      [name, line] as const,
-      { timeout },
-    );
-  } catch {
-    throw new Error(`the "${name}" pane never showed the line "${line}"; it shows:\n${await paneText(page, name)}`);
-  }
-}
+const e2e = e2eIn(() => browser);
 
 /** Opens the lab and waits for an editable editor and a connected runner. */
 async function openLab(page: Page, base = BASE): Promise<void> {
@@ -242,22 +141,8 @@ async function openLab(page: Page, base = BASE): Promise<void> {
   if (base === BASE) await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
 }
 
-const pane = (page: Page, name: string) => page.locator(`.wb-pane[data-pane="${name}"]`);
-const button = (page: Page, label: string) => page.locator('.wb-toolbar, .wb-filebar').getByRole('button', { name: new RegExp(`^.?${label}$`) });
-
 async function waitServerListening(page: Page): Promise<void> {
   await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 12000/tcp' }).waitFor({ timeout: 20_000 });
-}
-
-/** Presses Check and waits for the verdict; returns it ("pass" or "fail"). */
-async function check(page: Page): Promise<string> {
-  await button(page, 'Check').click();
-  await page.locator('.wb-checklist[data-verdict]').waitFor({ timeout: 60_000 });
-  return (await page.locator('.wb-checklist').getAttribute('data-verdict'))!;
-}
-
-async function checkRows(page: Page): Promise<{ name: string; status: string }[]> {
-  return page.locator('.wb-check').evaluateAll((lis) => lis.map((li) => ({ name: (li as HTMLElement).dataset.name!, status: (li as HTMLElement).dataset.status! })));
 }
 
 /**
@@ -313,13 +198,6 @@ async function newLine(page: Page, file: string, typed: string): Promise<number>
     for (let undo = 0; undo < 3 && (await fileText(page, file)) !== typed; undo++) await page.keyboard.press('Control+Z');
     if ((await fileText(page, file)) !== typed) throw new Error(`could not undo a wrong Enter in ${file}`);
   }
-}
-
-/** Types a line into a process's terminal. */
-async function typeInto(page: Page, name: string, text: string): Promise<void> {
-  await pane(page, name).locator('.xterm').click();
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
 }
 
 /* -------------------------------------------------------------------- tests */

@@ -1,0 +1,38 @@
+/**
+ * Building a course's site: socklab's own Astro site (its pages, its
+ * workbench) with the course's labs as lessons, into the course's dist/.
+ * The site's sources stay in the package; a small config in the course's
+ * .socklab/ points the build at the course's labs (SOCKLAB_LABS_DIR) and
+ * output, with the course's own Astro cache.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The folder a course's site is built into. */
+export const courseSiteDir = (course: string) => join(course, 'dist');
+
+/** Builds the site of `course` (or of socklab itself when null); returns whether it built. */
+export function buildSite(course: string | null): boolean {
+  const args = [join(PACKAGE_ROOT, 'node_modules/astro/astro.js'), 'build'];
+  const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' };
+  if (course) {
+    const own = join(course, '.socklab');
+    mkdirSync(own, { recursive: true });
+    const config = join(own, 'astro.config.mjs');
+    writeFileSync(
+      config,
+      `// Written by socklab: builds socklab's site with this course's labs.\n` +
+        `import base from ${JSON.stringify(pathToFileURL(join(PACKAGE_ROOT, 'astro.config.mjs')).href)};\n` +
+        `export default { ...base, outDir: ${JSON.stringify(courseSiteDir(course))}, cacheDir: ${JSON.stringify(join(own, 'cache'))} };\n`,
+    );
+    // Astro resolves --config from its root, the package.
+    args.push('--config', relative(PACKAGE_ROOT, config));
+    env.SOCKLAB_LABS_DIR = join(course, 'labs');
+  }
+  const r = spawnSync(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: 'inherit', env });
+  return r.status === 0;
+}

@@ -1,0 +1,149 @@
+/**
+ * `socklab grade` on a class, run as an instructor runs it: a class of 12
+ * made from the tcp-echo solution, starter and mutants, graded in the real
+ * sandbox into CSV, JSON and HTML; points from checks.ts; bad inputs refused
+ * with exit 2; one folder still gets today's single-submission output.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classCsv, classHtml } from '../grader/class-report.ts';
+import type { ClassResult } from '../grader/class-grade.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ECHO = join(ROOT, 'labs/02-tcp-echo');
+const MUTANTS = ['upper-case', 'closes', 'split-line', 'long-line', 'survives-bad-clients', 'client-prints-reply', 'client-split-reply', 'client-could-not-connect'];
+let tmp = '';
+
+/** Runs socklab to its end (async: the class grade takes a while and must not block the other tests' timers). */
+function socklab(args: string[], timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
+  });
+}
+
+function student(name: string, ...from: string[]) {
+  const dir = join(tmp, 'class', name);
+  mkdirSync(dir, { recursive: true });
+  for (const f of from) cpSync(join(ECHO, f, 'python'), dir, { recursive: true });
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'socklab-class-'));
+  for (const n of ['ada', 'bo', 'cy']) student(n, 'solution');
+  student('dee-starter', 'starter');
+  for (const m of MUTANTS) student(`m-${m}`, 'solution', join('mutants', m));
+  mkdirSync(join(tmp, 'class', '.git'));
+});
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('socklab grade --class', () => {
+  it('grades a class of 12 concurrently into CSV, JSON and HTML reports', async () => {
+    const r = await socklab(['grade', 'tcp-echo', '--class', 'class', '--jobs', '4', '--report', 'out'], 110_000);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Grading 12 submissions of tcp-echo, 4 at a time');
+    expect(r.stdout).toMatch(/\[12\/12\] /);
+    expect(readdirSync(join(tmp, 'out')).sort()).toEqual(['class-report.csv', 'class-report.html', 'class-report.json']);
+
+    const json = JSON.parse(readFileSync(join(tmp, 'out/class-report.json'), 'utf8')) as ClassResult & { rows: { student: string; check: string; status: string; points: number }[] };
+    expect(json.students.map((s) => s.student)).toEqual(['ada', 'bo', 'cy', 'dee-starter', ...MUTANTS.map((m) => `m-${m}`).sort()]);
+    expect(json.maxPoints).toBe(json.checks.length);
+    expect(json.rows).toHaveLength(12 * json.checks.length);
+    const points = Object.fromEntries(json.students.map((s) => [s.student, s.points]));
+    for (const s of ['ada', 'bo', 'cy']) expect(points[s], s).toBe(json.maxPoints);
+    expect(points['dee-starter']).toBeLessThan(json.maxPoints);
+    for (const m of MUTANTS) {
+      expect(json.rows.find((row) => row.student === `m-${m}` && row.check === m)?.status, m).toBe('failed');
+    }
+
+    const csv = readFileSync(join(tmp, 'out/class-report.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(csv[0]).toBe('student,lang,check,name,role,status,points,max_points,message');
+    expect(csv).toHaveLength(1 + 12 * json.checks.length);
+    expect(csv).toContain('ada,python,upper-case,replies with the line in upper case,server,passed,1,1,');
+
+    const html = readFileSync(join(tmp, 'out/class-report.html'), 'utf8');
+    expect(html).toContain('TCP upper-case echo: class report');
+    expect(html).toContain('12 submissions');
+    // upper-case fails for the starter and its mutant: 10 of 12 pass.
+    expect(html).toMatch(/replies with the line in upper case[\s\S]*?83% <small>\(10\/12\)<\/small>/);
+    expect(html).toMatch(/<span class="count">2×<\/span>/);
+  }, 120_000);
+
+  it('takes points from checks.ts', async () => {
+    const labs = join(tmp, 'labs');
+    mkdirSync(labs);
+    mkdirSync(join(tmp, 'node_modules'));
+    symlinkSync(ROOT, join(tmp, 'node_modules', 'socklab'));
+    writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
+    expect(spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'new', 'greeter', '--labs', labs], { encoding: 'utf8' }).status).toBe(0);
+    const checks = join(labs, '00-greeter/checks.ts');
+    writeFileSync(checks, readFileSync(checks, 'utf8').replace('points: 1', 'points: 5'));
+    cpSync(join(labs, '00-greeter/solution/python'), join(tmp, 'two/good'), { recursive: true });
+    cpSync(join(labs, '00-greeter/starter/python'), join(tmp, 'two/bad'), { recursive: true });
+    const r = await socklab(['grade', 'greeter', 'two/good', 'two/bad', '--labs', labs, '--report', 'points'], 60_000);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(join(tmp, 'points/class-report.csv'), 'utf8').split('\r\n').slice(1, 3)).toEqual([
+      expect.stringMatching(/^good,python,greets,.*,passed,5,5,$/),
+      expect.stringMatching(/^bad,python,greets,.*,failed,0,5,/),
+    ]);
+  }, 60_000);
+
+  it.each([
+    [['grade', 'tcp-echo', '--class', 'nope'], /--class: nope is not a folder/],
+    [['grade', 'tcp-echo', '--class', 'class', 'class/ada'], /not both/],
+    [['grade', 'tcp-echo', '--class', 'class', '--jobs', '0'], /--jobs: /],
+    [['grade', 'tcp-echo', '--class', 'class', '--lang', 'cobol'], /--lang: /],
+    [['grade', 'tcp-echo', '--class', 'class', '--only', 'proxy'], /--only: /],
+    [['grade', 'nolab', '--class', 'class'], /no lab with programs is called "nolab"/],
+    [['grade', 'tcp-echo', 'class/ada', 'class/ada'], /two submissions are named "ada"/],
+    [['grade', 'tcp-echo', '--class', 'class', '--reporter', 'junit'], /Unknown option '--reporter'/],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const r = await socklab(args);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).toBe(2);
+  });
+
+  it('keeps the single-submission grade for one folder', async () => {
+    const r = await socklab(['grade', 'tcp-echo', 'class/ada', '--only', 'client']);
+    expect(r.stdout).toContain('Grading tcp-echo (Python): client.py');
+    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+    expect(r.status).toBe(0);
+  }, 60_000);
+});
+
+describe('the class report', () => {
+  const result: ClassResult = {
+    lab: 'x',
+    title: 'X <lab>',
+    date: '2026-01-01T00:00:00.000Z',
+    checks: [{ id: 'a', name: 'a check', role: 'server', points: 1 }],
+    maxPoints: 1,
+    students: [{ student: '<img src=x>', dir: '/d', lang: 'python', cells: [{ id: 'a', status: 'failed', points: 0, message: '=HYPERLINK("x") <script>' }], points: 0, durationMs: 1 }],
+    durationMs: 1,
+    concurrency: 1,
+  };
+
+  it('escapes what students wrote in HTML, and keeps formulas out of the CSV', () => {
+    const html = classHtml(result);
+    expect(html).not.toContain('<img src=x>');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;img src=x&gt;');
+    expect(classCsv(result)).toContain(`"'=HYPERLINK(""x"") <script>"`);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * `socklab grade <lab> <dir> <dir>...` or `socklab grade <lab> --class DIR`:
+ * a class graded at once into a report folder (class-report.csv, .json,
+ * .html). runner/cli.ts hands `grade` here when more than one submission is
+ * named or --class is given; one folder alone keeps the single-submission
+ * grade and its output.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { Language } from '../../protocol/messages.ts';
+import { findLab } from '../labs/load.ts';
+import { Runner } from '../runner.ts';
+import { ChecksError } from '../grader/engine.ts';
+import { classFolder, gradeClass, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
+import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
+import { CommandError } from './commands.ts';
+
+/** Appended to `socklab grade`'s usage. */
+export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
+      Grade a class: several student folders, or every folder inside DIR
+      (one per student, named after them), --jobs at a time (default: the
+      number of cores). Writes class-report.csv and .json (a row per student
+      and check, with points from checks.ts) and class-report.html (pass rate
+      and most common failures per check, each student's total) to --report
+      (default ./socklab-report). Exit 0 once the report is written.
+`;
+
+const OPTIONS = {
+  class: { type: 'string' },
+  jobs: { type: 'string' },
+  report: { type: 'string' },
+  lang: { type: 'string' },
+  only: { type: 'string' },
+  labs: { type: 'string' },
+  sandbox: { type: 'string' },
+} as const;
+
+/** Whether these `grade` arguments ask for a class (several folders, or --class). */
+export function isClassGrade(args: string[]): boolean {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS, reporter: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true, strict: false });
+    return values.class !== undefined || positionals.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CommandError(`${what}: ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+/** Runs the class grade; see CLASS_GRADE_USAGE. */
+export async function cmdGradeClass(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CommandError(`${(err as Error).message} (a class grade takes --class, --jobs, --report, --lang, --only, --labs, --sandbox)`);
+  }
+  const { values, positionals } = parsed;
+  const [labName, ...dirs] = positionals;
+  if (!labName || (values.class === undefined) === (dirs.length === 0)) {
+    throw new CommandError('usage: socklab grade <lab> <dir> <dir>... or socklab grade <lab> --class DIR (not both)');
+  }
+  const jobs = check(z.coerce.number().int().min(1).max(64), values.jobs ?? String(availableParallelism()), '--jobs');
+  const lang = values.lang === undefined ? undefined : check(Language, values.lang, '--lang');
+  const sandbox = check(z.enum(['auto', 'bwrap', 'host']), values.sandbox ?? 'auto', '--sandbox');
+  let submissions: Submission[];
+  if (values.class !== undefined) {
+    if (!isFolder(values.class)) throw new CommandError(`--class: ${values.class} is not a folder`);
+    submissions = classFolder(resolve(values.class));
+    if (submissions.length === 0) throw new CommandError(`--class: ${values.class} holds no student folders`);
+  } else {
+    const notFolder = dirs.find((d) => !isFolder(d));
+    if (notFolder) throw new CommandError(`${notFolder} is not a folder`);
+    submissions = namedFolders(dirs).map((s) => ({ ...s, dir: resolve(s.dir) }));
+  }
+  const twice = submissions.find((s, i) => submissions.findIndex((o) => o.student === s.student) !== i);
+  if (twice) throw new CommandError(`two submissions are named "${twice.student}"; students are told apart by folder name`);
+  if (values.labs !== undefined && !isFolder(values.labs)) throw new CommandError(`--labs: ${values.labs} is not a folder`);
+
+  const runner = new Runner({ sandbox, ...(values.labs !== undefined ? { labsDir: resolve(values.labs) } : {}) });
+  try {
+    const lab = findLab(runner.labs, labName);
+    if (!lab || lab.meta.processes.length === 0) {
+      throw new CommandError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
+    }
+    if (lang && !lab.meta.languages.includes(lang)) throw new CommandError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
+    const roles = lab.meta.processes.map((p) => p.role);
+    const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
+    if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
+    const tty = Boolean(process.stdout.isTTY);
+    console.log(`Grading ${submissions.length} submissions of ${lab.meta.id}, ${Math.min(jobs, submissions.length)} at a time`);
+    const t0 = Date.now();
+    const result = await gradeClass({
+      lab,
+      submissions,
+      backend: runner.backend,
+      limits: runner.limits,
+      concurrency: jobs,
+      ...(lang ? { lang } : {}),
+      ...(only ? { only } : {}),
+      onGraded: (s, done, total) => {
+        if (tty) process.stdout.write(`\x1b[2K${progressLine(done, total, Date.now() - t0)}  ${studentLine(s)}\r`);
+        else console.log(`[${done}/${total}] ${studentLine(s)}`);
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof ChecksError) throw new CommandError(err.message);
+      throw err;
+    });
+    if (tty) process.stdout.write('\x1b[2K');
+    const out = resolve(values.report ?? 'socklab-report');
+    try {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'class-report.csv'), classCsv(result));
+      writeFileSync(join(out, 'class-report.json'), classJson(result));
+      writeFileSync(join(out, 'class-report.html'), classHtml(result));
+    } catch (err) {
+      throw new CommandError(`--report: cannot write to ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const full = result.students.filter((s) => s.points === result.maxPoints).length;
+    console.log(`${result.students.length} graded in ${(result.durationMs / 1000).toFixed(1)} s (${((60_000 * result.students.length) / Math.max(1, result.durationMs)).toFixed(1)} per minute); ${full} with every point`);
+    console.log(`report: ${relative(process.cwd(), join(out, 'class-report.html')) || out} (and .csv, .json)`);
+    return 0;
+  } finally {
+    await runner.close();
+  }
+}
+
+/** "[#######.............] 7/20  0:41" */
+function progressLine(done: number, total: number, ms: number): string {
+  const width = 20;
+  const filled = Math.round((width * done) / total);
+  const s = Math.round(ms / 1000);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function studentLine(s: StudentResult): string {
+  const total = s.cells.reduce((a, c) => a + (c.status === 'missing' ? 0 : 1), 0);
+  return `${s.student}: ${s.points} points${s.error ? ` (${s.error})` : `, ${s.cells.filter((c) => c.status === 'passed').length}/${total} checks passed`}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * `socklab init`, then the instructor's path inside the new course, run as
+ * commands in its folder: new, validate (and a deliberate mistake reported
+ * as file:line), grade; and --course from elsewhere. `npm install` is
+ * stood in for by the link it would make (node_modules/socklab -> this
+ * checkout): the test needs no network.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COURSE_WORKFLOW } from './workflow.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let tmp = '';
+let course = '';
+
+const socklab = (cwd: string, ...args: string[]) => {
+  const env = { ...process.env };
+  delete env.SOCKLAB_LABS_DIR;
+  return spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
+};
+const install = (dir: string) => {
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'socklab'));
+};
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'socklab-init-'));
+  course = join(tmp, 'my-course');
+});
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('socklab init', () => {
+  it('creates a course that depends on socklab, with labs/, a README and a workflow', () => {
+    const r = socklab(tmp, 'init', 'my-course');
+    expect(r.status, r.stderr).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(course, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'my-course', private: true, type: 'module', dependencies: { socklab: `file:${ROOT.replace(/\/$/, '')}` } });
+    expect(existsSync(join(course, 'labs'))).toBe(true);
+    expect(readFileSync(join(course, 'README.md'), 'utf8')).toMatch(/npx socklab serve[\s\S]*npx socklab grade/);
+    expect(readFileSync(join(course, '.github/workflows/course.yml'), 'utf8')).toBe(COURSE_WORKFLOW);
+    install(course);
+  });
+
+  it('works on the course from its folder: new, validate with a mistake at file:line, grade', () => {
+    expect(socklab(course, 'new', 'my-lab').status).toBe(0);
+    expect(existsSync(join(course, 'labs/00-my-lab/checks.ts'))).toBe(true);
+    let v = socklab(course, 'validate');
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('1 labs valid');
+
+    const mdx = join(course, 'labs/00-my-lab/lab.mdx');
+    const good = readFileSync(mdx, 'utf8');
+    const line = good.split('\n').findIndex((l) => l.startsWith('order:')) + 1;
+    writeFileSync(mdx, good.replace('\norder: 0\n', '\norder: first\n'));
+    v = socklab(course, 'validate');
+    expect(v.status).toBe(1);
+    expect(v.stderr).toContain(`labs/00-my-lab/lab.mdx:${line}: order:`);
+    writeFileSync(mdx, good);
+
+    const g = socklab(course, 'grade', 'my-lab', 'labs/00-my-lab/solution/python');
+    expect(g.stdout).toContain('Grading my-lab (Python): server.py');
+    expect(g.status, g.stdout + g.stderr).toBe(0);
+  }, 120_000);
+
+  it('builds and serves the course\'s own site: its labs, not socklab\'s', async () => {
+    const b = spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'build'], { cwd: course, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SOCKLAB_LABS_DIR: '' } });
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    expect(existsSync(join(course, 'dist/labs/my-lab/index.html'))).toBe(true);
+    expect(existsSync(join(course, 'dist/labs/tcp-echo'))).toBe(false);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'serve', '--port', String(port)], { cwd: course, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d));
+      for (let i = 0; i < 120 && !out.includes('the course is at'); i++) await new Promise((r) => setTimeout(r, 250));
+      const page = await (await fetch(`http://127.0.0.1:${port}/labs/my-lab/`)).text();
+      expect(page).toContain('<title>My lab | socklab</title>');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 330_000);
+
+  it('works on a course named by --course from elsewhere, and refuses a folder that is not one', () => {
+    const v = socklab(tmp, 'validate', '--course', 'my-course');
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout).toContain('ok  00-my-lab');
+    const bad = socklab(tmp, 'validate', '--course', tmp);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('is not a course folder');
+  }, 60_000);
+
+  it('starts from socklab\'s own labs with --with-labs', () => {
+    const r = socklab(tmp, 'init', 'full-course', '--with-labs');
+    expect(r.status, r.stderr).toBe(0);
+    install(join(tmp, 'full-course'));
+    const v = socklab(join(tmp, 'full-course'), 'validate');
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain(`${readdirSync(join(ROOT, 'labs')).filter((f) => /^\d\d-/.test(f)).length} labs valid`);
+    expect(v.stderr).not.toContain('warning');
+    expect(readFileSync(join(tmp, 'full-course/labs/02-tcp-echo/checks.ts'), 'utf8')).toContain("from 'socklab/grader'");
+  }, 60_000);
+
+  it.each([
+    [['init'], /usage: socklab init <dir>/],
+    [['init', 'my-course'], /my-course exists and is not empty/],
+    [['init', 'My Course'], /cannot be a package name/],
+    [['init', 'x', '--bogus'], /Unknown option '--bogus'/],
+  ])('refuses %j with exit 2', (args, message) => {
+    const r = socklab(tmp, ...args);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+  });
+
+  it('socklab init --help prints its usage and exits 0', () => {
+    const r = socklab(tmp, 'init', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('socklab init <dir>');
+  });
+});

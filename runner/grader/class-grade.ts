@@ -1,0 +1,179 @@
+/**
+ * Grading a class: many submissions (one folder per student) graded with
+ * the same engine as `socklab grade`, several at once within a bound, into
+ * one result with points per check. A submission that cannot be graded (no
+ * program in it, a file too big) is recorded for that student; it never
+ * stops the class.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { FileName, type Language, type StudentFile } from '../../protocol/messages.ts';
+import { LANGUAGES } from '../languages.ts';
+import type { Lab } from '../labs/load.ts';
+import type { Limits } from '../limits.ts';
+import type { Backend } from '../sandbox/index.ts';
+import type { CheckDef } from './api.ts';
+import { ChecksError, gradeFiles, loadChecks, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
+
+/** One student's folder. */
+export interface Submission {
+  student: string;
+  dir: string;
+}
+
+/** A check as the class report lists it. */
+export interface ClassCheck {
+  id: string;
+  name: string;
+  role: string;
+  points: number;
+}
+
+/** One student and check: `missing` when the student's folder lacks that role's program. */
+export interface ClassCell {
+  id: string;
+  status: CheckStatus | 'missing';
+  points: number;
+  message?: string;
+}
+
+export interface StudentResult {
+  student: string;
+  dir: string;
+  lang?: Language;
+  /** Why the submission could not be graded at all. */
+  error?: string;
+  cells: ClassCell[];
+  points: number;
+  durationMs: number;
+}
+
+export interface ClassResult {
+  lab: string;
+  title: string;
+  date: string;
+  checks: ClassCheck[];
+  maxPoints: number;
+  students: StudentResult[];
+  durationMs: number;
+  concurrency: number;
+}
+
+export interface ClassGradeOptions {
+  lab: Lab;
+  submissions: Submission[];
+  backend: Backend;
+  limits: Limits;
+  /** Submissions graded at once. */
+  concurrency: number;
+  /** Force a language instead of finding it from each folder's file names. */
+  lang?: Language;
+  /** Grade only these roles. */
+  only?: string[];
+  /** Called as each student's grade ends. */
+  onGraded?: (student: StudentResult, done: number, total: number) => void;
+}
+
+/** The lab's checks with their points (default 1); throws ChecksError for a bad `points`. */
+export async function classChecks(lab: Lab): Promise<ClassCheck[]> {
+  const { checks } = await loadChecks(lab);
+  return checks.map((c: CheckDef) => {
+    const points = c.points ?? 1;
+    if (typeof points !== 'number' || !Number.isFinite(points) || points < 0) {
+      throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" has points ${JSON.stringify(c.points)}; points are a number >= 0`);
+    }
+    return { id: c.id, name: c.name, role: c.role, points };
+  });
+}
+
+/** Grades every submission, `concurrency` at a time; students in the order given. */
+export async function gradeClass(opts: ClassGradeOptions): Promise<ClassResult> {
+  const t0 = performance.now();
+  const checks = (await classChecks(opts.lab)).filter((c) => !opts.only || opts.only.includes(c.role));
+  const results: StudentResult[] = new Array(opts.submissions.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < opts.submissions.length) {
+      const i = next++;
+      results[i] = await gradeOne(opts, checks, opts.submissions[i]!);
+      opts.onGraded?.(results[i]!, ++done, opts.submissions.length);
+    }
+  };
+  const concurrency = Math.max(1, Math.min(opts.concurrency, opts.submissions.length));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return {
+    lab: opts.lab.meta.id,
+    title: opts.lab.meta.title,
+    date: new Date().toISOString(),
+    checks,
+    maxPoints: checks.reduce((a, c) => a + c.points, 0),
+    students: results,
+    durationMs: Math.round(performance.now() - t0),
+    concurrency,
+  };
+}
+
+async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Submission): Promise<StudentResult> {
+  const t0 = performance.now();
+  const base = { student: sub.student, dir: sub.dir };
+  const missingAll = (error: string): StudentResult => ({ ...base, error, cells: checks.map((c) => ({ id: c.id, status: 'missing', points: 0, message: error })), points: 0, durationMs: 0 });
+  const read = readSubmission(sub.dir, opts.lab, opts.limits, opts.lang);
+  if ('error' in read) return missingAll(read.error);
+  const roles = rolesIn(opts.lab, read.lang, read.files.map((f) => f.name)).filter((r) => !opts.only || opts.only.includes(r));
+  if (roles.length === 0) return { ...missingAll(`no ${checkedFiles(opts.lab, read.lang, opts.only).join(' or ')} in the folder`), lang: read.lang };
+  let report: GradeReport;
+  try {
+    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits: opts.limits, only: roles });
+  } catch (err) {
+    return { ...missingAll(`could not be graded: ${(err as Error).message}`), lang: read.lang };
+  }
+  const cells: ClassCell[] = checks.map((c) => {
+    const r = report.results.find((x) => x.id === c.id);
+    if (!r) return { id: c.id, status: 'missing', points: 0, message: `no ${LANGUAGES[read.lang].fileFor(c.role)}` };
+    return { id: c.id, status: r.status, points: r.status === 'passed' ? c.points : 0, ...(r.message ? { message: r.message } : {}) };
+  });
+  return { ...base, lang: read.lang, cells, points: cells.reduce((a, c) => a + c.points, 0), durationMs: Math.round(performance.now() - t0) };
+}
+
+const checkedFiles = (lab: Lab, lang: Language, only?: string[]) =>
+  lab.meta.processes.filter((p) => !only || only.includes(p.role)).map((p) => LANGUAGES[lang].fileFor(p.role));
+
+/**
+ * A student's folder as files to grade, or why it cannot be graded. The
+ * language is `lang`, else the first the lab offers whose program file is
+ * there. Files the runner would not take from a page (a name or size not
+ * allowed) are refused the same way here.
+ */
+export function readSubmission(dir: string, lab: Lab, limits: Limits, lang?: Language): { lang: Language; files: StudentFile[] } | { error: string } {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
+  } catch (err) {
+    return { error: `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  const found = lang ?? lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
+  if (!found) return { error: `holds none of ${lab.meta.languages.flatMap((l) => checkedFiles(lab, l)).join(', ')}` };
+  const usable = names.filter((n) => FileName.safeParse(n).success && statSync(join(dir, n)).size <= limits.maxFileBytes).slice(0, limits.maxFiles);
+  const files = usable.map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+  if (files.reduce((a, f) => a + Buffer.byteLength(f.content), 0) > limits.maxTotalFileBytes) return { error: `its files are over ${limits.maxTotalFileBytes} bytes in all` };
+  return { lang: found, files };
+}
+
+/** The submissions of a class folder: each sub-folder is one student, named after it (hidden ones skipped). */
+export function classFolder(dir: string): Submission[] {
+  return readdirSync(dir)
+    .filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory())
+    .sort()
+    .map((n) => ({ student: n, dir: join(dir, n) }));
+}
+
+/** Submissions from folders named on the command line: each student is the folder's name. */
+export function namedFolders(dirs: string[]): Submission[] {
+  return dirs.map((d) => ({ student: basename(d.replace(/[/\\]+$/, '')) || d, dir: d }));
+}
+
+/** Whether `dir` exists and is a folder. */
+export function isFolder(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
+}

@@ -1,0 +1,26 @@
+/**
+ * The runner's codes have the page's words: every ErrorCode and NoticeCode
+ * has a message in the catalogs (so a Korean student never reads the
+ * runner's English), and a code the page does not know yet shows the
+ * runner's own text rather than nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, NoticeCode } from '../../protocol/constants.ts';
+import { CATALOGS } from '../../protocol/i18n/catalog.ts';
+import { locale, runnerSays } from './words.ts';
+
+describe('the workbench words the runner\'s codes', () => {
+  it('has a message for every error and notice code, in every language', () => {
+    const keys = [...Object.keys(ErrorCode).map((c) => `error.${c}`), ...Object.keys(NoticeCode).map((c) => `notice.${c}`)];
+    for (const catalog of Object.values(CATALOGS)) for (const key of keys) expect(catalog, key).toHaveProperty([key]);
+  });
+
+  it('words a known code from the catalog, names the program, and falls back to the runner\'s text', () => {
+    expect(locale).toBe('en'); // no document here: the source language
+    expect(runnerSays('error', 'too_many_sessions', 'runner text')).toBe(CATALOGS.en['error.too_many_sessions']);
+    expect(runnerSays('notice', 'input_dropped', 'runner text', 'client 2')).toBe('client 2 is not reading its input, so what you typed was dropped.');
+    // A notice about a program the page shows no pane for: the runner's words name it.
+    expect(runnerSays('notice', 'input_dropped', 'client 9 is not reading')).toBe('client 9 is not reading');
+    expect(runnerSays('error', 'a_code_from_the_future', 'the runner says so')).toBe('the runner says so');
+  });
+});

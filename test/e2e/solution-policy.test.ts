@@ -1,0 +1,158 @@
+/**
+ * Solutions kept from students: a course of three labs made by `socklab
+ * new`, one per policy (never, after-pass, always), each solution, mutant
+ * and checks.ts marked with a unique text. The built site holds only the
+ * `always` lab's solution (a control: the search can find one), never a
+ * mutant or a checks.ts; the runner answers `solution` with
+ * `solution_hidden` until the policy allows, and no message to the page
+ * carries a hidden solution.
+ *
+ * Builds the site into a temporary folder with its own Astro cache, from
+ * this course's labs (SOCKLAB_LABS_DIR), as i18n-fallback.test.ts does.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../protocol/messages.ts';
+import { newLab } from '../../runner/course/new-lab.ts';
+import { readLabFiles, loadLab } from '../../runner/labs/load.ts';
+import { Runner } from '../../runner/runner.ts';
+import { serve } from '../../runner/server/http.ts';
+import { ROOT } from '../support/browser.ts';
+import { TestClient } from '../support/test-client.ts';
+
+const POLICIES = ['never', 'after-pass', 'always'] as const;
+const mark = (policy: string, what: string) => `SENTINEL_${what}_${policy.replace('-', '_')}_5c1e`;
+let tmp = '';
+let labs = '';
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'socklab-solution-'));
+  labs = join(tmp, 'labs');
+  mkdirSync(labs);
+  mkdirSync(join(tmp, 'node_modules'));
+  symlinkSync(ROOT, join(tmp, 'node_modules', 'socklab'));
+  writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
+  for (const policy of POLICIES) {
+    const dir = newLab({ labsDir: labs, id: `greeter-${policy}` });
+    const mdx = join(dir, 'lab.mdx');
+    writeFileSync(mdx, readFileSync(mdx, 'utf8').replace('\nsolution: always\n', `\nsolution: ${policy}\n`));
+    appendFileSync(join(dir, 'solution/python/server.py'), `# ${mark(policy, 'SOLUTION')}\n`);
+    appendFileSync(join(dir, 'mutants/greets/python/server.py'), `# ${mark(policy, 'MUTANT')}\n`);
+    appendFileSync(join(dir, 'checks.ts'), `// ${mark(policy, 'CHECKS')}\n`);
+  }
+  writeFileSync(
+    join(tmp, 'astro.config.mjs'),
+    `import base from ${JSON.stringify(pathToFileURL(join(ROOT, 'astro.config.mjs')).href)};\n` +
+      `export default { ...base, outDir: ${JSON.stringify(join(tmp, 'dist'))}, cacheDir: ${JSON.stringify(join(tmp, 'cache'))} };\n`,
+  );
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
+    cwd: ROOT,
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', SOCKLAB_LABS_DIR: labs },
+    encoding: 'utf8',
+    timeout: 400_000,
+  });
+  if (r.status !== 0) throw new Error(`the build failed:\n${r.stdout}\n${r.stderr}`);
+}, 420_000);
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('a solution the course keeps from students', () => {
+  it('is in no file of dist/, nor is any mutant or checks.ts; the self-study one is', () => {
+    const files = walk(join(tmp, 'dist'));
+    const all = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
+    // The control: the search below can find an embedded solution.
+    expect(all).toContain(mark('always', 'SOLUTION'));
+    expect(files.some((f) => f.endsWith('labs/greeter-never/index.html'))).toBe(true);
+    for (const policy of POLICIES) {
+      if (policy !== 'always') expect(all, policy).not.toContain(mark(policy, 'SOLUTION'));
+      expect(all, policy).not.toContain(mark(policy, 'MUTANT'));
+      expect(all, policy).not.toContain(mark(policy, 'CHECKS'));
+    }
+  });
+
+  describe('over the runner', () => {
+    let runner: Runner;
+    let server: Server;
+    let client: TestClient;
+
+    beforeAll(async () => {
+      runner = new Runner({ labsDir: labs, sandbox: 'bwrap' });
+      server = await serve({ runner, port: 0, host: '127.0.0.1' });
+    });
+
+    afterAll(async () => {
+      client?.ws.close();
+      await new Promise((r) => server?.close(r));
+      await runner?.close();
+    });
+
+    /** Opens a session of `lab` on a fresh socket. */
+    async function open(lab: string): Promise<TestClient> {
+      client?.ws.close();
+      client = await TestClient.connect(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`);
+      await client.waitFor((m) => m.type === 'hello');
+      client.send({ type: 'open', lab, lang: 'python' });
+      await client.waitFor((m) => m.type === 'opened', 15_000);
+      return client;
+    }
+
+    async function ask(c: TestClient): Promise<ServerMessage> {
+      const from = c.messages.length;
+      c.send({ type: 'solution' });
+      return c.waitFor((m) => m.type === 'solution' || m.type === 'error', 10_000, from);
+    }
+
+    async function checkWithSolution(c: TestClient, lab: string) {
+      const from = c.messages.length;
+      const files = [...readLabFiles(loadLab(join(labs, lab), labs), 'solution', 'python')].map(([name, content]) => ({ name, content }));
+      c.send({ type: 'files', files });
+      await c.waitFor((m) => m.type === 'files', 5000, from);
+      c.send({ type: 'check' });
+      return c.waitFor<Extract<ServerMessage, { type: 'checkDone' }>>((m) => m.type === 'checkDone', 60_000, from);
+    }
+
+    it('never: refused, even after a Check passed every check; no message carries it', async () => {
+      const c = await open('greeter-never');
+      expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
+      const done = await checkWithSolution(c, '00-greeter-never');
+      expect(done.failed).toBe(0);
+      expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
+      expect(c.invalid).toEqual([]);
+      expect(JSON.stringify(c.messages)).not.toContain(mark('never', 'SOLUTION'));
+    }, 90_000);
+
+    it('after-pass: refused until the last Check passed every check, then sent', async () => {
+      const c = await open('greeter-after-pass');
+      expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
+      // A failing Check (the starter) does not open it.
+      const from = c.messages.length;
+      c.send({ type: 'check' });
+      await c.waitFor((m) => m.type === 'checkDone', 60_000, from);
+      expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
+      expect(JSON.stringify(c.messages)).not.toContain(mark('after-pass', 'SOLUTION'));
+      expect((await checkWithSolution(c, '01-greeter-after-pass')).failed).toBe(0);
+      const answer = await ask(c);
+      expect(answer).toMatchObject({ type: 'solution', lang: 'python' });
+      expect(JSON.stringify(answer)).toContain(mark('after-pass', 'SOLUTION'));
+      expect(JSON.stringify(c.messages)).not.toContain(mark('after-pass', 'MUTANT'));
+    }, 120_000);
+
+    it('always: sent at once', async () => {
+      const c = await open('greeter-always');
+      const answer = await ask(c);
+      expect(answer).toMatchObject({ type: 'solution', lang: 'python', files: [{ name: 'server.py' }] });
+    }, 30_000);
+  });
+});
