@@ -58,6 +58,8 @@ export const NoticeCode = enumOf(
   'output_limit',
   /** A server did not bind its port in time; the clients start anyway. */
   'not_ready',
+  /** A program exited because it imports a library the playground does not have. */
+  'missing_library',
   /** This runner is being stopped: the session goes on until it ends or the drain deadline. */
   'runner_draining',
   /**

@@ -75,6 +75,10 @@ export const LabFrontmatter = z
       .default([])
       .describe('The run plan in start order: servers first, then clients.'),
     network: NetworkSpec.optional().describe('Network conditions the page offers as a switch (LABS.md, "Network conditions").'),
+    preview: z
+      .strictObject({ port: z.number().int().min(1024).max(65535).describe('The TCP port of the student\'s web server.') })
+      .optional()
+      .describe('The workbench shows the student\'s web server, served from the sandbox, in a preview pane.'),
     solution: SolutionPolicy.default('always').describe(
       'Who may see the reference solution: "always" (self-study), "after-pass" (once a Check passed every check), or "never".',
     ),
@@ -92,6 +96,9 @@ export const LabFrontmatter = z
     const loss = lab.network?.loss;
     if (loss && !lab.ports.some((port) => port.port === loss.port && port.protocol === loss.protocol)) {
       ctx.addIssue({ code: 'custom', path: ['network', 'loss'], message: `port ${loss.port}/${loss.protocol} is not listed in ports` });
+    }
+    if (lab.preview && !lab.ports.some((port) => port.port === lab.preview!.port && port.protocol === 'tcp')) {
+      ctx.addIssue({ code: 'custom', path: ['preview', 'port'], message: `port ${lab.preview.port}/tcp is not listed in ports` });
     }
     const roles = new Set<string>();
     lab.processes.forEach((p, i) => {

@@ -19,11 +19,17 @@ import { LOCALES, type Locale } from './i18n/catalog.ts';
 export const Language = z.enum(codes.Language);
 export type Language = z.infer<typeof Language>;
 
-/** A file name a student may send: flat, no path separators, no dot files. */
+/**
+ * A file name a student may send: a plain name, no dot files; the one folder
+ * is PUBLIC_DIR, the web page a lab's server serves (LABS.md section 6).
+ */
 export const FileName = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a plain file name (letters, digits, _ . -), no folders')
+  .regex(/^(?:public\/)?[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'a plain file name (letters, digits, _ . -), no folders but public/')
   .refine((name) => !name.includes('..'), 'a plain file name, no ".."');
+
+/** The only folder a student's files may be in: the web page their server serves. */
+export const PUBLIC_DIR = 'public';
 
 /** One file of the student's program. */
 export const StudentFile = z.strictObject({
@@ -75,6 +81,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
   /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */
   z.strictObject({ type: z.literal('solution') }),
+  /** A new preview URL of the student's web server (labs with `preview`); each is valid until the session ends. */
+  z.strictObject({ type: z.literal('preview') }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -171,6 +179,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('files'), written: z.array(z.string()) }),
   /** The network conditions now in force: `loss` is the percent of packets dropped on the lab's port (0: none). */
   z.strictObject({ type: z.literal('network'), loss: z.number().int().min(0).max(100) }),
+  /** A preview of the student's web server at a host of its own: `//<token>.<page host>/` (runner/server/preview.ts). */
+  z.strictObject({ type: z.literal('preview'), url: z.string() }),
   z.strictObject({ type: z.literal('proc'), proc: ProcInfo }),
   /** Something the student should read, about one process or the session. */
   z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: NoticeCode, message: z.string() }),

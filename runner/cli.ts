@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { FileName, Language } from '../protocol/messages.ts';
+import { FileName, Language, PUBLIC_DIR } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { escapeChar, UNSAFE } from './grader/transcript.ts';
@@ -248,7 +248,12 @@ function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined
   const problems: string[] = [];
   const skipped: string[] = [];
   const names: string[] = [];
-  for (const entry of readdirSync(dir).sort()) {
+  const entries = readdirSync(dir).sort();
+  // The web page a lab's server serves is the one folder that is sent.
+  if (existsSync(join(dir, PUBLIC_DIR)) && lstatSync(join(dir, PUBLIC_DIR)).isDirectory()) {
+    entries.push(...readdirSync(join(dir, PUBLIC_DIR)).sort().map((name) => `${PUBLIC_DIR}/${name}`));
+  }
+  for (const entry of entries) {
     const st = lstatSync(join(dir, entry));
     // A file's name is the student's text too: it must not drive the terminal it is printed on.
     const name = entry.replace(UNSAFE, escapeChar);

@@ -13,6 +13,7 @@ import { processName, processNames } from './plan.ts';
 import { SandboxError, type Sandbox } from './sandbox/index.ts';
 import { waitUntilBound } from './sandbox/wait-bound.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
+import { OutputTail } from './terminal/missing-module.ts';
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
@@ -311,11 +312,15 @@ export class Session {
     proc.state = 'starting';
     proc.exit = undefined;
     this.events.proc(this.info(proc));
+    const tail = new OutputTail();
     const term = new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
       cols: proc.cols,
       rows: proc.rows,
       limits: this.limits,
-      onOutput: (data) => this.events.output(proc.id, data),
+      onOutput: (data) => {
+        tail.push(data);
+        this.events.output(proc.id, data);
+      },
       onExit: (exit) => {
         if (proc.term !== term) return;
         proc.state = 'exited';
@@ -323,6 +328,8 @@ export class Session {
         if (exit.reason === 'output_limit') {
           this.events.notice('output_limit', `${proc.name} printed more than ${this.limits.maxOutputBytes} bytes and was stopped`, proc.id);
         }
+        const missing = exit.code !== 0 ? tail.missingLibrary() : null;
+        if (missing) this.events.notice('missing_library', `${proc.name}: ${missing}`, proc.id);
         this.events.proc(this.info(proc));
       },
     });

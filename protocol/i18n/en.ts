@@ -155,6 +155,15 @@ export const en = {
   'main.idleEnded': 'The session ended after a long idle time. Press Run to start again.',
   'dialog.cancel': 'Cancel',
 
+  // preview.ts: the student's web page, served by their server in the sandbox.
+  'preview.label': 'Preview of your web server',
+  'preview.heading': 'Your page on port {port}',
+  'preview.new': 'New preview',
+  'preview.newTitle': 'Load your page again at a new address',
+  'preview.openTab': 'Open in a new tab',
+  'preview.frameTitle': 'Your web page, served by your server',
+  'preview.empty': 'Press Run: the page your server serves at GET / on port {port} shows here. Every tab you open from here is one more chat user.',
+
   // The workbench's newer words (wbi18n): layout, panes, two tabs, runner
   // codes, network conditions, a runner that restarted.
   'layout.skip': 'Skip to the workbench',
@@ -188,6 +197,7 @@ export const en = {
   'notice.input_dropped': '{name} is not reading its input, so what you typed was dropped.',
   'notice.output_limit': '{name} printed more than a session may show and was stopped.',
   'notice.not_ready': '{name} did not get ready on its port in time; starting the rest anyway.',
+  'notice.missing_library': '{name} imports a library that is not installed, and nothing can be installed here. This playground has express and ws for JavaScript, and aiohttp, fastapi, uvicorn and websockets for Python, besides each language’s own modules.',
   'notice.runner_draining': 'The runner is shutting down. Your programs keep running for now; your code is kept here.',
   'notice.session_lost': 'The runner restarted, so your programs stopped. Your code is kept here: press Run to start them again.',
   'error.bad_json': 'The runner could not read a message from this page. Reload the page.',

@@ -144,6 +144,14 @@ export const ko = {
   'main.idleEnded': '오랫동안 사용하지 않아 세션이 끝났습니다. 다시 시작하려면 실행을 누르세요.',
   'dialog.cancel': '취소',
 
+  'preview.label': '내 웹 서버 미리보기',
+  'preview.heading': '{port}번 포트의 내 페이지',
+  'preview.new': '새 미리보기',
+  'preview.newTitle': '새 주소로 페이지를 다시 불러옵니다',
+  'preview.openTab': '새 탭에서 열기',
+  'preview.frameTitle': '내 서버가 보내 준 웹 페이지',
+  'preview.empty': '실행을 누르세요. 서버가 {port}번 포트에서 GET /에 보내는 페이지가 여기에 보입니다. 여기서 여는 탭 하나하나가 채팅 사용자 한 명입니다.',
+
   'layout.skip': '워크벤치로 건너뛰기',
   'layout.hide': '워크벤치 숨기기',
   'layout.hideTitle': '본문을 창 전체 너비로 봅니다',
@@ -175,6 +183,7 @@ export const ko = {
   'notice.input_dropped': '{name}이(가) 입력을 읽지 않고 있어서 입력한 내용이 버려졌습니다.',
   'notice.output_limit': '{name}이(가) 세션이 보여 줄 수 있는 것보다 많이 출력해서 중지되었습니다.',
   'notice.not_ready': '{name}이(가) 제시간에 포트에서 준비되지 않았습니다. 나머지는 그대로 시작합니다.',
+  'notice.missing_library': '{name}이(가) 설치되지 않은 라이브러리를 import합니다. 여기서는 아무것도 설치할 수 없습니다. 이 플레이그라운드에는 언어 자체의 모듈 외에 JavaScript용 express와 ws, Python용 aiohttp, fastapi, uvicorn, websockets가 있습니다.',
   'notice.runner_draining': '러너가 종료되는 중입니다. 프로그램은 당분간 계속 실행되고, 코드는 여기에 그대로 있습니다.',
   'notice.session_lost': '러너가 다시 시작되어 프로그램이 중지되었습니다. 코드는 여기에 그대로 있습니다. 실행을 눌러 다시 시작하세요.',
   'error.bad_json': '러너가 이 페이지의 메시지를 읽지 못했습니다. 페이지를 새로 고치세요.',

@@ -9,6 +9,7 @@
  * messages.ts, `defineMessages(en, ko)`, and checks read them with `h.t()`
  * in the student's language.
  */
+import type { Socket } from 'node:net';
 import type { Locale, Messages, ParamArgs, Templates } from './i18n.ts';
 
 export { defineMessages, sayer } from './i18n.ts';
@@ -70,6 +71,12 @@ export interface Harness<E extends Templates = Templates> {
   start(role: string, opts?: { waitReady?: boolean }): Promise<Program>;
   /** Opens a TCP connection to a port inside the sandbox; fails the check with a hint if refused. */
   connect(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Conn>;
+  /**
+   * A raw TCP socket to a port inside the sandbox, for a check that speaks
+   * through a library (node:http's createConnection, the ws package): such a
+   * check writes its own transcript with note(). Failures as for connect().
+   */
+  socket(port: number, opts?: { host?: '127.0.0.1' | '::1'; label?: string }): Promise<Socket>;
   /** A UDP socket of the grader's own on an ephemeral port, to talk to a student's server. */
   udp(opts?: { label?: string }): Promise<UdpPeer>;
   /** A TCP server of the grader's own on `port` (both 127.0.0.1 and ::1), for testing clients. */

@@ -5,6 +5,7 @@
  * transports live in harness/: programs, TCP, UDP, and the real cause of a
  * failure.
  */
+import type { Socket } from 'node:net';
 import type { Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import type { Lab } from '../labs/load.ts';
@@ -117,14 +118,27 @@ export class GradeHarness implements Harness, CheckScope {
   async connect(port: number, opts: { host?: '127.0.0.1' | '::1'; label?: string } = {}): Promise<Conn> {
     this.assertLive();
     const label = opts.label ?? `tcp#${++this.conns}`;
-    const host = opts.host ?? '127.0.0.1';
+    const socket = await this.open(port, opts.host ?? '127.0.0.1', label);
+    const conn = new ConnImpl(socket, label, this.transcript, this);
+    this.teardown(() => conn.destroy());
+    return conn;
+  }
+
+  async socket(port: number, opts: { host?: '127.0.0.1' | '::1'; label?: string } = {}): Promise<Socket> {
+    const socket = await this.open(port, opts.host ?? '127.0.0.1', opts.label ?? `tcp#${++this.conns}`);
+    socket.on('error', () => socket.destroy());
+    this.teardown(() => { socket.destroy(); });
+    return socket;
+  }
+
+  /** Connects to `port` in the sandbox, or fails the check saying why not. */
+  private async open(port: number, host: '127.0.0.1' | '::1', label: string): Promise<Socket> {
+    this.assertLive();
     this.transcript.add('grader', label, this.say('log.connect', { address: `${host}:${port}` }));
     try {
       const socket = await this.ctx.sandbox.connectTcp(port, host);
-      const conn = new ConnImpl(socket, label, this.transcript, this);
       if (socket.localPort) this.connLabels.set(socket.localPort, label);
-      this.teardown(() => conn.destroy());
-      return conn;
+      return socket;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       this.transcript.add('note', label, this.say('log.connectFailed', { error: code ?? (err as Error).message }));

@@ -9,7 +9,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
-import type { Language } from '../../protocol/messages.ts';
+import { PUBLIC_DIR, type Language } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import { LabFrontmatter } from '../../protocol/lab.ts';
 import { LOCALES, SOURCE_LOCALE, type Locale } from '../../protocol/i18n/catalog.ts';
@@ -194,6 +194,11 @@ export function readLabFiles(lab: Lab, kind: string, lang: Language): Map<string
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isFile()) files.set(name, readFileSync(path, 'utf8'));
+    else if (name === PUBLIC_DIR) {
+      for (const inner of readdirSync(path).sort()) {
+        if (statSync(join(path, inner)).isFile()) files.set(`${name}/${inner}`, readFileSync(join(path, inner), 'utf8'));
+      }
+    }
   }
   return files;
 }

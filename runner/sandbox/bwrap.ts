@@ -122,6 +122,8 @@ class BwrapSandbox implements Sandbox {
       '--ro-bind', rt.etc.passwd, '/etc/passwd',
       '--ro-bind', rt.etc.group, '/etc/group',
       '--ro-bind', rt.etc.nsswitch, '/etc/nsswitch.conf',
+      // The npm packages a student may import (runtime.ts SANDBOX_NODE_PACKAGES).
+      '--ro-bind', rt.nodeModules, '/node_modules',
       // A holder mounted with --dev cannot be joined; give the nested
       // sandboxes the device nodes their own --dev binds from here.
       '--perms', '0755', '--dir', '/dev',

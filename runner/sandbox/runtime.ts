@@ -5,7 +5,7 @@
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +21,24 @@ export interface Runtime {
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
+  /** SANDBOX_NODE_PACKAGES and their dependencies, bound read-only at /node_modules. */
+  nodeModules: string;
 }
+
+/**
+ * The npm packages a student's JavaScript may import, as if they had run
+ * `npm install` (the sandbox has no network). They come from the project's
+ * own dependencies; Node's ESM resolution finds them at /node_modules from
+ * /work (NODE_PATH does not apply to ES modules).
+ */
+export const SANDBOX_NODE_PACKAGES = ['express', 'ws'] as const;
+
+/**
+ * Python packages a student may import besides the standard library: Debian
+ * packages the host installs (.ci/run, README), seen through the read-only /usr.
+ */
+// Also named in the notice.missing_library words (protocol/i18n) and lab 06's lesson.
+export const SANDBOX_PYTHON_PACKAGES = ['aiohttp', 'fastapi', 'uvicorn', 'websockets'] as const;
 
 /**
  * /proc files that show the host or other sessions (boot command line, the
@@ -64,8 +81,11 @@ export function getRuntime(): Runtime {
     ['loadavg', Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
     ['zero', Buffer.from('0\n'), 0o644],
   ];
+  const projectModules = realpathSync(join(here, '..', '..', 'node_modules'));
+  const packages = packageClosure(projectModules, SANDBOX_NODE_PACKAGES);
   const hash = createHash('sha256');
   for (const [name, content, mode] of files) hash.update(`${name}\0${mode}\0`).update(content);
+  for (const [name, version] of packages) hash.update(`npm\0${name}\0${version}\0`);
   const uid = process.getuid?.() ?? 0;
   const dir = join(tmpdir(), `socklab-runtime-${uid}-${hash.digest('hex').slice(0, 16)}`);
   const path = (name: string) => join(dir, name);
@@ -74,6 +94,9 @@ export function getRuntime(): Runtime {
     for (const [name, content, mode] of files) {
       writeFileSync(join(staging, name), content, { mode });
       chmodSync(join(staging, name), mode);
+    }
+    for (const [name] of packages) {
+      cpSync(join(projectModules, name), join(staging, 'node_modules', name), { recursive: true, dereference: true });
     }
     chmodSync(staging, 0o755);
     try {
@@ -90,8 +113,42 @@ export function getRuntime(): Runtime {
     agent: path('agent.mjs'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
     masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
+    nodeModules: path('node_modules'),
   };
   return runtime;
+}
+
+/**
+ * The top-level folders of `modules` (a project's node_modules) that `roots`
+ * need, with their versions: each package's `dependencies`, resolved as Node
+ * does (its own nested node_modules first, then upwards). A package nested
+ * inside another is copied with it, so only top-level ones are listed.
+ */
+function packageClosure(modules: string, roots: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (name: string, from: string) => {
+    let dir = from;
+    let pkgDir: string | null = null;
+    for (;;) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) { pkgDir = candidate; break; }
+      if (dir === dirname(modules) || dir === dirname(dir)) break;
+      dir = dirname(dir);
+    }
+    if (!pkgDir) {
+      // Every other lab still runs: only imports of this package fail (with the missing_library notice).
+      console.warn(`socklab: the npm package ${name} is not installed, so students cannot import it; run npm install`);
+      return;
+    }
+    if (seen.has(pkgDir)) return;
+    seen.add(pkgDir);
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version?: string; dependencies?: Record<string, string> };
+    if (dirname(pkgDir) === modules || dirname(dirname(pkgDir)) === modules && name.startsWith('@')) found.set(name, pkg.version ?? '');
+    for (const dep of Object.keys(pkg.dependencies ?? {})) visit(dep, pkgDir);
+  };
+  for (const name of roots) visit(name, dirname(modules));
+  return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** A real folder (not a symlink) owned by `uid` that only its owner can write. */

@@ -19,7 +19,11 @@ export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
 const DRAIN_POLL_MS = 20;
 
-export function handleConnection(ws: WebSocket, runner: Runner, client: string): { readonly hasSession: boolean } {
+/**
+ * Serves one page's WebSocket. `preview` makes a preview URL of the
+ * session's web server (runner/server/preview.ts); absent, there are none.
+ */
+export function handleConnection(ws: WebSocket, runner: Runner, client: string, preview?: (session: Session) => string | null): { readonly hasSession: boolean } {
   let session: Session | null = null;
   let opening = false;
   /** The student's language (from `open`): Check results are in it. */
@@ -131,6 +135,10 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string):
         return;
       case 'network':
         return send({ type: 'network', loss: await session.setNetwork(msg.loss) });
+      case 'preview': {
+        const url = preview?.(session) ?? null;
+        return url ? send({ type: 'preview', url }) : error('not_offered', 'this lab (or this runner) has no preview');
+      }
       case 'close':
         await session.close();
         ws.close(1000, 'closed');

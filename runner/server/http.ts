@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
 import { handleConnection } from './connection.ts';
+import { Previews } from './preview.ts';
 import { METRICS_PATH, serveHealth } from './health.ts';
 import { Replica } from './replica.ts';
 
@@ -111,15 +112,17 @@ export function studentOf(address: string): string {
  * Serves the runner's WebSocket endpoint on an existing HTTP server (ours,
  * or the Astro dev server's). Upgrades to other paths are left alone.
  */
-export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean; replica?: Replica } = {}): void {
+export function attachWebSocket(server: Server, runner: Runner, opts: { allowedOrigins?: string[]; publicHosts?: string[]; trustProxy?: boolean; replica?: Replica; previews?: Previews } = {}): void {
   // Twice the message limit: a message a little over it is read and answered
   // with message_too_large (connection.ts), the session kept; a far larger
   // one closes the socket (1009) before its bytes are buffered.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 2 * runner.limits.maxMessageBytes });
   /** Open WebSockets per client address. */
   const perClient = new Map<string, number>();
+  const previews = opts.previews;
+  if (previews) server.on('upgrade', (req, socket, head) => previews.handleUpgrade(req, socket, head));
   server.on('upgrade', (req, socket, head) => {
-    if (pathOf(req) !== WS_PATH) return;
+    if (pathOf(req) !== WS_PATH || previews?.isPreview(req)) return;
     // Node's HTTP server stops watching an upgraded socket: a reset now must not become an uncaught error.
     socket.on('error', () => socket.destroy());
     if (!hostAllowed(req, opts.publicHosts) || !originAllowed(req, opts.allowedOrigins)) {
@@ -147,7 +150,7 @@ export function attachWebSocket(server: Server, runner: Runner, opts: { allowedO
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.once('close', release);
       if (opts.replica && !opts.replica.claim(ws, req)) return;
-      const conn = handleConnection(ws, runner, client);
+      const conn = handleConnection(ws, runner, client, previews && ((session) => previews.create(session, req.headers.host)));
       opts.replica?.track(ws, conn);
     });
   });
@@ -191,10 +194,13 @@ function guardConnections(server: Server, limit: number, trustProxy: boolean): v
 export async function serve(opts: ServeOptions): Promise<Server> {
   const { limits } = opts.runner;
   const replica = opts.replica ?? new Replica(opts.runner);
+  const previews = new Previews();
   const server = createServer(
     // A client that sends its headers (an upgrade's too) a byte at a time is cut off.
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.headersTimeoutMs * 2, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
     (req, res) => {
+      // A preview host is the student's server's, every path of it.
+      if (previews.handleRequest(req, res)) return;
       // The metrics count every student's sessions: a page on a rebound DNS name must not read them.
       if (pathOf(req) === METRICS_PATH && !hostAllowed(req, opts.publicHosts)) {
         res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('host not allowed\n');
@@ -204,9 +210,9 @@ export async function serve(opts: ServeOptions): Promise<Server> {
     },
   );
   guardConnections(server, limits.maxConnectionsPerClient * 2, opts.trustProxy ?? false);
-  attachWebSocket(server, opts.runner, { ...opts, replica });
+  attachWebSocket(server, opts.runner, { ...opts, replica, previews });
   server.on('upgrade', (req, socket) => {
-    if (pathOf(req) !== WS_PATH) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    if (pathOf(req) !== WS_PATH && !previews.isPreview(req)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);

@@ -32,6 +32,7 @@ import { editorTheme, monaco } from './editor.ts';
 import { Expander } from './expand.ts';
 import { LabFiles } from './files.ts';
 import { Inspector } from './inspector.ts';
+import { PreviewPane } from './preview.ts';
 import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
 import { labKey, read, write } from './progress.ts';
@@ -83,6 +84,7 @@ export class Workbench implements Disposable {
   private readonly terminals: Terminals;
   private readonly checks: Checks;
   private readonly inspector: Inspector;
+  private readonly preview: PreviewPane | null;
   private readonly link: RunnerLink;
   private readonly confirm: ReturnType<typeof createConfirm>;
   /** Whether the student turned the lab's loss switch on. */
@@ -135,6 +137,7 @@ export class Workbench implements Disposable {
       (on) => this.link.session !== null && this.link.send({ type: 'inspect', on }),
     );
 
+    this.preview = data.preview ? new PreviewPane(data.preview.port, store, () => void this.session().then((ok) => ok && this.link.send({ type: 'preview' }))) : null;
     const fileBar = h('div', { class: 'wb-filebar' }, this.toolbar.fileActions);
     const editorCol = h('div', { class: 'wb-editor-col' }, fileBar);
     this.el = h(
@@ -145,6 +148,7 @@ export class Workbench implements Disposable {
       this.status.box,
       this.status.messages,
       h('div', { class: 'wb-main' }, editorCol, this.terminals.el),
+      this.preview?.el,
       this.inspector.el,
       this.checks.checklist.el,
       this.toolbar.help,
@@ -306,6 +310,7 @@ export class Workbench implements Disposable {
     this.terminals.prepare();
     if (!this.sendFiles()) return;
     this.link.send({ type: 'run' });
+    if (this.preview) this.link.send({ type: 'preview' });
     this.ran();
   }
 
@@ -384,7 +389,10 @@ export class Workbench implements Disposable {
       case 'hello':
         return this.status.warning(msg.warning);
       case 'proc':
+        if (msg.proc.state === 'listening') this.preview?.reload();
         return this.terminals.proc(msg.proc);
+      case 'preview':
+        return this.preview?.show(msg.url);
       case 'notice': {
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
         const text = runnerSays('notice', msg.code, msg.message, pane?.name);

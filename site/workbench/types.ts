@@ -23,7 +23,7 @@ export interface WorkbenchLanguage {
   solution: StudentFile[];
 }
 
-export interface WorkbenchData extends Pick<LabFrontmatter, 'id' | 'title' | 'processes' | 'ports' | 'network'> {
+export interface WorkbenchData extends Pick<LabFrontmatter, 'id' | 'title' | 'processes' | 'ports' | 'network' | 'preview'> {
   /** First one is the default. */
   languages: WorkbenchLanguage[];
 }
