@@ -218,6 +218,7 @@ export const en = {
   'error.no_grader': 'This lab has no checks.',
   'error.check_running': 'A Check is already running.',
   'error.not_offered': 'This lab offers no network conditions here.',
+  'error.solution_hidden': 'The solution of this lab is not shown here yet (your course decides when: never, or once every check passed).',
   'error.internal': 'Something went wrong in the runner. Try again; your code is kept here.',
 
   // Sequence diagrams in lessons (site/lib/remark-sequence.ts): what a screen reader says.

@@ -204,6 +204,7 @@ export const ko = {
   'error.no_grader': '이 실습에는 검사 항목이 없습니다.',
   'error.check_running': '이미 채점 중입니다.',
   'error.not_offered': '여기서는 이 실습의 네트워크 조건을 쓸 수 없습니다.',
+  'error.solution_hidden': '이 실습의 정답 코드는 아직 볼 수 없습니다 (언제 보여 줄지는 과정이 정합니다: 보여 주지 않거나, 모든 검사 항목을 통과한 뒤).',
   'error.internal': '러너에서 문제가 생겼습니다. 다시 시도하세요. 코드는 여기에 그대로 있습니다.',
 
   'diagram.title': '{participants}: 누가 무엇을 보내는가',

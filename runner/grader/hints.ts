@@ -33,8 +33,13 @@ function tailLines(output: string): string[] {
   return output
     .slice(-SCANNED_CHARS)
     .split('\n')
-    .map((l) => (l.length > LINE_CHARS ? l.slice(0, LINE_CHARS) : l));
+    // On a terminal Node colours the frames of its own modules: the colours are not part of the line.
+    .map((l) => (l.length > LINE_CHARS ? l.slice(0, LINE_CHARS) : l).replace(SGR, ''));
 }
+
+/** A colour or style sequence (ESC [ ... m); a linear pattern (one character class, no nesting). */
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
 
 /** "at Class.method(File.java:12)" (Java) or "at fn (file:///work/x.js:3:9)" (Node), tested with string operations only. */
 function isFrame(frame: string): boolean {
@@ -75,7 +80,7 @@ export function errorLine(output: string): string | undefined {
   if (java) return java.replace(/^Exception in thread "[^"]*" /, '');
   if (lines.some((l) => l.startsWith('Node.js v'))) {
     // Node prints the error on the line before its first frame.
-    const frame = lines.findIndex((l) => /^\s/.test(l) && isFrame(l.trimStart()));
+    const frame = lines.findIndex((l) => /^\s/.test(l) && l.trimStart().startsWith('at '));
     if (frame > 0) return lines[frame - 1];
   }
   return findLast(lines, (l) => l.trim() !== '' && !/^\s/.test(l));

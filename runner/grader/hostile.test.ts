@@ -75,6 +75,9 @@ describe('stack-trace detection', () => {
     expect(errorLine(python)).toBe('OSError: [Errno 107] Transport endpoint is not connected');
     expect(errorLine(java)).toBe('java.net.SocketException: Connection reset');
     expect(errorLine(node)).toBe("TypeError: Cannot read properties of undefined (reading 'y')");
+    // On a terminal, Node colours the frames of its own modules.
+    const coloured = "file:///work/server.js:4\n\nSyntaxError: Unexpected token 'o', \"not json\" is not valid JSON\n    at JSON.parse (<anonymous>)\n\x1b[90m    at WebSocket.emit (node:events:524:28)\x1b[39m\n\nNode.js v20.19.0\n";
+    expect(errorLine(coloured)).toBe("SyntaxError: Unexpected token 'o', \"not json\" is not valid JSON");
     expect(hasStackTrace('   at the end of the day (not a frame)\n')).toBe(false);
   });
 });

@@ -38,7 +38,7 @@ const cleanDoc = (raw: string) =>
 export function graderApi(source: string = readFileSync(GRADER_API_FILE, 'utf8')): ApiInterface[] {
   const out: ApiInterface[] = [];
   // An interface: its JSDoc (optional), then its body up to the closing brace at line start.
-  const re = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)?\s*export interface (\w+)(?: extends [^{]+)? \{\n([\s\S]*?)\n\}/g;
+  const re = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)?\s*export interface (\w+)(?:<[^>{]*>)?(?: extends [^{]+)? \{\n([\s\S]*?)\n\}/g;
   for (const m of source.matchAll(re)) {
     out.push({ name: m[2]!, doc: m[1] ? cleanDoc(m[1]) : '', members: members(m[3]!) });
   }
