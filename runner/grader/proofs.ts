@@ -20,18 +20,32 @@ export const GOLDEN_DIR = fileURLToPath(new URL('../../test/golden/', import.met
 /** Grades at once on this machine: grading mostly waits on programs and timers, so twice the cores (SOCKLAB_GRADES_AT_ONCE overrides). */
 export const GRADES_AT_ONCE = Number(process.env.SOCKLAB_GRADES_AT_ONCE) || Math.max(2, availableParallelism() * 2);
 
-/** A function that runs at most `n` of the tasks given to it at once, the others waiting their turn. */
-export function gate(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (running >= n) await new Promise<void>((r) => waiting.push(r));
-    running++;
+/**
+ * A function that runs tasks at most `n` units at once, the others waiting
+ * their turn in order. A task weighs 1 unless told otherwise; one that
+ * weighs `n` runs alone (a grade that measures throughput).
+ */
+export function gate(n: number): <T>(task: () => Promise<T>, weight?: number) => Promise<T> {
+  let used = 0;
+  const waiting: { weight: number; start: () => void }[] = [];
+  const next = () => {
+    while (waiting.length && used + waiting[0]!.weight <= n) {
+      const w = waiting.shift()!;
+      used += w.weight;
+      w.start();
+    }
+  };
+  return async (task, weight = 1) => {
+    const units = Math.min(n, Math.max(1, weight));
+    await new Promise<void>((start) => {
+      waiting.push({ weight: units, start });
+      next();
+    });
     try {
       return await task();
     } finally {
-      running--;
-      waiting.shift()?.();
+      used -= units;
+      next();
     }
   };
 }
@@ -117,7 +131,7 @@ export function pinnedText(r: CheckResult): string {
  * gives the same string every time. The benchmark runs the heavy version
  * (solution 20 times, starter 8); `npm test` a light one.
  */
-export async function repeatedVerdicts(lab: Lab, kind: string, lang: Language, runs: number, opts: ProofOptions & { at?: <T>(task: () => Promise<T>) => Promise<T> }): Promise<string[]> {
+export async function repeatedVerdicts(lab: Lab, kind: string, lang: Language, runs: number, opts: ProofOptions & { at?: <T>(task: () => Promise<T>, weight?: number) => Promise<T>; weight?: number }): Promise<string[]> {
   const at = opts.at ?? gate(GRADES_AT_ONCE);
-  return Promise.all(Array.from({ length: runs }, () => at(() => gradeKind(lab, kind, lang, opts)).then(verdicts)));
+  return Promise.all(Array.from({ length: runs }, () => at(() => gradeKind(lab, kind, lang, opts), opts.weight).then(verdicts)));
 }

@@ -111,9 +111,15 @@ describe('Korean pages in the browser', () => {
 
   it('the search on a Korean page finds a Korean word in the Korean lesson', async () => {
     await withPage(server.url, '/ko/', async (page) => {
-      await page.locator('site-search button[data-open-modal]').click();
       const input = page.locator('#starlight__search input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      // The search button works once Starlight's script has defined <site-search>: on a loaded machine, after a while.
+      await page.waitForFunction(() => customElements.get('site-search') !== undefined, null, { timeout: 30_000 });
+      await expect
+        .poll(async () => {
+          if (!(await input.isVisible())) await page.locator('site-search button[data-open-modal]').click();
+          return input.isVisible();
+        }, { timeout: 30_000, interval: 1000 })
+        .toBe(true);
       await input.fill('데이터그램');
       const first = page.locator('.pagefind-ui__result-link').first();
       await first.waitFor({ timeout: 15_000 });
@@ -122,7 +128,7 @@ describe('Korean pages in the browser', () => {
       // Only Korean pages: the index is per language.
       expect(hrefs.every((h) => h?.startsWith('/ko/'))).toBe(true);
     });
-  });
+  }, 90_000);
 
   it('progress is one per lab, whatever the language: the Korean home shows what the English pages saved', async () => {
     const context = await browser.newContext();
