@@ -304,4 +304,27 @@ export default defineChecks(messages, [
       await client.expectExit({ timeoutMs: 3000, why: h.t('why.afterTimedOut') });
     },
   },
+  {
+    id: 'client-under-loss',
+    name: 'check.clientUnderLoss',
+    role: 'client',
+    dependsOn: ['client-prints-reply', 'client-timed-out'],
+    async run(h: H) {
+      // The pattern counts both directions from here: try 1 is packets 0 and 1
+      // (both arrive), try 2 is packets 2 and 3 (its reply is lost).
+      await h.lose(30);
+      const server = await h.udpServer(h.port);
+      for (const [i, text] of ['first try', 'second try'].entries()) {
+        const lost = i === 1;
+        h.note(h.t(lost ? 'loss.tryLost' : 'loss.tryArrives', { n: i + 1 }));
+        const client = await h.start('client');
+        client.type(text);
+        const d = await server.expectDatagram(text, { timeoutMs: 3000 });
+        await server.reply(d, text.toUpperCase());
+        const what = h.t('loss.tryWhat', { n: i + 1, expect: h.t(lost ? 'loss.expectTimedOut' : 'loss.expectReply', { reply: `"${text.toUpperCase()}"` }) });
+        await client.expectOutput(lost ? TIMED_OUT : text.toUpperCase(), { timeoutMs: 4000, what });
+        await client.expectExit({ timeoutMs: 3000, why: what, code: lost ? 1 : 0 });
+      }
+    },
+  },
 ]);

@@ -41,7 +41,8 @@ const OPTIONS = {
 /** Whether these `grade` arguments ask for a class (several folders, or --class). */
 export function isClassGrade(args: string[]): boolean {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS, reporter: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true, strict: false });
+    // Every option of a single grade too, so that an option's value is never taken for a folder.
+    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS, reporter: { type: 'string' }, out: { type: 'string' }, locale: { type: 'string' } }, allowPositionals: true, strict: false });
     return values.class !== undefined || positionals.length > 2;
   } catch {
     return false;

@@ -83,6 +83,13 @@ export interface Harness<E extends Templates = Templates> {
   listen(port: number): Promise<Listener>;
   /** A UDP server of the grader's own on `port`, for testing clients. */
   udpServer(port: number): Promise<UdpPeer>;
+  /**
+   * Network conditions (the lab's frontmatter `network.loss`): from now on
+   * drops `percent` of the packets on that port, both directions counted
+   * together, in the sandbox's fixed pattern (30%: packets 3, 6 and 9 of
+   * every 10), so the same packets are lost on every run.
+   */
+  lose(percent: number): Promise<void>;
   /** Adds a line to the transcript. */
   note(text: string): void;
   /** Fails the check. `expected`/`received` are shown side by side. */

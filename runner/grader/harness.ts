@@ -158,6 +158,14 @@ export class GradeHarness implements Harness, CheckScope {
     return peer;
   }
 
+  async lose(percent: number): Promise<void> {
+    this.assertLive();
+    const loss = this.ctx.lab.meta.network?.loss;
+    if (!loss) throw new Error(`h.lose(): lab ${this.ctx.lab.meta.id} has no network.loss in its frontmatter`);
+    await this.ctx.sandbox.setLoss({ port: loss.port, proto: loss.protocol, percent });
+    this.transcript.add('note', 'network', this.say('log.loss', { percent, port: `${loss.port}/${loss.protocol}` }));
+  }
+
   async udpServer(port: number): Promise<UdpPeer> {
     this.assertLive();
     const socket = await this.ctx.sandbox.bindUdp(port);

@@ -27,6 +27,7 @@ await server.reply(d, d.text.toUpperCase());`,
   'Harness.t': `h.fail(h.t('closedEarly', { who: 'client A' }), { hint: h.t('hint.closedEarly') }); // the lab's messages.ts, in the student's language`,
   'Harness.socket': `const socket = await h.socket(4000); // a raw socket into the sandbox, e.g. for node:http or ws
 const res = await new Promise((done) => http.get({ createConnection: () => socket, path: '/messages' }, done));`,
+  'Harness.lose': `await h.lose(30); // the lab's network.loss port now drops 3 packets in 10, the same ones every run`,
   'Harness.note': `h.note('now a client that resets the connection');`,
   'Harness.fail': `if (code !== 0) h.fail(\`your client exited with code \${code}\`, { expected: 'exit code 0', received: \`exit code \${code}\`, hint: 'Return 0 after printing the reply.' });`,
   'Harness.sleep': `await h.sleep(200); // let the server notice the reset before the next client`,
