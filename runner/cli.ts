@@ -4,7 +4,6 @@
  * configuration error (with a message, never a stack trace).
  */
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
@@ -25,6 +24,7 @@ import { serve } from './server/http.ts';
 import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
 import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
+import { buildSite } from './course/build.ts';
 import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
@@ -162,8 +162,7 @@ async function cmdServe(args: string[]): Promise<number> {
   if (!existsSync(join(siteDir, 'index.html'))) {
     if (values.site) throw new UsageError(`${siteDir} has no index.html`);
     console.log('socklab: building the course site (first start only)...');
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
-    if (r.status !== 0) throw new UsageError('the site did not build; see the errors above');
+    if (!buildSite(null)) throw new UsageError('the site did not build; see the errors above');
   }
   const publicHosts = ([] as string[]).concat(values['public-host'] ?? []).map((h) => check(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name like course.example.edu'), h, '--public-host'));
   const server = await serve({ runner, siteDir, port, host, publicHosts, trustProxy: values['trust-proxy'] === true, replica }).catch((err: NodeJS.ErrnoException) => {

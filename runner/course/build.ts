@@ -18,7 +18,9 @@ export const courseSiteDir = (course: string) => join(course, 'dist');
 /** Builds the site of `course` (or of socklab itself when null); returns whether it built. */
 export function buildSite(course: string | null): boolean {
   const args = [join(PACKAGE_ROOT, 'node_modules/astro/astro.js'), 'build'];
-  const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' };
+  // A production build whatever started it: under NODE_ENV=test (a test runner) Vite builds in
+  // development mode, and Starlight then leaves the search out.
+  const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
   if (course) {
     const own = join(course, '.socklab');
     mkdirSync(own, { recursive: true });

@@ -32,7 +32,7 @@ beforeAll(() => {
   // Astro joins --config to the root: a relative path.
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
     cwd: ROOT,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', SOCKLAB_LABS_DIR: join(tmp, 'labs') },
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SOCKLAB_LABS_DIR: join(tmp, 'labs') },
     encoding: 'utf8',
     timeout: 400_000,
   });

@@ -57,7 +57,7 @@ beforeAll(() => {
   );
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
     cwd: ROOT,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', SOCKLAB_LABS_DIR: labs },
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SOCKLAB_LABS_DIR: labs },
     encoding: 'utf8',
     timeout: 400_000,
   });

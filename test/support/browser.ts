@@ -4,13 +4,14 @@
  * private snapshot of the built site, `socklab serve` as a child process,
  * and a plain static server (a site with no runner behind it).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSite } from '../../runner/course/build.ts';
 import { chromium, type Browser } from 'playwright-core';
 import { descendantsOf, freePort, listProcs, stillRunning, type ProcEntry } from './test-client.ts';
 
@@ -75,8 +76,7 @@ function complete(dir: string, mustHave: string[]): boolean {
 export async function snapshotSite(mustHave: string[] = ['index.html'], timeoutMs = 120_000): Promise<string> {
   const dist = join(ROOT, 'dist');
   if (!existsSync(join(dist, 'index.html'))) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
-    if (r.status !== 0) throw new Error('the site did not build');
+    if (!buildSite(null)) throw new Error('the site did not build');
   }
   const copy = mkdtempSync(join(tmpdir(), 'socklab-site-'));
   const deadline = Date.now() + timeoutMs;
