@@ -15,12 +15,23 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The folder a course's site is built into. */
 export const courseSiteDir = (course: string) => join(course, 'dist');
 
+/**
+ * The environment of a site build: this process's, less what a test runner
+ * (Vitest) puts there for its own Vite (DEV=1, MODE=test, NODE_ENV=test...),
+ * which would make the build a development one, and Starlight then leaves
+ * the search out.
+ */
+export function buildEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
+  for (const key of ['DEV', 'PROD', 'MODE', 'SSR', 'BASE_URL', 'TEST']) delete env[key];
+  for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
+  return env;
+}
+
 /** Builds the site of `course` (or of socklab itself when null); returns whether it built. */
 export function buildSite(course: string | null): boolean {
   const args = [join(PACKAGE_ROOT, 'node_modules/astro/astro.js'), 'build'];
-  // A production build whatever started it: under NODE_ENV=test (a test runner) Vite builds in
-  // development mode, and Starlight then leaves the search out.
-  const env: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
+  const env = buildEnv();
   if (course) {
     const own = join(course, '.socklab');
     mkdirSync(own, { recursive: true });

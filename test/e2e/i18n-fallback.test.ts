@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEnv } from '../../runner/course/build.ts';
 import { ROOT } from '../support/browser.ts';
 
 const UNTRANSLATED = '02-tcp-echo';
@@ -32,7 +33,7 @@ beforeAll(() => {
   // Astro joins --config to the root: a relative path.
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
     cwd: ROOT,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SOCKLAB_LABS_DIR: join(tmp, 'labs') },
+    env: { ...buildEnv(), SOCKLAB_LABS_DIR: join(tmp, 'labs') },
     encoding: 'utf8',
     timeout: 400_000,
   });

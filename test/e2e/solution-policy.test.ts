@@ -23,6 +23,7 @@ import { newLab } from '../../runner/course/new-lab.ts';
 import { readLabFiles, loadLab } from '../../runner/labs/load.ts';
 import { Runner } from '../../runner/runner.ts';
 import { serve } from '../../runner/server/http.ts';
+import { buildEnv } from '../../runner/course/build.ts';
 import { ROOT } from '../support/browser.ts';
 import { TestClient } from '../support/test-client.ts';
 
@@ -57,7 +58,7 @@ beforeAll(() => {
   );
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
     cwd: ROOT,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', SOCKLAB_LABS_DIR: labs },
+    env: { ...buildEnv(), SOCKLAB_LABS_DIR: labs },
     encoding: 'utf8',
     timeout: 400_000,
   });
