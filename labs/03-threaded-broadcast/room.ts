@@ -246,7 +246,7 @@ export async function sendLoad(room: Room, lines: number, rounds: number): Promi
         if (!line) {
           // Which lines got mixed is a race: the transcript keeps the line, the failure stays the same every run.
           h.note(w('load.unknownSeen', { round, who: m.label, got: q(got) }));
-          h.fail(w('load.unknown'), { expected: w('load.wholeLines', { line: q(due(members[0]!.label, 0)) }), received: w('load.mixedLine'), hint: mixHint });
+          h.fail(w('load.unknown'), { expected: w('load.wholeLines', { line: q(due(members[0]!.label, 0).replace(`:${round}:`, ':1:')) }), received: w('load.mixedLine'), hint: mixHint });
         }
         const want = next.get(line.sender)!;
         if (line.i !== want) {

@@ -6,8 +6,7 @@
  * run to run.
  */
 import { request } from 'node:http';
-import WebSocket from 'ws';
-import { defineChecks, type Harness } from '../../runner/grader/api.ts';
+import { defineChecks, WebSocket, type Harness } from '../../runner/grader/api.ts';
 
 const PORT = 4000;
 /** How long an answer or a pushed frame may take. */

@@ -13,6 +13,8 @@ import type { Socket } from 'node:net';
 import type { Locale, Messages, ParamArgs, Templates } from './i18n.ts';
 
 export { defineMessages, sayer } from './i18n.ts';
+/** A WebSocket client (the `ws` package) for checks of WebSocket servers: a course's labs get it from socklab, whatever their own folder holds. */
+export { WebSocket } from 'ws';
 export type { Messages } from './i18n.ts';
 
 /** One named behaviour of a lab, checked against the student's program for `role`. */

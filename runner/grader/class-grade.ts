@@ -13,7 +13,7 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef } from './api.ts';
-import { ChecksError, gradeFiles, loadChecks, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
+import { ChecksError, gradeFiles, loadChecks, nameOf, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
 
 /** One student's folder. */
 export interface Submission {
@@ -76,13 +76,14 @@ export interface ClassGradeOptions {
 
 /** The lab's checks with their points (default 1); throws ChecksError for a bad `points`. */
 export async function classChecks(lab: Lab): Promise<ClassCheck[]> {
-  const { checks } = await loadChecks(lab);
+  const { checks, messages } = await loadChecks(lab);
   return checks.map((c: CheckDef) => {
     const points = c.points ?? 1;
     if (typeof points !== 'number' || !Number.isFinite(points) || points < 0) {
       throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" has points ${JSON.stringify(c.points)}; points are a number >= 0`);
     }
-    return { id: c.id, name: c.name, role: c.role, points };
+    // The class report is the instructor's, in English (its words are not a student's).
+    return { id: c.id, name: nameOf(c, messages, 'en'), role: c.role, points };
   });
 }
 

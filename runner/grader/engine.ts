@@ -61,7 +61,7 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
 }
 
 /** A check's name in `locale`: from the lab's messages, or as written for a lab without them. */
-function nameOf(check: CheckDef, messages: Messages | undefined, locale: Locale): string {
+export function nameOf(check: CheckDef, messages: Messages | undefined, locale: Locale): string {
   return (messages?.[locale] as Readonly<Record<string, string>> | undefined)?.[check.name] ?? check.name;
 }
 
