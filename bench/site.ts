@@ -39,7 +39,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, ROOT, snapshotSite, startServe } from '../test/support/browser.ts';
 import { info, type Figure, type Row } from './figure.ts';
-import { median, percentile, round } from './stats.ts';
+import { median, round } from './stats.ts';
 
 const LAB = 'tcp-echo';
 const SOLUTION_DIR = join(ROOT, 'labs/02-tcp-echo/solution/python');

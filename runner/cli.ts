@@ -3,15 +3,15 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { FileName, Language, PUBLIC_DIR } from '../protocol/messages.ts';
+import { Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
-import { escapeChar, UNSAFE } from './grader/transcript.ts';
+import { readStudentFolder, SubmissionError } from './grader/submission.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import { systemLocale } from './grader/i18n.ts';
 import { graderSay } from './grader/messages.ts';
@@ -85,6 +85,19 @@ function limitsHelp(): string {
   per program: data ${mib(l.sandboxDataBytes)}, files ${mib(l.sandboxFileBytes)}, ${l.sandboxOpenFiles} open files, ${l.sandboxCpuSeconds} s of CPU
 
 `;
+}
+
+/** A student's folder as `run` and `grade` send it; its problems are usage errors (exit 2). */
+function studentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits): { lang: Language; files: { name: string; content: string }[] } {
+  const lang = langOpt === undefined ? undefined : check(Language, langOpt, '--lang');
+  try {
+    const read = readStudentFolder(dirArg, lab, lang, limits);
+    if (read.skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${read.skipped.join(', ')}`);
+    return read;
+  } catch (err) {
+    if (err instanceof SubmissionError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** A usage or configuration error: printed plainly, exit code 2. */
@@ -184,7 +197,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
   const runner = new Runner({ sandbox });
   const lab = findLabOrFail(runner, labName);
-  const { lang, files } = readStudentFolder(dirArg, lab, values.lang, runner.limits);
+  const { lang, files } = studentFolder(dirArg, lab, values.lang, runner.limits);
   if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
 
   const procs = new Map<number, { name: string; role: string; decoder: StringDecoder; partial: string; exit?: number }>();
@@ -235,71 +248,6 @@ async function cmdRun(args: string[]): Promise<number> {
   return code;
 }
 
-/**
- * Reads a student's folder: the language (given or found from file names)
- * and its files. Only plain files are read, never through a link, and the
- * folder must fit the session's limits: anything else is a usage error that
- * names the entry, so a link to /etc, a FIFO or a 1 GB file stops here.
- */
-function readStudentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits) {
-  const dir = resolve(dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dirArg} is not a folder`);
-  const problems: string[] = [];
-  const skipped: string[] = [];
-  const names: string[] = [];
-  const entries = readdirSync(dir).sort();
-  // The web page a lab's server serves is the one folder that is sent.
-  if (existsSync(join(dir, PUBLIC_DIR)) && lstatSync(join(dir, PUBLIC_DIR)).isDirectory()) {
-    entries.push(...readdirSync(join(dir, PUBLIC_DIR)).sort().map((name) => `${PUBLIC_DIR}/${name}`));
-  }
-  for (const entry of entries) {
-    const st = lstatSync(join(dir, entry));
-    // A file's name is the student's text too: it must not drive the terminal it is printed on.
-    const name = entry.replace(UNSAFE, escapeChar);
-    if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
-    if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);
-    else if (!st.isFile()) problems.push(`${name} is not a plain file`);
-    else if (!FileName.safeParse(entry).success) skipped.push(name);
-    else if (st.size > limits.maxFileBytes) problems.push(`${name} is ${st.size} bytes; a file may be at most ${limits.maxFileBytes}`);
-    else names.push(entry);
-  }
-  if (problems.length) throw new UsageError(`${dirArg} cannot be used:\n  ${problems.join('\n  ')}`);
-  if (skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${skipped.join(', ')}`);
-  if (names.length > limits.maxFiles) throw new UsageError(`${dirArg} holds ${names.length} files; at most ${limits.maxFiles} are sent`);
-  const lang = langOpt
-    ? check(Language, langOpt, '--lang')
-    : lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
-  if (!lang) {
-    const expected = lab.meta.languages.flatMap((l) => lab.meta.processes.map((p) => LANGUAGES[l].fileFor(p.role)));
-    throw new UsageError(`${dirArg} holds none of ${expected.join(', ')}`);
-  }
-  if (!lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
-  const files = names.map((name) => ({ name, content: readPlainFile(join(dir, name), limits.maxFileBytes) }));
-  const total = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
-  if (total > limits.maxTotalFileBytes) throw new UsageError(`the files of ${dirArg} add up to ${total} bytes; at most ${limits.maxTotalFileBytes} are sent`);
-  return { lang, files };
-}
-
-/**
- * Reads a file checked by lstat, opened so that it cannot have become a
- * link or a FIFO since (no following, no blocking) and no bigger than `max`.
- */
-function readPlainFile(path: string, max: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new UsageError(`${path} cannot be read: ${(err as Error).message}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > max) throw new UsageError(`${path} changed while it was read; try again`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function findLabOrFail(runner: Runner, labName: string): Lab {
   const lab = findLab(runner.labs, labName);
   if (!lab || lab.meta.processes.length === 0) {
@@ -328,7 +276,7 @@ To grade your own code anyway, pass --sandbox host.`);
   const lab = findLabOrFail(runner, labName);
   const roles = lab.meta.processes.map((p) => p.role);
   const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
-  const { lang, files } = readStudentFolder(dirArg, lab, values.lang, runner.limits);
+  const { lang, files } = studentFolder(dirArg, lab, values.lang, runner.limits);
   const present = rolesIn(lab, lang, files.map((f) => f.name));
   const graded = only ? present.filter((r) => only.includes(r)) : present;
   if (graded.length === 0) {

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCsv, classHtml } from '../grader/class-report.ts';
-import type { ClassResult } from '../grader/class-grade.ts';
+import { readSubmission, type ClassResult } from '../grader/class-grade.ts';
+import { findLab, loadLabs } from '../labs/load.ts';
+import { resolveLimits } from '../limits.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ECHO = join(ROOT, 'labs/02-tcp-echo');
@@ -117,6 +119,16 @@ describe('socklab grade --class', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status).toBe(2);
+  });
+
+  it('reads a submission as socklab grade does: a link to a host file is refused, never read', () => {
+    const lab = findLab(loadLabs(), 'tcp-echo')!;
+    const dir = join(tmp, 'linked');
+    mkdirSync(dir);
+    symlinkSync('/etc/passwd', join(dir, 'server.py'));
+    const read = readSubmission(dir, lab, resolveLimits());
+    expect(read).toEqual({ error: expect.stringContaining('server.py is a symbolic link') });
+    expect(JSON.stringify(read)).not.toContain('root:');
   });
 
   it('keeps the single-submission grade for one folder', async () => {

@@ -5,14 +5,15 @@
  * program in it, a file too big) is recorded for that student; it never
  * stops the class.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { FileName, type Language, type StudentFile } from '../../protocol/messages.ts';
+import { type Language, type StudentFile } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef } from './api.ts';
+import { readStudentFolder, SubmissionError } from './submission.ts';
 import { ChecksError, gradeFiles, loadChecks, nameOf, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
 
 /** One student's folder. */
@@ -140,25 +141,15 @@ async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Subm
 const checkedFiles = (lab: Lab, lang: Language, only?: string[]) =>
   lab.meta.processes.filter((p) => !only || only.includes(p.role)).map((p) => LANGUAGES[lang].fileFor(p.role));
 
-/**
- * A student's folder as files to grade, or why it cannot be graded. The
- * language is `lang`, else the first the lab offers whose program file is
- * there. Files the runner would not take from a page (a name or size not
- * allowed) are refused the same way here.
- */
+/** A submission's language and files (the same rules as `socklab grade`), or why it cannot be graded. */
 export function readSubmission(dir: string, lab: Lab, limits: Limits, lang?: Language): { lang: Language; files: StudentFile[] } | { error: string } {
-  let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile());
+    const { lang: found, files } = readStudentFolder(dir, lab, lang, limits);
+    return { lang: found, files };
   } catch (err) {
-    return { error: `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    if (err instanceof SubmissionError) return { error: err.message };
+    throw err;
   }
-  const found = lang ?? lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
-  if (!found) return { error: `holds none of ${lab.meta.languages.flatMap((l) => checkedFiles(lab, l)).join(', ')}` };
-  const usable = names.filter((n) => FileName.safeParse(n).success && statSync(join(dir, n)).size <= limits.maxFileBytes).slice(0, limits.maxFiles);
-  const files = usable.map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
-  if (files.reduce((a, f) => a + Buffer.byteLength(f.content), 0) > limits.maxTotalFileBytes) return { error: `its files are over ${limits.maxTotalFileBytes} bytes in all` };
-  return { lang: found, files };
 }
 
 /** The submissions of a class folder: each sub-folder is one student, named after it (hidden ones skipped). */

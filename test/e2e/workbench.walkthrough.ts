@@ -35,7 +35,6 @@
  * Exit code 0 when every step passed, 1 otherwise.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { staticServer } from '../support/browser.ts';
