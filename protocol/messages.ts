@@ -83,6 +83,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('solution') }),
   /** A new preview URL of the student's web server (labs with `preview`); each is valid until the session ends. */
   z.strictObject({ type: z.literal('preview') }),
+  /** Start or stop the wire view: the session's packets, decoded, streamed as `wire` messages. */
+  z.strictObject({ type: z.literal('wire'), on: z.boolean() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -166,6 +168,39 @@ export const SocketView = z.strictObject({
 });
 export type SocketView = z.infer<typeof SocketView>;
 
+/** One end of a packet: an address of the session's loopback and, when the runner knows it, the process holding that socket. */
+export const WireEnd = z.strictObject({
+  /** "127.0.0.1" or "::1". */
+  addr: z.string(),
+  port: z.number().int().min(0).max(65535),
+  /** "server", "client 1", "grader": the owner's name as the page shows it. */
+  owner: z.string().optional(),
+});
+export type WireEnd = z.infer<typeof WireEnd>;
+
+/** One packet seen on the session's loopback, its headers decoded. */
+export const WirePacket = z.strictObject({
+  /** Sequence number of this packet within the session's capture (counts every packet seen, shown or not). */
+  n: z.number().int().min(0),
+  /** Milliseconds since the capture started. */
+  at: z.number().min(0),
+  protocol: Transport,
+  src: WireEnd,
+  dst: WireEnd,
+  /** TCP flags present, in this order: SYN, ACK, FIN, RST, PSH, URG. */
+  flags: z.array(z.enum(['SYN', 'ACK', 'FIN', 'RST', 'PSH', 'URG'])).optional(),
+  /** TCP sequence and acknowledgement numbers, relative to each direction's first SYN when seen (as Wireshark shows them). */
+  seq: z.number().optional(),
+  ack: z.number().optional(),
+  /** TCP advertised receive window in bytes (scaled by the window scale option when the SYN was seen). */
+  win: z.number().int().min(0).optional(),
+  /** Payload length in bytes (TCP data, or the UDP datagram's). */
+  len: z.number().int().min(0),
+  /** The payload's first bytes (at most WIRE_HEAD_BYTES), base64. */
+  head: z.string().optional(),
+});
+export type WirePacket = z.infer<typeof WirePacket>;
+
 /** Messages the runner sends to a client. */
 export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({
@@ -200,6 +235,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
     failed: z.number(),
     skipped: z.number(),
     durationMs: z.number(),
+  }),
+  /** A batch of the wire view's packets; `dropped` counts packets seen but not sent since the last batch (a flood is summarised, never copied whole). */
+  z.strictObject({
+    type: z.literal('wire'),
+    packets: z.array(WirePacket).max(512),
+    dropped: z.number().int().min(0),
   }),
   /** The reference solution's files, in answer to `solution`. */
   z.strictObject({ type: z.literal('solution'), lang: Language, files: z.array(StudentFile) }),
