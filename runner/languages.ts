@@ -46,9 +46,13 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     fileFor: (role) => `${javaClass(role)}.java`,
     // Heap and code cache stay well below the sandbox's RLIMIT_DATA so a
     // runaway program gets a clean OutOfMemoryError, not a crash of the JVM.
-    // Tiered level 1 starts single-file programs much faster.
+    // Tiered level 1 starts single-file programs much faster. A small
+    // initial heap grows only as live data needs it: with the JVM's default
+    // (a 64th of the machine's RAM) garbage alone can touch 100 MB before
+    // the first collection, which lab 5's memory check would count.
     command: (file) => [
       'java',
+      '-Xms16m',
       '-Xmx256m',
       '-XX:ReservedCodeCacheSize=64m',
       '-XX:MaxMetaspaceSize=128m',
