@@ -31,7 +31,12 @@ const IDLE_TIMEOUT_MS = 3000;
 function preloadWhenIdle(): void {
   if ((navigator as Navigator & { connection?: { saveData?: boolean } }).connection?.saveData) return;
   const idle = (): void => {
-    const go = () => void load().catch(() => {}); // a failed preload is retried, and reported, by a mount
+    // data-bundle="loaded" tells tests and the bench (bench/site.ts) that the preload is done.
+    const go = () =>
+      void load().then(
+        () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
+        () => {}, // a failed preload is retried, and reported, by a mount
+      );
     if ('requestIdleCallback' in window) requestIdleCallback(go, { timeout: IDLE_TIMEOUT_MS });
     else setTimeout(go, 200);
   };
