@@ -3,8 +3,8 @@
  * Once the page is idle (requestIdleCallback, after the load) it fetches and
  * evaluates the real bundle (Monaco, xterm.js, the runner connection:
  * ./main.ts), so that the editor is there by the time the student scrolls
- * to it: on this course's machines evaluating Monaco takes seconds, which a
- * student waiting at the workbench would otherwise watch. A browser that
+ * to it: evaluating Monaco takes about a second on a 2-core server
+ * (bench/site.ts), which a student at the workbench would otherwise watch. A browser that
  * asks to save data (navigator.connection.saveData) is spared that.
  * It mounts the workbench only when the student is about to use it: the
  * workbench comes within a screen of the viewport, or something in it gets
@@ -35,7 +35,7 @@ function preloadWhenIdle(): void {
     const go = () =>
       void load().then(
         () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
-        () => {}, // a failed preload is retried, and reported, by a mount
+        () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
       );
     if ('requestIdleCallback' in window) requestIdleCallback(go, { timeout: IDLE_TIMEOUT_MS });
     else setTimeout(go, 200);
