@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatRows, type Figure, type Row } from './figure.ts';
+import { browserTerminalFigure } from './browser-terminal.ts';
 import { classGradingFigure } from './class-grading.ts';
 import { firstByteFigure } from './first-byte.ts';
 import { gradersFigure } from './graders.ts';
@@ -29,7 +30,7 @@ import { terminalFigure } from './terminal.ts';
 import { truncationFigure } from './truncation.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, gradersFigure, classGradingFigure, sessionsFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 

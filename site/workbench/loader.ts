@@ -1,18 +1,48 @@
 /**
  * The only workbench code a lesson page loads up front (well under 3 KB).
- * It waits until the student is about to use the workbench: the workbench
- * comes within a screen of the viewport, or something in it gets focus or a
- * click, or the "Open the workbench" button is pressed, or a phone's Code or
- * Terminals tab is opened (layout.ts). Then it imports the
- * real bundle (Monaco, xterm.js, the runner connection: ./main.ts), which
- * mounts itself into the placeholder. Until then no editor code, worker or
- * WebSocket exists on the page.
+ * Once the page is idle (requestIdleCallback, after the load) it fetches and
+ * evaluates the real bundle (Monaco, xterm.js, the runner connection:
+ * ./main.ts), so that the editor is there by the time the student scrolls
+ * to it: evaluating Monaco takes about a second on a 2-core server
+ * (bench/site.ts), which a student at the workbench would otherwise watch. A browser that
+ * asks to save data (navigator.connection.saveData) is spared that.
+ * It mounts the workbench only when the student is about to use it: the
+ * workbench comes within a screen of the viewport, or something in it gets
+ * focus or a click, or the "Open the workbench" button is pressed, or a
+ * phone's Code or Terminals tab is opened (layout.ts). Until then no editor,
+ * worker or WebSocket exists on the page (mounting creates them), so a
+ * student reading the lesson opens no session on the runner.
  *
  * The root's data-state says where it is: none (placeholder), "loading",
  * "ready" (mounted), "failed". A disposed workbench clears it and shows the
  * placeholder again, so the same triggers mount it anew.
  */
 type Root = HTMLElement & { socklabFocus?: boolean };
+
+type Bundle = typeof import('./main.ts');
+let bundle: Promise<Bundle> | null = null;
+/** The workbench bundle, imported once (the idle preload and a mount share it). */
+const load = (): Promise<Bundle> => (bundle ??= import('./main.ts'));
+
+/** Longest wait for an idle moment: a page that is never idle still gets its editor. */
+const IDLE_TIMEOUT_MS = 3000;
+
+/** Imports the bundle when the page is idle after its load event, unless the browser asks to save data. */
+function preloadWhenIdle(): void {
+  if ((navigator as Navigator & { connection?: { saveData?: boolean } }).connection?.saveData) return;
+  const idle = (): void => {
+    // data-bundle="loaded" tells tests and the bench (bench/site.ts) that the preload is done.
+    const go = () =>
+      void load().then(
+        () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
+        () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
+      );
+    if ('requestIdleCallback' in window) requestIdleCallback(go, { timeout: IDLE_TIMEOUT_MS });
+    else setTimeout(go, 200);
+  };
+  if (document.readyState === 'complete') idle();
+  else addEventListener('load', idle, { once: true });
+}
 
 function start(root: Root, focus: boolean): void {
   if (focus) root.socklabFocus = true;
@@ -21,7 +51,7 @@ function start(root: Root, focus: boolean): void {
   const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
   // The words are server-rendered in the page's language (Workbench.astro): no catalog up front.
   if (status) status.textContent = status.dataset.loading ?? '';
-  import('./main.ts')
+  load()
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).
     .then((m) => {
@@ -30,12 +60,15 @@ function start(root: Root, focus: boolean): void {
       root.socklabFocus = false;
     })
     .catch((err: unknown) => {
+      bundle = null; // the next trigger tries again
       root.dataset.state = 'failed';
       if (status) status.textContent = (status.dataset.failed ?? '{error}').replace('{error}', String(err));
     });
 }
 
-for (const root of document.querySelectorAll<Root>('[data-socklab-workbench]')) {
+const roots = document.querySelectorAll<Root>('[data-socklab-workbench]');
+if (roots.length) preloadWhenIdle();
+for (const root of roots) {
   const io =
     'IntersectionObserver' in window
       ? new IntersectionObserver(

@@ -27,7 +27,9 @@
  *      dispose() ends the workbench (connection included) so completely
  *      that mounting it again adds exactly what the first mount did;
  *   i. the site's scripts hold no zod: the page takes the protocol's
- *      constants from protocol/constants.ts and only types from its schemas.
+ *      constants from protocol/constants.ts and only types from its schemas;
+ *   j. the site's scripts hold Monaco's tokenizers of the labs' languages
+ *      (Python, JavaScript, Java) and no other (site/workbench/editor.ts).
  *
  * Every test opens its own browser context(s). On a failure, each open page
  * is saved as a screenshot (and its console log) under test-results/.
@@ -482,5 +484,15 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(scripts.some((f) => f.startsWith('main.'))).toBe(true); // the workbench bundle is among them
     // zod names its error class in a string that survives minifying.
     expect(scripts.filter((f) => readFileSync(join(SITE, '_astro', f), 'utf8').includes('ZodError'))).toEqual([]);
+  });
+
+  it("j. the site ships Monaco's tokenizers of Python, JavaScript and Java and no other language's", () => {
+    const scripts = readdirSync(join(SITE, '_astro')).filter((f) => f.endsWith('.js'));
+    const all = scripts.map((f) => readFileSync(join(SITE, '_astro', f), 'utf8'));
+    // A Monarch tokenizer names its token suffix, a registered language its id, both in strings that survive minifying.
+    const tokenizers = all.flatMap((js) => [...js.matchAll(/tokenPostfix:\s*"\.([\w-]+)"/g)].map((m) => m[1]));
+    const languages = all.flatMap((js) => [...js.matchAll(/\{id:\s*"([\w-]+)",\s*extensions:/g)].map((m) => m[1]));
+    expect(tokenizers.sort()).toEqual(['java', 'js', 'python']);
+    expect(languages.sort()).toEqual(['java', 'javascript', 'python']);
   });
 });
