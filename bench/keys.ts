@@ -2,12 +2,18 @@
  * Keystroke echo: a key sent over the WebSocket until its echo comes back
  * from `cat` on the sandbox's terminal. Baseline: the same keys written to a
  * raw node-pty running cat in this process.
+ *
+ * Fair under load: the same measure in a fresh session of the same runner
+ * while LOAD_SESSIONS other sessions run, half flooding output (read and
+ * acknowledged by their clients) and half spinning the CPU, against the
+ * quiet figure of the same run.
  */
 import { tmpdir } from 'node:os';
 import * as pty from 'node-pty';
 import { type Figure, type Row } from './figure.ts';
 import { BASE_ENV, killByPid, sleep } from './processes.ts';
 import { connect, openSession, withRunner } from './serve.ts';
+import type { TestClient } from '../test/support/test-client.ts';
 import { median, percentile, round } from './stats.ts';
 
 const CAT = "import os\nos.execvp('cat', ['cat'])\n";
@@ -22,13 +28,43 @@ const KEY_GAP_MS = 25;
 
 const now = () => performance.now();
 
+/** Other sessions running while the loaded figure is taken. */
+const LOAD_SESSIONS = 50;
+const FLOOD = "import sys\nline = b'x' * 79 + b'\\n'\nwhile True:\n    sys.stdout.buffer.write(line * 64)\n";
+const SPIN = 'while True:\n    pass\n';
+
 export interface KeysResults {
   p50: number;
   p99: number;
   baseline_p50: number;
   baseline_p99: number;
   keys: number;
+  loaded_p50: number;
+  loaded_p99: number;
+  load_sessions: number;
+  /** Bytes the flooding sessions' clients received while the loaded keys were typed. */
+  load_flood_mb: number;
 }
+
+/** Opens `count` sessions, alternately flooding output and spinning the CPU; resolves once all run. */
+async function startLoad(url: string, count: number): Promise<TestClient[]> {
+  const held: TestClient[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const c = await connect(url, { keepOutput: false });
+      held.push(c);
+      await openSession(c, [{ name: 'server.py', content: i % 2 ? SPIN : FLOOD }]);
+      c.send({ type: 'run', clients: 0 });
+      await c.waitForProc((p) => p.name === 'server' && p.state === 'running', 30_000);
+    }
+  } catch (err) {
+    await Promise.all(held.map((c) => c.close()));
+    throw err;
+  }
+  return held;
+}
+
+const floodBytes = (load: TestClient[]) => load.reduce((n, c) => n + [...c.output.values()].reduce((m, o) => m + o.bytes, 0), 0);
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
   const c = await connect(url);
@@ -83,10 +119,30 @@ async function rawPty(keys: number): Promise<number[]> {
 }
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
-export async function benchKeys(keys = KEYS): Promise<KeysResults> {
-  const via = await withRunner(({ url }) => viaRunner(url, keys));
+export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
+  const { via, loaded, floodMb } = await withRunner(async ({ url }) => {
+    const via = await viaRunner(url, keys);
+    const load = await startLoad(url, loadSessions);
+    try {
+      const bytes0 = floodBytes(load);
+      const loaded = await viaRunner(url, keys);
+      return { via, loaded, floodMb: (floodBytes(load) - bytes0) / 1e6 };
+    } finally {
+      for (let i = 0; i < load.length; i += 10) await Promise.all(load.slice(i, i + 10).map((c) => c.close()));
+    }
+  });
   const raw = await rawPty(keys);
-  return { p50: median(via), p99: percentile(via, 0.99), baseline_p50: median(raw), baseline_p99: percentile(raw, 0.99), keys };
+  return {
+    p50: median(via),
+    p99: percentile(via, 0.99),
+    baseline_p50: median(raw),
+    baseline_p99: percentile(raw, 0.99),
+    keys,
+    loaded_p50: median(loaded),
+    loaded_p99: percentile(loaded, 0.99),
+    load_sessions: loadSessions,
+    load_flood_mb: floodMb,
+  };
 }
 
 export function keysRows(r: KeysResults): Row[] {
@@ -107,13 +163,24 @@ export function keysRows(r: KeysResults): Row[] {
       goal: '',
       ok: true,
     },
+    {
+      metric: `keystroke_echo_ms p99, ${r.load_sessions} busy sessions`,
+      value: `${round(r.loaded_p50, 2)}/${round(r.loaded_p99, 2)} (p50/p99)`,
+      baseline: `${round(r.p50, 2)}/${round(r.p99, 2)} (quiet runner)`,
+      ratio: `${round(r.loaded_p99 / r.p99, 1)}x`,
+      goal: 'p99 <= 3x quiet',
+      ok: r.loaded_p99 <= 3 * r.p99,
+    },
   ];
 }
 
 export const keysFigure: Figure<KeysResults> = {
   name: 'keys',
   key: 'keystroke_echo_ms',
-  title: `keystroke echo (${KEYS} keys ${KEY_GAP_MS} ms apart, via the runner and a raw pty)`,
+  title: `keystroke echo (${KEYS} keys ${KEY_GAP_MS} ms apart, via the runner quiet and beside ${LOAD_SESSIONS} busy sessions, and a raw pty)`,
   run: () => benchKeys(),
   rows: keysRows,
+  notes: (r) => [
+    `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
+  ],
 };

@@ -81,7 +81,11 @@ async function relayRun(url: string, relayPid: number): Promise<{ mbs: number; c
     const cpu0 = cpuMs(relayPid);
     c.sendRaw(JSON.stringify({ type: 'run', program: FLOOD_64 }), false);
     const exited = await c.waitForProc((p) => p.state === 'exited', 120_000);
+    // node-pty may report the exit before the last reads of the pty (socklab
+    // waits for its launcher's exit marker instead): give the tail a moment.
+    await c.until(() => c.bytes(exited.id) >= FLOOD_BYTES_ON_PTY, 2000, 'the last bytes').catch(() => undefined);
     const out = c.output.get(exited.id)!;
+    if (out.bytes !== FLOOD_BYTES_ON_PTY || exited.exitCode !== 0) console.warn(`minimal relay: ${out.bytes} bytes of ${FLOOD_BYTES_ON_PTY}, exit ${exited.exitCode}`);
     return {
       mbs: out.bytes / MB / ((out.lastByteAt! - out.firstByteAt!) / 1000),
       cpuMs: cpuMs(relayPid) - cpu0,
@@ -185,7 +189,10 @@ export async function benchTerminal(rounds = ROUNDS): Promise<TerminalResults> {
         const client1 = process.cpuUsage(client0);
         runnerCpu.push(cpuMs(child.pid!) - cpu0);
         clientCpu.push((client1.user + client1.system) / 1000);
-        if (out.bytes !== FLOOD_BYTES_ON_PTY || exited.exitCode !== 0) complete = false;
+        if (out.bytes !== FLOOD_BYTES_ON_PTY || exited.exitCode !== 0) {
+          console.warn(`runner: ${out.bytes} bytes of ${FLOOD_BYTES_ON_PTY}, exit ${exited.exitCode}`);
+          complete = false;
+        }
         // From the first byte to the last: the rate of the stream itself (starting
         // a program is what run_to_first_byte measures).
         viaRunner.push(out.bytes / MB / ((out.lastByteAt! - out.firstByteAt!) / 1000));
