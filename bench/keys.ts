@@ -6,14 +6,16 @@
  * Fair under load: the same measure in a fresh session of the same runner
  * while LOAD_SESSIONS other sessions run, half flooding output (read and
  * acknowledged by their clients) and half spinning the CPU, against the
- * quiet figure of the same run.
+ * quiet figure of the same run. Their clients live in a process of their
+ * own (bench/busy-sessions.ts), as other students' browsers would.
  */
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import * as pty from 'node-pty';
 import { type Figure, type Row } from './figure.ts';
-import { BASE_ENV, killByPid, sleep } from './processes.ts';
-import { connect, openSession, withRunner } from './serve.ts';
-import type { TestClient } from '../test/support/test-client.ts';
+import { BASE_ENV, killByPid, sleep, track, untrack } from './processes.ts';
+import { connect, openSession, ROOT, withRunner } from './serve.ts';
 import { median, percentile, round } from './stats.ts';
 
 const CAT = "import os\nos.execvp('cat', ['cat'])\n";
@@ -30,8 +32,6 @@ const now = () => performance.now();
 
 /** Other sessions running while the loaded figure is taken. */
 const LOAD_SESSIONS = 50;
-const FLOOD = "import sys\nline = b'x' * 79 + b'\\n'\nwhile True:\n    sys.stdout.buffer.write(line * 64)\n";
-const SPIN = 'while True:\n    pass\n';
 
 export interface KeysResults {
   p50: number;
@@ -45,26 +45,6 @@ export interface KeysResults {
   /** Bytes the flooding sessions' clients received while the loaded keys were typed. */
   load_flood_mb: number;
 }
-
-/** Opens `count` sessions, alternately flooding output and spinning the CPU; resolves once all run. */
-async function startLoad(url: string, count: number): Promise<TestClient[]> {
-  const held: TestClient[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const c = await connect(url, { keepOutput: false });
-      held.push(c);
-      await openSession(c, [{ name: 'server.py', content: i % 2 ? SPIN : FLOOD }]);
-      c.send({ type: 'run', clients: 0 });
-      await c.waitForProc((p) => p.name === 'server' && p.state === 'running', 30_000);
-    }
-  } catch (err) {
-    await Promise.all(held.map((c) => c.close()));
-    throw err;
-  }
-  return held;
-}
-
-const floodBytes = (load: TestClient[]) => load.reduce((n, c) => n + [...c.output.values()].reduce((m, o) => m + o.bytes, 0), 0);
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
   const c = await connect(url);
@@ -122,13 +102,26 @@ async function rawPty(keys: number): Promise<number[]> {
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
   const { via, loaded, floodMb } = await withRunner(async ({ url }) => {
     const via = await viaRunner(url, keys);
-    const load = await startLoad(url, loadSessions);
+    const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const lines = createInterface({ input: busy.stdout! })[Symbol.asyncIterator]();
+    const nextLine = async () => {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the busy sessions ended early');
+      return value as string;
+    };
+    const receivedBytes = async () => {
+      busy.stdin!.write('bytes\n');
+      return Number((await nextLine()).split(' ')[1]);
+    };
     try {
-      const bytes0 = floodBytes(load);
+      if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
+      const bytes0 = await receivedBytes();
       const loaded = await viaRunner(url, keys);
-      return { via, loaded, floodMb: (floodBytes(load) - bytes0) / 1e6 };
+      return { via, loaded, floodMb: ((await receivedBytes()) - bytes0) / 1e6 };
     } finally {
-      for (let i = 0; i < load.length; i += 10) await Promise.all(load.slice(i, i + 10).map((c) => c.close()));
+      busy.stdin!.end();
+      await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
+      untrack(busy);
     }
   });
   const raw = await rawPty(keys);
