@@ -9,9 +9,9 @@
  *
  * The figure: the largest step held with keystroke echo p99 under 50 ms and
  * Check p95 under 10 s; the step after it is where it broke. Memory per
- * student (PSS of the runner's descendants plus the runner's RSS, divided
- * by the students) is measured at the last step, for the README's sizing
- * table ("serving a class").
+ * student (the growth of the runner's RSS and its descendants' PSS over the
+ * idle runner's, divided by the students) is measured at the last step, for
+ * the README's sizing table ("serving a class").
  */
 import { cpus, totalmem } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -149,8 +149,10 @@ export interface LoadResults {
   sessions_held: number;
   steps: LoadStep[];
   stop_reason: string;
-  /** Memory per student at the last step measured (PSS of the runner's descendants + the runner's RSS). */
+  /** Memory per student at the last step measured: the growth of the runner's RSS and its descendants' PSS over its idle size. */
   mb_per_student: number;
+  /** The idle runner's own memory (a replica's fixed cost). */
+  runner_idle_mb: number;
   cores: number;
   mem_gib: number;
   students_per_core: number;
@@ -181,12 +183,11 @@ function stepFigure(students: number, taken: ReturnType<Student['take']>[]): Loa
   };
 }
 
-/** Memory of everything the runner holds, per student. */
-function mbPerStudent(runnerPid: number, students: number): number {
+/** Memory the runner holds (its RSS and its descendants' PSS), in bytes. */
+function runnerMemory(runnerPid: number): number {
   const procs = descendantsOf(runnerPid);
   remember(procs);
-  const bytes = procs.reduce((n, p) => n + pssBytes(p.pid), 0) + rssBytes(runnerPid);
-  return bytes / MiB / students;
+  return procs.reduce((n, p) => n + pssBytes(p.pid), 0) + rssBytes(runnerPid);
 }
 
 /** Runs the steps against a fresh runner. */
@@ -195,8 +196,12 @@ export async function benchLoad(steps = STEPS, holdMs = HOLD_MS): Promise<LoadRe
   const results: LoadStep[] = [];
   let stopReason = `reached ${steps.at(-1)} students`;
   let mbPer = 0;
+  let runnerIdleMb = 0;
   await withRunner(async (runner) => {
     const students: Student[] = [];
+    // What the runner holds with no student: a replica's fixed cost, not a student's.
+    const idleBytes = runnerMemory(runner.child.pid!);
+    runnerIdleMb = idleBytes / MiB;
     try {
       for (const target of steps) {
         try {
@@ -211,7 +216,7 @@ export async function benchLoad(steps = STEPS, holdMs = HOLD_MS): Promise<LoadRe
         results.push(step);
         console.log(`  ${target} students: key echo p50/p99 ${round(step.key_p50, 1)}/${round(step.key_p99, 1)} ms (${step.keys} keys), Check p50/p95 ${round(step.check_p50 / 1000, 2)}/${round(step.check_p95 / 1000, 2)} s (${step.checks}, ${step.check_failures} failed)`);
         // Memory is measured at every step (the last one measured is the best amortised figure).
-        mbPer = mbPerStudent(runner.child.pid!, target);
+        mbPer = (runnerMemory(runner.child.pid!) - idleBytes) / MiB / target;
         if (!step.ok) {
           stopReason = `${target} students missed a bound`;
           break;
@@ -224,7 +229,7 @@ export async function benchLoad(steps = STEPS, holdMs = HOLD_MS): Promise<LoadRe
   const held = results.filter((s) => s.ok).at(-1)?.students ?? 0;
   const cores = cpus().length;
   const memGib = totalmem() / 1024 ** 3;
-  const perGib = mbPer ? 1024 / mbPer : 0;
+  const perGib = mbPer > 0 ? 1024 / mbPer : 0;
   // A replica like this machine holds the fewer of what its cores and its memory allow, less the headroom.
   const perReplica = Math.floor(Math.min(held, perGib * memGib) * (1 - HEADROOM));
   return {
@@ -232,6 +237,7 @@ export async function benchLoad(steps = STEPS, holdMs = HOLD_MS): Promise<LoadRe
     steps: results,
     stop_reason: stopReason,
     mb_per_student: mbPer,
+    runner_idle_mb: runnerIdleMb,
     cores,
     mem_gib: round(memGib, 1),
     students_per_core: held / cores,
@@ -266,7 +272,7 @@ export const loadFigure: Figure<LoadResults> = {
   run: () => benchLoad(),
   rows: loadRows,
   notes: (r) => [
-    `load: stopped because ${r.stop_reason}; ` +
+    `load: the idle runner holds ${round(r.runner_idle_mb, 1)} MiB; stopped because ${r.stop_reason}; ` +
       r.steps.map((s) => `${s.students}: key p99 ${round(s.key_p99, 1)} ms, Check p95 ${round(s.check_p95 / 1000, 1)} s${s.ok ? '' : ' (missed)'}`).join('; '),
   ],
 };
