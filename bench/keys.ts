@@ -2,12 +2,20 @@
  * Keystroke echo: a key sent over the WebSocket until its echo comes back
  * from `cat` on the sandbox's terminal. Baseline: the same keys written to a
  * raw node-pty running cat in this process.
+ *
+ * Fair under load: the same measure in a fresh session of the same runner
+ * while LOAD_SESSIONS other sessions run, half flooding output (read and
+ * acknowledged by their clients) and half spinning the CPU, against the
+ * quiet figure of the same run. Their clients live in a process of their
+ * own (bench/busy-sessions.ts), as other students' browsers would.
  */
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import * as pty from 'node-pty';
 import { type Figure, type Row } from './figure.ts';
-import { BASE_ENV, killByPid, sleep } from './processes.ts';
-import { connect, openSession, withRunner } from './serve.ts';
+import { BASE_ENV, killByPid, sleep, track, untrack } from './processes.ts';
+import { connect, openSession, ROOT, withRunner } from './serve.ts';
 import { median, percentile, round } from './stats.ts';
 
 const CAT = "import os\nos.execvp('cat', ['cat'])\n";
@@ -22,12 +30,20 @@ const KEY_GAP_MS = 25;
 
 const now = () => performance.now();
 
+/** Other sessions running while the loaded figure is taken. */
+const LOAD_SESSIONS = 50;
+
 export interface KeysResults {
   p50: number;
   p99: number;
   baseline_p50: number;
   baseline_p99: number;
   keys: number;
+  loaded_p50: number;
+  loaded_p99: number;
+  load_sessions: number;
+  /** Bytes the flooding sessions' clients received while the loaded keys were typed. */
+  load_flood_mb: number;
 }
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
@@ -83,10 +99,43 @@ async function rawPty(keys: number): Promise<number[]> {
 }
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
-export async function benchKeys(keys = KEYS): Promise<KeysResults> {
-  const via = await withRunner(({ url }) => viaRunner(url, keys));
+export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
+  const { via, loaded, floodMb } = await withRunner(async ({ url }) => {
+    const via = await viaRunner(url, keys);
+    const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const lines = createInterface({ input: busy.stdout! })[Symbol.asyncIterator]();
+    const nextLine = async () => {
+      const { value, done } = await lines.next();
+      if (done) throw new Error('the busy sessions ended early');
+      return value as string;
+    };
+    const receivedBytes = async () => {
+      busy.stdin!.write('bytes\n');
+      return Number((await nextLine()).split(' ')[1]);
+    };
+    try {
+      if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
+      const bytes0 = await receivedBytes();
+      const loaded = await viaRunner(url, keys);
+      return { via, loaded, floodMb: ((await receivedBytes()) - bytes0) / 1e6 };
+    } finally {
+      busy.stdin!.end();
+      await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
+      untrack(busy);
+    }
+  });
   const raw = await rawPty(keys);
-  return { p50: median(via), p99: percentile(via, 0.99), baseline_p50: median(raw), baseline_p99: percentile(raw, 0.99), keys };
+  return {
+    p50: median(via),
+    p99: percentile(via, 0.99),
+    baseline_p50: median(raw),
+    baseline_p99: percentile(raw, 0.99),
+    keys,
+    loaded_p50: median(loaded),
+    loaded_p99: percentile(loaded, 0.99),
+    load_sessions: loadSessions,
+    load_flood_mb: floodMb,
+  };
 }
 
 export function keysRows(r: KeysResults): Row[] {
@@ -107,13 +156,24 @@ export function keysRows(r: KeysResults): Row[] {
       goal: '',
       ok: true,
     },
+    {
+      metric: `keystroke_echo_ms p99, ${r.load_sessions} busy sessions`,
+      value: `${round(r.loaded_p50, 2)}/${round(r.loaded_p99, 2)} (p50/p99)`,
+      baseline: `${round(r.p50, 2)}/${round(r.p99, 2)} (quiet runner)`,
+      ratio: `${round(r.loaded_p99 / r.p99, 1)}x`,
+      goal: 'p99 <= 3x quiet',
+      ok: r.loaded_p99 <= 3 * r.p99,
+    },
   ];
 }
 
 export const keysFigure: Figure<KeysResults> = {
   name: 'keys',
   key: 'keystroke_echo_ms',
-  title: `keystroke echo (${KEYS} keys ${KEY_GAP_MS} ms apart, via the runner and a raw pty)`,
+  title: `keystroke echo (${KEYS} keys ${KEY_GAP_MS} ms apart, via the runner quiet and beside ${LOAD_SESSIONS} busy sessions, and a raw pty)`,
   run: () => benchKeys(),
   rows: keysRows,
+  notes: (r) => [
+    `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
+  ],
 };

@@ -21,6 +21,7 @@ import { firstByteFigure } from './first-byte.ts';
 import { gradersFigure } from './graders.ts';
 import { inspectorFigure } from './inspector.ts';
 import { keysFigure } from './keys.ts';
+import { loadFigure } from './load.ts';
 import { cleanupAll } from './processes.ts';
 import { ROOT } from './serve.ts';
 import { sessionsFigure } from './sessions.ts';
@@ -30,7 +31,7 @@ import { terminalFigure } from './terminal.ts';
 import { truncationFigure } from './truncation.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure, loadFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 

@@ -4,7 +4,7 @@
  * the last byte of output.
  */
 import { randomBytes } from 'node:crypto';
-import { write as fdWrite } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Limits } from '../limits.ts';
@@ -230,7 +230,6 @@ export class PtyProcess {
 class PtyInput {
   private queue: Buffer[] = [];
   private queued = 0;
-  private writing = false;
   private retry: NodeJS.Timeout | null = null;
   private disposed = false;
 
@@ -249,22 +248,26 @@ class PtyInput {
   }
 
   private pump(): void {
-    if (this.writing || this.retry || this.disposed || this.queue.length === 0) return;
-    this.writing = true;
-    const head = this.queue[0]!;
-    fdWrite(this.fd, head, 0, head.length, null, (err, written) => {
-      this.writing = false;
-      if (this.disposed) return;
-      if (err) {
-        if (err.code === 'EAGAIN') this.retry = setTimeout(() => ((this.retry = null), this.pump()), INPUT_RETRY_MS);
+    if (this.retry || this.disposed) return;
+    // Written at once, not through fs.write: the pty's master is
+    // non-blocking (node-pty opens it so), so a write never waits, and a
+    // keystroke's echo does not wait for the thread pool's round trip,
+    // which on a runner busy with other sessions' output costs event-loop
+    // turns of several milliseconds each.
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      let written: number;
+      try {
+        written = writeSync(this.fd, head, 0, head.length);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') this.retry = setTimeout(() => ((this.retry = null), this.pump()), INPUT_RETRY_MS);
         else this.dispose(); // the terminal is gone
         return;
       }
       this.queued -= written;
       if (written >= head.length) this.queue.shift();
       else this.queue[0] = head.subarray(written);
-      this.pump();
-    });
+    }
   }
 
   dispose(): void {
