@@ -14,7 +14,8 @@
  * A flood is cut here, before any decoding or writing: at most
  * PACKETS_PER_SECOND records per second of capture are written; every
  * record carries the packet's number among all packets seen, so the runner
- * counts the ones left out from the gaps.
+ * counts the ones left out from the gaps (and from an "N seen" line when
+ * the last ones were left out).
  *
  * Usage: socklab-capture HEAD_BYTES PACKETS_PER_SECOND
  */
@@ -169,7 +170,7 @@ int main(int argc, char **argv) {
     iov[i].iov_len = snap;
   }
   uint64_t start = now_us();
-  unsigned long long seen = 0, second = 0, in_second = 0;
+  unsigned long long seen = 0, second = 0, in_second = 0, accounted = 0;
   printf("S\n");
   fflush(stdout);
   struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
@@ -201,8 +202,14 @@ int main(int argc, char **argv) {
         if (in_second >= (unsigned long long)per_second) continue;
         in_second++;
         decode(bufs[i], msgs[i].msg_len, seen, at, (size_t)head);
+        accounted = seen + 1;
       }
       if (got < BATCH) break;
+    }
+    /* Packets left out after the last record: say how many were seen in all. */
+    if (seen > accounted) {
+      printf("N %llu\n", seen);
+      accounted = seen;
     }
     if (fflush(stdout) != 0) return 0;
   }
