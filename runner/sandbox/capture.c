@@ -1,7 +1,10 @@
 /*
- * socklab-capture: the wire view's packet reader. The runner starts it with
- * nsenter in a session's user and network namespaces (never in a student's
- * sandbox): there it may open a packet socket on the session's loopback.
+ * socklab-capture: the wire view's packet reader. The runner starts it as
+ * the session's user; it joins the user and network namespaces of the
+ * session's holder itself (setns, as nsenter would: an exec after nsenter
+ * would drop the capabilities the user namespace gives), opens a packet
+ * socket on the session's loopback and then gives up every capability.
+ * Student code never runs here and never gets any of this.
  * It decodes each IPv4/IPv6 TCP or UDP packet's headers and writes one text
  * line per packet to stdout (format: runner/wire/records.ts). It exits when
  * stdin closes (the runner let go of it) or the runner dies.
@@ -17,11 +20,14 @@
  * counts the ones left out from the gaps (and from an "N seen" line when
  * the last ones were left out).
  *
- * Usage: socklab-capture HEAD_BYTES PACKETS_PER_SECOND
+ * Usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -34,6 +40,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,18 +133,35 @@ static void decode(const uint8_t *p, size_t cap, unsigned long long n, uint64_t 
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: socklab-capture HEAD_BYTES PACKETS_PER_SECOND\n");
+  if (argc != 4) {
+    fprintf(stderr, "usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND\n");
     return 2;
   }
-  long head = strtol(argv[1], NULL, 10);
-  long per_second = strtol(argv[2], NULL, 10);
+  long holder = strtol(argv[1], NULL, 10);
+  long head = strtol(argv[2], NULL, 10);
+  long per_second = strtol(argv[3], NULL, 10);
+  if (holder < 2) {
+    fprintf(stderr, "socklab-capture: HOLDER_PID must be a process id\n");
+    return 2;
+  }
   if (head < 0 || head > MAX_HEAD || per_second < 1) {
     fprintf(stderr, "socklab-capture: HEAD_BYTES must be 0..%d and PACKETS_PER_SECOND at least 1\n", MAX_HEAD);
     return 2;
   }
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 0;
+  /* User namespace first: it gives the capabilities that joining its network namespace needs. */
+  const char *kinds[] = { "user", "net" };
+  for (int i = 0; i < 2; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/ns/%s", holder, kinds[i]);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, 0) < 0) {
+      fprintf(stderr, "socklab-capture: join %s: %s\n", path, strerror(errno));
+      return 1;
+    }
+    close(ns);
+  }
   int fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
   if (fd < 0) {
     fprintf(stderr, "socklab-capture: packet socket: %s\n", strerror(errno));
@@ -158,6 +182,14 @@ int main(int argc, char **argv) {
   struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = (int)if_nametoindex("lo") };
   if (sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
     fprintf(stderr, "socklab-capture: bind lo: %s\n", strerror(errno));
+    return 1;
+  }
+  /* Nothing more needs a capability: give them all up. */
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct none[2];
+  memset(none, 0, sizeof none);
+  if (syscall(SYS_capset, &hdr, none) < 0) {
+    fprintf(stderr, "socklab-capture: dropping capabilities: %s\n", strerror(errno));
     return 1;
   }
   static char out[1 << 16];

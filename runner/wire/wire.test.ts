@@ -26,6 +26,16 @@ for i in range(3000):
     s.sendto(b'x', ('127.0.0.1', 12000))
 print('flooded', flush=True)
 `;
+/** Polls `check` (for conditions no message announces, such as a process ending). */
+async function poll<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const describeFlags = (p: WirePacket) => (p.flags ?? []).join('+');
 
 describe('the wire view', () => {
@@ -57,7 +67,7 @@ describe('the wire view', () => {
     c.send({ type: 'files', files: filesOf(dir) });
     await c.waitFor((m) => m.type === 'files');
     c.send({ type: 'wire', on: true });
-    await c.until(() => readers().length > 0, 5000, 'the packet reader to start');
+    await poll(() => readers().length > 0, 5000, 'the packet reader to start');
     c.send({ type: 'run', ...(clientsToRun ? { clients: clientsToRun } : {}) });
     await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000);
     return c;
@@ -130,12 +140,12 @@ describe('the wire view', () => {
     const numbers = wirePackets(c).map((p) => p.n);
     expect(new Set(numbers).size).toBe(numbers.length);
     c.send({ type: 'wire', on: false });
-    await c.until(() => !stillRunning(reader), 5000, 'the reader to end when the view is turned off');
+    await poll(() => !stillRunning(reader), 5000, 'the reader to end when the view is turned off');
     c.send({ type: 'wire', on: true });
-    await c.until(() => readers().length > 0, 5000, 'the reader to start again');
+    await poll(() => readers().length > 0, 5000, 'the reader to start again');
     const again = readers()[0]!;
     c.send({ type: 'close' });
-    await c.until(() => !stillRunning(again), 5000, 'the reader to end with the session');
+    await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
     expect(readers()).toEqual([]);
   }, 60_000);
 });
