@@ -178,11 +178,14 @@ describe('the wire view', () => {
     await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
     c.send({ type: 'restart', proc: client.id });
     await c.waitForOutput('client 1', /flooded/, 20_000);
-    const total = await c.until(() => {
+    let total = { shown: 0, all: 0 };
+    await poll(() => {
       const shown = wirePackets(c).length;
-      const all = shown + wireDropped(c);
-      return all >= 3000 && { shown, all };
-    }, 10_000, 'every packet of the flood to be shown or counted');
+      total = { shown, all: shown + wireDropped(c) };
+      return total.all >= 3000;
+    }, 10_000, 'every packet of the flood to be shown or counted').catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(total)}`);
+    });
     // 200 a second at most; the flood lasts a second or two.
     expect(total.shown).toBeLessThanOrEqual(200 * 4);
     expect(wireDropped(c)).toBeGreaterThan(2000);
