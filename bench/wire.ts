@@ -160,5 +160,5 @@ export const wireFigure: Figure<WireResults> = {
   key: 'wire',
   title: `wire view: the runner's and its packet reader's CPU over ${WINDOW_MS / 1000} s, one session unwatched then watched (steady echo, then a UDP flood)`,
   run: () => benchWire(),
-  rows: (r) => [...caseRows('steady-echo', r.steady, 5), ...caseRows('flood', r.flood, 15)],
+  rows: (r) => [...caseRows('steady-echo', r.steady, 10), ...caseRows('flood', r.flood, 25)],
 };
