@@ -200,4 +200,24 @@ describe('the wire view', () => {
     await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
     await poll(() => readers().length === 0, 5000, 'no reader left');
   }, 60_000);
+
+  it('on the host backend, says in a notice that the wire view is unavailable', async () => {
+    const host = new Runner({ sandbox: 'host' });
+    const hostServer = await serve({ runner: host, port: 0, host: '127.0.0.1' });
+    try {
+      const c = await TestClient.connect(`http://127.0.0.1:${(hostServer.address() as AddressInfo).port}`);
+      clients.push(c);
+      await c.waitFor((m) => m.type === 'hello');
+      c.send({ type: 'open', lab: 'udp-echo', lang: 'python' });
+      await c.waitFor((m) => m.type === 'opened', 15_000);
+      c.send({ type: 'wire', on: true });
+      const notice = await c.waitFor((m) => m.type === 'notice');
+      expect(notice).toMatchObject({ type: 'notice', code: 'wire_unavailable' });
+      expect(readers()).toEqual([]);
+      await c.close();
+    } finally {
+      await new Promise((r) => hostServer.close(r));
+      await host.close();
+    }
+  }, 30_000);
 });
