@@ -271,6 +271,13 @@ class BwrapSandbox implements Sandbox {
     return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
   }
 
+  captureCommand(headBytes: number, perSecond: number): string[] {
+    if (this.closed) throw new SandboxError('the session has ended');
+    // The reader joins the holder's user and network namespaces itself (capture.c: through nsenter, the exec would drop
+    // the user namespace's capabilities); nothing of the students' sandboxes, like the agent.
+    return [...(this.cgroup?.prefix() ?? []), ...dropTo(this.uid), getRuntime().capture, String(this.pid), String(headBytes), String(perSecond)];
+  }
+
   setLoss(rule: LossRule | null): Promise<void> {
     let script: string;
     try {
