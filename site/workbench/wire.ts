@@ -303,6 +303,8 @@ export class WireView {
     if (this.selected) (this.selected.el.tabIndex = -1), this.selected.el.removeAttribute('aria-current');
     this.selected = row;
     if (!row) return void (this.detail.hidden = true);
+    const first = this.rows[0];
+    if (first && first !== row) first.el.tabIndex = -1;
     row.el.tabIndex = 0;
     row.el.setAttribute('aria-current', 'true');
     if (focus) row.el.focus();
