@@ -60,6 +60,8 @@ export const NoticeCode = enumOf(
   'not_ready',
   /** A program exited because it imports a library the playground does not have. */
   'missing_library',
+  /** The wire view cannot run here (the host backend has no network of the session's own to capture). */
+  'wire_unavailable',
   /** This runner is being stopped: the session goes on until it ends or the drain deadline. */
   'runner_draining',
   /**

@@ -105,6 +105,13 @@ export interface Limits {
   sessionIdleMs: number;
   /** A session is closed after this long whatever happens. */
   sessionMaxMs: number;
+
+  /** Wire view: packets sent to the page per second of capture; the rest are counted in `dropped` (a flood is summarised). */
+  wirePacketsPerSecond: number;
+  /** Wire view: payload bytes shown per packet (the protocol's WirePacket.head). */
+  wireHeadBytes: number;
+  /** Wire view: packets are sent in one `wire` message per this long. */
+  wireBatchMs: number;
 }
 
 /** The defaults: sized for a 2-core, 24 GiB machine serving a class. */
@@ -154,6 +161,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   readyTimeoutMs: 15_000,
   sessionIdleMs: 30 * 60_000,
   sessionMaxMs: 3 * 60 * 60_000,
+
+  wirePacketsPerSecond: 200,
+  wireHeadBytes: 64,
+  wireBatchMs: 50,
 });
 
 /** Defaults with some values replaced (tests shrink limits to hit them fast). */

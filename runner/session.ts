@@ -3,7 +3,8 @@
  * student's files inside it, and the processes of the lab's run plan. The
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
-import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
+import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile, WirePacket } from '../protocol/messages.ts';
+import { WireCapture, ownerKey } from './wire/capture.ts';
 import { processTree, socketInodes } from './sandbox/procfs.ts';
 import { LANGUAGES, withScaffold } from './languages.ts';
 import type { Lab } from './labs/load.ts';
@@ -27,6 +28,8 @@ export interface SessionEvents {
   output(proc: number, data: Buffer): void;
   proc(info: ProcInfo): void;
   notice(code: NoticeCode, message: string, proc?: number): void;
+  /** A batch of the wire view's packets (only while it is on, see setWire). */
+  wire?(packets: WirePacket[], dropped: number): void;
 }
 
 interface Proc {
@@ -54,6 +57,8 @@ export class Session {
   private loss = 0;
   /** The tail of the serialized process operations. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** The wire view's capture while it is on (or starting). */
+  private wire: Promise<WireCapture | null> | null = null;
 
   constructor(
     readonly id: string,
@@ -87,11 +92,12 @@ export class Session {
   private readonly socketOwners = new Map<number, number>();
 
   /**
-   * The namespace's sockets, each with the process that holds it. The
-   * processes' descriptors are walked only when a socket appears that has no
-   * known owner: a watched, steady session costs one read of the table.
+   * The namespace's sockets and which session process holds each (-1: none
+   * of the session's, i.e. the grader's or the runner's). The processes'
+   * descriptors are walked only when a socket appears that has no known
+   * owner: a watched, steady session costs one read of the table.
    */
-  async sockets(): Promise<SocketView[]> {
+  private async ownedTable() {
     const table = await this.sandbox.sockets();
     const owner = this.socketOwners;
     if (table.some((s) => s.inode && !owner.has(s.inode))) {
@@ -105,6 +111,12 @@ export class Session {
       // Sockets of nobody in the session (the grader's, the runner's): remembered as such, so they do not trigger a walk each time.
       for (const s of table) if (s.inode && !owner.has(s.inode)) owner.set(s.inode, -1);
     }
+    return { table, owner };
+  }
+
+  /** The namespace's sockets, each with the process that holds it. */
+  async sockets(): Promise<SocketView[]> {
+    const { table, owner } = await this.ownedTable();
     const at = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
     return table
       .filter((s) => s.state !== 'TIME_WAIT' || s.sendQueue + s.recvQueue > 0)
@@ -119,6 +131,64 @@ export class Session {
         ...(s.drops > 0 ? { drops: s.drops } : {}),
         ...((owner.get(s.inode) ?? -1) >= 0 ? { proc: owner.get(s.inode)! } : {}),
       }));
+  }
+
+  /**
+   * Turns the wire view on or off: the session's packets, decoded, go to
+   * `events.wire` in batches until it is turned off or the session ends.
+   * Where the backend cannot capture (host), a `wire_unavailable` notice
+   * says so instead.
+   */
+  async setWire(on: boolean): Promise<void> {
+    this.assertOpen();
+    if (!on) return this.stopWire();
+    if (this.wire) return;
+    const command = this.sandbox.captureCommand(this.limits.wireHeadBytes);
+    if (!command) {
+      this.events.notice('wire_unavailable', 'The wire view needs the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.');
+      return;
+    }
+    const starting = WireCapture.start({
+      command,
+      limits: this.limits,
+      owners: () => this.wireOwners(),
+      onBatch: (packets, dropped) => this.events.wire?.(packets, dropped),
+    });
+    this.wire = starting.catch(() => null);
+    let capture: WireCapture;
+    try {
+      capture = await starting;
+    } catch (err) {
+      this.wire = null;
+      throw new SessionError('not_offered', `the wire view could not start: ${(err as Error).message}`);
+    }
+    // Closed (or turned off) while it started: it must not outlive that.
+    if (this.closed || !this.wire) await capture.stop();
+    void this.sandbox.ended.then(() => capture.stop());
+  }
+
+  /** Host pid of the wire view's packet reader while it runs (tests check it is gone after). */
+  async wirePid(): Promise<number | undefined> {
+    return (await this.wire)?.pid;
+  }
+
+  private async stopWire(): Promise<void> {
+    const wire = this.wire;
+    this.wire = null;
+    await (await wire)?.stop();
+  }
+
+  /** Each socket end's owner as the wire view names it ("server", "client 1", "grader"), by ownerKey. */
+  private async wireOwners(): Promise<Map<string, string>> {
+    const { table, owner } = await this.ownedTable();
+    const names = new Map<string, string>();
+    for (const s of table) {
+      const id = owner.get(s.inode);
+      if (!s.inode || id === undefined) continue;
+      const name = id < 0 ? 'grader' : this.procs.get(id)?.name;
+      if (name) names.set(ownerKey(s.protocol, s.localPort), name);
+    }
+    return names;
   }
 
   /** The files the student sent last. */
@@ -254,6 +324,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
+    await this.stopWire();
     // Stop the programs first: on the `host` backend nothing else would.
     await this.stopAll();
     await this.sandbox.close();

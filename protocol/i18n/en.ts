@@ -226,6 +226,7 @@ export const en = {
   'notice.output_limit': '{name} printed more than a session may show and was stopped.',
   'notice.not_ready': '{name} did not get ready on its port in time; starting the rest anyway.',
   'notice.missing_library': '{name} imports a library that is not installed, and nothing can be installed here. This playground has express and ws for JavaScript, and aiohttp, fastapi, uvicorn and websockets for Python, besides each language’s own modules.',
+  'notice.wire_unavailable': 'The wire view needs the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.',
   'notice.runner_draining': 'The runner is shutting down. Your programs keep running for now; your code is kept here.',
   'notice.session_lost': 'The runner restarted, so your programs stopped. Your code is kept here: press Run to start them again.',
   'error.bad_json': 'The runner could not read a message from this page. Reload the page.',

@@ -1,4 +1,5 @@
-// Compiles the sandbox launcher (runner/sandbox/launch.c). Run by
+// Compiles the sandbox launcher (runner/sandbox/launch.c) and the wire view's
+// packet reader (runner/sandbox/capture.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -9,24 +10,36 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** Path of the compiled launcher binary. */
 export const launcherPath = join(here, 'bin', 'socklab-launch');
-const source = join(here, 'launch.c');
+/** Path of the compiled packet reader (the wire view). */
+export const capturePath = join(here, 'bin', 'socklab-capture');
+
+/** Compiles `source` to `binary` when the binary is missing or older; returns its path. */
+function ensureBuilt(source, binary, what) {
+  if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) {
+    return binary;
+  }
+  mkdirSync(dirname(binary), { recursive: true });
+  const cc = process.env.CC || 'cc';
+  try {
+    execFileSync(cc, ['-O2', '-Wall', '-Werror', '-o', binary, source], { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`socklab: could not compile the ${what} with ${cc} (${err.message}). Install a C compiler (Debian: apt-get install gcc) and run npm install again.`);
+  }
+  return binary;
+}
 
 /** Builds the launcher when it is missing or stale; returns its path. */
 export function ensureLauncher() {
-  if (existsSync(launcherPath) && statSync(launcherPath).mtimeMs >= statSync(source).mtimeMs) {
-    return launcherPath;
-  }
-  mkdirSync(dirname(launcherPath), { recursive: true });
-  const cc = process.env.CC || 'cc';
-  try {
-    execFileSync(cc, ['-O2', '-Wall', '-Werror', '-o', launcherPath, source], { stdio: 'inherit' });
-  } catch (err) {
-    throw new Error(`socklab: could not compile the sandbox launcher with ${cc} (${err.message}). Install a C compiler (Debian: apt-get install gcc) and run npm install again.`);
-  }
-  return launcherPath;
+  return ensureBuilt(join(here, 'launch.c'), launcherPath, 'sandbox launcher');
+}
+
+/** Builds the packet reader when it is missing or stale; returns its path. */
+export function ensureCapture() {
+  return ensureBuilt(join(here, 'capture.c'), capturePath, 'packet reader');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
-  console.log(`socklab: built ${launcherPath}`);
+  ensureCapture();
+  console.log(`socklab: built ${launcherPath} and ${capturePath}`);
 }

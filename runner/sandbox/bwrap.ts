@@ -271,6 +271,12 @@ class BwrapSandbox implements Sandbox {
     return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
   }
 
+  captureCommand(headBytes: number): string[] {
+    if (this.closed) throw new SandboxError('the session has ended');
+    // The agent's namespaces (user and network), nothing of the students': the reader is the runner's, like the agent.
+    return [...this.join(['-U', '-n']), getRuntime().capture, String(headBytes)];
+  }
+
   setLoss(rule: LossRule | null): Promise<void> {
     let script: string;
     try {

@@ -110,6 +110,11 @@ class HostSandbox implements Sandbox {
     });
   }
 
+  captureCommand(): null {
+    // The host's loopback is everyone's: capturing it would show other people's traffic, and needs privileges.
+    return null;
+  }
+
   setLoss(): Promise<void> {
     return Promise.reject(new SandboxError('network conditions need the bwrap sandbox (this runner has none)'));
   }

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureLauncher } from './build-launcher.js';
+import { ensureCapture, ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
 import { executableId, processName, processTree } from './procfs.ts';
 
@@ -18,6 +18,8 @@ export interface Runtime {
   dir: string;
   launcher: string;
   agent: string;
+  /** The wire view's packet reader (capture.c), run in a session's namespaces by the runner, never by student code. */
+  capture: string;
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
@@ -72,6 +74,7 @@ export function getRuntime(): Runtime {
   const files: [name: string, content: Buffer, mode: number][] = [
     ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
     ['agent.mjs', readFileSync(join(here, 'agent.js')), 0o644],
+    ['socklab-capture', readFileSync(ensureCapture()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
     ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
     ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
@@ -111,6 +114,7 @@ export function getRuntime(): Runtime {
     dir,
     launcher: path('socklab-launch'),
     agent: path('agent.mjs'),
+    capture: path('socklab-capture'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
     masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
     nodeModules: path('node_modules'),

@@ -47,6 +47,13 @@ export interface Sandbox {
    * @example await sandbox.setLoss({ port: 12000, proto: 'udp', percent: 30 })
    */
   setLoss(rule: LossRule | null): Promise<void>;
+  /**
+   * The command that starts the wire view's packet reader (capture.c) in the
+   * session's user and network namespaces, showing `headBytes` payload bytes
+   * per packet; null when this backend cannot (host: no namespace of its own).
+   * Throws SandboxError once the session has ended.
+   */
+  captureCommand(headBytes: number): string[] | null;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */

@@ -101,6 +101,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
           },
           proc: (info) => send({ type: 'proc', proc: info }),
           notice: (code, message, proc) => send({ type: 'notice', code, message, ...(proc ? { proc } : {}) }),
+          wire: (packets, dropped) => send({ type: 'wire', packets, dropped }),
         });
       } finally {
         opening = false;
@@ -133,6 +134,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       case 'addClient':
         await session.addClient();
         return;
+      case 'wire':
+        return session.setWire(msg.on);
       case 'network':
         return send({ type: 'network', loss: await session.setNetwork(msg.loss) });
       case 'preview': {

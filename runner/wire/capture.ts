@@ -1,0 +1,181 @@
+/**
+ * One session's wire view: runs the packet reader (runner/sandbox/capture.c)
+ * in the session's namespaces, turns its records into the protocol's
+ * WirePackets (relative numbers, each end named after its owner) and hands
+ * them on in batches, one per `wireBatchMs`. A flood is summarised: the
+ * reader writes at most `wirePacketsPerSecond` records a second and a batch
+ * holds at most WIRE_BATCH_MAX packets; the rest are only counted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { WirePacket } from '../../protocol/messages.ts';
+import type { Limits } from '../limits.ts';
+import { parseRecord, type RawPacket } from './records.ts';
+import { TcpNumbers } from './tcp-numbers.ts';
+
+/** The protocol's bound on packets in one `wire` message. */
+const WIRE_BATCH_MAX = 512;
+/** How long the reader may take to open its socket. */
+const READY_TIMEOUT_MS = 5000;
+const FLAG_NAMES = [[2, 'SYN'], [16, 'ACK'], [1, 'FIN'], [4, 'RST'], [8, 'PSH'], [32, 'URG']] as const;
+
+export interface WireCaptureOptions {
+  /** The reader's command (Sandbox.captureCommand). */
+  command: string[];
+  limits: Limits;
+  /** The owners' names of the session's sockets, keyed by ownerKey(protocol, port). */
+  owners(): Promise<Map<string, string>>;
+  /** One batch of packets and the count of packets seen but not in any batch since the last one. */
+  onBatch(packets: WirePacket[], dropped: number): void;
+}
+
+/** The key of a socket end in the owners map. */
+export function ownerKey(protocol: 'tcp' | 'udp', port: number): string {
+  return `${protocol}:${port}`;
+}
+
+/** A running capture; stop() ends it. */
+export class WireCapture {
+  /** Resolves when the reader has exited. */
+  readonly exited: Promise<void>;
+  private readonly child: ChildProcess;
+  private readonly numbers = new TcpNumbers();
+  private pending: RawPacket[] = [];
+  private dropped = 0;
+  private lastN = -1;
+  private names = new Map<string, string>();
+  private refreshing: Promise<void> | null = null;
+  private refreshedAt = 0;
+  /** An unknown end was seen while a read was too recent: read at the next batch. */
+  private wantRefresh = false;
+  private readonly timer: NodeJS.Timeout;
+  private stopped = false;
+
+  private constructor(private readonly opts: WireCaptureOptions) {
+    const [file, ...args] = opts.command;
+    this.child = spawn(file!, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.once('error', () => resolve());
+    });
+    this.child.stdin!.on('error', () => {});
+    let partial = '';
+    this.child.stdout!.setEncoding('latin1');
+    this.child.stdout!.on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!.slice(-4096);
+      for (const line of lines) this.take(line);
+    });
+    this.timer = setInterval(() => this.flush(), opts.limits.wireBatchMs);
+    this.timer.unref();
+    void this.exited.then(() => clearInterval(this.timer));
+  }
+
+  /** Starts the reader; resolves once it reads the session's loopback, rejects with its words if it cannot. */
+  static async start(opts: WireCaptureOptions): Promise<WireCapture> {
+    const capture = new WireCapture(opts);
+    const child = capture.child;
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        void capture.stop();
+        reject(new Error(`the packet reader did not start: ${why}${err.trim() ? ` (${err.trim()})` : ''}`));
+      };
+      const timer = setTimeout(() => fail('timed out'), READY_TIMEOUT_MS);
+      const onData = (d: string) => {
+        if (!d.startsWith('S\n')) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.once('error', (e) => fail(e.message));
+      child.once('exit', (code, signal) => fail(`it exited (${signal ?? code})`));
+    });
+    child.removeAllListeners('exit');
+    return capture;
+  }
+
+  /** Host pid of the reader's outermost process (for tests: it must be gone after stop). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Ends the reader (closing its stdin, then by pid) and sends what was already seen. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.exited;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.child.stdin!.end();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private take(line: string): void {
+    const p = parseRecord(line);
+    if (!p || this.stopped) return;
+    if (p.n > this.lastN + 1) this.dropped += p.n - this.lastN - 1;
+    this.lastN = Math.max(this.lastN, p.n);
+    if (this.pending.length >= WIRE_BATCH_MAX) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(p);
+    if (!this.names.has(ownerKey(p.protocol, p.sport)) || !this.names.has(ownerKey(p.protocol, p.dport))) this.refreshOwners();
+  }
+
+  /** Reads the owners again (a new socket appeared), at most once per batch. */
+  private refreshOwners(): void {
+    if (this.refreshing) return;
+    if (Date.now() - this.refreshedAt < this.opts.limits.wireBatchMs) {
+      this.wantRefresh = true;
+      return;
+    }
+    this.wantRefresh = false;
+    this.refreshing = this.opts
+      .owners()
+      .then((names) => {
+        // Ends that closed since keep the name they had.
+        for (const [k, v] of names) this.names.set(k, v);
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.refreshing = null;
+        this.refreshedAt = Date.now();
+      });
+  }
+
+  private flush(): void {
+    if (this.wantRefresh) this.refreshOwners();
+    // Names first: a batch waits (once) for a socket table read in flight.
+    if (this.refreshing && this.pending.length < WIRE_BATCH_MAX) return;
+    if (this.pending.length === 0 && this.dropped === 0) return;
+    const packets = this.pending.map((p) => this.toWire(p));
+    const dropped = this.dropped;
+    this.pending = [];
+    this.dropped = 0;
+    this.opts.onBatch(packets, dropped);
+  }
+
+  private toWire(p: RawPacket): WirePacket {
+    const end = (addr: string, port: number) => {
+      const owner = this.names.get(ownerKey(p.protocol, port));
+      return { addr, port, ...(owner ? { owner } : {}) };
+    };
+    const out: WirePacket = {
+      n: p.n,
+      at: p.atUs / 1000,
+      protocol: p.protocol,
+      src: end(p.src, p.sport),
+      dst: end(p.dst, p.dport),
+      len: p.len,
+      ...(p.head.length ? { head: p.head.toString('base64') } : {}),
+    };
+    if (p.tcp) {
+      const tcp = { ...p, tcp: p.tcp };
+      Object.assign(out, { flags: FLAG_NAMES.filter(([bit]) => (p.tcp!.flags & bit) !== 0).map(([, name]) => name) }, this.numbers.relate(tcp));
+    }
+    return out;
+  }
+}
