@@ -22,7 +22,7 @@ export const MAX_ROWS = 2000;
 /** The most packets kept while paused. */
 const MAX_PENDING = 2000;
 /** Width of one lifeline's column, in px. */
-const COL = 150;
+const COL = 180;
 
 interface Row {
   packet: WirePacket;
@@ -192,6 +192,7 @@ export class WireView {
     const width = `${this.ends.length * COL}px`;
     this.head.style.width = width;
     this.list.style.width = width;
+    this.head.style.setProperty('--wb-wire-col', `${COL}px`);
     this.list.style.setProperty('--wb-wire-col', `${COL}px`);
     this.head.replaceChildren(
       ...this.ends.map(({ key, end }) =>
