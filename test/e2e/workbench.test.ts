@@ -28,7 +28,7 @@
  *      that mounting it again adds exactly what the first mount did;
  *   i. the site's scripts hold no zod: the page takes the protocol's
  *      constants from protocol/constants.ts and only types from its schemas;
- *   k. the Wire panel (issue 17) draws the fixed server's connection as the
+ *   k. the Wire panel (issue 17) draws the solution's connection as the
  *      packets went: SYN, SYN+ACK, ACK, then client 1's line as one data
  *      segment of its length, each row owned by "server" or "client 1", and
  *      a clicked segment shows its bytes;
@@ -299,9 +299,11 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
   });
 
   e2e('k. the Wire panel draws the handshake and the data segment, with their owners', 45_000, async (scene) => {
-    if (!afterFix) throw new Error('needs test b (the fix) to have passed');
-    const page = await scene.page({ storageState: afterFix });
+    const page = await scene.page();
     await openLab(page);
+    await button(page, 'Show solution').click();
+    await page.locator('.wb-dialog').getByRole('button', { name: 'Show solution' }).click();
+    await expect.poll(() => fileText(page, 'server.py')).not.toContain('TODO');
     await page.locator('.wb-wire summary').click();
     await button(page, 'Run').click();
     await waitServerListening(page);
