@@ -22,7 +22,7 @@ export const MAX_ROWS = 2000;
 /** The most packets kept while paused. */
 const MAX_PENDING = 2000;
 /** Width of one lifeline's column, in px. */
-const COL = 180;
+const COL = 160;
 
 interface Row {
   packet: WirePacket;
