@@ -143,7 +143,7 @@ export class Session {
     this.assertOpen();
     if (!on) return this.stopWire();
     if (this.wire) return;
-    const command = this.sandbox.captureCommand(this.limits.wireHeadBytes);
+    const command = this.sandbox.captureCommand(this.limits.wireHeadBytes, this.limits.wirePacketsPerSecond);
     if (!command) {
       this.events.notice('wire_unavailable', 'The wire view needs the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.');
       return;

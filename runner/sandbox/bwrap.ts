@@ -271,10 +271,11 @@ class BwrapSandbox implements Sandbox {
     return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
   }
 
-  captureCommand(headBytes: number): string[] {
+  captureCommand(headBytes: number, perSecond: number): string[] {
     if (this.closed) throw new SandboxError('the session has ended');
-    // The agent's namespaces (user and network), nothing of the students': the reader is the runner's, like the agent.
-    return [...this.join(['-U', '-n']), getRuntime().capture, String(headBytes)];
+    // The reader joins the holder's user and network namespaces itself (capture.c: through nsenter, the exec would drop
+    // the user namespace's capabilities); nothing of the students' sandboxes, like the agent.
+    return [...(this.cgroup?.prefix() ?? []), ...dropTo(this.uid), getRuntime().capture, String(this.pid), String(headBytes), String(perSecond)];
   }
 
   setLoss(rule: LossRule | null): Promise<void> {

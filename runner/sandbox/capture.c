@@ -1,7 +1,10 @@
 /*
- * socklab-capture: the wire view's packet reader. The runner starts it with
- * nsenter in a session's user and network namespaces (never in a student's
- * sandbox): there it may open a packet socket on the session's loopback.
+ * socklab-capture: the wire view's packet reader. The runner starts it as
+ * the session's user; it joins the user and network namespaces of the
+ * session's holder itself (setns, as nsenter would: an exec after nsenter
+ * would drop the capabilities the user namespace gives), opens a packet
+ * socket on the session's loopback and then gives up every capability.
+ * Student code never runs here and never gets any of this.
  * It decodes each IPv4/IPv6 TCP or UDP packet's headers and writes one text
  * line per packet to stdout (format: runner/wire/records.ts). It exits when
  * stdin closes (the runner let go of it) or the runner dies.
@@ -14,13 +17,17 @@
  * A flood is cut here, before any decoding or writing: at most
  * PACKETS_PER_SECOND records per second of capture are written; every
  * record carries the packet's number among all packets seen, so the runner
- * counts the ones left out from the gaps.
+ * counts the ones left out from the gaps (and from an "N seen" line when
+ * the last ones were left out).
  *
- * Usage: socklab-capture HEAD_BYTES PACKETS_PER_SECOND
+ * Usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -33,6 +40,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,18 +133,35 @@ static void decode(const uint8_t *p, size_t cap, unsigned long long n, uint64_t 
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: socklab-capture HEAD_BYTES PACKETS_PER_SECOND\n");
+  if (argc != 4) {
+    fprintf(stderr, "usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND\n");
     return 2;
   }
-  long head = strtol(argv[1], NULL, 10);
-  long per_second = strtol(argv[2], NULL, 10);
+  long holder = strtol(argv[1], NULL, 10);
+  long head = strtol(argv[2], NULL, 10);
+  long per_second = strtol(argv[3], NULL, 10);
+  if (holder < 2) {
+    fprintf(stderr, "socklab-capture: HOLDER_PID must be a process id\n");
+    return 2;
+  }
   if (head < 0 || head > MAX_HEAD || per_second < 1) {
     fprintf(stderr, "socklab-capture: HEAD_BYTES must be 0..%d and PACKETS_PER_SECOND at least 1\n", MAX_HEAD);
     return 2;
   }
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 0;
+  /* User namespace first: it gives the capabilities that joining its network namespace needs. */
+  const char *kinds[] = { "user", "net" };
+  for (int i = 0; i < 2; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/ns/%s", holder, kinds[i]);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || setns(ns, 0) < 0) {
+      fprintf(stderr, "socklab-capture: join %s: %s\n", path, strerror(errno));
+      return 1;
+    }
+    close(ns);
+  }
   int fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
   if (fd < 0) {
     fprintf(stderr, "socklab-capture: packet socket: %s\n", strerror(errno));
@@ -159,6 +184,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "socklab-capture: bind lo: %s\n", strerror(errno));
     return 1;
   }
+  /* Nothing more needs a capability: give them all up. */
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct none[2];
+  memset(none, 0, sizeof none);
+  if (syscall(SYS_capset, &hdr, none) < 0) {
+    fprintf(stderr, "socklab-capture: dropping capabilities: %s\n", strerror(errno));
+    return 1;
+  }
   static char out[1 << 16];
   setvbuf(stdout, out, _IOFBF, sizeof out);
   static uint8_t bufs[BATCH][HEADERS + MAX_HEAD];
@@ -169,7 +202,7 @@ int main(int argc, char **argv) {
     iov[i].iov_len = snap;
   }
   uint64_t start = now_us();
-  unsigned long long seen = 0, second = 0, in_second = 0;
+  unsigned long long seen = 0, second = 0, in_second = 0, accounted = 0;
   printf("S\n");
   fflush(stdout);
   struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
@@ -201,8 +234,14 @@ int main(int argc, char **argv) {
         if (in_second >= (unsigned long long)per_second) continue;
         in_second++;
         decode(bufs[i], msgs[i].msg_len, seen, at, (size_t)head);
+        accounted = seen + 1;
       }
       if (got < BATCH) break;
+    }
+    /* Packets left out after the last record: say how many were seen in all. */
+    if (seen > accounted) {
+      printf("N %llu\n", seen);
+      accounted = seen;
     }
     if (fflush(stdout) != 0) return 0;
   }

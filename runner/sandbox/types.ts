@@ -50,10 +50,11 @@ export interface Sandbox {
   /**
    * The command that starts the wire view's packet reader (capture.c) in the
    * session's user and network namespaces, showing `headBytes` payload bytes
-   * per packet; null when this backend cannot (host: no namespace of its own).
-   * Throws SandboxError once the session has ended.
+   * per packet and at most `perSecond` packets a second; null when this
+   * backend cannot (host: no namespace of its own). Throws SandboxError once
+   * the session has ended.
    */
-  captureCommand(headBytes: number): string[] | null;
+  captureCommand(headBytes: number, perSecond: number): string[] | null;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */

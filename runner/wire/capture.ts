@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WirePacket } from '../../protocol/messages.ts';
 import type { Limits } from '../limits.ts';
-import { parseRecord, type RawPacket } from './records.ts';
+import { parseRecord, parseSeen, type RawPacket } from './records.ts';
 import { TcpNumbers } from './tcp-numbers.ts';
 
 /** The protocol's bound on packets in one `wire` message. */
@@ -113,8 +113,15 @@ export class WireCapture {
   }
 
   private take(line: string): void {
+    if (this.stopped) return;
+    const seen = parseSeen(line);
+    if (seen !== null) {
+      if (seen > this.lastN + 1) this.dropped += seen - this.lastN - 1;
+      this.lastN = Math.max(this.lastN, seen - 1);
+      return;
+    }
     const p = parseRecord(line);
-    if (!p || this.stopped) return;
+    if (!p) return;
     if (p.n > this.lastN + 1) this.dropped += p.n - this.lastN - 1;
     this.lastN = Math.max(this.lastN, p.n);
     if (this.pending.length >= WIRE_BATCH_MAX) {

@@ -5,6 +5,7 @@
  *   S                                    the reader is ready (first line)
  *   T n family at src sport dst dport flags seq ack win wscale len head
  *   U n family at src sport dst dport len head
+ *   N seen                               packets seen so far (after some were left out)
  *
  * n: the packet's number among all packets seen (gaps are packets left out
  * by the reader's per-second cap); family: 4 or 6; at: microseconds since
@@ -31,7 +32,13 @@ export interface RawPacket {
 
 const ADDRESS = /^[0-9a-f.:]{2,45}$/i;
 
-/** Parses one line; null for anything that is not a well-formed packet record (the "S" line included). */
+/** Parses an "N seen" line; null for any other line. */
+export function parseSeen(line: string): number | null {
+  const m = /^N (\d{1,15})$/.exec(line);
+  return m ? Number(m[1]) : null;
+}
+
+/** Parses one line; null for anything that is not a well-formed packet record (the "S" and "N" lines included). */
 export function parseRecord(line: string): RawPacket | null {
   const f = line.split(' ');
   const kind = f[0];

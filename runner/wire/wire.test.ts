@@ -1,0 +1,151 @@
+/**
+ * The wire view end to end: a real runner, real bubblewrap sessions, the
+ * labs' reference programs, and the packets the page would get.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage, StudentFile, WirePacket } from '../../protocol/messages.ts';
+import { Runner } from '../runner.ts';
+import { serve } from '../server/http.ts';
+import { TestClient, descendantsOf, stillRunning, type ProcEntry } from '../../test/support/test-client.ts';
+
+const labDir = (lab: string, part = 'solution/python') => new URL(`../../labs/${lab}/${part}`, import.meta.url).pathname;
+const filesOf = (dir: string): StudentFile[] => readdirSync(dir).map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') }));
+
+type WireMessage = Extract<ServerMessage, { type: 'wire' }>;
+const wirePackets = (c: TestClient, from = 0): WirePacket[] => c.messages.slice(from).flatMap((m) => (m.type === 'wire' ? m.packets : []));
+const wireDropped = (c: TestClient, from = 0): number => c.messages.slice(from).reduce((n, m) => n + (m.type === 'wire' ? m.dropped : 0), 0);
+/** The packet readers this test process started (by pid, never by name alone). */
+const readers = (): ProcEntry[] => descendantsOf(process.pid).filter((p) => p.name === 'socklab-capture');
+const FLOOD_CLIENT = `from socket import *
+s = socket(AF_INET, SOCK_DGRAM)
+for i in range(3000):
+    s.sendto(b'x', ('127.0.0.1', 12000))
+print('flooded', flush=True)
+`;
+/** Polls `check` (for conditions no message announces, such as a process ending). */
+async function poll<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const describeFlags = (p: WirePacket) => (p.flags ?? []).join('+');
+
+describe('the wire view', () => {
+  let runner: Runner;
+  let server: Server;
+  let url: string;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    runner = new Runner({ limits: { wirePacketsPerSecond: 200 } });
+    server = await serve({ runner, port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    await runner?.close();
+  });
+
+  /** Opens `lab` with the files of `dir`, turns the wire view on and runs the plan. */
+  async function runWatched(lab: string, dir: string, clientsToRun?: number): Promise<TestClient> {
+    const c = await TestClient.connect(url);
+    clients.push(c);
+    await c.waitFor((m) => m.type === 'hello');
+    c.send({ type: 'open', lab, lang: 'python' });
+    await c.waitFor((m) => m.type === 'opened', 15_000);
+    c.send({ type: 'files', files: filesOf(dir) });
+    await c.waitFor((m) => m.type === 'files');
+    c.send({ type: 'wire', on: true });
+    await poll(() => readers().length > 0, 5000, 'the packet reader to start');
+    c.send({ type: 'run', ...(clientsToRun ? { clients: clientsToRun } : {}) });
+    await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000);
+    return c;
+  }
+
+  it('shows a TCP echo: handshake, the line and its echo with their lengths, FIN, each end named', async () => {
+    const c = await runWatched('tcp-echo', labDir('02-tcp-echo'));
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running');
+    c.send({ type: 'input', proc: client.id, data: 'hello wire\n' });
+    await c.waitForOutput('client 1', /HELLO WIRE/);
+    const conn = await c.until(() => {
+      const tcp = wirePackets(c).filter((p) => p.protocol === 'tcp' && (p.src.port === 12000 || p.dst.port === 12000));
+      return tcp.filter((p) => p.flags?.includes('FIN')).length >= 2 && tcp;
+    }, 5000, 'both FINs');
+    const toServer = (p: WirePacket) => p.dst.port === 12000;
+    expect(conn.slice(0, 3).map((p) => [toServer(p) ? 'c>s' : 's>c', describeFlags(p)])).toEqual([
+      ['c>s', 'SYN'], ['s>c', 'SYN+ACK'], ['c>s', 'ACK'],
+    ]);
+    expect(conn[0]!.seq).toBe(0);
+    expect(conn[1]!.ack).toBe(1);
+    const data = conn.filter((p) => p.len > 0);
+    expect(data.map((p) => [toServer(p) ? 'c>s' : 's>c', p.len, Buffer.from(p.head ?? '', 'base64').toString()])).toEqual([
+      ['c>s', 11, 'hello wire\n'], ['s>c', 11, 'HELLO WIRE\n'],
+    ]);
+    expect(data[0]!.seq).toBe(1);
+    const firstFin = conn.findIndex((p) => p.flags?.includes('FIN'));
+    expect(firstFin).toBeGreaterThan(conn.indexOf(data[1]!));
+    expect(conn.every((p) => p.n >= 0 && p.at >= 0 && p.win! > 0)).toBe(true);
+    // Packet numbers grow: the order the page draws is the order on the wire.
+    expect(conn.map((p) => p.n)).toEqual([...conn.map((p) => p.n)].sort((a, b) => a - b));
+    expect(conn.find((p) => !toServer(p))!.src.owner).toBe('server');
+    expect(conn[0]!.src.owner).toBe('client 1');
+    expect(wireDropped(c)).toBe(0);
+  }, 60_000);
+
+  it('shows UDP datagrams and no handshake', async () => {
+    const c = await runWatched('udp-echo', labDir('01-udp-echo'));
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running');
+    c.send({ type: 'input', proc: client.id, data: 'ping\n' });
+    await c.waitForOutput('client 1', /PING/);
+    const udp = await c.until(() => {
+      const all = wirePackets(c).filter((p) => p.src.port === 12000 || p.dst.port === 12000);
+      return all.length >= 2 && all;
+    }, 5000, 'two datagrams');
+    expect(udp.every((p) => p.protocol === 'udp' && p.flags === undefined && p.seq === undefined)).toBe(true);
+    expect(udp.map((p) => [p.dst.port === 12000 ? 'c>s' : 's>c', p.len, Buffer.from(p.head ?? '', 'base64').toString()])).toEqual([
+      ['c>s', 4, 'ping'], ['s>c', 4, 'PING'],
+    ]);
+    expect(udp[1]!.src.owner).toBe('server');
+    expect(wirePackets(c).some((p) => p.protocol === 'tcp')).toBe(false);
+  }, 60_000);
+
+  it('caps a flood, counts what it left out, and leaves no reader behind when turned off or the session ends', async () => {
+    const c = await runWatched('udp-echo', labDir('01-udp-echo'));
+    const reader = readers()[0]!;
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running');
+    // A client that floods the echo server: 3,000 datagrams, each echoed.
+    c.send({ type: 'files', files: [...filesOf(labDir('01-udp-echo')).filter((f) => f.name !== 'client.py'), { name: 'client.py', content: FLOOD_CLIENT }] });
+    await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
+    c.send({ type: 'restart', proc: client.id });
+    await c.waitForOutput('client 1', /flooded/, 20_000);
+    const total = await c.until(() => {
+      const shown = wirePackets(c).length;
+      const all = shown + wireDropped(c);
+      return all >= 3000 && { shown, all };
+    }, 10_000, 'every packet of the flood to be shown or counted');
+    // 200 a second at most; the flood lasts a second or two.
+    expect(total.shown).toBeLessThanOrEqual(200 * 4);
+    expect(wireDropped(c)).toBeGreaterThan(2000);
+    const numbers = wirePackets(c).map((p) => p.n);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    c.send({ type: 'wire', on: false });
+    await poll(() => !stillRunning(reader), 5000, 'the reader to end when the view is turned off');
+    c.send({ type: 'wire', on: true });
+    await poll(() => readers().length > 0, 5000, 'the reader to start again');
+    const again = readers()[0]!;
+    c.send({ type: 'close' });
+    await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
+    expect(readers()).toEqual([]);
+  }, 60_000);
+});
