@@ -31,6 +31,10 @@ interface Row {
   probe: boolean;
 }
 
+/** Flags as Wireshark names them, ACK last: "SYN+ACK", "PSH+ACK", "FIN+ACK". */
+const ORDER = ['SYN', 'FIN', 'RST', 'PSH', 'URG', 'ACK'];
+const flagsOf = (p: WirePacket) => [...(p.flags ?? [])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join('+');
+
 const endKey = (e: WireEnd) => (e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
 
 export class WireView {
@@ -233,7 +237,7 @@ export class WireView {
         tabindex: '-1',
         'data-n': String(p.n),
         'data-proto': p.protocol,
-        'data-flags': (p.flags ?? []).join('+'),
+        'data-flags': flagsOf(p),
         'data-len': String(p.len),
         'data-src': p.src.owner ?? srcKey,
         'data-dst': p.dst.owner ?? dstKey,
@@ -258,7 +262,7 @@ export class WireView {
   /** The arrow's words: flags (or UDP), byte count, window. */
   private label(p: WirePacket): (Node | string)[] {
     const out: (Node | string)[] = [];
-    out.push(h('b', {}, p.protocol === 'udp' ? 'UDP' : (p.flags ?? []).join('+') || 'TCP'));
+    out.push(h('b', {}, p.protocol === 'udp' ? 'UDP' : flagsOf(p) || 'TCP'));
     if (p.len > 0 || p.protocol === 'udp') out.push(' ', h('span', { class: 'wb-wire-len' }, say('wire.bytes', { n: p.len })));
     if (p.win !== undefined) out.push(' ', h('span', { class: 'wb-wire-win' }, `win=${p.win}`));
     return out;
@@ -268,7 +272,7 @@ export class WireView {
   private describe(p: WirePacket, probe: boolean, update: boolean): string {
     const from = p.src.owner ?? endKey(p.src);
     const to = p.dst.owner ?? endKey(p.dst);
-    const what = p.protocol === 'udp' ? say('wire.datagram') : (p.flags ?? []).join('+') || 'TCP';
+    const what = p.protocol === 'udp' ? say('wire.datagram') : flagsOf(p) || 'TCP';
     const parts = [`${from} → ${to}: ${what}`, say('wire.bytes', { n: p.len })];
     if (p.win !== undefined) parts.push(say('wire.window', { n: p.win }));
     if (probe) parts.push(say('wire.probe'));
