@@ -28,9 +28,10 @@ import { siteFigure } from './site.ts';
 import { round } from './stats.ts';
 import { terminalFigure } from './terminal.ts';
 import { truncationFigure } from './truncation.ts';
+import { wireFigure } from './wire.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, wireFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 

@@ -178,17 +178,20 @@ export class Session {
     await (await wire)?.stop();
   }
 
-  /** Each socket end's owner as the wire view names it ("server", "client 1", "grader"), by ownerKey. */
-  private async wireOwners(): Promise<Map<string, string>> {
+  /** Each socket end's owner as the wire view names it ("server", "client 1", "grader"), by ownerKey; and the session's programs. */
+  private async wireOwners(): Promise<{ byPort: Map<string, string>; programs: string[] }> {
     const { table, owner } = await this.ownedTable();
+    // The grader's sockets are the runner's own: the agent hands each one over and closes its copy.
+    const runners = new Set(await socketInodes(process.pid));
     const names = new Map<string, string>();
     for (const s of table) {
       const id = owner.get(s.inode);
       if (!s.inode || id === undefined) continue;
-      const name = id < 0 ? 'grader' : this.procs.get(id)?.name;
+      // -1 and not the runner's: a socket whose program closed it before the walk; better no name than a wrong one.
+      const name = id >= 0 ? this.procs.get(id)?.name : runners.has(s.inode) ? 'grader' : undefined;
       if (name) names.set(ownerKey(s.protocol, s.localPort), name);
     }
-    return names;
+    return { byPort: names, programs: [...this.procs.values()].map((p) => p.name) };
   }
 
   /** The files the student sent last. */

@@ -18,7 +18,8 @@
  * PACKETS_PER_SECOND records per second of capture are written; every
  * record carries the packet's number among all packets seen, so the runner
  * counts the ones left out from the gaps (and from an "N seen" line when
- * the last ones were left out).
+ * the last ones were left out). Packets the kernel dropped because the
+ * reader fell behind are counted as seen and left out.
  *
  * Usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND
  */
@@ -184,6 +185,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "socklab-capture: bind lo: %s\n", strerror(errno));
     return 1;
   }
+  /* Room for a burst while the runner's machine is busy (the kernel caps it at rmem_max). */
+  int rcvbuf = 1 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   /* Nothing more needs a capability: give them all up. */
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   struct __user_cap_data_struct none[2];
@@ -238,6 +242,10 @@ int main(int argc, char **argv) {
       }
       if (got < BATCH) break;
     }
+    /* Packets the kernel dropped because this reader fell behind count as seen and left out too. */
+    struct tpacket_stats st;
+    socklen_t stlen = sizeof st;
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &stlen) == 0) seen += st.tp_drops;
     /* Packets left out after the last record: say how many were seen in all. */
     if (seen > accounted) {
       printf("N %llu\n", seen);

@@ -22,8 +22,14 @@ export interface WireCaptureOptions {
   /** The reader's command (Sandbox.captureCommand). */
   command: string[];
   limits: Limits;
-  /** The owners' names of the session's sockets, keyed by ownerKey(protocol, port). */
-  owners(): Promise<Map<string, string>>;
+  /**
+   * The owners' names of the session's sockets, keyed by ownerKey(protocol,
+   * port), and the names of all the session's programs: an end whose socket
+   * was gone before it could be looked up (a client that connects, sends and
+   * exits within milliseconds) is named by elimination when only one program
+   * of the session is not its peer's owner.
+   */
+  owners(): Promise<{ byPort: Map<string, string>; programs: string[] }>;
   /** One batch of packets and the count of packets seen but not in any batch since the last one. */
   onBatch(packets: WirePacket[], dropped: number): void;
 }
@@ -43,6 +49,7 @@ export class WireCapture {
   private dropped = 0;
   private lastN = -1;
   private names = new Map<string, string>();
+  private programs: string[] = [];
   private refreshing: Promise<void> | null = null;
   private refreshedAt = 0;
   /** An unknown end was seen while a read was too recent: read at the next batch. */
@@ -142,9 +149,10 @@ export class WireCapture {
     this.wantRefresh = false;
     this.refreshing = this.opts
       .owners()
-      .then((names) => {
+      .then(({ byPort, programs }) => {
         // Ends that closed since keep the name they had.
-        for (const [k, v] of names) this.names.set(k, v);
+        for (const [k, v] of byPort) this.names.set(k, v);
+        this.programs = programs;
       })
       .catch(() => {})
       .finally(() => {
@@ -166,16 +174,21 @@ export class WireCapture {
   }
 
   private toWire(p: RawPacket): WirePacket {
-    const end = (addr: string, port: number) => {
-      const owner = this.names.get(ownerKey(p.protocol, port));
+    const end = (addr: string, port: number, peer: number) => {
+      let owner = this.names.get(ownerKey(p.protocol, port));
+      const peerOwner = this.names.get(ownerKey(p.protocol, peer));
+      if (!owner && peerOwner) {
+        const others = this.programs.filter((name) => name !== peerOwner);
+        if (others.length === 1) owner = others[0];
+      }
       return { addr, port, ...(owner ? { owner } : {}) };
     };
     const out: WirePacket = {
       n: p.n,
       at: p.atUs / 1000,
       protocol: p.protocol,
-      src: end(p.src, p.sport),
-      dst: end(p.dst, p.dport),
+      src: end(p.src, p.sport, p.dport),
+      dst: end(p.dst, p.dport, p.sport),
       len: p.len,
       ...(p.head.length ? { head: p.head.toString('base64') } : {}),
     };

@@ -19,7 +19,7 @@ type WireMessage = Extract<ServerMessage, { type: 'wire' }>;
 const wirePackets = (c: TestClient, from = 0): WirePacket[] => c.messages.slice(from).flatMap((m) => (m.type === 'wire' ? m.packets : []));
 const wireDropped = (c: TestClient, from = 0): number => c.messages.slice(from).reduce((n, m) => n + (m.type === 'wire' ? m.dropped : 0), 0);
 /** The packet readers this test process started (by pid, never by name alone). */
-const readers = (): ProcEntry[] => descendantsOf(process.pid).filter((p) => p.name === 'socklab-capture');
+const readers = (): ProcEntry[] => descendantsOf(process.pid).filter((p) => p.name === 'socklab-capture' && p.state !== 'Z');
 const FLOOD_CLIENT = `from socket import *
 s = socket(AF_INET, SOCK_DGRAM)
 for i in range(3000):
@@ -36,6 +36,31 @@ async function poll<T>(check: () => T | undefined | false, timeoutMs: number, wh
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+/** Flow-control clients: the first never reads (it stalls), the others send 3,000 lines of 300 bytes and read everything. */
+const STALL_CLIENTS = `import os, socket, sys, threading, time
+s = socket.create_connection(('127.0.0.1', 8000))
+try:
+    os.close(os.open('/tmp/staller', os.O_CREAT | os.O_EXCL))
+    s.sendall(b'staller\\n')
+    print('stalling', flush=True)
+    time.sleep(60)
+except FileExistsError:
+    s.sendall(b'sender\\n')
+    threading.Thread(target=lambda: [None for _ in iter(lambda: s.recv(65536), b'')], daemon=True).start()
+    for i in range(3000):
+        s.sendall(b'x' * 299 + b'\\n')
+    print('sent', flush=True)
+    time.sleep(60)
+`;
+/** Tries to open a packet socket, as a student's program that wants to sniff the session would. */
+const PACKET_PROBE = `import errno, socket
+for kind in (socket.SOCK_RAW, socket.SOCK_DGRAM):
+    try:
+        socket.socket(17, kind, 0x0300)
+        print('PACKET ok', flush=True)
+    except OSError as e:
+        print('PACKET', errno.errorcode.get(e.errno, e.errno), flush=True)
+`;
 const describeFlags = (p: WirePacket) => (p.flags ?? []).join('+');
 
 describe('the wire view', () => {
@@ -120,6 +145,30 @@ describe('the wire view', () => {
     expect(wirePackets(c).some((p) => p.protocol === 'tcp')).toBe(false);
   }, 60_000);
 
+  it('shows the stalled client of the flow-control lab advertising a zero window', async () => {
+    const c = await runWatched('flow-control', labDir('05-flow-control'), 2);
+    c.send({ type: 'files', files: [...filesOf(labDir('05-flow-control')).filter((f) => f.name !== 'client.py'), { name: 'client.py', content: STALL_CLIENTS }] });
+    await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
+    c.send({ type: 'run', clients: 2 });
+    await c.waitForOutput('client 1', /stalling|sent/, 20_000);
+    const staller = /stalling/.test(c.text('client 1')) ? 'client 1' : 'client 2';
+    const zero = await c.until(() => wirePackets(c).find((p) => p.protocol === 'tcp' && p.src.owner === staller && p.dst.port === 8000 && p.win === 0), 20_000, 'a zero window from the stalled client');
+    expect(zero.flags).toContain('ACK');
+    // Before it closed, the same client advertised room.
+    expect(wirePackets(c).some((p) => p.src.port === zero.src.port && p.n < zero.n && p.win! > 0)).toBe(true);
+  }, 60_000);
+
+  it('gives student code no packet socket while the view runs', async () => {
+    const c = await runWatched('udp-echo', labDir('01-udp-echo'));
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running');
+    c.send({ type: 'files', files: [...filesOf(labDir('01-udp-echo')).filter((f) => f.name !== 'client.py'), { name: 'client.py', content: PACKET_PROBE }] });
+    await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
+    c.send({ type: 'restart', proc: client.id });
+    await c.waitForOutput('client 1', /PACKET \S+\s+PACKET \S+/);
+    expect(c.text('client 1').match(/PACKET \S+/g)).toEqual(['PACKET EAFNOSUPPORT', 'PACKET EAFNOSUPPORT']);
+    expect(readers()).toHaveLength(1);
+  }, 60_000);
+
   it('caps a flood, counts what it left out, and leaves no reader behind when turned off or the session ends', async () => {
     const c = await runWatched('udp-echo', labDir('01-udp-echo'));
     const reader = readers()[0]!;
@@ -129,11 +178,14 @@ describe('the wire view', () => {
     await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
     c.send({ type: 'restart', proc: client.id });
     await c.waitForOutput('client 1', /flooded/, 20_000);
-    const total = await c.until(() => {
+    let total = { shown: 0, all: 0 };
+    await poll(() => {
       const shown = wirePackets(c).length;
-      const all = shown + wireDropped(c);
-      return all >= 3000 && { shown, all };
-    }, 10_000, 'every packet of the flood to be shown or counted');
+      total = { shown, all: shown + wireDropped(c) };
+      return total.all >= 3000;
+    }, 10_000, 'every packet of the flood to be shown or counted').catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(total)}`);
+    });
     // 200 a second at most; the flood lasts a second or two.
     expect(total.shown).toBeLessThanOrEqual(200 * 4);
     expect(wireDropped(c)).toBeGreaterThan(2000);
@@ -146,6 +198,26 @@ describe('the wire view', () => {
     const again = readers()[0]!;
     c.send({ type: 'close' });
     await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
-    expect(readers()).toEqual([]);
+    await poll(() => readers().length === 0, 5000, 'no reader left');
   }, 60_000);
+
+  it('on the host backend, says in a notice that the wire view is unavailable', async () => {
+    const host = new Runner({ sandbox: 'host' });
+    const hostServer = await serve({ runner: host, port: 0, host: '127.0.0.1' });
+    try {
+      const c = await TestClient.connect(`http://127.0.0.1:${(hostServer.address() as AddressInfo).port}`);
+      clients.push(c);
+      await c.waitFor((m) => m.type === 'hello');
+      c.send({ type: 'open', lab: 'udp-echo', lang: 'python' });
+      await c.waitFor((m) => m.type === 'opened', 15_000);
+      c.send({ type: 'wire', on: true });
+      const notice = await c.waitFor((m) => m.type === 'notice');
+      expect(notice).toMatchObject({ type: 'notice', code: 'wire_unavailable' });
+      expect(readers()).toEqual([]);
+      await c.close();
+    } finally {
+      await new Promise((r) => hostServer.close(r));
+      await host.close();
+    }
+  }, 30_000);
 });
