@@ -346,6 +346,8 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(detail).toContain('77 69 72 65 20 34 32 0a'); // "wire 42\n" in hex
     expect(detail).toContain('wire 42.');
     expect(await row.getAttribute('aria-label')).toMatch(/^client 1 → server: PSH\+ACK, 8 B/);
+    await page.mouse.move(0, 0);
+    await page.locator('.wb-wire').screenshot({ path: join(RESULTS, 'wire-tcp-echo.png') });
     expect(scene.pageErrors(page)).toEqual([]);
   });
 
