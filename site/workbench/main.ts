@@ -8,7 +8,8 @@
  * (the student's files and their saving), tabs.ts (the editor and its
  * tabs), terminals.ts (a pane per process, output acknowledgement),
  * status.ts (connection line and messages), checks.ts (Check and its
- * remembered verdicts), inspector.ts (live sockets), expand.ts (the
+ * remembered verdicts), inspector.ts (live sockets), wire.ts (live
+ * packets), expand.ts (the
  * full-window view), and link.ts (the runner connection). Everything they start is disposed by one
  * `Workbench.dispose()`.
  *
@@ -32,6 +33,7 @@ import { editorTheme, monaco } from './editor.ts';
 import { Expander } from './expand.ts';
 import { LabFiles } from './files.ts';
 import { Inspector } from './inspector.ts';
+import { WireView } from './wire.ts';
 import { PreviewPane } from './preview.ts';
 import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
@@ -84,6 +86,7 @@ export class Workbench implements Disposable {
   private readonly terminals: Terminals;
   private readonly checks: Checks;
   private readonly inspector: Inspector;
+  private readonly wire: WireView;
   private readonly preview: PreviewPane | null;
   private readonly link: RunnerLink;
   private readonly confirm: ReturnType<typeof createConfirm>;
@@ -136,6 +139,7 @@ export class Workbench implements Disposable {
       (id) => this.terminals.paneOf(id)?.name,
       (on) => this.link.session !== null && this.link.send({ type: 'inspect', on }),
     );
+    this.wire = store.add(new WireView((on) => this.link.session !== null && this.link.send({ type: 'wire', on })));
 
     this.preview = data.preview ? new PreviewPane(data.preview.port, store, () => void this.session().then((ok) => ok && this.link.send({ type: 'preview' }))) : null;
     const fileBar = h('div', { class: 'wb-filebar' }, this.toolbar.fileActions);
@@ -150,6 +154,7 @@ export class Workbench implements Disposable {
       h('div', { class: 'wb-main' }, editorCol, this.terminals.el),
       this.preview?.el,
       this.inspector.el,
+      this.wire.el,
       this.checks.checklist.el,
       this.toolbar.help,
     );
@@ -416,10 +421,13 @@ export class Workbench implements Disposable {
         return this.checks.message(msg, this.lang);
       case 'sockets':
         return this.inspector.update(msg.sockets);
+      case 'wire':
+        return this.wire.add(msg.packets, msg.dropped);
       case 'opened':
         // A new session (after a reconnect, a restarted runner, another
         // language) starts with no network condition: the switch says again.
         if (this.loss) this.link.send({ type: 'network', loss: true });
+        this.wire.sessionStarted();
         return this.inspector.sessionStarted();
       case 'network':
         this.showNetwork(msg.loss > 0);

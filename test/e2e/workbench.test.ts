@@ -28,6 +28,10 @@
  *      that mounting it again adds exactly what the first mount did;
  *   i. the site's scripts hold no zod: the page takes the protocol's
  *      constants from protocol/constants.ts and only types from its schemas;
+ *   k. the Wire panel (issue 17) draws the solution's connection as the
+ *      packets went: SYN, SYN+ACK, ACK, then client 1's line as one data
+ *      segment of its length, each row owned by "server" or "client 1", and
+ *      a clicked segment shows its bytes;
  *   j. the site's scripts hold Monaco's tokenizers of the labs' languages
  *      (Python, JavaScript, Java) and no other (site/workbench/editor.ts).
  *
@@ -292,6 +296,59 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
     expect(await fileText(page, 'server.py')).toBe(`${SERVER_FIX}# typed just before a reload`);
     expect(await fileText(page, 'client.py')).toBe(CLIENT_FIX);
+  });
+
+  e2e('k. the Wire panel draws the handshake and the data segment, with their owners', 45_000, async (scene) => {
+    const page = await scene.page();
+    await openLab(page);
+    await button(page, 'Show solution').click();
+    await page.locator('.wb-dialog').getByRole('button', { name: 'Show solution' }).click();
+    await expect.poll(() => fileText(page, 'server.py')).not.toContain('TODO');
+    await page.locator('.wb-wire summary').click();
+    await button(page, 'Run').click();
+    await waitServerListening(page);
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running: type a line and press Enter$/ }).waitFor({ timeout: 20_000 });
+    await typeInto(page, 'client 1', 'wire 42');
+    await paneShowsLine(page, 'client 1', 'WIRE 42');
+
+    type Row = { flags: string; len: number; src: string; dst: string; proto: string };
+    const rows = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.wb-wire-row')].map((el) => ({
+          flags: el.dataset.flags ?? '',
+          len: Number(el.dataset.len),
+          src: el.dataset.src ?? '',
+          dst: el.dataset.dst ?? '',
+          proto: el.dataset.proto ?? '',
+        })),
+      );
+    const has = (all: Row[], want: Partial<Row>) => all.findIndex((r) => Object.entries(want).every(([k, v]) => r[k as keyof Row] === v));
+    const line = { proto: 'tcp', src: 'client 1', dst: 'server', len: 'wire 42\n'.length };
+    let all = await rows();
+    for (const t0 = Date.now(); has(all, line) < 0 && Date.now() - t0 < 10_000; all = await rows()) await sleep(100);
+    expect(has(all, line), JSON.stringify(all)).toBeGreaterThanOrEqual(0);
+    const syn = has(all, { flags: 'SYN', src: 'client 1', dst: 'server', len: 0 });
+    const synAck = has(all, { flags: 'SYN+ACK', src: 'server', dst: 'client 1', len: 0 });
+    const ack = has(all, { flags: 'ACK', src: 'client 1', dst: 'server', len: 0 });
+    const data = has(all, line);
+    expect([syn, synAck, ack, data].every((i) => i >= 0), JSON.stringify(all)).toBe(true);
+    expect(syn < synAck && synAck < ack && ack <= data).toBe(true);
+    expect(all[data]!.flags).toBe('PSH+ACK');
+    // Each end is a lifeline named by its owner.
+    const heads = await page.locator('.wb-wire-end strong').allInnerTexts();
+    expect(heads).toEqual(expect.arrayContaining(['server', 'client 1']));
+
+    // A segment opens its header fields and bytes, and the row is reachable by keyboard.
+    const row = page.locator('.wb-wire-row').nth(data);
+    await row.click();
+    await expect.poll(() => row.getAttribute('tabindex')).toBe('0');
+    const detail = await page.locator('.wb-wire-detail').innerText();
+    expect(detail).toContain('77 69 72 65 20 34 32 0a'); // "wire 42\n" in hex
+    expect(detail).toContain('wire 42.');
+    expect(await row.getAttribute('aria-label')).toMatch(/^client 1 → server: PSH\+ACK, 8 B/);
+    await page.mouse.move(0, 0);
+    await page.locator('.wb-wire').screenshot({ path: join(RESULTS, 'wire-tcp-echo.png') });
+    expect(scene.pageErrors(page)).toEqual([]);
   });
 
   e2e('d. closing the tab ends every sandbox process of its session', 45_000, async (scene) => {
