@@ -12,6 +12,7 @@ export const en = {
   'language.name': 'English',
   'nav.home': 'Course home',
   'nav.labs': 'Labs',
+  'nav.replay': 'Replay a run',
 
   // Workbench.astro: the placeholder before the workbench loads.
   'workbench.heading': 'Workbench',

@@ -10,6 +10,7 @@ export const ko = {
   'language.name': '한국어',
   'nav.home': '과정 홈',
   'nav.labs': '실습',
+  'nav.replay': '실행 다시 보기',
 
   'workbench.heading': '워크벤치',
   'workbench.intro': '여기서 프로그램을 작성하고({languages}), {run}을 눌러 샌드박스에서 시작하고, {check}을 눌러 채점하세요.',
