@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingFile } from '../../protocol/recorder.ts';
 import { readRecording } from '../../protocol/recording.ts';
 import { RECORDING_LIMITS } from '../../runner/limits.ts';
+import { RecordingErrorCode } from '../../protocol/constants.ts';
+import { CATALOGS } from '../../protocol/i18n/catalog.ts';
 import { launchChromium, ROOT, snapshotSite, staticServer } from '../support/browser.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'socklab-record-'));
@@ -122,6 +124,8 @@ describe('socklab --record', () => {
       const read = readRecording(text, RECORDING_LIMITS.maxFileBytes);
       expect(read.ok ? 'ok' : read.code).toBe(code);
     }
+    // The Replay page words each code in every language.
+    for (const catalog of Object.values(CATALOGS)) for (const code of Object.keys(RecordingErrorCode)) expect(catalog).toHaveProperty([`replay.error.${code}`]);
     // The CLI says it plainly: the code, no stack trace, exit 2.
     const file = join(scratch, 'malformed.json');
     writeFileSync(file, files.recording_malformed);
