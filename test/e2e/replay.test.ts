@@ -7,7 +7,9 @@
  *      event checked here, by hand, not with our own parser);
  *   d. a malformed, foreign or non-JSON file gets its stable code, no stack;
  *   e. the Replay page plays the recording at 4x: the pane shows the same
- *      text, the checklist the same verdicts (and a screenshot).
+ *      text, the checklist the same verdicts (and a screenshot);
+ *   f. the workbench's "Share this run" downloads a recording whose pane
+ *      holds what the page's pane shows.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,8 @@ import { readRecording } from '../../protocol/recording.ts';
 import { RECORDING_LIMITS } from '../../runner/limits.ts';
 import { RecordingErrorCode } from '../../protocol/constants.ts';
 import { CATALOGS } from '../../protocol/i18n/catalog.ts';
-import { launchChromium, ROOT, snapshotSite, staticServer } from '../support/browser.ts';
+import { launchChromium, ROOT, snapshotSite, startServe, staticServer } from '../support/browser.ts';
+import { button, paneShowsLine, paneText } from '../support/workbench-page.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'socklab-record-'));
 chmodSync(scratch, 0o755);
@@ -197,4 +200,30 @@ describe('the Replay page', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('Share this run in the workbench downloads the run the page showed', async () => {
+    const served = await startServe(site);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${served.url}/labs/tcp-echo/`);
+      await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+      await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 30_000 });
+      await button(page, 'Run').click();
+      await paneShowsLine(page, 'server', 'The server is ready to receive on port 12000', 20_000);
+      const [download] = await Promise.all([page.waitForEvent('download'), button(page, 'Share this run').click()]);
+      expect(download.suggestedFilename()).toMatch(/^socklab-tcp-echo-\d{8}-\d{4}\.json$/);
+      const read = readRecording(readFileSync(await download.path(), 'utf8'), RECORDING_LIMITS.maxFileBytes);
+      if (!read.ok) throw new Error(read.message);
+      const server = read.recording.panes.find((p) => p.name === 'server')!;
+      const shown = (await paneText(page, 'server')).split('\n').map((l) => l.trim()).filter(Boolean);
+      // The pane may add the page's own lines (a process's end); every recorded line is one it shows.
+      expect(castLines(server.cast)).toContain('The server is ready to receive on port 12000');
+      expect(shown).toEqual(expect.arrayContaining(castLines(server.cast)));
+      expect(read.recording.events.some((e) => e.msg.type === 'proc' && e.msg.proc.state === 'listening')).toBe(true);
+    } finally {
+      await context.close();
+      await served.stop();
+    }
+  }, 90_000);
 });
