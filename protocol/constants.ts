@@ -107,3 +107,22 @@ export type ProcState = keyof typeof ProcState;
 /** Transport of a port a lab uses or a program bound. */
 export const Transport = enumOf('tcp', 'udp');
 export type Transport = keyof typeof Transport;
+
+/** What a recorded run's file says it is (protocol/recording.ts). */
+export const RECORDING_FORMAT = 'socklab-recording';
+export const RECORDING_VERSION = 1;
+
+/** Why a recording could not be opened; the replay page and `socklab replay` match on these. */
+export const RecordingErrorCode = enumOf(
+  /** Not JSON at all (a cast, a zip, a picture). */
+  'recording_not_json',
+  /** JSON, but not a socklab recording, or one of another version. */
+  'recording_foreign',
+  /** A socklab recording whose contents do not have the recording's shape. */
+  'recording_malformed',
+  /** Larger than RECORDING_LIMITS.maxFileBytes. */
+  'recording_too_large',
+  /** `--cast` named a pane the recording does not have. */
+  'recording_no_pane',
+);
+export type RecordingErrorCode = keyof typeof RecordingErrorCode;

@@ -3,7 +3,7 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
@@ -16,7 +16,10 @@ import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } fro
 import { systemLocale } from './grader/i18n.ts';
 import { graderSay } from './grader/messages.ts';
 import { LOCALES, type Locale } from '../protocol/i18n/catalog.ts';
-import { DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { DEFAULT_LIMITS, RECORDING_LIMITS, type Limits } from './limits.ts';
+import { describeCut, Recorder } from '../protocol/recorder.ts';
+import { readRecording } from '../protocol/recording.ts';
+import { RecordingErrorCode } from '../protocol/constants.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
 import { bwrapProblem } from './sandbox/index.ts';
@@ -43,12 +46,13 @@ const USAGE: Record<string, string> = {
       SIGTERM drains: no new sessions, live ones go on up to --drain-seconds;
       a second SIGTERM stops at once. --agent-port: HAProxy's agent check.
 `,
-  run: `  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host]
+  run: `  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host] [--record FILE]
       Run a lab's programs from the files in <dir>, each line prefixed with its
       process; your typing goes to the first client. Ctrl-C ends everything.
+      --record: save the run (terminals, processes) to FILE for the Replay page.
 `,
   grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
-                [--sandbox auto|bwrap|host] [--locale en|ko]
+                [--sandbox auto|bwrap|host] [--locale en|ko] [--record FILE]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
@@ -56,7 +60,13 @@ const USAGE: Record<string, string> = {
       run anyone's code unless --sandbox host is given. Check names, failures
       and hints are in --locale's language (default: the system's, from
       LC_ALL, LC_MESSAGES or LANG; English unless it is Korean).
+      --record: save the grading (check results) to FILE for the Replay page.
 ${CLASS_GRADE_USAGE}`,
+  replay: `  socklab replay <file> [--cast PANE]
+      Check a recorded run (--record, or the page's Share this run) and list
+      its panes; --cast prints one pane (by name, e.g. server, or number) as an
+      asciicast v2 file that asciinema plays: socklab replay run.json --cast server > server.cast
+`,
   validate: `  socklab validate [--labs DIR]
       Check every lab folder; problems are printed as file:line.
 `,
@@ -130,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
       return isClassGrade(rest) ? cmdGradeClass(rest) : cmdGrade(rest);
     case 'validate':
       return cmdValidate(rest);
+    case 'replay':
+      return cmdReplay(rest);
     case 'init':
       return cmdInit(rest);
     case 'build':
@@ -191,14 +203,16 @@ async function cmdServe(args: string[]): Promise<number> {
 }
 
 async function cmdRun(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, sandbox: { type: 'string' } });
-  if (positionals.length !== 2) throw new UsageError('usage: socklab run <lab> <dir> [--lang L]');
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, sandbox: { type: 'string' }, record: { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('usage: socklab run <lab> <dir> [--lang L] [--record FILE]');
+  const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
   const [labName, dirArg] = positionals as [string, string];
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
   const runner = new Runner({ sandbox });
   const lab = findLabOrFail(runner, labName);
   const { lang, files } = studentFolder(dirArg, lab, values.lang, runner.limits);
   if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
+  const recorder = recordTo === undefined ? undefined : new Recorder({ lab: lab.meta.id, lang }, RECORDING_LIMITS);
 
   const procs = new Map<number, { name: string; role: string; decoder: StringDecoder; partial: string; exit?: number }>();
   const write = (id: number, text: string, end = false) => {
@@ -209,8 +223,12 @@ async function cmdRun(args: string[]): Promise<number> {
     for (const line of end ? lines.filter((l, i) => l || i < lines.length - 1) : lines) process.stdout.write(`[${p.name}] ${line}\n`);
   };
   const session = await runner.open(lab.meta.id, lang, 'cli', {
-    output: (id, data) => write(id, procs.get(id)?.decoder.write(data) ?? ''),
+    output: (id, data) => {
+      recorder?.output(id, data);
+      write(id, procs.get(id)?.decoder.write(data) ?? '');
+    },
     proc: (info) => {
+      recorder?.message({ type: 'proc', proc: info });
       if (!procs.has(info.id)) procs.set(info.id, { name: info.name, role: info.role, decoder: new StringDecoder('utf8'), partial: '' });
       const p = procs.get(info.id)!;
       if (info.state === 'listening') console.error(`socklab: ${info.name} is listening on ${info.listening?.map((l) => `${l.port}/${l.protocol}`).join(', ')}`);
@@ -245,7 +263,41 @@ async function cmdRun(args: string[]): Promise<number> {
   process.stdin.off('data', onStdin);
   process.stdin.pause();
   await runner.close();
+  if (recorder && recordTo) saveRecording(recorder, recordTo);
   return code;
+}
+
+/** Writes a recording and says where, and what its limits cut. */
+function saveRecording(recorder: Recorder, file: string): void {
+  const recording = recorder.finish();
+  writeFileSync(file, JSON.stringify(recording));
+  const cut = describeCut(recording.cut);
+  if (cut) console.error(`socklab: ${cut}`);
+  console.error(`socklab: recorded to ${file}`);
+}
+
+async function cmdReplay(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { cast: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('usage: socklab replay <file> [--cast PANE]');
+  const file = positionals[0]!;
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file} is not a file`);
+  if (statSync(file).size > RECORDING_LIMITS.maxFileBytes) throw new UsageError(`${RecordingErrorCode.recording_too_large}: ${file} is larger than ${RECORDING_LIMITS.maxFileBytes / 1024 / 1024} MiB`);
+  const read = readRecording(readFileSync(file, 'utf8'), RECORDING_LIMITS.maxFileBytes);
+  if (!read.ok) throw new UsageError(`${read.code}: ${file}: ${read.message}`);
+  const { recording } = read;
+  if (values.cast !== undefined) {
+    const pane = recording.panes.find((p) => p.name === values.cast || String(p.proc) === values.cast);
+    if (!pane) throw new UsageError(`${RecordingErrorCode.recording_no_pane}: --cast: no pane "${values.cast}"; panes: ${recording.panes.map((p) => p.name).join(', ') || 'none'}`);
+    process.stdout.write(pane.cast);
+    return 0;
+  }
+  const checks = recording.events.flatMap((e) => (e.msg.type === 'checkResult' ? [e.msg.result] : []));
+  console.log(`${recording.lab} (${recording.lang}), ${(recording.durationMs / 1000).toFixed(1)} s, recorded ${new Date(recording.startedAt * 1000).toISOString()}`);
+  for (const p of recording.panes) console.log(`  pane ${p.proc}: ${p.name}`);
+  if (checks.length) console.log(`  checks: ${checks.map((c) => `${c.id} ${c.status}`).join(', ')}`);
+  const cut = describeCut(recording.cut);
+  if (cut) console.log(`  ${cut}`);
+  return 0;
 }
 
 function findLabOrFail(runner: Runner, labName: string): Lab {
@@ -257,7 +309,8 @@ function findLabOrFail(runner: Runner, labName: string): Lab {
 }
 
 async function cmdGrade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' } });
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' } });
+  const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
   if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE]');
   const locale = values.locale === undefined ? systemLocale() : check(z.enum(LOCALES as [Locale, ...Locale[]]), values.locale, '--locale');
   const say = graderSay(locale);
@@ -288,6 +341,7 @@ To grade your own code anyway, pass --sandbox host.`);
     if (err instanceof ChecksError) throw new UsageError(err.message);
     throw err;
   }
+  const recorder = recordTo === undefined ? undefined : new Recorder({ lab: lab.meta.id, lang }, RECORDING_LIMITS);
   const pretty = reporter === 'pretty' || values.out !== undefined;
   const tty = Boolean(process.stdout.isTTY);
   if (pretty) {
@@ -302,10 +356,12 @@ To grade your own code anyway, pass --sandbox host.`);
     limits: runner.limits,
     locale,
     ...(only ? { only } : {}),
+    onPlan: (checks) => recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
     onStart: (c) => {
       if (pretty && tty) process.stdout.write(`${prettyStart(c, say)}\r`);
     },
     onResult: (r) => {
+      recorder?.message({ type: 'checkResult', result: r });
       if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r, say)}\n`);
     },
   });
@@ -316,6 +372,10 @@ To grade your own code anyway, pass --sandbox host.`);
     else process.stdout.write(text);
   }
   await runner.close();
+  if (recorder && recordTo) {
+    recorder.message({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
+    saveRecording(recorder, recordTo);
+  }
   return report.failed === 0 ? 0 : 1;
 }
 

@@ -171,3 +171,29 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   return { ...DEFAULT_LIMITS, ...overrides };
 }
+
+/**
+ * How big a recorded run may grow ("Share this run", `--record`). The page
+ * gets these through its build-time data (it cannot import this module:
+ * node:os), the CLI from here.
+ */
+export interface RecordingLimits {
+  /** Terminal bytes kept per pane; the rest is cut and counted. */
+  maxPaneBytes: number;
+  /** Terminal bytes kept over all panes. */
+  maxOutputBytes: number;
+  /** Lifecycle, Check and wire messages kept. */
+  maxEvents: number;
+  /** Wire packets kept. */
+  maxWirePackets: number;
+  /** Largest recording file a replay opens. */
+  maxFileBytes: number;
+}
+
+export const RECORDING_LIMITS: RecordingLimits = Object.freeze({
+  maxPaneBytes: 2 * 1024 * 1024,
+  maxOutputBytes: 8 * 1024 * 1024,
+  maxEvents: 5_000,
+  maxWirePackets: 20_000,
+  maxFileBytes: 32 * 1024 * 1024,
+});

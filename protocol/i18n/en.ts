@@ -12,6 +12,7 @@ export const en = {
   'language.name': 'English',
   'nav.home': 'Course home',
   'nav.labs': 'Labs',
+  'nav.replay': 'Replay a run',
 
   // Workbench.astro: the placeholder before the workbench loads.
   'workbench.heading': 'Workbench',
@@ -43,6 +44,8 @@ export const en = {
   'toolbar.expand': 'Expand',
   'toolbar.collapse': 'Collapse',
   'toolbar.expandTitle': 'Use the whole window for the workbench',
+  'toolbar.share': 'Share this run',
+  'toolbar.shareTitle': 'Save this run (terminals, processes, Check results, packets) as a file your teacher can replay',
   'toolbar.fileActions': 'File actions',
   'toolbar.keyboardTitle': 'Keyboard: ',
   'toolbar.keyboardHelp': '{runKey} runs, from anywhere in the workbench. In the editor Tab indents; press {tabKey} to make Tab move the focus instead. In a terminal, keys go to your program ({ctrlC} too); press {esc} to leave it.',
@@ -169,6 +172,29 @@ export const en = {
 
   // main.ts: what the workbench tells the student
   'main.labDone': 'Every check passes: {title} is done. Well done!',
+  'share.saved': 'This run is saved as a file: send it to your teacher, who opens it on the Replay page.',
+  'share.cut': 'This run is saved, but it was too long to keep whole: {bytes} bytes of output, {packets} packets and {messages} messages were left out.',
+
+  // site/replay/: the Replay page.
+  'replay.title': 'Replay a run',
+  'replay.intro': 'Open a run a student shared (Share this run) or one recorded with socklab run --record: its terminals, Check results and packets play as they happened.',
+  'replay.drop': 'Drop a recording here, or choose a file',
+  'replay.choose': 'Choose a file',
+  'replay.play': 'Play',
+  'replay.pause': 'Pause',
+  'replay.speed': 'Speed',
+  'replay.position': 'Position in the run',
+  'replay.panes': 'Terminals',
+  'replay.checks': 'Check results',
+  'replay.noChecks': 'No Check in this run.',
+  'replay.packets': 'Packets',
+  'replay.about': '{lab} in {lang}, recorded {when}, {seconds} s long.',
+  'replay.cut': 'This recording was cut to fit its size limit: {bytes} bytes of output, {packets} packets and {messages} messages are not in it.',
+  'replay.error.recording_not_json': 'This file is not a socklab recording (it is not JSON).',
+  'replay.error.recording_foreign': 'This file is not a socklab recording, or it comes from another version of socklab.',
+  'replay.error.recording_malformed': 'This recording is damaged and cannot be played ({detail}).',
+  'replay.error.recording_too_large': 'This file is too large to be a socklab recording.',
+  'replay.error.recording_no_pane': 'This recording has no such terminal.',
   'main.saveFailed': 'This browser did not let the workbench save your code (storage is full or disabled). Copy your work somewhere safe.',
   'main.resetTitle': 'Reset to the starter code?',
   'main.resetText': '{files} will get the starter code back, replacing what you wrote in {language}. You can undo it in the editor (Ctrl+Z) until you reload.',

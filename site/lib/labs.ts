@@ -68,7 +68,7 @@ export function starlightLocales() {
 }
 
 /** A message in every language but the source, as Starlight's `translations` of a label. */
-const translations = (key: 'nav.home' | 'nav.labs') => Object.fromEntries(LESSON_LOCALES.map((l) => [l, t(l, key)]));
+const translations = (key: 'nav.home' | 'nav.labs' | 'nav.replay') => Object.fromEntries(LESSON_LOCALES.map((l) => [l, t(l, key)]));
 
 /** The lab in a locale: its translated words over lab.mdx's facts (English when untranslated). */
 export function localizedLab(lab: Lab, locale: Locale): LabData {
@@ -131,6 +131,8 @@ export function courseSidebar(root: string | URL) {
   return [
     { label: t(SOURCE_LOCALE, 'nav.home'), translations: translations('nav.home'), link: '/' },
     { label: t(SOURCE_LOCALE, 'nav.labs'), translations: translations('nav.labs'), items: labs.map((lab) => ({ slug: labSlug(lab.meta.id) })) },
+    // For teachers: a run a student shared, played back (site/pages/replay.astro).
+    { label: t(SOURCE_LOCALE, 'nav.replay'), translations: translations('nav.replay'), link: '/replay/' },
   ];
 }
 

@@ -42,6 +42,8 @@ import { StatusBar } from './status.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
 import { createToolbar, type Toolbar } from './toolbar.ts';
+import { Recorder } from '../../protocol/recorder.ts';
+import { downloadRecording } from './share.ts';
 import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
 import { locale, runnerSays, say } from './words.ts';
 // Last, so these rules come after Monaco's in the cascade.
@@ -80,6 +82,8 @@ export class Workbench implements Disposable {
   private readonly store = new DisposableStore();
   private readonly el: HTMLElement;
   private readonly toolbar: Toolbar;
+  /** Everything this page has received since it loaded (or last switched language), for "Share this run". */
+  private recorder: Recorder;
   private readonly status: StatusBar;
   private readonly files: LabFiles;
   private readonly tabs: FileTabs;
@@ -102,6 +106,7 @@ export class Workbench implements Disposable {
     const store = this.store;
     const stored = read(labKey(data.id, 'lang'));
     this.lang = data.languages.find((l) => l.id === stored) ?? data.languages[0]!;
+    this.recorder = new Recorder({ lab: data.id, lang: this.lang.id }, data.recording);
 
     this.toolbar = createToolbar(data, this.lang.id, store, {
       run: () => void this.run(),
@@ -110,6 +115,7 @@ export class Workbench implements Disposable {
       addClient: () => void this.addClient(),
       reset: () => void this.resetToStarter(),
       solution: () => void this.showSolution(),
+      share: () => this.share(),
       language: (id) => void this.switchLanguage(id),
       network: (on) => this.setNetwork(on),
     });
@@ -194,8 +200,14 @@ export class Workbench implements Disposable {
           this.el.dataset.link = state;
           this.status.link(state, { seenRunner: this.link.seenRunner, backend: this.link.hello?.backend, ...detail });
         },
-        message: (msg) => this.onMessage(msg),
-        output: (proc, bytes) => this.terminals.output(proc, bytes),
+        message: (msg) => {
+          this.recorder.message(msg);
+          this.onMessage(msg);
+        },
+        output: (proc, bytes) => {
+          this.recorder.output(proc, bytes);
+          this.terminals.output(proc, bytes);
+        },
         sessionLost: () => this.onSessionLost(),
       }),
     );
@@ -313,10 +325,20 @@ export class Workbench implements Disposable {
     if (!(await this.session())) return;
     this.status.clearMessages();
     this.terminals.prepare();
+    // "Share this run" shares this run: what came before it is another run.
+    this.recorder = new Recorder({ lab: this.data.id, lang: this.lang.id }, this.data.recording);
     if (!this.sendFiles()) return;
     this.link.send({ type: 'run' });
     if (this.preview) this.link.send({ type: 'preview' });
     this.ran();
+  }
+
+  /** Saves what the page received since the last Run as a recording file the Replay page opens. */
+  private share(): void {
+    const recording = this.recorder.finish();
+    downloadRecording(recording);
+    const cut = recording.cut.outputBytes + recording.cut.events + recording.cut.wirePackets;
+    this.status.message(cut ? 'warning' : 'info', cut ? say('share.cut', { bytes: recording.cut.outputBytes, packets: recording.cut.wirePackets, messages: recording.cut.events }) : say('share.saved'));
   }
 
   /** Tells the page's layout (layout.ts) that there is an outcome to show. */

@@ -13,7 +13,7 @@ import type { WorkbenchData } from './types.ts';
 
 export const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
-export type Action = 'run' | 'stop' | 'check' | 'addClient' | 'reset' | 'solution';
+export type Action = 'run' | 'stop' | 'check' | 'addClient' | 'reset' | 'solution' | 'share';
 
 export interface ToolbarEvents extends Record<Action, () => void> {
   language(id: Language): void;
@@ -48,13 +48,14 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
     addClient: btn(say('toolbar.addClient'), '', say('toolbar.addClientTitle'), '+'),
     reset: btn(say('toolbar.reset'), 'wb-btn-file', say('toolbar.resetTitle'), '↺'),
     solution: btn(say('toolbar.solution'), 'wb-btn-file', say('toolbar.solutionTitle'), '◐'),
+    share: btn(say('toolbar.share'), 'wb-btn-quiet', say('toolbar.shareTitle'), '⇪'),
     expand: btn(say('toolbar.expand'), 'wb-btn-quiet', say('toolbar.expandTitle'), '⤢'),
   };
   const addable = data.processes.find((p) => p.addable);
   if (addable) buttons.addClient.lastChild!.textContent = say('toolbar.addRole', { role: addable.role });
   else buttons.addClient.hidden = true;
   buttons.run.setAttribute('aria-keyshortcuts', isMac ? 'Meta+Enter' : 'Control+Enter');
-  for (const action of ['run', 'stop', 'check', 'addClient', 'reset', 'solution'] as const) store.listen(buttons[action], 'click', () => events[action]());
+  for (const action of ['run', 'stop', 'check', 'addClient', 'reset', 'solution', 'share'] as const) store.listen(buttons[action], 'click', () => events[action]());
 
   const offered = data.network?.loss;
   const loss = offered ? h('input', { type: 'checkbox', role: 'switch', class: 'wb-switch-input' }) : null;
@@ -70,7 +71,7 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
     h('label', { class: 'wb-lang' }, h('span', { class: 'wb-lang-label' }, say('toolbar.language')), langSelect),
     h('span', { class: 'wb-toolbar-group' }, buttons.run, buttons.stop, buttons.addClient, buttons.check),
     lossSwitch,
-    h('span', { class: 'wb-toolbar-group wb-toolbar-end' }, buttons.expand),
+    h('span', { class: 'wb-toolbar-group wb-toolbar-end' }, buttons.share, buttons.expand),
   );
   const fileActions = h('span', { class: 'wb-file-actions', role: 'group', 'aria-label': say('toolbar.fileActions') }, buttons.reset, buttons.solution);
   const help = h(

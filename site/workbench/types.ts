@@ -8,6 +8,7 @@
  */
 import type { LabFrontmatter } from '../../protocol/lab.ts';
 import type { Language, StudentFile } from '../../protocol/messages.ts';
+import type { RecorderLimits } from '../../protocol/recorder.ts';
 
 export interface WorkbenchLanguage {
   id: Language;
@@ -26,4 +27,6 @@ export interface WorkbenchLanguage {
 export interface WorkbenchData extends Pick<LabFrontmatter, 'id' | 'title' | 'processes' | 'ports' | 'network' | 'preview'> {
   /** First one is the default. */
   languages: WorkbenchLanguage[];
+  /** How big "Share this run" lets a recording grow (runner/limits.ts RECORDING_LIMITS). */
+  recording: RecorderLimits;
 }
