@@ -199,6 +199,7 @@ export const en = {
   'notice.not_ready': '{name} did not get ready on its port in time; starting the rest anyway.',
   'notice.missing_library': '{name} imports a library that is not installed, and nothing can be installed here. This playground has express and ws for JavaScript, and aiohttp, fastapi, uvicorn and websockets for Python, besides each language’s own modules.',
   'notice.runner_draining': 'The runner is shutting down. Your programs keep running for now; your code is kept here.',
+  'warning.no_sandbox': 'No sandbox: bubblewrap could not start here, so programs run as your own user on your own loopback network. Fine for one person on a laptop; never serve other people this way.',
   'notice.session_lost': 'The runner restarted, so your programs stopped. Your code is kept here: press Run to start them again.',
   'error.bad_json': 'The runner could not read a message from this page. Reload the page.',
   'error.bad_message': 'The runner did not understand a message from this page. Reload the page.',
