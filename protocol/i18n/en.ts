@@ -157,6 +157,10 @@ export const en = {
 
   // preview.ts: the student's web page, served by their server in the sandbox.
   'preview.label': 'Preview of your web server',
+  // Served by the runner's preview proxy itself while nothing listens on the port yet.
+  'preview.waitingTitle': 'Waiting for your server',
+  'preview.waiting': 'Waiting for your server on port {port}…',
+  'preview.waitingWhy': 'Nothing listens on that port yet. Press Run, or look at the server’s terminal for an error: this page reloads by itself every second.',
   'preview.heading': 'Your page on port {port}',
   'preview.new': 'New preview',
   'preview.newTitle': 'Load your page again at a new address',

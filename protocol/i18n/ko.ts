@@ -145,6 +145,9 @@ export const ko = {
   'dialog.cancel': '취소',
 
   'preview.label': '내 웹 서버 미리보기',
+  'preview.waitingTitle': '서버를 기다리는 중',
+  'preview.waiting': '{port}번 포트에서 여러분의 서버를 기다리는 중입니다…',
+  'preview.waitingWhy': '아직 그 포트에서 리슨하는 프로그램이 없습니다. 실행을 누르거나, 서버 터미널에 오류가 있는지 확인하세요. 이 페이지는 1초마다 저절로 다시 불러옵니다.',
   'preview.heading': '{port}번 포트의 내 페이지',
   'preview.new': '새 미리보기',
   'preview.newTitle': '새 주소로 페이지를 다시 불러옵니다',
