@@ -6,6 +6,7 @@
  * grow with what it cannot send. The chat protocol is lab 04's.
  */
 import { defineChecks, type Conn, type Harness, type Program } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
 
 const PORT = 8000;
 const q = (s: string) => JSON.stringify(s);
@@ -105,10 +106,10 @@ async function expectLines(h: Harness, c: Conn, want: string[], ms: number, what
 
 const STALL_HINT = 'A member that never reads fills its receive buffer, then your send buffer towards it. If the code that sends to everyone then waits for that member (await drain() for each client in turn, await queue.put() on its full queue, a blocking send), everyone waits with it. Give each client its own bounded queue and its own writer, and drop (or disconnect) a client that falls too far behind.';
 
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'prints-while-idle',
-    name: 'prints 16 MB pushed by the server while the user types nothing, without stalling it',
+    name: 'check.printsWhileIdle',
     role: 'client',
     timeoutMs: 40_000,
     async run(h) {
@@ -147,7 +148,7 @@ export default defineChecks([
   },
   {
     id: 'typed-line',
-    name: 'sends a typed line to the server after the flood',
+    name: 'check.typedLine',
     role: 'client',
     dependsOn: ['prints-while-idle'],
     async run(h) {
@@ -160,7 +161,7 @@ export default defineChecks([
   },
   {
     id: 'end-of-input',
-    name: 'closes the connection and exits 0 at the end of input',
+    name: 'check.endOfInput',
     role: 'client',
     dependsOn: ['prints-while-idle'],
     async run(h) {
@@ -181,7 +182,7 @@ export default defineChecks([
   },
   {
     id: 'relays',
-    name: 'speaks the chat protocol: joins and "[<nick>] text" to everyone',
+    name: 'check.relays',
     role: 'server',
     async run(h) {
       await h.start('server');
@@ -195,7 +196,7 @@ export default defineChecks([
   },
   {
     id: 'slow-reader',
-    name: 'one client that never reads does not stall the others (20,000 lines, the last within 5 s)',
+    name: 'check.slowReader',
     role: 'server',
     dependsOn: ['relays'],
     timeoutMs: 60_000,
@@ -228,7 +229,7 @@ export default defineChecks([
   },
   {
     id: 'bounded-memory',
-    name: 'memory grows by less than 96 MB while 256 MB go past a client that never reads',
+    name: 'check.boundedMemory',
     role: 'server',
     dependsOn: ['relays'],
     timeoutMs: 120_000,
