@@ -30,19 +30,17 @@ const MEMORY_LINE_BYTES = 8000;
 const MEMORY_BATCH = 32;
 const MEMORY_GROWTH_MAX = 96 * MB;
 
-/** The lesson's advice for a client that stops reading while it waits for the keyboard. */
-function readerHint(lang: string): string {
-  if (lang === 'javascript') {
-    return 'Never read the keyboard with a blocking call (fs.readSync, a busy loop) on the event loop: nothing else runs meanwhile, not even the socket\'s \'data\' events. Use readline\'s \'line\' event for the keyboard and the socket\'s \'data\' event for the network.';
-  }
-  if (lang === 'java') {
-    return 'readLine() on the keyboard blocks the thread that calls it. Read the socket in a background thread that prints every line as it comes, and keep the keyboard on the main thread.';
-  }
-  return 'input() blocks until the user presses Enter, and while it waits nothing reads the socket: the receive buffer fills, the window closes, and the server\'s sends stall. Read the socket in a thread of its own (or run input() off the asyncio loop with asyncio.to_thread).';
+type H = Harness<typeof messages.en>;
+
+/** The lesson's advice, in the student's language, for a client that stops reading while it waits for the keyboard. */
+function readerHint(h: H): string {
+  if (h.lang === 'javascript') return h.t('hint.reader.javascript');
+  if (h.lang === 'java') return h.t('hint.reader.java');
+  return h.t('hint.reader.python');
 }
 
 /** The client under test, connected to the grader's server, its nickname received. */
-async function joinedClient(h: Harness): Promise<{ client: Program; conn: Conn }> {
+async function joinedClient(h: H): Promise<{ client: Program; conn: Conn }> {
   const server = await h.listen(PORT);
   const client = await h.start('client');
   const conn = await server.accept({ timeoutMs: 5000, why: 'the client must connect to localhost:8000 as soon as it starts' });
@@ -55,7 +53,7 @@ async function joinedClient(h: Harness): Promise<{ client: Program; conn: Conn }
       h.fail('the client did not print the server\'s join announcement within 5 s of receiving it', {
         expected: q('* ana joined the chat\n'),
         received: '(not printed)',
-        hint: readerHint(h.lang),
+        hint: readerHint(h),
       });
     }
     await h.sleep(100);
@@ -134,7 +132,7 @@ export default defineChecks(messages, [
               h.fail('the server\'s writes stalled for a second: the client stopped reading the socket while the user typed nothing', {
                 expected: 'every line read and printed as it arrives',
                 received: 'a write of the server\'s still waiting after a second, and nothing printed meanwhile',
-                hint: readerHint(h.lang),
+                hint: readerHint(h),
               });
             }
           }
