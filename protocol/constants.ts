@@ -72,6 +72,13 @@ export const NoticeCode = enumOf(
 );
 export type NoticeCode = keyof typeof NoticeCode;
 
+/** Why the runner warns every student in `hello`: its sandbox is weaker than usual. */
+export const WarningCode = enumOf(
+  /** bubblewrap could not start: programs run as the runner's user on the host's loopback (runner/sandbox/host.ts). */
+  'no_sandbox',
+);
+export type WarningCode = keyof typeof WarningCode;
+
 /** Why a session ended (`closed`). */
 export const CloseReason = enumOf(
   /** No message from the client for the idle limit. */

@@ -95,6 +95,8 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 /** What a `notice` is about. */
 export const NoticeCode = z.enum(codes.NoticeCode);
 export type NoticeCode = z.infer<typeof NoticeCode>;
+export const WarningCode = z.enum(codes.WarningCode);
+export type WarningCode = z.infer<typeof WarningCode>;
 
 /** Why a session ended. */
 export const CloseReason = z.enum(codes.CloseReason);
@@ -207,8 +209,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
     type: z.literal('hello'),
     protocol: z.number(),
     backend: z.enum(['bwrap', 'host']),
-    /** Shown to the student when the sandbox is weaker than usual. */
+    /** Shown to the student when the sandbox is weaker than usual: the runner's English words. */
     warning: z.string().optional(),
+    /** The warning's stable code: the page shows its own words for it (catalog key `warning.<code>`). */
+    warningCode: WarningCode.optional(),
+    /** Why, in the system's words (bwrap's error), shown after the page's words. */
+    warningDetail: z.string().optional(),
   }),
   z.strictObject({ type: z.literal('opened'), session: z.string(), lab: z.string(), lang: Language }),
   z.strictObject({ type: z.literal('files'), written: z.array(z.string()) }),

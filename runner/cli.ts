@@ -22,7 +22,7 @@ import { readRecording } from '../protocol/recording.ts';
 import { RecordingErrorCode } from '../protocol/constants.ts';
 import { LANGUAGES } from './languages.ts';
 import { Runner } from './runner.ts';
-import { bwrapProblem } from './sandbox/index.ts';
+import { backendWarning, bwrapProblem } from './sandbox/index.ts';
 import { serve } from './server/http.ts';
 import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
@@ -346,7 +346,7 @@ To grade your own code anyway, pass --sandbox host.`);
   const tty = Boolean(process.stdout.isTTY);
   if (pretty) {
     console.log(say('report.grading', { lab: lab.meta.id, lang: LANGUAGES[lang].label, files: graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ') }));
-    if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
+    if (runner.backend.warning) console.error(`socklab: warning: ${backendWarning(runner.backend, locale)}`);
   }
   const report = await gradeFiles({
     lab,
@@ -366,7 +366,7 @@ To grade your own code anyway, pass --sandbox host.`);
     },
   });
   if (pretty) console.log(prettySummary(report, say));
-  const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report) : null;
+  const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report, say) : null;
   if (text !== null) {
     if (values.out) writeFileSync(values.out, text);
     else process.stdout.write(text);

@@ -6,6 +6,7 @@
  * grow with what it cannot send. The chat protocol is lab 04's.
  */
 import { defineChecks, type Conn, type Harness, type Program } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
 
 const PORT = 8000;
 const q = (s: string) => JSON.stringify(s);
@@ -29,19 +30,17 @@ const MEMORY_LINE_BYTES = 8000;
 const MEMORY_BATCH = 32;
 const MEMORY_GROWTH_MAX = 96 * MB;
 
-/** The lesson's advice for a client that stops reading while it waits for the keyboard. */
-function readerHint(lang: string): string {
-  if (lang === 'javascript') {
-    return 'Never read the keyboard with a blocking call (fs.readSync, a busy loop) on the event loop: nothing else runs meanwhile, not even the socket\'s \'data\' events. Use readline\'s \'line\' event for the keyboard and the socket\'s \'data\' event for the network.';
-  }
-  if (lang === 'java') {
-    return 'readLine() on the keyboard blocks the thread that calls it. Read the socket in a background thread that prints every line as it comes, and keep the keyboard on the main thread.';
-  }
-  return 'input() blocks until the user presses Enter, and while it waits nothing reads the socket: the receive buffer fills, the window closes, and the server\'s sends stall. Read the socket in a thread of its own (or run input() off the asyncio loop with asyncio.to_thread).';
+type H = Harness<typeof messages.en>;
+
+/** The lesson's advice, in the student's language, for a client that stops reading while it waits for the keyboard. */
+function readerHint(h: H): string {
+  if (h.lang === 'javascript') return h.t('hint.reader.javascript');
+  if (h.lang === 'java') return h.t('hint.reader.java');
+  return h.t('hint.reader.python');
 }
 
 /** The client under test, connected to the grader's server, its nickname received. */
-async function joinedClient(h: Harness): Promise<{ client: Program; conn: Conn }> {
+async function joinedClient(h: H): Promise<{ client: Program; conn: Conn }> {
   const server = await h.listen(PORT);
   const client = await h.start('client');
   const conn = await server.accept({ timeoutMs: 5000, why: 'the client must connect to localhost:8000 as soon as it starts' });
@@ -54,7 +53,7 @@ async function joinedClient(h: Harness): Promise<{ client: Program; conn: Conn }
       h.fail('the client did not print the server\'s join announcement within 5 s of receiving it', {
         expected: q('* ana joined the chat\n'),
         received: '(not printed)',
-        hint: readerHint(h.lang),
+        hint: readerHint(h),
       });
     }
     await h.sleep(100);
@@ -105,10 +104,10 @@ async function expectLines(h: Harness, c: Conn, want: string[], ms: number, what
 
 const STALL_HINT = 'A member that never reads fills its receive buffer, then your send buffer towards it. If the code that sends to everyone then waits for that member (await drain() for each client in turn, await queue.put() on its full queue, a blocking send), everyone waits with it. Give each client its own bounded queue and its own writer, and drop (or disconnect) a client that falls too far behind.';
 
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'prints-while-idle',
-    name: 'prints 16 MB pushed by the server while the user types nothing, without stalling it',
+    name: 'check.printsWhileIdle',
     role: 'client',
     timeoutMs: 40_000,
     async run(h) {
@@ -133,7 +132,7 @@ export default defineChecks([
               h.fail('the server\'s writes stalled for a second: the client stopped reading the socket while the user typed nothing', {
                 expected: 'every line read and printed as it arrives',
                 received: 'a write of the server\'s still waiting after a second, and nothing printed meanwhile',
-                hint: readerHint(h.lang),
+                hint: readerHint(h),
               });
             }
           }
@@ -147,7 +146,7 @@ export default defineChecks([
   },
   {
     id: 'typed-line',
-    name: 'sends a typed line to the server after the flood',
+    name: 'check.typedLine',
     role: 'client',
     dependsOn: ['prints-while-idle'],
     async run(h) {
@@ -160,7 +159,7 @@ export default defineChecks([
   },
   {
     id: 'end-of-input',
-    name: 'closes the connection and exits 0 at the end of input',
+    name: 'check.endOfInput',
     role: 'client',
     dependsOn: ['prints-while-idle'],
     async run(h) {
@@ -181,7 +180,7 @@ export default defineChecks([
   },
   {
     id: 'relays',
-    name: 'speaks the chat protocol: joins and "[<nick>] text" to everyone',
+    name: 'check.relays',
     role: 'server',
     async run(h) {
       await h.start('server');
@@ -195,7 +194,7 @@ export default defineChecks([
   },
   {
     id: 'slow-reader',
-    name: 'one client that never reads does not stall the others (20,000 lines, the last within 5 s)',
+    name: 'check.slowReader',
     role: 'server',
     dependsOn: ['relays'],
     timeoutMs: 60_000,
@@ -228,7 +227,7 @@ export default defineChecks([
   },
   {
     id: 'bounded-memory',
-    name: 'memory grows by less than 96 MB while 256 MB go past a client that never reads',
+    name: 'check.boundedMemory',
     role: 'server',
     dependsOn: ['relays'],
     timeoutMs: 120_000,

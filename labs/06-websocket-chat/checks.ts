@@ -7,6 +7,7 @@
  */
 import { request } from 'node:http';
 import { defineChecks, WebSocket, type Harness } from '../../runner/grader/api.ts';
+import messages from './messages.ts';
 
 const PORT = 4000;
 /** How long an answer or a pushed frame may take. */
@@ -219,10 +220,10 @@ async function expectHistoryEnds(h: Harness, expected: Message[], what: string):
   }
 }
 
-export default defineChecks([
+export default defineChecks(messages, [
   {
     id: 'listens',
-    name: 'answers HTTP on port 4000',
+    name: 'check.listens',
     role: 'server',
     async run(h) {
       const server = await h.start('server');
@@ -232,7 +233,7 @@ export default defineChecks([
   },
   {
     id: 'history-starts-empty',
-    name: 'GET /messages answers 200 with a JSON array, empty at first',
+    name: 'check.historyStartsEmpty',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -249,7 +250,7 @@ export default defineChecks([
   },
   {
     id: 'post-201',
-    name: 'POST /messages answers 201 Created',
+    name: 'check.post201',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -259,7 +260,7 @@ export default defineChecks([
   },
   {
     id: 'post-stores',
-    name: 'POST /messages stores {text, timestamp}, setting the time when none is given',
+    name: 'check.postStores',
     role: 'server',
     dependsOn: ['post-201'],
     async run(h) {
@@ -279,7 +280,7 @@ export default defineChecks([
   },
   {
     id: 'history-order',
-    name: 'the history lists messages oldest first',
+    name: 'check.historyOrder',
     role: 'server',
     dependsOn: ['post-201'],
     async run(h) {
@@ -291,7 +292,7 @@ export default defineChecks([
   },
   {
     id: 'ws-upgrade',
-    name: 'accepts a WebSocket at /ws',
+    name: 'check.wsUpgrade',
     role: 'server',
     dependsOn: ['listens'],
     async run(h) {
@@ -304,7 +305,7 @@ export default defineChecks([
   },
   {
     id: 'post-broadcasts',
-    name: 'POST /messages pushes the message to every WebSocket client',
+    name: 'check.postBroadcasts',
     role: 'server',
     dependsOn: ['post-201', 'ws-upgrade'],
     async run(h) {
@@ -317,7 +318,7 @@ export default defineChecks([
   },
   {
     id: 'post-validation',
-    name: 'refuses bad bodies with 400: nothing stored, nothing pushed',
+    name: 'check.postValidation',
     role: 'server',
     dependsOn: ['post-201', 'ws-upgrade'],
     async run(h) {
@@ -342,7 +343,7 @@ export default defineChecks([
   },
   {
     id: 'ws-frame-broadcast',
-    name: 'a message sent over the WebSocket reaches every client, its sender included',
+    name: 'check.wsFrameBroadcast',
     role: 'server',
     dependsOn: ['ws-upgrade'],
     async run(h) {
@@ -355,7 +356,7 @@ export default defineChecks([
   },
   {
     id: 'ws-frame-stored',
-    name: 'a message sent over the WebSocket is stored in the history',
+    name: 'check.wsFrameStored',
     role: 'server',
     dependsOn: ['ws-frame-broadcast', 'history-starts-empty'],
     async run(h) {
@@ -369,7 +370,7 @@ export default defineChecks([
   },
   {
     id: 'ws-bad-frames',
-    name: 'ignores WebSocket frames that are not a message, and keeps serving',
+    name: 'check.wsBadFrames',
     role: 'server',
     dependsOn: ['ws-frame-broadcast'],
     async run(h) {
@@ -386,7 +387,7 @@ export default defineChecks([
   },
   {
     id: 'abrupt-disconnect',
-    name: 'clients that vanish are dropped; the others still get every message',
+    name: 'check.abruptDisconnect',
     role: 'server',
     dependsOn: ['post-broadcasts'],
     async run(h) {
@@ -411,7 +412,7 @@ export default defineChecks([
   },
   {
     id: 'twenty-clients',
-    name: '20 WebSocket clients at once each receive every message',
+    name: 'check.twentyClients',
     role: 'server',
     timeoutMs: 40_000,
     dependsOn: ['post-201', 'ws-upgrade'],

@@ -211,6 +211,10 @@ export const en = {
 
   // preview.ts: the student's web page, served by their server in the sandbox.
   'preview.label': 'Preview of your web server',
+  // Served by the runner's preview proxy itself while nothing listens on the port yet.
+  'preview.waitingTitle': 'Waiting for your server',
+  'preview.waiting': 'Waiting for your server on port {port}…',
+  'preview.waitingWhy': 'Nothing listens on that port yet. Press Run, or look at the server’s terminal for an error: this page reloads by itself every second.',
   'preview.heading': 'Your page on port {port}',
   'preview.new': 'New preview',
   'preview.newTitle': 'Load your page again at a new address',
@@ -254,6 +258,7 @@ export const en = {
   'notice.missing_library': '{name} imports a library that is not installed, and nothing can be installed here. This playground has express and ws for JavaScript, and aiohttp, fastapi, uvicorn and websockets for Python, besides each language’s own modules.',
   'notice.wire_unavailable': 'The wire view needs the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.',
   'notice.runner_draining': 'The runner is shutting down. Your programs keep running for now; your code is kept here.',
+  'warning.no_sandbox': 'No sandbox: bubblewrap could not start here, so programs run as your own user on your own loopback network. Fine for one person on a laptop; never serve other people this way.',
   'notice.session_lost': 'The runner restarted, so your programs stopped. Your code is kept here: press Run to start them again.',
   'error.bad_json': 'The runner could not read a message from this page. Reload the page.',
   'error.bad_message': 'The runner did not understand a message from this page. Reload the page.',

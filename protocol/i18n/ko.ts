@@ -198,6 +198,9 @@ export const ko = {
   'dialog.cancel': '취소',
 
   'preview.label': '내 웹 서버 미리보기',
+  'preview.waitingTitle': '서버를 기다리는 중',
+  'preview.waiting': '{port}번 포트에서 여러분의 서버를 기다리는 중입니다…',
+  'preview.waitingWhy': '아직 그 포트에서 리슨하는 프로그램이 없습니다. 실행을 누르거나, 서버 터미널에 오류가 있는지 확인하세요. 이 페이지는 1초마다 저절로 다시 불러옵니다.',
   'preview.heading': '{port}번 포트의 내 페이지',
   'preview.new': '새 미리보기',
   'preview.newTitle': '새 주소로 페이지를 다시 불러옵니다',
@@ -239,6 +242,7 @@ export const ko = {
   'notice.missing_library': '{name}이(가) 설치되지 않은 라이브러리를 import합니다. 여기서는 아무것도 설치할 수 없습니다. 이 플레이그라운드에는 언어 자체의 모듈 외에 JavaScript용 express와 ws, Python용 aiohttp, fastapi, uvicorn, websockets가 있습니다.',
   'notice.wire_unavailable': '패킷 보기는 샌드박스가 있어야 쓸 수 있습니다. 이 러너에는 샌드박스가 없어서 프로그램이 컴퓨터 자체의 루프백을 함께 쓰므로, 패킷을 보여 줄 수 없습니다.',
   'notice.runner_draining': '러너가 종료되는 중입니다. 프로그램은 당분간 계속 실행되고, 코드는 여기에 그대로 있습니다.',
+  'warning.no_sandbox': '샌드박스 없음: 이 컴퓨터에서는 bubblewrap을 시작할 수 없어서, 프로그램이 여러분의 사용자 권한으로 여러분 컴퓨터의 루프백 네트워크에서 실행됩니다. 노트북에서 혼자 쓰기에는 괜찮지만, 이 상태로 다른 사람에게 서비스하면 절대 안 됩니다.',
   'notice.session_lost': '러너가 다시 시작되어 프로그램이 중지되었습니다. 코드는 여기에 그대로 있습니다. 실행을 눌러 다시 시작하세요.',
   'error.bad_json': '러너가 이 페이지의 메시지를 읽지 못했습니다. 페이지를 새로 고치세요.',
   'error.bad_message': '러너가 이 페이지의 메시지를 이해하지 못했습니다. 페이지를 새로 고치세요.',

@@ -87,8 +87,8 @@ const xml = (s: string) =>
     // eslint-disable-next-line no-control-regex
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
 
-/** JUnit XML: one testsuite per role, one testcase per check. */
-export function junitReport(report: GradeReport): string {
+/** JUnit XML: one testsuite per role, one testcase per check; its human words (a failure's story) in the words of `say`. */
+export function junitReport(report: GradeReport, say: GraderSay = ENGLISH): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(`<testsuites name="socklab ${xml(report.lab)}" tests="${report.results.length}" failures="${report.failed}" skipped="${report.skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`);
   for (const role of report.roles) {
@@ -98,10 +98,10 @@ export function junitReport(report: GradeReport): string {
     for (const r of rs) {
       out.push(`    <testcase classname="${xml(`${report.lab}.${role}`)}" name="${xml(r.name)}" time="${(r.durationMs / 1000).toFixed(3)}">`);
       if (r.status === 'failed') {
-        const plain = prettyResult(r).replace(/\x1b\[\d+m/g, '');
-        out.push(`      <failure message="${xml(r.message ?? 'failed')}">${xml(plain)}</failure>`);
+        const plain = prettyResult(r, say).replace(/\x1b\[\d+m/g, '');
+        out.push(`      <failure message="${xml(r.message ?? say('report.failed'))}">${xml(plain)}</failure>`);
       } else if (r.status === 'skipped') {
-        out.push(`      <skipped message="${xml(r.message ?? 'skipped')}"/>`);
+        out.push(`      <skipped message="${xml(r.message ?? say('report.skipped'))}"/>`);
       }
       out.push('    </testcase>');
     }

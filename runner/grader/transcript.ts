@@ -12,8 +12,11 @@ export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
 
 const MAX_SHOWN = 160;
 
-/** Renders bytes or text for a person: escapes \n, \r, \t and non-printables; cuts long runs. */
-export function show(data: string | Uint8Array, max = MAX_SHOWN): string {
+/**
+ * Renders bytes or text for a person: escapes \n, \r, \t and non-printables;
+ * cuts long runs, naming their length in `say`'s language (English without one).
+ */
+export function show(data: string | Uint8Array, say?: GraderSay, max = MAX_SHOWN): string {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, max * 4));
   text = text
@@ -24,7 +27,7 @@ export function show(data: string | Uint8Array, max = MAX_SHOWN): string {
     .replace(/\uFFFD/g, '\\ufffd')
     .replace(UNSAFE, escapeChar);
   const cut = text.length > max;
-  return `"${cut ? text.slice(0, max) : text}"${cut || bytes.length > max * 4 ? ` … (${bytes.length} bytes)` : ''}`;
+  return `"${cut ? text.slice(0, max) : text}"${cut || bytes.length > max * 4 ? ` … (${say ? say('show.bytes', { n: bytes.length }) : `${bytes.length} bytes`})` : ''}`;
 }
 
 /**

@@ -11,14 +11,15 @@ import dgram, { type Socket as UdpSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Limits } from '../limits.ts';
+import { en } from '../../protocol/i18n/en.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { pidsOfUid } from './procfs.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
-export const HOST_WARNING =
-  'No sandbox: bubblewrap could not start here, so programs run as your own user on your own loopback network. Fine for one person on a laptop; never serve other people this way.';
+/** The runner's own (English) words for WarningCode.no_sandbox, from the course's catalog so the page and the log agree. */
+export const HOST_WARNING = en['warning.no_sandbox'];
 
 export async function createHostSandbox(limits: Limits): Promise<Sandbox> {
   return new HostSandbox(limits);

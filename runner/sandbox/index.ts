@@ -8,6 +8,8 @@ import { createHostSandbox, HOST_WARNING } from './host.ts';
 import { runnerCgroups } from './cgroups.ts';
 import { dropTo, runningAsRoot, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
+import type { WarningCode } from '../../protocol/constants.ts';
+import { t, type Locale } from '../../protocol/i18n/catalog.ts';
 
 export type { LossRule, Sandbox, SpawnPlan } from './types.ts';
 export { SandboxError } from './types.ts';
@@ -16,11 +18,22 @@ export type BackendChoice = 'auto' | 'bwrap' | 'host';
 
 export interface Backend {
   name: 'bwrap' | 'host';
-  /** Shown to every student when the sandbox is weaker than usual. */
+  /** Shown to every student when the sandbox is weaker than usual (English, for logs and the CLI). */
   warning?: string;
+  /** The warning's stable code, so a page shows it in its own language. */
+  warningCode?: WarningCode;
+  /** Why (bubblewrap's own error), untranslated. */
+  warningDetail?: string;
   /** Most sessions this backend can hold at once (host: one, ports are shared). */
   maxSessions: number;
   create(limits: Limits): Promise<Sandbox>;
+}
+
+/** The backend's warning in `locale`'s words, bubblewrap's reason after them; '' when there is none. */
+export function backendWarning(backend: Pick<Backend, 'warning' | 'warningCode' | 'warningDetail'>, locale: Locale): string {
+  if (!backend.warningCode) return backend.warning ?? '';
+  const words = t(locale, `warning.${backend.warningCode}`);
+  return backend.warningDetail ? `${words} (${backend.warningDetail})` : words;
 }
 
 /** Why bubblewrap cannot run here, or null when it can. */
@@ -42,7 +55,7 @@ export function chooseBackend(choice: BackendChoice = 'auto'): Backend {
       return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
     }
     if (choice === 'bwrap') throw new Error(`the bwrap sandbox cannot run here: ${problem}`);
-    return { name: 'host', warning: `${HOST_WARNING} (${problem})`, maxSessions: 1, create: createHostSandbox };
+    return { name: 'host', warning: `${HOST_WARNING} (${problem})`, warningCode: 'no_sandbox', warningDetail: problem, maxSessions: 1, create: createHostSandbox };
   }
-  return { name: 'host', warning: HOST_WARNING, maxSessions: 1, create: createHostSandbox };
+  return { name: 'host', warning: HOST_WARNING, warningCode: 'no_sandbox', maxSessions: 1, create: createHostSandbox };
 }

@@ -19,6 +19,16 @@ export const INSPECT_MAX_SOCKETS = 200;
 /** How often a connection whose send buffer was full is checked for room again. */
 const DRAIN_POLL_MS = 20;
 
+/** The `hello` fields that warn of a weaker sandbox: English words for old pages, a code (and bwrap's reason) for the page's own words. */
+export function helloWarning(backend: Runner['backend']): Pick<Extract<ServerMessage, { type: 'hello' }>, 'warning' | 'warningCode' | 'warningDetail'> {
+  if (!backend.warning) return {};
+  return {
+    warning: backend.warning,
+    ...(backend.warningCode ? { warningCode: backend.warningCode } : {}),
+    ...(backend.warningDetail ? { warningDetail: backend.warningDetail } : {}),
+  };
+}
+
 /**
  * Serves one page's WebSocket. `preview` makes a preview URL of the
  * session's web server (runner/server/preview.ts); absent, there are none.
@@ -70,7 +80,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
     idleTimer.unref();
   };
 
-  send({ type: 'hello', protocol: PROTOCOL_VERSION, backend: runner.backend.name, ...(runner.backend.warning ? { warning: runner.backend.warning } : {}) });
+  send({ type: 'hello', protocol: PROTOCOL_VERSION, backend: runner.backend.name, ...helloWarning(runner.backend) });
   touch();
 
   const handle = async (msg: ClientMessage): Promise<void> => {

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { MAX_PREVIEW_CONNECTIONS, MAX_PREVIEW_HTTP_BYTES, PREVIEW_CSP } from './preview.ts';
+import { MAX_PREVIEW_CONNECTIONS, MAX_PREVIEW_HTTP_BYTES, PREVIEW_BIND_WAIT_MS, PREVIEW_CSP } from './preview.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -215,6 +215,45 @@ describe('previews of a student web server', () => {
     // Cut at the bound: either a short body or a reset connection, never more.
     if (!(endless instanceof Error)) expect(endless.body.length).toBeLessThanOrEqual(MAX_PREVIEW_HTTP_BYTES);
     expect((await fetchAt(port, host, 'GET', '/garbage')).status).toBe(502);
+  }, 90_000);
+
+  it('waits for a server that binds late, and shows a page in the student\'s language that reloads itself when none binds', async () => {
+    /** A session whose server.py runs `code`; its preview host, asked for before anything listens. */
+    const early = async (code: string): Promise<string> => {
+      const c = await TestClient.connect(`http://127.0.0.1:${port}`);
+      clients.push(c);
+      await c.waitFor((m) => m.type === 'hello');
+      c.send({ type: 'open', lab: 'websocket-chat', lang: 'python' });
+      await c.waitFor((m) => m.type === 'opened', 15_000);
+      c.send({ type: 'files', files: [{ name: 'server.py', content: code }] });
+      await c.waitFor((m) => m.type === 'files', 5000);
+      c.send({ type: 'run' });
+      c.send({ type: 'preview' });
+      const msg = await c.waitFor<Extract<ServerMessage, { type: 'preview' }>>((m) => m.type === 'preview', 5000);
+      return /^\/\/([0-9a-f]{32}\.localhost:\d+)\/$/.exec(msg.url)![1]!;
+    };
+    const page = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'ko-KR,ko;q=0.9,en;q=0.8' };
+    const late = await early(['import socket, time', 'time.sleep(1.0)', 's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", 4000)); s.listen(8)', 'while True:', '    c, _ = s.accept(); c.recv(65536); c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok"); c.close()'].join('\n'));
+    const waited = await fetchAt(port, late, 'GET', '/', { headers: page });
+    expect(waited.status).toBe(200);
+    expect(waited.body).toBe('ok');
+
+    const never = await early('import time\ntime.sleep(600)');
+    const started = Date.now();
+    // At once: each waits PREVIEW_BIND_WAIT_MS for a port that never binds.
+    const [ko, en, fetched] = await Promise.all([
+      fetchAt(port, never, 'GET', '/', { headers: page }),
+      fetchAt(port, never, 'GET', '/', { headers: { accept: 'text/html' } }),
+      fetchAt(port, never, 'GET', '/messages', { headers: { accept: 'application/json' } }),
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(PREVIEW_BIND_WAIT_MS - 200);
+    expect(ko.status).toBe(503);
+    expect(ko.headers['content-security-policy']).toContain(PREVIEW_CSP);
+    expect(ko.body).toContain('4000번 포트에서 여러분의 서버를 기다리는 중입니다');
+    expect(ko.body).toContain('<meta http-equiv="refresh" content="1">');
+    expect(en.body).toContain('Waiting for your server on port 4000');
+    // A script's fetch gets a plain status it can handle, not a page.
+    expect(fetched.status).toBe(502);
   }, 90_000);
 
   it('is not offered by a lab without a preview', async () => {

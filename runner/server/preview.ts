@@ -29,6 +29,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Session } from '../session.ts';
+import { localeOf, t, type Locale } from '../../protocol/i18n/catalog.ts';
 
 /** The header that makes a preview an opaque origin. */
 export const PREVIEW_CSP = 'sandbox allow-scripts allow-forms';
@@ -46,6 +47,10 @@ const HTTP_IDLE_MS = 30_000;
 const WS_IDLE_MS = 10 * 60_000;
 /** How long the student's server may take to accept a connection. */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How long a request waits for the student's server to bind its port (a page loaded just after Run) before the waiting page answers. */
+export const PREVIEW_BIND_WAIT_MS = 3000;
+/** How often, while waiting, the port is tried again. */
+const BIND_RETRY_MS = 150;
 
 /** Headers of one hop only (RFC 9110 7.6.1), never forwarded. */
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
@@ -151,16 +156,36 @@ export class Previews {
     return entry.session.sandbox.connectTcp(entry.port, '127.0.0.1', CONNECT_TIMEOUT_MS);
   }
 
+  /** Connects, trying again for PREVIEW_BIND_WAIT_MS while the port is not bound yet (the server is still starting); gives up early if the browser left. */
+  private async connectWhenBound(entry: SessionPreviews, res: ServerResponse): Promise<Socket> {
+    const deadline = Date.now() + PREVIEW_BIND_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.connect(entry);
+      } catch (err) {
+        if (Date.now() + BIND_RETRY_MS > deadline || res.destroyed || !this.byToken.has(entry.tokens[0] ?? '')) throw err;
+        await new Promise((r) => setTimeout(r, BIND_RETRY_MS));
+      }
+    }
+  }
+
   private async proxyHttp(entry: SessionPreviews, req: IncomingMessage, res: ServerResponse): Promise<void> {
     entry.open.add(req.socket);
     const done = () => entry.open.delete(req.socket);
     res.once('close', done);
     let upstream: Socket;
     try {
-      upstream = await this.connect(entry);
+      upstream = await this.connectWhenBound(entry, res);
     } catch {
       done();
-      if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': PREVIEW_CSP }).end(`nothing answers on port ${entry.port} in the sandbox: is your server running?\n`);
+      if (res.headersSent || res.destroyed) return;
+      if (wantsPage(req)) {
+        // A page, not a fetch: tell the student in their words and try again by itself.
+        const locale = localeOf(String(req.headers['accept-language'] ?? '').split(/[,;]/)[0]);
+        res.writeHead(503, { 'Content-Type': 'text/html; charset=utf-8', 'Retry-After': '1', 'Cache-Control': 'no-store', 'Content-Security-Policy': PREVIEW_CSP }).end(waitingPage(locale, entry.port));
+      } else {
+        res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': PREVIEW_CSP }).end(`nothing answers on port ${entry.port} in the sandbox: is your server running?\n`);
+      }
       return;
     }
     if (!this.byToken.has(tokenOf(req)!) || res.destroyed) {
@@ -232,6 +257,18 @@ export class Previews {
 }
 
 /** What lets an opaque origin (a preview's own page) read a preview's answer. */
+/** True for a browser loading a page (a navigation), not a script's fetch: it gets the waiting page. */
+function wantsPage(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && String(req.headers.accept ?? '').includes('text/html');
+}
+
+/** The page shown while nothing listens on the lab's port: the student's words, reloading itself each second. */
+export function waitingPage(locale: Locale, port: number): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="1"><title>${esc(t(locale, 'preview.waitingTitle'))}</title></head>
+<body style="font:16px system-ui,sans-serif;margin:2rem;color:#444"><p>${esc(t(locale, 'preview.waiting', { port }))}</p><p>${esc(t(locale, 'preview.waitingWhy'))}</p></body></html>\n`;
+}
+
 function corsHeaders(): Record<string, string> {
   return { 'Access-Control-Allow-Origin': 'null', 'Access-Control-Allow-Credentials': 'false', Vary: 'Origin' };
 }

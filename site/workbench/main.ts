@@ -414,7 +414,7 @@ export class Workbench implements Disposable {
   private onMessage(msg: ServerMessage): void {
     switch (msg.type) {
       case 'hello':
-        return this.status.warning(msg.warning);
+        return this.status.warning(msg.warningCode ? `${runnerSays('warning', msg.warningCode, msg.warning ?? '')}${msg.warningDetail ? ` (${msg.warningDetail})` : ''}` : msg.warning);
       case 'proc':
         if (msg.proc.state === 'listening') this.preview?.reload();
         return this.terminals.proc(msg.proc);

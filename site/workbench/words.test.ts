@@ -5,13 +5,13 @@
  * runner's own text rather than nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, NoticeCode } from '../../protocol/constants.ts';
+import { ErrorCode, NoticeCode, WarningCode } from '../../protocol/constants.ts';
 import { CATALOGS } from '../../protocol/i18n/catalog.ts';
 import { locale, runnerSays } from './words.ts';
 
 describe('the workbench words the runner\'s codes', () => {
-  it('has a message for every error and notice code, in every language', () => {
-    const keys = [...Object.keys(ErrorCode).map((c) => `error.${c}`), ...Object.keys(NoticeCode).map((c) => `notice.${c}`)];
+  it('has a message for every error, notice and warning code, in every language', () => {
+    const keys = [...Object.keys(ErrorCode).map((c) => `error.${c}`), ...Object.keys(NoticeCode).map((c) => `notice.${c}`), ...Object.keys(WarningCode).map((c) => `warning.${c}`)];
     for (const catalog of Object.values(CATALOGS)) for (const key of keys) expect(catalog, key).toHaveProperty([key]);
   });
 

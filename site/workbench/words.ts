@@ -21,11 +21,11 @@ export function sayWith(key: MessageKey, fill: Record<string, Node | string>): (
 
 /**
  * What the runner said, in the page's language: the catalog's text for its
- * stable code (`notice.<code>`, `error.<code>`), or the runner's own words
+ * stable code (`notice.<code>`, `error.<code>`, `warning.<code>`), or the runner's own words
  * (English) for a code this page does not know. `name` names the program a
  * notice is about.
  */
-export function runnerSays(kind: 'notice' | 'error', code: string, message: string, name = ''): string {
+export function runnerSays(kind: 'notice' | 'error' | 'warning', code: string, message: string, name = ''): string {
   const key = `${kind}.${code}`;
   if (!Object.prototype.hasOwnProperty.call(CATALOGS.en, key)) return message;
   if (!name && CATALOGS.en[key as MessageKey].includes('{name}')) return message;

@@ -99,7 +99,7 @@ export class ProgramImpl extends EventEmitter implements Program {
   }
 
   type(line: string): void {
-    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.typed', { text: show(line) }));
+    this.log.add('grader', this.h.say('log.keyboard', { program: this.name }), this.h.say('log.typed', { text: show(line, this.h.say) }));
     this.term.write(`${line}\r`);
   }
 
@@ -129,9 +129,9 @@ export class ProgramImpl extends EventEmitter implements Program {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     this.searchedTo = this.cursor;
     const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
-    const want = opts.what ?? (typeof pattern === 'string' ? show(pattern) : String(pattern));
+    const want = opts.what ?? (typeof pattern === 'string' ? show(pattern, this.h.say) : String(pattern));
     if (typeof found === 'string') {
-      this.log.add('program', this.h.say('log.output', { program: this.name }), this.h.say('log.printed', { text: show(found) }));
+      this.log.add('program', this.h.say('log.output', { program: this.name }), this.h.say('log.printed', { text: show(found, this.h.say) }));
       return found;
     }
     const seen = this.text.slice(this.cursor);
@@ -141,7 +141,7 @@ export class ProgramImpl extends EventEmitter implements Program {
       : say('print.missingWithin', { program: this.name, want, time: secs(say, timeoutMs) });
     this.h.fail(message, {
       expected: want,
-      received: seen ? show(seen, 300) : say('nothing'),
+      received: seen ? show(seen, say, 300) : say('nothing'),
       hint: say('hint.print'),
     });
   }

@@ -28,7 +28,7 @@ export class ConnImpl extends EventEmitter implements Conn {
     super();
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
-      this.log.add('program', label, h.say('log.sent', { bytes: show(d) }));
+      this.log.add('program', label, h.say('log.sent', { bytes: show(d, h.say) }));
       this.chunks.push(d);
       this.unreadBytes += d.length;
       if (d.includes(0x0a)) this.newlineWaiting = true;
@@ -56,13 +56,13 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async send(data: string | Uint8Array): Promise<void> {
     if (this.ended || this.socket.destroyed) {
-      this.log.add('note', this.label, this.h.say('log.couldNotSend', { bytes: show(data) }));
-      this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(Buffer.concat(this.sent)) }), {
-        received: this.buf.length ? show(this.buf) : this.h.say('nothing'),
+      this.log.add('note', this.label, this.h.say('log.couldNotSend', { bytes: show(data, this.h.say) }));
+      this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(Buffer.concat(this.sent), this.h.say) }), {
+        received: this.buf.length ? show(this.buf, this.h.say) : this.h.say('nothing'),
         hint: this.h.say('hint.closedEarly'),
       });
     }
-    this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data) }));
+    this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data, this.h.say) }));
     this.sent.push(Buffer.from(data));
     await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
   }
@@ -107,7 +107,7 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   /** What came so far without a "\n", for a failure's "received". */
   private partial(): string {
-    return this.buf.length ? this.h.say('tcp.partial', { bytes: show(this.buf) }) : this.h.say('nothing');
+    return this.buf.length ? this.h.say('tcp.partial', { bytes: show(this.buf, this.h.say) }) : this.h.say('nothing');
   }
 
   async readLine(opts: { timeoutMs?: number } = {}): Promise<string | null> {
@@ -124,7 +124,7 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`) : this.h.say('tcp.matching', { pattern: String(expected) }));
+    const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`, this.h.say) : this.h.say('tcp.matching', { pattern: String(expected) }));
     const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
@@ -140,7 +140,7 @@ export class ConnImpl extends EventEmitter implements Conn {
       const diff = typeof expected === 'string' ? firstDifference(this.h.say, Buffer.from(expected), Buffer.from(r)) : null;
       this.h.fail(diff ? this.h.say('tcp.wrongLineDiff', { label: this.label, diff }) : this.h.say('tcp.wrongLine', { label: this.label }), {
         expected: want,
-        received: show(`${r}\n`),
+        received: show(`${r}\n`, this.h.say),
         hint: this.h.say('hint.exactBytes'),
       });
     }

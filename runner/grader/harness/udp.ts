@@ -20,7 +20,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, h.say('log.socketError', { error: err.code ?? err.message })));
     socket.on('message', (msg, rinfo) => {
       if (this.inbox.length >= MAX_INBOX_DATAGRAMS) return this.flooded();
-      this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg), port: rinfo.port }));
+      this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg, h.say), port: rinfo.port }));
       this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
       this.emit('change');
     });
@@ -43,7 +43,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   }
 
   async send(data: string | Uint8Array, port: number, host = '127.0.0.1'): Promise<void> {
-    this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data), port }));
+    this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data, this.h.say), port }));
     await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
   }
 
@@ -69,7 +69,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     if (extra) {
       this.h.fail(opts.message ?? this.h.say('udp.unasked', { label: this.label }), {
         expected: opts.expected ?? this.h.say('udp.nothingMore', { ms }),
-        received: show(extra.data),
+        received: show(extra.data, this.h.say),
         hint: opts.hint ?? this.h.say('hint.oneReply'),
       });
     }
@@ -81,8 +81,8 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     if (!want.equals(Buffer.from(d.data))) {
       const diff = firstDifference(this.h.say, want, d.data);
       this.h.fail(diff ? this.h.say('udp.wrongDiff', { label: this.label, diff }) : this.h.say('udp.wrong', { label: this.label }), {
-        expected: show(want),
-        received: show(d.data),
+        expected: show(want, this.h.say),
+        received: show(d.data, this.h.say),
         hint: this.h.say('hint.exactBytes'),
       });
     }
