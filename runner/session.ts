@@ -3,6 +3,7 @@
  * student's files inside it, and the processes of the lab's run plan. The
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
+import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
 import { processTree, socketInodes } from './sandbox/procfs.ts';
 import { LANGUAGES, withScaffold } from './languages.ts';
@@ -307,6 +308,8 @@ export class Session {
   private async start(proc: Proc, generation: number): Promise<void> {
     const lang = LANGUAGES[this.lang];
     const argv = lang.command(lang.fileFor(proc.spec.role));
+    // Made once per JDK on this machine; every later start finds it at once.
+    if (this.lang === 'java') await prepareJavaArchive();
     const tag = newExitTag();
     this.assertOpen();
     proc.state = 'starting';

@@ -108,6 +108,7 @@ const STALL_HINT = 'A member that never reads fills its receive buffer, then you
 export default defineChecks([
   {
     id: 'prints-while-idle',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'prints 16 MB pushed by the server while the user types nothing, without stalling it',
     role: 'client',
     timeoutMs: 40_000,
@@ -195,6 +196,7 @@ export default defineChecks([
   },
   {
     id: 'slow-reader',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'one client that never reads does not stall the others (20,000 lines, the last within 5 s)',
     role: 'server',
     dependsOn: ['relays'],
@@ -228,6 +230,7 @@ export default defineChecks([
   },
   {
     id: 'bounded-memory',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'memory grows by less than 96 MB while 256 MB go past a client that never reads',
     role: 'server',
     dependsOn: ['relays'],
