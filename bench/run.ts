@@ -19,6 +19,7 @@ import { browserTerminalFigure } from './browser-terminal.ts';
 import { classGradingFigure } from './class-grading.ts';
 import { firstByteFigure } from './first-byte.ts';
 import { gradersFigure } from './graders.ts';
+import { checkFigure } from './check.ts';
 import { inspectorFigure } from './inspector.ts';
 import { keysFigure } from './keys.ts';
 import { cleanupAll } from './processes.ts';
@@ -30,7 +31,7 @@ import { terminalFigure } from './terminal.ts';
 import { truncationFigure } from './truncation.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, siteFigure, browserTerminalFigure, gradersFigure, checkFigure, classGradingFigure, sessionsFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 
