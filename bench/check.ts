@@ -78,7 +78,7 @@ export interface CheckResults {
 const now = () => performance.now();
 
 /** Runs `argv` in `dir` until it exits (or, with `listen`, until that port accepts), in ms; then stops it. */
-async function direct(argv: string[], dir: string, listen?: number): Promise<number> {
+export async function direct(argv: string[], dir: string, listen?: number): Promise<number> {
   const t0 = now();
   const child = track(spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: 'ignore', env: BASE_ENV }));
   const timer = setTimeout(() => killByPid(child.pid), START_TIMEOUT_MS);
@@ -133,7 +133,7 @@ async function timeCheck(lab: Lab, kind: 'solution' | 'starter', lang: Language,
 }
 
 /** A Java server's Run in an open session's sandbox, to its port listening, in ms (RUN_ROUNDS, p50). */
-async function javaRun(): Promise<number> {
+export async function javaRun(): Promise<number> {
   const limits = resolveLimits();
   const sandbox = await chooseBackend('bwrap').create(limits);
   const times: number[] = [];

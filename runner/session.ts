@@ -3,7 +3,6 @@
  * student's files inside it, and the processes of the lab's run plan. The
  * WebSocket handler and `socklab run` drive it; it reports through events.
  */
-import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import type { Language, NoticeCode, ProcInfo, ProcState, SocketView, StudentFile } from '../protocol/messages.ts';
 import { processTree, socketInodes } from './sandbox/procfs.ts';
 import { LANGUAGES, withScaffold } from './languages.ts';
@@ -13,6 +12,7 @@ import type { Limits } from './limits.ts';
 import { processName, processNames } from './plan.ts';
 import { SandboxError, type Sandbox } from './sandbox/index.ts';
 import { waitUntilBound } from './sandbox/wait-bound.ts';
+import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 import { OutputTail } from './terminal/missing-module.ts';
 
