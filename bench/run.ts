@@ -19,6 +19,7 @@ import { browserTerminalFigure } from './browser-terminal.ts';
 import { classGradingFigure } from './class-grading.ts';
 import { firstByteFigure } from './first-byte.ts';
 import { gradersFigure } from './graders.ts';
+import { checkFigure } from './check.ts';
 import { inspectorFigure } from './inspector.ts';
 import { keysFigure } from './keys.ts';
 import { loadFigure } from './load.ts';
@@ -32,7 +33,7 @@ import { truncationFigure } from './truncation.ts';
 import { wireFigure } from './wire.ts';
 
 /** In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. */
-const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, wireFigure, siteFigure, browserTerminalFigure, gradersFigure, classGradingFigure, sessionsFigure, loadFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, wireFigure, siteFigure, browserTerminalFigure, gradersFigure, checkFigure, classGradingFigure, sessionsFigure, loadFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 

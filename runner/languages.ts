@@ -21,6 +21,24 @@ export interface LanguageInfo {
   scaffold: StudentFile[];
 }
 
+/**
+ * Where a sandbox holds the runner's class-data-sharing archive of the JDK
+ * (runner/sandbox/java-archive.ts builds it, read-only to students). A JVM
+ * that finds none there, or one made by another JDK, starts as without it.
+ */
+export const JAVA_ARCHIVE_PATH = '/.socklab/java/java.jsa';
+
+/**
+ * The JVM's flags for a student's program. Heap and code cache stay well
+ * below the sandbox's RLIMIT_DATA so a runaway program gets a clean
+ * OutOfMemoryError, not a crash of the JVM. Tiered level 1 starts
+ * single-file programs much faster. A small initial heap grows only as live
+ * data needs it: with the JVM's default (a 64th of the machine's RAM)
+ * garbage alone can touch 100 MB before the first collection, which lab 5's
+ * memory check would count. The archive must be made with the same flags.
+ */
+export const JAVA_FLAGS: readonly string[] = ['-Xms16m', '-Xmx256m', '-XX:ReservedCodeCacheSize=64m', '-XX:MaxMetaspaceSize=128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto'];
+
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** Java class names are CamelCase: naive_server -> NaiveServer. */
 const javaClass = (role: string) => role.split('_').map(capitalize).join('');
@@ -44,23 +62,8 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
   java: {
     label: 'Java',
     fileFor: (role) => `${javaClass(role)}.java`,
-    // Heap and code cache stay well below the sandbox's RLIMIT_DATA so a
-    // runaway program gets a clean OutOfMemoryError, not a crash of the JVM.
-    // Tiered level 1 starts single-file programs much faster. A small
-    // initial heap grows only as live data needs it: with the JVM's default
-    // (a 64th of the machine's RAM) garbage alone can touch 100 MB before
-    // the first collection, which lab 5's memory check would count.
-    command: (file) => [
-      'java',
-      '-Xms16m',
-      '-Xmx256m',
-      '-XX:ReservedCodeCacheSize=64m',
-      '-XX:MaxMetaspaceSize=128m',
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-Xshare:auto',
-      file,
-    ],
+    // The JDK's classes (the source launcher's compiler among them) come mapped from the archive.
+    command: (file) => ['java', ...JAVA_FLAGS, `-XX:SharedArchiveFile=${JAVA_ARCHIVE_PATH}`, file],
     monaco: 'java',
     scaffold: [],
   },

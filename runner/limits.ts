@@ -5,7 +5,7 @@
  * serve command and tests may override any of them (see `resolveLimits`);
  * nothing else in the runner hard-codes a number that bounds a student.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 export interface Limits {
   /** Largest WebSocket message the runner accepts from a client. */
@@ -35,6 +35,12 @@ export interface Limits {
   maxChecksPerClient: number;
   /** Checks waiting for their turn; more are refused. */
   maxQueuedChecks: number;
+  /**
+   * Checks of one Check (each in its own sandbox) running at once. They
+   * mostly wait on programs and sockets, so one per core keeps the machine
+   * busy without letting one Check crowd the others in the runner's queue.
+   */
+  checksAtOnce: number;
 
   /** RLIMIT_NPROC for the whole session (all of its programs together). */
   sandboxProcesses: number;
@@ -130,6 +136,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConcurrentChecks: 4,
   maxChecksPerClient: 1,
   maxQueuedChecks: 400,
+  checksAtOnce: Math.max(1, availableParallelism()),
 
   sandboxProcesses: 96,
   sandboxDataBytes: 1024 * 1024 * 1024,

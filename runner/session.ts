@@ -13,6 +13,7 @@ import type { Limits } from './limits.ts';
 import { processName, processNames } from './plan.ts';
 import { SandboxError, type Sandbox } from './sandbox/index.ts';
 import { waitUntilBound } from './sandbox/wait-bound.ts';
+import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 import { OutputTail } from './terminal/missing-module.ts';
 
@@ -381,6 +382,8 @@ export class Session {
   private async start(proc: Proc, generation: number): Promise<void> {
     const lang = LANGUAGES[this.lang];
     const argv = lang.command(lang.fileFor(proc.spec.role));
+    // Made once per JDK on this machine; every later start finds it at once.
+    if (this.lang === 'java') await prepareJavaArchive();
     const tag = newExitTag();
     this.assertOpen();
     proc.state = 'starting';

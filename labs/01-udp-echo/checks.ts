@@ -257,6 +257,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'client-timeout',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.clientTimeout',
     role: 'client',
     dependsOn: ['client-sends-datagram'],

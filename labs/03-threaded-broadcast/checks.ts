@@ -79,6 +79,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'load',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.load',
     role: 'server',
     dependsOn: ['broadcast'],

@@ -172,6 +172,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'load',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.load',
     role: 'server',
     dependsOn: ['message-format'],
@@ -232,6 +233,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'hundred-clients',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.hundredClients',
     role: 'server',
     dependsOn: ['message-format'],

@@ -107,6 +107,7 @@ const STALL_HINT = 'A member that never reads fills its receive buffer, then you
 export default defineChecks(messages, [
   {
     id: 'prints-while-idle',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.printsWhileIdle',
     role: 'client',
     timeoutMs: 40_000,
@@ -194,6 +195,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'slow-reader',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.slowReader',
     role: 'server',
     dependsOn: ['relays'],
@@ -227,6 +229,7 @@ export default defineChecks(messages, [
   },
   {
     id: 'bounded-memory',
+    alone: true, // it measures time or memory, which a neighbour on the same cores would change
     name: 'check.boundedMemory',
     role: 'server',
     dependsOn: ['relays'],

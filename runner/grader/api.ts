@@ -34,6 +34,12 @@ export interface CheckDef<E extends Templates = Templates> {
   points?: number;
   /** Ids of checks that must pass first; otherwise this one is skipped. */
   dependsOn?: string[];
+  /**
+   * Runs with no other check of the same Check at once (the others run side
+   * by side, each in its own sandbox): for a check that measures time,
+   * throughput or memory, which a neighbour on the same cores would decide.
+   */
+  alone?: boolean;
   run(h: Harness<E>): Promise<void>;
 }
 

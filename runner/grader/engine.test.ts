@@ -2,7 +2,8 @@
  * The grader engine on a small lab of its own (written to a temp folder):
  * a hang fails at the check's deadline and never hangs the grader, teardown
  * always runs, a failed dependency skips, a stack trace fails, a
- * transcript shows what was sent, expected and received.
+ * transcript shows what was sent, expected and received; independent checks
+ * run side by side, reported in the lab's order.
  */
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,6 +103,31 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server crashed with code 1, \d+\.\d\d s into the check\. Its error: RuntimeError: boom\. Then: could not connect to port 7000: connection refused$/);
     expect(r.hint).toMatch(/stopped on an error/);
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
+  }, 30_000);
+
+  it('runs independent checks side by side, a dependant after its dependency, an alone check alone, and reports in the lab\'s order', async () => {
+    const { lab } = makeLab(`
+const spans = (globalThis.__spans ??= {});
+const timed = (id, ms) => async (h) => { const s = performance.now(); await h.sleep(ms); spans[id] = [s, performance.now()]; };
+export default defineChecks([
+  { id: 'slow', name: 'slow', role: 'server', run: timed('slow', 1200) },
+  { id: 'fast', name: 'fast', role: 'server', run: timed('fast', 50) },
+  { id: 'after-slow', name: 'after slow', role: 'server', dependsOn: ['slow'], run: timed('after-slow', 50) },
+  { id: 'solo', name: 'solo', role: 'server', alone: true, run: timed('solo', 300) },
+  { id: 'last', name: 'last', role: 'server', run: timed('last', 50) },
+]);`);
+    const reported: string[] = [];
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), onResult: (r) => reported.push(r.id) });
+    const order = ['slow', 'fast', 'after-slow', 'solo', 'last'];
+    expect(report.results.map((r) => [r.id, r.status])).toEqual(order.map((id) => [id, 'passed']));
+    expect(reported).toEqual(order);
+    const spans = (globalThis as unknown as { __spans: Record<string, [number, number]> }).__spans;
+    expect(spans.fast![1]).toBeLessThan(spans.slow![1]); // ran beside the slow one
+    expect(spans['after-slow']![0]).toBeGreaterThanOrEqual(spans.slow![1]);
+    for (const id of order.filter((i) => i !== 'solo')) {
+      const [s, e] = spans[id]!;
+      expect(e <= spans.solo![0] || s >= spans.solo![1], `${id} overlaps the alone check`).toBe(true);
+    }
   }, 30_000);
 
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {

@@ -17,6 +17,7 @@ import { packTar } from './tar.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
+import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
@@ -108,6 +109,12 @@ class BwrapSandbox implements Sandbox {
 
   static async start(limits: Limits, uid: number | null, cgroup: SessionCgroup | null): Promise<BwrapSandbox> {
     const rt = getRuntime();
+    let javaDir: string | null = null;
+    try {
+      javaDir = javaArchiveDir();
+    } catch {
+      // No archive folder: Java programs start without the archive.
+    }
     const args = [
       ...(cgroup?.prefix() ?? []),
       ...dropTo(uid),
@@ -136,6 +143,8 @@ class BwrapSandbox implements Sandbox {
       '--ro-bind', rt.launcher, '/.socklab/launch',
       ...Object.entries(rt.masks).flatMap(([name, file]) => ['--ro-bind', file, `/.socklab/${name}`]),
       '--bind', '/proc/sys/net', '/.socklab/net',
+      // The runner's class-data archive of the JDK (java-archive.ts), read-only.
+      ...(javaDir ? ['--ro-bind', javaDir, '/.socklab/java'] : []),
       '--dir', '/.socklab/pts',
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',

@@ -156,7 +156,7 @@ function packageClosure(modules: string, roots: readonly string[]): Map<string, 
 }
 
 /** A real folder (not a symlink) owned by `uid` that only its owner can write. */
-function ownedFolder(dir: string, uid: number): boolean {
+export function ownedFolder(dir: string, uid: number): boolean {
   try {
     const st = lstatSync(dir);
     return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0;

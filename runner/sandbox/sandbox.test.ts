@@ -12,12 +12,14 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { resolveLimits } from '../limits.ts';
 import { getRuntime } from './runtime.ts';
+import { prepareJavaArchive } from './java-archive.ts';
+import { JAVA_ARCHIVE_PATH } from '../languages.ts';
 import { cgroupsOf, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
 import { lossPattern } from './loss.ts';
@@ -391,6 +393,23 @@ print('RESULT', json.dumps(out))
     expect(existsSync('/usr/socklab-probe')).toBe(false);
     expect(existsSync('/socklab-probe')).toBe(false);
   });
+
+  it("sees the runner's Java class-data archive read-only: it can neither change it nor put a file beside it", async () => {
+    const made = await prepareJavaArchive();
+    expect(made, 'this machine has Java, so the runner makes the archive').toBeTruthy();
+    const sandbox = await tracker.open();
+    const { output } = await tracker.run(sandbox, ['sh', '-c', [
+      `test -s ${JAVA_ARCHIVE_PATH} && echo ARCHIVE-THERE`,
+      `(printf x >> ${JAVA_ARCHIVE_PATH}) 2>/dev/null && echo WROTE-ARCHIVE`,
+      `rm -f ${JAVA_ARCHIVE_PATH} 2>/dev/null; test -e ${JAVA_ARCHIVE_PATH} || echo REMOVED-ARCHIVE`,
+      `(: > ${dirname(JAVA_ARCHIVE_PATH)}/other.jsa) 2>/dev/null && echo WROTE-BESIDE`,
+      'echo DONE',
+    ].join('; ')]);
+    expect(output).toContain('ARCHIVE-THERE');
+    expect(output).toContain('DONE');
+    expect(output).not.toMatch(/WROTE-ARCHIVE|REMOVED-ARCHIVE|WROTE-BESIDE/);
+    expect(readFileSync(made!).length).toBeGreaterThan(0);
+  }, 60_000);
 
   it("writeFiles does not follow a student's symlink", async () => {
     const victim = join(tmpdir(), `socklab-victim-${randomBytes(6).toString('hex')}`);

@@ -1,0 +1,225 @@
+/**
+ * What a student waits for when pressing Check or Run, beside the bare
+ * starts of the same run (so the figure can be judged on another machine).
+ *
+ *   check_ms   per lab: Check (`gradeFiles`, what the page and `socklab
+ *              grade` run) on the Python solution, the Java solution where
+ *              the lab offers Java, and the Python starter (a failing
+ *              submission, which must be no slower): wall time, p50 of
+ *              TIMED_RUNS after one unmeasured warm-up of the whole figure.
+ *              Goals: Python 1.5 s, Java 3 s, the starter as its language.
+ *              Baselines: `python3 -c pass` and `java Server.java` (a server
+ *              that exits at once), started directly between the grades.
+ *   java_run   Run of a Java server in an open session's sandbox (its file
+ *              written, the program started the way a session starts it,
+ *              until its port listens), against the same `java Server.java`
+ *              started directly on the host until it listens. Goal 1.3x.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Language } from '../protocol/messages.ts';
+import { gradeKind } from '../runner/grader/proofs.ts';
+import { LANGUAGES } from '../runner/languages.ts';
+import { loadLabs, readLabFiles, type Lab } from '../runner/labs/load.ts';
+import { resolveLimits } from '../runner/limits.ts';
+import { chooseBackend } from '../runner/sandbox/index.ts';
+import { prepareJavaArchive } from '../runner/sandbox/java-archive.ts';
+import { waitUntilBound } from '../runner/sandbox/wait-bound.ts';
+import { newExitTag, PtyProcess } from '../runner/terminal/pty-process.ts';
+import type { Figure, Row } from './figure.ts';
+import { BASE_ENV, killByPid, track, untrack } from './processes.ts';
+import { median, round } from './stats.ts';
+
+const TIMED_RUNS = 3;
+const RUN_ROUNDS = 7;
+const GOAL_MS: Partial<Record<Language, number>> = { python: 1500, java: 3000 };
+const JAVA_RUN_GOAL = 1.3;
+const START_TIMEOUT_MS = 60_000;
+
+/** A Java server that listens on the port given as its first argument (or 12000) and then waits. */
+const LISTENING_SERVER = `import java.net.*;
+public class Server {
+    public static void main(String[] args) throws Exception {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 12000;
+        ServerSocket s = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"));
+        System.out.println("listening on " + port);
+        s.accept();
+    }
+}
+`;
+const EXITING_SERVER = 'public class Server { public static void main(String[] args) {} }\n';
+
+export interface CheckFigure {
+  lab: string;
+  kind: 'solution' | 'starter';
+  lang: Language;
+  checks: number;
+  p50_ms: number;
+  runs_ms: number[];
+  /** The language's bare start measured between these grades (p50). */
+  bare_ms: number;
+  goal_ms: number;
+}
+
+export interface CheckResults {
+  checks_at_once: number;
+  check_ms: CheckFigure[];
+  bare_python_ms: number;
+  bare_java_ms: number;
+  java_run_ms: number;
+  java_direct_ms: number;
+  load_before: number;
+  load_after: number;
+}
+
+const now = () => performance.now();
+
+/** Runs `argv` in `dir` until it exits (or, with `listen`, until that port accepts), in ms; then stops it. */
+export async function direct(argv: string[], dir: string, listen?: number): Promise<number> {
+  const t0 = now();
+  const child = track(spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: 'ignore', env: BASE_ENV }));
+  const timer = setTimeout(() => killByPid(child.pid), START_TIMEOUT_MS);
+  const exited = new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (c) => res(c));
+  });
+  try {
+    if (listen === undefined) {
+      const code = await exited;
+      if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}`);
+      return now() - t0;
+    }
+    for (;;) {
+      const up = await new Promise<boolean>((res) => {
+        const s = connect(listen, '127.0.0.1', () => {
+          s.destroy();
+          res(true);
+        });
+        s.once('error', () => res(false));
+      });
+      if (up) return now() - t0;
+      if (child.exitCode !== null) throw new Error(`${argv.join(' ')} exited before listening`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    clearTimeout(timer);
+    killByPid(child.pid);
+    await exited.catch(() => null);
+    untrack(child);
+  }
+}
+
+const bareJava = (dir: string) => direct(['java', 'Server.java'], join(dir, 'exiting'));
+const barePython = (dir: string) => direct(['python3', '-c', 'pass'], dir);
+
+async function timeCheck(lab: Lab, kind: 'solution' | 'starter', lang: Language, dir: string): Promise<CheckFigure> {
+  const g = { backend: chooseBackend('bwrap'), limits: resolveLimits() };
+  const runs: number[] = [];
+  const bare: number[] = [];
+  let checks = 0;
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const t0 = now();
+    const report = await gradeKind(lab, kind, lang, g);
+    runs.push(now() - t0);
+    checks = report.results.length;
+    if (kind === 'solution' && (report.failed || report.skipped)) throw new Error(`the ${lab.meta.id} ${lang} solution did not pass`);
+    if (kind === 'starter' && !report.failed) throw new Error(`the ${lab.meta.id} ${lang} starter passed`);
+    bare.push(await (lang === 'java' ? bareJava(dir) : barePython(dir)));
+  }
+  return { lab: lab.meta.id, kind, lang, checks, p50_ms: round(median(runs), 0), runs_ms: runs.map((x) => round(x, 0)), bare_ms: round(median(bare), 1), goal_ms: GOAL_MS[lang] ?? 0 };
+}
+
+/** A Java server's Run in an open session's sandbox, to its port listening, in ms (RUN_ROUNDS, p50). */
+export async function javaRun(): Promise<number> {
+  const limits = resolveLimits();
+  const sandbox = await chooseBackend('bwrap').create(limits);
+  const times: number[] = [];
+  try {
+    const lang = LANGUAGES.java;
+    for (let i = 0; i < RUN_ROUNDS; i++) {
+      const t0 = now();
+      await prepareJavaArchive();
+      await sandbox.writeFiles([{ name: 'Server.java', content: LISTENING_SERVER }]);
+      const tag = newExitTag();
+      let exited = false;
+      const term = new PtyProcess(sandbox.spawnPlan(lang.command('Server.java'), tag), tag, { cols: 120, rows: 40, limits, onOutput: (d) => term.ack(d.length), onExit: () => (exited = true) });
+      const bound = await waitUntilBound(sandbox, 12000, 'tcp', { timeoutMs: START_TIMEOUT_MS, stop: () => exited });
+      times.push(now() - t0);
+      await term.stop();
+      if (bound !== 'bound') throw new Error(`the Java server did not listen in the sandbox (${bound})`);
+    }
+  } finally {
+    await sandbox.close();
+  }
+  return median(times);
+}
+
+export async function benchCheck(): Promise<CheckResults> {
+  const loadBefore = loadavg()[0]!;
+  const labs = loadLabs().filter((lab) => existsSync(join(lab.dir, 'checks.ts')));
+  const dir = mkdtempSync(join(tmpdir(), 'socklab-bench-check-'));
+  const out: CheckFigure[] = [];
+  try {
+    for (const [sub, text] of [['exiting', EXITING_SERVER], ['listening', LISTENING_SERVER]] as const) {
+      mkdirSync(join(dir, sub));
+      writeFileSync(join(dir, sub, 'Server.java'), text);
+    }
+    await prepareJavaArchive();
+    // One unmeasured grade: the grader's own modules load and compile here.
+    await gradeKind(labs[0]!, 'solution', 'python', { backend: chooseBackend('bwrap'), limits: resolveLimits() });
+    for (const lab of labs) {
+      out.push(await timeCheck(lab, 'solution', 'python', dir));
+      if (lab.meta.languages.includes('java') && readLabFiles(lab, 'solution', 'java').size) out.push(await timeCheck(lab, 'solution', 'java', dir));
+      out.push(await timeCheck(lab, 'starter', 'python', dir));
+    }
+    const javaRunMs = await javaRun();
+    const directs: number[] = [];
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    for (let i = 0; i < RUN_ROUNDS; i++) directs.push(await direct(['java', 'Server.java', String(port + i)], join(dir, 'listening'), port + i));
+    const py: number[] = [];
+    const jv: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      py.push(await barePython(dir));
+      jv.push(await bareJava(dir));
+    }
+    return {
+      checks_at_once: resolveLimits().checksAtOnce,
+      check_ms: out,
+      bare_python_ms: round(median(py), 1),
+      bare_java_ms: round(median(jv), 1),
+      java_run_ms: round(javaRunMs, 0),
+      java_direct_ms: round(median(directs), 0),
+      load_before: round(loadBefore, 1),
+      load_after: round(loadavg()[0]!, 1),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function checkRows(r: CheckResults): Row[] {
+  const rows: Row[] = r.check_ms.map((c) => ({
+    metric: `check_ms p50 ${c.lab} ${c.lang} ${c.kind}`,
+    value: String(c.p50_ms),
+    baseline: `${c.lang === 'java' ? 'java Server.java' : 'python3 -c pass'} ${round(c.bare_ms, 0)}`,
+    ratio: `${round(c.p50_ms / c.bare_ms, 1)}x`,
+    goal: `<= ${c.goal_ms} ms`,
+    ok: c.p50_ms <= c.goal_ms,
+  }));
+  const ratio = r.java_run_ms / r.java_direct_ms;
+  rows.push({ metric: 'java_run_ms p50 (Run to listening)', value: String(r.java_run_ms), baseline: `java Server.java ${r.java_direct_ms}`, ratio: `${round(ratio, 2)}x`, goal: `<= ${JAVA_RUN_GOAL}x`, ok: ratio <= JAVA_RUN_GOAL });
+  rows.push({ metric: '  bare starts p50 (ms)', value: `python3 -c pass ${r.bare_python_ms} / java Server.java ${r.bare_java_ms}`, baseline: '', ratio: '', goal: '', ok: true });
+  return rows;
+}
+
+export const checkFigure: Figure<CheckResults> = {
+  name: 'check',
+  key: 'check',
+  title: `check: Check on each lab's Python (and Java) solution and Python starter (${TIMED_RUNS} runs each), Java Run to listening vs java Server.java (${RUN_ROUNDS} rounds)`,
+  run: () => benchCheck(),
+  rows: checkRows,
+  notes: (r) => [`check: ${r.checks_at_once} checks of a Check at once; load average ${r.load_before} before, ${r.load_after} after`],
+};
