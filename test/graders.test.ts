@@ -18,7 +18,10 @@ import { loadLabs } from '../runner/labs/load.ts';
 import { resolveLimits } from '../runner/limits.ts';
 import { chooseBackend } from '../runner/sandbox/index.ts';
 
-const opts = { backend: chooseBackend('bwrap'), limits: resolveLimits() };
+// Grades run GRADES_AT_ONCE at a time here, as a class grade runs them, so
+// each grade runs its checks one at a time (runner/grader/class-grade.ts
+// does the same); runner/grader/engine.test.ts proves checks side by side.
+const opts = { backend: chooseBackend('bwrap'), limits: resolveLimits({ checksAtOnce: 1 }) };
 const graded = loadLabs().filter((lab) => existsSync(join(lab.dir, 'checks.ts')));
 const at = gate(GRADES_AT_ONCE);
 const update = process.env.UPDATE_GOLDEN === '1';

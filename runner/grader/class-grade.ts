@@ -126,7 +126,10 @@ async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Subm
   if (roles.length === 0) return { ...missingAll(`no ${checkedFiles(opts.lab, read.lang, opts.only).join(' or ')} in the folder`), lang: read.lang };
   let report: GradeReport;
   try {
-    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits: opts.limits, only: roles });
+    // Several students at once already fill the cores: a student's checks
+    // side by side would only make them wait on each other's timers.
+    const limits = opts.concurrency > 1 ? { ...opts.limits, checksAtOnce: 1 } : opts.limits;
+    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles });
   } catch (err) {
     return { ...missingAll(`could not be graded: ${(err as Error).message}`), lang: read.lang };
   }
