@@ -134,7 +134,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   if (opts.lang === 'java') await prepareJavaArchive();
   const words = { say, locale, ...(messages ? { messages } : {}) };
   const byId = new Map<string, Promise<CheckResult | undefined>>();
-  const at = checkGate(Math.max(1, opts.limits.checksAtOnce));
+  // The host backend has no network namespace: two checks at once would
+  // both bind the lab's port on the machine's own loopback.
+  const at = checkGate(opts.backend.name === 'host' ? 1 : Math.max(1, opts.limits.checksAtOnce));
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
   const settled = plan.map((check) => {

@@ -82,8 +82,8 @@ async function typeInto(page: Page, name: string, text: string): Promise<void> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.locator('.wb-insp').scrollIntoViewIfNeeded();
-  await page.locator('.wb-insp').screenshot({ path: join(RESULTS, `flow-${name}.png`) });
+  await page.locator('.wb-sockets').scrollIntoViewIfNeeded();
+  await page.locator('.wb-sockets').screenshot({ path: join(RESULTS, `flow-${name}.png`) });
 }
 
 describe('lab 05 part A: the deadlock, seen in the socket inspector', () => {
@@ -97,7 +97,7 @@ describe('lab 05 part A: the deadlock, seen in the socket inspector', () => {
       await page.goto(`${served.url}/labs/${LAB}/`);
       await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
       await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
-      await page.locator('.wb-insp summary').click();
+      await page.locator('.wb-insp:not(.wb-wire) > summary').click();
       await page.locator('.wb-toolbar').getByRole('button', { name: /^.?Run$/ }).click();
       await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 8000/tcp' }).waitFor({ timeout: 30_000 });
       for (const [n, nick] of [[1, 'ana'], [2, 'ben'], [3, 'cho']] as const) {

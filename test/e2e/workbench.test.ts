@@ -536,11 +536,18 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(scene.pageErrors(page)).toEqual([]);
   });
 
-  it('i. the site ships no zod', () => {
+  it('i. no lesson page ships zod: only the Replay page, which checks a file from outside, does', () => {
     const scripts = readdirSync(join(SITE, '_astro')).filter((f) => f.endsWith('.js'));
     expect(scripts.some((f) => f.startsWith('main.'))).toBe(true); // the workbench bundle is among them
     // zod names its error class in a string that survives minifying.
-    expect(scripts.filter((f) => readFileSync(join(SITE, '_astro', f), 'utf8').includes('ZodError'))).toEqual([]);
+    const withZod = scripts.filter((f) => readFileSync(join(SITE, '_astro', f), 'utf8').includes('ZodError'));
+    expect(withZod.filter((f) => !f.startsWith('Replay.astro_'))).toEqual([]);
+    // and no lesson page or other script loads the Replay page's script
+    const lesson = readFileSync(join(SITE, 'labs', 'tcp-echo', 'index.html'), 'utf8');
+    for (const f of withZod) {
+      expect(lesson).not.toContain(f);
+      expect(scripts.filter((g) => g !== f && readFileSync(join(SITE, '_astro', g), 'utf8').includes(f))).toEqual([]);
+    }
   });
 
   it("j. the site ships Monaco's tokenizers of Python, JavaScript and Java and no other language's", () => {
