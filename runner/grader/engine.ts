@@ -15,6 +15,7 @@ import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
+import { gate } from './gate.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { hasStackTrace } from './hints.ts';
 import type { Locale } from './i18n.ts';
@@ -136,13 +137,14 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const byId = new Map<string, Promise<CheckResult | undefined>>();
   // The host backend has no network namespace: two checks at once would
   // both bind the lab's port on the machine's own loopback.
-  const at = checkGate(opts.backend.name === 'host' ? 1 : Math.max(1, opts.limits.checksAtOnce));
+  const n = opts.backend.name === 'host' ? 1 : Math.max(1, opts.limits.checksAtOnce);
+  const at = gate(n);
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
   const settled = plan.map((check) => {
     const deps = (check.dependsOn ?? []).map((id) => (byId.get(id) ?? Promise.resolve(undefined)).then((result) => ({ id, result })));
     const done = Promise.all(deps).then((depResults) =>
-      at(check.alone === true, async (): Promise<CheckResult | undefined> => {
+      at(async (): Promise<CheckResult | undefined> => {
         if (opts.cancelled?.()) return undefined;
         // A dependency that failed, was skipped, or is not graded here (another role).
         const failedDep = depResults.find((d) => d.result?.status !== 'passed');
@@ -151,7 +153,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         }
         opts.onStart?.(check);
         return runCheck(check, opts, reference, words);
-      }),
+      }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
     );
     byId.set(check.id, done);
     return done;
@@ -168,35 +170,6 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
 }
 
-/**
- * Turns for the checks of one Check: at most `n` at once, and a check
- * marked `alone` runs with no other (it measures time, which a neighbour on
- * the same cores would decide). Turns go in the lab's order of asking.
- */
-function checkGate(n: number): <T>(alone: boolean, task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: { units: number; start: () => void }[] = [];
-  const next = () => {
-    while (waiting.length && running + waiting[0]!.units <= n) {
-      const w = waiting.shift()!;
-      running += w.units;
-      w.start();
-    }
-  };
-  return async (alone, task) => {
-    const units = alone ? n : 1;
-    await new Promise<void>((start) => {
-      waiting.push({ units, start });
-      next();
-    });
-    try {
-      return await task();
-    } finally {
-      running -= units;
-      next();
-    }
-  };
-}
 
 async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>, words: { say: GraderSay; locale: Locale; messages?: Messages }): Promise<CheckResult> {
   const { say } = words;

@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Language } from '../../protocol/messages.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
+import { gate } from './gate.ts';
+
+export { gate };
 import type { Backend } from '../sandbox/index.ts';
 import { gradeFiles, mutantCheck, type CheckResult, type GradeReport } from './engine.ts';
 
@@ -20,35 +23,6 @@ export const GOLDEN_DIR = fileURLToPath(new URL('../../test/golden/', import.met
 /** Grades at once on this machine: grading mostly waits on programs and timers, so twice the cores (SOCKLAB_GRADES_AT_ONCE overrides). */
 export const GRADES_AT_ONCE = Number(process.env.SOCKLAB_GRADES_AT_ONCE) || Math.max(2, availableParallelism() * 2);
 
-/**
- * A function that runs tasks at most `n` units at once, the others waiting
- * their turn in order. A task weighs 1 unless told otherwise; one that
- * weighs `n` runs alone (a grade that measures throughput).
- */
-export function gate(n: number): <T>(task: () => Promise<T>, weight?: number) => Promise<T> {
-  let used = 0;
-  const waiting: { weight: number; start: () => void }[] = [];
-  const next = () => {
-    while (waiting.length && used + waiting[0]!.weight <= n) {
-      const w = waiting.shift()!;
-      used += w.weight;
-      w.start();
-    }
-  };
-  return async (task, weight = 1) => {
-    const units = Math.min(n, Math.max(1, weight));
-    await new Promise<void>((start) => {
-      waiting.push({ weight: units, start });
-      next();
-    });
-    try {
-      return await task();
-    } finally {
-      used -= units;
-      next();
-    }
-  };
-}
 
 export interface ProofOptions {
   backend: Backend;
