@@ -135,9 +135,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   if (opts.lang === 'java') await prepareJavaArchive();
   const words = { say, locale, ...(messages ? { messages } : {}) };
   const byId = new Map<string, Promise<CheckResult | undefined>>();
-  // The host backend has no network namespace: two checks at once would
-  // both bind the lab's port on the machine's own loopback.
-  const n = opts.backend.name === 'host' ? 1 : Math.max(1, opts.limits.checksAtOnce);
+  // Each check holds a sandbox of its own: no more at once than the backend
+  // holds (the host backend one, as its programs share the machine's ports).
+  const n = Math.max(1, Math.min(opts.limits.checksAtOnce, opts.backend.maxSessions));
   const at = gate(n);
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
