@@ -5,10 +5,10 @@
  * transcript shows what was sent, expected and received; independent checks
  * run side by side, reported in the lab's order.
  */
-import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gradeFiles, loadChecks, ChecksError } from './engine.ts';
 import { loadLab } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
@@ -18,8 +18,12 @@ import { junitReport, prettyResult } from './reporters.ts';
 const API = new URL('./api.ts', import.meta.url).pathname;
 const backend = chooseBackend('bwrap');
 
+const scratch: string[] = [];
+afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function makeLab(checks: string) {
   const root = mkdtempSync(join(tmpdir(), 'socklab-engine-'));
+  scratch.push(root);
   const dir = join(root, 'labs', '07-fixture');
   for (const kind of ['starter', 'solution']) {
     mkdirSync(join(dir, kind, 'python'), { recursive: true });
@@ -38,7 +42,9 @@ const SOLUTION = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCK
 
 describe('grader engine', () => {
   it('fails a hanging check at its deadline, runs teardown, skips dependants, and goes on', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'socklab-teardown-')), 'ran');
+    const markerDir = mkdtempSync(join(tmpdir(), 'socklab-teardown-'));
+    scratch.push(markerDir);
+    const marker = join(markerDir, 'ran');
     const { lab } = makeLab(`
 import { writeFileSync } from 'node:fs';
 export default defineChecks([
@@ -128,6 +134,9 @@ export default defineChecks([
       const [s, e] = spans[id]!;
       expect(e <= spans.solo![0] || s >= spans.solo![1], `${id} overlaps the alone check`).toBe(true);
     }
+    // Asked for one check, the engine runs it and what it depends on, nothing else.
+    const one = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), checks: ['after-slow'] });
+    expect(one.results.map((r) => [r.id, r.status])).toEqual([['slow', 'passed'], ['after-slow', 'passed']]);
   }, 30_000);
 
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {

@@ -102,6 +102,12 @@ export interface GradeOptions {
   limits: Limits;
   /** Grade only these roles (default: every role whose program is in `files`). */
   only?: string[];
+  /**
+   * Run only these checks (by id) and the checks they depend on; the rest
+   * are left out of the report, not skipped. A mutant's proof needs only
+   * the check it names; an instructor debugging one check needs only it.
+   */
+  checks?: string[];
   /** The student's language: check names, failures and hints are in it (default English). */
   locale?: Locale;
   /** Called once with the checks that will run, in order (their names in `locale`). */
@@ -111,6 +117,18 @@ export interface GradeOptions {
   onResult?: (result: CheckResult) => void;
   /** Polled between checks: true stops the grade (the session was closed). */
   cancelled?: () => boolean;
+}
+
+/** The ids of `ids` and of every check they depend on, however deep. */
+function withDependencies(checks: CheckDef[], ids: string[]): Set<string> {
+  const out = new Set<string>();
+  const add = (id: string): void => {
+    if (out.has(id)) return;
+    out.add(id);
+    for (const dep of checks.find((c) => c.id === id)?.dependsOn ?? []) add(dep);
+  };
+  ids.forEach(add);
+  return out;
 }
 
 /** Which roles a set of files provides in a language. */
@@ -129,7 +147,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const present = rolesIn(opts.lab, opts.lang, opts.files.map((f) => f.name));
   const roles = opts.only ? present.filter((r) => opts.only!.includes(r)) : present;
   const reference = readLabFiles(opts.lab, 'solution', opts.lang);
-  const plan = checks.filter((c) => roles.includes(c.role));
+  const wanted = opts.checks ? withDependencies(checks, opts.checks) : undefined;
+  const plan = checks.filter((c) => roles.includes(c.role) && (!wanted || wanted.has(c.id)));
   opts.onPlan?.(plan);
   // Java programs start from the runner's class-data archive, made once per JDK.
   if (opts.lang === 'java') await prepareJavaArchive();

@@ -5,10 +5,10 @@
  * the terminal of whoever runs `socklab grade`. Each is graded for real in
  * the sandbox, in bounded time, and contained.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gradeFiles } from './engine.ts';
 import { MAX_KEPT_OUTPUT } from './harness/program.ts';
 import { MAX_LISTENER_CONNECTIONS } from './harness/tcp.ts';
@@ -23,9 +23,13 @@ const API = new URL('./api.ts', import.meta.url).pathname;
 const backend = chooseBackend('bwrap');
 const limits = resolveLimits();
 
+const scratch: string[] = [];
+afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 /** A one-role lab (a server on 7000/tcp, or a client of the grader's 7000/tcp and 7001/udp) with `checks` as its checks.ts. */
 function makeLab(role: 'server' | 'client', checks: string) {
   const root = mkdtempSync(join(tmpdir(), 'socklab-hostile-'));
+  scratch.push(root);
   const dir = join(root, 'labs', '07-fixture');
   for (const kind of ['starter', 'solution']) {
     mkdirSync(join(dir, kind, 'python'), { recursive: true });

@@ -29,10 +29,13 @@ export interface ProofOptions {
   limits: Limits;
 }
 
-/** Grades one of the lab's own programs: `kind` is "solution", "starter" or "mutants/<folder>". */
-export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions): Promise<GradeReport> {
+/**
+ * Grades one of the lab's own programs: `kind` is "solution", "starter" or
+ * "mutants/<folder>"; `checks` runs only those (and their dependencies).
+ */
+export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & { checks?: string[] }): Promise<GradeReport> {
   const files = [...readLabFiles(lab, kind, lang)].map(([name, content]) => ({ name, content }));
-  return gradeFiles({ lab, lang, files, backend: opts.backend, limits: opts.limits });
+  return gradeFiles({ lab, lang, files, backend: opts.backend, limits: opts.limits, ...(opts.checks ? { checks: opts.checks } : {}) });
 }
 
 /** One mutant program of a lab. */

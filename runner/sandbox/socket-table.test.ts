@@ -3,7 +3,7 @@ import net from 'node:net';
 import { isBound, parseSocketTable, readSocketTable } from './socket-table.ts';
 import { packTar } from './tar.ts';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,5 +45,6 @@ describe('packTar', () => {
     execFileSync('tar', ['-x', '-C', dir], { input: packTar([{ name: 'server.py', content: text }, { name: 'empty.txt', content: '' }]) });
     expect(readFileSync(join(dir, 'server.py'), 'utf8')).toBe(text);
     expect(readFileSync(join(dir, 'empty.txt'), 'utf8')).toBe('');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
