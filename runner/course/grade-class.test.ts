@@ -1,5 +1,5 @@
 /**
- * `socklab grade` on a class, run as an instructor runs it: a class of 12
+ * `socklab grade` on a class, run as an instructor runs it: a class of 7
  * made from the tcp-echo solution, starter and mutants, graded in the real
  * sandbox into CSV, JSON and HTML; points from checks.ts; bad inputs refused
  * with exit 2; one folder still gets today's single-submission output.
@@ -17,7 +17,7 @@ import { resolveLimits } from '../limits.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ECHO = join(ROOT, 'labs/02-tcp-echo');
-const MUTANTS = ['upper-case', 'closes', 'split-line', 'long-line', 'survives-bad-clients', 'client-prints-reply', 'client-split-reply', 'client-could-not-connect'];
+const MUTANTS = ['upper-case', 'closes', 'split-line', 'client-prints-reply'];
 let tmp = '';
 
 /** Runs socklab to its end (async: the class grade takes a while and must not block the other tests' timers). */
@@ -44,7 +44,7 @@ function student(name: string, ...from: string[]) {
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'socklab-class-'));
-  for (const n of ['ada', 'bo', 'cy']) student(n, 'solution');
+  for (const n of ['ada', 'bo']) student(n, 'solution');
   student('dee-starter', 'starter');
   for (const m of MUTANTS) student(`m-${m}`, 'solution', join('mutants', m));
   mkdirSync(join(tmp, 'class', '.git'));
@@ -55,19 +55,19 @@ afterAll(() => {
 });
 
 describe('socklab grade --class', () => {
-  it('grades a class of 12 concurrently into CSV, JSON and HTML reports', async () => {
+  it('grades a class of 7 concurrently into CSV, JSON and HTML reports', async () => {
     const r = await socklab(['grade', 'tcp-echo', '--class', 'class', '--jobs', '4', '--report', 'out'], 110_000);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('Grading 12 submissions of tcp-echo, 4 at a time');
-    expect(r.stdout).toMatch(/\[12\/12\] /);
+    expect(r.stdout).toContain('Grading 7 submissions of tcp-echo, 4 at a time');
+    expect(r.stdout).toMatch(/\[7\/7\] /);
     expect(readdirSync(join(tmp, 'out')).sort()).toEqual(['class-report.csv', 'class-report.html', 'class-report.json']);
 
     const json = JSON.parse(readFileSync(join(tmp, 'out/class-report.json'), 'utf8')) as ClassResult & { rows: { student: string; check: string; status: string; points: number }[] };
-    expect(json.students.map((s) => s.student)).toEqual(['ada', 'bo', 'cy', 'dee-starter', ...MUTANTS.map((m) => `m-${m}`).sort()]);
+    expect(json.students.map((s) => s.student)).toEqual(['ada', 'bo', 'dee-starter', ...MUTANTS.map((m) => `m-${m}`).sort()]);
     expect(json.maxPoints).toBe(json.checks.length);
-    expect(json.rows).toHaveLength(12 * json.checks.length);
+    expect(json.rows).toHaveLength(7 * json.checks.length);
     const points = Object.fromEntries(json.students.map((s) => [s.student, s.points]));
-    for (const s of ['ada', 'bo', 'cy']) expect(points[s], s).toBe(json.maxPoints);
+    for (const s of ['ada', 'bo']) expect(points[s], s).toBe(json.maxPoints);
     expect(points['dee-starter']).toBeLessThan(json.maxPoints);
     for (const m of MUTANTS) {
       expect(json.rows.find((row) => row.student === `m-${m}` && row.check === m)?.status, m).toBe('failed');
@@ -75,14 +75,14 @@ describe('socklab grade --class', () => {
 
     const csv = readFileSync(join(tmp, 'out/class-report.csv'), 'utf8').trimEnd().split('\r\n');
     expect(csv[0]).toBe('student,lang,check,name,role,status,points,max_points,message');
-    expect(csv).toHaveLength(1 + 12 * json.checks.length);
+    expect(csv).toHaveLength(1 + 7 * json.checks.length);
     expect(csv).toContain('ada,python,upper-case,replies with the line in upper case,server,passed,1,1,');
 
     const html = readFileSync(join(tmp, 'out/class-report.html'), 'utf8');
     expect(html).toContain('TCP upper-case echo: class report');
-    expect(html).toContain('12 submissions');
-    // upper-case fails for the starter and its mutant: 10 of 12 pass.
-    expect(html).toMatch(/replies with the line in upper case[\s\S]*?83% <small>\(10\/12\)<\/small>/);
+    expect(html).toContain('7 submissions');
+    // upper-case fails for the starter and its mutant: 5 of 7 pass.
+    expect(html).toMatch(/replies with the line in upper case[\s\S]*?71% <small>\(5\/7\)<\/small>/);
     expect(html).toMatch(/<span class="count">2×<\/span>/);
   }, 120_000);
 

@@ -4,15 +4,13 @@
  * the Python web libraries from Debian; and the notice a student gets for
  * any other import. Real bubblewrap, real programs.
  */
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../protocol/messages.ts';
-import { Runner } from '../runner.ts';
-import { serve } from '../server/http.ts';
 import { missingLibraryNotice } from '../terminal/missing-module.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 import { SandboxTracker } from '../../test/support/sandbox-helpers.ts';
 import type { Sandbox } from './types.ts';
+import { startRunner } from '../../test/support/in-process-runner.ts';
 
 const tracker = new SandboxTracker();
 afterEach(() => tracker.cleanup());
@@ -61,9 +59,8 @@ describe('libraries in the sandbox', () => {
 
 describe('the missing-library notice in a session', () => {
   it('follows the exit of a server that imports socket.io', async () => {
-    const runner = new Runner();
-    const server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    const c = await TestClient.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const served = await startRunner();
+    const c = await TestClient.connect(served.url);
     try {
       await c.waitFor((m) => m.type === 'hello');
       c.send({ type: 'open', lab: 'websocket-chat', lang: 'javascript' });
@@ -75,8 +72,7 @@ describe('the missing-library notice in a session', () => {
       expect(notice.message).toBe("server: this playground has express and ws (and Node.js's own modules); socket.io is not installed, and nothing can be installed here");
     } finally {
       await c.close();
-      await new Promise((r) => server.close(r));
-      await runner.close();
+      await served.close();
     }
   }, 60_000);
 });

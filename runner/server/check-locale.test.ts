@@ -4,36 +4,30 @@
  * bytes the grader saw as they were; one opened without it, in English.
  * Real runner, real WebSocket, real sandbox.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
-import { Runner } from '../runner.ts';
-import { serve } from './http.ts';
+import { startRunner, type InProcessRunner } from '../../test/support/in-process-runner.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 
 const MUTANT = new URL('../../labs/02-tcp-echo/mutants/upper-case/python', import.meta.url).pathname;
 const files = (): StudentFile[] => readdirSync(MUTANT).map((name) => ({ name, content: readFileSync(join(MUTANT, name), 'utf8') }));
 
 describe("the page's Check in the student's language", () => {
-  let runner: Runner;
-  let server: Server;
+  let served: InProcessRunner;
   let url: string;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    runner = new Runner();
-    server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await startRunner();
+    url = served.url;
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
-    await runner?.close();
+    await served?.close();
   });
 
   /** Opens tcp-echo in `locale`, sends the upper-case mutant and checks its server; returns the plan and the results. */

@@ -6,15 +6,13 @@
  * and dies with its session; the runner's own /ws refuses an opaque origin.
  */
 import { request } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
-import { Runner } from '../runner.ts';
-import { serve } from './http.ts';
+import type { Runner } from '../runner.ts';
+import { startRunner, type InProcessRunner } from '../../test/support/in-process-runner.ts';
 import { MAX_PREVIEW_CONNECTIONS, MAX_PREVIEW_HTTP_BYTES, PREVIEW_BIND_WAIT_MS, PREVIEW_CSP } from './preview.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 
@@ -76,7 +74,7 @@ async function eventually(check: () => boolean, timeoutMs: number, what: string)
 
 describe('previews of a student web server', () => {
   let runner: Runner;
-  let server: Server;
+  let served: InProcessRunner;
   let port: number;
   const clients: TestClient[] = [];
   const sockets: WebSocket[] = [];
@@ -101,9 +99,8 @@ describe('previews of a student web server', () => {
   };
 
   beforeAll(async () => {
-    runner = new Runner();
-    server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    port = (server.address() as AddressInfo).port;
+    served = await startRunner();
+    ({ runner, port } = served);
   });
 
   afterEach(async () => {
@@ -113,8 +110,7 @@ describe('previews of a student web server', () => {
   });
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
-    await runner.close();
+    await served.close();
   });
 
   it('proxies the page, REST and the WebSocket push, every answer an opaque origin', async () => {

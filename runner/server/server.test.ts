@@ -5,15 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, type AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Language, type ServerMessage, type StudentFile } from '../../protocol/messages.ts';
-import { Runner } from '../runner.ts';
-import { serve } from './http.ts';
+import type { Runner } from '../runner.ts';
 import { descendantsOf, freePort, listProcs, readProc, stillRunning, TestClient, type ProcEntry } from '../../test/support/test-client.ts';
+import { startRunner, type InProcessRunner } from '../../test/support/in-process-runner.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOLUTION = join(ROOT, 'labs/02-tcp-echo/solution/python');
@@ -80,20 +79,18 @@ async function withPythonOnlyLab(body: (url: string) => Promise<void>): Promise<
     join(dir, 'lab.mdx'),
     ['---', 'id: only-python', 'title: Only Python', 'order: 1', 'summary: A fixture lab.', 'languages: [python]', 'processes:', '  - role: server', '---', '', 'Fixture.', ''].join('\n'),
   );
-  const runner = new Runner({ labsDir: labs });
-  const server = await serve({ runner, port: 0, host: '127.0.0.1' });
+  const served = await startRunner({ labsDir: labs });
   try {
-    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await body(served.url);
   } finally {
-    await new Promise((r) => server.close(r));
-    await runner.close();
+    await served.close();
     rmSync(labs, { recursive: true, force: true });
   }
 }
 
 describe('runner over WebSocket', () => {
+  let served: InProcessRunner;
   let runner: Runner;
-  let server: Server;
   let url: string;
   let port: number;
   const clients: TestClient[] = [];
@@ -126,10 +123,8 @@ describe('runner over WebSocket', () => {
   };
 
   beforeAll(async () => {
-    runner = new Runner();
-    server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    port = (server.address() as AddressInfo).port;
-    url = `http://127.0.0.1:${port}`;
+    served = await startRunner();
+    ({ runner, port, url } = served);
   });
 
   afterEach(async () => {
@@ -138,8 +133,7 @@ describe('runner over WebSocket', () => {
   });
 
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
-    await runner?.close();
+    await served?.close();
   });
 
   it('runs the tcp-echo solution: server listens, the client echoes HELLO and exits 0', async () => {
@@ -480,9 +474,8 @@ describe('the socklab runner process', () => {
 describe('sessions per student address', () => {
   it('refuses a second session from one address, and tells students apart by X-Forwarded-For only when told to trust the proxy', async () => {
     for (const trustProxy of [false, true]) {
-      const runner = new Runner({ limits: { maxSessionsPerClient: 1 } });
-      const server = await serve({ runner, port: 0, host: '127.0.0.1', trustProxy });
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const served = await startRunner({ limits: { maxSessionsPerClient: 1 } }, { trustProxy });
+      const { url } = served;
       const clients: TestClient[] = [];
       try {
         const outcome = async (forwardedFor: string) => {
@@ -497,8 +490,7 @@ describe('sessions per student address', () => {
         expect(await outcome('192.0.2.1'), `trustProxy ${trustProxy}`).toBe('too_many_sessions');
       } finally {
         await Promise.all(clients.map((c) => c.close()));
-        await new Promise((r) => server.close(r));
-        await runner.close();
+        await served.close();
       }
     }
   }, 60_000);
