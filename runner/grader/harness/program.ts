@@ -29,6 +29,13 @@ export class ProgramImpl extends EventEmitter implements Program {
   private cursor = 0;
   /** Start of the line that the last search ended in: text before it was searched already. */
   private searchedTo = 0;
+  /**
+   * The text from `searchedTo` on, kept beside `text`: a search per chunk of
+   * a flood then reads only this short end. Slicing `text` itself (a string
+   * built by appending) would copy all of it each time, which made a 10 MB
+   * flood take half a minute.
+   */
+  private unsearched = '';
   private readonly term: PtyProcess;
   exitStatus: ProcessExit | undefined;
   /** When it exited, in the transcript's time (ms since the check started). */
@@ -55,18 +62,23 @@ export class ProgramImpl extends EventEmitter implements Program {
       limits,
       onOutput: (data) => {
         this.term?.ack(data.length); // the grader reads as fast as it comes
-        this.text += this.decoder.write(data).replace(/\r\n/g, '\n');
-        if (this.text.length > MAX_KEPT_OUTPUT) this.trim();
+        this.append(this.decoder.write(data).replace(/\r\n/g, '\n'));
         this.emit('change');
       },
       onExit: (exit) => {
-        this.text += this.decoder.end();
+        this.append(this.decoder.end());
         this.exitStatus = exit;
         this.exitAt = log.now();
         if (exit.reason !== 'stopped') this.log.add('program', name, h.say('log.exited', { code: exit.code, signal: exit.signal ? ` (${exit.signal})` : '' }));
         this.emit('change');
       },
     });
+  }
+
+  private append(text: string): void {
+    this.text += text;
+    this.unsearched += text;
+    if (this.text.length > MAX_KEPT_OUTPUT) this.trim();
   }
 
   /** Cuts the oldest half of the kept output; searches resume where they were (or at the cut). */
@@ -77,6 +89,13 @@ export class ProgramImpl extends EventEmitter implements Program {
     this.dropped += cut;
     this.cursor = Math.max(0, this.cursor - cut);
     this.searchedTo = Math.max(0, this.searchedTo - cut);
+    if (this.unsearched.length > this.text.length) this.unsearched = this.text;
+  }
+
+  /** Moves the search start back or forth to `at`. */
+  private searchFrom(at: number): void {
+    this.searchedTo = at;
+    this.unsearched = this.text.slice(at);
   }
 
   /** How many characters it has printed so far (kept or not). */
@@ -110,24 +129,28 @@ export class ProgramImpl extends EventEmitter implements Program {
 
   /** The line holding the next match of `pattern`; each look scans only what came since the last one (a flood costs linear time). */
   private find(pattern: string | RegExp): string | undefined {
-    const from = Math.max(this.cursor, this.searchedTo);
-    const rest = this.text.slice(from);
+    // The cursor never passes searchedTo: the search starts where the last one ended.
+    const from = this.searchedTo;
+    const rest = this.unsearched;
     const index = typeof pattern === 'string' ? rest.indexOf(pattern) : rest.search(pattern);
     if (index < 0) {
       // A match may still complete the last, unfinished line: look at it again next time.
-      this.searchedTo = from + rest.lastIndexOf('\n') + 1;
+      const lineStart = rest.lastIndexOf('\n') + 1;
+      this.searchedTo = from + lineStart;
+      this.unsearched = rest.slice(lineStart);
       return undefined;
     }
     const lineStart = rest.lastIndexOf('\n', index) + 1;
     const lineEnd = rest.indexOf('\n', index);
     this.cursor = lineEnd < 0 ? this.text.length : from + lineEnd + 1;
     this.searchedTo = this.cursor;
+    this.unsearched = lineEnd < 0 ? '' : rest.slice(lineEnd + 1);
     return rest.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
   }
 
   async expectOutput(pattern: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    this.searchedTo = this.cursor;
+    this.searchFrom(this.cursor);
     const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
     const want = opts.what ?? (typeof pattern === 'string' ? show(pattern, this.h.say) : String(pattern));
     if (typeof found === 'string') {
