@@ -11,7 +11,7 @@
  *   c. the runner is killed (SIGKILL, by pid) while the student works: the
  *      page says within seconds that the runner stopped and the code is
  *      kept; a new runner on the same port is found by itself, the page says
- *      the runner restarted, and Run works again with the edited code, with
+ *      the session was lost, and Run works again with the edited code, with
  *      no reload;
  *   d. a runner at capacity (in this process, one place, taken): the page
  *      says the course is full and when it tries again, and gets in by
@@ -258,8 +258,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       second = await startServe(SITE, 60_000, port);
       await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
       await expect(box.isHidden()).resolves.toBe(true);
-      await page.locator('.wb-msg', { hasText: 'The runner restarted' }).waitFor({ timeout: 5_000 });
-      await expect(page.locator('.wb-msg', { hasText: 'The runner restarted' }).textContent()).resolves.toContain('Your code is kept here');
+      await page.locator('.wb-msg', { hasText: 'Your session was lost' }).waitFor({ timeout: 5_000 });
+      await expect(page.locator('.wb-msg', { hasText: 'Your session was lost' }).textContent()).resolves.toContain('Your code is kept in this browser');
 
       // Run again, no reload: the edited code runs in the new runner.
       expect((await fileText(page, 'client.py')).split('\n')[0]).toBe(EDIT);
