@@ -61,7 +61,8 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (header === null || header.trim() === '') return null;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  // An HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse alone would take "1.5" for a date too.
+  const at = /^[A-Za-z]{3}, /.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
