@@ -1,7 +1,8 @@
 /**
  * The page's side of the runner protocol (protocol/messages.ts): one
  * WebSocket to the same origin's /ws, reconnecting with backoff when it
- * drops or no runner answers, and at most one session per connection.
+ * drops, no runner answers or the runner is full (then after the wait the
+ * runner names), and at most one session per connection.
  *
  * protocol/messages.ts is imported for its types only: its zod schemas
  * would add ~60 KB to the page, and the runner validates everything it

@@ -21,7 +21,8 @@
  *
  * Everything the student writes is saved in localStorage as they type (see
  * progress.ts for the keys), so a reload, a lost connection or a runner
- * restart loses nothing.
+ * restart loses nothing. A session the runner lost (link.ts: the ownership
+ * close code) is said, and a new one opens by itself.
  */
 import { CloseReason, ErrorCode, NoticeCode, type Language } from '../../protocol/constants.ts';
 import type { ServerMessage } from '../../protocol/messages.ts';
