@@ -16,6 +16,14 @@ export const PROTOCOL_VERSION = 1;
 /** The WebSocket path the runner serves. */
 export const WS_PATH = '/ws';
 
+/**
+ * The runner's readiness probe: 200 while it takes newcomers, 503 with
+ * `Retry-After` and `full` or `draining` otherwise. A load balancer asks it,
+ * and so does a page whose WebSocket was refused (a browser hides the
+ * refused upgrade's status from the page).
+ */
+export const READY_PATH = '/readyz';
+
 /** Languages a lab may offer; each maps to file names and a command (runner/languages.ts). */
 export const Language = enumOf('python', 'javascript', 'java');
 export type Language = keyof typeof Language;

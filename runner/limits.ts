@@ -20,6 +20,8 @@ export interface Limits {
   maxClientBacklogBytes: number;
   /** Sessions the whole runner holds at once (a class of 300 fits). */
   maxSessions: number;
+  /** Seconds a newcomer refused for capacity is told to wait (`Retry-After`); the page waits at least this long. */
+  retryAfterSeconds: number;
   /** Processes (server + clients) one session may run at once. */
   maxProcessesPerSession: number;
   /** Files one session may send. */
@@ -128,6 +130,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   headersTimeoutMs: 10_000,
   maxClientBacklogBytes: 8 * 1024 * 1024,
   maxSessions: 400,
+  retryAfterSeconds: 5,
   maxProcessesPerSession: 10,
   maxFiles: 16,
   maxFileBytes: 256 * 1024,

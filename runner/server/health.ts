@@ -6,11 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { READY_PATH } from '../../protocol/constants.ts';
 import type { Replica } from './replica.ts';
 
 /** The probe paths, named once: the Kubernetes manifests and HAProxy config use these. */
 export const HEALTH_PATH = '/healthz';
-export const READY_PATH = '/readyz';
+export { READY_PATH };
 export const METRICS_PATH = '/metrics';
 
 /** Answers a probe or scrape; false when the request is for another path. */
@@ -25,7 +26,8 @@ export function serveHealth(req: IncomingMessage, res: ServerResponse, replica: 
   if (path === HEALTH_PATH) res.writeHead(200, text).end('ok\n');
   else if (path === READY_PATH) {
     if (replica.ready) res.writeHead(200, text).end('ready\n');
-    else res.writeHead(503, text).end(replica.isDraining ? 'draining\n' : 'full\n');
+    // The page reads this after its upgrade was refused (a browser hides the refusal's status and headers).
+    else res.writeHead(503, { ...text, 'Retry-After': String(replica.runner.limits.retryAfterSeconds) }).end(replica.isDraining ? 'draining\n' : 'full\n');
   } else {
     const registry = replica.runner.metrics.registry;
     registry.metrics().then(

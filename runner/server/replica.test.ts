@@ -14,7 +14,8 @@ import { CloseCode } from '../../protocol/constants.ts';
 import type { StudentFile } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { serve } from './http.ts';
-import { Replica, RETRY_AFTER_SECONDS } from './replica.ts';
+import { Replica } from './replica.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { TestClient } from '../../test/support/test-client.ts';
 import { get, scrape, sleep, startReplica, tinySite, type ReplicaProc } from '../../test/support/replicas.ts';
 
@@ -126,8 +127,9 @@ describe('a runner replica in process', () => {
     await client();
     const answer = await upgradeAnswer(port);
     expect(answer).toMatch(/^HTTP\/1\.1 503 /);
-    expect(answer).toContain(`Retry-After: ${RETRY_AFTER_SECONDS}`);
-    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: 'full\n' });
+    expect(answer).toContain(`Retry-After: ${DEFAULT_LIMITS.retryAfterSeconds}`);
+    // The page reads the same wait from /readyz (a browser cannot see a refused upgrade's answer).
+    expect(await get(`${url}/readyz`)).toMatchObject({ status: 503, body: 'full\n', headers: { 'retry-after': String(DEFAULT_LIMITS.retryAfterSeconds) } });
     await clients.pop()!.close();
     for (let i = 0; i < 100 && replica.connections > 1; i++) await sleep(20);
     expect((await get(`${url}/readyz`)).status).toBe(200);

@@ -23,8 +23,6 @@ export interface HeldConnection {
   readonly hasSession: boolean;
 }
 
-/** Seconds a refused newcomer is told to wait (`Retry-After`). */
-export const RETRY_AFTER_SECONDS = 5;
 /** How often a drain looks whether its sessions have ended. */
 const DRAIN_POLL_MS = 250;
 
@@ -78,7 +76,7 @@ export class Replica {
   admit(req: IncomingMessage, socket: Duplex): boolean {
     if (this.ready || resumeOf(req) !== null) return true;
     const why = this.draining ? 'this runner is restarting' : 'the course is full here';
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${RETRY_AFTER_SECONDS}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}; retrying\n`);
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${this.runner.limits.retryAfterSeconds}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}; retrying\n`);
     return false;
   }
 

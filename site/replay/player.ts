@@ -175,7 +175,11 @@ function packetRow(p: WirePacket): HTMLLIElement {
 
 type Root = HTMLElement & { replay?: ReplayHandle };
 
-/** Wires the page's drop zone: each file dropped or chosen replaces the player. */
+/**
+ * Wires the page's drop zone and its button (the file input itself stays
+ * hidden: a browser words it in its own language): each file dropped or
+ * chosen replaces the player.
+ */
 function mount(root: Root): void {
   const maxBytes = Number(root.dataset.maxBytes);
   const drop = root.querySelector<HTMLElement>('[data-rp-drop]')!;
@@ -202,7 +206,13 @@ function mount(root: Root): void {
     root.replay = player.handle();
     root.dataset.state = 'loaded';
   };
-  input.addEventListener('change', () => input.files?.[0] && void open(input.files[0]));
+  input.addEventListener('change', () => {
+    if (input.files?.[0]) void open(input.files[0]);
+    // The same file chosen again (fixed on disk since) is read again.
+    input.value = '';
+  });
+  // The whole zone opens the chooser, its button included (the keyboard's way in).
+  drop.addEventListener('click', () => input.click());
   drop.addEventListener('dragover', (e) => {
     e.preventDefault();
     drop.classList.add('rp-over');

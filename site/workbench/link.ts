@@ -1,7 +1,8 @@
 /**
  * The page's side of the runner protocol (protocol/messages.ts): one
  * WebSocket to the same origin's /ws, reconnecting with backoff when it
- * drops or no runner answers, and at most one session per connection.
+ * drops, no runner answers or the runner is full (then after the wait the
+ * runner names), and at most one session per connection.
  *
  * protocol/messages.ts is imported for its types only: its zod schemas
  * would add ~60 KB to the page, and the runner validates everything it
@@ -9,16 +10,18 @@
  * describe, once the runner's hello says it speaks this page's
  * PROTOCOL_VERSION; a runner that speaks another gets no message at all.
  */
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, READY_PATH, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
 import { decodeOutputFrame } from '../../protocol/frames.ts';
 import type { Locale } from '../../protocol/i18n/catalog.ts';
 import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
 
 /**
+ * `full`: the runner answers but refused this page for capacity (every
+ * place is taken); the link retries after the wait it was told.
  * `outdated`: the runner speaks another protocol version (the course was
  * updated since the page loaded); final until the page is reloaded.
  */
-export type LinkState = 'connecting' | 'connected' | 'offline' | 'outdated';
+export type LinkState = 'connecting' | 'connected' | 'offline' | 'full' | 'outdated';
 
 /** Errors to an `open` that mean the session will not open. */
 const OPEN_REFUSED: ReadonlySet<ErrorCode> = new Set([
@@ -42,6 +45,34 @@ export interface LinkEvents {
  * within a few seconds of coming back; a refused connection costs nothing.
  */
 const BACKOFF_MS = [500, 1000, 2000, 3000, 5000];
+
+/**
+ * A full course: the wait when the runner names none (a proxy's own 503),
+ * and the longest wait however often the page was refused. Each refusal
+ * doubles the wait (never below the runner's Retry-After) and adds up to a
+ * fifth at random, so a class refused at once does not come back at once.
+ */
+const FULL_WAIT_MS = 5000;
+const FULL_MAX_MS = 30_000;
+/** How long the page waits for the runner to say why it was refused. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/** A Retry-After header's wait (seconds or an HTTP date), or null when it has none. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse alone would take "1.5" for a date too.
+  const at = /^[A-Za-z]{3}, /.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** The wait before the `attempt`-th retry (from 0) of a page refused for capacity. */
+export function fullWaitMs(told: number | null, attempt: number, random = Math.random()): number {
+  const floor = told ?? FULL_WAIT_MS;
+  const wait = Math.min(Math.max(floor, 1000) * 2 ** Math.min(attempt, 5), Math.max(FULL_MAX_MS, floor));
+  return Math.round(wait * (1 + random / 5));
+}
 
 export class RunnerLink {
   private ws: WebSocket | null = null;
@@ -79,6 +110,10 @@ export class RunnerLink {
     }
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+    };
 
     ws.onmessage = (ev: MessageEvent) => {
       if (ws !== this.ws) return;
@@ -100,7 +135,8 @@ export class RunnerLink {
       if (lost || ev.code === CloseCode.runner_leaving) {
         this.attempt = 0;
         this.connect();
-      } else this.scheduleRetry();
+      } else if (!opened) void this.whyRefused();
+      else this.scheduleRetry();
     };
     ws.onerror = () => {
       /* followed by close */
@@ -242,6 +278,32 @@ export class RunnerLink {
     if (had) this.events.sessionLost();
   }
 
+  /**
+   * The WebSocket never opened: no runner, or one that refused this page
+   * (503: full or draining). A browser hides a refused upgrade's answer, so
+   * the page asks the runner's readiness probe, which says why and how long
+   * to wait.
+   */
+  private async whyRefused(): Promise<void> {
+    let full = false;
+    let told: number | null = null;
+    try {
+      const res = await fetch(READY_PATH, { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      // A draining runner is leaving, not full: the next try finds another one.
+      full = res.status === 503 && !(await res.text()).startsWith('draining');
+      told = retryAfterMs(res.headers.get('Retry-After'));
+    } catch {
+      /* no answer at all: no runner */
+    }
+    // Connected again meanwhile (Retry now), or closed.
+    if (this.disposed || this.ws || this.retryTimer || this.state === 'outdated') return;
+    if (!full) return this.scheduleRetry();
+    const delay = fullWaitMs(told, this.attempt);
+    this.attempt++;
+    this.setState('full', delay);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
   private scheduleRetry(): void {
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
     this.attempt++;
@@ -251,7 +313,7 @@ export class RunnerLink {
 
   /** Tries again now (the "Retry now" button). */
   retryNow(): void {
-    if (this.state === 'offline') this.connect();
+    if (this.state === 'offline' || this.state === 'full') this.connect();
   }
 
   /** Whether a runner has answered at least once since the page loaded. */

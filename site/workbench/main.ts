@@ -21,7 +21,8 @@
  *
  * Everything the student writes is saved in localStorage as they type (see
  * progress.ts for the keys), so a reload, a lost connection or a runner
- * restart loses nothing.
+ * restart loses nothing. A session the runner lost (link.ts: the ownership
+ * close code) is said, and a new one opens by itself.
  */
 import { CloseReason, ErrorCode, NoticeCode, type Language } from '../../protocol/constants.ts';
 import type { ServerMessage } from '../../protocol/messages.ts';
@@ -98,6 +99,8 @@ export class Workbench implements Disposable {
   private loss = false;
   /** The student flipped the switch: the runner's answer is worth a message. */
   private lossAsked = false;
+  /** The session was lost under the student: the next connection opens a new one unasked. */
+  private reopen = false;
 
   constructor(
     private readonly root: Root,
@@ -199,6 +202,10 @@ export class Workbench implements Disposable {
         state: (state, detail) => {
           this.el.dataset.link = state;
           this.status.link(state, { seenRunner: this.link.seenRunner, backend: this.link.hello?.backend, ...detail });
+          if (state === 'connected' && this.reopen) {
+            this.reopen = false;
+            void this.session();
+          }
         },
         message: (msg) => {
           this.recorder.message(msg);
@@ -423,6 +430,8 @@ export class Workbench implements Disposable {
       case 'notice': {
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
         const text = runnerSays('notice', msg.code, msg.message, pane?.name);
+        // The student was working: a new session waits for them (their code is in this browser, not in the session).
+        if (msg.code === NoticeCode.session_lost) this.reopen = true;
         if (msg.code === NoticeCode.check_queued) return this.status.message('info', text);
         if (pane) pane.line(`[socklab] ${text}`, 33);
         else this.status.message('warning', text);

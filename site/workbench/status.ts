@@ -61,21 +61,19 @@ export class StatusBar implements Disposable {
       case 'connecting':
         this.text.textContent = say(info.seenRunner ? 'status.reconnecting' : 'status.connecting');
         return;
-      case 'offline': {
+      case 'offline':
         this.text.textContent = say(info.seenRunner ? 'status.disconnected' : 'status.notConnected');
         this.boxTitle.textContent = say(info.seenRunner ? 'status.runnerStopped' : 'status.noRunner');
         // A runner that was here and went (killed, restarted): the page
         // reconnects by itself, so the student only needs to know nothing is lost.
         this.boxText.replaceChildren(...sayWith(info.seenRunner ? 'status.runnerGoneKept' : 'status.startRunner', { command: h('code', {}, 'npm start') }));
-        this.box.hidden = false;
-        const until = Date.now() + (info.retryInMs ?? 0);
-        const tick = () => {
-          this.retryIn.textContent = say('status.retryIn', { seconds: Math.max(0, Math.ceil((until - Date.now()) / 1000)) });
-        };
-        tick();
-        this.countdown = this.store.interval(tick, 1000);
-        return;
-      }
+        return this.showRetry(info.retryInMs ?? 0);
+      case 'full':
+        // Not a fault to fix: a place frees up when another student leaves.
+        this.text.textContent = say('status.full');
+        this.boxTitle.textContent = say('status.fullTitle');
+        this.boxText.replaceChildren(say('status.fullWhy'));
+        return this.showRetry(info.retryInMs ?? 0);
       case 'outdated': {
         this.text.textContent = say('status.outdated');
         const reload = h('button', { type: 'button', class: 'wb-btn wb-btn-small' }, say('status.reload'));
@@ -88,6 +86,17 @@ export class StatusBar implements Disposable {
         return;
       }
     }
+  }
+
+  /** Shows the box with a countdown to the link's next try. */
+  private showRetry(inMs: number): void {
+    this.box.hidden = false;
+    const until = Date.now() + inMs;
+    const tick = () => {
+      this.retryIn.textContent = say('status.retryIn', { seconds: Math.max(0, Math.ceil((until - Date.now()) / 1000)) });
+    };
+    tick();
+    this.countdown = this.store.interval(tick, 1000);
   }
 
   /** The runner's note about a weaker sandbox, or none. */

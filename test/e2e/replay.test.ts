@@ -7,7 +7,8 @@
  *      event checked here, by hand, not with our own parser);
  *   d. a malformed, foreign or non-JSON file gets its stable code, no stack;
  *   e. the Replay page plays the recording at 4x: the pane shows the same
- *      text, the checklist the same verdicts (and a screenshot);
+ *      text, the checklist the same verdicts (and a screenshot); the Korean
+ *      page's file control is a Korean button, not the browser's English one;
  *   f. the workbench's "Share this run" downloads a recording whose pane
  *      holds what the page's pane shows.
  */
@@ -193,7 +194,15 @@ describe('the Replay page', () => {
       const bad = join(scratch, 'bad.json');
       writeFileSync(bad, JSON.stringify({ format: 'socklab-recording', version: 1, lab: 3 }));
       await page.goto(`${server.url}/ko/replay/`);
-      await page.locator('[data-rp-file]').setInputFiles(bad);
+      // The Korean page's control is Korean: the browser's own file input (its "Choose File", "No file chosen") is never drawn.
+      const choose = page.locator('[data-rp-choose]');
+      await expect(choose.textContent()).resolves.toBe(CATALOGS.ko['replay.choose']);
+      await expect(page.locator('[data-rp-file]').isHidden()).resolves.toBe(true);
+      expect(await page.locator('[data-socklab-replay]').innerText()).not.toMatch(/[A-Za-z]{2,}/);
+      await page.screenshot({ path: '/work/shots/replay-ko-empty.png' });
+      // Its button opens the file chooser.
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), choose.click()]);
+      await chooser.setFiles(bad);
       await page.locator('[data-socklab-replay][data-error="recording_malformed"]').waitFor();
       expect(await page.locator('.rp-error').textContent()).toMatch(/손상/);
     } finally {

@@ -11,16 +11,24 @@
  *   c. the runner is killed (SIGKILL, by pid) while the student works: the
  *      page says within seconds that the runner stopped and the code is
  *      kept; a new runner on the same port is found by itself, the page says
- *      the runner restarted, and Run works again with the edited code, with
- *      no reload.
+ *      the session was lost, and Run works again with the edited code, with
+ *      no reload;
+ *   d. a runner at capacity (in this process, one place, taken): the page
+ *      says the course is full and when it tries again, and gets in by
+ *      itself once the place frees; its connection cut, the runner answers
+ *      the reconnect with the ownership close code and the page says the
+ *      session was lost and opens a new one.
  * On a failure each open page is saved as a screenshot under test-results/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descendantsOf, stillRunning, type ProcEntry } from '../support/test-client.ts';
 import { launchChromium, ROOT, snapshotSite, startServe, type Served } from '../support/browser.ts';
+import { startRunner } from '../support/in-process-runner.ts';
+import { TestClient } from '../support/test-client.ts';
 
 const RESULTS = join(ROOT, 'test-results');
 const SHOTS = '/work/shots';
@@ -250,8 +258,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       second = await startServe(SITE, 60_000, port);
       await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
       await expect(box.isHidden()).resolves.toBe(true);
-      await page.locator('.wb-msg', { hasText: 'The runner restarted' }).waitFor({ timeout: 5_000 });
-      await expect(page.locator('.wb-msg', { hasText: 'The runner restarted' }).textContent()).resolves.toContain('Your code is kept here');
+      await page.locator('.wb-msg', { hasText: 'Your session was lost' }).waitFor({ timeout: 5_000 });
+      await expect(page.locator('.wb-msg', { hasText: 'Your session was lost' }).textContent()).resolves.toContain('Your code is kept in this browser');
 
       // Run again, no reload: the edited code runs in the new runner.
       expect((await fileText(page, 'client.py')).split('\n')[0]).toBe(EDIT);
@@ -270,6 +278,56 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       const left = orphans.filter(stillRunning);
       for (const p of left) process.kill(p.pid, 'SIGKILL');
       expect(left, 'processes of the killed runner outlived it').toEqual([]);
+    }
+  });
+
+  e2e('a full course: the page says so, gets in when a place frees, and replaces a session the runner lost', 45_000, async (page) => {
+    // One place, and a Retry-After of 1 s so the page's wait is short.
+    const runner = await startRunner({ limits: { maxSessions: 1, retryAfterSeconds: 1 } }, { siteDir: SITE });
+    const upgrades: { url: string; socket: Duplex }[] = [];
+    runner.server.on('upgrade', (req, socket: Duplex) => upgrades.push({ url: req.url ?? '', socket }));
+    const sockets: string[] = [];
+    let opened = 0;
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload === 'string' && f.payload.startsWith('{"type":"opened"')) opened++;
+      });
+    });
+    // Another student holds the one place.
+    const other = await TestClient.connect(runner.url);
+    try {
+      await page.goto(`${runner.url}/labs/udp-echo/`);
+      await page.locator('.wb[data-link="full"]').waitFor({ timeout: 15_000 });
+      const box = page.locator('.wb-offline');
+      await expect(page.locator('.wb-status-text').textContent()).resolves.toBe('The course is full: waiting for a free place');
+      await expect(box.textContent()).resolves.toMatch(/^The course is full right now\. .*Your code is kept in this browser.*Trying again in [12] s\./);
+      await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 15_000 });
+      mkdirSync(SHOTS, { recursive: true });
+      await page.locator('[data-socklab-workbench]').screenshot({ path: join(SHOTS, 'course-full.png') });
+
+      // The place frees: the page gets in by itself at its next try (its wait doubles per refusal: 1, 2, 4 s... on a loaded machine it may be a later one).
+      other.ws.close();
+      await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 20_000 });
+      await expect(box.isHidden()).resolves.toBe(true);
+
+      await button(page, 'Run').click();
+      await expect.poll(() => opened, { timeout: 10_000 }).toBe(1);
+      // The page's connection is cut (its session ends with it); the reconnect names the session, and the runner answers with the ownership close code.
+      upgrades.at(-1)!.socket.destroy();
+      const lost = page.locator('.wb-msg', { hasText: 'Your session was lost' });
+      await lost.waitFor({ timeout: 8_000 });
+      await expect(lost.textContent()).resolves.toContain('Your code is kept in this browser, and a new session is starting');
+      expect(sockets.some((u) => /[?&]resume=[\w-]+/.test(u))).toBe(true);
+      // A new session, unasked, on a connection of its own.
+      await expect.poll(() => opened, { timeout: 10_000 }).toBe(2);
+      await page.locator('.wb[data-link="connected"]').waitFor();
+      await page.locator('[data-socklab-workbench]').screenshot({ path: join(SHOTS, 'session-lost.png') });
+    } finally {
+      other.ws.terminate();
+      // The page's connections first: the server waits for them to close.
+      await page.close();
+      await runner.close();
     }
   });
 });
