@@ -52,8 +52,9 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
     expand: btn(say('toolbar.expand'), 'wb-btn-quiet', say('toolbar.expandTitle'), '⤢'),
   };
   const addable = data.processes.find((p) => p.addable);
-  if (addable) buttons.addClient.lastChild!.textContent = say('toolbar.addRole', { role: addable.role });
-  else buttons.addClient.hidden = true;
+  // "client" has a word in each language; a lab's own role (a "peer") is shown by its name.
+  if (addable && addable.role !== 'client') buttons.addClient.lastChild!.textContent = say('toolbar.addRole', { role: addable.role });
+  else if (!addable) buttons.addClient.hidden = true;
   buttons.run.setAttribute('aria-keyshortcuts', isMac ? 'Meta+Enter' : 'Control+Enter');
   for (const action of ['run', 'stop', 'check', 'addClient', 'reset', 'solution', 'share'] as const) store.listen(buttons[action], 'click', () => events[action]());
 

@@ -133,8 +133,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     );
     await openLab(page, '/ko/labs/tcp-echo/');
     const toolbar = page.locator('.wb-toolbar');
-    for (const word of ['실행', '중지', '채점', '크게 보기', '언어', '패킷 30% 유실']) await expect(toolbar.textContent()).resolves.toContain(word);
-    for (const word of ['Run', 'Stop', 'Check', 'Expand', 'Language', 'Lose']) await expect(toolbar.textContent()).resolves.not.toContain(word);
+    for (const word of ['실행', '중지', '채점', '크게 보기', '언어', '패킷 30% 유실', '클라이언트 추가']) await expect(toolbar.textContent()).resolves.toContain(word);
+    for (const word of ['Run', 'Stop', 'Check', 'Expand', 'Language', 'Lose', 'client']) await expect(toolbar.textContent()).resolves.not.toContain(word);
     await expect(page.locator('.wb-status-text').textContent()).resolves.toMatch(/^러너에 연결됨/);
     await expect(page.locator('.wb-help').textContent()).resolves.toContain('터미널에서 나오려면');
 
