@@ -9,6 +9,8 @@ import { request } from 'node:http';
 import { defineChecks, WebSocket, type Harness } from '../../runner/grader/api.ts';
 import messages from './messages.ts';
 
+type H = Harness<typeof messages.en>;
+
 const PORT = 4000;
 /** How long an answer or a pushed frame may take. */
 const WAIT_MS = 5000;
@@ -28,7 +30,7 @@ interface Answer {
 }
 
 /** One HTTP request on a connection of its own (Connection: close: a non-persistent exchange). */
-async function http(h: Harness, method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
+async function http(h: H, method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
   const socket = await h.socket(PORT, { label: 'http' });
   h.note(`→ ${method} ${path}${body === undefined ? '' : ` ${body.length > 120 ? `${body.slice(0, 120)}…` : body}`}`);
   const answer = await new Promise<Answer | string>((resolve) => {
@@ -43,54 +45,54 @@ async function http(h: Harness, method: 'GET' | 'POST', path: string, body?: str
     });
     req.on('timeout', () => {
       req.destroy();
-      resolve(`no answer within ${WAIT_MS / 1000} s`);
+      resolve(h.t('http.noAnswer', { s: WAIT_MS / 1000 }));
     });
-    req.on('error', (err) => resolve(`the connection failed: ${err.message}`));
+    req.on('error', (err) => resolve(h.t('http.failed', { error: err.message })));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', () => resolve('the answer was cut off'));
+      res.on('error', () => resolve(h.t('http.cut')));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.end(body);
   });
   if (typeof answer === 'string') {
-    h.fail(`${method} ${path}: ${answer}`, { expected: 'an HTTP answer', received: '(nothing)', hint: 'Every request gets an answer: a status line, headers and a body. Is your server still running?' });
+    h.fail(h.t('http.fail', { request: `${method} ${path}`, why: answer }), { expected: h.t('http.expected'), received: h.t('nothing'), hint: h.t('http.hint') });
   }
   h.note(`← ${answer.status} ${answer.type} ${answer.body.length > 200 ? `${answer.body.slice(0, 200)}…` : answer.body}`);
   return answer;
 }
 
 /** GET /messages, failing unless it answers 200 with a JSON array. */
-async function history(h: Harness): Promise<unknown[]> {
+async function history(h: H): Promise<unknown[]> {
   const a = await http(h, 'GET', '/messages');
-  if (a.status !== 200) h.fail('GET /messages must answer 200 OK', { expected: '200', received: String(a.status), hint: 'app.get(\'/messages\', ...) in express, web.get(\'/messages\', ...) in aiohttp.' });
+  if (a.status !== 200) h.fail(h.t('history.status'), { expected: '200', received: String(a.status), hint: h.t('history.statusHint') });
   if (!/^application\/json\b/i.test(a.type)) {
-    h.fail('GET /messages must say its body is JSON', { expected: 'Content-Type: application/json', received: a.type ? `Content-Type: ${a.type}` : '(no Content-Type)', hint: 'res.json(history) in express and web.json_response(history) in aiohttp set it for you.' });
+    h.fail(h.t('history.json'), { expected: 'Content-Type: application/json', received: a.type ? `Content-Type: ${a.type}` : h.t('history.noType'), hint: h.t('history.jsonHint') });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(a.body);
   } catch {
-    h.fail('GET /messages must answer a JSON array', { expected: '[...]', received: q(a.body.slice(0, 200)) });
+    h.fail(h.t('history.array'), { expected: '[...]', received: q(a.body.slice(0, 200)) });
   }
-  if (!Array.isArray(parsed)) h.fail('GET /messages must answer a JSON array', { expected: '[...]', received: a.body.slice(0, 200) });
+  if (!Array.isArray(parsed)) h.fail(h.t('history.array'), { expected: '[...]', received: a.body.slice(0, 200) });
   return parsed;
 }
 
 /** POST /messages, failing unless it answers 201; `why5xx` says what may have made the server fail. */
-async function post(h: Harness, message: unknown, why5xx = ''): Promise<void> {
+async function post(h: H, message: unknown, why5xx = ''): Promise<void> {
   const body = JSON.stringify(message);
   const a = await http(h, 'POST', '/messages', body);
   if (a.status !== 201) {
-    h.fail(`POST /messages with ${body} must answer 201 Created`, {
+    h.fail(h.t('post.fail', { body }), {
       expected: '201',
       received: String(a.status),
       hint: a.status === 200
-        ? '200 OK says "here is what you asked for"; a POST that created something answers 201 Created: res.status(201) in express, status=201 in aiohttp.'
+        ? h.t('post.hint200')
         : a.status >= 500
-          ? `${a.status} says your server failed on this request: its terminal shows the error.${why5xx ? ` ${why5xx}` : ''}`
-          : 'A body whose "text" is a string is a valid message: store it, broadcast it, answer 201.',
+          ? h.t('post.hint5xx', { status: a.status, more: why5xx ? ` ${why5xx}` : '' })
+          : h.t('post.hintOther'),
     });
   }
 }
@@ -101,9 +103,9 @@ class Peer {
   private waiting: (() => void) | null = null;
   closed = false;
 
-  constructor(readonly label: string, readonly ws: WebSocket, private readonly h: Harness) {
+  constructor(readonly label: string, readonly ws: WebSocket, private readonly h: H) {
     ws.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? `(binary frame of ${(data as Buffer).length} bytes)` : data.toString());
+      this.frames.push(isBinary ? h.t('frame.binary', { n: (data as Buffer).length }) : data.toString());
       this.waiting?.();
     });
     ws.on('close', () => {
@@ -145,12 +147,10 @@ class Peer {
       /* shown below */
     }
     if (!got || got.text !== m.text || got.timestamp !== m.timestamp) {
-      this.h.fail(`${this.label} should receive ${why}, as one JSON text frame`, {
+      this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
         expected: JSON.stringify(m),
-        received: frame === null ? `(no frame within ${WAIT_MS / 1000} s${this.closed ? '; the server closed the WebSocket' : ''})` : frame,
-        hint: frame !== null && got === null
-          ? 'Send the stored message as JSON: ws.send(JSON.stringify(message)) in JavaScript, await ws.send_json(message) (or send_str(json.dumps(message))) in Python.'
-          : 'Every stored message goes to every WebSocket client connected at /ws, the one that sent it included: keep a set of open sockets and send to each.',
+        received: frame === null ? this.h.t(this.closed ? 'frame.noneClosed' : 'frame.none', { s: WAIT_MS / 1000 }) : frame,
+        hint: this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
       });
     }
   }
@@ -158,12 +158,12 @@ class Peer {
   /** Fails when a frame arrives within `ms`. */
   async expectNothing(ms: number, why: string): Promise<void> {
     const frame = await this.next(ms);
-    if (frame !== null) this.h.fail(`${this.label} received a frame ${why}`, { expected: '(nothing)', received: frame, hint: 'Only a valid message (a JSON object with a string "text") is stored and broadcast; anything else is refused (400) or ignored.' });
+    if (frame !== null) this.h.fail(this.h.t('frame.unexpected', { who: this.label, why }), { expected: this.h.t('nothing'), received: frame, hint: this.h.t('frame.hintValid') });
   }
 
   /** Ends the connection abruptly: a reset, no close frame. */
   reset(): void {
-    this.h.note(`${this.label} vanishes (connection reset, no close frame)`);
+    this.h.note(this.h.t('ws.vanishes', { who: this.label }));
     const socket = (this.ws as unknown as { _socket?: { resetAndDestroy?: () => void; destroy(): void } })._socket;
     if (socket?.resetAndDestroy) socket.resetAndDestroy();
     else socket?.destroy();
@@ -171,14 +171,14 @@ class Peer {
 }
 
 /** Opens a WebSocket to /ws from inside the sandbox; fails the check when the server does not upgrade. */
-async function connectWs(h: Harness, label: string): Promise<Peer> {
+async function connectWs(h: H, label: string): Promise<Peer> {
   const socket = await h.socket(PORT, { label });
   h.note(`${label}: GET /ws (Upgrade: websocket)`);
   const ws = new WebSocket(`ws://localhost:${PORT}/ws`, { createConnection: () => socket, handshakeTimeout: WAIT_MS, perMessageDeflate: false });
   const outcome = await new Promise<string | null>((resolve) => {
     ws.once('open', () => resolve(null));
     ws.once('unexpected-response', (_req, res) => {
-      resolve(`the server answered ${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+      resolve(h.t('ws.answered', { status: `${res.statusCode} ${res.statusMessage ?? ''}`.trim() }));
       res.resume();
       ws.terminate();
     });
@@ -187,24 +187,24 @@ async function connectWs(h: Harness, label: string): Promise<Peer> {
   ws.on('error', () => {});
   h.teardown(() => ws.terminate());
   if (outcome !== null) {
-    h.fail(`a WebSocket client could not connect to ws://localhost:${PORT}/ws`, {
+    h.fail(h.t('ws.noConnect', { port: PORT }), {
       expected: '101 Switching Protocols',
       received: outcome,
-      hint: 'Serve a plain WebSocket at the path /ws: new WebSocketServer({ server, path: \'/ws\' }) with ws, web.get(\'/ws\', handler) with a WebSocketResponse in aiohttp. A socket.io server speaks its own protocol at /socket.io/: a plain WebSocket client cannot talk to it.',
+      hint: h.t('ws.hint', { wsServer: "new WebSocketServer({ server, path: '/ws' })" }),
     });
   }
   h.note(`${label}: 101 Switching Protocols`);
   return new Peer(label, ws, h);
 }
 
-async function peers(h: Harness, n: number, prefix = 'ws'): Promise<Peer[]> {
+async function peers(h: H, n: number, prefix = 'ws'): Promise<Peer[]> {
   const list: Peer[] = [];
   for (let i = 1; i <= n; i++) list.push(await connectWs(h, `${prefix}${i}`));
   return list;
 }
 
 /** Fails unless the last messages of the history are `expected`, in that order. */
-async function expectHistoryEnds(h: Harness, expected: Message[], what: string): Promise<void> {
+async function expectHistoryEnds(h: H, expected: Message[], what: string): Promise<void> {
   const all = await history(h);
   const tail = all.slice(-expected.length);
   const same = tail.length === expected.length && tail.every((m, i) => {
@@ -212,10 +212,10 @@ async function expectHistoryEnds(h: Harness, expected: Message[], what: string):
     return typeof o === 'object' && o !== null && o.text === expected[i]!.text && o.timestamp === expected[i]!.timestamp;
   });
   if (!same) {
-    h.fail(`GET /messages should end with ${what}, in the order stored`, {
+    h.fail(h.t('history.ends', { what }), {
       expected: JSON.stringify(expected),
       received: JSON.stringify(tail),
-      hint: 'Append each stored message to the end of one list (history.push / history.append) and answer that list as it is: oldest first.',
+      hint: h.t('history.endsHint'),
     });
   }
 }
@@ -228,7 +228,7 @@ export default defineChecks(messages, [
     async run(h) {
       const server = await h.start('server');
       await http(h, 'GET', '/messages');
-      server.expectRunning('after answering one request');
+      server.expectRunning(h.t('why.afterOneRequest'));
     },
   },
   {
@@ -240,10 +240,10 @@ export default defineChecks(messages, [
       await h.start('server');
       const all = await history(h);
       if (all.length !== 0) {
-        h.fail('a server that has stored nothing yet must answer an empty history', {
+        h.fail(h.t('empty.fail'), {
           expected: '[]',
           received: JSON.stringify(all).slice(0, 200),
-          hint: 'Start with an empty list. A greeting such as [\'안녕하세요\'] is a bare string, not a {"text", "timestamp"} object: a client that shows message.text and message.timestamp breaks on it. Every element of the history has the same shape.',
+          hint: h.t('empty.hint', { shape: '{"text", "timestamp"}' }),
         });
       }
     },
@@ -266,14 +266,14 @@ export default defineChecks(messages, [
     async run(h) {
       await h.start('server');
       await post(h, msg('with my own time', 2));
-      await expectHistoryEnds(h, [msg('with my own time', 2)], 'the posted message with the timestamp it was sent with');
+      await expectHistoryEnds(h, [msg('with my own time', 2)], h.t('stores.ownTime'));
       await post(h, { text: 'no time given' });
       const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === 'no time given') as Partial<Message> | undefined;
       if (last?.text !== 'no time given' || typeof last.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(last.timestamp) || Number.isNaN(Date.parse(last.timestamp))) {
-        h.fail('a message posted without a timestamp is stored with the current time as an ISO 8601 string', {
+        h.fail(h.t('stores.noTime'), {
           expected: '{"text":"no time given","timestamp":"2026-…T…Z"}',
           received: JSON.stringify(last ?? null),
-          hint: 'new Date().toISOString() in JavaScript, datetime.now(timezone.utc).isoformat() in Python.',
+          hint: h.t('stores.hint'),
         });
       }
     },
@@ -287,7 +287,7 @@ export default defineChecks(messages, [
       await h.start('server');
       const sent = [msg('one', 3), msg('two', 4), msg('three', 5)];
       for (const m of sent) await post(h, m);
-      await expectHistoryEnds(h, sent, 'the three messages posted');
+      await expectHistoryEnds(h, sent, h.t('order.three'));
     },
   },
   {
@@ -300,7 +300,7 @@ export default defineChecks(messages, [
       const [a] = await peers(h, 1);
       a!.ws.close();
       await h.sleep(200);
-      server.expectRunning('after a WebSocket client connected and left');
+      server.expectRunning(h.t('why.afterWsLeft'));
     },
   },
   {
@@ -313,7 +313,7 @@ export default defineChecks(messages, [
       const list = await peers(h, 3);
       const m = msg('pushed by a POST', 6);
       await post(h, m);
-      for (const p of list) await p.expect(m, 'the message posted over HTTP');
+      for (const p of list) await p.expect(m, h.t('what.postedOverHttp'));
     },
   },
   {
@@ -328,17 +328,17 @@ export default defineChecks(messages, [
       for (const body of ['this is not JSON', '{"text": "cut off', '{"nope": 1}', '{"text": 42}', '{"text": null}', '[]', 'null']) {
         const a = await http(h, 'POST', '/messages', body);
         if (a.status !== 400) {
-          h.fail(`POST /messages with the body ${body} must answer 400 Bad Request`, {
+          h.fail(h.t('validation.fail', { body }), {
             expected: '400',
             received: String(a.status),
-            hint: 'Parse the body yourself and check it: it must be valid JSON, an object, and its "text" a string. Otherwise answer 400 and store nothing.',
+            hint: h.t('validation.hint'),
           });
         }
       }
-      server.expectRunning('after bad request bodies');
+      server.expectRunning(h.t('why.afterBadBodies'));
       const after = (await history(h)).length;
-      if (after !== before) h.fail('bad bodies were stored', { expected: `${before} messages in the history`, received: `${after}` });
-      await watcher!.expectNothing(300, 'after bad POST bodies');
+      if (after !== before) h.fail(h.t('validation.stored'), { expected: h.t('validation.count', { n: before }), received: `${after}` });
+      await watcher!.expectNothing(300, h.t('why.afterBadPosts'));
     },
   },
   {
@@ -351,7 +351,7 @@ export default defineChecks(messages, [
       const list = await peers(h, 3);
       const m = msg('sent over the WebSocket', 7);
       list[0]!.send(JSON.stringify(m));
-      for (const p of list) await p.expect(m, `the message ${list[0]!.label} sent over the WebSocket`);
+      for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }));
     },
   },
   {
@@ -364,8 +364,8 @@ export default defineChecks(messages, [
       const [a] = await peers(h, 1);
       const m = msg('keep me', 8);
       a!.send(JSON.stringify(m));
-      await a!.expect(m, 'its own message back');
-      await expectHistoryEnds(h, [m], 'the message sent over the WebSocket');
+      await a!.expect(m, h.t('what.ownBack'));
+      await expectHistoryEnds(h, [m], h.t('what.sentOverWsStored'));
     },
   },
   {
@@ -377,12 +377,12 @@ export default defineChecks(messages, [
       const server = await h.start('server');
       const [bad, watcher] = [await connectWs(h, 'bad'), await connectWs(h, 'watcher')];
       for (const frame of ['this is not JSON', '{"nope": 1}', '{"text": 42}', 'null']) bad.send(frame);
-      await server.expectRunningFor(500, 'after frames that are not valid messages');
-      await watcher.expectNothing(300, 'after frames that are not valid messages');
+      await server.expectRunningFor(500, h.t('why.afterBadFrames'));
+      await watcher.expectNothing(300, h.t('why.afterBadFrames'));
       const late = await connectWs(h, 'late');
       const m = msg('still here', 9);
       late.send(JSON.stringify(m));
-      await watcher.expect(m, 'a valid message sent after the bad frames');
+      await watcher.expect(m, h.t('what.validAfterBad'));
     },
   },
   {
@@ -395,19 +395,19 @@ export default defineChecks(messages, [
       const [gone1, stay, gone2] = await peers(h, 3);
       gone1!.reset();
       gone2!.ws.close();
-      h.note('ws3 closes cleanly');
+      h.note(h.t('abrupt.closes'));
       await h.sleep(500);
       for (const [i, m] of [msg('after they left', 10), msg('and once more', 11)].entries()) {
-        if (i === 0) await post(h, m, 'Two clients had just left: sending to a WebSocket that has closed raises an error. Drop a client from your set when it leaves, and do not let one failed send stop the others.');
+        if (i === 0) await post(h, m, h.t('abrupt.why5xx'));
         else stay!.send(JSON.stringify(m));
-        await stay!.expect(m, 'every message, although other clients have left');
+        await stay!.expect(m, h.t('what.everyMessage'));
       }
       const newcomer = await connectWs(h, 'newcomer');
       const m = msg('welcome', 12);
       await post(h, m);
-      await newcomer.expect(m, 'a message posted after it joined');
-      await stay!.expect(m, 'a message posted after a newcomer joined');
-      server.expectRunning('after clients disconnected');
+      await newcomer.expect(m, h.t('what.postedAfterJoin'));
+      await stay!.expect(m, h.t('what.postedAfterNewcomer'));
+      server.expectRunning(h.t('why.afterDisconnects'));
     },
   },
   {
@@ -426,15 +426,15 @@ export default defineChecks(messages, [
       list[19]!.send(JSON.stringify(sent[2]));
       for (const p of list) {
         // The two frames may come in either order: two senders race.
-        await p.expect(sent[0]!, 'the posted message');
+        await p.expect(sent[0]!, h.t('what.posted'));
         const a = await p.next();
         const b = await p.next();
         const got = [a, b].map((f) => { try { return (JSON.parse(f ?? '') as Message).text; } catch { return f; } }).sort();
         if (got[0] !== 'from the first' || got[1] !== 'from the last') {
-          h.fail(`${p.label} of 20 should receive both messages the first and the last client sent`, {
-            expected: '"from the first" and "from the last"',
-            received: [a, b].map((f) => f ?? '(nothing)').join(' and '),
-            hint: 'Keep every open WebSocket in a set and send each message to all of them, not only to the latest one.',
+          h.fail(h.t('twenty.fail', { who: p.label }), {
+            expected: h.t('twenty.expected'),
+            received: h.t('twenty.both', { a: a ?? h.t('nothing'), b: b ?? h.t('nothing') }),
+            hint: h.t('twenty.hint'),
           });
         }
       }

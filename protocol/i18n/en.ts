@@ -147,6 +147,8 @@ export const en = {
   'checks.colWho': 'who',
   'checks.colWhere': 'where',
   'checks.colWhat': 'what',
+  'checks.whoGrader': 'grader',
+  'checks.whoProgram': 'program',
   'checks.printed': '{name} printed:',
   'checks.whyFailed': 'Why it failed',
   'checks.connectionClosed': 'the connection to the runner closed before the checks finished.',

@@ -137,6 +137,8 @@ export const ko = {
   'checks.colWho': '누가',
   'checks.colWhere': '어디서',
   'checks.colWhat': '무엇을',
+  'checks.whoGrader': '채점기',
+  'checks.whoProgram': '프로그램',
   'checks.printed': '{name}의 출력:',
   'checks.whyFailed': '실패한 이유',
   'checks.connectionClosed': '채점이 끝나기 전에 러너와의 연결이 끊겼습니다.',

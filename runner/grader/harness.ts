@@ -163,7 +163,7 @@ export class GradeHarness implements Harness, CheckScope {
     const loss = this.ctx.lab.meta.network?.loss;
     if (!loss) throw new Error(`h.lose(): lab ${this.ctx.lab.meta.id} has no network.loss in its frontmatter`);
     await this.ctx.sandbox.setLoss({ port: loss.port, proto: loss.protocol, percent });
-    this.transcript.add('note', 'network', this.say('log.loss', { percent, port: `${loss.port}/${loss.protocol}` }));
+    this.transcript.add('note', this.say('log.network'), this.say('log.loss', { percent, port: `${loss.port}/${loss.protocol}` }));
   }
 
   async udpServer(port: number): Promise<UdpPeer> {

@@ -11,6 +11,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadLabs, readLabFiles } from '../labs/load.ts';
+import { resolveLimits } from '../limits.ts';
+import { chooseBackend } from '../sandbox/index.ts';
+import { gradeFiles } from './engine.ts';
 import { defineMessages, fill, sayer, systemLocale, type Messages } from './i18n.ts';
 import { GRADER } from './messages.ts';
 
@@ -136,4 +140,27 @@ describe('socklab grade in Korean', () => {
     expect(en.stdout).toContain('✗ server: replies with the line in upper case');
     expect(en.stdout).toContain('expected: "HELLO, WORLD 42\\n"');
   }, 300_000);
+});
+
+describe("a lab's own failure in Korean", () => {
+  it("lab 06's post-201 mutant: the failure, the hint and the grader's notes are Korean, the request and the status as they were", async () => {
+    const lab = loadLabs().find((l) => l.meta.id === 'websocket-chat')!;
+    const ko = (await import(pathToFileURL(join(lab.dir, 'messages.ts')).href) as { default: Messages }).default.ko as Record<string, string>;
+    const files = [...readLabFiles(lab, 'mutants/post-201', 'python')].map(([name, content]) => ({ name, content }));
+    const report = await gradeFiles({ lab, lang: 'python', files, backend: chooseBackend('bwrap'), limits: resolveLimits({ checksAtOnce: 1 }), checks: ['post-201'], locale: 'ko' });
+    const r = report.results.find((c) => c.id === 'post-201')!;
+    expect(r).toMatchObject({
+      status: 'failed',
+      name: ko['check.post201'],
+      message: fill(ko['post.fail']!, { body: '{"text":"first post","timestamp":"2026-03-01T10:01:00.000Z"}' }),
+      expected: '201',
+      received: '200',
+      hint: ko['post.hint200'],
+    });
+    // Every line of the story is Korean, or the wire's own: a request, a status line, a command.
+    const said = r.transcript.filter((e) => e.who !== 'program');
+    expect(said.length).toBeGreaterThan(3);
+    for (const e of said) expect(e.text, e.text).toMatch(/[\uac00-\ud7a3]|^→ POST \/messages |^← 200 /);
+    expect(said.filter((e) => e.text.startsWith('→ ') || e.text.startsWith('← ')).map((e) => e.channel)).toEqual([GRADER.ko['log.grader'], GRADER.ko['log.grader']]);
+  }, 60_000);
 });

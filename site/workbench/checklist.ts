@@ -158,7 +158,7 @@ export class Checklist {
         tbody.append(
           h('tr', { 'data-who': e.who, 'data-wrong': e.who === 'program' && isReceived(e.text, r.received) },
             h('td', { class: 'wb-t-at' }, String(e.at)),
-            h('td', { class: 'wb-t-who' }, e.who === 'note' ? '' : e.who),
+            h('td', { class: 'wb-t-who' }, e.who === 'note' ? '' : say(e.who === 'grader' ? 'checks.whoGrader' : 'checks.whoProgram')),
             h('td', { class: 'wb-t-channel' }, e.channel),
             h('td', { class: 'wb-t-text' }, e.text),
           ),

@@ -154,6 +154,10 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await expect(failed.locator('details summary').textContent()).resolves.toBe('실패한 이유');
     const story = (await failed.locator('.wb-check-body').textContent())!;
     expect(story).toMatch(/기대한 결과|힌트: |무슨 일이 있었나/);
+    // The transcript's "who" column speaks Korean too (the row's data-who stays the protocol's word).
+    const who = (await failed.locator('.wb-t-who').allTextContents()).filter(Boolean);
+    expect(who).toContain('채점기');
+    expect(who.filter((w) => !['채점기', '프로그램'].includes(w))).toEqual([]);
     await expect(page.locator('.wb-toolbar').getByRole('button', { name: /채점$/ }).textContent()).resolves.toContain('채점');
     // The program's wrong reply is marked wrong, never drawn as the right one (the grader's rows never are).
     const wrong = page.locator('.wb-check[data-status="failed"] tr[data-wrong]');
