@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile, WirePacket } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
 import { gradeFiles } from '../grader/engine.ts';
+import { prettyResult } from '../grader/reporters.ts';
 import { findLab } from '../labs/load.ts';
 import { serve } from '../server/http.ts';
 import { TestClient, descendantsOf, stillRunning, type ProcEntry } from '../../test/support/test-client.ts';
@@ -227,6 +228,10 @@ describe('the wire view', () => {
     expect(fromServer.map(describeFlags)).toContain('ACK+RST');
     expect(fromServer.some((p) => p.flags?.includes('FIN'))).toBe(false);
     expect(check.wire!.dropped).toBe(0);
+    // `socklab grade --wire` prints them under the failure, the reset last.
+    const printed = prettyResult(check).replace(/\x1b\[\d+m/g, '').split('\n');
+    expect(printed).toContainEqual(expect.stringMatching(/^\s+[\d.]+ ms your server :12000 → grader tcp#1 :\d+ ACK\+RST seq 1026 ack 65537 win \d+ len 0$/));
+    expect(printed).toContainEqual(expect.stringMatching(/packets on the wire \(\d+\):/));
     expect(on.results.find((r) => r.id === 'listens')!.wire!.packets.some((p) => describeFlags(p) === 'SYN')).toBe(true);
     expect(off.results.map((r) => r.status)).toEqual(on.results.map((r) => r.status));
     expect(off.results.every((r) => r.wire === undefined)).toBe(true);
