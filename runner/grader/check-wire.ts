@@ -50,25 +50,32 @@ export async function captureCheck(on: boolean | undefined, sandbox: Sandbox, li
     h.transcript.add('note', h.say('wire.channel'), h.say('wire.notStarted', { error: (err as Error).message }));
     return none;
   }
+  // The reader counts time from its start, which it announces as it reads; the transcript from the check's.
+  const started = h.transcript.now();
   return async () => {
     await capture.finish();
-    return { packets: await named(kept, h), dropped };
+    const onCheckClock = kept.map((p) => ({ ...p, at: Math.round((p.at + started) * 10) / 10 }));
+    return { packets: await named(onCheckClock, h), dropped };
   };
 }
 
 /**
- * The packets with every end named that can be: a socket whose owner was
- * known only after its first packets went by (the grader's connection is
- * handed to the runner after its SYN) is named in all of them, from its
- * later packets or one last look at the owners.
+ * The packets with every end named as well as it can be, the same in all of
+ * them: a socket whose owner was known only after its first packets went by
+ * is named from its later packets, and one last look at the owners, after
+ * the check, names the grader's connections by their labels (a look while
+ * one was being handed over saw only "grader").
  */
 async function named(packets: WirePacket[], h: CheckWireScope): Promise<WirePacket[]> {
   const known = new Map<string, string>();
   for (const p of packets) for (const end of [p.src, p.dst]) if (end.owner) known.set(ownerKey(p.protocol, end.port), end.owner);
   const last = await h.wireOwners().catch(() => ({ byPort: new Map<string, string>() }));
-  for (const [key, owner] of last.byPort) if (!known.has(key)) known.set(key, owner);
+  for (const [key, owner] of last.byPort) known.set(key, owner);
   return packets.map((p) => {
-    const end = (e: WirePacket['src']) => (e.owner || !known.has(ownerKey(p.protocol, e.port)) ? e : { ...e, owner: known.get(ownerKey(p.protocol, e.port))! });
+    const end = (e: WirePacket['src']) => {
+      const owner = known.get(ownerKey(p.protocol, e.port));
+      return owner === undefined || owner === e.owner ? e : { ...e, owner };
+    };
     return { ...p, src: end(p.src), dst: end(p.dst) };
   });
 }

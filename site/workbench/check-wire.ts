@@ -16,8 +16,7 @@ const utf8 = new TextDecoder('utf-8');
 
 /** The list of a check's packets, with how many were left out. */
 export function packetList(wire: CheckWire): HTMLElement {
-  const t0 = wire.packets[0]?.at ?? 0;
-  const list = h('ol', { class: 'wb-cw-list' }, ...wire.packets.map((p) => row(p, t0)));
+  const list = h('ol', { class: 'wb-cw-list' }, ...wire.packets.map(row));
   return h(
     'div',
     { class: 'wb-check-wire' },
@@ -28,7 +27,8 @@ export function packetList(wire: CheckWire): HTMLElement {
   );
 }
 
-function row(p: WirePacket, t0: number): HTMLLIElement {
+/** One packet; its time is on the check's clock, as the transcript's "ms" column is. */
+function row(p: WirePacket): HTMLLIElement {
   const from = p.src.owner ?? endKey(p.src);
   const to = p.dst.owner ?? endKey(p.dst);
   const reset = p.flags?.includes('RST') === true;
@@ -36,7 +36,7 @@ function row(p: WirePacket, t0: number): HTMLLIElement {
   return h(
     'li',
     { class: 'wb-cw-row', 'data-rst': reset, 'data-protocol': p.protocol },
-    h('span', { class: 'wb-cw-at' }, `${(p.at - t0).toFixed(1)} ms`),
+    h('span', { class: 'wb-cw-at' }, `${p.at.toFixed(1)} ms`),
     ' ',
     h('span', { class: 'wb-cw-ends' }, `${from} → ${to}`),
     ' ',
