@@ -11,6 +11,10 @@ import type { ServerMessage, StudentFile, WirePacket } from '../../protocol/mess
 import { Runner } from '../runner.ts';
 import { gradeFiles } from '../grader/engine.ts';
 import { prettyResult } from '../grader/reporters.ts';
+import { captureCheck } from '../grader/check-wire.ts';
+import { graderSay } from '../grader/messages.ts';
+import { Transcript } from '../grader/transcript.ts';
+import { chooseBackend } from '../sandbox/index.ts';
 import { findLab } from '../labs/load.ts';
 import { serve } from '../server/http.ts';
 import { TestClient, descendantsOf, stillRunning, type ProcEntry } from '../../test/support/test-client.ts';
@@ -237,6 +241,19 @@ describe('the wire view', () => {
     expect(off.results.every((r) => r.wire === undefined)).toBe(true);
     expect(readers()).toEqual([]);
   }, 60_000);
+
+  it("on the host backend, grading with the wire on says in the check's transcript that its packets cannot be recorded", async () => {
+    const sandbox = await chooseBackend('host').create(runner.limits);
+    try {
+      const transcript = new Transcript();
+      const end = await captureCheck(true, sandbox, runner.limits, { wireOwners: async () => ({ byPort: new Map(), programs: [] }), transcript, say: graderSay('ko') });
+      expect(await end()).toBeUndefined();
+      expect(transcript.entries).toEqual([expect.objectContaining({ who: 'note', channel: '패킷', text: expect.stringContaining('샌드박스가 없어') })]);
+      expect(readers()).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
 
   it('on the host backend, says in a notice that the wire view is unavailable', async () => {
     const host = new Runner({ sandbox: 'host' });
