@@ -192,8 +192,7 @@ export type WirePacket = z.infer<typeof WirePacket>;
 
 /**
  * The packets of one check's sandbox, from its start to its teardown, each
- * `at` on the check's clock (its transcript's milliseconds) when the reader
- * read it: at or somewhat after the packet went, in order;
+ * `at` on the check's clock (its transcript's milliseconds);
  * the runner keeps `wireCheckPackets` of them (runner/limits.ts, at most this
  * schema's bound) and counts the rest in `dropped`.
  */

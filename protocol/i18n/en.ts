@@ -152,7 +152,7 @@ export const en = {
   'checks.printed': '{name} printed:',
   'checks.whyFailed': 'Why it failed',
   'checks.packets': 'Packets on the wire ({n})',
-  'checks.packetsNote': 'Every packet of this check, oldest first, its time in the same ms as above (when it was read, so at or just after the moment it went): who sent it to whom, its TCP flags, data bytes and window. RST, a reset, is marked.',
+  'checks.packetsNote': 'Every packet of this check, oldest first, its time in the same ms as above: who sent it to whom, its TCP flags, data bytes and window. RST, a reset, is marked.',
   'checks.connectionClosed': 'the connection to the runner closed before the checks finished.',
 
   // status.ts: the connection to the runner and messages

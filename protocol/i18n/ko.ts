@@ -142,7 +142,7 @@ export const ko = {
   'checks.printed': '{name}의 출력:',
   'checks.whyFailed': '실패한 이유',
   'checks.packets': '오간 패킷 ({n}개)',
-  'checks.packetsNote': '이 검사 항목에서 오간 모든 패킷입니다(오래된 것부터, 시각은 위 표와 같은 ms 기준이며 패킷을 읽은 때라 실제로 오간 때와 같거나 조금 늦습니다). 누가 누구에게 보냈는지, TCP 플래그, 데이터 바이트 수, 윈도를 보여 줍니다. 연결 재설정(RST)은 따로 표시합니다.',
+  'checks.packetsNote': '이 검사 항목에서 오간 모든 패킷입니다(오래된 것부터, 시각은 위 표와 같은 ms 기준). 누가 누구에게 보냈는지, TCP 플래그, 데이터 바이트 수, 윈도를 보여 줍니다. 연결 재설정(RST)은 따로 표시합니다.',
   'checks.connectionClosed': '채점이 끝나기 전에 러너와의 연결이 끊겼습니다.',
 
   'status.connecting': '러너에 연결하는 중…',

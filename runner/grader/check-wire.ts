@@ -50,8 +50,8 @@ export async function captureCheck(on: boolean | undefined, sandbox: Sandbox, li
     h.transcript.add('note', h.say('wire.channel'), h.say('wire.notStarted', { error: (err as Error).message }));
     return none;
   }
-  // The reader counts time from its start, which it announces as it reads; the transcript from the check's.
-  const started = h.transcript.now();
+  // The reader counts time from its start, the transcript from the check's: both on this machine's wall clock.
+  const started = capture.startedAt - (Date.now() - h.transcript.now());
   return async () => {
     await capture.finish();
     const onCheckClock = kept.map((p) => ({ ...p, at: Math.round((p.at + started) * 10) / 10 }));

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WirePacket } from '../../protocol/messages.ts';
 import type { Limits } from '../limits.ts';
-import { parseRecord, parseSeen, type RawPacket } from './records.ts';
+import { parseReady, parseRecord, parseSeen, type RawPacket } from './records.ts';
 import { TcpNumbers } from './tcp-numbers.ts';
 
 /** The protocol's bound on packets in one `wire` message. */
@@ -43,6 +43,8 @@ export function ownerKey(protocol: 'tcp' | 'udp', port: number): string {
 export class WireCapture {
   /** Resolves when the reader has exited. */
   readonly exited: Promise<void>;
+  /** The zero of the packets' `at`, in milliseconds since the Unix epoch (set once the reader is ready). */
+  startedAt = 0;
   private readonly child: ChildProcess;
   private readonly numbers = new TcpNumbers();
   private pending: RawPacket[] = [];
@@ -94,7 +96,9 @@ export class WireCapture {
       };
       const timer = setTimeout(() => fail('timed out'), READY_TIMEOUT_MS);
       const onData = (d: string) => {
-        if (!d.startsWith('S\n')) return;
+        const started = parseReady(d.split('\n', 1)[0]!);
+        if (started === null) return;
+        capture.startedAt = started;
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         resolve();

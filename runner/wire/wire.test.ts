@@ -232,6 +232,11 @@ describe('the wire view', () => {
     expect(fromServer.map(describeFlags)).toContain('ACK+RST');
     expect(fromServer.some((p) => p.flags?.includes('FIN'))).toBe(false);
     expect(check.wire!.dropped).toBe(0);
+    // Times on the check's clock, as the kernel saw each packet: the SYN after the grader asked to connect, all within the check.
+    const connect = check.transcript.find((e) => e.who === 'grader' && e.text.startsWith('connect'))!;
+    expect(packets[0]!.at).toBeGreaterThanOrEqual(connect.at - 1);
+    expect(packets.at(-1)!.at).toBeLessThanOrEqual(check.durationMs);
+    expect(packets.map((p) => p.at)).toEqual([...packets.map((p) => p.at)].sort((a, b) => a - b));
     // `socklab grade --wire` prints them under the failure, the reset last.
     const printed = prettyResult(check).replace(/\x1b\[\d+m/g, '').split('\n');
     expect(printed).toContainEqual(expect.stringMatching(/^\s+[\d.]+ ms your server :12000 → grader tcp#1 :\d+ ACK\+RST seq 1026 ack 65537 win \d+ len 0$/));
