@@ -31,7 +31,13 @@ export interface CheckWireScope {
 export async function captureCheck(on: boolean | undefined, sandbox: Sandbox, limits: Limits, h: CheckWireScope): Promise<() => Promise<CheckWire | undefined>> {
   const none = async () => undefined;
   if (!on) return none;
-  const command = sandbox.captureCommand(limits.wireHeadBytes, limits.wirePacketsPerSecond);
+  let command: string[] | null;
+  try {
+    command = sandbox.captureCommand(limits.wireHeadBytes, limits.wirePacketsPerSecond);
+  } catch (err) {
+    h.transcript.add('note', h.say('wire.channel'), h.say('wire.notStarted', { error: (err as Error).message }));
+    return none;
+  }
   if (!command) {
     h.transcript.add('note', h.say('wire.channel'), h.say('wire.noSandbox'));
     return none;
