@@ -75,8 +75,11 @@ export const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('close') }),
   /** Start or stop the live socket view (a `sockets` message whenever it changes). */
   z.strictObject({ type: z.literal('inspect'), on: z.boolean() }),
-  /** Grade the current files with the lab's checks (the same as `socklab grade`). */
-  z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional() }),
+  /**
+   * Grade the current files with the lab's checks (the same as `socklab grade`).
+   * `wire`: each check's result carries the packets of its sandbox (off by default).
+   */
+  z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional(), wire: z.boolean().optional() }),
   /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
   /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */
@@ -133,22 +136,6 @@ export const TranscriptEntry = z.strictObject({
 });
 export type TranscriptEntry = z.infer<typeof TranscriptEntry>;
 
-/** The verdict of one check, with its story. */
-export const CheckResult = z.strictObject({
-  id: z.string(),
-  name: z.string(),
-  role: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
-  durationMs: z.number(),
-  message: z.string().optional(),
-  expected: z.string().optional(),
-  received: z.string().optional(),
-  hint: z.string().optional(),
-  transcript: z.array(TranscriptEntry),
-  outputs: z.array(z.strictObject({ name: z.string(), text: z.string() })),
-});
-export type CheckResult = z.infer<typeof CheckResult>;
-
 /** One socket of the session's network namespace, for the inspector. */
 export const SocketView = z.strictObject({
   protocol: Transport,
@@ -202,6 +189,36 @@ export const WirePacket = z.strictObject({
   head: z.string().optional(),
 });
 export type WirePacket = z.infer<typeof WirePacket>;
+
+/**
+ * The packets of one check's sandbox, from its start to its teardown, each
+ * `at` on the check's clock (its transcript's milliseconds);
+ * the runner keeps `wireCheckPackets` of them (runner/limits.ts, at most this
+ * schema's bound) and counts the rest in `dropped`.
+ */
+export const CheckWire = z.strictObject({
+  packets: z.array(WirePacket).max(2000),
+  dropped: z.number().int().min(0),
+});
+export type CheckWire = z.infer<typeof CheckWire>;
+
+/** The verdict of one check, with its story. */
+export const CheckResult = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number(),
+  message: z.string().optional(),
+  expected: z.string().optional(),
+  received: z.string().optional(),
+  hint: z.string().optional(),
+  transcript: z.array(TranscriptEntry),
+  outputs: z.array(z.strictObject({ name: z.string(), text: z.string() })),
+  /** The check's packets, when the Check was asked for them (`check` with `wire`, `socklab grade --wire`). */
+  wire: CheckWire.optional(),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
 
 /** Messages the runner sends to a client. */
 export const ServerMessage = z.discriminatedUnion('type', [

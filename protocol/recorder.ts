@@ -5,7 +5,8 @@
  * shape is checked on load by protocol/recording.ts.
  *
  * Kept: each pane's output as an asciicast v2 stream, the `proc` lifecycle,
- * the Check's messages and the wire packets. Not kept: `hello` (the runner's
+ * the Check's messages (with each check's packets when it was graded with
+ * the wire on) and the wire packets. Not kept: `hello` (the runner's
  * backend), `opened` (the session id), notices and errors: nothing about the
  * machine beyond the run itself.
  */
@@ -93,6 +94,17 @@ export class Recorder {
     if (this.events.length >= this.limits.maxEvents) {
       this.cut.events++;
       if (kept.type === 'wire') this.cut.wirePackets += kept.packets.length;
+      if (kept.type === 'checkResult') this.cut.wirePackets += kept.result.wire?.packets.length ?? 0;
+      return;
+    }
+    if (kept.type === 'checkResult' && kept.result.wire) {
+      // A check's packets count against the same bound as the wire view's.
+      const { packets, dropped } = kept.result.wire;
+      const room = Math.max(0, this.limits.maxWirePackets - this.wirePackets);
+      const shown = packets.slice(0, room);
+      this.cut.wirePackets += packets.length - shown.length;
+      this.wirePackets += shown.length;
+      this.events.push({ t: this.elapsed(), msg: { ...kept, result: { ...kept.result, wire: { packets: shown, dropped: dropped + packets.length - shown.length } } } });
       return;
     }
     if (kept.type === 'wire') {

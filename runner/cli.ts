@@ -52,7 +52,7 @@ const USAGE: Record<string, string> = {
       --record: save the run (terminals, processes) to FILE for the Replay page.
 `,
   grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
-                [--sandbox auto|bwrap|host] [--locale en|ko] [--record FILE]
+                [--sandbox auto|bwrap|host] [--locale en|ko] [--record FILE] [--wire]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
@@ -61,6 +61,8 @@ const USAGE: Record<string, string> = {
       and hints are in --locale's language (default: the system's, from
       LC_ALL, LC_MESSAGES or LANG; English unless it is Korean).
       --record: save the grading (check results) to FILE for the Replay page.
+      --wire: capture each check's packets (needs the sandbox); a failed check
+      shows its last ones, the json reporter and --record keep them all.
 ${CLASS_GRADE_USAGE}`,
   replay: `  socklab replay <file> [--cast PANE]
       Check a recorded run (--record, or the page's Share this run) and list
@@ -309,9 +311,9 @@ function findLabOrFail(runner: Runner, labName: string): Lab {
 }
 
 async function cmdGrade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' } });
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, wire: { type: 'boolean' } });
   const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
-  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE]');
+  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE] [--record FILE] [--wire]');
   const locale = values.locale === undefined ? systemLocale() : check(z.enum(LOCALES as [Locale, ...Locale[]]), values.locale, '--locale');
   const say = graderSay(locale);
   const [labName, dirArg] = positionals as [string, string];
@@ -325,7 +327,12 @@ The programs would run as you, with your files and your network.
 ${ENABLE_SANDBOX}
 To grade your own code anyway, pass --sandbox host.`);
   }
+  const wire = values.wire === true;
   const runner = new Runner({ sandbox: sandbox === 'host' ? 'host' : 'bwrap' });
+  if (wire && !runner.backend.capturesPackets) {
+    await runner.close();
+    throw new UsageError('--wire needs the sandbox: without it the programs share this computer’s own loopback, so their packets cannot be captured.');
+  }
   const lab = findLabOrFail(runner, labName);
   const roles = lab.meta.processes.map((p) => p.role);
   const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
@@ -355,6 +362,7 @@ To grade your own code anyway, pass --sandbox host.`);
     backend: runner.backend,
     limits: runner.limits,
     locale,
+    wire,
     ...(only ? { only } : {}),
     onPlan: (checks) => recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
     onStart: (c) => {

@@ -120,6 +120,8 @@ export interface Limits {
   wireHeadBytes: number;
   /** Wire view: packets are sent in one `wire` message per this long. */
   wireBatchMs: number;
+  /** A Check with the wire on: packets kept per check (at most the protocol's CheckWire bound, 2000); the rest are counted. */
+  wireCheckPackets: number;
 }
 
 /** The defaults: sized for a 2-core, 24 GiB machine serving a class. */
@@ -175,6 +177,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wirePacketsPerSecond: 200,
   wireHeadBytes: 64,
   wireBatchMs: 50,
+  wireCheckPackets: 300,
 });
 
 /** Defaults with some values replaced (tests shrink limits to hit them fast). */

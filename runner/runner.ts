@@ -104,7 +104,7 @@ export class Runner {
    * others wait; the rest wait (`onQueued` tells them), and a freed grader
    * goes to the first waiting Check whose client may start one.
    */
-  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale'> & { onQueued?: () => void }): Promise<GradeReport> {
+  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale' | 'wire'> & { onQueued?: () => void }): Promise<GradeReport> {
     const client = [...this.sessions.values()].find((s) => s.session === session)?.client ?? session.id;
     if (!this.mayStartCheck(client)) {
       if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');

@@ -34,6 +34,8 @@ export const en = {
   'toolbar.check': 'Check',
   'toolbar.checking': 'Checking…',
   'toolbar.checkTitle': 'Grade your code with the lab’s checks',
+  'toolbar.checkWire': 'Packets in Check',
+  'toolbar.checkWireTitle': 'The next Check also records each check’s packets: a failed check shows them, for failures the wire explains (a reset instead of a FIN, a reply to the wrong port)',
   'toolbar.addClient': 'Add client',
   'toolbar.addRole': 'Add {role}',
   'toolbar.addClientTitle': 'Start one more client',
@@ -151,6 +153,8 @@ export const en = {
   'checks.whoProgram': 'program',
   'checks.printed': '{name} printed:',
   'checks.whyFailed': 'Why it failed',
+  'checks.packets': 'Packets on the wire ({n})',
+  'checks.packetsNote': 'Every packet of this check, oldest first, its time in the same ms as above: who sent it to whom, its TCP flags, data bytes and window. RST, a reset, is marked.',
   'checks.connectionClosed': 'the connection to the runner closed before the checks finished.',
 
   // status.ts: the connection to the runner and messages

@@ -29,6 +29,8 @@ export const ko = {
   'toolbar.check': '채점',
   'toolbar.checking': '채점 중…',
   'toolbar.checkTitle': '이 실습의 검사 항목으로 코드를 채점합니다',
+  'toolbar.checkWire': '채점할 때 패킷 기록',
+  'toolbar.checkWireTitle': '다음 채점부터 검사 항목마다 오간 패킷도 기록합니다. 실패한 검사 항목에 함께 보여 주므로, FIN 대신 연결 재설정(RST)이 갔다거나 엉뚱한 포트로 응답했다는 식의 실패를 패킷으로 확인할 수 있습니다',
   'toolbar.addClient': '클라이언트 추가',
   'toolbar.addRole': '{role} 추가',
   'toolbar.addClientTitle': '클라이언트를 하나 더 시작합니다',
@@ -141,6 +143,8 @@ export const ko = {
   'checks.whoProgram': '프로그램',
   'checks.printed': '{name}의 출력:',
   'checks.whyFailed': '실패한 이유',
+  'checks.packets': '오간 패킷 ({n}개)',
+  'checks.packetsNote': '이 검사 항목에서 오간 모든 패킷입니다(오래된 것부터, 시각은 위 표와 같은 ms 기준). 누가 누구에게 보냈는지, TCP 플래그, 데이터 바이트 수, 윈도를 보여 줍니다. 연결 재설정(RST)은 따로 표시합니다.',
   'checks.connectionClosed': '채점이 끝나기 전에 러너와의 연결이 끊겼습니다.',
 
   'status.connecting': '러너에 연결하는 중…',

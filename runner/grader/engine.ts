@@ -15,6 +15,7 @@ import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
+import { captureCheck } from './check-wire.ts';
 import { gate } from './gate.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { hasStackTrace } from './hints.ts';
@@ -117,6 +118,12 @@ export interface GradeOptions {
   onResult?: (result: CheckResult) => void;
   /** Polled between checks: true stops the grade (the session was closed). */
   cancelled?: () => boolean;
+  /**
+   * Each check's result carries the packets of its sandbox (see
+   * check-wire.ts), for failures the wire explains. Off by default: a
+   * capture costs a reader process per check.
+   */
+  wire?: boolean;
 }
 
 /** The ids of `ids` and of every check they depend on, however deep. */
@@ -213,6 +220,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;
+  const endWire = await captureCheck(opts.wire, sandbox, opts.limits, h);
   try {
     await sandbox.writeFiles([...files].map(([name, content]) => ({ name, content })));
     await Promise.race([
@@ -231,6 +239,8 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   // While the programs still run: what happened to them comes first.
   let verdict = await h.explain(failure).catch(() => failure);
   await h.dispose();
+  // After the teardown: the grader's own closing is part of what the wire shows.
+  const wire = await endWire();
   await sandbox.close();
   const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
   const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
@@ -244,5 +254,6 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
     ...shown,
     transcript: h.transcript.entries,
     outputs,
+    ...(wire ? { wire } : {}),
   };
 }

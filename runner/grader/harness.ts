@@ -11,7 +11,9 @@ import { LANGUAGES } from '../languages.ts';
 import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
+import { socketInodes } from '../sandbox/procfs.ts';
 import { waitUntilBound } from '../sandbox/wait-bound.ts';
+import { ownerKey } from '../wire/capture.ts';
 import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer } from './api.ts';
 import { fill, type Locale } from './i18n.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
@@ -45,6 +47,8 @@ export class GradeHarness implements Harness, CheckScope {
   private conns = 0;
   /** Label of each grader connection by its local port, to name a connection the socket table shows. */
   private readonly connLabels = new Map<number, string>();
+  /** Label of each grader UDP socket by its local port, to name its end in the check's packets. */
+  private readonly udpLabels = new Map<number, string>();
   /** Set once the check is over: a check that timed out but still runs can start nothing more. */
   private disposed = false;
   private abortWith: (failure: CheckFailure) => void = () => {};
@@ -153,7 +157,9 @@ export class GradeHarness implements Harness, CheckScope {
   async udp(opts: { label?: string } = {}): Promise<UdpPeer> {
     this.assertLive();
     const socket = await this.ctx.sandbox.openUdp('udp4');
-    const peer = new UdpPeerImpl(socket, opts.label ?? `udp#${++this.conns}`, this.transcript, this);
+    const label = opts.label ?? `udp#${++this.conns}`;
+    const peer = new UdpPeerImpl(socket, label, this.transcript, this);
+    this.udpLabels.set(socket.address().port, label);
     this.teardown(() => peer.close());
     return peer;
   }
@@ -206,6 +212,32 @@ export class GradeHarness implements Harness, CheckScope {
   /** The failure with its real cause in front (see harness/cause.ts); call before `dispose`, while the programs still run. */
   explain(failure: (Failure & { namesCause?: boolean }) | null): Promise<Failure | null> {
     return explain(failure, { say: this.say, programs: this.programs, log: this.transcript, sandbox: this.ctx.sandbox, connLabel: (port) => this.connLabels.get(port) });
+  }
+
+  /**
+   * Each socket end's owner for the check's packets (see check-wire.ts), by
+   * ownerKey: a program's by its name ("your server"), the grader's by its
+   * word and the connection's label ("grader tcp#2", as the transcript calls
+   * it); and the names of the check's programs.
+   */
+  async wireOwners(): Promise<{ byPort: Map<string, string>; programs: string[] }> {
+    const grader = this.say('log.grader');
+    const byPort = new Map<string, string>();
+    // The grader's connections by their labels, even once closed (the last look comes after the teardown).
+    for (const [port, label] of this.connLabels) byPort.set(ownerKey('tcp', port), `${grader} ${label}`);
+    for (const [port, label] of this.udpLabels) byPort.set(ownerKey('udp', port), `${grader} ${label}`);
+    const table = await this.ctx.sandbox.sockets();
+    const held = new Map<number, string>();
+    await Promise.all(this.programs.map(async (p) => { for (const inode of await p.socketInodes()) held.set(inode, p.name); }));
+    // The grader's other sockets (its servers) are the runner's own: the agent hands each one over and closes its copy.
+    const graders = new Set(await socketInodes(process.pid));
+    for (const s of table) {
+      const key = ownerKey(s.protocol, s.localPort);
+      if (!s.inode || byPort.has(key)) continue;
+      const name = held.get(s.inode) ?? (graders.has(s.inode) ? grader : undefined);
+      if (name) byPort.set(key, name);
+    }
+    return { byPort, programs: this.programs.map((p) => p.name) };
   }
 
   /** Runs every teardown (never throws) and stops every program. */

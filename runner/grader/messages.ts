@@ -202,6 +202,13 @@ export const GRADER = defineMessages(
     'report.noRoles': 'no roles',
     'report.summary': '{lab} ({lang}, {roles}): {verdict} in {s} s',
     'report.grading': 'Grading {lab} ({lang}): {files}',
+    'report.packets': 'packets on the wire ({n}):',
+    'report.packetsNotShown': '… {n} packets not shown',
+
+    // A check's packets (grading with the wire on)
+    'wire.channel': 'wire',
+    'wire.noSandbox': 'the packets cannot be recorded: this runner has no sandbox, so the programs share the computer’s own loopback',
+    'wire.notStarted': 'the packets could not be recorded: {error}',
   },
   {
     'program.yours': '여러분의 {role}{n}',
@@ -385,6 +392,13 @@ export const GRADER = defineMessages(
     'report.noRoles': '역할 없음',
     'report.summary': '{lab} ({lang}, {roles}): {s}초 만에 {verdict}',
     'report.grading': '{lab} ({lang}) 채점 중: {files}',
+    'report.packets': '오간 패킷 ({n}개):',
+    'report.packetsNotShown': '… 표시하지 않은 패킷 {n}개',
+
+    // A check's packets (grading with the wire on)
+    'wire.channel': '패킷',
+    'wire.noSandbox': '패킷을 기록할 수 없습니다: 이 러너에는 샌드박스가 없어 프로그램들이 컴퓨터의 루프백을 그대로 함께 씁니다',
+    'wire.notStarted': '패킷을 기록하지 못했습니다: {error}',
   },
 );
 

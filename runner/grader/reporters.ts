@@ -4,6 +4,7 @@
  */
 import type { CheckDef } from './api.ts';
 import type { CheckResult, GradeReport } from './engine.ts';
+import type { CheckWire } from '../../protocol/messages.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { UNSAFE, escapeChar } from './transcript.ts';
 
@@ -53,6 +54,7 @@ export function prettyResult(r: CheckResult, say: GraderSay = ENGLISH): string {
       lines.push(`        ${dim(`${String(e.at).padStart(5)} ms`)} ${who} ${dim(`[${inert(e.channel)}]`)} ${inert(e.text)}`);
     }
   }
+  if (r.wire) lines.push(...packetLines(r.wire, say));
   for (const o of r.outputs) {
     if (!o.text.trim()) continue;
     const tail = o.text.trimEnd().split('\n').slice(-8);
@@ -60,6 +62,25 @@ export function prettyResult(r: CheckResult, say: GraderSay = ENGLISH): string {
     for (const l of tail) lines.push(`        | ${inert(l)}`);
   }
   return lines.join('\n');
+}
+
+/** Packets shown under a failed check: the last ones, where a failure's story ends (a reset, a missing FIN). */
+const PACKETS_SHOWN = 24;
+
+/** A check's packets, one line each: time, ends, TCP flags and numbers, data length and first bytes. */
+function packetLines(wire: CheckWire, say: GraderSay): string[] {
+  const shown = wire.packets.slice(-PACKETS_SHOWN);
+  const lines = [`      ${dim(say('report.packets', { n: wire.packets.length + wire.dropped }))}`];
+  const notShown = wire.packets.length - shown.length + wire.dropped;
+  if (notShown) lines.push(dim(`        ${say('report.packetsNotShown', { n: notShown })}`));
+  const end = (e: CheckWire['packets'][number]['src']) => inert(`${e.owner ?? e.addr} :${e.port}`);
+  for (const p of shown) {
+    const tcp = p.flags ? ` ${p.flags.join('+')} seq ${p.seq} ack ${p.ack} win ${p.win}` : ' UDP';
+    const head = p.head ? ` ${inert(JSON.stringify(Buffer.from(p.head, 'base64').toString('latin1').slice(0, 24)))}` : '';
+    const line = `${end(p.src)} → ${end(p.dst)}${tcp} len ${p.len}${head}`;
+    lines.push(`        ${dim(`${p.at.toFixed(1).padStart(8)} ms`)} ${p.flags?.includes('RST') ? red(line) : line}`);
+  }
+  return lines;
 }
 
 /** The closing summary; its last line is the plain "N passed, N failed" form CI tools read, in English whatever the language. */

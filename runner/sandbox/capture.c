@@ -21,6 +21,9 @@
  * the last ones were left out). Packets the kernel dropped because the
  * reader fell behind are counted as seen and left out.
  *
+ * Each record's time is the kernel's for the packet (SO_TIMESTAMPNS), not
+ * the moment this reader got to it.
+ *
  * Usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND
  */
 #define _GNU_SOURCE
@@ -57,6 +60,27 @@ static uint64_t now_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t wall_us(const struct timespec *ts) {
+  return (uint64_t)ts->tv_sec * 1000000u + (uint64_t)ts->tv_nsec / 1000u;
+}
+
+/*
+ * When the kernel saw the packet (SO_TIMESTAMPNS, wall clock), in
+ * microseconds since `start_wall`; `fallback` (when it was read) if the
+ * kernel gave none. A reader that waits for a CPU on a busy machine reads
+ * late, but its records still say when each packet went.
+ */
+static uint64_t packet_us(struct msghdr *m, uint64_t start_wall, uint64_t fallback) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec ts;
+    memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    uint64_t t = wall_us(&ts);
+    return t > start_wall ? t - start_wall : 0;
+  }
+  return fallback;
 }
 
 /* Writes one record; `cap` is how many bytes of the packet were captured. */
@@ -188,6 +212,8 @@ int main(int argc, char **argv) {
   /* Room for a burst while the runner's machine is busy (the kernel caps it at rmem_max). */
   int rcvbuf = 1 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   /* Nothing more needs a capability: give them all up. */
   struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
   struct __user_cap_data_struct none[2];
@@ -205,9 +231,13 @@ int main(int argc, char **argv) {
     iov[i].iov_base = bufs[i];
     iov[i].iov_len = snap;
   }
+  static char controls[BATCH][CMSG_SPACE(sizeof(struct timespec))];
   uint64_t start = now_us();
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  uint64_t start_wall = wall_us(&wall);
   unsigned long long seen = 0, second = 0, in_second = 0, accounted = 0;
-  printf("S\n");
+  printf("S %llu\n", (unsigned long long)start_wall);
   fflush(stdout);
   struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
   for (;;) {
@@ -226,6 +256,8 @@ int main(int argc, char **argv) {
       for (int i = 0; i < BATCH; i++) {
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = controls[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof controls[i];
       }
       int got = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
       if (got <= 0) break;
@@ -237,7 +269,7 @@ int main(int argc, char **argv) {
       for (int i = 0; i < got; i++, seen++) {
         if (in_second >= (unsigned long long)per_second) continue;
         in_second++;
-        decode(bufs[i], msgs[i].msg_len, seen, at, (size_t)head);
+        decode(bufs[i], msgs[i].msg_len, seen, packet_us(&msgs[i].msg_hdr, start_wall, at), (size_t)head);
         accounted = seen + 1;
       }
       if (got < BATCH) break;

@@ -26,6 +26,8 @@ export interface Backend {
   warningDetail?: string;
   /** Most sessions this backend can hold at once (host: one, ports are shared). */
   maxSessions: number;
+  /** Its sandboxes can capture their packets (Sandbox.captureCommand): a network of their own (bwrap; not host). */
+  capturesPackets?: boolean;
   create(limits: Limits): Promise<Sandbox>;
 }
 
@@ -52,7 +54,7 @@ export function chooseBackend(choice: BackendChoice = 'auto'): Backend {
     const problem = bwrapProblem();
     if (!problem) {
       runnerCgroups(); // set up now, so a runner without cgroups says so at start
-      return { name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox };
+      return { name: 'bwrap', maxSessions: Infinity, capturesPackets: true, create: createBwrapSandbox };
     }
     if (choice === 'bwrap') throw new Error(`the bwrap sandbox cannot run here: ${problem}`);
     return { name: 'host', warning: `${HOST_WARNING} (${problem})`, warningCode: 'no_sandbox', warningDetail: problem, maxSessions: 1, create: createHostSandbox };

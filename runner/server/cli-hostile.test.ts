@@ -65,6 +65,13 @@ describe('socklab grade without a working sandbox', () => {
     expect(r.code).toBe(0);
   }, 120_000);
 
+  it('refuses --wire with --sandbox host: no network of its own to capture, exit 2 before grading', async () => {
+    const r = await socklab(['grade', 'tcp-echo', SOLUTION, '--sandbox', 'host', '--wire'], { PATH: brokenBwrapPath() }, 30_000);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('--wire needs the sandbox');
+    expect(r.out).not.toMatch(/Grading|✓|\n\s+at /);
+  });
+
   it('serve keeps its loopback fallback with a warning, and refuses anything else', async () => {
     const runner = await serveChild([], { PATH: brokenBwrapPath() });
     try {

@@ -188,9 +188,13 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       case 'check': {
         if (checking) return error('check_running', 'a Check is already running for this session');
         checking = true;
+        // The Check goes on without its packets where they cannot be captured; the page hears why.
+        const wire = msg.wire === true && runner.backend.capturesPackets === true;
+        if (msg.wire && !wire) send({ type: 'notice', code: 'wire_unavailable', message: 'A Check’s packets need the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.' });
         try {
           const report = await runner.check(session, msg.only, {
             locale,
+            wire,
             onQueued: () => send({ type: 'notice', code: 'check_queued', message: 'Many students are checking right now: your Check starts in a moment.' }),
             onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
             onResult: (result) => send({ type: 'checkResult', result }),

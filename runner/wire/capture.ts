@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WirePacket } from '../../protocol/messages.ts';
 import type { Limits } from '../limits.ts';
-import { parseRecord, parseSeen, type RawPacket } from './records.ts';
+import { parseReady, parseRecord, parseSeen, type RawPacket } from './records.ts';
 import { TcpNumbers } from './tcp-numbers.ts';
 
 /** The protocol's bound on packets in one `wire` message. */
@@ -43,6 +43,8 @@ export function ownerKey(protocol: 'tcp' | 'udp', port: number): string {
 export class WireCapture {
   /** Resolves when the reader has exited. */
   readonly exited: Promise<void>;
+  /** The zero of the packets' `at`, in milliseconds since the Unix epoch (set once the reader is ready). */
+  startedAt = 0;
   private readonly child: ChildProcess;
   private readonly numbers = new TcpNumbers();
   private pending: RawPacket[] = [];
@@ -82,25 +84,32 @@ export class WireCapture {
     const capture = new WireCapture(opts);
     const child = capture.child;
     let err = '';
+    let fail: (why: string) => void = () => {};
+    const onError = (e: Error) => fail(e.message);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`it exited (${signal ?? code})`);
     child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
     await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => {
+      fail = (why: string) => {
         clearTimeout(timer);
         void capture.stop();
         reject(new Error(`the packet reader did not start: ${why}${err.trim() ? ` (${err.trim()})` : ''}`));
       };
       const timer = setTimeout(() => fail('timed out'), READY_TIMEOUT_MS);
       const onData = (d: string) => {
-        if (!d.startsWith('S\n')) return;
+        const started = parseReady(d.split('\n', 1)[0]!);
+        if (started === null) return;
+        capture.startedAt = started;
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         resolve();
       };
       child.stdout!.on('data', onData);
-      child.once('error', (e) => fail(e.message));
-      child.once('exit', (code, signal) => fail(`it exited (${signal ?? code})`));
+      child.once('error', onError);
+      child.once('exit', onExit);
     });
-    child.removeAllListeners('exit');
+    // Only these two: `exited` listens for the same events and must still hear them.
+    child.off('error', onError);
+    child.off('exit', onExit);
     return capture;
   }
 
@@ -117,6 +126,32 @@ export class WireCapture {
     this.child.stdin!.end();
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /**
+   * Ends the reader and hands over every packet it saw, in one last batch:
+   * its stdin closes, it exits after what it already wrote, and the ends
+   * still unnamed are looked up once more. A check's capture ends this way,
+   * so the reset that ended the check is in its packets.
+   */
+  async finish(): Promise<void> {
+    if (this.stopped) return this.exited;
+    const child = this.child;
+    const drained = new Promise<void>((resolve) => {
+      if (child.stdout!.readableEnded || child.stdout!.destroyed) resolve();
+      else child.stdout!.once('close', () => resolve());
+    });
+    child.stdin!.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    if (this.wantRefresh) {
+      this.refreshedAt = 0;
+      this.refreshOwners();
+    }
+    await this.refreshing;
+    this.flush();
+    await this.stop();
   }
 
   private take(line: string): void {

@@ -2,14 +2,15 @@
  * The packet reader's output (runner/sandbox/capture.c), one text line per
  * packet, fields separated by one space:
  *
- *   S                                    the reader is ready (first line)
+ *   S start                              the reader is ready (first line); start: the
+ *                                        zero of its clock, microseconds since the Unix epoch
  *   T n family at src sport dst dport flags seq ack win wscale len head
  *   U n family at src sport dst dport len head
  *   N seen                               packets seen so far (after some were left out)
  *
  * n: the packet's number among all packets seen (gaps are packets left out
  * by the reader's per-second cap); family: 4 or 6; at: microseconds since
- * the reader started; flags: the TCP flag byte's low six bits (FIN 1, SYN 2,
+ * the reader started, when the kernel saw the packet; flags: the TCP flag byte's low six bits (FIN 1, SYN 2,
  * RST 4, PSH 8, ACK 16, URG 32); seq, ack: raw 32-bit numbers; win: the raw
  * window field; wscale: the SYN's window scale option, -1 when absent; len:
  * payload bytes; head: the payload's first bytes in hex, "-" when none.
@@ -31,6 +32,12 @@ export interface RawPacket {
 }
 
 const ADDRESS = /^[0-9a-f.:]{2,45}$/i;
+
+/** Parses the "S start" line: the reader's clock's zero, in milliseconds since the Unix epoch; null for any other line. */
+export function parseReady(line: string): number | null {
+  const m = /^S (\d{1,20})$/.exec(line);
+  return m ? Number(m[1]) / 1000 : null;
+}
 
 /** Parses an "N seen" line; null for any other line. */
 export function parseSeen(line: string): number | null {

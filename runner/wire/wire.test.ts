@@ -9,6 +9,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile, WirePacket } from '../../protocol/messages.ts';
 import { Runner } from '../runner.ts';
+import { gradeFiles } from '../grader/engine.ts';
+import { prettyResult } from '../grader/reporters.ts';
+import { captureCheck } from '../grader/check-wire.ts';
+import { graderSay } from '../grader/messages.ts';
+import { Transcript } from '../grader/transcript.ts';
+import { chooseBackend } from '../sandbox/index.ts';
+import { findLab } from '../labs/load.ts';
 import { serve } from '../server/http.ts';
 import { TestClient, descendantsOf, stillRunning, type ProcEntry } from '../../test/support/test-client.ts';
 
@@ -200,6 +207,58 @@ describe('the wire view', () => {
     await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
     await poll(() => readers().length === 0, 5000, 'no reader left');
   }, 60_000);
+
+  it('grades with the wire on: the check of a server that resets instead of closing carries its packets, RST included; with it off, none', async () => {
+    // The long-line mutant reads 1 KiB of a 64 KiB line, answers it and closes with the rest unread: the kernel resets.
+    const lab = findLab(runner.labs, 'tcp-echo')!;
+    const files = filesOf(labDir('02-tcp-echo', 'mutants/long-line/python'));
+    const grade = (wire: boolean) => gradeFiles({ lab, lang: 'python', files, backend: runner.backend, limits: runner.limits, checks: ['long-line'], wire });
+    const [on, off] = await Promise.all([grade(true), grade(false)]);
+    const check = on.results.find((r) => r.id === 'long-line')!;
+    expect(check.status).toBe('failed');
+    const packets = check.wire!.packets;
+    const toServer = (p: WirePacket) => p.dst.port === 12000;
+    expect(packets.slice(0, 3).map((p) => [toServer(p) ? 'c>s' : 's>c', describeFlags(p)])).toEqual([
+      ['c>s', 'SYN'], ['s>c', 'SYN+ACK'], ['c>s', 'ACK'],
+    ]);
+    // Each end named, the grader's as the transcript calls its connection.
+    expect(packets[0]!.src.owner).toBe('grader tcp#1');
+    expect(packets[0]!.dst.owner).toBe('your server');
+    // The whole line went (its last byte ends at relative sequence number 65537; a segment may be sent twice under load).
+    expect(Math.max(...packets.filter(toServer).map((p) => p.seq! + p.len))).toBe(65537);
+    const reply = packets.find((p) => !toServer(p) && p.len > 0)!;
+    expect(reply.len).toBe(1025);
+    const fromServer = packets.filter((p) => !toServer(p) && p.n > reply.n);
+    expect(fromServer.map(describeFlags)).toContain('ACK+RST');
+    expect(fromServer.some((p) => p.flags?.includes('FIN'))).toBe(false);
+    expect(check.wire!.dropped).toBe(0);
+    // Times on the check's clock, as the kernel saw each packet: the SYN after the grader asked to connect, all within the check.
+    const connect = check.transcript.find((e) => e.who === 'grader' && e.text.startsWith('connect'))!;
+    expect(packets[0]!.at).toBeGreaterThanOrEqual(connect.at - 1);
+    expect(packets.at(-1)!.at).toBeLessThanOrEqual(check.durationMs);
+    expect(packets.map((p) => p.at)).toEqual([...packets.map((p) => p.at)].sort((a, b) => a - b));
+    // `socklab grade --wire` prints them under the failure, the reset last.
+    const printed = prettyResult(check).replace(/\x1b\[\d+m/g, '').split('\n');
+    expect(printed).toContainEqual(expect.stringMatching(/^\s+[\d.]+ ms your server :12000 → grader tcp#1 :\d+ ACK\+RST seq 1026 ack 65537 win \d+ len 0$/));
+    expect(printed).toContainEqual(expect.stringMatching(/packets on the wire \(\d+\):/));
+    expect(on.results.find((r) => r.id === 'listens')!.wire!.packets.some((p) => describeFlags(p) === 'SYN')).toBe(true);
+    expect(off.results.map((r) => r.status)).toEqual(on.results.map((r) => r.status));
+    expect(off.results.every((r) => r.wire === undefined)).toBe(true);
+    expect(readers()).toEqual([]);
+  }, 60_000);
+
+  it("on the host backend, grading with the wire on says in the check's transcript that its packets cannot be recorded", async () => {
+    const sandbox = await chooseBackend('host').create(runner.limits);
+    try {
+      const transcript = new Transcript();
+      const end = await captureCheck(true, sandbox, runner.limits, { wireOwners: async () => ({ byPort: new Map(), programs: [] }), transcript, say: graderSay('ko') });
+      expect(await end()).toBeUndefined();
+      expect(transcript.entries).toEqual([expect.objectContaining({ who: 'note', channel: '패킷', text: expect.stringContaining('샌드박스가 없어') })]);
+      expect(readers()).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
 
   it('on the host backend, says in a notice that the wire view is unavailable', async () => {
     const host = new Runner({ sandbox: 'host' });

@@ -12,6 +12,7 @@
  */
 import type { CheckResult } from '../../protocol/messages.ts';
 import type { LastCheck } from './progress.ts';
+import { packetList } from './check-wire.ts';
 import { h } from './dom.ts';
 import { locale, say } from './words.ts';
 
@@ -167,6 +168,7 @@ export class Checklist {
       table.append(tbody);
       body.append(h('div', { class: 'wb-transcript-wrap' }, table));
     }
+    if (r.wire) body.append(packetList(r.wire));
     for (const o of r.outputs) {
       if (!o.text.trim()) continue;
       body.append(h('p', { class: 'wb-output-name' }, say('checks.printed', { name: o.name })), h('pre', { class: 'wb-output' }, o.text.trimEnd()));

@@ -377,7 +377,7 @@ export class Workbench implements Disposable {
     this.status.clearMessages();
     if (!this.sendFiles()) return;
     this.checks.start();
-    this.link.send({ type: 'check' });
+    this.link.send({ type: 'check', ...(this.toolbar.checkWire.checked ? { wire: true } : {}) });
     this.ran();
   }
 

@@ -29,6 +29,8 @@ export interface Toolbar {
   langSelect: HTMLSelectElement;
   /** The loss switch (a checkbox with role="switch"), when the lab offers one. */
   loss: HTMLInputElement | null;
+  /** The "Packets in Check" switch: off by default, read when Check is pressed. */
+  checkWire: HTMLInputElement;
   buttons: Record<Action | 'expand', HTMLButtonElement>;
 }
 
@@ -66,11 +68,15 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
       ? h('label', { class: 'wb-switch', title: say('network.lossTitle', { percent: offered.percent, port: `${offered.port}/${offered.protocol}` }) }, loss, h('span', {}, say('network.loss', { percent: offered.percent })))
       : null;
 
+  const checkWire = h('input', { type: 'checkbox', role: 'switch', class: 'wb-switch-input' });
+  const checkWireSwitch = h('label', { class: 'wb-switch wb-check-wire-switch', title: say('toolbar.checkWireTitle') }, checkWire, h('span', {}, say('toolbar.checkWire')));
+
   const el = h(
     'div',
     { class: 'wb-toolbar', role: 'group', 'aria-label': say('toolbar.label') },
     h('label', { class: 'wb-lang' }, h('span', { class: 'wb-lang-label' }, say('toolbar.language')), langSelect),
     h('span', { class: 'wb-toolbar-group' }, buttons.run, buttons.stop, buttons.addClient, buttons.check),
+    checkWireSwitch,
     lossSwitch,
     h('span', { class: 'wb-toolbar-group wb-toolbar-end' }, buttons.share, buttons.expand),
   );
@@ -86,5 +92,5 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
       esc: h('kbd', {}, 'Esc'),
     }),
   );
-  return { el, fileActions, help, langSelect, loss, buttons };
+  return { el, fileActions, help, langSelect, loss, checkWire, buttons };
 }

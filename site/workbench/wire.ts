@@ -33,9 +33,9 @@ interface Row {
 
 /** Flags as Wireshark names them, ACK last: "SYN+ACK", "PSH+ACK", "FIN+ACK". */
 const ORDER = ['SYN', 'FIN', 'RST', 'PSH', 'URG', 'ACK'];
-const flagsOf = (p: WirePacket) => [...(p.flags ?? [])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join('+');
+export const flagsOf = (p: WirePacket) => [...(p.flags ?? [])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join('+');
 
-const endKey = (e: WireEnd) => (e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
+export const endKey = (e: WireEnd) => (e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
 
 export class WireView {
   readonly el: HTMLDetailsElement;

@@ -2,7 +2,8 @@
  * Recorded runs, end to end with real processes and a real browser:
  *   a. `socklab run --record` on the TCP echo solution: each pane's text in
  *      the recording is what the run printed for that process;
- *   b. `socklab grade --record`: the recording's check results are the report's;
+ *   b. `socklab grade --record --wire`: the recording's check results are the
+ *      report's, each with its packets;
  *   c. `socklab replay --cast` prints valid asciicast v2 (header and every
  *      event checked here, by hand, not with our own parser);
  *   d. a malformed, foreign or non-JSON file gets its stable code, no stack;
@@ -59,7 +60,7 @@ let grade: { code: number | null; out: string; err: string };
 
 beforeAll(async () => {
   run = await socklab(['run', 'tcp-echo', join(ROOT, 'labs/02-tcp-echo/solution/python'), '--record', RUN], 'hello recorder\nsecond line\n');
-  grade = await socklab(['grade', 'udp-echo', join(ROOT, 'labs/01-udp-echo/solution/python'), '--only', 'server', '--reporter', 'json', '--record', GRADE]);
+  grade = await socklab(['grade', 'udp-echo', join(ROOT, 'labs/01-udp-echo/solution/python'), '--only', 'server', '--reporter', 'json', '--record', GRADE, '--wire']);
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -86,10 +87,15 @@ describe('socklab --record', () => {
 
   it('records the check results the report has', () => {
     expect(grade.code, grade.err).toBe(0);
-    const report = JSON.parse(grade.out) as { results: { id: string; status: string }[] };
+    const report = JSON.parse(grade.out) as { results: { id: string; status: string; wire?: unknown }[] };
     const rec = JSON.parse(readFileSync(GRADE, 'utf8')) as RecordingFile;
     const results = rec.events.flatMap((e) => (e.msg.type === 'checkResult' ? [{ id: e.msg.result.id, status: e.msg.result.status }] : []));
     expect(results).toEqual(report.results.map((r) => ({ id: r.id, status: r.status })));
+    // --wire: every check's packets are in the recording as in the report; the upper-case check's datagram and its echo among them.
+    const checked = rec.events.flatMap((e) => (e.msg.type === 'checkResult' ? [e.msg.result] : []));
+    const upper = checked.find((r) => r.id === 'upper-case')!.wire!.packets;
+    expect(upper.map((p) => [p.protocol, p.src.owner, p.dst.owner])).toEqual([['udp', 'grader client A', 'your server'], ['udp', 'your server', 'grader client A']]);
+    expect(checked.map((r) => r.wire)).toEqual(report.results.map((r) => r.wire));
     expect(rec.events.at(-1)?.msg.type).toBe('checkDone');
   });
 

@@ -221,6 +221,10 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await waitServerListening(page);
     await paneShowsLine(page, 'server', 'The server is ready to receive');
 
+    // With the packets of each check (off by default): the failure's story on the wire too.
+    const packetsSwitch = page.getByRole('switch', { name: 'Packets in Check' });
+    expect(await packetsSwitch.isChecked()).toBe(false);
+    await packetsSwitch.check();
     expect(await check(page)).toBe('fail');
     const rows = await checkRows(page);
     expect(rows.find((r) => r.name === 'listens on port 12000')?.status).toBe('passed');
@@ -242,6 +246,12 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     // The transcript shows the grader's side of the conversation.
     expect(await details.locator('.wb-transcript tr[data-who="grader"]').count()).toBeGreaterThan(0);
     expect(await details.locator('.wb-transcript').innerText()).toContain('hello, world 42');
+    // The check's packets: the handshake with the server first, then the line as the grader sent it.
+    const packets = details.locator('.wb-check-wire .wb-cw-row');
+    expect(await packets.first().innerText()).toMatch(/grader tcp#1 → your server SYN\b/);
+    expect(await details.locator('.wb-check-wire').innerText()).toMatch(/grader tcp#1 → your server PSH\+ACK 16 B win=\d+ "hello, world 42\\n"/);
+    await details.locator('.wb-check-wire').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'check-packets-en.png') });
     expect(scene.pageErrors(page)).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { programPids } from '../../sandbox/runtime.ts';
-import { cpuMs, onCpu, rssBytes } from '../../sandbox/procfs.ts';
+import { cpuMs, onCpu, rssBytes, socketInodes } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
 import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
@@ -219,6 +219,13 @@ export class ProgramImpl extends EventEmitter implements Program {
     let total = 0;
     for (const pid of await this.pids()) total += await rssBytes(pid);
     return total;
+  }
+
+  /** Inodes of the sockets the program and its children hold (none once it has exited): the check's packets are named by them. */
+  async socketInodes(): Promise<number[]> {
+    const inodes: number[] = [];
+    for (const pid of await this.pids()) inodes.push(...(await socketInodes(pid)));
+    return inodes;
   }
 
   /** Host pids of the program and its children (below the launcher, which is found by its binary and not counted). */
