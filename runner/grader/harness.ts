@@ -12,10 +12,11 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Sandbox } from '../sandbox/index.ts';
 import { waitUntilBound } from '../sandbox/wait-bound.ts';
-import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer } from './api.ts';
+import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer, WebPage } from './api.ts';
 import { fill, type Locale } from './i18n.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
+import { openPage } from './harness/page.ts';
 import { ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
@@ -36,6 +37,8 @@ export interface HarnessContext {
   locale?: Locale;
   /** The lab's own words, if it has them. */
   messages?: Messages;
+  /** Names of the files the student sent (the sandbox also holds the reference's others). */
+  studentFiles?: readonly string[];
 }
 
 export class GradeHarness implements Harness, CheckScope {
@@ -181,6 +184,16 @@ export class GradeHarness implements Harness, CheckScope {
     this.teardown(() => listener.close());
     this.transcript.add('grader', this.say('log.graderPort', { port }), this.say('log.graderListening', { port }));
     return listener;
+  }
+
+  async openPage(port: number, opts: { path?: string } = {}): Promise<WebPage> {
+    this.assertLive();
+    const ctx = { sandbox: this.ctx.sandbox, limits: this.ctx.limits, say: this.say, transcript: this.transcript, teardown: (fn: () => void | Promise<void>) => this.teardown(fn), live: () => !this.disposed };
+    return openPage(ctx, port, opts.path ?? '/');
+  }
+
+  submitted(name: string): boolean {
+    return this.ctx.studentFiles?.includes(name) ?? false;
   }
 
   note(text: string): void {
