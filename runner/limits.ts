@@ -144,7 +144,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxQueuedChecks: 400,
   checksAtOnce: Math.max(1, availableParallelism()),
   browsersAtOnce: 2,
-  browserStartMs: 15_000,
+  browserStartMs: 30_000,
   browserHeapMiB: 256,
 
   sandboxProcesses: 96,
