@@ -73,8 +73,9 @@ export async function launchGraderChromium(proxyPort: number, opts: { timeoutMs:
     context,
     pid,
     async close() {
-      await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
-      killGroupOf(pid);
+      await Promise.race([context.close().catch(() => {}), sleep(3000)]);
+      // Renderers and helpers may outlive the browser; none outlives this.
+      for (let waited = 0; killGroupOf(pid) > 0 && waited < 3000; waited += 50) await sleep(50);
       rmSync(profile, { recursive: true, force: true });
     },
   };
@@ -93,20 +94,28 @@ function browserPid(profile: string): number | undefined {
   return undefined;
 }
 
-/** SIGKILL, by pid, to every process still in the group `pgid` (the browser was started as its group's leader). */
-function killGroupOf(pgid: number | undefined): void {
-  if (!pgid) return;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * SIGKILL, by pid, to every process still in the group `pgid` (the browser
+ * was started as its group's leader); returns how many there were.
+ */
+function killGroupOf(pgid: number | undefined): number {
+  if (!pgid) return 0;
+  let n = 0;
   for (const entry of procEntries()) {
     if (entry.pgrp !== pgid) continue;
+    n++;
     try {
       process.kill(entry.pid, 'SIGKILL');
     } catch {
       /* gone */
     }
   }
+  return n;
 }
 
-/** pid, parent and process group of every process (Linux /proc). */
+/** pid, parent and process group of every live process (Linux /proc). */
 function procEntries(): { pid: number; ppid: number; pgrp: number }[] {
   const out: { pid: number; ppid: number; pgrp: number }[] = [];
   for (const name of readdirSync('/proc')) {
@@ -115,6 +124,7 @@ function procEntries(): { pid: number; ppid: number; pgrp: number }[] {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' || fields[0] === 'X') continue; // dead, waiting to be reaped
       out.push({ pid: Number(name), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
     } catch {
       /* gone */
