@@ -546,7 +546,9 @@ export default defineChecks(messages, [
       for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += 100) await h.sleep(100);
       if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
       if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
-      await h.sleep(300); // the server stores it as it answers
+      // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
+      const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
+      for (let waited = 0; waited < WAIT_MS && !answered(); waited += 100) await h.sleep(100);
       const stored = (await history(h)).some((m) => (m as Partial<Message> | null)?.text === text);
       if (!stored) h.fail(h.t('web.formNotStored', { text: q(text) }), { expected: `{"text":${q(text)},…}`, received: h.t('web.formSent', { sent: sent().join('; ') }), hint: h.t('web.formNotStoredHint') });
       const field = await input.elementHandle();
