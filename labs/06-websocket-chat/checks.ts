@@ -233,9 +233,10 @@ async function openChat(h: Chat): Promise<WebPage> {
   return web;
 }
 
-/** The text the page shows (what a person reads), on one line. */
+/** The text the page shows (what a person reads), on one line; '' from a page too busy to answer within a second. */
 async function shown(web: WebPage): Promise<string> {
-  return (await web.page.evaluate(() => document.body?.innerText ?? '').catch(() => '')).replace(/\s+/g, ' ').trim();
+  const text = web.page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+  return (await Promise.race([text, new Promise<string>((r) => setTimeout(() => r(''), 1000))])).replace(/\s+/g, ' ').trim();
 }
 
 /** Waits up to `ms` for the page to show every one of `texts`; true when it did. */
