@@ -540,7 +540,7 @@ export default defineChecks(messages, [
         if (r.method() === 'POST') posted.push(`POST ${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
       });
       const sentBefore = web.frames.filter((f) => f.sent).length;
-      h.note(`types ${q(text)} into the form's input + Enter`);
+      h.note(h.t('web.typed', { text: q(text) }));
       await input.fill(text);
       await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
