@@ -54,6 +54,11 @@ export async function launchGraderChromium(proxyPort: number, opts: { timeoutMs:
       executablePath: chromiumExecutable(),
       headless: true,
       timeout: opts.timeoutMs,
+      // Playwright's own handlers would exit the runner on Ctrl-C (and keep it alive on SIGTERM): the runner
+      // shuts down its way, and a browser whose grader is gone ends with its pipe.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       args: [
         ...CHROMIUM_ARGS,
         `--proxy-server=http://127.0.0.1:${proxyPort}`,
