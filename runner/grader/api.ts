@@ -106,8 +106,8 @@ export interface Harness<E extends Templates = Templates> {
    * WebSockets for its own host go to `port` in the sandbox through the
    * grader, and anything else it asks for (localhost, another port, the
    * internet) is refused and noted. Fails the check plainly, never passing,
-   * when this machine has no Chromium. One browser per call, ended with the
-   * check.
+   * when this machine has no Chromium. One browser, ended with the check;
+   * a check calls this once.
    */
   openPage(port: number, opts?: { path?: string }): Promise<WebPage>;
   /**

@@ -48,6 +48,7 @@ export class GradeHarness implements Harness, CheckScope {
   private conns = 0;
   /** Label of each grader connection by its local port, to name a connection the socket table shows. */
   private readonly connLabels = new Map<number, string>();
+  private pageOpened = false;
   /** Set once the check is over: a check that timed out but still runs can start nothing more. */
   private disposed = false;
   private abortWith: (failure: CheckFailure) => void = () => {};
@@ -188,6 +189,9 @@ export class GradeHarness implements Harness, CheckScope {
 
   async openPage(port: number, opts: { path?: string } = {}): Promise<WebPage> {
     this.assertLive();
+    // A second browser would wait for a turn that checks holding one each could never give back.
+    if (this.pageOpened) throw new Error(`checks.ts: a check opens one page (h.openPage) at most; lab ${this.ctx.lab.folder} opened a second`);
+    this.pageOpened = true;
     const ctx = { sandbox: this.ctx.sandbox, limits: this.ctx.limits, say: this.say, transcript: this.transcript, teardown: (fn: () => void | Promise<void>) => this.teardown(fn), live: () => !this.disposed };
     return openPage(ctx, port, opts.path ?? '/');
   }

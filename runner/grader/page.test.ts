@@ -89,7 +89,10 @@ Promise.all(tries).then(() => log('done'));
 
     const saved = process.env.CHROMIUM;
     process.env.CHROMIUM = '/nonexistent/chromium';
-    const missing = await h.openPage(4000).catch((err: unknown) => err);
+    // A check of its own: a check opens one page at most.
+    const without = new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits });
+    const missing = await without.openPage(4000).catch((err: unknown) => err);
+    await without.dispose();
     if (saved === undefined) delete process.env.CHROMIUM;
     else process.env.CHROMIUM = saved;
     expect(missing).toBeInstanceOf(CheckFailure);
@@ -98,6 +101,7 @@ Promise.all(tries).then(() => log('done'));
     expect(graderChromiums()).toEqual([]);
 
     const web = await h.openPage(4000);
+    await expect(h.openPage(4000)).rejects.toThrow(/one page/);
     expect(web.status).toBe(200);
     expect(web.url).toBe('http://page.test:4000/');
     await web.page.waitForFunction(() => document.body.innerText.includes('done'), null, { timeout: 10_000 });
