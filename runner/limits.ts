@@ -43,6 +43,12 @@ export interface Limits {
    * busy without letting one Check crowd the others in the runner's queue.
    */
   checksAtOnce: number;
+  /** Chromiums the grader runs at once across the runner (a check of a web page opens one; each holds a few hundred MB). */
+  browsersAtOnce: number;
+  /** How long a grader's Chromium may take to start. */
+  browserStartMs: number;
+  /** The JavaScript heap of a student's page in the grader's Chromium, in MiB. */
+  browserHeapMiB: number;
 
   /** RLIMIT_NPROC for the whole session (all of its programs together). */
   sandboxProcesses: number;
@@ -142,6 +148,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxChecksPerClient: 1,
   maxQueuedChecks: 400,
   checksAtOnce: Math.max(1, availableParallelism()),
+  browsersAtOnce: 2,
+  browserStartMs: 30_000,
+  browserHeapMiB: 256,
 
   sandboxProcesses: 96,
   sandboxDataBytes: 1024 * 1024 * 1024,

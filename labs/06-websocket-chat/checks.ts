@@ -1,12 +1,13 @@
 /**
  * The grader of lab 06, websocket-chat (LABS.md section 6): the student's
  * server over real HTTP (node:http through a socket inside the sandbox) and
- * real WebSockets (the ws package over such a socket). Messages the grader
- * sends carry timestamps of its own, so every failure text is the same from
- * run to run.
+ * real WebSockets (the ws package over such a socket), and the student's
+ * web page in a real Chromium (h.openPage) talking to the student's server.
+ * Messages the grader sends carry timestamps of its own, so every failure
+ * text is the same from run to run.
  */
 import { request } from 'node:http';
-import { defineChecks, WebSocket, type Harness } from '../../runner/grader/api.ts';
+import { defineChecks, WebSocket, type Harness, type WebPage } from '../../runner/grader/api.ts';
 import messages from './messages.ts';
 
 type H = Harness<typeof messages.en>;
@@ -14,6 +15,8 @@ type H = Harness<typeof messages.en>;
 const PORT = 4000;
 /** How long an answer or a pushed frame may take. */
 const WAIT_MS = 5000;
+/** A check in the browser: Chromium takes seconds to start on a loaded machine, and waits its turn behind other checks' browsers. */
+const BROWSER_CHECK_MS = 45_000;
 
 interface Message {
   text: string;
@@ -218,6 +221,41 @@ async function expectHistoryEnds(h: H, expected: Message[], what: string): Promi
       hint: h.t('history.endsHint'),
     });
   }
+}
+
+type Chat = Harness<(typeof messages)['en']>;
+
+/** The student's page from their server, loaded in the grader's Chromium; fails when it is not theirs or not served. */
+async function openChat(h: Chat): Promise<WebPage> {
+  if (!h.submitted('public/index.html')) h.fail(h.t('web.noPage'), { expected: 'public/index.html', received: '(nothing)', hint: h.t('web.noPageHint') });
+  const web = await h.openPage(PORT);
+  if (web.status !== 200) h.fail(h.t('web.notServed', { status: web.status }), { expected: '200', received: String(web.status), hint: h.t('web.notServedHint') });
+  return web;
+}
+
+/** The text the page shows (what a person reads), on one line; '' from a page too busy to answer within a second. */
+async function shown(web: WebPage): Promise<string> {
+  const text = web.page.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+  return (await Promise.race([text, new Promise<string>((r) => setTimeout(() => r(''), 1000))])).replace(/\s+/g, ' ').trim();
+}
+
+/** Waits up to `ms` for the page to show every one of `texts`; true when it did. */
+async function showsAll(web: WebPage, texts: string[], ms = WAIT_MS): Promise<boolean> {
+  return web.page
+    .waitForFunction((want) => want.every((t) => (document.body?.innerText ?? '').includes(t)), texts, { timeout: ms, polling: 100 })
+    .then(() => true, () => false);
+}
+
+/** What the page shows, and its first error, for a failure's "received". */
+async function pageState(h: Chat, web: WebPage): Promise<string> {
+  const text = await shown(web);
+  const words = text ? h.t('web.pageText', { text: text.length > 300 ? `${text.slice(0, 300)}…` : text }) : h.t('web.pageEmpty');
+  return web.errors[0] ? words + h.t('web.errors', { error: web.errors[0] }) : words;
+}
+
+/** The hint for a page that asked for another server, or undefined. */
+function refusedHint(h: Chat, web: WebPage): string | undefined {
+  return web.refused[0] ? h.t('web.refusedHint', { url: web.refused[0] }) : undefined;
 }
 
 export default defineChecks(messages, [
@@ -438,6 +476,86 @@ export default defineChecks(messages, [
           });
         }
       }
+    },
+  },
+  {
+    id: 'web-history',
+    name: 'check.webHistory',
+    role: 'server',
+    timeoutMs: BROWSER_CHECK_MS,
+    dependsOn: ['post-201'],
+    async run(h) {
+      await h.start('server');
+      const before = [msg('sent before the page opened', 20), msg('and a second one', 21)];
+      for (const m of before) await post(h, m);
+      const web = await openChat(h);
+      if (await showsAll(web, before.map((m) => m.text))) return;
+      const text = await shown(web);
+      h.fail(h.t('web.historyMissing'), {
+        expected: before.map((m) => q(m.text)).join(', '),
+        received: await pageState(h, web),
+        hint: refusedHint(h, web) ?? (!web.requests.includes('GET /messages') ? h.t('web.historyNoFetch') : text.includes('[object Object]') ? h.t('web.historyObject') : h.t('web.historyHint')),
+      });
+    },
+  },
+  {
+    id: 'web-push',
+    name: 'check.webPush',
+    role: 'server',
+    timeoutMs: BROWSER_CHECK_MS,
+    dependsOn: ['post-201', 'ws-upgrade'],
+    async run(h) {
+      await h.start('server');
+      const web = await openChat(h);
+      if (!(await web.waitWebSockets(1, WAIT_MS))) {
+        h.fail(h.t('web.noSocket'), { expected: 'GET /ws → 101', received: h.t('web.noSocketReceived', { s: WAIT_MS / 1000 }), hint: refusedHint(h, web) ?? h.t('web.noSocketHint') });
+      }
+      await h.sleep(200); // the server adds the socket to its clients just after its 101
+      const m = msg('pushed while the page is open', 22);
+      await post(h, m);
+      const seen = await showsAll(web, [m.text]);
+      if (web.loads > 1) h.fail(h.t('web.reloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.reloadedHint') });
+      if (!seen) {
+        const pushed = web.frames.some((f) => !f.sent && f.data.includes(m.text));
+        h.fail(h.t('web.pushMissing'), { expected: q(m.text), received: await pageState(h, web), hint: pushed ? h.t('web.pushHint') : h.t('web.pushNotReceived') });
+      }
+    },
+  },
+  {
+    id: 'web-form',
+    name: 'check.webForm',
+    role: 'server',
+    timeoutMs: BROWSER_CHECK_MS,
+    dependsOn: ['post-201', 'ws-upgrade'],
+    async run(h) {
+      await h.start('server');
+      const web = await openChat(h);
+      // A page that sends over its WebSocket needs it open first; one that POSTs may have none.
+      await web.waitWebSockets(1, 2000);
+      const input = web.page.locator('form input:not([type]), form input[type="text"], form textarea').first();
+      if ((await input.count()) === 0) h.fail(h.t('web.noInput'), { expected: '<form> … <input> … </form>', received: await pageState(h, web), hint: h.t('web.noInputHint') });
+      const text = 'typed in the form';
+      const posted: string[] = [];
+      web.page.on('request', (r) => {
+        if (r.method() === 'POST') posted.push(`POST ${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
+      });
+      const sentBefore = web.frames.filter((f) => f.sent).length;
+      h.note(h.t('web.typed', { text: q(text) }));
+      await input.fill(text);
+      await input.press('Enter');
+      const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
+      for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += 100) await h.sleep(100);
+      if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
+      if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
+      // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
+      const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
+      for (let waited = 0; waited < WAIT_MS && !answered(); waited += 100) await h.sleep(100);
+      const stored = (await history(h)).some((m) => (m as Partial<Message> | null)?.text === text);
+      if (!stored) h.fail(h.t('web.formNotStored', { text: q(text) }), { expected: `{"text":${q(text)},…}`, received: h.t('web.formSent', { sent: sent().join('; ') }), hint: h.t('web.formNotStoredHint') });
+      const field = await input.elementHandle();
+      await web.page.waitForFunction((el) => (el as HTMLInputElement | null)?.value === '', field, { timeout: 2000, polling: 50 }).catch(() => {});
+      const cleared = await input.inputValue().catch(() => '');
+      if (cleared !== '') h.fail(h.t('web.formNotCleared'), { expected: '""', received: q(cleared), hint: h.t('web.formNotClearedHint') });
     },
   },
 ]);

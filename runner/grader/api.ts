@@ -10,6 +10,7 @@
  * in the student's language.
  */
 import type { Socket } from 'node:net';
+import type { Page } from 'playwright-core';
 import type { Locale, Messages, ParamArgs, Templates } from './i18n.ts';
 
 export { defineMessages, sayer } from './i18n.ts';
@@ -98,6 +99,22 @@ export interface Harness<E extends Templates = Templates> {
    * every 10), so the same packets are lost on every run.
    */
   lose(percent: number): Promise<void>;
+  /**
+   * Opens `path` (default "/") of the web server at `port` in the sandbox in
+   * a real headless Chromium, as the e2e tests drive theirs, and waits for
+   * it to load. The page is at http://page.test:<port>/: its requests and
+   * WebSockets for its own host go to `port` in the sandbox through the
+   * grader, and anything else it asks for (localhost, another port, the
+   * internet) is refused and noted. Fails the check plainly, never passing,
+   * when this machine has no Chromium. One browser, ended with the check;
+   * a check calls this once.
+   */
+  openPage(port: number, opts?: { path?: string }): Promise<WebPage>;
+  /**
+   * Whether the student's own files hold `name` (e.g. "public/index.html"):
+   * the sandbox also holds the reference's files the student did not write.
+   */
+  submitted(name: string): boolean;
   /** Adds a line to the transcript. */
   note(text: string): void;
   /** Fails the check. `expected`/`received` are shown side by side. */
@@ -145,6 +162,28 @@ export interface Program {
   /** Resident memory of the program and its children, in bytes. */
   rssBytes(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** The student's web page in the grader's Chromium (Harness.openPage). */
+export interface WebPage {
+  /** The page, driven with playwright-core as the e2e tests drive theirs. */
+  readonly page: Page;
+  /** Its address: http://page.test:<port>/<path>. */
+  readonly url: string;
+  /** The HTTP status its server answered the page with. */
+  readonly status: number;
+  /** The page's uncaught errors and console.error lines, in order. */
+  readonly errors: readonly string[];
+  /** The page's HTTP requests to its own server, in order: "GET /messages", "POST /messages". */
+  readonly requests: readonly string[];
+  /** Text frames of the page's WebSockets to its own server, in order: `sent` by the page, or received. */
+  readonly frames: readonly { sent: boolean; data: string }[];
+  /** Addresses the page asked for outside its own server (refused), e.g. a hard-coded localhost:4000. */
+  readonly refused: readonly string[];
+  /** Times the page has loaded: 1 after openPage, more once it reloaded itself (or a form was submitted the browser's way). */
+  readonly loads: number;
+  /** Resolves true once the page's server has accepted `n` of the page's WebSockets (101), false after `ms`. */
+  waitWebSockets(n: number, ms: number): Promise<boolean>;
 }
 
 /** A TCP connection of the grader's. */

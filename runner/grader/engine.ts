@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CheckResult, Language, StudentFile } from '../../protocol/messages.ts';
+import { PUBLIC_DIR, type CheckResult, type Language, type StudentFile } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
 import { prepareJavaArchive } from '../sandbox/java-archive.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
@@ -206,7 +206,11 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   // others; the student's other files (helpers) come along.
   const roleFiles = new Set(opts.lab.meta.processes.map((p) => lang.fileFor(p.role)));
   const files = new Map<string, string>();
-  for (const [name, content] of reference) if (!roleFiles.has(name) || name !== lang.fileFor(check.role)) files.set(name, content);
+  // A web page is the student's whole: none of the reference's page comes with theirs (its client.js would pass for theirs).
+  const ownPage = opts.files.some((f) => f.name.startsWith(`${PUBLIC_DIR}/`));
+  for (const [name, content] of reference) {
+    if ((!roleFiles.has(name) || name !== lang.fileFor(check.role)) && !(ownPage && name.startsWith(`${PUBLIC_DIR}/`))) files.set(name, content);
+  }
   for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(check.role)) files.set(f.name, f.content);
   for (const f of lang.scaffold) if (!files.has(f.name)) files.set(f.name, f.content);
 
@@ -216,7 +220,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   } catch (err) {
     return { ...base, status: 'failed', durationMs: 0, message: say('engine.noSandbox', { error: (err as Error).message }), hint: say('hint.sandbox'), transcript: [], outputs: [] };
   }
-  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, ...(words.messages ? { messages: words.messages } : {}) });
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, studentFiles: opts.files.map((f) => f.name), ...(words.messages ? { messages: words.messages } : {}) });
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;

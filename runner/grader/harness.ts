@@ -14,10 +14,11 @@ import type { Sandbox } from '../sandbox/index.ts';
 import { socketInodes } from '../sandbox/procfs.ts';
 import { waitUntilBound } from '../sandbox/wait-bound.ts';
 import { ownerKey } from '../wire/capture.ts';
-import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer } from './api.ts';
+import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPeer, WebPage } from './api.ts';
 import { fill, type Locale } from './i18n.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
+import { openPage } from './harness/page.ts';
 import { ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
@@ -38,6 +39,8 @@ export interface HarnessContext {
   locale?: Locale;
   /** The lab's own words, if it has them. */
   messages?: Messages;
+  /** Names of the files the student sent (the sandbox also holds the reference's others). */
+  studentFiles?: readonly string[];
 }
 
 export class GradeHarness implements Harness, CheckScope {
@@ -49,6 +52,7 @@ export class GradeHarness implements Harness, CheckScope {
   private readonly connLabels = new Map<number, string>();
   /** Label of each grader UDP socket by its local port, to name its end in the check's packets. */
   private readonly udpLabels = new Map<number, string>();
+  private pageOpened = false;
   /** Set once the check is over: a check that timed out but still runs can start nothing more. */
   private disposed = false;
   private abortWith: (failure: CheckFailure) => void = () => {};
@@ -187,6 +191,19 @@ export class GradeHarness implements Harness, CheckScope {
     this.teardown(() => listener.close());
     this.transcript.add('grader', this.say('log.graderPort', { port }), this.say('log.graderListening', { port }));
     return listener;
+  }
+
+  async openPage(port: number, opts: { path?: string } = {}): Promise<WebPage> {
+    this.assertLive();
+    // A second browser would wait for a turn that checks holding one each could never give back.
+    if (this.pageOpened) throw new Error(`checks.ts: a check opens one page (h.openPage) at most; lab ${this.ctx.lab.folder} opened a second`);
+    this.pageOpened = true;
+    const ctx = { sandbox: this.ctx.sandbox, limits: this.ctx.limits, say: this.say, transcript: this.transcript, teardown: (fn: () => void | Promise<void>) => this.teardown(fn), live: () => !this.disposed };
+    return openPage(ctx, port, opts.path ?? '/');
+  }
+
+  submitted(name: string): boolean {
+    return this.ctx.studentFiles?.includes(name) ?? false;
   }
 
   note(text: string): void {

@@ -15,7 +15,7 @@ describe('the grader API reference', () => {
   it('finds the interfaces and their members in api.ts', () => {
     expect(api.map((i) => i.name)).toEqual(expect.arrayContaining(['CheckDef', 'Harness', 'Program', 'Conn', 'Listener', 'UdpPeer', 'Datagram', 'FailureDetails']));
     const harness = api.find((i) => i.name === 'Harness')!;
-    expect(harness.members.map((m) => m.name)).toEqual(['t', 'locale', 'lang', 'port', 'ports', 'start', 'connect', 'socket', 'udp', 'listen', 'udpServer', 'lose', 'note', 'fail', 'sleep', 'teardown']);
+    expect(harness.members.map((m) => m.name)).toEqual(['t', 'locale', 'lang', 'port', 'ports', 'start', 'connect', 'socket', 'udp', 'listen', 'udpServer', 'lose', 'openPage', 'submitted', 'note', 'fail', 'sleep', 'teardown']);
     expect(harness.members.find((m) => m.name === 'connect')!.doc).toBe('Opens a TCP connection to a port inside the sandbox; fails the check with a hint if refused.');
     expect(api.find((i) => i.name === 'CheckDef')!.members.find((m) => m.name === 'points')!.signature).toBe('points?: number;');
   });

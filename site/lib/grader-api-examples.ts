@@ -28,6 +28,11 @@ await server.reply(d, d.text.toUpperCase());`,
   'Harness.socket': `const socket = await h.socket(4000); // a raw socket into the sandbox, e.g. for node:http or ws
 const res = await new Promise((done) => http.get({ createConnection: () => socket, path: '/messages' }, done));`,
   'Harness.lose': `await h.lose(30); // the lab's network.loss port now drops 3 packets in 10, the same ones every run`,
+  'Harness.openPage': `const web = await h.openPage(4000); // the student's page from their server, in a real Chromium
+await web.page.locator('form input').fill('hi');
+await web.page.locator('form input').press('Enter');
+if (!(await web.waitWebSockets(1, 5000))) h.fail('your page opened no WebSocket', { hint: 'new WebSocket("ws://" + location.host + "/ws")' });`,
+  'Harness.submitted': `if (!h.submitted('public/index.html')) h.fail('your files hold no public/index.html'); // else the reference's page would be served`,
   'Harness.note': `h.note('now a client that resets the connection');`,
   'Harness.fail': `if (code !== 0) h.fail(\`your client exited with code \${code}\`, { expected: 'exit code 0', received: \`exit code \${code}\`, hint: 'Return 0 after printing the reply.' });`,
   'Harness.sleep': `await h.sleep(200); // let the server notice the reset before the next client`,

