@@ -227,7 +227,7 @@ type Chat = Harness<(typeof messages)['en']>;
 
 /** The student's page from their server, loaded in the grader's Chromium; fails when it is not theirs or not served. */
 async function openChat(h: Chat): Promise<WebPage> {
-  if (!h.submitted('public/index.html')) h.fail(h.t('web.noPage'), { expected: 'public/index.html', received: '(nothing)', hint: h.t('web.noPageHint') });
+  if (!h.submitted('public/index.html')) h.fail(h.t('web.noPage'), { expected: 'public/index.html', received: h.t('nothing'), hint: h.t('web.noPageHint') });
   const web = await h.openPage(PORT);
   if (web.status !== 200) h.fail(h.t('web.notServed', { status: web.status }), { expected: '200', received: String(web.status), hint: h.t('web.notServedHint') });
   return web;
