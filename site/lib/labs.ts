@@ -114,6 +114,15 @@ export function labLoader(): Loader {
       // LabError listing every problem as "labs/NN-id/lab.mdx:LINE: message [code]".
       const labs = loadCourseLabs(labsDir);
       const numbers = courseNumbers(labs);
+      // A stored entry is kept while its file is unchanged, but its data
+      // also holds the lab's folder and number, which the course's config
+      // decides: a course whose labs changed (taken in, hidden, reordered)
+      // starts from an empty store. The leading tag names this data's shape.
+      const course = JSON.stringify(['lab-data-2', ...labs.map((lab) => lab.dir)]);
+      if (context.meta.get('course') !== course) {
+        context.store.clear();
+        context.meta.set('course', course);
+      }
       // The course's labs come from up to two folders (its own labs/ and
       // socklab's built-in labs/): one glob per folder, each matching only
       // the course's labs in it, so a hidden lab gets no page. A glob drops
