@@ -34,7 +34,7 @@ export const CourseConfig = z
         hide: z
           .array(LabId)
           .default([])
-          .describe('Ids of labs (built-in or the course\'s own) left out of the course: no page, no session, no grade. Its own hidden labs are still validated.'),
+          .describe('Ids of labs (built-in or the course\'s own) left out of the course: no page, no session, no grade. The course\'s own hidden labs are still checked (frontmatter and files).'),
         order: z
           .array(LabId)
           .default([])
