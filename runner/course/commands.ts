@@ -20,8 +20,10 @@ export class CommandError extends Error {}
 export const COURSE_USAGE = {
   init: `  socklab init <dir> [--with-labs]
       Create a course folder: package.json depending on socklab, labs/ (empty,
-      or socklab's labs with --with-labs), README, GitHub Actions workflow.
-      socklab commands run in it (or given --course DIR) work on its labs.
+      or socklab's labs with --with-labs), socklab.config.json (which of
+      socklab's built-in labs it keeps, which labs it hides, their order),
+      README, GitHub Actions workflow. socklab commands run in it (or given
+      --course DIR) work on its labs.
 `,
   new: `  socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]
       Create labs/NN-<id>/ (lab.mdx with every field explained, starter/,
