@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { Language } from '../protocol/messages.ts';
-import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
+import { findLab, formatProblem, LabError, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
+import { loadCourseLabs } from './course/labs.ts';
 import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
 import { readStudentFolder, SubmissionError } from './grader/submission.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
@@ -394,7 +395,7 @@ async function cmdValidate(args: string[]): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
   let labs: Lab[];
   try {
-    labs = loadLabs(dir);
+    labs = loadCourseLabs(dir);
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     for (const p of err.problems) console.error(formatProblem(p));

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Language } from '../protocol/messages.ts';
-import { findLab, loadLabs, LABS_DIR, type Lab } from './labs/load.ts';
+import { findLab, type Lab } from './labs/load.ts';
+import { loadCourseLabs } from './course/labs.ts';
 import { resolveLimits, type Limits } from './limits.ts';
 import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
 import { Session, SessionError, type SessionEvents } from './session.ts';
@@ -42,7 +43,8 @@ export class Runner {
 
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
-    this.labs = loadLabs(opts.labsDir ?? LABS_DIR);
+    // The course's labs: its own, the built-ins its config takes in, less the hidden.
+    this.labs = loadCourseLabs(opts.labsDir);
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
   }
 

@@ -11,6 +11,7 @@ import { buildSite } from './build.ts';
 import { initCourse, InitError } from './init.ts';
 import { newLab, NewLabError } from './new-lab.ts';
 import { labJsonSchema } from './schema.ts';
+import { courseConfigJsonSchema } from './config.ts';
 
 /** A usage mistake in an instructor's command (exit 2). */
 export class CommandError extends Error {}
@@ -19,8 +20,10 @@ export class CommandError extends Error {}
 export const COURSE_USAGE = {
   init: `  socklab init <dir> [--with-labs]
       Create a course folder: package.json depending on socklab, labs/ (empty,
-      or socklab's labs with --with-labs), README, GitHub Actions workflow.
-      socklab commands run in it (or given --course DIR) work on its labs.
+      or socklab's labs with --with-labs), socklab.config.json (which of
+      socklab's built-in labs it keeps, which labs it hides, their order),
+      README, GitHub Actions workflow. socklab commands run in it (or given
+      --course DIR) work on its labs.
 `,
   new: `  socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]
       Create labs/NN-<id>/ (lab.mdx with every field explained, starter/,
@@ -30,8 +33,9 @@ export const COURSE_USAGE = {
   build: `  socklab build
       Build the course site (in a course: its labs, into its dist/).
 `,
-  schema: `  socklab schema [--out FILE]
-      Print the JSON Schema of lab.mdx frontmatter (for editors), or write it to FILE.
+  schema: `  socklab schema [--config] [--out FILE]
+      Print the JSON Schema of lab.mdx frontmatter (for editors), or write it
+      to FILE; with --config, the schema of a course's socklab.config.json.
 `,
 };
 
@@ -88,11 +92,11 @@ export function cmdBuild(args: string[]): number {
   return 0;
 }
 
-/** `socklab schema [--out FILE]` */
+/** `socklab schema [--config] [--out FILE]` */
 export function cmdSchema(args: string[]): number {
-  const { values, positionals } = parse(args, { out: { type: 'string' } });
-  if (positionals.length) throw new CommandError('usage: socklab schema [--out FILE]');
-  const text = JSON.stringify(labJsonSchema(), null, 2) + '\n';
+  const { values, positionals } = parse(args, { out: { type: 'string' }, config: { type: 'boolean' } });
+  if (positionals.length) throw new CommandError('usage: socklab schema [--config] [--out FILE]');
+  const text = JSON.stringify(values.config === true ? courseConfigJsonSchema() : labJsonSchema(), null, 2) + '\n';
   if (typeof values.out === 'string') {
     try {
       writeFileSync(values.out, text);

@@ -46,6 +46,9 @@ describe('socklab init', () => {
     expect(readFileSync(join(course, 'README.md'), 'utf8')).toMatch(/npx socklab serve[\s\S]*npx socklab grade/);
     expect(readFileSync(join(course, '.github/workflows/course.yml'), 'utf8')).toBe(COURSE_WORKFLOW);
     install(course);
+    // Its config names the package's JSON Schema, there once socklab is installed.
+    const config = JSON.parse(readFileSync(join(course, 'socklab.config.json'), 'utf8')) as { $schema: string };
+    expect(existsSync(join(course, config.$schema))).toBe(true);
   });
 
   it('works on the course from its folder: new, validate with a mistake at file:line, grade', () => {
@@ -69,11 +72,16 @@ describe('socklab init', () => {
     expect(g.status, g.stdout + g.stderr).toBe(0);
   }, 120_000);
 
-  it('builds and serves the course\'s own site: its labs, not socklab\'s', async () => {
+  it('builds and serves the course\'s own site: its labs, and of socklab\'s only those its config takes in, in its order', async () => {
+    writeFileSync(join(course, 'socklab.config.json'), JSON.stringify({ labs: { include: ['sockets-and-layers'], order: ['sockets-and-layers'] } }));
     const b = spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'build'], { cwd: course, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SOCKLAB_LABS_DIR: '' } });
     expect(b.status, b.stdout + b.stderr).toBe(0);
     expect(existsSync(join(course, 'dist/labs/my-lab/index.html'))).toBe(true);
     expect(existsSync(join(course, 'dist/labs/tcp-echo'))).toBe(false);
+    expect(existsSync(join(course, 'dist/labs/sockets-and-layers/index.html'))).toBe(true);
+    const home = readFileSync(join(course, 'dist/index.html'), 'utf8');
+    expect(home.indexOf('data-lab="sockets-and-layers"')).toBeGreaterThan(0);
+    expect(home.indexOf('data-lab="sockets-and-layers"')).toBeLessThan(home.indexOf('data-lab="my-lab"'));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'serve', '--port', String(port)], { cwd: course, stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadLabs, LABS_DIR } from '../labs/load.ts';
 import { newLab } from './new-lab.ts';
 import { COURSE_WORKFLOW } from './workflow.ts';
+import { CONFIG_FILE, CONFIG_SCHEMA_FILE } from './config.ts';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -40,10 +41,24 @@ Writing labs:
     npx socklab validate                       # every lab checked; mistakes as file:line
     npx socklab schema > lab.schema.json       # the lab.mdx frontmatter schema, for editors
 
+socklab.config.json decides which of socklab's built-in labs the course
+keeps ("include": "all" or their ids), which labs it hides, and their
+order; your editor completes and checks it from its "$schema".
+
 The course's "Write a lab" page (/write-a-lab/) explains the folder, the run
 plan, the grader API, mutants and CI. .github/workflows/course.yml validates
 the labs on every push and grades class/ when it is there.
 `;
+
+/**
+ * The socklab.config.json a new course starts with: every field, at its
+ * default (its own labs only, none hidden, frontmatter order), and the
+ * package's JSON Schema for editors.
+ */
+export function courseConfigText(): string {
+  const config = { $schema: `./node_modules/socklab/${CONFIG_SCHEMA_FILE}`, labs: { include: [], hide: [], order: [] } };
+  return JSON.stringify(config, null, 2) + '\n';
+}
 
 /** Creates the course folder; returns its absolute path. */
 export function initCourse(opts: InitOptions): string {
@@ -66,6 +81,7 @@ export function initCourse(opts: InitOptions): string {
   writeFileSync(join(dir, 'README.md'), readme(name));
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\n.socklab/\nsocklab-report/\nlab.schema.json\n');
   writeFileSync(join(dir, '.github', 'workflows', 'course.yml'), COURSE_WORKFLOW);
+  writeFileSync(join(dir, CONFIG_FILE), courseConfigText());
   if (opts.withLabs) {
     for (const lab of loadLabs(LABS_DIR)) newLab({ labsDir: join(dir, 'labs'), id: lab.meta.id, from: lab.folder, title: lab.meta.title });
   }

@@ -6,11 +6,11 @@
  * explanations taken from the schema itself (protocol/lab.ts).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { LabFrontmatter } from '../../protocol/lab.ts';
-import { findLab, LabError, LABS_DIR, loadLab, loadLabs, type Lab } from '../labs/load.ts';
+import { BUILTIN_LABS_DIR, findLab, LabError, LABS_DIR, loadLab, loadLabs, type Lab } from '../labs/load.ts';
 import { labJsonSchema, type JsonSchema } from './schema.ts';
 
 /** A `socklab new` input that cannot be used (exit 2 with this message). */
@@ -71,7 +71,8 @@ export function newLab(opts: NewLabOptions): string {
 
 function sourceLab(from: string, labsDir: string): Lab {
   const candidates: Lab[] = [];
-  for (const dir of new Set([labsDir, LABS_DIR])) {
+  // In a course LABS_DIR is the course's own labs/: socklab's built-in labs are looked in too.
+  for (const dir of new Set([labsDir, LABS_DIR, BUILTIN_LABS_DIR].map((d) => resolve(d)))) {
     try {
       candidates.push(...loadLabs(dir));
     } catch (err) {

@@ -31,7 +31,7 @@ export interface CheckDef<E extends Templates = Templates> {
   role: string;
   /** Whole-check deadline in ms (default 20 s). A hang fails here, never hangs the grader. */
   timeoutMs?: number;
-  /** Points this check is worth in a class report (`socklab grade --class`); default 1. */
+  /** Points this check is worth in a class report (`socklab grade --class`): a whole number >= 0, default 1. `socklab validate` reports any other value as checks_points at its line. */
   points?: number;
   /** Ids of checks that must pass first; otherwise this one is skipped. */
   dependsOn?: string[];

@@ -14,7 +14,7 @@ import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef } from './api.ts';
 import { readStudentFolder, SubmissionError } from './submission.ts';
-import { ChecksError, gradeFiles, loadChecks, nameOf, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
+import { gradeFiles, loadChecks, nameOf, rolesIn, type CheckStatus, type GradeReport } from './engine.ts';
 
 /** One student's folder. */
 export interface Submission {
@@ -75,17 +75,11 @@ export interface ClassGradeOptions {
   onGraded?: (student: StudentResult, done: number, total: number) => void;
 }
 
-/** The lab's checks with their points (default 1); throws ChecksError for a bad `points`. */
+/** The lab's checks with their points (default 1); throws ChecksError for a bad `points` (loadChecks checks them). */
 export async function classChecks(lab: Lab): Promise<ClassCheck[]> {
   const { checks, messages } = await loadChecks(lab);
-  return checks.map((c: CheckDef) => {
-    const points = c.points ?? 1;
-    if (typeof points !== 'number' || !Number.isFinite(points) || points < 0) {
-      throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" has points ${JSON.stringify(c.points)}; points are a number >= 0`);
-    }
-    // The class report is the instructor's, in English (its words are not a student's).
-    return { id: c.id, name: nameOf(c, messages, 'en'), role: c.role, points };
-  });
+  // The class report is the instructor's, in English (its words are not a student's).
+  return checks.map((c: CheckDef) => ({ id: c.id, name: nameOf(c, messages, 'en'), role: c.role, points: c.points ?? 1 }));
 }
 
 /** Grades every submission, `concurrency` at a time; students in the order given. */

@@ -144,4 +144,25 @@ export default defineChecks([
     await expect(loadChecks(lab)).rejects.toThrow(ChecksError);
     await expect(loadChecks(lab)).rejects.toThrow(/07-fixture\/checks.ts: check "x" grades role "client"/);
   });
+
+  it.each(['-1', '2.5', "'3'", 'NaN'])('rejects points: %s with its file:line and the code checks_points; whole points >= 0 pass', async (bad) => {
+    const { lab } = makeLab(`export default defineChecks([
+  { id: 'free', name: 'counts nothing', role: 'server', points: 0, async run() {} },
+  { id: 'plain', name: 'counts one', role: 'server', async run() {} },
+  {
+    id: 'worth',
+    name: 'counts some',
+    role: 'server',
+    points: ${bad},
+    async run() {},
+  },
+]);`);
+    // makeLab's checks.ts: line 1 imports, line 2 opens the list; "points:" of "worth" is on line 9.
+    const err = await loadChecks(lab).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecksError);
+    expect((err as ChecksError).code).toBe('checks_points');
+    expect((err as ChecksError).message).toMatch(/^07-fixture\/checks.ts:9: check "worth" has points .*; points are a whole number >= 0 .*\[checks_points\]$/);
+    const ok = makeLab(`export default defineChecks([{ id: 'free', name: 'n', role: 'server', points: 0, async run() {} }, { id: 'more', name: 'm', role: 'server', points: 3, async run() {} }]);`);
+    expect((await loadChecks(ok.lab)).checks.map((c) => c.points)).toEqual([0, 3]);
+  });
 });

@@ -5,7 +5,7 @@
  * transcript and each program's own output. `socklab grade` and the page's
  * Check both call `gradeFiles`, so they give the same verdicts.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PUBLIC_DIR, type CheckResult, type Language, type StudentFile } from '../../protocol/messages.ts';
@@ -37,8 +37,19 @@ export interface GradeReport {
   durationMs: number;
 }
 
-/** A lab's checks.ts could not be used (an instructor's mistake). */
-export class ChecksError extends Error {}
+/**
+ * A lab's checks.ts could not be used (an instructor's mistake). `code` is
+ * stable: checks_points for a bad `points`, checks_invalid for the rest.
+ */
+export class ChecksError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'checks_invalid' | 'checks_points' = 'checks_invalid',
+  ) {
+    super(message);
+    this.name = 'ChecksError';
+  }
+}
 
 const DEFAULT_CHECK_MS = 20_000;
 
@@ -58,9 +69,44 @@ export async function loadChecks(lab: Lab): Promise<LabChecks> {
     if (!roles.has(c.role)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" grades role "${c.role}", but the lab's processes are ${[...roles].join(', ')}`);
     for (const d of c.dependsOn ?? []) if (!ids.has(d)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" depends on "${d}", which is not an earlier check`);
     if (messages && !(c.name in messages.en)) throw new ChecksError(`${lab.folder}/checks.ts: check "${c.id}" is named "${c.name}", which is not a key of the lab's messages.ts`);
+    if (!validPoints(c.points)) {
+      const line = checkKeyLine(readFileSync(file, 'utf8'), c.id, 'points');
+      throw new ChecksError(`${lab.folder}/checks.ts:${line}: check "${c.id}" has points ${describeValue(c.points)}; points are a whole number >= 0 (default 1) [checks_points]`, 'checks_points');
+    }
     ids.add(c.id);
   }
   return messages ? { checks, messages } : { checks };
+}
+
+/**
+ * Points are whole and not negative, or left out (1): GitHub Classroom's
+ * autograding, which the class workflow feeds, counts whole points.
+ */
+function validPoints(points: unknown): boolean {
+  return points === undefined || (typeof points === 'number' && Number.isSafeInteger(points) && points >= 0);
+}
+
+/** A value as an instructor wrote it: "-1", "2.5", "\"3\"", "NaN". */
+function describeValue(v: unknown): string {
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/**
+ * The line of `key` in the check whose id is `id` in a checks.ts source:
+ * the module ran, so its values are known but not where they were written;
+ * this finds the `id: 'x'` literal and the first `key:` after it and before
+ * the next check's id (ids are checked to be [a-z0-9-] before, so safe in
+ * a pattern). Falls back to the id's line, then to line 1.
+ */
+function checkKeyLine(source: string, id: string, key: string): number {
+  const lineAt = (index: number) => source.slice(0, index).split('\n').length;
+  const idAt = new RegExp(`\\bid\\s*:\\s*(['"\`])${id}\\1`).exec(source);
+  if (!idAt) return 1;
+  const rest = source.slice(idAt.index + idAt[0].length);
+  const nextId = /\bid\s*:/.exec(rest);
+  const scope = nextId ? rest.slice(0, nextId.index) : rest;
+  const keyAt = new RegExp(`\\b${key}\\s*:`).exec(scope);
+  return lineAt(keyAt ? idAt.index + idAt[0].length + keyAt.index : idAt.index);
 }
 
 /** A check's name in `locale`: from the lab's messages, or as written for a lab without them. */

@@ -16,8 +16,13 @@ import { LOCALES, SOURCE_LOCALE, type Locale } from '../../protocol/i18n/catalog
 
 /** A mistake in a lab, located for the instructor. */
 export interface LabProblem {
-  /** Stable code: lab_frontmatter, lab_schema, lab_folder, lab_missing_file. */
-  code: 'lab_frontmatter' | 'lab_schema' | 'lab_folder' | 'lab_missing_file';
+  /**
+   * Stable code: lab_frontmatter, lab_schema, lab_folder, lab_missing_file;
+   * for the course's socklab.config.json (runner/course/config.ts)
+   * course_config (not JSON, or against its schema) and course_lab (a lab id
+   * it names that is no lab, or twice).
+   */
+  code: 'lab_frontmatter' | 'lab_schema' | 'lab_folder' | 'lab_missing_file' | 'course_config' | 'course_lab';
   file: string;
   line: number;
   message: string;
@@ -65,8 +70,11 @@ export function formatProblem(p: LabProblem): string {
   return `${p.file}:${p.line}: ${p.message} [${p.code}]`;
 }
 
-/** The default labs folder: $SOCKLAB_LABS_DIR (a course's, see runner/course/detect.ts), else labs/ at the project root. */
-export const LABS_DIR = process.env.SOCKLAB_LABS_DIR ? resolve(process.env.SOCKLAB_LABS_DIR) : fileURLToPath(new URL('../../labs/', import.meta.url));
+/** socklab's own labs: labs/ at the package root (a course may take them in, see runner/course/labs.ts). */
+export const BUILTIN_LABS_DIR = fileURLToPath(new URL('../../labs', import.meta.url));
+
+/** The default labs folder: $SOCKLAB_LABS_DIR (a course's, see runner/course/detect.ts), else socklab's own. */
+export const LABS_DIR = process.env.SOCKLAB_LABS_DIR ? resolve(process.env.SOCKLAB_LABS_DIR) : BUILTIN_LABS_DIR;
 
 const FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
@@ -217,21 +225,33 @@ function parseFrontmatter(yaml: string): { doc: Document; lineCounter: LineCount
   return { doc, lineCounter };
 }
 
-/** The problems for one zod issue: an unknown key becomes one problem per key, at that key. */
-function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue, file: string, firstLine: number, schema: z.ZodType): LabProblem[] {
+/**
+ * The problems for one zod issue in a YAML (or JSON) document whose first
+ * line is the file's line `firstLine`: an unknown key becomes one problem
+ * per key, at that key.
+ */
+export function schemaProblems(
+  doc: Document,
+  lc: LineCounter,
+  issue: z.core.$ZodIssue,
+  file: string,
+  firstLine: number,
+  schema: z.ZodType,
+  code: LabProblem['code'] = 'lab_schema',
+): LabProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const at = (p: (string | number)[]) => firstLine + lineOf(doc, lc, p) - 1;
   const name = (p: (string | number)[]) => p.join('.') || 'frontmatter';
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
-      code: 'lab_schema' as const,
+      code,
       file,
       line: at([...path, key]),
       message: `${name([...path, key])}: unknown key${path.length ? '' : ` (allowed: ${schema instanceof z.ZodObject ? Object.keys(schema.shape).join(', ') : '?'})`}`,
     }));
   }
   const missing = issue.code === 'invalid_type' && path.length > 0 && !doc.hasIn(path);
-  return [{ code: 'lab_schema', file, line: at(path), message: `${name(path)}: ${missing ? 'required but missing' : issue.message}` }];
+  return [{ code, file, line: at(path), message: `${name(path)}: ${missing ? 'required but missing' : issue.message}` }];
 }
 
 /**
@@ -240,7 +260,7 @@ function schemaProblems(doc: Document, lc: LineCounter, issue: z.core.$ZodIssue,
  * `languages:`, and an unknown key at itself), a list item at the item.
  * Whatever the YAML lacks points at its nearest ancestor; the root at line 1.
  */
-function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number {
+export function lineOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number {
   for (let n = path.length; n > 0; n--) {
     const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
     const last = path[n - 1];
