@@ -201,6 +201,15 @@ export const GRADER = defineMessages(
     'report.noRoles': 'no roles',
     'report.summary': '{lab} ({lang}, {roles}): {verdict} in {s} s',
     'report.grading': 'Grading {lab} ({lang}): {files}',
+
+    // The CI job summary (ci-reports.ts): a Markdown table on the run's page
+    'summary.title': 'socklab: {lab} ({lang})',
+    'summary.check': 'Check',
+    'summary.result': 'Result',
+    'summary.points': 'Points',
+    'summary.why': 'Why',
+    'summary.passed': 'passed',
+    'summary.total': '{points} of {max} points',
   },
   {
     'program.yours': '여러분의 {role}{n}',
@@ -383,6 +392,14 @@ export const GRADER = defineMessages(
     'report.noRoles': '역할 없음',
     'report.summary': '{lab} ({lang}, {roles}): {s}초 만에 {verdict}',
     'report.grading': '{lab} ({lang}) 채점 중: {files}',
+
+    'summary.title': 'socklab: {lab} ({lang}) 채점 결과',
+    'summary.check': '검사 항목',
+    'summary.result': '결과',
+    'summary.points': '점수',
+    'summary.why': '이유',
+    'summary.passed': '통과',
+    'summary.total': '{max}점 만점에 {points}점',
   },
 );
 
