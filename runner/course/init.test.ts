@@ -85,7 +85,7 @@ describe('socklab init', () => {
     const output = join(ws, 'step-output');
     // Both files are shared by a job's steps: a step appends.
     writeFileSync(output, 'earlier=1\n');
-    const env = { ...process.env, LAB: 'my-lab', LOCALE: 'en', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary };
+    const env: NodeJS.ProcessEnv = { ...process.env, LAB: 'my-lab', LOCALE: 'en', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary };
     delete env.SOCKLAB_LABS_DIR;
     const r = spawnSync('bash', ['-c', STUDENT_GRADE_COMMAND], { cwd: ws, env, encoding: 'utf8', timeout: 90_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
