@@ -19,7 +19,8 @@ export class CommandError extends Error {}
 export const COURSE_USAGE = {
   init: `  socklab init <dir> [--with-labs]
       Create a course folder: package.json depending on socklab, labs/ (empty,
-      or socklab's labs with --with-labs), README, GitHub Actions workflow.
+      or socklab's labs with --with-labs), README, GitHub Actions workflow,
+      and classroom/: a student repository template for GitHub Classroom.
       socklab commands run in it (or given --course DIR) work on its labs.
 `,
   new: `  socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]
