@@ -163,22 +163,26 @@ describe('a solution the course keeps from students', () => {
     it('the page: no Show solution under never; under after-pass it opens after a passing Check and gives the student\'s code back', async () => {
       client?.ws.close();
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const t0 = Date.now();
       const browser = await launchChromium();
       try {
         const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
         const openLab = async (lab: string) => {
           await page.goto(`${base}/labs/${lab}/`);
           await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
-          await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+          await page.locator('.wb .wb-filebar').waitFor({ timeout: 30_000 });
         };
         await openLab('greeter-never');
+        expect(await button(page, 'Reset to starter').isVisible()).toBe(true);
         expect(await button(page, 'Show solution').isHidden()).toBe(true);
+        const tNever = Date.now();
 
         // The student's own passing code, told apart from the solution by its comment.
         const solution = readLabFiles(loadLab(join(labs, '01-greeter-after-pass'), labs), 'solution', 'python').get('server.py')!;
         const mine = `${solution.replace(`# ${mark('after-pass', 'SOLUTION')}\n`, '')}# mine\n`;
         await page.evaluate((text) => localStorage.setItem('socklab:greeter-after-pass:python:file:server.py', text), mine);
         await openLab('greeter-after-pass');
+        await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
         await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
         const show = button(page, 'Show solution');
         expect(await show.getAttribute('aria-disabled')).toBe('true');
@@ -192,6 +196,7 @@ describe('a solution the course keeps from students', () => {
         await expect.poll(() => fileText(page, 'server.py')).toContain(mark('after-pass', 'SOLUTION'));
         await page.locator('.wb-msg').getByRole('button', { name: 'Put my code back' }).click();
         await expect.poll(() => fileText(page, 'server.py')).toBe(mine);
+        console.log(`the page: browser and never ${tNever - t0} ms, after-pass ${Date.now() - tNever} ms`);
       } finally {
         await browser.close();
       }
