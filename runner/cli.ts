@@ -10,7 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, loadLabs, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
-import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
+import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn, type GradeReport } from './grader/engine.ts';
 import { readStudentFolder, SubmissionError } from './grader/submission.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
 import { classroomOutput, classroomResult, scoreReport, stepSummary } from './grader/ci-reports.ts';
@@ -341,12 +341,6 @@ To grade your own code anyway, pass --sandbox host.`);
   const lab = findLabOrFail(runner, labName);
   const roles = lab.meta.processes.map((p) => p.role);
   const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
-  const { lang, files } = studentFolder(dirArg, lab, values.lang, runner.limits);
-  const present = rolesIn(lab, lang, files.map((f) => f.name));
-  const graded = only ? present.filter((r) => only.includes(r)) : present;
-  if (graded.length === 0) {
-    throw new UsageError(`${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
-  }
   let points;
   try {
     await loadChecks(lab);
@@ -355,6 +349,28 @@ To grade your own code anyway, pass --sandbox host.`);
     if (err instanceof ChecksError) throw new UsageError(err.message);
     throw err;
   }
+  /** The job summary and Classroom's points, when asked for. */
+  const ciReports = (report: GradeReport) => {
+    const scored = scoreReport(report, points, only, say);
+    if (summaryTo) appendOrFail(summaryTo, stepSummary(report, scored, say), '--summary');
+    if (classroomTo) appendOrFail(classroomTo, classroomOutput(classroomResult(report, scored)), '--classroom');
+  };
+  // A submission with nothing to grade still gets its zero in CI (every check unrun), not a reporter left with no result.
+  const nothingGraded = (lang: Language, why: string): never => {
+    ciReports({ lab: lab.meta.id, lang, roles: [], results: [], passed: 0, failed: 0, skipped: 0, durationMs: 0 });
+    throw new UsageError(why);
+  };
+  let folder;
+  try {
+    folder = studentFolder(dirArg, lab, values.lang, runner.limits);
+  } catch (err) {
+    if (err instanceof UsageError) nothingGraded(lab.meta.languages[0]!, err.message);
+    throw err;
+  }
+  const { lang, files } = folder;
+  const present = rolesIn(lab, lang, files.map((f) => f.name));
+  const graded = only ? present.filter((r) => only.includes(r)) : present;
+  if (graded.length === 0) nothingGraded(lang, `${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
   const recorder = recordTo === undefined ? undefined : new Recorder({ lab: lab.meta.id, lang }, RECORDING_LIMITS);
   const pretty = reporter === 'pretty' || values.out !== undefined;
   const tty = Boolean(process.stdout.isTTY);
@@ -386,9 +402,7 @@ To grade your own code anyway, pass --sandbox host.`);
     else process.stdout.write(text);
   }
   await runner.close();
-  const scored = scoreReport(report, points);
-  if (summaryTo) appendOrFail(summaryTo, stepSummary(report, scored, say), '--summary');
-  if (classroomTo) appendOrFail(classroomTo, classroomOutput(classroomResult(report, scored)), '--classroom');
+  ciReports(report);
   if (recorder && recordTo) {
     recorder.message({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
     saveRecording(recorder, recordTo);

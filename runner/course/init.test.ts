@@ -99,6 +99,17 @@ describe('socklab init', () => {
     expect(line).toMatch(/^result=[A-Za-z0-9+/]+=*$/);
     const result = JSON.parse(Buffer.from(line!.slice('result='.length), 'base64').toString('utf8'));
     expect(result).toMatchObject({ version: 1, status: 'pass', max_score: 1, tests: [{ name: expect.stringMatching(/^server: /), status: 'pass', score: 1, message: null }] });
+
+    // A push with no program in it: exit 2, and still a zero for Classroom, not a reporter with nothing to read.
+    rmSync(join(ws, 'submission'), { recursive: true });
+    mkdirSync(join(ws, 'submission'));
+    writeFileSync(join(ws, 'submission/notes.txt'), 'todo\n');
+    writeFileSync(output, '');
+    const empty = spawnSync('bash', ['-c', STUDENT_GRADE_COMMAND], { cwd: ws, env, encoding: 'utf8', timeout: 90_000 });
+    expect(empty.status, empty.stdout + empty.stderr).toBe(2);
+    const zero = JSON.parse(Buffer.from(readFileSync(output, 'utf8').trim().slice('result='.length), 'base64').toString('utf8'));
+    expect(zero).toMatchObject({ status: 'fail', max_score: 1, tests: [{ status: 'fail', score: 0, message: 'not graded: there is no server.py' }] });
+    expect(readFileSync(summary, 'utf8')).toContain('**0 of 1 points**');
   }, 120_000);
 
   it('builds and serves the course\'s own site: its labs, not socklab\'s', async () => {

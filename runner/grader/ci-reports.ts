@@ -13,6 +13,7 @@
 import type { GradeReport } from './engine.ts';
 import type { ClassCheck } from './class-grade.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
+import { LANGUAGES } from '../languages.ts';
 
 /** One check of the grade with its points: what both reports are made of. */
 export interface ScoredCheck {
@@ -26,22 +27,29 @@ export interface ScoredCheck {
   durationMs: number;
 }
 
-/** The checks the grade ran (its roles only, as `--only` chose) with the points checks.ts gives them. */
-export function scoreReport(report: GradeReport, checks: readonly ClassCheck[]): ScoredCheck[] {
-  const max = new Map(checks.map((c) => [c.id, c.points]));
-  return report.results.map((r) => {
-    const maxPoints = max.get(r.id) ?? 1;
-    return {
-      id: r.id,
-      name: r.name,
-      role: r.role,
-      status: r.status,
-      points: r.status === 'passed' ? maxPoints : 0,
-      maxPoints,
-      ...(r.message ? { message: r.message } : {}),
-      durationMs: r.durationMs,
-    };
-  });
+/**
+ * Every check of the lab (of the `only` roles, when given) with the points
+ * checks.ts gives it. A check the grade did not run because the submission
+ * lacks its role's program counts as failed, with no points: leaving
+ * client.py out must not make the full score smaller.
+ */
+export function scoreReport(report: GradeReport, checks: readonly ClassCheck[], only?: readonly string[], say: GraderSay = graderSay('en')): ScoredCheck[] {
+  return checks
+    .filter((c) => !only || only.includes(c.role))
+    .map((c): ScoredCheck => {
+      const r = report.results.find((x) => x.id === c.id);
+      if (!r) return { id: c.id, name: c.name, role: c.role, status: 'failed', points: 0, maxPoints: c.points, message: say('summary.missing', { file: LANGUAGES[report.lang].fileFor(c.role) }), durationMs: 0 };
+      return {
+        id: c.id,
+        name: r.name,
+        role: r.role,
+        status: r.status,
+        points: r.status === 'passed' ? c.points : 0,
+        maxPoints: c.points,
+        ...(r.message ? { message: r.message } : {}),
+        durationMs: r.durationMs,
+      };
+    });
 }
 
 /** Text from a program or a check made safe in a Markdown table cell: one line, no cell break, no HTML. */
@@ -56,6 +64,8 @@ const cell = (text: string) =>
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|');
 
+const verdict = (failed: number, say: GraderSay) => (failed === 0 ? say('report.allPassed') : failed === 1 ? say('report.oneFailed') : say('report.manyFailed', { n: failed }));
+
 /** The job summary: a heading with the total, then a row per check (result, points, why it failed), in the words of `say`. */
 export function stepSummary(report: GradeReport, scored: readonly ScoredCheck[], say: GraderSay = graderSay('en')): string {
   const points = scored.reduce((a, c) => a + c.points, 0);
@@ -65,7 +75,7 @@ export function stepSummary(report: GradeReport, scored: readonly ScoredCheck[],
   const lines = [
     `## ${cell(say('summary.title', { lab: report.lab, lang: report.lang }))}`,
     '',
-    `**${say('summary.total', { points, max })}** · ${report.failed === 0 ? say('report.allPassed') : report.failed === 1 ? say('report.oneFailed') : say('report.manyFailed', { n: report.failed })}`,
+    `**${say('summary.total', { points, max })}** · ${verdict(scored.filter((c) => c.status === 'failed').length, say)}`,
     '',
     `| | ${say('summary.check')} | ${say('summary.result')} | ${say('summary.points')} | ${say('summary.why')} |`,
     '|---|---|---|---:|---|',

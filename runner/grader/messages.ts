@@ -210,6 +210,7 @@ export const GRADER = defineMessages(
     'summary.why': 'Why',
     'summary.passed': 'passed',
     'summary.total': '{points} of {max} points',
+    'summary.missing': 'not graded: there is no {file}',
   },
   {
     'program.yours': '여러분의 {role}{n}',
@@ -400,6 +401,7 @@ export const GRADER = defineMessages(
     'summary.why': '이유',
     'summary.passed': '통과',
     'summary.total': '{max}점 만점에 {points}점',
+    'summary.missing': '채점하지 않음: {file} 파일이 없습니다',
   },
 );
 
