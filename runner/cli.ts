@@ -3,7 +3,7 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,9 +11,11 @@ import { z } from 'zod';
 import { Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { loadCourseLabs } from './course/labs.ts';
-import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn } from './grader/engine.ts';
+import { ChecksError, gradeFiles, loadChecks, mutantProblems, rolesIn, type GradeReport } from './grader/engine.ts';
 import { readStudentFolder, SubmissionError } from './grader/submission.ts';
 import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } from './grader/reporters.ts';
+import { classroomOutput, classroomResult, scoreReport, stepSummary } from './grader/ci-reports.ts';
+import { classChecks } from './grader/class-grade.ts';
 import { systemLocale } from './grader/i18n.ts';
 import { graderSay } from './grader/messages.ts';
 import { LOCALES, type Locale } from '../protocol/i18n/catalog.ts';
@@ -54,6 +56,7 @@ const USAGE: Record<string, string> = {
 `,
   grade: `  socklab grade <lab> <dir> [--lang L] [--only server|client] [--reporter pretty|json|junit] [--out FILE]
                 [--sandbox auto|bwrap|host] [--locale en|ko] [--record FILE] [--wire]
+                [--summary FILE] [--classroom FILE]
       Grade the programs in <dir> with the lab's checks (the same as the page's
       Check). The roles present in <dir> are graded; the language is found from
       the file names unless given. With --out the report goes to FILE and the
@@ -64,6 +67,11 @@ const USAGE: Record<string, string> = {
       --record: save the grading (check results) to FILE for the Replay page.
       --wire: capture each check's packets (needs the sandbox); a failed check
       shows its last ones, the json reporter and --record keep them all.
+      --summary: append a Markdown table (each check, passed or failed, its
+      points) to FILE; in GitHub Actions it goes to $GITHUB_STEP_SUMMARY, the
+      run's page, unless --summary none. --classroom: append the points as
+      GitHub Classroom's autograding reporter reads them (result=<base64>) to
+      FILE, in a workflow --classroom "$GITHUB_OUTPUT".
 ${CLASS_GRADE_USAGE}`,
   replay: `  socklab replay <file> [--cast PANE]
       Check a recorded run (--record, or the page's Share this run) and list
@@ -312,9 +320,13 @@ function findLabOrFail(runner: Runner, labName: string): Lab {
 }
 
 async function cmdGrade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, wire: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, summary: { type: 'string' }, classroom: { type: 'string' }, wire: { type: 'boolean' } });
   const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
-  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE] [--record FILE] [--wire]');
+  // GitHub Actions names the job summary's file; an empty variable (outside Actions) means none.
+  const summaryArg = values.summary ?? (process.env.GITHUB_STEP_SUMMARY || 'none');
+  const summaryTo = summaryArg === 'none' ? undefined : check(z.string().min(1), summaryArg, '--summary');
+  const classroomTo = values.classroom === undefined ? undefined : check(z.string().min(1, 'a file, in a workflow "$GITHUB_OUTPUT"'), values.classroom, '--classroom');
+  if (positionals.length !== 2) throw new UsageError('usage: socklab grade <lab> <dir> [--lang L] [--only ROLE] [--locale en|ko] [--reporter pretty|json|junit] [--out FILE] [--record FILE] [--wire] [--summary FILE] [--classroom FILE]');
   const locale = values.locale === undefined ? systemLocale() : check(z.enum(LOCALES as [Locale, ...Locale[]]), values.locale, '--locale');
   const say = graderSay(locale);
   const [labName, dirArg] = positionals as [string, string];
@@ -337,18 +349,36 @@ To grade your own code anyway, pass --sandbox host.`);
   const lab = findLabOrFail(runner, labName);
   const roles = lab.meta.processes.map((p) => p.role);
   const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
-  const { lang, files } = studentFolder(dirArg, lab, values.lang, runner.limits);
-  const present = rolesIn(lab, lang, files.map((f) => f.name));
-  const graded = only ? present.filter((r) => only.includes(r)) : present;
-  if (graded.length === 0) {
-    throw new UsageError(`${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
-  }
+  let points;
   try {
     await loadChecks(lab);
+    points = await classChecks(lab);
   } catch (err) {
     if (err instanceof ChecksError) throw new UsageError(err.message);
     throw err;
   }
+  /** The job summary and Classroom's points, when asked for. */
+  const ciReports = (report: GradeReport) => {
+    const scored = scoreReport(report, points, only, say);
+    if (summaryTo) appendOrFail(summaryTo, stepSummary(report, scored, say), '--summary');
+    if (classroomTo) appendOrFail(classroomTo, classroomOutput(classroomResult(report, scored)), '--classroom');
+  };
+  // A submission with nothing to grade still gets its zero in CI (every check unrun), not a reporter left with no result.
+  const nothingGraded = (lang: Language, why: string): never => {
+    ciReports({ lab: lab.meta.id, lang, roles: [], results: [], passed: 0, failed: 0, skipped: 0, durationMs: 0 });
+    throw new UsageError(why);
+  };
+  let folder;
+  try {
+    folder = studentFolder(dirArg, lab, values.lang, runner.limits);
+  } catch (err) {
+    if (err instanceof UsageError) nothingGraded(lab.meta.languages[0]!, err.message);
+    throw err;
+  }
+  const { lang, files } = folder;
+  const present = rolesIn(lab, lang, files.map((f) => f.name));
+  const graded = only ? present.filter((r) => only.includes(r)) : present;
+  if (graded.length === 0) nothingGraded(lang, `${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
   const recorder = recordTo === undefined ? undefined : new Recorder({ lab: lab.meta.id, lang }, RECORDING_LIMITS);
   const pretty = reporter === 'pretty' || values.out !== undefined;
   const tty = Boolean(process.stdout.isTTY);
@@ -381,11 +411,21 @@ To grade your own code anyway, pass --sandbox host.`);
     else process.stdout.write(text);
   }
   await runner.close();
+  ciReports(report);
   if (recorder && recordTo) {
     recorder.message({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
     saveRecording(recorder, recordTo);
   }
   return report.failed === 0 ? 0 : 1;
+}
+
+/** Appends a CI report to `file` (GitHub's summary and output files are appended to, by every step); a file that cannot be written is a usage error. */
+function appendOrFail(file: string, text: string, option: string): void {
+  try {
+    appendFileSync(file, text);
+  } catch (err) {
+    throw new UsageError(`${option}: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 async function cmdValidate(args: string[]): Promise<number> {

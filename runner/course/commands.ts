@@ -22,7 +22,8 @@ export const COURSE_USAGE = {
       Create a course folder: package.json depending on socklab, labs/ (empty,
       or socklab's labs with --with-labs), socklab.config.json (which of
       socklab's built-in labs it keeps, which labs it hides, their order),
-      README, GitHub Actions workflow. socklab commands run in it (or given
+      README, GitHub Actions workflow, and classroom/: a student repository
+      template for GitHub Classroom. socklab commands run in it (or given
       --course DIR) work on its labs.
 `,
   new: `  socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCsv, classHtml } from '../grader/class-report.ts';
+import { classroomOutput, classroomResult, scoreReport, stepSummary } from '../grader/ci-reports.ts';
+import type { GradeReport } from '../grader/engine.ts';
+import { graderSay } from '../grader/messages.ts';
 import { readSubmission, type ClassResult } from '../grader/class-grade.ts';
 import { findLab, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
@@ -157,5 +160,49 @@ describe('the class report', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;img src=x&gt;');
     expect(classCsv(result)).toContain(`"'=HYPERLINK(""x"") <script>"`);
+  });
+});
+
+describe('the CI reports of one grade', () => {
+  const report: GradeReport = {
+    lab: 'x',
+    lang: 'python',
+    roles: ['server', 'client'],
+    results: [
+      { id: 'a', name: 'answers', role: 'server', status: 'passed', durationMs: 10, transcript: [], outputs: [] },
+      { id: 'b', name: 'b | <i>', role: 'server', status: 'failed', message: 'got `x`\n| <script>', durationMs: 20, transcript: [], outputs: [] },
+      { id: 'c', name: 'reads', role: 'client', status: 'skipped', message: 'needs b', durationMs: 0, transcript: [], outputs: [] },
+    ],
+    passed: 1,
+    failed: 1,
+    skipped: 1,
+    durationMs: 30,
+  };
+  const scored = scoreReport(report, [
+    { id: 'a', name: 'answers', role: 'server', points: 2 },
+    { id: 'b', name: 'b', role: 'server', points: 3 },
+    { id: 'c', name: 'reads', role: 'client', points: 1 },
+    { id: 'd', name: 'sends', role: 'client', points: 4 },
+  ]);
+
+  it('the job summary: a row per check with its points, what the program said kept inside its cell', () => {
+    const md = stepSummary(report, scored);
+    expect(md).toContain('**2 of 10 points** · 2 checks failed');
+    expect(md).toContain('| ✅ | server: answers | passed | 2 / 2 |  |');
+    expect(md).toContain('| ❌ | server: b \\| &lt;i&gt; | failed | 0 / 3 | got \\`x\\` \\| &lt;script&gt; |');
+    expect(md).toContain('| ⏭️ | client: reads | skipped | 0 / 1 | needs b |');
+    // A check the grade could not run (no client.py) still counts, with no points.
+    expect(md).toContain('| ❌ | client: sends | failed | 0 / 4 | not graded: there is no client.py |');
+    expect(stepSummary(report, scored, graderSay('ko'))).toContain('**10점 만점에 2점**');
+    expect(scoreReport(report, [{ id: 'a', name: 'answers', role: 'server', points: 2 }, { id: 'd', name: 'sends', role: 'client', points: 4 }], ['server'])).toHaveLength(1);
+  });
+
+  it('GitHub Classroom\'s result: each check a test scored with its points, base64 in a step output', () => {
+    const result = classroomResult(report, scored);
+    expect(result).toMatchObject({ version: 1, status: 'fail', max_score: 10 });
+    expect(result.tests.map((t) => [t.status, t.score])).toEqual([['pass', 2], ['fail', 0], ['fail', 0], ['fail', 0]]);
+    const line = classroomOutput(result);
+    expect(line).toMatch(/^result=[A-Za-z0-9+/]+=*\n$/);
+    expect(JSON.parse(Buffer.from(line.slice(7), 'base64').toString('utf8'))).toEqual(result);
   });
 });

@@ -42,7 +42,7 @@ const OPTIONS = {
 export function isClassGrade(args: string[]): boolean {
   try {
     // Every option of a single grade too, so that an option's value is never taken for a folder.
-    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS, reporter: { type: 'string' }, out: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' } }, allowPositionals: true, strict: false });
+    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS, reporter: { type: 'string' }, out: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, summary: { type: 'string' }, classroom: { type: 'string' } }, allowPositionals: true, strict: false });
     return values.class !== undefined || positionals.length > 2;
   } catch {
     return false;

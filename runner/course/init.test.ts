@@ -2,16 +2,18 @@
  * `socklab init`, then the instructor's path inside the new course, run as
  * commands in its folder: new, validate (and a deliberate mistake reported
  * as file:line), grade; and --course from elsewhere. `npm install` is
- * stood in for by the link it would make (node_modules/socklab -> this
- * checkout): the test needs no network.
+ * stood in for by the links it would make (node_modules/socklab -> this
+ * checkout, and its .bin/socklab): the test needs no network. The student
+ * repository's workflow (classroom/) has its grade command run as it
+ * stands, as GitHub Actions would run it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COURSE_WORKFLOW } from './workflow.ts';
+import { COURSE_WORKFLOW, STUDENT_GRADE_COMMAND, STUDENT_WORKFLOW } from './workflow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let tmp = '';
@@ -23,8 +25,9 @@ const socklab = (cwd: string, ...args: string[]) => {
   return spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), ...args], { cwd, env, encoding: 'utf8', timeout: 90_000 });
 };
 const install = (dir: string) => {
-  mkdirSync(join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(ROOT, join(dir, 'node_modules', 'socklab'));
+  symlinkSync('../socklab/bin/socklab.js', join(dir, 'node_modules', '.bin', 'socklab'));
 };
 
 beforeAll(() => {
@@ -45,6 +48,9 @@ describe('socklab init', () => {
     expect(existsSync(join(course, 'labs'))).toBe(true);
     expect(readFileSync(join(course, 'README.md'), 'utf8')).toMatch(/npx socklab serve[\s\S]*npx socklab grade/);
     expect(readFileSync(join(course, '.github/workflows/course.yml'), 'utf8')).toBe(COURSE_WORKFLOW);
+    expect(readFileSync(join(course, 'classroom/.github/workflows/classroom.yml'), 'utf8')).toBe(STUDENT_WORKFLOW);
+    expect(STUDENT_WORKFLOW).toContain(`run: ${STUDENT_GRADE_COMMAND}\n`);
+    expect(readFileSync(join(course, 'classroom/README.md'), 'utf8')).toMatch(/# Lab assignment[\s\S]*# 실습 과제/);
     install(course);
     // Its config names the package's JSON Schema, there once socklab is installed.
     const config = JSON.parse(readFileSync(join(course, 'socklab.config.json'), 'utf8')) as { $schema: string };
@@ -70,6 +76,43 @@ describe('socklab init', () => {
     const g = socklab(course, 'grade', 'my-lab', 'labs/00-my-lab/solution/python');
     expect(g.stdout).toContain('Grading my-lab (Python): server.py');
     expect(g.status, g.stdout + g.stderr).toBe(0);
+  }, 120_000);
+
+  it('runs the student workflow\'s grade as it stands: JUnit, a job summary, points for GitHub Classroom', () => {
+    // GitHub's workspace: the student's repository and the course, side by side.
+    const ws = join(tmp, 'workspace');
+    mkdirSync(ws);
+    symlinkSync(course, join(ws, 'course'));
+    cpSync(join(course, 'labs/00-my-lab/solution/python'), join(ws, 'submission'), { recursive: true });
+    const summary = join(ws, 'step-summary.md');
+    const output = join(ws, 'step-output');
+    // Both files are shared by a job's steps: a step appends.
+    writeFileSync(output, 'earlier=1\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, LAB: 'my-lab', LOCALE: 'en', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary };
+    delete env.SOCKLAB_LABS_DIR;
+    const r = spawnSync('bash', ['-c', STUDENT_GRADE_COMMAND], { cwd: ws, env, encoding: 'utf8', timeout: 90_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(join(ws, 'socklab-junit.xml'), 'utf8')).toMatch(/<testcase classname="my-lab.server" name="[^"]+"/);
+    const md = readFileSync(summary, 'utf8');
+    expect(md).toContain('## socklab: my-lab (python)');
+    expect(md).toContain('**1 of 1 points**');
+    expect(md).toMatch(/\n\| ✅ \| server: .+ \| passed \| 1 \/ 1 \| {2}\|\n/);
+    const [earlier, line, ...rest] = readFileSync(output, 'utf8').split('\n');
+    expect([earlier, rest]).toEqual(['earlier=1', ['']]);
+    expect(line).toMatch(/^result=[A-Za-z0-9+/]+=*$/);
+    const result = JSON.parse(Buffer.from(line!.slice('result='.length), 'base64').toString('utf8'));
+    expect(result).toMatchObject({ version: 1, status: 'pass', max_score: 1, tests: [{ name: expect.stringMatching(/^server: /), status: 'pass', score: 1, message: null }] });
+
+    // A push with no program in it: exit 2, and still a zero for Classroom, not a reporter with nothing to read.
+    rmSync(join(ws, 'submission'), { recursive: true });
+    mkdirSync(join(ws, 'submission'));
+    writeFileSync(join(ws, 'submission/notes.txt'), 'todo\n');
+    writeFileSync(output, '');
+    const empty = spawnSync('bash', ['-c', STUDENT_GRADE_COMMAND], { cwd: ws, env, encoding: 'utf8', timeout: 90_000 });
+    expect(empty.status, empty.stdout + empty.stderr).toBe(2);
+    const zero = JSON.parse(Buffer.from(readFileSync(output, 'utf8').trim().slice('result='.length), 'base64').toString('utf8'));
+    expect(zero).toMatchObject({ status: 'fail', max_score: 1, tests: [{ status: 'fail', score: 0, message: 'not graded: there is no server.py' }] });
+    expect(readFileSync(summary, 'utf8')).toContain('**0 of 1 points**');
   }, 120_000);
 
   it('builds and serves the course\'s own site: its labs, and of socklab\'s only those its config takes in, in its order', async () => {

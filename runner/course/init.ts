@@ -2,8 +2,9 @@
  * `socklab init <dir>`: a course of one's own. The folder depends on socklab
  * as a package (here a file dependency on this checkout, until socklab is
  * published) and holds only the instructor's labs/ (empty, or socklab's
- * own labs with --with-labs), a README with the commands, and a GitHub
- * Actions workflow. socklab commands run inside it work on its labs
+ * own labs with --with-labs), a README with the commands, a GitHub
+ * Actions workflow, and classroom/: the template of a student repository
+ * for GitHub Classroom (its workflow grades every push). socklab commands run inside it work on its labs
  * (runner/course/detect.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLabs, LABS_DIR } from '../labs/load.ts';
 import { newLab } from './new-lab.ts';
-import { COURSE_WORKFLOW } from './workflow.ts';
+import { COURSE_WORKFLOW, STUDENT_WORKFLOW } from './workflow.ts';
 import { CONFIG_FILE, CONFIG_SCHEMA_FILE } from './config.ts';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +49,27 @@ order; your editor completes and checks it from its "$schema".
 The course's "Write a lab" page (/write-a-lab/) explains the folder, the run
 plan, the grader API, mutants and CI. .github/workflows/course.yml validates
 the labs on every push and grades class/ when it is there.
+
+GitHub Classroom: classroom/ is the template of a student repository. Copy it
+into a new repository, put the lab's starter files in it, set LAB and COURSE
+in its .github/workflows/classroom.yml, and make it the assignment's template:
+every push is graded, with points for Classroom ("Write a lab", GitHub Classroom).
+`;
+
+/** The student repository's README (the template's): students read it, so in English and Korean. */
+const CLASSROOM_README = `# Lab assignment
+
+Write your programs in this repository (server.py, client.py, ... as the lab
+names them) and push: GitHub Actions grades them with the lab's checks. The
+result is on the Actions tab: each check, passed or failed, and your points.
+Try your programs first on the course's lab page, with Run and Check.
+
+# 실습 과제
+
+이 저장소에 프로그램(실습이 정한 이름대로 server.py, client.py 등)을 작성하고
+push하세요. GitHub Actions가 실습의 검사 항목으로 채점합니다. 결과는 Actions
+탭에 있습니다: 검사 항목마다 통과했는지, 그리고 여러분의 점수가 나옵니다.
+먼저 과정의 실습 페이지에서 실행(Run)과 채점(Check)으로 프로그램을 시험해 보세요.
 `;
 
 /**
@@ -82,6 +104,9 @@ export function initCourse(opts: InitOptions): string {
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\n.socklab/\nsocklab-report/\nlab.schema.json\n');
   writeFileSync(join(dir, '.github', 'workflows', 'course.yml'), COURSE_WORKFLOW);
   writeFileSync(join(dir, CONFIG_FILE), courseConfigText());
+  mkdirSync(join(dir, 'classroom', '.github', 'workflows'), { recursive: true });
+  writeFileSync(join(dir, 'classroom', '.github', 'workflows', 'classroom.yml'), STUDENT_WORKFLOW);
+  writeFileSync(join(dir, 'classroom', 'README.md'), CLASSROOM_README);
   if (opts.withLabs) {
     for (const lab of loadLabs(LABS_DIR)) newLab({ labsDir: join(dir, 'labs'), id: lab.meta.id, from: lab.folder, title: lab.meta.title });
   }

@@ -228,6 +228,16 @@ export const GRADER = defineMessages(
     'wire.channel': 'wire',
     'wire.noSandbox': 'the packets cannot be recorded: this runner has no sandbox, so the programs share the computer’s own loopback',
     'wire.notStarted': 'the packets could not be recorded: {error}',
+
+    // The CI job summary (ci-reports.ts): a Markdown table on the run's page
+    'summary.title': 'socklab: {lab} ({lang})',
+    'summary.check': 'Check',
+    'summary.result': 'Result',
+    'summary.points': 'Points',
+    'summary.why': 'Why',
+    'summary.passed': 'passed',
+    'summary.total': '{points} of {max} points',
+    'summary.missing': 'not graded: there is no {file}',
   },
   {
     'program.yours': '여러분의 {role}{n}',
@@ -436,6 +446,15 @@ export const GRADER = defineMessages(
     'wire.channel': '패킷',
     'wire.noSandbox': '패킷을 기록할 수 없습니다: 이 러너에는 샌드박스가 없어 프로그램들이 컴퓨터의 루프백을 그대로 함께 씁니다',
     'wire.notStarted': '패킷을 기록하지 못했습니다: {error}',
+
+    'summary.title': 'socklab: {lab} ({lang}) 채점 결과',
+    'summary.check': '검사 항목',
+    'summary.result': '결과',
+    'summary.points': '점수',
+    'summary.why': '이유',
+    'summary.passed': '통과',
+    'summary.total': '{max}점 만점에 {points}점',
+    'summary.missing': '채점하지 않음: {file} 파일이 없습니다',
   },
 );
 

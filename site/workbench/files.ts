@@ -108,11 +108,39 @@ export class LabFiles implements Disposable {
     this.replace(lang, lang.starter, lang.starter.map((f) => f.name));
   }
 
-  /** Puts the solution in, keeping any extra file the student has. */
-  showSolution(lang: WorkbenchLanguage): void {
+  /**
+   * Puts `solution` in, keeping any extra file the student has. The
+   * student's own files are kept first (in localStorage, so a reload keeps
+   * them too) for `restoreMine`: Ctrl+Z alone would lose them on reload.
+   */
+  showSolution(lang: WorkbenchLanguage, solution: StudentFile[]): void {
     const names = [...this.names(lang)];
-    for (const f of lang.solution) if (!names.includes(f.name)) names.push(f.name);
-    this.replace(lang, lang.solution, names);
+    // A second Show solution keeps the copy of the student's code, not of the solution.
+    if (!this.hasMine(lang)) write(labKey(this.lab, lang.id, 'mine'), JSON.stringify({ names, files: this.current(lang) }));
+    for (const f of solution) if (!names.includes(f.name)) names.push(f.name);
+    this.replace(lang, solution, names);
+  }
+
+  /** Whether the student's own code is kept aside (a solution was shown). */
+  hasMine(lang: WorkbenchLanguage): boolean {
+    return read(labKey(this.lab, lang.id, 'mine')) !== null;
+  }
+
+  /** Puts back the code the student had before the solution was shown; false when none is kept. */
+  restoreMine(lang: WorkbenchLanguage): boolean {
+    const raw = read(labKey(this.lab, lang.id, 'mine'));
+    if (raw === null) return false;
+    let kept: { names: string[]; files: StudentFile[] };
+    try {
+      kept = JSON.parse(raw) as { names: string[]; files: StudentFile[] };
+      if (!Array.isArray(kept.names) || !Array.isArray(kept.files)) return false;
+    } catch {
+      return false;
+    }
+    for (const n of this.names(lang)) if (!kept.names.includes(n)) write(labKey(this.lab, lang.id, 'file', n), null);
+    this.replace(lang, kept.files, kept.names);
+    write(labKey(this.lab, lang.id, 'mine'), null);
+    return true;
   }
 
   /** Replaces file contents as one undoable edit per file (Ctrl+Z brings the old code back). */

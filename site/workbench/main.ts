@@ -25,7 +25,7 @@
  * close code) is said, and a new one opens by itself.
  */
 import { CloseReason, ErrorCode, NoticeCode, type Language } from '../../protocol/constants.ts';
-import type { ServerMessage } from '../../protocol/messages.ts';
+import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Checks } from './checks.ts';
 import { createConfirm } from './dialog.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
@@ -42,7 +42,7 @@ import { labKey, read, write } from './progress.ts';
 import { StatusBar } from './status.ts';
 import { FileTabs } from './tabs.ts';
 import { Terminals } from './terminals.ts';
-import { createToolbar, type Toolbar } from './toolbar.ts';
+import { createToolbar, lockSolution, type Toolbar } from './toolbar.ts';
 import { Recorder } from '../../protocol/recorder.ts';
 import { downloadRecording } from './share.ts';
 import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
@@ -101,6 +101,14 @@ export class Workbench implements Disposable {
   private lossAsked = false;
   /** The session was lost under the student: the next connection opens a new one unasked. */
   private reopen = false;
+  /**
+   * Whether the runner would send the solution now: under `after-pass`,
+   * once this session's last Check passed every check (the runner decides;
+   * this only keeps the button honest).
+   */
+  private solutionOpen: boolean;
+  /** A `solution` asked of the runner and not yet answered: called with its files, or null when refused. */
+  private solutionWanted: ((files: StudentFile[] | null) => void) | null = null;
 
   constructor(
     private readonly root: Root,
@@ -110,6 +118,7 @@ export class Workbench implements Disposable {
     const stored = read(labKey(data.id, 'lang'));
     this.lang = data.languages.find((l) => l.id === stored) ?? data.languages[0]!;
     this.recorder = new Recorder({ lab: data.id, lang: this.lang.id }, data.recording);
+    this.solutionOpen = data.solutionPolicy === 'always';
 
     this.toolbar = createToolbar(data, this.lang.id, store, {
       run: () => void this.run(),
@@ -270,12 +279,57 @@ export class Workbench implements Disposable {
     this.tabs.focus();
   }
 
+  /**
+   * Show solution: under `always` the page holds the solution; otherwise it
+   * is asked of the runner, which answers only when the lab's policy allows.
+   * The student's own code is kept aside, and a message offers it back.
+   */
   private async showSolution(): Promise<void> {
-    const yes = await this.confirm(say('main.solutionTitle'), say('main.solutionText', { language: this.lang.label }), say('main.solutionOk'));
+    if (this.data.solutionPolicy === 'never') return;
+    if (!this.solutionOpen) return this.status.message('info', say('main.solutionLocked'));
+    const lang = this.lang;
+    const yes = await this.confirm(say('main.solutionTitle'), say('main.solutionText', { language: lang.label }), say('main.solutionOk'));
     if (!yes || this.store.isDisposed) return;
-    this.files.showSolution(this.lang);
+    const solution = lang.solution.length ? lang.solution : await this.askSolution();
+    if (!solution || this.store.isDisposed || lang !== this.lang) return;
+    this.files.showSolution(lang, solution);
     this.tabs.refresh();
     this.tabs.focus();
+    this.status.message('info', say('main.solutionShown', { language: lang.label }), { label: say('main.solutionRestore'), run: () => this.restoreMine(lang) });
+  }
+
+  /** The student's code as it was before the solution came in. */
+  private restoreMine(lang: WorkbenchLanguage): void {
+    if (this.store.isDisposed || lang !== this.lang || !this.files.restoreMine(lang)) return;
+    this.tabs.refresh();
+    this.tabs.focus();
+  }
+
+  /** The solution's files from the runner, in this session's language; null (the status line says why) when refused. */
+  private async askSolution(): Promise<StudentFile[] | null> {
+    if (!(await this.session())) return null;
+    this.solutionWanted?.(null);
+    const answer = new Promise<StudentFile[] | null>((resolve) => {
+      const timer = this.store.timeout(() => {
+        this.solutionWanted = null;
+        this.status.message('error', say('main.solutionNoAnswer'));
+        resolve(null);
+      }, 15_000);
+      this.solutionWanted = (files) => {
+        this.store.drop(timer);
+        this.solutionWanted = null;
+        resolve(files);
+      };
+    });
+    if (!this.link.send({ type: 'solution' })) this.solutionWanted?.(null);
+    return answer;
+  }
+
+  /** Under `after-pass`, Show solution follows whether this session's last Check passed every check. */
+  private setSolutionOpen(open: boolean): void {
+    if (this.data.solutionPolicy !== 'after-pass' || open === this.solutionOpen) return;
+    this.solutionOpen = open;
+    lockSolution(this.toolbar.buttons.solution, !open);
   }
 
   private showLanguage(): void {
@@ -293,6 +347,7 @@ export class Workbench implements Disposable {
     write(labKey(this.data.id, 'lang'), lang.id);
     this.showLanguage();
     this.checks.showLast(lang);
+    this.setSolutionOpen(false);
     // A session runs one language: end it; the next Run opens one in this language.
     if (this.link.session) {
       this.status.message('info', say('main.switched', { language: lang.label, previous: prev.label }));
@@ -404,6 +459,8 @@ export class Workbench implements Disposable {
   }
 
   private onSessionLost(): void {
+    this.setSolutionOpen(false);
+    this.solutionWanted?.(null);
     this.terminals.sessionLost();
     this.checks.failed(say('checks.connectionClosed'));
   }
@@ -441,6 +498,10 @@ export class Workbench implements Disposable {
         console.warn(`socklab runner error ${msg.code}: ${msg.message}`);
         if (msg.code === ErrorCode.unknown_process) return; // a race with a process that just went away
         if (msg.code === ErrorCode.not_offered) this.showNetwork(false);
+        if (msg.code === ErrorCode.solution_hidden) {
+          this.solutionWanted?.(null);
+          this.setSolutionOpen(false);
+        }
         if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
         return this.status.message('error', runnerSays('error', msg.code, msg.message));
       case 'closed':
@@ -448,8 +509,13 @@ export class Workbench implements Disposable {
         return;
       case 'checkStarted':
       case 'checkResult':
-      case 'checkDone':
         return this.checks.message(msg, this.lang);
+      case 'checkDone':
+        // The runner's rule (runner/solution-policy.ts): every check ran and passed.
+        this.setSolutionOpen(msg.failed === 0 && msg.skipped === 0 && msg.passed > 0);
+        return this.checks.message(msg, this.lang);
+      case 'solution':
+        return this.solutionWanted?.(msg.lang === this.lang.id ? msg.files : null);
       case 'sockets':
         return this.inspector.update(msg.sockets);
       case 'wire':

@@ -9,6 +9,7 @@
  *   <lang>:file:<name>         a file's text, only while it differs from the starter
  *   <lang>:files               JSON list of file names, when it differs from the starter's
  *   <lang>:checks              JSON LastCheck: the verdicts of the last Check
+ *   <lang>:mine                JSON {names, files}: the student's own code while a solution is shown
  *   done                       ISO time when every check first passed (any language)
  */
 

@@ -34,6 +34,16 @@ export interface Toolbar {
   buttons: Record<Action | 'expand', HTMLButtonElement>;
 }
 
+/**
+ * Greys Show solution out until a Check passes every check (the
+ * `after-pass` policy). aria-disabled, not disabled: the button still takes
+ * focus and a click, so its title is seen and a press says why (main.ts).
+ */
+export function lockSolution(button: HTMLButtonElement, locked: boolean): void {
+  button.setAttribute('aria-disabled', locked ? 'true' : 'false');
+  button.title = say(locked ? 'toolbar.solutionLocked' : 'toolbar.solutionTitle');
+}
+
 /** Builds the controls; their listeners live as long as `store`. */
 export function createToolbar(data: WorkbenchData, lang: Language, store: DisposableStore, events: ToolbarEvents): Toolbar {
   const langSelect = h('select', { class: 'wb-select', 'aria-label': say('toolbar.language') });
@@ -57,6 +67,9 @@ export function createToolbar(data: WorkbenchData, lang: Language, store: Dispos
   // "client" has a word in each language; a lab's own role (a "peer") is shown by its name.
   if (addable && addable.role !== 'client') buttons.addClient.lastChild!.textContent = say('toolbar.addRole', { role: addable.role });
   else if (!addable) buttons.addClient.hidden = true;
+  // A course that keeps the solution from students shows no button for it; `after-pass` opens it after a passing Check (main.ts).
+  if (data.solutionPolicy === 'never') buttons.solution.hidden = true;
+  else if (data.solutionPolicy === 'after-pass') lockSolution(buttons.solution, true);
   buttons.run.setAttribute('aria-keyshortcuts', isMac ? 'Meta+Enter' : 'Control+Enter');
   for (const action of ['run', 'stop', 'check', 'addClient', 'reset', 'solution', 'share'] as const) store.listen(buttons[action], 'click', () => events[action]());
 

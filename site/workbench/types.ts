@@ -20,13 +20,15 @@ export interface WorkbenchLanguage {
   roleFiles: Record<string, string>;
   /** starter/<lang>/ in tab order: role files in plan order, then the rest. */
   starter: StudentFile[];
-  /** solution/<lang>/, same order. */
+  /** solution/<lang>/, same order; empty unless the lab's policy is `always` (the runner serves it otherwise). */
   solution: StudentFile[];
 }
 
 export interface WorkbenchData extends Pick<LabFrontmatter, 'id' | 'title' | 'processes' | 'ports' | 'network' | 'preview'> {
   /** First one is the default. */
   languages: WorkbenchLanguage[];
+  /** When Show solution may show the reference solution (the lab's `solution` field): never, after-pass, always. */
+  solutionPolicy: LabFrontmatter['solution'];
   /** How big "Share this run" lets a recording grow (runner/limits.ts RECORDING_LIMITS). */
   recording: RecorderLimits;
 }

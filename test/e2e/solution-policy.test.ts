@@ -5,7 +5,10 @@
  * `always` lab's solution (a control: the search can find one), never a
  * mutant or a checks.ts; the runner answers `solution` with
  * `solution_hidden` until the policy allows, and no message to the page
- * carries a hidden solution.
+ * carries a hidden solution. On the lab pages, Show solution follows the
+ * policy: absent under `never`; under `after-pass` greyed until a Check
+ * passes, then the runner's solution comes in and the student's own code
+ * goes back with "Put my code back".
  *
  * Builds the site into a temporary folder with its own Astro cache, from
  * this course's labs (SOCKLAB_LABS_DIR), as i18n-fallback.test.ts does.
@@ -24,7 +27,8 @@ import { readLabFiles, loadLab } from '../../runner/labs/load.ts';
 import { Runner } from '../../runner/runner.ts';
 import { serve } from '../../runner/server/http.ts';
 import { buildEnv } from '../../runner/course/build.ts';
-import { ROOT } from '../support/browser.ts';
+import { launchChromium, ROOT } from '../support/browser.ts';
+import { button, check, fileText } from '../support/workbench-page.ts';
 import { TestClient } from '../support/test-client.ts';
 
 const POLICIES = ['never', 'after-pass', 'always'] as const;
@@ -90,7 +94,7 @@ describe('a solution the course keeps from students', () => {
 
     beforeAll(async () => {
       runner = new Runner({ labsDir: labs, sandbox: 'bwrap' });
-      server = await serve({ runner, port: 0, host: '127.0.0.1' });
+      server = await serve({ runner, port: 0, host: '127.0.0.1', siteDir: join(tmp, 'dist') });
     });
 
     afterAll(async () => {
@@ -155,5 +159,47 @@ describe('a solution the course keeps from students', () => {
       const answer = await ask(c);
       expect(answer).toMatchObject({ type: 'solution', lang: 'python', files: [{ name: 'server.py' }] });
     }, 30_000);
+
+    it('the page: no Show solution under never; under after-pass it opens after a passing Check and gives the student\'s code back', async () => {
+      client?.ws.close();
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const t0 = Date.now();
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+        const openLab = async (lab: string) => {
+          await page.goto(`${base}/labs/${lab}/`);
+          await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+          await page.locator('.wb .wb-filebar').waitFor({ timeout: 30_000 });
+        };
+        await openLab('greeter-never');
+        expect(await button(page, 'Reset to starter').isVisible()).toBe(true);
+        expect(await button(page, 'Show solution').isHidden()).toBe(true);
+        const tNever = Date.now();
+
+        // The student's own passing code, told apart from the solution by its comment.
+        const solution = readLabFiles(loadLab(join(labs, '01-greeter-after-pass'), labs), 'solution', 'python').get('server.py')!;
+        const mine = `${solution.replace(`# ${mark('after-pass', 'SOLUTION')}\n`, '')}# mine\n`;
+        await page.evaluate((text) => localStorage.setItem('socklab:greeter-after-pass:python:file:server.py', text), mine);
+        await openLab('greeter-after-pass');
+        await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+        await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
+        const show = button(page, 'Show solution');
+        expect(await show.getAttribute('aria-disabled')).toBe('true');
+        // aria-disabled: a student can still press it (Playwright would wait for it to be enabled), and is told why.
+        await show.click({ force: true });
+        await page.locator('.wb-msg', { hasText: 'opens once a Check passes every check' }).waitFor();
+        expect(await check(page)).toBe('pass');
+        expect(await show.getAttribute('aria-disabled')).toBe('false');
+        await show.click();
+        await page.locator('dialog.wb-dialog[open]').getByRole('button', { name: 'Show solution' }).click();
+        await expect.poll(() => fileText(page, 'server.py')).toContain(mark('after-pass', 'SOLUTION'));
+        await page.locator('.wb-msg').getByRole('button', { name: 'Put my code back' }).click();
+        await expect.poll(() => fileText(page, 'server.py')).toBe(mine);
+        console.log(`the page: browser and never ${tNever - t0} ms, after-pass ${Date.now() - tNever} ms`);
+      } finally {
+        await browser.close();
+      }
+    }, 90_000);
   });
 });
