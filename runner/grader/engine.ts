@@ -13,10 +13,12 @@ import { LANGUAGES } from '../languages.ts';
 import { prepareJavaArchive } from '../sandbox/java-archive.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
-import type { Backend } from '../sandbox/index.ts';
+import type { Backend, Sandbox } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { gate } from './gate.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
+import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
+import { SandboxSupply } from './sandbox-supply.ts';
 import { hasStackTrace } from './hints.ts';
 import type { Locale } from './i18n.ts';
 import { graderSay, type GraderSay } from './messages.ts';
@@ -150,14 +152,29 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const wanted = opts.checks ? withDependencies(checks, opts.checks) : undefined;
   const plan = checks.filter((c) => roles.includes(c.role) && (!wanted || wanted.has(c.id)));
   opts.onPlan?.(plan);
-  // Java programs start from the runner's class-data archive, made once per JDK.
-  if (opts.lang === 'java') await prepareJavaArchive();
   const words = { say, locale, ...(messages ? { messages } : {}) };
   const byId = new Map<string, Promise<CheckResult | undefined>>();
   // Each check holds a sandbox of its own: no more at once than the backend
   // holds (the host backend one, as its programs share the machine's ports).
   const n = Math.max(1, Math.min(opts.limits.checksAtOnce, opts.backend.maxSessions));
   const at = gate(n);
+  // A sandbox per check, the next ones started while the current ones run
+  // (not for a backend that holds no more than the checks running at once).
+  const supply = new SandboxSupply(opts.backend, opts.limits, plan.length, opts.backend.maxSessions > n ? n : 0);
+  if (opts.lang === 'java') {
+    // Java programs start from the runner's class-data archive, made once
+    // per JDK, and are compiled once for the grade: every program a check
+    // may start (the student's of the graded roles, the reference's).
+    await prepareJavaArchive();
+    const lang = LANGUAGES.java;
+    const programs = opts.lab.meta.processes.flatMap((p) => {
+      const name = lang.fileFor(p.role);
+      const own = roles.includes(p.role) ? opts.files.find((f) => f.name === name) : undefined;
+      const ref = reference.get(name);
+      return [...(own ? [own] : []), ...(ref === undefined ? [] : [{ name, content: ref }])];
+    });
+    await compileJava(opts.backend, opts.limits, programs);
+  }
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
   const settled = plan.map((check) => {
@@ -171,26 +188,55 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           return { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep.id)?.name ?? failedDep.id }), transcript: [], outputs: [] };
         }
         opts.onStart?.(check);
-        return runCheck(check, opts, reference, words);
+        return runCheck(check, opts, reference, words, supply.take({ refill: check.alone !== true }));
       }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
     );
     byId.set(check.id, done);
     return done;
   });
   const results: CheckResult[] = [];
-  for (const done of settled) {
-    const result = await done;
-    if (!result) break; // cancelled: nothing after it is reported
-    results.push(result);
-    opts.onResult?.(result);
+  try {
+    for (const done of settled) {
+      const result = await done;
+      if (!result) break; // cancelled: nothing after it is reported
+      results.push(result);
+      opts.onResult?.(result);
+    }
+    await Promise.allSettled(settled);
+  } finally {
+    await supply.close();
   }
-  await Promise.allSettled(settled);
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
 }
 
 
-async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>, words: { say: GraderSay; locale: Locale; messages?: Messages }): Promise<CheckResult> {
+/**
+ * The class files to put beside a check's Java programs and the commands
+ * that run them compiled: for every program or for none. A program run as
+ * source finds the work dir's class files before its own classes, so one
+ * compiled program beside one run as source (or two that define a class
+ * of the same name) could run the wrong class: those checks run as source.
+ */
+function compiledRun(files: Map<string, string>, programFiles: Set<string>): { commands: Map<string, string[]>; classes: { name: string; content: Uint8Array }[] } {
+  const none = { commands: new Map<string, string[]>(), classes: [] };
+  const commands = new Map<string, string[]>();
+  const classes = new Map<string, Uint8Array>();
+  for (const name of programFiles) {
+    const content = files.get(name);
+    if (content === undefined) continue;
+    const program = compiledProgram({ name, content });
+    if (!program) return none;
+    for (const c of program.classes) {
+      if (classes.has(c.name) || files.has(c.name)) return none;
+      classes.set(c.name, c.content);
+    }
+    commands.set(name, compiledCommand(program));
+  }
+  return { commands, classes: [...classes].map(([name, content]) => ({ name, content })) };
+}
+
+async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: Promise<Sandbox>): Promise<CheckResult> {
   const { say } = words;
   const t0 = performance.now();
   const base = { id: check.id, name: check.name, role: check.role };
@@ -203,18 +249,20 @@ async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<stri
   for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(check.role)) files.set(f.name, f.content);
   for (const f of lang.scaffold) if (!files.has(f.name)) files.set(f.name, f.content);
 
+  const { commands, classes } = opts.lang === 'java' ? compiledRun(files, roleFiles) : { commands: new Map<string, string[]>(), classes: [] };
+
   let sandbox;
   try {
-    sandbox = await opts.backend.create(opts.limits);
+    sandbox = await made;
   } catch (err) {
     return { ...base, status: 'failed', durationMs: 0, message: say('engine.noSandbox', { error: (err as Error).message }), hint: say('hint.sandbox'), transcript: [], outputs: [] };
   }
-  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, ...(words.messages ? { messages: words.messages } : {}) });
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, commands, ...(words.messages ? { messages: words.messages } : {}) });
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;
   try {
-    await sandbox.writeFiles([...files].map(([name, content]) => ({ name, content })));
+    await sandbox.writeFiles([...[...files].map(([name, content]) => ({ name, content })), ...classes]);
     await Promise.race([
       check.run(h),
       h.aborted,
