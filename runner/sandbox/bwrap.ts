@@ -373,8 +373,8 @@ class Agent {
   private nextId = 1;
   private pending = new Map<number, { resolve: (h: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(prefix: string[], script: string) {
-    const argv = [...prefix, process.execPath, script];
+  constructor(prefix: string[], binary: string) {
+    const argv = [...prefix, binary];
     this.child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
