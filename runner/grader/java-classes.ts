@@ -73,7 +73,7 @@ export async function compileJava(backend: Backend, limits: Limits, files: { nam
     if (said === null) return;
     for (const [i, [key]] of todo.entries()) {
       const line = said.split('\n').find((l) => l.trim().endsWith(` out${i}`))?.trim();
-      if (line === `failed out${i}`) {
+      if (line === `failed out${i}` || line === `nomain out${i}`) {
         remember(key, null);
         continue;
       }

@@ -8,17 +8,18 @@
  * a sandbox, instead of every program start compiling it again.
  */
 import { chmodSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { findJava, javaArchiveDir, run } from './java-archive.ts';
 
-/** The driver's class path inside a sandbox. */
-export const JAVA_COMPILER_PATH = '/.socklab/java/compiler';
 /** The driver's class. */
 export const JAVA_COMPILER_CLASS = 'SocklabCompile';
 
 /**
  * Arguments: pairs of (output folder, source file). For each pair it prints
- * one line, "main <class> <folder>" once compiled, or "failed <folder>".
+ * one line: "main <class> <folder>" once compiled, "failed <folder>" when
+ * it does not compile, "nomain <folder>" when the class it would run has
+ * no `public static void main(String[])` (the launcher says so itself).
  * The options are the source launcher's that change the class files
  * (annotation processing off); its diagnostics options only change what a
  * failed compile prints, and a failed compile runs as `java Server.java`
@@ -30,7 +31,12 @@ import com.sun.source.util.TaskListener;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
 import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
 import javax.tools.JavaCompiler;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
@@ -44,23 +50,41 @@ public class ${JAVA_COMPILER_CLASS} {
             try (StandardJavaFileManager files = javac.getStandardFileManager(null, null, null)) {
                 JavacTask task = (JavacTask) javac.getTask(new PrintWriter(Writer.nullWriter()), files, d -> {}, List.of("-proc:none", "-implicit:none", "-d", args[i]), null, files.getJavaFileObjects(args[i + 1]));
                 // As the source launcher finds the class it runs: the first top-level class analysed.
+                TypeElement[] first = { null };
                 task.addTaskListener(new TaskListener() {
                     @Override
                     public void started(TaskEvent e) {
-                        if (e.getKind() == TaskEvent.Kind.ANALYZE && main[0] == null && e.getTypeElement().getNestingKind() == NestingKind.TOP_LEVEL) {
-                            main[0] = e.getTypeElement().getQualifiedName().toString();
+                        if (e.getKind() == TaskEvent.Kind.ANALYZE && first[0] == null && e.getTypeElement().getNestingKind() == NestingKind.TOP_LEVEL) {
+                            first[0] = e.getTypeElement();
                         }
                     }
                 });
                 ok = task.call();
+                // A class without main fails at its start with the launcher's own words: left to the launcher.
+                if (ok && first[0] != null && hasMain(first[0])) main[0] = first[0].getQualifiedName().toString();
             } catch (RuntimeException e) {
                 ok = false;
             }
-            System.out.println((ok && main[0] != null ? "main " + main[0] : "failed") + " " + args[i]);
+            System.out.println((ok && main[0] != null ? "main " + main[0] : ok ? "nomain" : "failed") + " " + args[i]);
         }
+    }
+
+    static boolean hasMain(TypeElement type) {
+        for (Element e : type.getEnclosedElements()) {
+            if (e.getKind() != ElementKind.METHOD || !e.getSimpleName().contentEquals("main")) continue;
+            ExecutableElement m = (ExecutableElement) e;
+            if (m.getModifiers().contains(Modifier.STATIC) && m.getModifiers().contains(Modifier.PUBLIC) && m.getParameters().size() == 1
+                    && m.getParameters().get(0).asType().toString().equals("java.lang.String[]")) return true;
+        }
+        return false;
     }
 }
 `;
+
+/** The driver's folder: named after its source, so a changed driver is built anew beside the old. */
+const FOLDER = `compiler-${createHash('sha256').update(DRIVER).digest('hex').slice(0, 12)}`;
+/** The driver's class path inside a sandbox. */
+export const JAVA_COMPILER_PATH = `/.socklab/java/${FOLDER}`;
 
 let making: Promise<boolean> | null = null;
 
@@ -73,7 +97,7 @@ export function prepareJavaCompiler(): Promise<boolean> {
     return Promise.resolve(false);
   }
   if (!dir) return Promise.resolve(false);
-  const target = join(dir, 'compiler');
+  const target = join(dir, FOLDER);
   if (existsSync(join(target, `${JAVA_COMPILER_CLASS}.class`))) return Promise.resolve(true);
   making ??= build(dir, target).catch(() => false).finally(() => {
     making = null;
