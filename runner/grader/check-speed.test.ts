@@ -33,23 +33,25 @@ describe('unpackTar', () => {
 });
 
 describe('SandboxSupply', () => {
-  it('gives each taker a sandbox of its own, makes no more than needed, and closes the ones made ahead and never taken', async () => {
+  it('gives each taker a sandbox of its own with its kind of files, makes no more than needed, and closes the ones never taken', async () => {
     const create = backend.create;
     const made: Sandbox[] = [];
     const counting = { ...backend, create: (l: typeof limits) => create(l).then((s) => (made.push(s), s)) };
-    const supply = new SandboxSupply(counting, limits, 3, 2);
-    const a = await supply.take();
-    const b = await supply.take();
+    const supply = new SandboxSupply(counting, limits, ['server', 'client', 'server'], 2, (s, role) => s.writeFiles([{ name: `${role}.txt`, content: role }]));
+    // Taken out of plan order: the client's sandbox was made ahead all the same.
+    const client = supply.take('client');
+    const server = supply.take('server');
+    const [a, b] = await Promise.all([client.sandbox, server.sandbox]);
     opened.push(a, b);
+    await Promise.all([client.ready, server.ready]);
     expect(b.pid).not.toBe(a.pid);
     await supply.close();
     // Two made ahead at the start, one more when the first was taken, none past the three needed.
     expect(made.length).toBe(3);
     await made.find((s) => s !== a && s !== b)!.ended; // the one never taken: closed with the supply
-    // The taken ones are their checks' own: still open, and nothing of one is in the other.
-    await a.writeFiles([{ name: 'x.txt', content: 'one' }]);
-    expect((await a.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['x.txt']);
-    expect(await b.readFiles('.', 1 << 20)).toEqual([]);
+    // The taken ones are their checks' own: still open, each with its own files only.
+    expect((await a.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['client.txt']);
+    expect((await b.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['server.txt']);
   }, 30_000);
 });
 
