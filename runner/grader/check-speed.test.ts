@@ -25,6 +25,13 @@ describe('unpackTar', () => {
     expect(files.map((f) => [f.name, [...f.content]])).toEqual([['a.txt', [...Buffer.from('héllo')]], ['B$1.class', [0xca, 0xfe, 0, 1]]]);
   });
 
+  it('reads only inside the work dir', async () => {
+    const s = await backend.create(limits);
+    opened.push(s);
+    await expect(s.readFiles('../etc', 1 << 20)).rejects.toThrow(/not a folder of the work dir/);
+    await expect(s.readFiles('/etc', 1 << 20)).rejects.toThrow(/not a folder of the work dir/);
+  });
+
   it('stops at a header whose size runs past the end, never reading beyond the archive', () => {
     const tar = packTar([{ name: 'x', content: 'abc' }]);
     tar.write('77777777777\0', 124, 'ascii');

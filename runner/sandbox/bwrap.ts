@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
-import { packTar, readTarOf } from './tar.ts';
+import { packTar, isWorkPath, readTarOf } from './tar.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
@@ -262,6 +262,7 @@ class BwrapSandbox implements Sandbox {
 
   async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
     if (this.closed) throw new SandboxError('the session has ended');
+    if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
     const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
     return readTarOf(argv, maxBytes);
   }

@@ -17,7 +17,7 @@ import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { pidsOfUid } from './procfs.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
-import { readTarOf } from './tar.ts';
+import { isWorkPath, readTarOf } from './tar.ts';
 
 /** The runner's own (English) words for WarningCode.no_sandbox, from the course's catalog so the page and the log agree. */
 export const HOST_WARNING = en['warning.no_sandbox'];
@@ -76,6 +76,7 @@ class HostSandbox implements Sandbox {
 
   async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
     if (this.closed) throw new SandboxError('the session has ended');
+    if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
     // tar stores a planted symlink as a link (never what it points to); unpackTar leaves links out.
     return readTarOf([...dropTo(this.uid), 'tar', '-c', '-f', '-', '-C', join(this.dir, dir), '.'], maxBytes);
   }

@@ -80,3 +80,8 @@ export function readTarOf(argv: string[], maxBytes: number): Promise<{ name: str
     });
   });
 }
+
+/** Whether `path` names a place inside the work dir: relative, and never through "..". */
+export function isWorkPath(path: string): boolean {
+  return !path.startsWith('/') && !path.split('/').includes('..');
+}
