@@ -39,6 +39,9 @@ export const JAVA_ARCHIVE_PATH = '/.socklab/java/java.jsa';
  */
 export const JAVA_FLAGS: readonly string[] = ['-Xms16m', '-Xmx256m', '-XX:ReservedCodeCacheSize=64m', '-XX:MaxMetaspaceSize=128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto'];
 
+/** argv of a JVM started as a student's program is: JAVA_FLAGS and the runner's archive, then `rest`. */
+export const javaCommand = (rest: string[]): string[] => ['java', ...JAVA_FLAGS, `-XX:SharedArchiveFile=${JAVA_ARCHIVE_PATH}`, ...rest];
+
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** Java class names are CamelCase: naive_server -> NaiveServer. */
 const javaClass = (role: string) => role.split('_').map(capitalize).join('');
@@ -63,7 +66,7 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     label: 'Java',
     fileFor: (role) => `${javaClass(role)}.java`,
     // The JDK's classes (the source launcher's compiler among them) come mapped from the archive.
-    command: (file) => ['java', ...JAVA_FLAGS, `-XX:SharedArchiveFile=${JAVA_ARCHIVE_PATH}`, file],
+    command: (file) => javaCommand([file]),
     monaco: 'java',
     scaffold: [],
   },

@@ -18,6 +18,8 @@ import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
 import { gate } from './gate.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
+import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
+import { SandboxSupply, type MadeSandbox } from './sandbox-supply.ts';
 import { hasStackTrace } from './hints.ts';
 import type { Locale } from './i18n.ts';
 import { graderSay, type GraderSay } from './messages.ts';
@@ -203,14 +205,27 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const wanted = opts.checks ? withDependencies(checks, opts.checks) : undefined;
   const plan = checks.filter((c) => roles.includes(c.role) && (!wanted || wanted.has(c.id)));
   opts.onPlan?.(plan);
-  // Java programs start from the runner's class-data archive, made once per JDK.
-  if (opts.lang === 'java') await prepareJavaArchive();
   const words = { say, locale, ...(messages ? { messages } : {}) };
   const byId = new Map<string, Promise<CheckResult | undefined>>();
   // Each check holds a sandbox of its own: no more at once than the backend
   // holds (the host backend one, as its programs share the machine's ports).
   const n = Math.max(1, Math.min(opts.limits.checksAtOnce, opts.backend.maxSessions));
   const at = gate(n);
+  // Java programs start from the runner's class-data archive, made once
+  // per JDK, and are compiled once for the grade: every program a check
+  // may start (the student's of the graded roles, the reference's).
+  const compiled = opts.lang === 'java' ? prepareJavaArchive().then(() => compileJava(opts.backend, opts.limits, javaPrograms(opts, roles, reference))) : Promise.resolve();
+  // What a check's sandbox holds depends only on the role it grades.
+  const setups = new Map<string, Promise<CheckSetup>>();
+  const setupOf = (role: string): Promise<CheckSetup> => {
+    if (!setups.has(role)) setups.set(role, compiled.then(() => checkSetup(opts, reference, role)));
+    return setups.get(role)!;
+  };
+  // A sandbox per check, the next ones started (and given their files)
+  // while the current ones run; not for a backend that holds no more than
+  // the checks running at once.
+  const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? n : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
+  await compiled;
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
   const settled = plan.map((check) => {
@@ -224,55 +239,107 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           return { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep.id)?.name ?? failedDep.id }), transcript: [], outputs: [] };
         }
         opts.onStart?.(check);
-        return runCheck(check, opts, reference, words);
+        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role));
       }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
     );
     byId.set(check.id, done);
     return done;
   });
   const results: CheckResult[] = [];
-  for (const done of settled) {
-    const result = await done;
-    if (!result) break; // cancelled: nothing after it is reported
-    results.push(result);
-    opts.onResult?.(result);
+  try {
+    for (const done of settled) {
+      const result = await done;
+      if (!result) break; // cancelled: nothing after it is reported
+      results.push(result);
+      opts.onResult?.(result);
+    }
+    await Promise.allSettled(settled);
+  } finally {
+    await supply.close();
   }
-  await Promise.allSettled(settled);
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
 }
 
 
-async function runCheck(check: CheckDef, opts: GradeOptions, reference: Map<string, string>, words: { say: GraderSay; locale: Locale; messages?: Messages }): Promise<CheckResult> {
-  const { say } = words;
-  const t0 = performance.now();
-  const base = { id: check.id, name: check.name, role: check.role };
+/**
+ * The class files to put beside a check's Java programs and the commands
+ * that run them compiled: for every program or for none. A program run as
+ * source finds the work dir's class files before its own classes, so one
+ * compiled program beside one run as source (or two that define a class
+ * of the same name) could run the wrong class: those checks run as source.
+ */
+function compiledRun(files: Map<string, string>, programFiles: Set<string>): { commands: Map<string, string[]>; classes: { name: string; content: Uint8Array }[] } {
+  const none = { commands: new Map<string, string[]>(), classes: [] };
+  const commands = new Map<string, string[]>();
+  const classes = new Map<string, Uint8Array>();
+  for (const name of programFiles) {
+    const content = files.get(name);
+    if (content === undefined) continue;
+    const program = compiledProgram({ name, content });
+    if (!program) return none;
+    for (const c of program.classes) {
+      if (classes.has(c.name) || files.has(c.name)) return none;
+      classes.set(c.name, c.content);
+    }
+    commands.set(name, compiledCommand(program));
+  }
+  return { commands, classes: [...classes].map(([name, content]) => ({ name, content })) };
+}
+
+/** What a check's sandbox holds and how its programs start. */
+interface CheckSetup {
+  files: { name: string; content: string | Uint8Array }[];
+  /** Program files that start otherwise than their language's command (compiled Java). */
+  commands: Map<string, string[]>;
+}
+
+/** Every Java program a check of the grade may start: the student's of the graded roles, the reference's of every role. */
+function javaPrograms(opts: GradeOptions, roles: string[], reference: Map<string, string>): { name: string; content: string }[] {
+  const lang = LANGUAGES.java;
+  return opts.lab.meta.processes.flatMap((p) => {
+    const name = lang.fileFor(p.role);
+    const own = roles.includes(p.role) ? opts.files.find((f) => f.name === name) : undefined;
+    const ref = reference.get(name);
+    return [...(own ? [own] : []), ...(ref === undefined ? [] : [{ name, content: ref }])];
+  });
+}
+
+/** The files of a check grading `role`: the student's program for it, the reference for the others; the student's other files (helpers) come along. */
+function checkSetup(opts: GradeOptions, reference: Map<string, string>, role: string): CheckSetup {
   const lang = LANGUAGES[opts.lang];
-  // The student's program for the role under test, the reference for the
-  // others; the student's other files (helpers) come along.
   const roleFiles = new Set(opts.lab.meta.processes.map((p) => lang.fileFor(p.role)));
   const files = new Map<string, string>();
   // A web page is the student's whole: none of the reference's page comes with theirs (its client.js would pass for theirs).
   const ownPage = opts.files.some((f) => f.name.startsWith(`${PUBLIC_DIR}/`));
   for (const [name, content] of reference) {
-    if ((!roleFiles.has(name) || name !== lang.fileFor(check.role)) && !(ownPage && name.startsWith(`${PUBLIC_DIR}/`))) files.set(name, content);
+    if ((!roleFiles.has(name) || name !== lang.fileFor(role)) && !(ownPage && name.startsWith(`${PUBLIC_DIR}/`))) files.set(name, content);
   }
-  for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(check.role)) files.set(f.name, f.content);
+  for (const f of opts.files) if (!roleFiles.has(f.name) || f.name === lang.fileFor(role)) files.set(f.name, f.content);
   for (const f of lang.scaffold) if (!files.has(f.name)) files.set(f.name, f.content);
+  const { commands, classes } = opts.lang === 'java' ? compiledRun(files, roleFiles) : { commands: new Map<string, string[]>(), classes: [] };
+  return { files: [...[...files].map(([name, content]) => ({ name, content })), ...classes], commands };
+}
+
+async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup): Promise<CheckResult> {
+  const { say } = words;
+  const t0 = performance.now();
+  const base = { id: check.id, name: check.name, role: check.role };
+  const { commands } = setup;
 
   let sandbox;
   try {
-    sandbox = await opts.backend.create(opts.limits);
+    sandbox = await made.sandbox;
   } catch (err) {
     return { ...base, status: 'failed', durationMs: 0, message: say('engine.noSandbox', { error: (err as Error).message }), hint: say('hint.sandbox'), transcript: [], outputs: [] };
   }
-  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, studentFiles: opts.files.map((f) => f.name), ...(words.messages ? { messages: words.messages } : {}) });
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, commands, studentFiles: opts.files.map((f) => f.name), ...(words.messages ? { messages: words.messages } : {}) });
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;
   const endWire = await captureCheck(opts.wire, sandbox, opts.limits, h);
   try {
-    await sandbox.writeFiles([...files].map(([name, content]) => ({ name, content })));
+    await made.ready; // its files, written while it waited for its turn
     await Promise.race([
       check.run(h),
       h.aborted,

@@ -41,6 +41,8 @@ export interface HarnessContext {
   messages?: Messages;
   /** Names of the files the student sent (the sandbox also holds the reference's others). */
   studentFiles?: readonly string[];
+  /** How to start a program file otherwise than its language's command (a Java program compiled for the grade). */
+  commands?: ReadonlyMap<string, string[]>;
 }
 
 export class GradeHarness implements Harness, CheckScope {
@@ -105,9 +107,10 @@ export class GradeHarness implements Harness, CheckScope {
     const student = role === this.ctx.role;
     const n = this.programs.filter((p) => p.role === role).length + 1;
     const name = this.say(student ? 'program.yours' : 'program.reference', { role: roleName(this.say, role), n: n > 1 ? ` ${n}` : '' });
-    const program = new ProgramImpl(name, role, student, spec.ready, this.ctx.sandbox, lang.command(file), this.ctx.limits, this.transcript, this);
+    const argv = this.ctx.commands?.get(file) ?? lang.command(file);
+    const program = new ProgramImpl(name, role, student, spec.ready, this.ctx.sandbox, argv, this.ctx.limits, this.transcript, this);
     this.programs.push(program);
-    this.transcript.add('note', name, this.say('log.started', { command: lang.command(file).join(' ') }));
+    this.transcript.add('note', name, this.say('log.started', { command: argv.join(' ') }));
     if (spec.ready && opts.waitReady !== false) {
       const { port, protocol } = spec.ready;
       const tcp = protocol === 'tcp';

@@ -1,5 +1,6 @@
-// Compiles the sandbox launcher (runner/sandbox/launch.c) and the wire view's
-// packet reader (runner/sandbox/capture.c). Run by
+// Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
+// packet reader (runner/sandbox/capture.c) and the socket agent
+// (runner/sandbox/agent.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -12,16 +13,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const launcherPath = join(here, 'bin', 'socklab-launch');
 /** Path of the compiled packet reader (the wire view). */
 export const capturePath = join(here, 'bin', 'socklab-capture');
+/** Path of the compiled socket agent. */
+export const agentPath = join(here, 'bin', 'socklab-agent');
 
 /** Compiles `source` to `binary` when the binary is missing or older; returns its path. */
-function ensureBuilt(source, binary, what) {
+function ensureBuilt(source, binary, what, flags = []) {
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) {
     return binary;
   }
   mkdirSync(dirname(binary), { recursive: true });
   const cc = process.env.CC || 'cc';
   try {
-    execFileSync(cc, ['-O2', '-Wall', '-Werror', '-o', binary, source], { stdio: 'inherit' });
+    execFileSync(cc, ['-O2', '-Wall', '-Werror', ...flags, '-o', binary, source], { stdio: 'inherit' });
   } catch (err) {
     throw new Error(`socklab: could not compile the ${what} with ${cc} (${err.message}). Install a C compiler (Debian: apt-get install gcc) and run npm install again.`);
   }
@@ -38,8 +41,14 @@ export function ensureCapture() {
   return ensureBuilt(join(here, 'capture.c'), capturePath, 'packet reader');
 }
 
+/** Builds the socket agent when it is missing or stale; returns its path. */
+export function ensureAgent() {
+  return ensureBuilt(join(here, 'agent.c'), agentPath, 'socket agent', ['-pthread']);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
-  console.log(`socklab: built ${launcherPath} and ${capturePath}`);
+  ensureAgent();
+  console.log(`socklab: built ${launcherPath}, ${capturePath} and ${agentPath}`);
 }

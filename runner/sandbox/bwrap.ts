@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
-import { packTar } from './tar.ts';
+import { packTar, isWorkPath, readTarOf } from './tar.ts';
 import { readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
@@ -252,12 +252,19 @@ class BwrapSandbox implements Sandbox {
     };
   }
 
-  async writeFiles(files: { name: string; content: string }[]): Promise<void> {
+  async writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
     const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-x', '-f', '-', '-C', '/work', '--no-same-owner', '--no-same-permissions', '--overwrite',
       // A program may have put a folder where a file of the student's goes: it is replaced, not a reason to fail.
       '--recursive-unlink'];
     await runWithInput(argv, packTar(files));
+  }
+
+  async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
+    if (this.closed) throw new SandboxError('the session has ended');
+    if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
+    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
+    return readTarOf(argv, maxBytes);
   }
 
   sockets(): Promise<SocketEntry[]> {
@@ -278,6 +285,10 @@ class BwrapSandbox implements Sandbox {
 
   async listenTcp(port: number): Promise<Server> {
     return (await this.getAgent()).request({ op: 'listen', port }) as Promise<Server>;
+  }
+
+  prepareSockets(): void {
+    this.getAgent().catch(() => {}); // the first socket reports a failed start
   }
 
   captureCommand(headBytes: number, perSecond: number): string[] {
@@ -363,8 +374,8 @@ class Agent {
   private nextId = 1;
   private pending = new Map<number, { resolve: (h: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(prefix: string[], script: string) {
-    const argv = [...prefix, process.execPath, script];
+  constructor(prefix: string[], binary: string) {
+    const argv = [...prefix, binary];
     this.child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
@@ -441,3 +452,4 @@ function runWithInput(argv: string[], input: Buffer): Promise<void> {
     child.stdin!.end(input);
   });
 }
+

@@ -17,6 +17,7 @@ import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { pidsOfUid } from './procfs.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
+import { isWorkPath, readTarOf } from './tar.ts';
 
 /** The runner's own (English) words for WarningCode.no_sandbox, from the course's catalog so the page and the log agree. */
 export const HOST_WARNING = en['warning.no_sandbox'];
@@ -57,7 +58,7 @@ class HostSandbox implements Sandbox {
     };
   }
 
-  async writeFiles(files: { name: string; content: string }[]): Promise<void> {
+  async writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
     for (const f of files) {
       // Names are flat (validated); O_NOFOLLOW refuses a planted symlink.
@@ -65,12 +66,19 @@ class HostSandbox implements Sandbox {
       rmSync(path, { force: true });
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
       try {
-        writeSync(fd, f.content);
+        writeSync(fd, typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content);
         if (this.uid !== null) fchownSync(fd, this.uid, this.uid);
       } finally {
         closeSync(fd);
       }
     }
+  }
+
+  async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
+    if (this.closed) throw new SandboxError('the session has ended');
+    if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
+    // tar stores a planted symlink as a link (never what it points to); unpackTar leaves links out.
+    return readTarOf([...dropTo(this.uid), 'tar', '-c', '-f', '-', '-C', join(this.dir, dir), '.'], maxBytes);
   }
 
   sockets(): Promise<SocketEntry[]> {
@@ -109,6 +117,10 @@ class HostSandbox implements Sandbox {
       // Loopback only: the host backend never listens beyond this machine.
       server.listen({ port, host: '127.0.0.1' }, () => resolve(server));
     });
+  }
+
+  prepareSockets(): void {
+    // The runner's own sockets: nothing to start.
   }
 
   captureCommand(): null {

@@ -137,7 +137,7 @@ async function build(dir: string, path: string): Promise<string | null> {
 }
 
 /** The real path of the `java` a sandbox runs (the first on the sandbox's PATH), or null. */
-function findJava(): string | null {
+export function findJava(): string | null {
   for (const dir of ['/usr/local/bin', '/usr/bin', '/bin']) {
     const candidate = join(dir, 'java');
     if (existsSync(candidate)) return realpathSync(candidate);
@@ -145,7 +145,8 @@ function findJava(): string | null {
   return null;
 }
 
-function run(file: string, args: string[], cwd: string): Promise<void> {
+/** Runs a JDK tool of the runner's own (never on a student's file) to its end; rejects unless it exits 0. */
+export function run(file: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);

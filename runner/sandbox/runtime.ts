@@ -10,13 +10,14 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureCapture, ensureLauncher } from './build-launcher.js';
+import { ensureAgent, ensureCapture, ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
 import { executableId, processName, processTree } from './procfs.ts';
 
 export interface Runtime {
   dir: string;
   launcher: string;
+  /** The trusted socket agent (agent.c), run in a session's network namespace by the runner, never by student code. */
   agent: string;
   /** The wire view's packet reader (capture.c), run in a session's namespaces by the runner, never by student code. */
   capture: string;
@@ -73,7 +74,7 @@ export function getRuntime(): Runtime {
   const here = dirname(fileURLToPath(import.meta.url));
   const files: [name: string, content: Buffer, mode: number][] = [
     ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
-    ['agent.mjs', readFileSync(join(here, 'agent.js')), 0o644],
+    ['socklab-agent', readFileSync(ensureAgent()), 0o755],
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
     ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
@@ -113,7 +114,7 @@ export function getRuntime(): Runtime {
   runtime = {
     dir,
     launcher: path('socklab-launch'),
-    agent: path('agent.mjs'),
+    agent: path('socklab-agent'),
     capture: path('socklab-capture'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
     masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },

@@ -197,7 +197,7 @@ while True:
     };
     expect(await ask('one')).toBe('echo one');
 
-    // The session's agent: the process in its network namespace running agent.mjs.
+    // The session's agent: the process in its network namespace running the agent binary (socklab-agent).
     const net = readlinkSync(`/proc/${sandbox.pid}/ns/net`);
     const agents = processesOfUid(runningAsRoot ? sandboxUid(sandbox) : process.getuid!()).filter((p) => {
       try {

@@ -1,8 +1,11 @@
 /**
- * A minimal ustar writer: the runner hands the student's files to `tar -x`
- * running inside the sandbox, so the write happens from the sandbox's own
- * view and a symlink the student planted can never send it elsewhere.
+ * A minimal ustar writer and reader: the runner hands the student's files
+ * to `tar -x` running inside the sandbox (and takes files out with `tar
+ * -c`), so the work happens from the sandbox's own view and a symlink the
+ * student planted can never send it elsewhere.
  */
+import { spawn } from 'node:child_process';
+import { SandboxError } from './types.ts';
 
 const BLOCK = 512;
 
@@ -28,4 +31,57 @@ export function packTar(files: { name: string; content: string | Uint8Array }[],
   }
   parts.push(Buffer.alloc(BLOCK * 2, 0));
   return Buffer.concat(parts);
+}
+
+/**
+ * The regular files of a ustar archive that `tar -c` wrote, with their
+ * names as stored (a leading "./" taken off); folders, links and anything
+ * else are left out, and so is everything after a header that does not
+ * add up (the archive came out of a sandbox: it is read, never trusted).
+ */
+export function unpackTar(archive: Buffer): { name: string; content: Buffer }[] {
+  const out: { name: string; content: Buffer }[] = [];
+  for (let at = 0; at + BLOCK <= archive.length; ) {
+    const header = archive.subarray(at, at + BLOCK);
+    if (header.every((b) => b === 0)) break;
+    const field = (from: number, len: number) => header.subarray(from, from + len).toString('latin1').replace(/\0.*$/s, '');
+    const size = parseInt(field(124, 12).trim() || '0', 8);
+    if (!Number.isSafeInteger(size) || size < 0 || at + BLOCK + size > archive.length) break;
+    const prefix = field(345, 155);
+    const name = (prefix ? `${prefix}/` : '') + field(0, 100);
+    const type = field(156, 1);
+    if (type === '0' || type === '') out.push({ name: name.replace(/^\.\//, ''), content: Buffer.from(archive.subarray(at + BLOCK, at + BLOCK + size)) });
+    at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return out;
+}
+
+/**
+ * Runs `argv`, a `tar -c -f -`, and unpacks what it writes (unpackTar);
+ * past `maxBytes` it is killed and this rejects with SandboxError.
+ */
+export function readTarOf(argv: string[], maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const parts: Buffer[] = [];
+    let size = 0;
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > maxBytes) child.kill('SIGKILL');
+      else parts.push(d);
+    });
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString().slice(0, 2000); });
+    child.once('error', (e) => reject(new SandboxError(`could not read files: ${e.message}`)));
+    child.once('close', (code) => {
+      if (size > maxBytes) reject(new SandboxError(`could not read files: more than ${maxBytes} bytes`));
+      else if (code === 0) resolve(unpackTar(Buffer.concat(parts)));
+      else reject(new SandboxError(`could not read files: ${err.trim() || `tar exited ${code}`}`));
+    });
+  });
+}
+
+/** Whether `path` names a place inside the work dir: relative, and never through "..". */
+export function isWorkPath(path: string): boolean {
+  return !path.startsWith('/') && !path.split('/').includes('..');
 }

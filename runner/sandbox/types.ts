@@ -23,7 +23,13 @@ export interface Sandbox {
   /** The command that runs `argv` (cwd: the work dir) under the launcher with the sandbox's limits. */
   spawnPlan(argv: string[], exitTag: string): SpawnPlan;
   /** Writes the student's files into the work dir, from the sandbox's own view (never following a student's symlink out). */
-  writeFiles(files: { name: string; content: string }[]): Promise<void>;
+  writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void>;
+  /**
+   * The regular files under `dir` of the work dir (its folders flattened
+   * into names like "a/b"), read from the sandbox's own view like
+   * writeFiles writes; rejects with SandboxError past `maxBytes` of archive.
+   */
+  readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]>;
   /** The sockets of the session's network namespace. */
   sockets(): Promise<SocketEntry[]>;
   /** Opens a TCP connection to a port inside the sandbox; rejects with the errno code (ECONNREFUSED...). */
@@ -34,6 +40,13 @@ export interface Sandbox {
   bindUdp(port: number): Promise<UdpSocket>;
   /** A TCP server listening on `port` on every address inside the sandbox (a grader's server). */
   listenTcp(port: number): Promise<Server>;
+  /**
+   * Starts what the four socket methods above need (bwrap: the socket
+   * agent, a process of its own) now rather than at the first socket, so it
+   * starts while the student's program does instead of after it. Never
+   * throws; a failed start is reported by the first socket.
+   */
+  prepareSockets(): void;
   /**
    * Network conditions (LABS.md): drops `percent` of the `proto` packets to
    * or from `port` inside the session's network namespace, in a fixed,
