@@ -150,6 +150,8 @@ export const en = {
   'checks.colWho': 'who',
   'checks.colWhere': 'where',
   'checks.colWhat': 'what',
+  'checks.roleServer': 'server',
+  'checks.roleClient': 'client',
   'checks.whoGrader': 'grader',
   'checks.whoProgram': 'program',
   'checks.printed': '{name} printed:',

@@ -140,6 +140,8 @@ export const ko = {
   'checks.colWho': '누가',
   'checks.colWhere': '어디서',
   'checks.colWhat': '무엇을',
+  'checks.roleServer': '서버',
+  'checks.roleClient': '클라이언트',
   'checks.whoGrader': '채점기',
   'checks.whoProgram': '프로그램',
   'checks.printed': '{name}의 출력:',

@@ -131,7 +131,8 @@ export class Checklist {
         ' ',
         h('span', { class: 'sr-only' }, `${say(WORD[status])}:`),
         ' ',
-        h('span', { class: 'wb-check-role' }, `${c.role}:`),
+        // The two roles every lab has are words of the page's language; a lab's own role keeps its name.
+        h('span', { class: 'wb-check-role' }, `${c.role === 'server' ? say('checks.roleServer') : c.role === 'client' ? say('checks.roleClient') : c.role}:`),
         ' ',
         h('span', { class: 'wb-check-name' }, c.name),
       ),

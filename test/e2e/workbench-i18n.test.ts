@@ -151,6 +151,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     expect(summary).toMatch(/^통과 \d+개, 실패 \d+개.*\(\d+\.\d초\)$/);
     const failed = page.locator('.wb-check[data-status="failed"]').first();
     await expect(failed.locator('.sr-only').textContent()).resolves.toBe('실패:');
+    expect(new Set(await page.locator('.wb-check-role').allTextContents())).toEqual(new Set(['서버:', '클라이언트:']));
     await expect(failed.locator('details summary').textContent()).resolves.toBe('실패한 이유');
     const story = (await failed.locator('.wb-check-body').textContent())!;
     expect(story).toMatch(/기대한 결과|힌트: |무슨 일이 있었나/);
