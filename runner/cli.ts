@@ -17,7 +17,7 @@ import { jsonReport, junitReport, prettyResult, prettyStart, prettySummary } fro
 import { classroomOutput, classroomResult, scoreReport, stepSummary } from './grader/ci-reports.ts';
 import { classChecks } from './grader/class-grade.ts';
 import { systemLocale } from './grader/i18n.ts';
-import { graderSay } from './grader/messages.ts';
+import { graderSay, type GraderSay } from './grader/messages.ts';
 import { LOCALES, type Locale } from '../protocol/i18n/catalog.ts';
 import { DEFAULT_LIMITS, RECORDING_LIMITS, type Limits } from './limits.ts';
 import { describeCut, Recorder } from '../protocol/recorder.ts';
@@ -109,11 +109,11 @@ function limitsHelp(): string {
 }
 
 /** A student's folder as `run` and `grade` send it; its problems are usage errors (exit 2). */
-function studentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits): { lang: Language; files: { name: string; content: string }[] } {
+function studentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, limits: Limits, say: GraderSay = graderSay(systemLocale())): { lang: Language; files: { name: string; content: string }[] } {
   const lang = langOpt === undefined ? undefined : check(Language, langOpt, '--lang');
   try {
-    const read = readStudentFolder(dirArg, lab, lang, limits);
-    if (read.skipped.length) console.error(`socklab: not sent (only plain names like server.py are): ${read.skipped.join(', ')}`);
+    const read = readStudentFolder(dirArg, lab, lang, limits, say);
+    if (read.skipped.length) console.error(`socklab: ${say('submission.skipped', { names: read.skipped.join(', ') })}`);
     return read;
   } catch (err) {
     if (err instanceof SubmissionError) throw new UsageError(err.message);
@@ -370,7 +370,7 @@ To grade your own code anyway, pass --sandbox host.`);
   };
   let folder;
   try {
-    folder = studentFolder(dirArg, lab, values.lang, runner.limits);
+    folder = studentFolder(dirArg, lab, values.lang, runner.limits, say);
   } catch (err) {
     if (err instanceof UsageError) nothingGraded(lab.meta.languages[0]!, err.message);
     throw err;
@@ -378,7 +378,7 @@ To grade your own code anyway, pass --sandbox host.`);
   const { lang, files } = folder;
   const present = rolesIn(lab, lang, files.map((f) => f.name));
   const graded = only ? present.filter((r) => only.includes(r)) : present;
-  if (graded.length === 0) nothingGraded(lang, `${dirArg} has no ${(only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' or ')} to grade`);
+  if (graded.length === 0) nothingGraded(lang, say('submission.nothingToGrade', { dir: dirArg, files: (only ?? roles).map((r) => LANGUAGES[lang].fileFor(r)).join(' / ') }));
   const recorder = recordTo === undefined ? undefined : new Recorder({ lab: lab.meta.id, lang }, RECORDING_LIMITS);
   const pretty = reporter === 'pretty' || values.out !== undefined;
   const tty = Boolean(process.stdout.isTTY);

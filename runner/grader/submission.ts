@@ -10,6 +10,7 @@ import { FileName, PUBLIC_DIR, type Language, type StudentFile } from '../../pro
 import { LANGUAGES } from '../languages.ts';
 import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
+import { graderSay, type GraderSay } from './messages.ts';
 import { escapeChar, UNSAFE } from './transcript.ts';
 
 /** A folder that cannot be used as it is; `message` names the entry and says why. */
@@ -25,10 +26,11 @@ export class SubmissionError extends Error {
  * and its files. Only plain files are read, never through a link, and the
  * folder must fit the session's limits: anything else is a usage error that
  * names the entry, so a link to /etc, a FIFO or a 1 GB file stops here.
+ * Its errors are in `say`'s language (default English).
  */
-export function readStudentFolder(dirArg: string, lab: Lab, lang: Language | undefined, limits: Limits): { lang: Language; files: StudentFile[]; skipped: string[] } {
+export function readStudentFolder(dirArg: string, lab: Lab, lang: Language | undefined, limits: Limits, say: GraderSay = graderSay('en')): { lang: Language; files: StudentFile[]; skipped: string[] } {
   const dir = resolve(dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SubmissionError(`${dirArg} is not a folder`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SubmissionError(say('submission.notFolder', { dir: dirArg }));
   const problems: string[] = [];
   const skipped: string[] = [];
   const names: string[] = [];
@@ -42,23 +44,23 @@ export function readStudentFolder(dirArg: string, lab: Lab, lang: Language | und
     // A file's name is the student's text too: it must not drive the terminal it is printed on.
     const name = entry.replace(UNSAFE, escapeChar);
     if (st.isDirectory()) continue; // __pycache__, .git: not part of the program
-    if (st.isSymbolicLink()) problems.push(`${name} is a symbolic link (copy the file itself into the folder)`);
-    else if (!st.isFile()) problems.push(`${name} is not a plain file`);
+    if (st.isSymbolicLink()) problems.push(say('submission.link', { name }));
+    else if (!st.isFile()) problems.push(say('submission.notPlain', { name }));
     else if (!FileName.safeParse(entry).success) skipped.push(name);
-    else if (st.size > limits.maxFileBytes) problems.push(`${name} is ${st.size} bytes; a file may be at most ${limits.maxFileBytes}`);
+    else if (st.size > limits.maxFileBytes) problems.push(say('submission.tooBig', { name, bytes: st.size, max: limits.maxFileBytes }));
     else names.push(entry);
   }
-  if (problems.length) throw new SubmissionError(`${dirArg} cannot be used:\n  ${problems.join('\n  ')}`);
-  if (names.length > limits.maxFiles) throw new SubmissionError(`${dirArg} holds ${names.length} files; at most ${limits.maxFiles} are sent`);
+  if (problems.length) throw new SubmissionError(`${say('submission.cannotUse', { dir: dirArg })}\n  ${problems.join('\n  ')}`);
+  if (names.length > limits.maxFiles) throw new SubmissionError(say('submission.tooMany', { dir: dirArg, n: names.length, max: limits.maxFiles }));
   const found = lang ?? lab.meta.languages.find((l) => lab.meta.processes.some((p) => names.includes(LANGUAGES[l].fileFor(p.role))));
   if (!found) {
     const expected = lab.meta.languages.flatMap((l) => lab.meta.processes.map((p) => LANGUAGES[l].fileFor(p.role)));
-    throw new SubmissionError(`${dirArg} holds none of ${expected.join(', ')}`);
+    throw new SubmissionError(say('submission.noProgram', { dir: dirArg, expected: expected.join(', ') }));
   }
-  if (!lab.meta.languages.includes(found)) throw new SubmissionError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${found}`);
-  const files = names.map((name) => ({ name, content: readPlainFile(join(dir, name), limits.maxFileBytes) }));
+  if (!lab.meta.languages.includes(found)) throw new SubmissionError(say('submission.notOffered', { lab: lab.meta.title, languages: lab.meta.languages.join(', '), lang: found }));
+  const files = names.map((name) => ({ name, content: readPlainFile(join(dir, name), limits.maxFileBytes, say) }));
   const total = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
-  if (total > limits.maxTotalFileBytes) throw new SubmissionError(`the files of ${dirArg} add up to ${total} bytes; at most ${limits.maxTotalFileBytes} are sent`);
+  if (total > limits.maxTotalFileBytes) throw new SubmissionError(say('submission.tooMuch', { dir: dirArg, bytes: total, max: limits.maxTotalFileBytes }));
   return { lang: found, files, skipped };
 }
 
@@ -66,16 +68,16 @@ export function readStudentFolder(dirArg: string, lab: Lab, lang: Language | und
  * Reads a file checked by lstat, opened so that it cannot have become a
  * link or a FIFO since (no following, no blocking) and no bigger than `max`.
  */
-function readPlainFile(path: string, max: number): string {
+function readPlainFile(path: string, max: number, say: GraderSay): string {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    throw new SubmissionError(`${path} cannot be read: ${(err as Error).message}`);
+    throw new SubmissionError(say('submission.unreadable', { path, error: (err as Error).message }));
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > max) throw new SubmissionError(`${path} changed while it was read; try again`);
+    if (!st.isFile() || st.size > max) throw new SubmissionError(say('submission.changed', { path }));
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);

@@ -126,5 +126,9 @@ describe('socklab grade on a hostile folder', () => {
     const missing = await socklab(['grade', 'tcp-echo', join(scratch, 'nope')], {}, 30_000);
     expect(missing.out).toMatch(/is not a folder/);
     expect(missing.code).toBe(2);
+    // In Korean, as the rest of a Korean grade.
+    const ko = await socklab(['grade', 'tcp-echo', empty, '--locale', 'ko'], {}, 30_000);
+    expect(ko.out).toMatch(/폴더에 다음 파일이 하나도 없습니다: server\.py, client\.py/);
+    expect(ko.code).toBe(2);
   });
 });
