@@ -157,6 +157,12 @@ export interface GradeOptions {
    * the check it names; an instructor debugging one check needs only it.
    */
   checks?: string[];
+  /**
+   * Sandboxes made ahead of their check's turn (default: as many as run at
+   * once). A runner whose other Checks already fill the machine asks for
+   * none: sandboxes made ahead speed one Check at its neighbours' cost.
+   */
+  sandboxesAhead?: number;
   /** The student's language: check names, failures and hints are in it (default English). */
   locale?: Locale;
   /** Called once with the checks that will run, in order (their names in `locale`). */
@@ -224,7 +230,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // A sandbox per check, the next ones started (and given their files)
   // while the current ones run; not for a backend that holds no more than
   // the checks running at once.
-  const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? n : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
+  const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? n) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
   await compiled;
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.

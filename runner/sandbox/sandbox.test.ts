@@ -1497,5 +1497,6 @@ describe('bwrap sandbox: terminal', () => {
     expect(short).toEqual([]);
     expect(orphans).toBe(0);
     expect([...codes]).toEqual([[0, RUNS]]);
-  }, 30_000);
+    // 300 program starts: about 15 s on this machine alone, twice that beside the grader proofs.
+  }, 90_000);
 });

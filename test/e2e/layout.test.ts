@@ -332,7 +332,7 @@ describe('the lab page as a student meets it', () => {
     await pane(page, 'client 1').locator('.wb-pane-state', { hasText: 'type a line and press Enter' }).waitFor({ timeout: 20_000 });
 
     // On through the file tabs and the editor (Tab moves the focus there now).
-    await pressUntil('Tab', (f) => f.inEditor, 10, 'the editor');
+    await pressUntil('Tab', (f) => f.inEditor, 16, 'the editor');
     const serverPane = await pressUntil('Tab', (f) => f.isPane, 3, 'the server pane');
     expect(serverPane.pane).toBe('server');
     expect(serverPane.visible).toBe(true);
