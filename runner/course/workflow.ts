@@ -7,6 +7,17 @@
  * checks, into JUnit, a job summary and Classroom's points).
  */
 
+/** Node.js, the sandbox and the labs' languages: the steps both workflows start with. */
+const SETUP_STEPS = `      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: Sandbox (bubblewrap) and the labs' languages
+        run: |
+          sudo apt-get update
+          sudo apt-get install -y bubblewrap python3 default-jdk-headless
+          sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
+`;
+
 /** The bubblewrap sandbox needs unprivileged user namespaces, which GitHub's Ubuntu runners restrict by AppArmor. */
 export const COURSE_WORKFLOW = `name: course
 on: [push, pull_request]
@@ -15,15 +26,7 @@ jobs:
     runs-on: ubuntu-24.04
     steps:
       - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 20
-      - name: Sandbox (bubblewrap) and the labs' languages
-        run: |
-          sudo apt-get update
-          sudo apt-get install -y bubblewrap python3 default-jdk-headless
-          sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
-      - run: npm ci
+${SETUP_STEPS}      - run: npm ci
       - run: npx socklab validate
       - name: Grade the class (when class/ holds one folder per student)
         if: hashFiles('class/**') != ''
@@ -77,15 +80,7 @@ jobs:
           repository: \${{ env.COURSE }}
           token: \${{ secrets.COURSE_TOKEN || github.token }}
           path: course
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 20
-      - name: Sandbox (bubblewrap) and the labs' languages
-        run: |
-          sudo apt-get update
-          sudo apt-get install -y bubblewrap python3 default-jdk-headless
-          sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0
-      - run: npm ci
+${SETUP_STEPS}      - run: npm ci
         working-directory: course
       - name: Grade
         id: socklab
