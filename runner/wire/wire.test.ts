@@ -2,13 +2,11 @@
  * The wire view end to end: a real runner, real bubblewrap sessions, the
  * labs' reference programs, and the packets the page would get.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile, WirePacket } from '../../protocol/messages.ts';
-import { Runner } from '../runner.ts';
+import type { Runner } from '../runner.ts';
 import { gradeFiles } from '../grader/engine.ts';
 import { prettyResult } from '../grader/reporters.ts';
 import { captureCheck } from '../grader/check-wire.ts';
@@ -16,7 +14,7 @@ import { graderSay } from '../grader/messages.ts';
 import { Transcript } from '../grader/transcript.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { findLab } from '../labs/load.ts';
-import { serve } from '../server/http.ts';
+import { startRunner, type InProcessRunner } from '../../test/support/in-process-runner.ts';
 import { TestClient, descendantsOf, stillRunning, type ProcEntry } from '../../test/support/test-client.ts';
 
 const labDir = (lab: string, part = 'solution/python') => new URL(`../../labs/${lab}/${part}`, import.meta.url).pathname;
@@ -71,22 +69,20 @@ for kind in (socket.SOCK_RAW, socket.SOCK_DGRAM):
 const describeFlags = (p: WirePacket) => (p.flags ?? []).join('+');
 
 describe('the wire view', () => {
+  let served: InProcessRunner;
   let runner: Runner;
-  let server: Server;
   let url: string;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    runner = new Runner({ limits: { wirePacketsPerSecond: 200 } });
-    server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await startRunner({ limits: { wirePacketsPerSecond: 200 } });
+    ({ runner, url } = served);
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
   afterAll(async () => {
-    await new Promise((r) => server?.close(r));
-    await runner?.close();
+    await served?.close();
   });
 
   /** Opens `lab` with the files of `dir`, turns the wire view on and runs the plan. */
@@ -261,10 +257,9 @@ describe('the wire view', () => {
   });
 
   it('on the host backend, says in a notice that the wire view is unavailable', async () => {
-    const host = new Runner({ sandbox: 'host' });
-    const hostServer = await serve({ runner: host, port: 0, host: '127.0.0.1' });
+    const host = await startRunner({ sandbox: 'host' });
     try {
-      const c = await TestClient.connect(`http://127.0.0.1:${(hostServer.address() as AddressInfo).port}`);
+      const c = await TestClient.connect(host.url);
       clients.push(c);
       await c.waitFor((m) => m.type === 'hello');
       c.send({ type: 'open', lab: 'udp-echo', lang: 'python' });
@@ -275,7 +270,6 @@ describe('the wire view', () => {
       expect(readers()).toEqual([]);
       await c.close();
     } finally {
-      await new Promise((r) => hostServer.close(r));
       await host.close();
     }
   }, 30_000);

@@ -14,14 +14,12 @@
  * its body's data-result.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
-import { Runner } from '../../runner/runner.ts';
-import { serve } from '../../runner/server/http.ts';
+import { startRunner, type InProcessRunner } from '../support/in-process-runner.ts';
 import { PREVIEW_SANDBOX } from '../../site/workbench/preview.ts';
 import { launchChromium, ROOT } from '../support/browser.ts';
 import { TestClient } from '../support/test-client.ts';
@@ -83,8 +81,7 @@ async function resultOf(frame: Frame | Page): Promise<Record<string, string>> {
 
 describe('the preview in a real browser', () => {
   let browser: Browser;
-  let runner: Runner;
-  let server: Server;
+  let served: InProcessRunner;
   let course: string;
   const clients: TestClient[] = [];
 
@@ -108,9 +105,8 @@ describe('the preview in a real browser', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    runner = new Runner();
-    server = await serve({ runner, port: 0, host: '127.0.0.1' });
-    course = `http://localhost:${(server.address() as AddressInfo).port}`;
+    served = await startRunner();
+    course = `http://localhost:${served.port}`;
   });
 
   afterEach(async () => {
@@ -119,8 +115,7 @@ describe('the preview in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => server.close(r));
-    await runner.close();
+    await served?.close();
   });
 
   it('runs the page with an opaque origin, in the sandboxed iframe and in a tab of its own', async () => {
