@@ -16,7 +16,8 @@ import { TcpNumbers } from './tcp-numbers.ts';
 const WIRE_BATCH_MAX = 512;
 /** How long the reader may take to open its socket. */
 const READY_TIMEOUT_MS = 5000;
-const FLAG_NAMES = [[2, 'SYN'], [16, 'ACK'], [1, 'FIN'], [4, 'RST'], [8, 'PSH'], [32, 'URG']] as const;
+/** The TCP flags by bit, in the order Wireshark names them, ACK last ("SYN+ACK", "PSH+ACK"): every view joins them as they come. */
+const FLAG_NAMES = [[2, 'SYN'], [1, 'FIN'], [4, 'RST'], [8, 'PSH'], [32, 'URG'], [16, 'ACK']] as const;
 
 export interface WireCaptureOptions {
   /** The reader's command (Sandbox.captureCommand). */

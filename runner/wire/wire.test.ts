@@ -225,7 +225,7 @@ describe('the wire view', () => {
     const reply = packets.find((p) => !toServer(p) && p.len > 0)!;
     expect(reply.len).toBe(1025);
     const fromServer = packets.filter((p) => !toServer(p) && p.n > reply.n);
-    expect(fromServer.map(describeFlags)).toContain('ACK+RST');
+    expect(fromServer.map(describeFlags)).toContain('RST+ACK');
     expect(fromServer.some((p) => p.flags?.includes('FIN'))).toBe(false);
     expect(check.wire!.dropped).toBe(0);
     // Times on the check's clock, as the kernel saw each packet: the SYN after the grader asked to connect, all within the check.
@@ -235,7 +235,7 @@ describe('the wire view', () => {
     expect(packets.map((p) => p.at)).toEqual([...packets.map((p) => p.at)].sort((a, b) => a - b));
     // `socklab grade --wire` prints them under the failure, the reset last.
     const printed = prettyResult(check).replace(/\x1b\[\d+m/g, '').split('\n');
-    expect(printed).toContainEqual(expect.stringMatching(/^\s+[\d.]+ ms your server :12000 → grader tcp#1 :\d+ ACK\+RST seq 1026 ack 65537 win \d+ len 0$/));
+    expect(printed).toContainEqual(expect.stringMatching(/^\s+[\d.]+ ms your server :12000 → grader tcp#1 :\d+ RST\+ACK seq 1026 ack 65537 win \d+ len 0$/));
     expect(printed).toContainEqual(expect.stringMatching(/packets on the wire \(\d+\):/));
     expect(on.results.find((r) => r.id === 'listens')!.wire!.packets.some((p) => describeFlags(p) === 'SYN')).toBe(true);
     expect(off.results.map((r) => r.status)).toEqual(on.results.map((r) => r.status));

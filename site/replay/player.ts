@@ -168,7 +168,7 @@ class Player {
 /** One packet as a line: time, ends, flags, length (the Wire panel's diagram is the workbench's). */
 function packetRow(p: WirePacket): HTMLLIElement {
   const end = (e: WirePacket['src']) => `${e.owner ?? e.addr}:${e.port}`;
-  const flags = p.flags?.length ? ` [${p.flags.join(', ')}]` : '';
+  const flags = p.flags?.length ? ` [${p.flags.join('+')}]` : '';
   const win = p.win === undefined ? '' : ` win=${p.win}`;
   return h('li', {}, `${(p.at / 1000).toFixed(3)}  ${p.protocol.toUpperCase()} ${end(p.src)} → ${end(p.dst)}${flags} len=${p.len}${win}`);
 }

@@ -31,9 +31,8 @@ interface Row {
   probe: boolean;
 }
 
-/** Flags as Wireshark names them, ACK last: "SYN+ACK", "PSH+ACK", "FIN+ACK". */
-const ORDER = ['SYN', 'FIN', 'RST', 'PSH', 'URG', 'ACK'];
-export const flagsOf = (p: WirePacket) => [...(p.flags ?? [])].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join('+');
+/** Flags as the capture lists them, in Wireshark's order: "SYN+ACK", "PSH+ACK", "FIN+ACK". */
+export const flagsOf = (p: WirePacket) => (p.flags ?? []).join('+');
 
 export const endKey = (e: WireEnd) => (e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
 
