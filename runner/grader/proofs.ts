@@ -2,7 +2,7 @@
  * The proofs that a lab's grader is right, shared by `npm test`
  * (test/graders.test.ts) and the benchmark: every reference solution
  * passes, every starter fails, every mutant fails the check its folder
- * names with the text pinned in test/golden/, and repeated grades agree.
+ * names with the text pinned in test/golden/.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,7 +15,7 @@ import { gate } from './gate.ts';
 
 export { gate };
 import type { Backend } from '../sandbox/index.ts';
-import { gradeFiles, mutantCheck, type CheckResult, type GradeReport } from './engine.ts';
+import { gradeFiles, mutantCheck, type CheckResult, type GradeOptions, type GradeReport } from './engine.ts';
 
 /** Where the pinned failure texts of mutants live (outside labs/, so no lab tool mistakes them for a student's file). */
 export const GOLDEN_DIR = fileURLToPath(new URL('../../test/golden/', import.meta.url));
@@ -31,11 +31,22 @@ export interface ProofOptions {
 
 /**
  * Grades one of the lab's own programs: `kind` is "solution", "starter" or
- * "mutants/<folder>"; `checks` runs only those (and their dependencies).
+ * "mutants/<folder>"; `checks`, `onResult` and `cancelled` as in `gradeFiles`.
  */
-export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & { checks?: string[] }): Promise<GradeReport> {
+export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & Pick<GradeOptions, 'checks' | 'onResult' | 'cancelled'>): Promise<GradeReport> {
   const files = [...readLabFiles(lab, kind, lang)].map(([name, content]) => ({ name, content }));
-  return gradeFiles({ lab, lang, files, backend: opts.backend, limits: opts.limits, ...(opts.checks ? { checks: opts.checks } : {}) });
+  const { backend, limits, checks, onResult, cancelled } = opts;
+  return gradeFiles({ lab, lang, files, backend, limits, ...(checks ? { checks } : {}), ...(onResult ? { onResult } : {}), ...(cancelled ? { cancelled } : {}) });
+}
+
+/**
+ * Grades the lab's starter until its first failed check: a starter only
+ * has to fail, so it costs the checks up to its first mistake, not every
+ * check's timeout. (With checks one at a time they run in the lab's order.)
+ */
+export function gradeStarter(lab: Lab, lang: Language, opts: ProofOptions): Promise<GradeReport> {
+  let failed = false;
+  return gradeKind(lab, 'starter', lang, { ...opts, onResult: (r) => void (failed ||= r.status === 'failed'), cancelled: () => failed });
 }
 
 /** One mutant program of a lab. */
@@ -68,7 +79,7 @@ export function mutantsOf(lab: Lab): Mutant[] {
     );
 }
 
-/** "upper-case:passed utf8:failed ...": a grade's verdicts, to compare runs. */
+/** "upper-case:passed utf8:failed ...": a grade's verdicts, to compare runs (the bench's repeated grades). */
 export function verdicts(report: GradeReport): string {
   return report.results.map((c) => `${c.id}:${c.status}`).join(' ');
 }
@@ -100,15 +111,4 @@ export function pinnedText(r: CheckResult): string {
       // Which step a crash followed depends on how fast the program got to it.
       .replace(/(just after the grader's step )\[.*?(?=\. Its error: |\. Then: |$)/gm, '$1<step>') + '\n'
   );
-}
-
-/**
- * Grades `kind` of a lab `runs` times (through `at`, which bounds how many
- * run at once) and returns each run's verdicts: a deterministic grader
- * gives the same string every time. The benchmark runs the heavy version
- * (solution 20 times, starter 8); `npm test` a light one.
- */
-export async function repeatedVerdicts(lab: Lab, kind: string, lang: Language, runs: number, opts: ProofOptions & { at?: <T>(task: () => Promise<T>, weight?: number) => Promise<T>; weight?: number }): Promise<string[]> {
-  const at = opts.at ?? gate(GRADES_AT_ONCE);
-  return Promise.all(Array.from({ length: runs }, () => at(() => gradeKind(lab, kind, lang, opts), opts.weight).then(verdicts)));
 }

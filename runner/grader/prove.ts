@@ -9,7 +9,7 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { GradeReport } from './engine.ts';
-import { gradeKind, mutantsOf } from './proofs.ts';
+import { gradeKind, gradeStarter, mutantsOf } from './proofs.ts';
 
 /** One graded program of the proof and whether it behaved as the proof needs. */
 export interface ProofStep {
@@ -28,7 +28,7 @@ export async function proveLab(lab: Lab, backend: Backend, limits: Limits): Prom
   const steps: Promise<ProofStep>[] = [];
   for (const lang of lab.meta.languages) {
     steps.push(gradeKind(lab, 'solution', lang, opts).then((report) => ({ kind: 'solution', lang, report, expectation: 'passes every check', ok: report.failed === 0 && report.skipped === 0 && report.results.length > 0 })));
-    steps.push(gradeKind(lab, 'starter', lang, opts).then((report) => ({ kind: 'starter', lang, report, expectation: 'fails a check', ok: report.failed > 0 })));
+    steps.push(gradeStarter(lab, lang, opts).then((report) => ({ kind: 'starter', lang, report, expectation: 'fails a check', ok: report.failed > 0 })));
   }
   // A mutant needs only the check it names (and what that check depends on).
   for (const m of mutantsOf(lab)) {
