@@ -14,7 +14,7 @@ import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
 import { packTar, isWorkPath, readTarOf } from './tar.ts';
-import { readSocketTable, type SocketEntry } from './socket-table.ts';
+import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { javaArchiveDir } from './java-archive.ts';
@@ -271,6 +271,18 @@ class BwrapSandbox implements Sandbox {
     return readSocketTable(this.pid);
   }
 
+  async isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
+    // The agent asks sock_diag for the listening sockets alone; reading the
+    // socket table walks the machine's whole TCP connection table (agent.c).
+    try {
+      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port })) as { bound?: unknown };
+      if (typeof answer.bound === 'boolean') return answer.bound;
+    } catch {
+      // No agent, or no sock_diag in this kernel: the socket table says it too.
+    }
+    return isBound(await this.sockets(), port, protocol);
+  }
+
   async connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
     return (await this.getAgent()).request({ op: 'tcp', host, port, timeoutMs }) as Promise<Socket>;
   }
@@ -395,12 +407,13 @@ class Agent {
         reject(err);
         this.end(err);
       });
-      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; code?: string; message?: string }, handle: unknown) => {
+      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; bound?: boolean; code?: string; message?: string }, handle: unknown) => {
         if (msg.ready) return resolve();
         const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id!);
         if (msg.ok && handle) p.resolve(handle);
+        else if (msg.ok && typeof msg.bound === 'boolean') p.resolve({ bound: msg.bound }); // an answer without a socket
         else p.reject(Object.assign(new Error(msg.message ?? 'agent error'), { code: msg.code }));
       });
     });
