@@ -1,6 +1,6 @@
 // Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
-// packet reader (runner/sandbox/capture.c) and the socket agent
-// (runner/sandbox/agent.c). Run by
+// packet reader (runner/sandbox/capture.c), the socket agent
+// (runner/sandbox/agent.c) and the session holder (runner/sandbox/holder.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,8 @@ export const launcherPath = join(here, 'bin', 'socklab-launch');
 export const capturePath = join(here, 'bin', 'socklab-capture');
 /** Path of the compiled socket agent. */
 export const agentPath = join(here, 'bin', 'socklab-agent');
+/** Path of the compiled session holder. */
+export const holderPath = join(here, 'bin', 'socklab-holder');
 
 /** Compiles `source` to `binary` when the binary is missing or older; returns its path. */
 function ensureBuilt(source, binary, what, flags = []) {
@@ -46,9 +48,15 @@ export function ensureAgent() {
   return ensureBuilt(join(here, 'agent.c'), agentPath, 'socket agent', ['-pthread']);
 }
 
+/** Builds the session holder when it is missing or stale; returns its path. */
+export function ensureHolder() {
+  return ensureBuilt(join(here, 'holder.c'), holderPath, 'session holder');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
   ensureAgent();
-  console.log(`socklab: built ${launcherPath}, ${capturePath} and ${agentPath}`);
+  ensureHolder();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath} and ${holderPath}`);
 }

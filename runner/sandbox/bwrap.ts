@@ -7,14 +7,15 @@
  * process of the session: they all live in its pid namespace. Where the
  * runner may, the session's processes also live in cgroups of their own
  * (cgroups.ts), joined before anything of the session starts; and the
- * holder is the session's network admin (HOLDER_SCRIPT, setLoss).
+ * holder (holder.c) bounds the session's mounts, is its network admin
+ * (setLoss) and writes the student's files into it (writeFiles).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Limits } from '../limits.ts';
 import { packTar, isWorkPath, readTarOf } from './tar.ts';
-import { readSocketTable, type SocketEntry } from './socket-table.ts';
+import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { javaArchiveDir } from './java-archive.ts';
@@ -26,33 +27,8 @@ const HOLDER_READY_TIMEOUT_MS = 10_000;
 /** How long the holder may take to exit once the session's pid 1 was killed. */
 const HOLDER_EXIT_GRACE_MS = 500;
 
-/** How long the holder may take to apply a network rule. */
+/** How long the holder may take to apply a network rule or write the files. */
 const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
-
-/**
- * The holder's script. It starts with CAP_SYS_ADMIN and CAP_NET_ADMIN in the
- * session's user namespace (nothing outside it), which no student process
- * ever has: it bounds the inodes of the session's tmpfs mounts (bwrap can
- * only bound their size), bounds TCP buffers in the session's network
- * namespace (through the host's /proc/sys/net bound at /.socklab/net, which
- * shows the reader's own namespace; bwrap's /proc/sys is read-only), mounts
- * the session's devpts with at most sandboxPtys ptys (bwrap's own --dev
- * devpts has no limit: one program took 3,071 ptys of the machine), drops
- * CAP_SYS_ADMIN and then applies the nftables scripts the runner sends,
- * one per line, answering each with "ok" or "error <message>".
- * $1: inodes per tmpfs, $2: largest TCP buffer, $3: ptys.
- */
-const HOLDER_SCRIPT = `
-for m in /work /tmp /dev/shm; do mount -o remount,nr_inodes="$1" "$m" || exit 1; done
-mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,max="$3" devpts /.socklab/pts || exit 1
-{ printf '4096 %s %s\n' "$(( $2 < 131072 ? $2 : 131072 ))" "$2" > /.socklab/net/ipv4/tcp_rmem &&
-  printf '4096 %s %s\n' "$(( $2 < 16384 ? $2 : 16384 ))" "$2" > /.socklab/net/ipv4/tcp_wmem; } 2>/dev/null || echo 'warning socket buffers unbounded: /proc/sys/net is not writable'
-echo ready
-exec setpriv --ambient-caps=-sys_admin --inh-caps=-sys_admin -- /bin/sh -c '
-while IFS= read -r script; do
-  if out=$(printf "%s\n" "$script" | nft -f - 2>&1); then echo ok; else echo "error $(printf "%s" "$out" | tr "\n" " ")"; fi
-done'
-`;
 
 let warnedBuffers = false;
 
@@ -122,7 +98,7 @@ class BwrapSandbox implements Sandbox {
       '--unshare-user', '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--hostname', 'sandbox',
       '--die-with-parent',
-      // Only for the holder's script (see HOLDER_SCRIPT), in the session's user namespace.
+      // Only for the holder (see holder.c), in the session's user namespace.
       '--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_NET_ADMIN',
       ...systemBinds(),
       '--ro-bind', rt.etc.hosts, '/etc/hosts',
@@ -141,6 +117,7 @@ class BwrapSandbox implements Sandbox {
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/dev/shm',
       '--perms', '0755', '--dir', '/.socklab',
       '--ro-bind', rt.launcher, '/.socklab/launch',
+      '--ro-bind', rt.holder, '/.socklab/holder',
       ...Object.entries(rt.masks).flatMap(([name, file]) => ['--ro-bind', file, `/.socklab/${name}`]),
       '--bind', '/proc/sys/net', '/.socklab/net',
       // The runner's class-data archive of the JDK (java-archive.ts), read-only.
@@ -151,7 +128,7 @@ class BwrapSandbox implements Sandbox {
       '--proc', '/proc',
       '--chdir', '/work',
       '--info-fd', '3',
-      '--', '/bin/sh', '-c', HOLDER_SCRIPT, 'socklab-holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
+      '--', '/.socklab/holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
     ];
     const holder = spawn(args[0]!, args.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -254,10 +231,14 @@ class BwrapSandbox implements Sandbox {
 
   async writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
-    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-x', '-f', '-', '-C', '/work', '--no-same-owner', '--no-same-permissions', '--overwrite',
-      // A program may have put a folder where a file of the student's goes: it is replaced, not a reason to fail.
-      '--recursive-unlink'];
-    await runWithInput(argv, packTar(files));
+    // The holder extracts it with tar, in the session's mounts as the session's user and with no capability
+    // (holder.c): no process of the runner's to start for it.
+    const archive = packTar(files);
+    try {
+      await this.holderCommand(`files ${archive.length}`, 'the sandbox did not take the files in time', archive);
+    } catch (err) {
+      throw new SandboxError(`could not write files: ${(err as Error).message}`);
+    }
   }
 
   async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
@@ -269,6 +250,18 @@ class BwrapSandbox implements Sandbox {
 
   sockets(): Promise<SocketEntry[]> {
     return readSocketTable(this.pid);
+  }
+
+  async isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
+    // The agent asks sock_diag for the listening sockets alone; reading the
+    // socket table walks the machine's whole TCP connection table (agent.c).
+    try {
+      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port })) as { bound?: unknown };
+      if (typeof answer.bound === 'boolean') return answer.bound;
+    } catch {
+      // No agent, or no sock_diag in this kernel: the socket table says it too.
+    }
+    return isBound(await this.sockets(), port, protocol);
   }
 
   async connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
@@ -305,23 +298,31 @@ class BwrapSandbox implements Sandbox {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.holderCommand(script);
+    return this.holderCommand(`nft ${script}`, 'the sandbox did not apply the network rule in time').catch((err: unknown) => {
+      throw err instanceof HolderRefused ? new SandboxError(`the network rule was refused: ${err.message}`) : err;
+    });
   }
 
-  /** Sends one nftables script (one line) to the holder; resolves once it was applied. */
-  private holderCommand(script: string): Promise<void> {
+  /**
+   * Sends one command line to the holder (holder.c), and the bytes it
+   * announces; resolves once the holder answered "ok", rejects with
+   * HolderRefused for its "error" answer and with SandboxError(`late`)
+   * when it did not answer in time.
+   */
+  private holderCommand(line: string, late: string, payload?: Uint8Array): Promise<void> {
     const run = async () => {
       if (this.closed) throw new SandboxError('the session has ended');
       const answer = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new SandboxError('the sandbox did not apply the network rule in time')), HOLDER_COMMAND_TIMEOUT_MS);
+        const timer = setTimeout(() => reject(new SandboxError(late)), HOLDER_COMMAND_TIMEOUT_MS);
         this.holderWaiting.push({
           resolve: (line) => { clearTimeout(timer); resolve(line); },
           reject: (e) => { clearTimeout(timer); reject(e); },
         });
       });
-      this.holder.stdin!.write(`${script}\n`);
-      const line = await answer;
-      if (line !== 'ok') throw new SandboxError(`the network rule was refused: ${line.replace(/^error /, '').trim() || 'nft failed'}`);
+      this.holder.stdin!.write(`${line}\n`);
+      if (payload) this.holder.stdin!.write(payload);
+      const said = await answer;
+      if (said !== 'ok') throw new HolderRefused(said.replace(/^error /, '').trim() || 'failed');
     };
     // One at a time: answers come back in order, and a timed-out one must not shift the next.
     const next = this.holderQueue.then(run, run);
@@ -365,6 +366,9 @@ class BwrapSandbox implements Sandbox {
   }
 }
 
+/** The holder's "error" answer to a command: its message is the command's own. */
+class HolderRefused extends Error {}
+
 /** The trusted socket agent of one session, started on first use. */
 class Agent {
   readonly ready: Promise<void>;
@@ -395,12 +399,13 @@ class Agent {
         reject(err);
         this.end(err);
       });
-      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; code?: string; message?: string }, handle: unknown) => {
+      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; bound?: boolean; code?: string; message?: string }, handle: unknown) => {
         if (msg.ready) return resolve();
         const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id!);
         if (msg.ok && handle) p.resolve(handle);
+        else if (msg.ok && typeof msg.bound === 'boolean') p.resolve({ bound: msg.bound }); // an answer without a socket
         else p.reject(Object.assign(new Error(msg.message ?? 'agent error'), { code: msg.code }));
       });
     });
@@ -440,16 +445,3 @@ class Agent {
     this.child.kill('SIGKILL');
   }
 }
-
-function runWithInput(argv: string[], input: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString().slice(0, 2000); });
-    child.once('error', (e) => reject(new SandboxError(`could not write files: ${e.message}`)));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new SandboxError(`could not write files: ${err.trim() || `tar exited ${code}`}`))));
-    child.stdin!.on('error', () => {});
-    child.stdin!.end(input);
-  });
-}
-

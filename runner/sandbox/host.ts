@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Limits } from '../limits.ts';
 import { en } from '../../protocol/i18n/en.ts';
-import { readSocketTable, type SocketEntry } from './socket-table.ts';
+import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { pidsOfUid } from './procfs.ts';
@@ -83,6 +83,10 @@ class HostSandbox implements Sandbox {
 
   sockets(): Promise<SocketEntry[]> {
     return readSocketTable('self');
+  }
+
+  async isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
+    return isBound(await this.sockets(), port, protocol);
   }
 
   connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {

@@ -1,6 +1,6 @@
 /**
  * Files every sandbox needs from the host, prepared once per runner in a
- * world-readable folder of its own: the launcher, the agent, and the few
+ * world-readable folder of its own: the launcher, the holder, the agent, and the few
  * /etc files a program expects (hosts, passwd, group). The project folder
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureAgent, ensureCapture, ensureLauncher } from './build-launcher.js';
+import { ensureAgent, ensureCapture, ensureHolder, ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
 import { executableId, processName, processTree } from './procfs.ts';
 
@@ -21,6 +21,8 @@ export interface Runtime {
   agent: string;
   /** The wire view's packet reader (capture.c), run in a session's namespaces by the runner, never by student code. */
   capture: string;
+  /** The session holder (holder.c): the first program of every session sandbox. */
+  holder: string;
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
@@ -76,6 +78,7 @@ export function getRuntime(): Runtime {
     ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
     ['socklab-agent', readFileSync(ensureAgent()), 0o755],
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
+    ['socklab-holder', readFileSync(ensureHolder()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
     ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
     ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
@@ -116,6 +119,7 @@ export function getRuntime(): Runtime {
     launcher: path('socklab-launch'),
     agent: path('socklab-agent'),
     capture: path('socklab-capture'),
+    holder: path('socklab-holder'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
     masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
     nodeModules: path('node_modules'),

@@ -165,6 +165,11 @@ while True:
     for (const s of [a, b]) {
       await waitBound(s, 12000, 'tcp');
       await waitBound(s, 12000, 'udp');
+      // What the socket table shows, the agent's cheaper answer (sock_diag) says too: per protocol and port.
+      expect(await s.isBound(12000, 'tcp')).toBe(true);
+      expect(await s.isBound(12000, 'udp')).toBe(true);
+      expect(await s.isBound(12001, 'tcp')).toBe(false);
+      expect(await s.isBound(12001, 'udp')).toBe(false);
     }
     expect(progA.text()).not.toMatch(/Error/);
     expect(progB.text()).not.toMatch(/Error/);

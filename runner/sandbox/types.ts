@@ -32,6 +32,12 @@ export interface Sandbox {
   readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]>;
   /** The sockets of the session's network namespace. */
   sockets(): Promise<SocketEntry[]>;
+  /**
+   * Whether something in the session listens on (tcp) or is bound to (udp)
+   * `port`: what `sockets()` would show, asked more cheaply (it is polled
+   * while a program starts).
+   */
+  isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean>;
   /** Opens a TCP connection to a port inside the sandbox; rejects with the errno code (ECONNREFUSED...). */
   connectTcp(port: number, host?: '127.0.0.1' | '::1', timeoutMs?: number): Promise<Socket>;
   /** A UDP socket bound inside the sandbox (ephemeral port), to talk to the student's UDP programs. */

@@ -5,18 +5,17 @@
  * same way.
  */
 import type { Sandbox } from './types.ts';
-import { isBound } from './socket-table.ts';
 
 /** How a wait for a bound port ended. */
 export type BoundWait = 'bound' | 'stopped' | 'timeout';
 
 /**
- * Polls the sandbox's socket table until `port`/`protocol` is bound.
+ * Polls the sandbox until `port`/`protocol` is bound.
  * `stop` is asked before each look (the program exited, the session ended):
  * true ends the wait with "stopped".
  */
 export async function waitUntilBound(
-  sandbox: Pick<Sandbox, 'sockets'>,
+  sandbox: Pick<Sandbox, 'isBound'>,
   port: number,
   protocol: 'tcp' | 'udp',
   opts: { timeoutMs: number; pollMs?: number; stop?: () => boolean },
@@ -24,7 +23,7 @@ export async function waitUntilBound(
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     if (opts.stop?.()) return 'stopped';
-    if (isBound(await sandbox.sockets(), port, protocol)) return 'bound';
+    if (await sandbox.isBound(port, protocol)) return 'bound';
     if (Date.now() > deadline) return 'timeout';
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 10));
   }
