@@ -1465,10 +1465,11 @@ describe('bwrap sandbox: terminal', () => {
     expect(exit.reason).toBeUndefined();
   });
 
-  it('delivers every byte of 300 fast-exiting programs', async () => {
+  it('delivers every byte of 100 fast-exiting programs', async () => {
     const sandbox = await tracker.open();
     const SIZE = 20_000;
-    const RUNS = 300;
+    // node-pty's lost tail (DESIGN.md: 243 of 300 runs short) shows in a few runs; 100 leave no doubt.
+    const RUNS = 100;
     const expected = 'x'.repeat(SIZE);
     const uid = sandboxUid(sandbox);
     // Ended programs must not leave orphans behind (zombies of the session's
@@ -1502,6 +1503,6 @@ describe('bwrap sandbox: terminal', () => {
     expect(short).toEqual([]);
     expect(orphans).toBe(0);
     expect([...codes]).toEqual([[0, RUNS]]);
-    // 300 program starts: about 15 s on this machine alone, twice that beside the grader proofs.
+    // 100 program starts: about 5 s on this machine alone, twice that beside the grader proofs.
   }, 90_000);
 });
