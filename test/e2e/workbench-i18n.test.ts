@@ -212,8 +212,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
   });
 
   e2e('a runner killed and restarted while the student works: the page says so, reconnects, and Run works with the edited code', 150_000, async (page) => {
-    // A runner of this test's own, on a port the next one takes over.
-    let first: Served | null = await startServe(SITE);
+    // The file's runner, killed here (the tests before are done with it, the one after runs its own); the next takes over its port.
+    let first: Served | null = served;
     let second: Served | null = null;
     const port = Number(new URL(first.url).port);
     const orphans: ProcEntry[] = [];
