@@ -6,8 +6,8 @@
  *                          (default 30, to keep the bench bounded) made from
  *                          the Python solution and each Python mutant in
  *                          turn, graded by `gradeClass` (what the command
- *                          runs) at its default concurrency, the number of
- *                          cores. Wall time of the whole class.
+ *                          runs) at its default concurrency (twice the
+ *                          cores, defaultClassJobs). Wall time of the whole class.
  *   class_300_minutes      the same rate applied to a class of 300; the
  *                          issue's goal is under 5 minutes.
  *
@@ -16,9 +16,9 @@
  * same run just before the class. The ratio is what grading at once gains.
  */
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classFolder, gradeClass, readSubmission } from '../runner/grader/class-grade.ts';
+import { classFolder, defaultClassJobs, gradeClass, readSubmission } from '../runner/grader/class-grade.ts';
 import { gradeFiles } from '../runner/grader/engine.ts';
 import { findLab, loadLabs } from '../runner/labs/load.ts';
 import { resolveLimits } from '../runner/limits.ts';
@@ -66,7 +66,7 @@ export async function run(): Promise<ClassGradingResult> {
     const t0 = performance.now();
     await gradeFiles({ lab, lang: alone.lang, files: alone.files, backend, limits });
     const aloneMs = performance.now() - t0;
-    const result = await gradeClass({ lab, submissions: classFolder(tmp), backend, limits, concurrency: availableParallelism() });
+    const result = await gradeClass({ lab, submissions: classFolder(tmp), backend, limits, concurrency: defaultClassJobs() });
     return {
       submissions: size,
       concurrency: result.concurrency,
@@ -101,7 +101,7 @@ export function rows(r: ClassGradingResult): Row[] {
 export const classGradingFigure: Figure<ClassGradingResult> = {
   name: 'class-grading',
   key: 'class_grading',
-  title: `class grading: tcp-echo, a class of ${process.env.SOCKLAB_BENCH_CLASS ?? DEFAULT_CLASS} from the solution and mutants, graded ${availableParallelism()} at a time`,
+  title: `class grading: tcp-echo, a class of ${process.env.SOCKLAB_BENCH_CLASS ?? DEFAULT_CLASS} from the solution and mutants, graded ${defaultClassJobs()} at a time`,
   run,
   rows,
   notes: (r) => [`class-grading: ${r.full_marks} submissions got every point; ${r.solutions} were the solution (they must be equal)`],

@@ -6,7 +6,6 @@
  * grade and its output.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -14,15 +13,15 @@ import { Language } from '../../protocol/messages.ts';
 import { findLab } from '../labs/load.ts';
 import { Runner } from '../runner.ts';
 import { ChecksError } from '../grader/engine.ts';
-import { classFolder, gradeClass, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
+import { classFolder, defaultClassJobs, gradeClass, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
 import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
 import { CommandError } from './commands.ts';
 
 /** Appended to `socklab grade`'s usage. */
 export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
       Grade a class: several student folders, or every folder inside DIR
-      (one per student, named after them), --jobs at a time (default: the
-      number of cores). Writes class-report.csv and .json (a row per student
+      (one per student, named after them), --jobs at a time (default: twice
+      the number of cores). Writes class-report.csv and .json (a row per student
       and check, with points from checks.ts) and class-report.html (pass rate
       and most common failures per check, each student's total) to --report
       (default ./socklab-report). Exit 0 once the report is written.
@@ -68,7 +67,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
   if (!labName || (values.class === undefined) === (dirs.length === 0)) {
     throw new CommandError('usage: socklab grade <lab> <dir> <dir>... or socklab grade <lab> --class DIR (not both)');
   }
-  const jobs = check(z.coerce.number().int().min(1).max(64), values.jobs ?? String(availableParallelism()), '--jobs');
+  const jobs = check(z.coerce.number().int().min(1).max(64), values.jobs ?? String(defaultClassJobs()), '--jobs');
   const lang = values.lang === undefined ? undefined : check(Language, values.lang, '--lang');
   const sandbox = check(z.enum(['auto', 'bwrap', 'host']), values.sandbox ?? 'auto', '--sandbox');
   let submissions: Submission[];

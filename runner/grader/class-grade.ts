@@ -6,6 +6,7 @@
  * stops the class.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Language, type StudentFile } from '../../protocol/messages.ts';
 import { LANGUAGES } from '../languages.ts';
@@ -73,6 +74,19 @@ export interface ClassGradeOptions {
   only?: string[];
   /** Called as each student's grade ends. */
   onGraded?: (student: StudentResult, done: number, total: number) => void;
+}
+
+/**
+ * Submissions graded at once unless the instructor says (--jobs): twice the
+ * cores. A grade spends most of its wall time waiting on its checks' timers
+ * and programs (a tcp-echo Check took 2.6 s of CPU in 4.7 s with two checks
+ * at once, and here each student's checks run one at a time), so one per
+ * core leaves the cores idle on a quiet machine; on a saturated one twice as
+ * many graded no slower (30 tcp-echo submissions on 2 cores at load ~40:
+ * 613 s at 2, 639 s at 4, within its noise).
+ */
+export function defaultClassJobs(): number {
+  return Math.max(2, availableParallelism() * 2);
 }
 
 /** The lab's checks with their points (default 1); throws ChecksError for a bad `points` (loadChecks checks them). */
