@@ -69,6 +69,11 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     },
     upgrade: (request, status) => note(say('log.pageUpgrade', { request, status: status || say('log.noAnswer') })),
   });
+  if (!ctx.live()) {
+    // Its teardown ran while the proxy started: it found none to close.
+    proxy.close();
+    throw new CheckFailure('the check is over');
+  }
   opening = browser.newContext(proxy.port);
   let page: Page;
   try {
