@@ -6,7 +6,6 @@
  * runner's grades hold at most `browsersAtOnce` of them at once.
  */
 import type { Limits } from '../../limits.ts';
-import { gate } from '../gate.ts';
 import { launchGraderChromium, type GraderChromium } from './chromium.ts';
 
 /** The grade is over: it starts no browser any more. */
@@ -17,42 +16,117 @@ export class GradeOver extends Error {
   }
 }
 
-let browsers: ReturnType<typeof gate> | null = null;
-
-/** Waits for one of the runner's browser turns; resolves with the function that gives it back. */
-function browserTurn(n: number): Promise<() => void> {
-  browsers ??= gate(n);
-  const at = browsers;
-  return new Promise((got) => {
-    void at(() => new Promise<void>((release) => got(release)));
-  });
+/** A grade's hold on one of the runner's browser turns. */
+interface Turn {
+  readonly owner: GradeBrowser;
 }
 
+/**
+ * The runner's browser turns: a live browser holds one. A grade keeps its
+ * turn between its page checks (its browser stays up for the next one),
+ * but gives it up to a grade that waits while no check of its has a page
+ * open: a browser idle in one grade never makes another grade's check
+ * wait out its time.
+ */
+class Turns {
+  private readonly held = new Set<Turn>();
+  private readonly waiting: { turn: Turn; grant: () => void }[] = [];
+
+  constructor(private readonly n: number) {}
+
+  take(owner: GradeBrowser): Promise<Turn> {
+    const turn = { owner };
+    return new Promise((got) => {
+      this.waiting.push({ turn, grant: () => got(turn) });
+      this.next();
+      this.reclaim();
+    });
+  }
+
+  give(turn: Turn): void {
+    if (this.held.delete(turn)) this.next();
+  }
+
+  /** Asks idle grades for as many turns as are waited for. */
+  reclaim(): void {
+    let wanted = this.waiting.length - [...this.held].filter((t) => t.owner.yielding).length;
+    for (const t of this.held) {
+      if (wanted <= 0) return;
+      if (t.owner.idle) {
+        t.owner.yieldTurn();
+        wanted--;
+      }
+    }
+  }
+
+  private next(): void {
+    while (this.waiting.length && this.held.size < this.n) {
+      const w = this.waiting.shift()!;
+      this.held.add(w.turn);
+      w.grant();
+    }
+  }
+}
+
+let turns: Turns | null = null;
+
 export class GradeBrowser {
-  /** The grade's browser turn, asked for once, held until `close`. */
-  private turn: Promise<() => void> | undefined;
+  /** The grade's browser turn, asked for by the first check that wants a browser, held until given up or `close`. */
+  private turn: Promise<Turn> | undefined;
   /** The browser now (starting, running, or found dead by the next check that asks). */
   private current: Promise<GraderChromium> | undefined;
+  /** Checks that asked for the browser and have not said `done`. */
+  private users = 0;
   private closed = false;
+  /** Set while the browser is ended to give the turn to another grade. */
+  private giving: Promise<void> | undefined;
   private readonly started: number[] = [];
 
   constructor(private readonly limits: Limits) {}
 
-  /** The pid of each browser the grade started, in order: more than one only after one crashed or failed to start. */
+  /** The pid of each browser the grade started, in order: more than one after one crashed, failed to start, or gave its turn up. */
   get pids(): readonly number[] {
     return this.started;
   }
 
+  /** True while the grade holds a turn that no check of it uses. */
+  get idle(): boolean {
+    return this.users === 0 && !this.closed && !this.giving && this.turn !== undefined;
+  }
+
+  /** True while the grade ends its browser to give its turn up. */
+  get yielding(): boolean {
+    return this.giving !== undefined;
+  }
+
   /**
-   * The grade's running browser: waits for the grade's turn, then starts
-   * one, unless one runs; one that crashed is ended (its process group, its
+   * The grade's running browser, for one check, which calls `done` once it
+   * no longer uses it: waits for the grade's turn, then starts a browser
+   * unless one runs; one that crashed is ended (its process group, its
    * profile) and another started in its place. Rejects with GradeOver once
    * `close` was called, and with the launch's error when Chromium did not
-   * start.
+   * start (the check needs not call `done` then).
    */
   async browser(): Promise<GraderChromium> {
     if (this.closed) throw new GradeOver();
-    this.turn ??= browserTurn(this.limits.browsersAtOnce);
+    this.users++;
+    try {
+      return await this.running();
+    } catch (err) {
+      this.done();
+      throw err;
+    }
+  }
+
+  /** A check that had the browser uses it no more. */
+  done(): void {
+    this.users--;
+    if (this.users === 0) turns?.reclaim();
+  }
+
+  private async running(): Promise<GraderChromium> {
+    turns ??= new Turns(this.limits.browsersAtOnce);
+    this.turn ??= turns.take(this);
     await this.turn;
     for (;;) {
       if (this.closed) throw new GradeOver();
@@ -80,6 +154,19 @@ export class GradeBrowser {
     return browser;
   }
 
+  /** Ends the idle browser and gives the turn to a grade that waits; the grade's next page check asks for a turn again. */
+  yieldTurn(): void {
+    const turn = this.turn;
+    const current = this.current;
+    this.turn = undefined;
+    this.current = undefined;
+    this.giving = (async () => {
+      await (await current?.catch(() => undefined))?.close();
+      this.giving = undefined;
+      if (turn) turns?.give(await turn);
+    })();
+  }
+
   /**
    * Ends the grade's browser (one still starting once it has started) by
    * its process group, removes its profile, and gives the turn back (a
@@ -91,6 +178,7 @@ export class GradeBrowser {
     this.closed = true;
     const running = await this.current?.catch(() => undefined);
     await running?.close();
-    void this.turn?.then((release) => release());
+    await this.giving;
+    void this.turn?.then((turn) => turns?.give(turn));
   }
 }

@@ -51,7 +51,10 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   } catch (err) {
     throw err instanceof GradeOver ? new CheckFailure('the check is over') : failed(err);
   }
-  if (!ctx.live()) throw new CheckFailure('the check is over');
+  if (!ctx.live()) {
+    ctx.browser.done();
+    throw new CheckFailure('the check is over');
+  }
   let proxy: Awaited<ReturnType<typeof startPageProxy>> | undefined;
   let opening: Promise<BrowserContext> | undefined;
   // Registered before anything starts: a check that ends meanwhile still closes its context and proxy.
@@ -59,6 +62,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     const context = await opening?.catch(() => undefined);
     if (context) await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_MS))]);
     proxy?.close();
+    ctx.browser.done();
   });
   const requests: string[] = [];
   const frames: { sent: boolean; data: string }[] = [];
