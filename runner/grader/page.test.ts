@@ -5,7 +5,8 @@
  * localhost:4000. The page reaches its own server only, nothing else; the
  * grade's checks share one browser, each page in a context of its own; a
  * browser that crashes is replaced for the next check; the browser is gone,
- * by pid, once the grade is over (cancelled mid-check too); and a machine
+ * by pid, once the grade is over (cancelled mid-check too); a grade whose
+ * browser no check uses gives its turn to a grade that waits; and a machine
  * without Chromium fails the check plainly instead of passing it. Two
  * Chromiums, one after the other (the second after the first crashed).
  */
@@ -17,7 +18,7 @@ import { readLabFiles, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { CheckFailure, GradeHarness } from './harness.ts';
-import { GradeBrowser } from './harness/grade-browser.ts';
+import { GradeBrowser, GradeOver } from './harness/grade-browser.ts';
 import { graderSay } from './messages.ts';
 
 const lab = loadLabs().find((l) => l.meta.id === 'websocket-chat')!;
@@ -187,3 +188,32 @@ Promise.all(tries).then(() => log('done'));
     expect(existsSync(profile)).toBe(false);
   }
 }, 150_000); // two Chromium starts, on a loaded machine
+
+it('gives the browser turn of a grade that no check of it uses to a grade that waits, and starts nothing once the grade is over', async () => {
+  // A Chromium that cannot start: the turns are what is proven here, no browser runs.
+  const saved = process.env.CHROMIUM;
+  process.env.CHROMIUM = '/nonexistent/chromium';
+  const holders = Array.from({ length: limits.browsersAtOnce }, () => new GradeBrowser(limits));
+  const waiter = new GradeBrowser(limits);
+  try {
+    // Every turn taken, each by a grade whose browser did not start and that no check uses now.
+    for (const g of holders) {
+      const failed = await g.browser().catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(Error);
+      expect(failed).not.toBeInstanceOf(GradeOver);
+      expect(g.idle).toBe(true);
+    }
+    // The next grade gets one of their turns (were they kept, it would wait for ever).
+    const failed = await waiter.browser().catch((err: unknown) => err);
+    expect(failed).not.toBeInstanceOf(GradeOver);
+    expect(waiter.idle).toBe(true);
+    expect(holders.filter((g) => !g.idle)).toHaveLength(1);
+  } finally {
+    for (const g of [...holders, waiter]) await g.close();
+    if (saved === undefined) delete process.env.CHROMIUM;
+    else process.env.CHROMIUM = saved;
+  }
+  await expect(waiter.browser()).rejects.toBeInstanceOf(GradeOver);
+  expect([...holders, waiter].flatMap((g) => g.pids)).toEqual([]);
+  expect(graderChromiums()).toEqual([]);
+}, 20_000);
