@@ -43,7 +43,7 @@ export interface Limits {
    * busy without letting one Check crowd the others in the runner's queue.
    */
   checksAtOnce: number;
-  /** Chromiums the grader runs at once across the runner (a check of a web page opens one; each holds a few hundred MB). */
+  /** Chromiums the grader runs at once across the runner (a grade whose checks open web pages runs one, shared by them; each holds a few hundred MB). */
   browsersAtOnce: number;
   /** How long a grader's Chromium may take to start. */
   browserStartMs: number;

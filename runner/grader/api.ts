@@ -106,8 +106,10 @@ export interface Harness<E extends Templates = Templates> {
    * WebSockets for its own host go to `port` in the sandbox through the
    * grader, and anything else it asks for (localhost, another port, the
    * internet) is refused and noted. Fails the check plainly, never passing,
-   * when this machine has no Chromium. One browser, ended with the check;
-   * a check calls this once.
+   * when this machine has no Chromium. The grade's checks share one
+   * browser, each page in a context of its own (no storage, cookies or
+   * cache of another check's), closed with the check; a check calls this
+   * once.
    */
   openPage(port: number, opts?: { path?: string }): Promise<WebPage>;
   /**

@@ -17,6 +17,7 @@ import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
 import { gate } from './gate.ts';
+import { GradeBrowser } from './harness/grade-browser.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
 import { SandboxSupply, type MadeSandbox } from './sandbox-supply.ts';
@@ -231,6 +232,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // while the current ones run; not for a backend that holds no more than
   // the checks running at once.
   const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? n) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
+  // One Chromium for the grade's pages, started by the first check that opens one, ended with the grade.
+  const browser = new GradeBrowser(opts.limits);
   await compiled;
   // Each check starts as soon as its dependencies have ended and a turn is
   // free; results are reported in the lab's order whatever order they end in.
@@ -245,7 +248,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           return { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep.id)?.name ?? failedDep.id }), transcript: [], outputs: [] };
         }
         opts.onStart?.(check);
-        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role));
+        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role), browser);
       }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
     );
     byId.set(check.id, done);
@@ -261,7 +264,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     }
     await Promise.allSettled(settled);
   } finally {
-    await supply.close();
+    await Promise.all([supply.close(), browser.close()]);
   }
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
@@ -327,7 +330,7 @@ function checkSetup(opts: GradeOptions, reference: Map<string, string>, role: st
   return { files: [...[...files].map(([name, content]) => ({ name, content })), ...classes], commands };
 }
 
-async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup): Promise<CheckResult> {
+async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup, browser: GradeBrowser): Promise<CheckResult> {
   const { say } = words;
   const t0 = performance.now();
   const base = { id: check.id, name: check.name, role: check.role };
@@ -339,7 +342,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
   } catch (err) {
     return { ...base, status: 'failed', durationMs: 0, message: say('engine.noSandbox', { error: (err as Error).message }), hint: say('hint.sandbox'), transcript: [], outputs: [] };
   }
-  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, commands, studentFiles: opts.files.map((f) => f.name), ...(words.messages ? { messages: words.messages } : {}) });
+  const h = new GradeHarness({ lab: opts.lab, lang: opts.lang, role: check.role, sandbox, limits: opts.limits, locale: words.locale, commands, browser, studentFiles: opts.files.map((f) => f.name), ...(words.messages ? { messages: words.messages } : {}) });
   let failure: (Failure & { namesCause?: boolean }) | null = null;
   const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_MS;
   let timer: NodeJS.Timeout | undefined;

@@ -18,6 +18,7 @@ import type { Conn, FailureDetails, Harness, Listener, Messages, Program, UdpPee
 import { fill, type Locale } from './i18n.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
+import type { GradeBrowser } from './harness/grade-browser.ts';
 import { openPage } from './harness/page.ts';
 import { ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
@@ -43,6 +44,8 @@ export interface HarnessContext {
   studentFiles?: readonly string[];
   /** How to start a program file otherwise than its language's command (a Java program compiled for the grade). */
   commands?: ReadonlyMap<string, string[]>;
+  /** The grade's Chromium, for h.openPage (the engine gives every check of a grade the same one). */
+  browser?: GradeBrowser;
 }
 
 export class GradeHarness implements Harness, CheckScope {
@@ -198,10 +201,11 @@ export class GradeHarness implements Harness, CheckScope {
 
   async openPage(port: number, opts: { path?: string } = {}): Promise<WebPage> {
     this.assertLive();
-    // A second browser would wait for a turn that checks holding one each could never give back.
+    // One page, one proxy, one story of the page in the transcript: a check of two pages would mix them.
     if (this.pageOpened) throw new Error(`checks.ts: a check opens one page (h.openPage) at most; lab ${this.ctx.lab.folder} opened a second`);
+    if (!this.ctx.browser) throw new Error('h.openPage: this harness was made without the grade\'s browser');
     this.pageOpened = true;
-    const ctx = { sandbox: this.ctx.sandbox, limits: this.ctx.limits, say: this.say, transcript: this.transcript, teardown: (fn: () => void | Promise<void>) => this.teardown(fn), live: () => !this.disposed };
+    const ctx = { sandbox: this.ctx.sandbox, browser: this.ctx.browser, say: this.say, transcript: this.transcript, teardown: (fn: () => void | Promise<void>) => this.teardown(fn), live: () => !this.disposed };
     return openPage(ctx, port, opts.path ?? '/');
   }
 

@@ -3,8 +3,12 @@
  * 6's server in a bwrap sandbox serving a hostile page that reaches for the
  * grader's own loopback (a runner would be there) and for a hard-coded
  * localhost:4000. The page reaches its own server only, nothing else; the
- * browser is gone, by pid, once the check is over; and a machine without
- * Chromium fails the check plainly instead of passing it. One Chromium.
+ * grade's checks share one browser, each page in a context of its own; a
+ * browser that crashes is replaced for the next check; the browser is gone,
+ * by pid, once the grade is over (cancelled mid-check too); a grade whose
+ * browser no check uses gives its turn to a grade that waits; and a machine
+ * without Chromium fails the check plainly instead of passing it. Two
+ * Chromiums, one after the other (the second after the first crashed).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,6 +18,7 @@ import { readLabFiles, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { CheckFailure, GradeHarness } from './harness.ts';
+import { GradeBrowser, GradeOver } from './harness/grade-browser.ts';
 import { graderSay } from './messages.ts';
 
 const lab = loadLabs().find((l) => l.meta.id === 'websocket-chat')!;
@@ -64,7 +69,7 @@ function graderChromiums(): { pid: number; profile: string }[] {
   return out;
 }
 
-it('opens the page from the sandbox, lets it reach nothing else, ends Chromium by pid, and fails plainly without Chromium', async () => {
+it('opens pages from the sandbox in one browser per grade, lets them reach nothing else, replaces a crashed browser, ends it by pid with the grade, and fails plainly without Chromium', async () => {
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   const hostPort = (host.address() as AddressInfo).port;
   const page = `<!doctype html><meta charset="utf-8"><ul id="log"></ul><script>
@@ -78,8 +83,12 @@ const tries = [
 Promise.all(tries).then(() => log('done'));
 </script>`;
   const sandbox = await chooseBackend('bwrap').create(limits);
-  const h = new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits, studentFiles: ['server.js', 'public/index.html'] });
-  let running: { pid: number; profile: string }[] = [];
+  // One grade: its checks share `grade`, as the engine's do.
+  const grade = new GradeBrowser(limits);
+  const check = (studentFiles?: string[]) => new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits, browser: grade, ...(studentFiles ? { studentFiles } : {}) });
+  const h = check(['server.js', 'public/index.html']);
+  const checks = [h];
+  const seen: { pid: number; profile: string }[] = [];
   try {
     const files = [...readLabFiles(lab, 'solution', 'javascript')].filter(([name]) => !name.startsWith('public/')).map(([name, content]) => ({ name, content }));
     await sandbox.writeFiles([...files, { name: 'public/index.html', content: page }]);
@@ -90,7 +99,7 @@ Promise.all(tries).then(() => log('done'));
     const saved = process.env.CHROMIUM;
     process.env.CHROMIUM = '/nonexistent/chromium';
     // A check of its own: a check opens one page at most.
-    const without = new GradeHarness({ lab, lang: 'javascript', role: 'server', sandbox, limits });
+    const without = check();
     const missing = await without.openPage(4000).catch((err: unknown) => err);
     await without.dispose();
     if (saved === undefined) delete process.env.CHROMIUM;
@@ -98,7 +107,9 @@ Promise.all(tries).then(() => log('done'));
     expect(missing).toBeInstanceOf(CheckFailure);
     expect((missing as CheckFailure).message).toBe(say('browser.none', { path: '/nonexistent/chromium' }));
     expect((missing as CheckFailure).details.hint).toBe(say('hint.browser'));
+    // Checks that open no page start no browser.
     expect(graderChromiums()).toEqual([]);
+    expect(grade.pids).toEqual([]);
 
     const web = await h.openPage(4000);
     await expect(h.openPage(4000)).rejects.toThrow(/one page/);
@@ -112,18 +123,97 @@ Promise.all(tries).then(() => log('done'));
     expect(web.requests).toContain('GET /messages');
     expect(web.refused).toEqual(expect.arrayContaining([`http://127.0.0.1:${hostPort}/`, 'http://localhost:4000/messages', `ws://127.0.0.1:${hostPort}/ws`]));
     expect(web.loads).toBe(1);
-    running = graderChromiums();
-    expect(running).toHaveLength(1);
+    const first = graderChromiums();
+    expect(first).toHaveLength(1);
+    seen.push(...first);
+    expect(grade.pids).toEqual([first[0]!.pid]);
     // The browser leads its own process group, its renderers in it.
-    expect(procs().filter((p) => p.pgrp === running[0]!.pid).length).toBeGreaterThan(1);
+    expect(procs().filter((p) => p.pgrp === first[0]!.pid).length).toBeGreaterThan(1);
     expect(h.transcript.entries.some((e) => e.text === say('log.pageRefused', { url: 'http://localhost:4000/messages' }))).toBe(true);
-  } finally {
+    await web.page.evaluate(() => {
+      localStorage.setItem('left', 'by the first check');
+      document.cookie = 'left=1; max-age=600';
+    });
+
+    // A second check of the grade: the same browser process, a context of its own (nothing of the first's), confined as the first.
+    const h2 = check(['server.js', 'public/index.html']);
+    checks.push(h2);
+    const web2 = await h2.openPage(4000);
+    expect(graderChromiums()).toEqual(first);
+    expect(grade.pids).toEqual([first[0]!.pid]);
+    expect(web2.page.context()).not.toBe(web.page.context());
+    await web2.page.waitForFunction(() => document.body.innerText.includes('done'), null, { timeout: 10_000 });
+    expect(await web2.page.evaluate(() => [localStorage.getItem('left'), document.cookie])).toEqual([null, '']);
+    expect(await web2.page.evaluate(() => document.body.innerText)).not.toContain('LEAK');
+    expect(hits).toBe(0);
+    // The first check's end closes its page, not the grade's browser.
     await h.dispose();
+    checks.shift();
+    expect(web.page.isClosed()).toBe(true);
+    expect(graderChromiums()).toEqual(first);
+
+    // The browser crashes mid-check: that check's page fails; the next check gets another browser, the dead one's processes and profile gone.
+    process.kill(first[0]!.pid, 'SIGKILL');
+    await expect(web2.page.evaluate(() => document.title)).rejects.toThrow();
+    const h3 = check(['server.js', 'public/index.html']);
+    checks.push(h3);
+    await h3.start('server'); // the first check's server ended with it
+    const web3 = await h3.openPage(4000);
+    expect(web3.status).toBe(200);
+    expect(procs().filter((p) => p.pgrp === first[0]!.pid)).toEqual([]);
+    expect(existsSync(first[0]!.profile)).toBe(false);
+    const second = graderChromiums();
+    expect(second).toHaveLength(1);
+    expect(second[0]!.pid).not.toBe(first[0]!.pid);
+    seen.push(...second);
+    expect(grade.pids).toEqual([first[0]!.pid, second[0]!.pid]);
+
+    // The grade ends (cancelled) while a check still has its page open: the browser goes with it, and no check opens one after.
+    await grade.close();
+    expect(graderChromiums()).toEqual([]);
+    expect(procs().filter((p) => p.pgrp === second[0]!.pid)).toEqual([]);
+    expect(existsSync(second[0]!.profile)).toBe(false);
+    const h4 = check(['server.js', 'public/index.html']);
+    checks.push(h4);
+    await expect(h4.openPage(4000)).rejects.toBeInstanceOf(CheckFailure);
+    expect(grade.pids).toHaveLength(2);
+  } finally {
+    for (const c of checks) await c.dispose();
+    await grade.close();
     await sandbox.close();
   }
   expect(graderChromiums()).toEqual([]);
-  for (const { pid, profile } of running) {
+  for (const { pid, profile } of seen) {
     expect(procs().filter((p) => p.pgrp === pid)).toEqual([]);
     expect(existsSync(profile)).toBe(false);
   }
-}, 90_000);
+}, 150_000); // two Chromium starts, on a loaded machine
+
+it('gives the browser turn of a grade that no check of it uses to a grade that waits, and starts nothing once the grade is over', async () => {
+  // A Chromium that cannot start: the turns are what is proven here, no browser runs.
+  const saved = process.env.CHROMIUM;
+  process.env.CHROMIUM = '/nonexistent/chromium';
+  const holders = Array.from({ length: limits.browsersAtOnce }, () => new GradeBrowser(limits));
+  const waiter = new GradeBrowser(limits);
+  try {
+    // Every turn taken, each by a grade whose browser did not start and that no check uses now.
+    for (const g of holders) {
+      const failed = await g.browser().catch((err: unknown) => err);
+      expect(failed).toBeInstanceOf(Error);
+      expect(failed).not.toBeInstanceOf(GradeOver);
+      expect(g.idle).toBe(true);
+    }
+    // The next grade gets one of their turns (were they kept, it would wait for ever).
+    const failed = await waiter.browser().catch((err: unknown) => err);
+    expect(failed).not.toBeInstanceOf(GradeOver);
+    expect(waiter.idle).toBe(true);
+    expect(holders.filter((g) => !g.idle)).toHaveLength(1);
+  } finally {
+    for (const g of [...holders, waiter]) await g.close();
+    if (saved === undefined) delete process.env.CHROMIUM;
+    else process.env.CHROMIUM = saved;
+  }
+  await expect(waiter.browser()).rejects.toBeInstanceOf(GradeOver);
+  expect([...holders, waiter].flatMap((g) => g.pids)).toEqual([]);
+  expect(graderChromiums()).toEqual([]);
+}, 20_000);

@@ -2,11 +2,13 @@
  * Debian's chromium, driven through playwright-core: where it is, how it
  * starts, and how it ends. The grader's web page checks and the project's
  * browser tests (test/support/browser.ts) find and start it the same way.
- * A grader's Chromium runs the student's page, so it is started with every
- * request forced through the grader's proxy (see page-proxy.ts) and ended by
- * its process id, its whole process group with it, whatever the check did.
+ * A grader's Chromium runs the student's pages, each check's in a context
+ * of its own whose every request is forced through that check's proxy (see
+ * page-proxy.ts), and is ended by its process id, its whole process group
+ * with it, whatever the checks did.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -33,20 +35,29 @@ export async function chromiumMissing(): Promise<{ code: 'no-browser'; path: str
 
 /** A Chromium of the grader's: one browser process (and its children), one profile of its own. */
 export interface GraderChromium {
-  readonly context: BrowserContext;
   /** The browser process; its process group holds every process it started. */
   readonly pid: number | undefined;
+  /** False once the browser is gone: closed, or crashed. */
+  readonly connected: boolean;
+  /**
+   * A new context: no storage, cookies, cache or service workers of any
+   * other context's, and every request of its pages, loopback included,
+   * sent to the HTTP proxy at 127.0.0.1:`proxyPort`, so they reach nothing
+   * the proxy does not let through.
+   */
+  newContext(proxyPort: number): Promise<BrowserContext>;
   /** Closes the browser, then kills by pid whatever of its process group is left, and removes its profile. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a headless Chromium whose every request, loopback included, goes
- * to the HTTP proxy at 127.0.0.1:`proxyPort`: the page can reach nothing
- * the proxy does not let through. WebRTC may send no UDP of its own.
+ * Starts a headless Chromium with no page open. Its own requests (a
+ * page's go through its context's proxy) go to a proxy that cuts every
+ * connection; WebRTC may send no UDP of its own.
  */
-export async function launchGraderChromium(proxyPort: number, opts: { timeoutMs: number; heapMiB: number }): Promise<GraderChromium> {
+export async function launchGraderChromium(opts: { timeoutMs: number; heapMiB: number }): Promise<GraderChromium> {
   const { chromium } = await import('playwright-core');
+  const nowhere = await cutEveryConnection();
   const profile = mkdtempSync(join(tmpdir(), 'socklab-chromium-'));
   let context: BrowserContext;
   try {
@@ -61,8 +72,8 @@ export async function launchGraderChromium(proxyPort: number, opts: { timeoutMs:
       handleSIGHUP: false,
       args: [
         ...CHROMIUM_ARGS,
-        `--proxy-server=http://127.0.0.1:${proxyPort}`,
-        // Without this, Chromium sends loopback requests past the proxy: the page could reach the runner.
+        `--proxy-server=http://127.0.0.1:${(nowhere.address() as AddressInfo).port}`,
+        // Without this, Chromium sends loopback requests past the proxy: they could reach the runner.
         '--proxy-bypass-list=<-loopback>',
         '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
         `--js-flags=--max-old-space-size=${opts.heapMiB}`,
@@ -71,19 +82,43 @@ export async function launchGraderChromium(proxyPort: number, opts: { timeoutMs:
   } catch (err) {
     killGroupOf(browserPid(profile));
     rmSync(profile, { recursive: true, force: true });
+    nowhere.close();
     throw err;
   }
   const pid = browserPid(profile);
-  return {
-    context,
-    pid,
-    async close() {
-      await Promise.race([context.close().catch(() => {}), sleep(3000)]);
-      // Renderers and helpers may outlive the browser; none outlives this.
-      for (let waited = 0; killGroupOf(pid) > 0 && waited < 3000; waited += 50) await sleep(50);
-      rmSync(profile, { recursive: true, force: true });
-    },
+  const close = async () => {
+    await Promise.race([context.close().catch(() => {}), sleep(3000)]);
+    // Renderers and helpers may outlive the browser; none outlives this.
+    for (let waited = 0; killGroupOf(pid) > 0 && waited < 3000; waited += 50) await sleep(50);
+    rmSync(profile, { recursive: true, force: true });
+    nowhere.close();
   };
+  const browser = context.browser();
+  if (!browser) {
+    await close();
+    throw new Error('playwright-core gave no browser for a persistent context');
+  }
+  // The profile's own blank page: no check's, so none is left to run in it.
+  await Promise.all(context.pages().map((p) => p.close().catch(() => {})));
+  return {
+    pid,
+    get connected() {
+      return browser.isConnected();
+    },
+    // With `bypass` given, Playwright adds no rule of its own (nor lets PLAYWRIGHT_DISABLE_FORCED_CHROMIUM_PROXIED_LOOPBACK send loopback past the proxy).
+    newContext: (proxyPort) => browser.newContext({ proxy: { server: `http://127.0.0.1:${proxyPort}`, bypass: '<-loopback>' } }),
+    close,
+  };
+}
+
+/** A TCP server on loopback that ends every connection at once: a proxy that lets nothing through. */
+async function cutEveryConnection(): Promise<Server> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return server;
 }
 
 /** The pid of this process's child Chromium that runs with `profile`. */

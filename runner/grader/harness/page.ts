@@ -3,16 +3,16 @@
  * a real headless Chromium that reaches nothing but that server (through
  * page-proxy.ts), with what the page did written to the transcript: its
  * requests and their answers, its WebSockets, what it asked for elsewhere,
- * its uncaught errors. One Chromium per call, ended with the check.
+ * its uncaught errors. The Chromium is the grade's (grade-browser.ts); the
+ * page is in a context of the check's own, closed with the check.
  */
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { Sandbox } from '../../sandbox/index.ts';
-import type { Limits } from '../../limits.ts';
 import type { WebPage } from '../api.ts';
-import { gate } from '../gate.ts';
 import type { GraderSay } from '../messages.ts';
 import type { Transcript } from '../transcript.ts';
-import { chromiumMissing, launchGraderChromium, type GraderChromium } from './chromium.ts';
+import { chromiumMissing, type GraderChromium } from './chromium.ts';
+import { GradeOver, type GradeBrowser } from './grade-browser.ts';
 import { PAGE_HOST, startPageProxy } from './page-proxy.ts';
 import { CheckFailure } from './wait.ts';
 
@@ -20,25 +20,16 @@ import { CheckFailure } from './wait.ts';
 const LOAD_MS = 10_000;
 /** Longest error or console line kept in the transcript. */
 const MAX_LINE = 300;
-
-let browsers: ReturnType<typeof gate> | null = null;
-
-/** Waits for one of the runner's browser turns; resolves with the function that gives it back. */
-function browserTurn(n: number): Promise<() => void> {
-  browsers ??= gate(n);
-  const at = browsers;
-  return new Promise((got) => {
-    void at(() => new Promise<void>((release) => got(release)));
-  });
-}
+/** How long closing a context may take before the check ends without waiting (the grade's end kills the browser). */
+const CLOSE_MS = 3000;
 
 export interface PageContext {
   sandbox: Sandbox;
-  limits: Limits;
+  browser: GradeBrowser;
   say: GraderSay;
   transcript: Transcript;
   teardown(fn: () => void | Promise<void>): void;
-  /** False once the check is over: a check that waited for a browser and timed out meanwhile starts none. */
+  /** False once the check is over: a check that waited for a browser and timed out meanwhile opens no page. */
   live(): boolean;
 }
 
@@ -53,19 +44,25 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   if (missing) {
     throw new CheckFailure(missing.code === 'no-browser' ? say('browser.none', { path: missing.path }) : say('browser.noLibrary'), { hint: say('hint.browser') });
   }
-  const release = await browserTurn(ctx.limits.browsersAtOnce);
+  const failed = (err: unknown) => new CheckFailure(say('browser.failed', { error: cut(String((err as Error).message).split('\n')[0] ?? '') }), { hint: say('hint.browser') });
+  let browser: GraderChromium;
+  try {
+    browser = await ctx.browser.browser();
+  } catch (err) {
+    throw err instanceof GradeOver ? new CheckFailure('the check is over') : failed(err);
+  }
   if (!ctx.live()) {
-    release();
+    ctx.browser.done();
     throw new CheckFailure('the check is over');
   }
   let proxy: Awaited<ReturnType<typeof startPageProxy>> | undefined;
-  let launching: Promise<GraderChromium> | undefined;
-  // Registered before anything starts: a check that ends meanwhile still ends the browser.
+  let opening: Promise<BrowserContext> | undefined;
+  // Registered before anything starts: a check that ends meanwhile still closes its context and proxy.
   ctx.teardown(async () => {
-    const browser = await launching?.catch(() => undefined);
-    await browser?.close();
+    const context = await opening?.catch(() => undefined);
+    if (context) await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_MS))]);
     proxy?.close();
-    release();
+    ctx.browser.done();
   });
   const requests: string[] = [];
   const frames: { sent: boolean; data: string }[] = [];
@@ -76,14 +73,19 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     },
     upgrade: (request, status) => note(say('log.pageUpgrade', { request, status: status || say('log.noAnswer') })),
   });
-  launching = launchGraderChromium(proxy.port, { timeoutMs: ctx.limits.browserStartMs, heapMiB: ctx.limits.browserHeapMiB });
-  let browser: GraderChromium;
-  try {
-    browser = await launching;
-  } catch (err) {
-    throw new CheckFailure(say('browser.failed', { error: cut(String((err as Error).message).split('\n')[0] ?? '') }), { hint: say('hint.browser') });
+  if (!ctx.live()) {
+    // Its teardown ran while the proxy started: it found none to close.
+    proxy.close();
+    throw new CheckFailure('the check is over');
   }
-  const page: Page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  opening = browser.newContext(proxy.port);
+  let page: Page;
+  try {
+    page = await (await opening).newPage();
+  } catch (err) {
+    // The browser died between the grade handing it over and now: this check fails, the next one gets another.
+    throw failed(err);
+  }
   page.setDefaultTimeout(LOAD_MS);
   const url = `${proxy.origin}${path.replace(/^\//, '')}`;
   const own = (address: string) => {
