@@ -1,6 +1,7 @@
 // Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
 // packet reader (runner/sandbox/capture.c), the socket agent
-// (runner/sandbox/agent.c) and the session holder (runner/sandbox/holder.c). Run by
+// (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c) and
+// the session joiner (runner/sandbox/join.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,8 @@ export const capturePath = join(here, 'bin', 'socklab-capture');
 export const agentPath = join(here, 'bin', 'socklab-agent');
 /** Path of the compiled session holder. */
 export const holderPath = join(here, 'bin', 'socklab-holder');
+/** Path of the compiled session joiner. */
+export const joinPath = join(here, 'bin', 'socklab-join');
 
 /** Compiles `source` to `binary` when the binary is missing or older; returns its path. */
 function ensureBuilt(source, binary, what, flags = []) {
@@ -53,10 +56,16 @@ export function ensureHolder() {
   return ensureBuilt(join(here, 'holder.c'), holderPath, 'session holder');
 }
 
+/** Builds the session joiner when it is missing or stale; returns its path. */
+export function ensureJoin() {
+  return ensureBuilt(join(here, 'join.c'), joinPath, 'session joiner');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
   ensureAgent();
   ensureHolder();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath} and ${holderPath}`);
+  ensureJoin();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath} and ${joinPath}`);
 }

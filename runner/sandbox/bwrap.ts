@@ -1,9 +1,10 @@
 /**
  * The `bwrap` backend: one long-lived "holder" bubblewrap per session owns
  * the session's user, network (loopback only), pid, mount, ipc and uts
- * namespaces. Each student program joins them with nsenter and runs in a
- * nested bubblewrap of its own (read-only system, its own pid namespace, no
- * new user namespaces) under the launcher. Killing the holder ends every
+ * namespaces. Each student program joins them through the joiner (join.c:
+ * cgroups, uid and namespaces in one exec) and runs in a nested bubblewrap
+ * of its own (read-only system, its own pid namespace, no new user
+ * namespaces) under the launcher. Killing the holder ends every
  * process of the session: they all live in its pid namespace. Where the
  * runner may, the session's processes also live in cgroups of their own
  * (cgroups.ts), joined before anything of the session starts; and the
@@ -20,7 +21,7 @@ import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, system
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
-import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
+import { releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
 
 const HOLDER_READY_TIMEOUT_MS = 10_000;
@@ -92,8 +93,8 @@ class BwrapSandbox implements Sandbox {
       // No archive folder: Java programs start without the archive.
     }
     const args = [
-      ...(cgroup?.prefix() ?? []),
-      ...dropTo(uid),
+      ...enterSession(cgroup, uid),
+      '--',
       'bwrap',
       '--unshare-user', '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--hostname', 'sandbox',
@@ -175,22 +176,27 @@ class BwrapSandbox implements Sandbox {
     return new BwrapSandbox(limits, uid, cgroup, holder, pid);
   }
 
-  /** argv prefix that enters the session's cgroups and namespaces as the sandbox user. */
-  private join(namespaces: string[], nproc?: number): string[] {
+  /**
+   * argv prefix that enters the session's cgroups and the holder's
+   * `namespaces` as the sandbox user (`root`: its root and working
+   * directory too), in one exec of the joiner (join.c).
+   */
+  private join(namespaces: SessionNamespace[], opts: { root?: boolean; nproc?: number } = {}): string[] {
     return [
-      ...(this.cgroup?.prefix() ?? []),
-      ...(nproc ? ['prlimit', `--nproc=${nproc}`, '--'] : []),
-      ...dropTo(this.uid),
-      'nsenter', '-t', String(this.pid), ...namespaces, '--preserve-credentials', '--',
+      ...enterSession(this.cgroup, this.uid),
+      ...(opts.nproc ? ['--nproc', String(opts.nproc)] : []),
+      '--target', String(this.pid), '--ns', namespaces.join(','),
+      ...(opts.root ? ['--root'] : []),
+      '--',
     ];
   }
 
   spawnPlan(argv: string[], exitTag: string): SpawnPlan {
     const l = this.limits;
     const full = [
-      // RLIMIT_NPROC set before nsenter forks inside the session's user
-      // namespace bounds all processes of the session together.
-      ...this.join(['-U', '-n', '-p', '-m', '-u', '-i', '-r', '-w'], l.sandboxProcesses),
+      // RLIMIT_NPROC set before the session's user namespace is joined
+      // bounds all processes of the session together.
+      ...this.join(['user', 'net', 'pid', 'mnt', 'uts', 'ipc'], { root: true, nproc: l.sandboxProcesses }),
       'bwrap',
       '--unshare-user', '--disable-userns', '--unshare-pid', '--die-with-parent',
       // The launcher itself is pid 1 of the program's pid namespace: no
@@ -244,7 +250,7 @@ class BwrapSandbox implements Sandbox {
   async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
     if (this.closed) throw new SandboxError('the session has ended');
     if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
-    const argv = [...this.join(['-U', '-m', '-r', '-w']), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
+    const argv = [...this.join(['user', 'mnt'], { root: true }), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
     return readTarOf(argv, maxBytes);
   }
 
@@ -286,9 +292,9 @@ class BwrapSandbox implements Sandbox {
 
   captureCommand(headBytes: number, perSecond: number): string[] {
     if (this.closed) throw new SandboxError('the session has ended');
-    // The reader joins the holder's user and network namespaces itself (capture.c: through nsenter, the exec would drop
+    // The reader joins the holder's user and network namespaces itself (capture.c: through the joiner, the exec would drop
     // the user namespace's capabilities); nothing of the students' sandboxes, like the agent.
-    return [...(this.cgroup?.prefix() ?? []), ...dropTo(this.uid), getRuntime().capture, String(this.pid), String(headBytes), String(perSecond)];
+    return [...enterSession(this.cgroup, this.uid), '--', getRuntime().capture, String(this.pid), String(headBytes), String(perSecond)];
   }
 
   setLoss(rule: LossRule | null): Promise<void> {
@@ -335,7 +341,7 @@ class BwrapSandbox implements Sandbox {
     // An agent that died (killed, crashed) is replaced on the next request.
     if (!this.agent || this.agent.gone) {
       this.agent?.kill();
-      this.agent = new Agent(this.join(['-U', '-n']), getRuntime().agent);
+      this.agent = new Agent(this.join(['user', 'net']), getRuntime().agent);
     }
     const agent = this.agent;
     return agent.ready.then(() => agent);
@@ -444,4 +450,16 @@ class Agent {
   kill(): void {
     this.child.kill('SIGKILL');
   }
+}
+
+/** The namespaces of a session's holder that the joiner can enter (join.c). */
+type SessionNamespace = 'user' | 'net' | 'pid' | 'mnt' | 'uts' | 'ipc';
+
+/**
+ * The joiner's argv up to its namespace flags: it enters the session's
+ * cgroups first (as the runner: before any privilege drop), then becomes
+ * the session's uid when the runner is root (see uids.ts).
+ */
+function enterSession(cgroup: SessionCgroup | null, uid: number | null): string[] {
+  return [getRuntime().join, ...(cgroup?.procsFiles ?? []).flatMap((f) => ['--cgroup', f]), ...(uid === null ? [] : ['--uid', String(uid)])];
 }

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureAgent, ensureCapture, ensureHolder, ensureLauncher } from './build-launcher.js';
+import { ensureAgent, ensureCapture, ensureHolder, ensureJoin, ensureLauncher } from './build-launcher.js';
 import type { Limits } from '../limits.ts';
 import { executableId, processName, processTree } from './procfs.ts';
 
@@ -23,6 +23,8 @@ export interface Runtime {
   capture: string;
   /** The session holder (holder.c): the first program of every session sandbox. */
   holder: string;
+  /** Enters a session's cgroups, uid and namespaces, then runs a command (join.c): the runner's own, never the student's. */
+  join: string;
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
@@ -77,6 +79,7 @@ export function getRuntime(): Runtime {
   const files: [name: string, content: Buffer, mode: number][] = [
     ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
     ['socklab-agent', readFileSync(ensureAgent()), 0o755],
+    ['socklab-join', readFileSync(ensureJoin()), 0o755],
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
     ['socklab-holder', readFileSync(ensureHolder()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
@@ -118,6 +121,7 @@ export function getRuntime(): Runtime {
     dir,
     launcher: path('socklab-launch'),
     agent: path('socklab-agent'),
+    join: path('socklab-join'),
     capture: path('socklab-capture'),
     holder: path('socklab-holder'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
@@ -235,7 +239,7 @@ export function studentEnv(path: string, home: string, exitTag: string): Record<
 /**
  * Host pids of the student's program and everything below it, in the
  * process tree under `root` (the pty's outermost process): the launcher is
- * left out, and so is every process above it (setpriv, nsenter, bwrap). []
+ * left out, and so is every process above it (bwrap). []
  * once the launcher is gone.
  *
  * The launcher is the first process of the tree, parents first, that runs

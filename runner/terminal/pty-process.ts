@@ -93,7 +93,7 @@ export class PtyProcess {
     });
   }
 
-  /** Host pid of the outermost process (nsenter, or the launcher on `host`). */
+  /** Host pid of the outermost process (bwrap, or the launcher on `host`). */
   get pid(): number {
     return this.term.pid;
   }
