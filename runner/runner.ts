@@ -11,6 +11,7 @@ import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index
 import { Session, SessionError, type SessionEvents } from './session.ts';
 import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
 import { RunnerMetrics } from './metrics.ts';
+import { SandboxAhead } from './sandbox-ahead.ts';
 
 export interface RunnerOptions {
   labsDir?: string;
@@ -40,12 +41,16 @@ export class Runner {
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
+  /** The next session's sandbox, made ahead (from the first session on). */
+  private readonly sandboxAhead: SandboxAhead;
 
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
     // The course's labs: its own, the built-ins its config takes in, less the hidden.
     this.labs = loadCourseLabs(opts.labsDir);
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
+    // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
+    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits), () => !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
@@ -71,7 +76,7 @@ export class Runner {
     this.opening.push(client);
     let sandbox;
     try {
-      sandbox = await this.backend.create(this.limits);
+      sandbox = await this.sandboxAhead.take();
     } catch (err) {
       throw new OpenError('sandbox_failed', (err as Error).message);
     } finally {
@@ -160,11 +165,12 @@ export class Runner {
   /** Opens no more sessions (a draining replica); the open ones go on. */
   stopOpening(): void {
     this.closing = true;
+    void this.sandboxAhead.close();
   }
 
-  /** Ends every session (runner shutdown). */
+  /** Ends every session and the sandbox made ahead (runner shutdown). */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.sessions.values()].map(({ session }) => session.close()));
+    await Promise.all([this.sandboxAhead.close(), ...[...this.sessions.values()].map(({ session }) => session.close())]);
   }
 }

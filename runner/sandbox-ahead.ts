@@ -1,0 +1,85 @@
+/**
+ * The sandbox of the next session, made before anyone asks for it. A
+ * session's sandbox (its holder: bubblewrap, a shell, its mounts) takes
+ * several process starts, and a student who opens a lab and presses Run at
+ * once would wait for them all before the first byte of the program. Made
+ * ahead, the next one is ready while the runner is idle; each taken one is
+ * replaced at once.
+ *
+ * The sandbox made ahead is a session's like any other (its uid, cgroups,
+ * limits), only nobody's yet: nothing runs in it, and it is closed with
+ * the runner.
+ */
+import type { Sandbox } from './sandbox/index.ts';
+
+interface Ahead {
+  made: Promise<Sandbox>;
+  /** Its holder died while it waited (then it is never handed out). */
+  ended: boolean;
+}
+
+export class SandboxAhead {
+  private ahead: Ahead | null = null;
+  private closed = false;
+
+  /**
+   * @param create makes a sandbox (the backend's, with the runner's limits).
+   * @param room whether one more sandbox may exist now (the runner's session limit, less those open).
+   */
+  constructor(
+    private readonly create: () => Promise<Sandbox>,
+    private readonly room: () => boolean,
+  ) {}
+
+  /**
+   * A fresh sandbox: the one made ahead when there is one (waiting for it
+   * if it is still starting: it is further along than a new one), else a
+   * new one; a next one is then made ahead when there is room.
+   */
+  async take(): Promise<Sandbox> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    let sandbox: Sandbox | null = null;
+    if (ahead) sandbox = await ahead.made.then((s) => (ahead.ended ? (void s.close(), null) : s), () => null);
+    if (sandbox) {
+      this.makeNext();
+      return sandbox;
+    }
+    // None ready: this one first, the next after it (two at once would each take twice as long).
+    try {
+      return await this.create();
+    } finally {
+      this.makeNext();
+    }
+  }
+
+  /** Makes the next sandbox ahead unless one is waiting, the runner is closing or it has no room. */
+  private makeNext(): void {
+    if (this.ahead || this.closed || !this.room()) return;
+    const ahead: Ahead = { made: this.create(), ended: false };
+    this.ahead = ahead;
+    ahead.made.then(
+      (s) => {
+        void s.ended.then(() => {
+          ahead.ended = true;
+          if (this.ahead === ahead) this.ahead = null;
+        });
+        // Closed (or dropped) while it started: it must not outlive that.
+        if (this.closed) void s.close();
+      },
+      () => {
+        // The next take makes one itself, and reports why if it fails again.
+        if (this.ahead === ahead) this.ahead = null;
+      },
+    );
+  }
+
+  /** Makes no more and closes the one made ahead (the runner is draining or closing). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const ahead = this.ahead;
+    this.ahead = null;
+    const sandbox = await ahead?.made.catch(() => null);
+    await sandbox?.close();
+  }
+}
