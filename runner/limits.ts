@@ -112,6 +112,13 @@ export interface Limits {
   flowHighWatermark: number;
   /** Unacknowledged bytes below which a paused terminal resumes. */
   flowLowWatermark: number;
+  /**
+   * Output all of the runner's terminals together read in one turn of its
+   * event loop; a terminal reading past it waits for its turn
+   * (terminal/output-turns.ts), so other sessions' floods cannot hold back
+   * a keystroke's echo by more than a turn of this size.
+   */
+  outputTurnBytes: number;
 
   /** How long a server may take to bind its port before clients start anyway. */
   readyTimeoutMs: number;
@@ -178,6 +185,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPendingInputBytes: 64 * 1024,
   flowHighWatermark: 512 * 1024,
   flowLowWatermark: 128 * 1024,
+  outputTurnBytes: 128 * 1024,
 
   readyTimeoutMs: 15_000,
   sessionIdleMs: 30 * 60_000,

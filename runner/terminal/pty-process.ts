@@ -11,6 +11,7 @@ import type { Limits } from '../limits.ts';
 import type { SpawnPlan } from '../sandbox/types.ts';
 import { ExitMarkerScanner } from './exit-marker.ts';
 import { childrenOf, startTime as startTimeOf } from '../sandbox/procfs.ts';
+import { leaveTurns, readInTurn, type TurnTaker } from './output-turns.ts';
 
 /** How a program ended. */
 export interface ProcessExit {
@@ -38,7 +39,7 @@ export function newExitTag(): string {
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
-export class PtyProcess {
+export class PtyProcess implements TurnTaker {
   private readonly term: pty.IPty;
   private readonly scanner: ExitMarkerScanner;
   private batch: Buffer[] = [];
@@ -46,7 +47,12 @@ export class PtyProcess {
   private timer: NodeJS.Timeout | null = null;
   private sent = 0;
   private acked = 0;
+  /** The terminal is not being read right now (flow control, or waiting its turn). */
   private paused = false;
+  /** Paused by flow control (unacknowledged output, a full consumer). */
+  private flowPaused = false;
+  /** Paused until its turn comes (output-turns.ts): it read its share of a turn. */
+  private waitingTurn = false;
   private total = 0;
   private reason: ProcessExit['reason'];
   private exited = false;
@@ -85,6 +91,7 @@ export class PtyProcess {
       this.queue(this.scanner.flush());
       this.flush();
       this.exited = true;
+      leaveTurns(this);
       this.input.dispose();
       if (this.killTimer) clearTimeout(this.killTimer);
       const exit: ProcessExit = { code, ...(sig ? { signal: signalNames.get(sig) ?? `signal ${sig}` } : {}), ...(this.reason ? { reason: this.reason } : {}) };
@@ -103,11 +110,19 @@ export class PtyProcess {
     return this.sent + this.batchBytes - this.acked;
   }
 
+  /** Paused by flow control (a wait for its turn is not counted: it ends within a few event-loop turns). */
   get isPaused(): boolean {
-    return this.paused;
+    return this.flowPaused;
+  }
+
+  /** Its turn has come again (output-turns.ts). */
+  resumeTurn(): void {
+    this.waitingTurn = false;
+    this.applyFlowControl();
   }
 
   private onData(chunk: Buffer): void {
+    if (!this.exited && readInTurn(this, chunk.length, this.opts.limits.outputTurnBytes)) this.waitingTurn = true;
     const before = this.scanner.status;
     const out = this.scanner.push(chunk);
     this.queue(out);
@@ -170,13 +185,13 @@ export class PtyProcess {
   private applyFlowControl(): void {
     if (this.exited) return;
     const { flowHighWatermark, flowLowWatermark } = this.opts.limits;
-    if (!this.paused && (this.inFlight >= flowHighWatermark || this.sinkBlocked)) {
-      this.paused = true;
-      this.term.pause();
-    } else if (this.paused && this.inFlight < flowLowWatermark && !this.sinkBlocked) {
-      this.paused = false;
-      this.term.resume();
-    }
+    if (!this.flowPaused && (this.inFlight >= flowHighWatermark || this.sinkBlocked)) this.flowPaused = true;
+    else if (this.flowPaused && this.inFlight < flowLowWatermark && !this.sinkBlocked) this.flowPaused = false;
+    const pause = this.flowPaused || this.waitingTurn;
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) this.term.pause();
+    else this.term.resume();
   }
 
   /**
@@ -203,6 +218,9 @@ export class PtyProcess {
   private kill(): void {
     if (this.exited) return;
     // A paused pty would keep node-pty from noticing the exit.
+    leaveTurns(this);
+    this.waitingTurn = false;
+    this.flowPaused = false;
     if (this.paused) {
       this.paused = false;
       this.term.resume();
