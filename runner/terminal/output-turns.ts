@@ -7,11 +7,12 @@
  * typed) waited for all of it.
  *
  * Each turn the runner's terminals together may read `outputTurnBytes`;
- * a terminal that reads past that in a turn is paused and waits its turn,
- * oldest first: a few of the waiting ones are resumed at the end of each
- * turn. A turn's relay work is so bounded whatever the number of floods,
- * the floods share the relay in order, and a program printing a line now
- * and then (an echo) never reaches the bound and never waits.
+ * past that, a terminal that has read a flood's share in the turn (a
+ * sixteenth of it) is paused and waits its turn, oldest first: a few of the
+ * waiting ones are resumed at the end of each turn. A turn's relay work is
+ * so bounded whatever the number of floods, the floods share the relay in
+ * order, and a program printing a line now and then (an echo) never reads
+ * a flood's share and never waits.
  */
 
 /** A terminal that can be held back and let go again. */
@@ -21,6 +22,8 @@ export interface TurnTaker {
 }
 
 let turnBytes = 0;
+/** What each terminal read in this turn. */
+const readThisTurn = new Map<TurnTaker, number>();
 let endOfTurn: NodeJS.Immediate | null = null;
 const waiting: TurnTaker[] = [];
 const held = new Set<TurnTaker>();
@@ -33,8 +36,10 @@ let budget = 0;
 export function readInTurn(who: TurnTaker, bytes: number, perTurn: number): boolean {
   budget = perTurn;
   turnBytes += bytes;
+  const mine = (readThisTurn.get(who) ?? 0) + bytes;
+  readThisTurn.set(who, mine);
   endOfTurn ??= setImmediate(nextTurn);
-  if (turnBytes <= perTurn || held.has(who)) return false;
+  if (turnBytes <= perTurn || mine < perTurn / FLOOD_SHARE || held.has(who)) return false;
   held.add(who);
   waiting.push(who);
   return true;
@@ -55,6 +60,7 @@ export function heldBack(): number {
 function nextTurn(): void {
   endOfTurn = null;
   turnBytes = 0;
+  readThisTurn.clear();
   // Let go as many as the next turn can relay (each one reads up to a turn's share), at least one.
   let letGo = 0;
   while (waiting.length > 0 && (letGo === 0 || letGo * TYPICAL_READ_BYTES < budget)) {
@@ -65,6 +71,9 @@ function nextTurn(): void {
   }
   if (waiting.length > 0) endOfTurn = setImmediate(nextTurn);
 }
+
+/** A terminal that reads a turn's budget divided by this in one turn is flooding. */
+const FLOOD_SHARE = 16;
 
 /** What a flooding terminal reads in one turn before it is paused (a pty's buffer, about). */
 const TYPICAL_READ_BYTES = 32 * 1024;
