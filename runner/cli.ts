@@ -189,7 +189,7 @@ async function cmdServe(args: string[]): Promise<number> {
   const capacity = values.capacity === undefined ? undefined : check(z.coerce.number().int().min(1).max(100_000), values.capacity, '--capacity');
   const drainSeconds = check(z.coerce.number().int().min(0).max(86_400), values['drain-seconds'] ?? String(DEFAULT_DRAIN_SECONDS), '--drain-seconds');
   const agentPort = values['agent-port'] === undefined ? undefined : check(z.coerce.number().int().min(1).max(65535), values['agent-port'], '--agent-port');
-  const runner = new Runner({ sandbox, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
+  const runner = new Runner({ sandbox, sandboxAhead: true, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
   const replica = new Replica(runner);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
   if (runner.backend.name === 'host' && !loopback) {

@@ -17,6 +17,12 @@ export interface RunnerOptions {
   labsDir?: string;
   sandbox?: BackendChoice;
   limits?: Partial<Limits>;
+  /**
+   * Keep the next session's sandbox made ahead (a server for many
+   * sessions: `socklab serve`, the dev server); off for one-session runs
+   * and tests, where it would only start a sandbox nobody takes.
+   */
+  sandboxAhead?: boolean;
 }
 
 /** Refused to open a session; `code` is a protocol ErrorCode. */
@@ -41,7 +47,7 @@ export class Runner {
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
-  /** The next session's sandbox, made ahead (from the first session on). */
+  /** The next session's sandbox, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
   private readonly sandboxAhead: SandboxAhead;
 
   constructor(opts: RunnerOptions = {}) {
@@ -50,7 +56,8 @@ export class Runner {
     this.labs = loadCourseLabs(opts.labsDir);
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
     // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
-    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits), () => !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
+    const ahead = opts.sandboxAhead === true;
+    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
