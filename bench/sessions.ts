@@ -55,7 +55,7 @@ async function startIdleSession(url: string, files: StudentFile[]): Promise<Test
 
 /**
  * PSS of the runner's descendants: in all, and the student's programs
- * (python3) apart from the rest (holder, nsenter, bwraps, launchers), which
+ * (python3) apart from the rest (holder, joiners, bwraps, launchers), which
  * is what socklab itself adds. Grouped by uid: one uid per session as root.
  */
 function sessionMemory(runnerPid: number) {

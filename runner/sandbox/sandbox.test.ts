@@ -714,7 +714,7 @@ time.sleep(100)
     try {
       const program = await h.start('server');
       await program.expectOutput('READY');
-      // The pty's process tree: setpriv/nsenter, bwrap, the launcher, then the program and its child.
+      // The pty's process tree: the joiner, bwrap, the launcher, then the program and its child.
       const root = (program as unknown as { term: { pid: number } }).term.pid;
       const tree = await processTree(root);
       const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
