@@ -10,7 +10,6 @@ import starlight from '@astrojs/starlight';
 import { courseSidebar, starlightLocales } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
-import { workbenchPreload } from './site/lib/workbench-preload.ts';
 import remarkSequence from './site/lib/remark-sequence.ts';
 
 export default defineConfig({
@@ -41,7 +40,5 @@ export default defineConfig({
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),
     socklabRunner(),
-    // Wide screens show the workbench at once: its bundle is fetched from the top of <head>.
-    workbenchPreload(),
   ],
 });
