@@ -2,7 +2,7 @@
  * One Node process, one port: the built course site (static files from
  * dist/) and the runner's WebSocket endpoint at /ws.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -11,6 +11,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { WS_PATH } from '../../protocol/constants.ts';
 import type { Runner } from '../runner.ts';
+import { acceptsGzip, compressible, gzipped } from './compressed.ts';
 import { handleConnection } from './connection.ts';
 import { Previews } from './preview.ts';
 import { METRICS_PATH, serveHealth } from './health.ts';
@@ -280,15 +281,42 @@ function isDirectory(path: string): boolean {
 }
 
 /**
- * Sends a file once it is open: when it cannot be opened (out of
+ * Sends a file: gzipped (compressed.ts) when it is text and the client takes
+ * it, else streamed once it is open: when it cannot be opened (out of
  * descriptors: EMFILE) the request gets a 503 and the server goes on; a
  * client that goes away mid-file closes the file too.
  */
 function sendFile(req: IncomingMessage, res: ServerResponse, file: string, status: number, headers: OutgoingHttpHeaders): void {
+  let stat: Stats | null = null;
+  try {
+    stat = statSync(file);
+  } catch {
+    /* the stream below says what went wrong */
+  }
+  const zip = stat !== null && compressible(file, stat.size);
+  // A cache must keep the gzipped and the plain answer apart.
+  if (zip) headers = { ...headers, Vary: 'Accept-Encoding' };
   if (req.method === 'HEAD') {
     res.writeHead(status, headers).end();
     return;
   }
+  if (zip && acceptsGzip(req.headers['accept-encoding'])) {
+    gzipped(file, stat!).then(
+      (body) => {
+        if (res.destroyed) return;
+        res.writeHead(status, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length }).end(body);
+      },
+      () => {
+        if (!res.destroyed) streamFile(res, file, status, headers);
+      },
+    );
+    return;
+  }
+  streamFile(res, file, status, headers);
+}
+
+/** Sends a file as it is, streamed. */
+function streamFile(res: ServerResponse, file: string, status: number, headers: OutgoingHttpHeaders): void {
   const stream = createReadStream(file);
   stream.once('open', () => {
     res.writeHead(status, headers);

@@ -10,10 +10,11 @@
  * describe, once the runner's hello says it speaks this page's
  * PROTOCOL_VERSION; a runner that speaks another gets no message at all.
  */
-import { CloseCode, ErrorCode, PROTOCOL_VERSION, READY_PATH, RESUME_PARAM, WS_PATH } from '../../protocol/constants.ts';
+import { CloseCode, ErrorCode, PROTOCOL_VERSION, READY_PATH, RESUME_PARAM } from '../../protocol/constants.ts';
 import { decodeOutputFrame } from '../../protocol/frames.ts';
 import type { Locale } from '../../protocol/i18n/catalog.ts';
 import type { ClientMessage, Language, ServerMessage } from '../../protocol/messages.ts';
+import { runnerUrl, type EarlySocket } from './early-socket.ts';
 
 /**
  * `full`: the runner answers but refused this page for capacity (every
@@ -93,6 +94,8 @@ export class RunnerLink {
     /** The page's language: the session's words (the grader's) come in it. */
     private readonly locale: Locale,
     private readonly events: LinkEvents,
+    /** The first connection, opened by the loader while the bundle loaded (early-socket.ts); taken by the first connect(). */
+    private early: EarlySocket | null = null,
   ) {}
 
   connect(): void {
@@ -100,15 +103,19 @@ export class RunnerLink {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.setState('connecting');
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}${this.resume ? `?${RESUME_PARAM}=${encodeURIComponent(this.resume)}` : ''}`;
+    const early = this.early;
+    this.early = null;
     let ws: WebSocket;
-    try {
-      ws = new WebSocket(url);
-    } catch {
-      this.scheduleRetry();
-      return;
+    if (early) ws = early.ws;
+    else {
+      try {
+        ws = new WebSocket(runnerUrl(this.resume ? `?${RESUME_PARAM}=${encodeURIComponent(this.resume)}` : ''));
+      } catch {
+        this.scheduleRetry();
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
     }
-    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {
@@ -141,6 +148,12 @@ export class RunnerLink {
     ws.onerror = () => {
       /* followed by close */
     };
+    // What the early socket said before it was ours, in order (the handlers above are set, so nothing comes between).
+    if (early) {
+      if (early.opened) ws.onopen!(new Event('open'));
+      for (const ev of early.queued) ws.onmessage!(ev);
+      if (early.closed) ws.onclose!(early.closed);
+    }
   }
 
   /** Sends a message if connected; false when not. */
@@ -329,6 +342,8 @@ export class RunnerLink {
   /** Closes the connection for good (its session ends with it); no event follows. */
   dispose(): void {
     this.disposed = true;
+    this.early?.ws.close(1000, 'workbench closed');
+    this.early = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const ws = this.ws;

@@ -10,13 +10,16 @@
  * workbench comes within a screen of the viewport, or something in it gets
  * focus or a click, or the "Open the workbench" button is pressed, or a
  * phone's Code or Terminals tab is opened (layout.ts). Until then no editor,
- * worker or WebSocket exists on the page (mounting creates them), so a
- * student reading the lesson opens no session on the runner.
+ * worker or WebSocket exists on the page, so a student reading the lesson
+ * opens no connection to the runner. At that moment the runner connection
+ * opens too (early-socket.ts), while the bundle still loads.
  *
  * The root's data-state says where it is: none (placeholder), "loading",
  * "ready" (mounted), "failed". A disposed workbench clears it and shows the
  * placeholder again, so the same triggers mount it anew.
  */
+import { openEarlySocket } from './early-socket.ts';
+
 type Root = HTMLElement & { socklabFocus?: boolean };
 
 type Bundle = typeof import('./main.ts');
@@ -51,15 +54,19 @@ function start(root: Root, focus: boolean): void {
   const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
   // The words are server-rendered in the page's language (Workbench.astro): no catalog up front.
   if (status) status.textContent = status.dataset.loading ?? '';
+  // The runner connection opens now, beside the bundle's download and evaluation; the workbench takes it over.
+  let socket = openEarlySocket();
   load()
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).
     .then((m) => {
       if (status) status.textContent = '';
-      m.mount(root, { focus: Boolean(root.socklabFocus) || root.contains(document.activeElement) });
+      m.mount(root, { focus: Boolean(root.socklabFocus) || root.contains(document.activeElement), socket });
+      socket = null; // the workbench's now (a mount that threw leaves it to the catch below, which closes it)
       root.socklabFocus = false;
     })
     .catch((err: unknown) => {
+      socket?.ws.close(1000, 'workbench failed to load');
       bundle = null; // the next trigger tries again
       root.dataset.state = 'failed';
       if (status) status.textContent = (status.dataset.failed ?? '{error}').replace('{error}', String(err));

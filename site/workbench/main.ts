@@ -28,6 +28,7 @@ import { CloseReason, ErrorCode, NoticeCode, type Language } from '../../protoco
 import type { ServerMessage, StudentFile } from '../../protocol/messages.ts';
 import { Checks } from './checks.ts';
 import { createConfirm } from './dialog.ts';
+import type { EarlySocket } from './early-socket.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { h } from './dom.ts';
 import { editorTheme, monaco } from './editor.ts';
@@ -66,11 +67,15 @@ const CHECK_FAILS: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.internal,
 ]);
 
-/** Mounts the workbench in place of the root's placeholder; `dispose()` puts the placeholder back. */
-export function mount(root: Root, opts: { focus?: boolean } = {}): Workbench {
+/**
+ * Mounts the workbench in place of the root's placeholder; `dispose()` puts
+ * the placeholder back. `socket`: the runner connection the loader opened
+ * while this bundle loaded (early-socket.ts), taken over as the first one.
+ */
+export function mount(root: Root, opts: { focus?: boolean; socket?: EarlySocket | null } = {}): Workbench {
   const json = root.querySelector('script[data-wb-data]')?.textContent;
   if (!json) throw new Error('the page has no workbench data');
-  const wb = new Workbench(root, JSON.parse(json) as WorkbenchData);
+  const wb = new Workbench(root, JSON.parse(json) as WorkbenchData, opts.socket ?? null);
   // For tests and the curious: document.querySelector('[data-socklab-workbench]').socklab
   root.socklab = wb;
   if (opts.focus) wb.focusEditor();
@@ -113,6 +118,7 @@ export class Workbench implements Disposable {
   constructor(
     private readonly root: Root,
     private readonly data: WorkbenchData,
+    socket: EarlySocket | null = null,
   ) {
     const store = this.store;
     const stored = read(labKey(data.id, 'lang'));
@@ -205,7 +211,7 @@ export class Workbench implements Disposable {
     );
     store.add(new Expander(this.el, root, this.toolbar.buttons.expand));
 
-    // Connect first: the WebSocket handshake overlaps creating the editor.
+    // Connect first (or take the loader's connection): the WebSocket handshake overlaps creating the editor.
     this.link = store.add(
       new RunnerLink(data.id, locale, {
         state: (state, detail) => {
@@ -225,7 +231,7 @@ export class Workbench implements Disposable {
           this.terminals.output(proc, bytes);
         },
         sessionLost: () => this.onSessionLost(),
-      }),
+      }, socket),
     );
     this.link.connect();
 

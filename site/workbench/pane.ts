@@ -195,11 +195,14 @@ export class ProcPane {
     this.term.open(this.screen);
     this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.name }));
     this.term.textarea?.setAttribute('tabindex', '-1');
-    this.loadWebgl();
+    // The DOM renderer draws at once; the WebGL one (a GL context and a glyph atlas per pane) comes when the
+    // page is idle, so the workbench is usable first.
+    if ('requestIdleCallback' in window) requestIdleCallback(() => this.loadWebgl(), { timeout: 2000 });
+    else setTimeout(() => this.loadWebgl(), 0);
   }
 
   private loadWebgl(): void {
-    if (!hasWebGL2()) return;
+    if (this.disposed || !hasWebGL2()) return;
     try {
       const addon = new WebglAddon();
       addon.onContextLoss(() => {
