@@ -149,10 +149,12 @@ export class Room {
     const mb = this.member(b);
     const aText = pieces.join('');
     this.h.note(this.words('note.split', { a, b }));
+    // Each step once the server has read the one before and is idle again
+    // (a server that relays what it read has relayed it by then).
     await ma.conn.send(pieces[0]);
-    await this.h.sleep(300);
+    await ma.conn.waitTaken(300);
     await mb.conn.sendLine(bText);
-    await this.h.sleep(300);
+    await mb.conn.waitTaken(300);
     await ma.conn.send(`${pieces[1]}\n`);
     const event = this.words('event.split', { a, first: q(pieces[0]), b, line: q(`${bText}\n`), rest: q(`${pieces[1]}\n`) });
     const mixed = this.words('hint.mixed', { a, first: q(pieces[0]), b });

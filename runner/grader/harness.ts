@@ -229,6 +229,20 @@ export class GradeHarness implements Harness, CheckScope {
     return new Promise((r) => setTimeout(r, ms));
   }
 
+  async peerState(socket: Socket): Promise<'busy' | 'idle' | 'closed'> {
+    const local = socket.localPort;
+    const remote = socket.remotePort;
+    if (local === undefined || remote === undefined) return 'closed';
+    // Both ends live in the sandbox's namespace: the grader's and the program's.
+    const table = (await this.ctx.sandbox.sockets()).filter((s) => s.protocol === 'tcp');
+    const own = table.find((s) => s.localPort === local && s.remotePort === remote);
+    const peer = table.find((s) => s.localPort === remote && s.remotePort === local);
+    if (!own || own.state !== 'ESTABLISHED' || !peer || peer.state !== 'ESTABLISHED') return own?.sendQueue ? 'busy' : 'closed';
+    if (own.sendQueue > 0 || peer.recvQueue > 0) return 'busy';
+    for (const p of this.programs) if (!p.exited && (await p.onCpu())) return 'busy';
+    return 'idle';
+  }
+
   teardown(fn: () => void | Promise<void>): void {
     this.teardowns.push(fn);
   }

@@ -3,6 +3,7 @@
  * the failure a check throws. Shared by every transport of the harness.
  */
 import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { FailureDetails } from '../api.ts';
 import type { GraderSay } from '../messages.ts';
 
@@ -28,6 +29,13 @@ export interface CheckScope {
   teardown(fn: () => void | Promise<void>): void;
   /** Ends the check now with `failure` (from an event, outside any await of the check). */
   abort(failure: CheckFailure): void;
+  /**
+   * Where the program at the other end of a grader connection is with what
+   * the grader sent: still `busy` with it (not yet acknowledged, unread, or
+   * a program of the check on a CPU), `idle` (all of it read and every
+   * program waiting), or `closed` (its end has closed).
+   */
+  peerState(socket: Socket): Promise<'busy' | 'idle' | 'closed'>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
