@@ -126,13 +126,16 @@ export class Room {
    * `speaker` speaks again. All of it must reach everyone still there.
    */
   async afterLeaving(speaker: string, newcomer: string): Promise<void> {
-    await this.h.sleep(200);
+    // Each line once the server is done with what came before (the
+    // departure, the last line and its writes to the departed): idle, with
+    // nothing in flight. The old fixed pauses stay as the caps.
+    const m = this.member(speaker);
+    await m.conn.waitTaken(200);
     for (let i = 1; i <= 3; i++) {
-      const m = this.member(speaker);
       const text = `still here, line ${i}`;
       await m.conn.sendLine(text);
       await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.afterGone', { who: speaker, text: q(text) }), this.words('hint.left'));
-      await this.h.sleep(100);
+      await m.conn.waitTaken(100);
     }
     await this.join(newcomer);
     await this.say(speaker, `welcome, ${newcomer}`);

@@ -202,10 +202,11 @@ export interface Conn {
    */
   sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void>;
   /**
-   * Waits until the program at the other end has read everything sent here
-   * and is idle again: the bytes acknowledged, none unread at its end, and
-   * no program of the check on a CPU (each waits for more, or has closed or
-   * exited). What is sent next then arrives, and is read, on its own.
+   * Waits until the program at the other end has accepted the connection,
+   * read everything sent here and is idle again: no bytes unacknowledged or
+   * unread either way (what it sent is in `pending`), and no program of the
+   * check on a CPU (each waits for more, or has closed or exited). What is
+   * sent next then arrives, and is read, on its own.
    * Resolves false when that has not happened within `maxMs` (a program
    * that reads late, or a thread that keeps running).
    */

@@ -238,7 +238,9 @@ export class GradeHarness implements Harness, CheckScope {
     const own = table.find((s) => s.localPort === local && s.remotePort === remote);
     const peer = table.find((s) => s.localPort === remote && s.remotePort === local);
     if (!own || own.state !== 'ESTABLISHED' || !peer || peer.state !== 'ESTABLISHED') return own?.sendQueue ? 'busy' : 'closed';
-    if (own.sendQueue > 0 || peer.recvQueue > 0) return 'busy';
+    // Bytes in flight either way, or a connection its server has yet to accept.
+    if (own.sendQueue > 0 || own.recvQueue > 0 || peer.recvQueue > 0) return 'busy';
+    if (table.some((s) => s.state === 'LISTEN' && s.localPort === remote && s.recvQueue > 0)) return 'busy';
     for (const p of this.programs) if (!p.exited && (await p.onCpu())) return 'busy';
     return 'idle';
   }

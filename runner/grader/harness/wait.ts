@@ -31,9 +31,10 @@ export interface CheckScope {
   abort(failure: CheckFailure): void;
   /**
    * Where the program at the other end of a grader connection is with what
-   * the grader sent: still `busy` with it (not yet acknowledged, unread, or
-   * a program of the check on a CPU), `idle` (all of it read and every
-   * program waiting), or `closed` (its end has closed).
+   * the grader sent: still `busy` with it (the connection not yet
+   * accepted, bytes unacknowledged or unread either way, or a program of
+   * the check on a CPU), `idle` (all of it read, all it sent read by the
+   * grader, and every program waiting), or `closed` (its end has closed).
    */
   peerState(socket: Socket): Promise<'busy' | 'idle' | 'closed'>;
 }
