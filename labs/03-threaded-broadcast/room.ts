@@ -34,6 +34,8 @@ const LINE_WAIT_MS = 5000;
 /** The members of a room, in the order they joined. */
 export class Room {
   readonly members: Member[] = [];
+  /** Members that have left (leave), in order. */
+  private readonly left: Member[] = [];
   /** The room's words in the student's language (messages.ts). */
   readonly words: ReturnType<typeof sayer<(typeof ROOM)['en']>>;
 
@@ -98,6 +100,7 @@ export class Room {
   async leave(label: string, how: 'close' | 'reset'): Promise<void> {
     const m = this.member(label);
     this.members.splice(this.members.indexOf(m), 1);
+    this.left.push(m);
     if (how === 'close') await m.conn.close();
     else m.conn.reset();
     const bye = this.protocol.goodbye(m.nick);
@@ -127,15 +130,17 @@ export class Room {
    */
   async afterLeaving(speaker: string, newcomer: string): Promise<void> {
     // Each line once the server is done with what came before (the
-    // departure, the last line and its writes to the departed): idle, with
-    // nothing in flight. The old fixed pauses stay as the caps.
+    // departure, the last line and its writes to the departed, whose
+    // resets come back): idle, with nothing in flight on the speaker's
+    // connection or the departed ones. The old fixed pauses are the caps.
     const m = this.member(speaker);
-    await m.conn.waitTaken(200);
+    const settled = (ms: number) => Promise.all([m, ...this.left].map((x) => x.conn.waitTaken(ms)));
+    await settled(200);
     for (let i = 1; i <= 3; i++) {
       const text = `still here, line ${i}`;
       await m.conn.sendLine(text);
       await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.afterGone', { who: speaker, text: q(text) }), this.words('hint.left'));
-      await m.conn.waitTaken(100);
+      await settled(100);
     }
     await this.join(newcomer);
     await this.say(speaker, `welcome, ${newcomer}`);

@@ -202,13 +202,14 @@ export interface Conn {
    */
   sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void>;
   /**
-   * Waits until the program at the other end has accepted the connection,
-   * read everything sent here and is idle again: no bytes unacknowledged or
-   * unread either way (what it sent is in `pending`), and no program of the
-   * check on a CPU (each waits for more, or has closed or exited). What is
-   * sent next then arrives, and is read, on its own.
-   * Resolves false when that has not happened within `maxMs` (a program
-   * that reads late, or a thread that keeps running).
+   * Waits until the program at the other end is done with what passed on
+   * this connection and idle again: it has accepted the connection and read
+   * everything sent (or the grader's close or reset has reached its end),
+   * no bytes are unacknowledged or unread either way (what it sent is in
+   * `pending`), and no program of the check is on a CPU (each waits for
+   * more, or has closed or exited). What is sent next then arrives, and is
+   * read, on its own. Resolves false when that has not happened within
+   * `maxMs` (a program that reads late, or a thread that keeps running).
    */
   waitTaken(maxMs: number): Promise<boolean>;
   /** Reads one line (without "\n" and a trailing "\r"); null at end of stream. */

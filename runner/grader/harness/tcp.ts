@@ -26,8 +26,14 @@ export class ConnImpl extends EventEmitter implements Conn {
   wasReset = false;
   private readonly sent: Buffer[] = [];
 
+  /** The two ports, kept: a destroyed socket forgets them, and waitTaken still looks for its ends. */
+  private readonly localPort: number;
+  private readonly remotePort: number;
+
   constructor(private readonly socket: Socket, readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
     super();
+    this.localPort = socket.localPort ?? 0;
+    this.remotePort = socket.remotePort ?? 0;
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
       this.log.add('program', label, h.say('log.sent', { bytes: show(d, h.say) }));
@@ -82,18 +88,18 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async waitTaken(maxMs: number): Promise<boolean> {
     const deadline = Date.now() + maxMs;
-    while (!this.ended && !this.socket.destroyed) {
-      const state = await this.h.peerState(this.socket).catch(() => 'busy' as const);
+    for (;;) {
+      const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded };
+      const state = await this.h.peerState(ends).catch(() => 'busy' as const);
       if (state === 'idle') return true;
       if (state === 'closed') {
-        // The kernel has the peer's close; wait for it here too, so what is sent next is refused the same way every run.
+        // The kernel has the program's close; wait for it here too, so what is sent next is refused the same way every run.
         await waitFor(this, () => (this.ended ? true : undefined), Math.max(0, deadline - Date.now()));
         return true;
       }
       if (Date.now() >= deadline) return false;
       await this.h.sleep(Math.min(TAKEN_POLL_MS, Math.max(0, deadline - Date.now())));
     }
-    return true;
   }
 
   /** Everything received and not yet taken. */

@@ -3,7 +3,6 @@
  * the failure a check throws. Shared by every transport of the harness.
  */
 import type { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import type { FailureDetails } from '../api.ts';
 import type { GraderSay } from '../messages.ts';
 
@@ -20,6 +19,13 @@ export class CheckFailure extends Error {
   }
 }
 
+/** A grader TCP connection's two ports, and whether the grader's end is still open (neither closed by it nor ended by the program). */
+export interface ConnEnds {
+  local: number;
+  remote: number;
+  open: boolean;
+}
+
 /** What a transport needs from the harness it belongs to. */
 export interface CheckScope {
   /** The harness's words in the student's language. */
@@ -31,12 +37,13 @@ export interface CheckScope {
   abort(failure: CheckFailure): void;
   /**
    * Where the program at the other end of a grader connection is with what
-   * the grader sent: still `busy` with it (the connection not yet
-   * accepted, bytes unacknowledged or unread either way, or a program of
-   * the check on a CPU), `idle` (all of it read, all it sent read by the
-   * grader, and every program waiting), or `closed` (its end has closed).
+   * passed on it: still `busy` (the connection not yet accepted, bytes
+   * unacknowledged or unread either way, the grader's close not yet at the
+   * program's end, or a program of the check on a CPU), `idle` (all of it
+   * taken and every program waiting), or `closed` (the program closed or
+   * reset its end while the grader's is open).
    */
-  peerState(socket: Socket): Promise<'busy' | 'idle' | 'closed'>;
+  peerState(ends: ConnEnds): Promise<'busy' | 'idle' | 'closed'>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
