@@ -34,6 +34,8 @@ const LINE_WAIT_MS = 5000;
 /** The members of a room, in the order they joined. */
 export class Room {
   readonly members: Member[] = [];
+  /** Members that have left (leave), in order. */
+  private readonly left: Member[] = [];
   /** The room's words in the student's language (messages.ts). */
   readonly words: ReturnType<typeof sayer<(typeof ROOM)['en']>>;
 
@@ -98,6 +100,7 @@ export class Room {
   async leave(label: string, how: 'close' | 'reset'): Promise<void> {
     const m = this.member(label);
     this.members.splice(this.members.indexOf(m), 1);
+    this.left.push(m);
     if (how === 'close') await m.conn.close();
     else m.conn.reset();
     const bye = this.protocol.goodbye(m.nick);
@@ -126,13 +129,18 @@ export class Room {
    * `speaker` speaks again. All of it must reach everyone still there.
    */
   async afterLeaving(speaker: string, newcomer: string): Promise<void> {
-    await this.h.sleep(200);
+    // Each line once the server is done with what came before (the
+    // departure, the last line and its writes to the departed, whose
+    // resets come back): idle, with nothing in flight on the speaker's
+    // connection or the departed ones. The old fixed pauses are the caps.
+    const m = this.member(speaker);
+    const settled = (ms: number) => Promise.all([m, ...this.left].map((x) => x.conn.waitTaken(ms)));
+    await settled(200);
     for (let i = 1; i <= 3; i++) {
-      const m = this.member(speaker);
       const text = `still here, line ${i}`;
       await m.conn.sendLine(text);
       await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.afterGone', { who: speaker, text: q(text) }), this.words('hint.left'));
-      await this.h.sleep(100);
+      await settled(100);
     }
     await this.join(newcomer);
     await this.say(speaker, `welcome, ${newcomer}`);
@@ -149,10 +157,12 @@ export class Room {
     const mb = this.member(b);
     const aText = pieces.join('');
     this.h.note(this.words('note.split', { a, b }));
+    // Each step once the server has read the one before and is idle again
+    // (a server that relays what it read has relayed it by then).
     await ma.conn.send(pieces[0]);
-    await this.h.sleep(300);
+    await ma.conn.waitTaken(300);
     await mb.conn.sendLine(bText);
-    await this.h.sleep(300);
+    await mb.conn.waitTaken(300);
     await ma.conn.send(`${pieces[1]}\n`);
     const event = this.words('event.split', { a, first: q(pieces[0]), b, line: q(`${bText}\n`), rest: q(`${pieces[1]}\n`) });
     const mixed = this.words('hint.mixed', { a, first: q(pieces[0]), b });

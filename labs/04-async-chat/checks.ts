@@ -102,9 +102,11 @@ export default defineChecks(messages, [
     async run(h: H) {
       const r = await room(h, ['alice']);
       const quiet = await h.connect(PORT, { label: 'quiet' });
-      await h.sleep(200);
+      // Once the server has accepted quiet and is idle; then once it is
+      // done relaying alice's line, anything it sent quiet has arrived.
+      await quiet.waitTaken(200);
       await r.say('alice', 'is anybody there?');
-      await h.sleep(300);
+      await quiet.waitTaken(300);
       if (quiet.pending.length > 0) {
         h.fail(h.t('unnamed.fail'), {
           expected: h.t('unnamed.expected'),

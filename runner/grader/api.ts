@@ -194,8 +194,24 @@ export interface Conn {
   send(data: string | Uint8Array): Promise<void>;
   /** Sends `text` + "\n". */
   sendLine(text: string): Promise<void>;
-  /** Sends each piece separately, pausing between them (a line split across segments). */
+  /**
+   * Sends each piece separately (a line split across segments): the next
+   * once the program has read the one before and is idle again (see
+   * waitTaken), or `pauseMs` after it at most, so each arrives, and is read,
+   * on its own.
+   */
   sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void>;
+  /**
+   * Waits until the program at the other end is done with what passed on
+   * this connection and idle again: it has accepted the connection and read
+   * everything sent (or the grader's close or reset has reached its end),
+   * no bytes are unacknowledged or unread either way (what it sent is in
+   * `pending`), and no program of the check is on a CPU (each waits for
+   * more, or has closed or exited). What is sent next then arrives, and is
+   * read, on its own. Resolves false when that has not happened within
+   * `maxMs` (a program that reads late, or a thread that keeps running).
+   */
+  waitTaken(maxMs: number): Promise<boolean>;
   /** Reads one line (without "\n" and a trailing "\r"); null at end of stream. */
   readLine(opts?: { timeoutMs?: number }): Promise<string | null>;
   /** Reads a line and fails unless it equals `expected` (or matches it). */
@@ -209,6 +225,12 @@ export interface Conn {
   /** Half-closes, reads what is pending (briefly), then closes. */
   close(): Promise<void>;
   readonly ended: boolean;
+  /**
+   * Whether the peer ended the connection with a reset (RST) rather than a
+   * close (FIN): a program that dies with the connection unread, or still
+   * waiting in its listening queue, resets it.
+   */
+  readonly wasReset: boolean;
   /** The bytes received and not yet read (by readLine/expectLine): e.g. a line still missing its "\n". */
   readonly pending: Uint8Array;
 }

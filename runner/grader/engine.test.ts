@@ -111,6 +111,25 @@ export default defineChecks([
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
 
+  it('sends the pieces of a line once the program has read the one before, not after a fixed pause', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'pieces', name: 'waits for the whole line', role: 'server', timeoutMs: 30_000, async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendPieces(['ab', 'c\\n'], 20_000);
+  } },
+]);`);
+    // The fixture's server answers its first recv() and closes: it must get "ab" alone, and the
+    // grader must see the close as soon as it happened, well within the 20 s cap.
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toBe('tcp#1: the program closed the connection after receiving only "ab"');
+    expect(r.received).toBe('"AB"');
+    expect(r.durationMs).toBeLessThan(15_000);
+  }, 40_000);
+
   it('runs independent checks side by side, a dependant after its dependency, an alone check alone, and reports in the lab\'s order', async () => {
     const { lab } = makeLab(`
 const spans = (globalThis.__spans ??= {});

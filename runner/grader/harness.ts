@@ -23,7 +23,7 @@ import { openPage } from './harness/page.ts';
 import { ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
-import { CheckFailure, secs, type CheckScope } from './harness/wait.ts';
+import { CheckFailure, secs, type CheckScope, type ConnEnds } from './harness/wait.ts';
 import { Transcript } from './transcript.ts';
 
 export { CheckFailure } from './harness/wait.ts';
@@ -227,6 +227,26 @@ export class GradeHarness implements Harness, CheckScope {
 
   sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
+  }
+
+  async peerState(ends: ConnEnds): Promise<'busy' | 'idle' | 'closed'> {
+    const { local, remote, open } = ends;
+    // Both ends live in the sandbox's namespace: the grader's and the program's.
+    const table = (await this.ctx.sandbox.sockets()).filter((s) => s.protocol === 'tcp');
+    const own = table.find((s) => s.localPort === local && s.remotePort === remote);
+    const peer = table.find((s) => s.localPort === remote && s.remotePort === local);
+    if (open) {
+      // The program closed or reset its end (the grader's end waits in CLOSE_WAIT, or is gone).
+      if (!own || own.state !== 'ESTABLISHED') return 'closed';
+      if (own.recvQueue > 0) return 'busy';
+    } else if (peer?.state === 'ESTABLISHED') {
+      return 'busy'; // the grader's close or reset has yet to reach the program's end
+    }
+    // Bytes in flight either way (a write to a departed client's end waits for its reset), or a connection its server has yet to accept.
+    if ((own?.sendQueue ?? 0) > 0 || (peer?.sendQueue ?? 0) > 0 || (peer?.state === 'ESTABLISHED' && peer.recvQueue > 0)) return 'busy';
+    if (table.some((s) => s.state === 'LISTEN' && s.localPort === remote && s.recvQueue > 0)) return 'busy';
+    for (const p of this.programs) if (!p.exited && (await p.onCpu())) return 'busy';
+    return 'idle';
   }
 
   teardown(fn: () => void | Promise<void>): void {

@@ -11,6 +11,8 @@ import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from '.
 
 /** Bytes a grader connection holds unread before it stops reading (the program floods). */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
+/** How often waitTaken looks at the peer: a few files of /proc each time. */
+const TAKEN_POLL_MS = 5;
 /** Connections one grader listener takes (accepted or waiting) before the check fails. */
 export const MAX_LISTENER_CONNECTIONS = 32;
 
@@ -21,11 +23,17 @@ export class ConnImpl extends EventEmitter implements Conn {
   private unreadBytes = 0;
   private newlineWaiting = false;
   ended = false;
-  private resetByPeer = false;
+  wasReset = false;
   private readonly sent: Buffer[] = [];
+
+  /** The two ports, kept: a destroyed socket forgets them, and waitTaken still looks for its ends. */
+  private readonly localPort: number;
+  private readonly remotePort: number;
 
   constructor(private readonly socket: Socket, readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
     super();
+    this.localPort = socket.localPort ?? 0;
+    this.remotePort = socket.remotePort ?? 0;
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
       this.log.add('program', label, h.say('log.sent', { bytes: show(d, h.say) }));
@@ -46,7 +54,7 @@ export class ConnImpl extends EventEmitter implements Conn {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNRESET') {
         this.log.add('program', label, h.say('log.peerReset'));
-        this.resetByPeer = true;
+        this.wasReset = true;
       } else this.log.add('note', label, h.say('log.socketError', { error: err.code ?? err.message }));
       this.ended = true;
       this.emit('change');
@@ -73,8 +81,24 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async sendPieces(pieces: (string | Uint8Array)[], pauseMs: number): Promise<void> {
     for (let i = 0; i < pieces.length; i++) {
-      if (i > 0) await this.h.sleep(pauseMs);
+      if (i > 0) await this.waitTaken(pauseMs);
       await this.send(pieces[i]!);
+    }
+  }
+
+  async waitTaken(maxMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded };
+      const state = await this.h.peerState(ends).catch(() => 'busy' as const);
+      if (state === 'idle') return true;
+      if (state === 'closed') {
+        // The kernel has the program's close; wait for it here too, so what is sent next is refused the same way every run.
+        await waitFor(this, () => (this.ended ? true : undefined), Math.max(0, deadline - Date.now()));
+        return true;
+      }
+      if (Date.now() >= deadline) return false;
+      await this.h.sleep(Math.min(TAKEN_POLL_MS, Math.max(0, deadline - Date.now())));
     }
   }
 
@@ -128,7 +152,7 @@ export class ConnImpl extends EventEmitter implements Conn {
     const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
-      const why = r === null ? this.h.say(this.resetByPeer ? 'tcp.wasReset' : 'tcp.wasClosed') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
+      const why = r === null ? this.h.say(this.wasReset ? 'tcp.wasReset' : 'tcp.wasClosed') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
       this.h.fail(this.h.say(partial ? 'tcp.missingLinePartial' : 'tcp.missingLine', { want, label: this.label, why }), {
         expected: want,
         received: this.partial(),

@@ -19,6 +19,13 @@ export class CheckFailure extends Error {
   }
 }
 
+/** A grader TCP connection's two ports, and whether the grader's end is still open (neither closed by it nor ended by the program). */
+export interface ConnEnds {
+  local: number;
+  remote: number;
+  open: boolean;
+}
+
 /** What a transport needs from the harness it belongs to. */
 export interface CheckScope {
   /** The harness's words in the student's language. */
@@ -28,6 +35,15 @@ export interface CheckScope {
   teardown(fn: () => void | Promise<void>): void;
   /** Ends the check now with `failure` (from an event, outside any await of the check). */
   abort(failure: CheckFailure): void;
+  /**
+   * Where the program at the other end of a grader connection is with what
+   * passed on it: still `busy` (the connection not yet accepted, bytes
+   * unacknowledged or unread either way, the grader's close not yet at the
+   * program's end, or a program of the check on a CPU), `idle` (all of it
+   * taken and every program waiting), or `closed` (the program closed or
+   * reset its end while the grader's is open).
+   */
+  peerState(ends: ConnEnds): Promise<'busy' | 'idle' | 'closed'>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
