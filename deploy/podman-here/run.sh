@@ -58,12 +58,8 @@ fi
 "${PODMAN[@]}" build --network host -f deploy/podman-here/node-base.Containerfile -t "$BASE_IMAGE" "$WORK/ctx"
 
 step "runner image (deploy/Containerfile, BASE=$BASE_IMAGE)"
-# This machine reaches the npm registry through a TLS proxy whose CA only
-# the host's bundle holds (npm: SELF_SIGNED_CERT_IN_CHAIN without it): the
-# build's npm install reads that bundle, mounted for the build only. The
-# variable stays in the local image's config; the runs below empty it.
+# The host's CA bundle, for the build's npm install (node-base.Containerfile).
 "${PODMAN[@]}" build --network host -v /etc/ssl/certs/ca-certificates.crt:/run/host-ca.crt:ro \
-  --env NODE_EXTRA_CA_CERTS=/run/host-ca.crt \
   --build-arg "BASE=$BASE_IMAGE" -f deploy/Containerfile -t "$RUNNER_IMAGE" .
 RUN_OPTS+=(--env NODE_EXTRA_CA_CERTS=)
 
