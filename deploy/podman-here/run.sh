@@ -27,8 +27,8 @@ RUN_OPTS=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 # What bubblewrap needs in the container (README.md beside this file):
 # /proc unmasked, as the Deployment's procMount: Unmasked; podman's default
 # seccomp profile already allows unshare and mount, and this kernel has no
-# AppArmor. Overridable to try others.
-read -r -a SANDBOX_OPTS <<< "${SANDBOX_OPTS:---security-opt unmask=/proc/*}"
+# AppArmor. No capability, no privilege escalation (as the Deployment).
+read -r -a SANDBOX_OPTS <<< "${SANDBOX_OPTS:---security-opt unmask=/proc/* --security-opt no-new-privileges --cap-drop=all}"
 
 step() { printf '\n=== %s (%s) ===\n' "$*" "$(date -u +%T)"; }
 
