@@ -25,10 +25,11 @@ PODMAN=(podman --runtime runc)
 # type 7: operation not permitted"); these fit under the host's.
 RUN_OPTS=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 # What bubblewrap needs in the container (README.md beside this file):
-# /proc unmasked, as the Deployment's procMount: Unmasked; podman's default
-# seccomp profile already allows unshare and mount, and this kernel has no
+# /proc unmasked (the Deployment's procMount: Unmasked) and seccomp
+# unconfined (podman's profile allows sethostname only to a container with
+# CAP_SYS_ADMIN: "bwrap: Can't set hostname to sandbox"); this kernel has no
 # AppArmor. No capability, no privilege escalation (as the Deployment).
-read -r -a SANDBOX_OPTS <<< "${SANDBOX_OPTS:---security-opt unmask=/proc/* --security-opt no-new-privileges --cap-drop=all}"
+read -r -a SANDBOX_OPTS <<< "${SANDBOX_OPTS:---security-opt unmask=/proc/* --security-opt seccomp=unconfined --security-opt no-new-privileges --cap-drop=all}"
 
 step() { printf '\n=== %s (%s) ===\n' "$*" "$(date -u +%T)"; }
 
@@ -64,8 +65,10 @@ step "runner image (deploy/Containerfile, BASE=$BASE_IMAGE)"
 RUN_OPTS+=(--env NODE_EXTRA_CA_CERTS=)
 
 step "sandbox tests in the image (${SANDBOX_OPTS[*]})"
-"${PODMAN[@]}" run --rm "${RUN_OPTS[@]}" "${SANDBOX_OPTS[@]}" --tmpfs /app/node_modules/.vite:uid=1000,gid=1000 \
-  --entrypoint npx "$RUNNER_IMAGE" vitest run runner/sandbox --maxWorkers=1
+# /app is root's and vite writes its bundled config beside vitest.config.ts
+# unless --configLoader runner.
+"${PODMAN[@]}" run --rm "${RUN_OPTS[@]}" "${SANDBOX_OPTS[@]}" --tmpfs /app/node_modules/.vite:mode=1777 \
+  --entrypoint npx "$RUNNER_IMAGE" vitest run runner/sandbox --maxWorkers=1 --configLoader runner
 
 step "socklab serve in the image, /healthz from the host"
 name=socklab-here-serve-$$
