@@ -127,6 +127,11 @@ class BwrapSandbox implements Sandbox {
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
       '--proc', '/proc',
+      // The holder's own root (its /etc, /.socklab...) is read-only: tar writes
+      // a student's files as the session's user, and a symlink the student
+      // planted in /work (public -> /etc) must not lead a write there. /work,
+      // /tmp, /dev/shm and the mounts above stay as they were made.
+      '--remount-ro', '/',
       '--chdir', '/work',
       '--info-fd', '3',
       '--', '/.socklab/holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
@@ -250,7 +255,7 @@ class BwrapSandbox implements Sandbox {
   async readFiles(dir: string, maxBytes: number): Promise<{ name: string; content: Buffer }[]> {
     if (this.closed) throw new SandboxError('the session has ended');
     if (!isWorkPath(dir)) throw new SandboxError(`not a folder of the work dir: ${dir}`);
-    const argv = [...this.join(['user', 'mnt'], { root: true }), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
+    const argv = [...this.join(['user', 'net', 'pid', 'mnt', 'uts', 'ipc'], { root: true }), 'tar', '-c', '-f', '-', '-C', `/work/${dir}`, '.'];
     return readTarOf(argv, maxBytes);
   }
 

@@ -98,10 +98,10 @@ static long number(const char *text, long max) {
   return errno || end == text || *end || v < 0 || v > max ? -1 : v;
 }
 
-/* Remounts a tmpfs with at most `inodes` inodes, keeping its flags (nosuid, nodev...) and its size. */
-static int bound_inodes(const char *path, long inodes) {
+/* The mount flags of `path` (nosuid, nodev...), as mount(2) takes them; (unsigned long)-1 if it cannot tell. */
+static unsigned long flags_of(const char *path) {
   struct statvfs st;
-  if (statvfs(path, &st) < 0) return -1;
+  if (statvfs(path, &st) < 0) return (unsigned long)-1;
   /* statvfs's ST_ bits are not all mount(2)'s MS_ bits (ST_RELATIME is MS_BIND's value): one by one. */
   static const unsigned long flags[][2] = {
       {ST_RDONLY, MS_RDONLY}, {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC}, {ST_SYNCHRONOUS, MS_SYNCHRONOUS},
@@ -110,6 +110,13 @@ static int bound_inodes(const char *path, long inodes) {
   unsigned long kept = 0;
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     if (st.f_flag & flags[i][0]) kept |= flags[i][1];
+  return kept;
+}
+
+/* Remounts a tmpfs with at most `inodes` inodes, keeping its flags and its size. */
+static int bound_inodes(const char *path, long inodes) {
+  unsigned long kept = flags_of(path);
+  if (kept == (unsigned long)-1) return -1;
   char data[64];
   snprintf(data, sizeof data, "nr_inodes=%ld", inodes);
   return mount("none", path, NULL, MS_REMOUNT | kept, data);
@@ -263,8 +270,16 @@ int main(int argc, char **argv) {
   snprintf(wmem, sizeof wmem, "4096 %ld %ld\n", buffer < 16384 ? buffer : 16384, buffer);
   if (write_file("/.socklab/net/ipv4/tcp_rmem", rmem) < 0 || write_file("/.socklab/net/ipv4/tcp_wmem", wmem) < 0)
     say("warning socket buffers unbounded: /proc/sys/net is not writable\n");
-  say("ready\n");
+  /* The bounds are set: nothing in the session may write the network's sysctls again (a student's code that
+     got into this process or its nft must not lift them), so the view goes read-only, its other flags kept. */
+  unsigned long net = flags_of("/.socklab/net");
+  if (net == (unsigned long)-1 || mount(NULL, "/.socklab/net", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | net, NULL) < 0) {
+    fprintf(stderr, "socklab-holder: making /.socklab/net read-only: %s\n", strerror(errno));
+    return 1;
+  }
+  /* Privileges go before "ready": the runner starts programs as soon as it reads it. */
   drop_sys_admin();
+  say("ready\n");
   static char line[MAX_LINE];
   while (read_line(line, sizeof line)) {
     if (strncmp(line, "nft ", 4) == 0) {

@@ -425,7 +425,7 @@ print('RESULT', json.dumps(out))
       const sandbox = await tracker.open();
       const plant = await tracker.run(sandbox, [
         'sh', '-c',
-        `echo sandbox original > /tmp/target && ln -s /etc/passwd /work/server.py && ln -s ${victim} /work/client.py && ln -s /tmp/target /work/notes.txt && echo PLANTED`,
+        `echo sandbox original > /tmp/target && ln -s /etc/passwd /work/server.py && ln -s ${victim} /work/client.py && ln -s /tmp/target /work/notes.txt && ln -s /etc /work/public && echo PLANTED`,
       ]);
       expect(plant.output).toContain('PLANTED');
 
@@ -437,6 +437,11 @@ print('RESULT', json.dumps(out))
 
       expect(readFileSync(victim, 'utf8')).toBe('host original\n');
       expect(readFileSync(getRuntime().etc.passwd, 'utf8')).toBe(runtimePasswd);
+      // A folder symlink in the middle of a path: tar follows it, so the sandbox's
+      // own root (where the session's processes start from, e.g. its
+      // /etc/ld.so.preload) must refuse the write. Seen from the host (we are root here).
+      await sandbox.writeFiles([{ name: 'public/ld.so.preload', content: '/work/evil.so\n' }]).catch(() => {});
+      if (runningAsRoot) expect(existsSync(`/proc/${sandbox.pid}/root/etc/ld.so.preload`)).toBe(false);
       const check = `
 import json, os
 out = {}

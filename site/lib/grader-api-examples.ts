@@ -52,6 +52,8 @@ if (!(await web.waitWebSockets(1, 5000))) h.fail('your page opened no WebSocket'
   'Conn.send': `await c.send('half a li'); // no newline`,
   'Conn.sendLine': `await c.sendLine('hello, world');`,
   'Conn.sendPieces': `await c.sendPieces(['sock', 'ets are ', 'a byte ', 'stream\\n'], 250);`,
+  'Conn.waitTaken': `rude.reset();
+await rude.waitTaken(1000); // the server has seen the reset and is idle again (or 1 s passed)`,
   'Conn.readLine': `const line = await c.readLine({ timeoutMs: 5000 }); // null at end of stream`,
   'Conn.expectLine': `await c.expectLine('HELLO, WORLD');
 await c.expectLine(/^\\d+ bytes$/, { what: 'the byte count' });`,

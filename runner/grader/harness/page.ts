@@ -60,7 +60,13 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   // Registered before anything starts: a check that ends meanwhile still closes its context and proxy.
   ctx.teardown(async () => {
     const context = await opening?.catch(() => undefined);
-    if (context) await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_MS))]);
+    if (context) {
+      const closed = await Promise.race([context.close().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_MS))]);
+      // A page that would not close (a hung renderer) must not outlive its
+      // check: it still points at this check's proxy port, which another
+      // grade's proxy may take next. The browser goes; the next check starts one.
+      if (!closed) await browser.close();
+    }
     proxy?.close();
     ctx.browser.done();
   });
