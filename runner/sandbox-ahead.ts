@@ -1,6 +1,6 @@
 /**
  * The sandbox of the next session, made before anyone asks for it. A
- * session's sandbox (its holder: bubblewrap, a shell, its mounts) takes
+ * session's sandbox (bubblewrap, its holder and its mounts) takes
  * several process starts, and a student who opens a lab and presses Run at
  * once would wait for them all before the first byte of the program. Made
  * ahead, the next one is ready while the runner is idle; each taken one is

@@ -11,8 +11,16 @@ import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from '.
 
 /** Bytes a grader connection holds unread before it stops reading (the program floods). */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
-/** How often waitTaken looks at the peer: a few files of /proc each time. */
+/**
+ * How often waitTaken looks at the peer: first after TAKEN_POLL_MS, then
+ * twice as long each time up to TAKEN_POLL_MAX_MS. Each look reads the
+ * sandbox's socket table, which walks the machine's whole TCP hash table
+ * (about a millisecond of CPU): a peer that is idle at once is seen at
+ * once, one that stays busy (a JIT thread on a CPU) costs a few looks, not
+ * two hundred a second.
+ */
 const TAKEN_POLL_MS = 5;
+const TAKEN_POLL_MAX_MS = 40;
 /** Connections one grader listener takes (accepted or waiting) before the check fails. */
 export const MAX_LISTENER_CONNECTIONS = 32;
 
@@ -88,7 +96,7 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async waitTaken(maxMs: number): Promise<boolean> {
     const deadline = Date.now() + maxMs;
-    for (;;) {
+    for (let every = TAKEN_POLL_MS; ; every = Math.min(every * 2, TAKEN_POLL_MAX_MS)) {
       const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded };
       const state = await this.h.peerState(ends).catch(() => 'busy' as const);
       if (state === 'idle') return true;
@@ -98,7 +106,7 @@ export class ConnImpl extends EventEmitter implements Conn {
         return true;
       }
       if (Date.now() >= deadline) return false;
-      await this.h.sleep(Math.min(TAKEN_POLL_MS, Math.max(0, deadline - Date.now())));
+      await this.h.sleep(Math.min(every, Math.max(0, deadline - Date.now())));
     }
   }
 
