@@ -63,8 +63,11 @@ static void usage(const char *why) {
 static unsigned long number(const char *flag, const char *value) {
   char *end;
   errno = 0;
+  // strtoul takes "-1" as ULONG_MAX: only plain digits, and nothing a
+  // pid, uid or rlimit could not be.
+  if (*value < '0' || *value > '9') usage(flag);
   unsigned long v = strtoul(value, &end, 10);
-  if (errno || *value == '\0' || *end != '\0') usage(flag);
+  if (errno || *end != '\0' || v > 0x7fffffffUL) usage(flag);
   return v;
 }
 

@@ -8,7 +8,7 @@
  * unprivileged uid per session.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -766,6 +766,19 @@ describe('bwrap sandbox: uids', () => {
     const [a, b] = await Promise.all([tracker.open(), tracker.open()]);
     if (runningAsRoot) expect(sandboxUid(a)).not.toBe(sandboxUid(b));
     expect(a.pid).not.toBe(b.pid);
+  });
+});
+
+describe('the joiner refuses numbers it could misread', () => {
+  it('rejects a negative, signed or oversized --nproc/--uid/--target before running anything', () => {
+    const join = getRuntime().join;
+    for (const args of [['--nproc', '-1'], ['--nproc', '+5'], ['--nproc', '99999999999'], ['--uid', '-1'], ['--target', ' 1', '--ns', 'net']]) {
+      const r = spawnSync(join, [...args, '--', 'echo', 'ran'], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(126);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^socklab-join: --/);
+    }
+    expect(spawnSync(join, ['--nproc', '64', '--', 'echo', 'ran'], { encoding: 'utf8' }).stdout).toBe('ran\n');
   });
 });
 
