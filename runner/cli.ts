@@ -30,6 +30,7 @@ import { serve } from './server/http.ts';
 import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
 import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
+import { PodDeletionCost, podFromEnv, SERVICE_ACCOUNT_DIR } from './server/pod-deletion-cost.ts';
 import { buildSite } from './course/build.ts';
 import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
@@ -41,6 +42,7 @@ const USAGE: Record<string, string> = {
   serve: `  socklab serve [--port 4321] [--host 127.0.0.1] [--sandbox auto|bwrap|host] [--site DIR]
                 [--public-host NAME]... [--trust-proxy]
                 [--capacity N] [--drain-seconds 600] [--agent-port PORT]
+                [--pod-deletion-cost auto|off]
       Serve the course site and the runner on one port (builds the site if needed).
       --public-host: a DNS name students use to reach this server (IP addresses
       and localhost always work); --trust-proxy: behind a reverse proxy, count
@@ -48,6 +50,11 @@ const USAGE: Record<string, string> = {
       --capacity: pages held at once, above which newcomers get 503 (a replica);
       SIGTERM drains: no new sessions, live ones go on up to --drain-seconds;
       a second SIGTERM stops at once. --agent-port: HAProxy's agent check.
+      --pod-deletion-cost: in a Kubernetes pod (POD_NAME and POD_NAMESPACE set
+      from the downward API, deploy/k8s), keep the pod's annotation
+      controller.kubernetes.io/pod-deletion-cost at its open sessions, so a
+      scale-in removes the emptiest pod first (needs get and patch on pods:
+      deploy/k8s/rbac.yaml); auto (default) does so when those are set, off never.
 `,
   run: `  socklab run <lab> <dir> [--lang python|javascript|java] [--sandbox auto|bwrap|host] [--record FILE]
       Run a lab's programs from the files in <dir>, each line prefixed with its
@@ -181,7 +188,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true }, capacity: { type: 'string' }, 'drain-seconds': { type: 'string' }, 'agent-port': { type: 'string' } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true }, capacity: { type: 'string' }, 'drain-seconds': { type: 'string' }, 'agent-port': { type: 'string' }, 'pod-deletion-cost': { type: 'string' } });
   const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
   const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
@@ -189,6 +196,9 @@ async function cmdServe(args: string[]): Promise<number> {
   const capacity = values.capacity === undefined ? undefined : check(z.coerce.number().int().min(1).max(100_000), values.capacity, '--capacity');
   const drainSeconds = check(z.coerce.number().int().min(0).max(86_400), values['drain-seconds'] ?? String(DEFAULT_DRAIN_SECONDS), '--drain-seconds');
   const agentPort = values['agent-port'] === undefined ? undefined : check(z.coerce.number().int().min(1).max(65535), values['agent-port'], '--agent-port');
+  const deletionCost = check(z.enum(['auto', 'off']), values['pod-deletion-cost'] ?? 'auto', '--pod-deletion-cost');
+  const place = deletionCost === 'off' ? ({ kind: 'absent' } as const) : podFromEnv(process.env);
+  if (place.kind === 'invalid') throw new UsageError(`--pod-deletion-cost: ${place.why} (or pass --pod-deletion-cost off)`);
   const runner = new Runner({ sandbox, sandboxAhead: true, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
   const replica = new Replica(runner);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
@@ -208,8 +218,11 @@ async function cmdServe(args: string[]): Promise<number> {
   });
   const agent = agentPort === undefined ? undefined : await startAgent(replica, agentPort, host);
   if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
+  if (place.kind === 'incomplete') console.warn(`socklab: warning: not keeping the pod-deletion-cost: ${place.why}`);
+  const cost = place.kind === 'pod' ? new PodDeletionCost({ pod: place.pod, secretDir: SERVICE_ACCOUNT_DIR, cost: () => runner.sessionCount, log: (line) => console.warn(line) }) : undefined;
+  if (place.kind === 'pod') console.log(`socklab: keeping pod ${place.pod.namespace}/${place.pod.name}'s pod-deletion-cost at its open sessions`);
   console.log(`socklab: the course is at http://${host.includes(':') ? `[${host}]` : host}:${port}  (sandbox: ${runner.backend.name}; Ctrl-C stops)`);
-  await serveUntilStopped({ server, runner, replica, drainMs: drainSeconds * 1000, log: (line) => console.log(line), closeAlso: agent ? [agent] : [] });
+  await serveUntilStopped({ server, runner, replica, drainMs: drainSeconds * 1000, log: (line) => console.log(line), closeAlso: [...(agent ? [agent] : []), ...(cost ? [cost] : [])] });
   return 0;
 }
 

@@ -344,13 +344,18 @@ print('FDS', ' '.join('%d=%s' % f for f in fds))
     expect(entries.filter((e) => !lsOwn.includes(e)).map((e) => e.fd)).toEqual([0, 1, 2]);
   });
 
-  it("cannot read the runner's source, /root, /home or /etc/shadow, nor write outside /work and /tmp", async () => {
+  it("cannot read the runner's source, /root, /home, /etc/shadow or a pod's service account token, nor write outside /work and /tmp", async () => {
     // These exist on the host: a failure inside means the sandbox hides them.
     expect(existsSync(join(projectDir, 'package.json'))).toBe(true);
     expect(existsSync('/etc/shadow')).toBe(true);
     expect(existsSync('/root')).toBe(true);
+    expect(existsSync('/var')).toBe(true);
+    expect(existsSync('/run')).toBe(true);
     const thisFile = fileURLToPath(import.meta.url);
-    const reads = [projectDir, join(projectDir, 'package.json'), thisFile, '/root', '/home', '/etc/shadow', getRuntime().dir];
+    // In a Kubernetes pod the runner's token (it patches its own pod: deploy/k8s/rbac.yaml) is under
+    // /var/run/secrets (/var/run is /run); neither /var nor /run may appear in a sandbox at all.
+    const token = ['/var/run/secrets/kubernetes.io/serviceaccount/token', '/run/secrets/kubernetes.io/serviceaccount/token'];
+    const reads = [projectDir, join(projectDir, 'package.json'), thisFile, '/root', '/home', '/etc/shadow', getRuntime().dir, '/var', '/run', ...token];
     const writes = ['/usr', '/usr/bin', '/etc', '/', '/.socklab', '/proc/sys/kernel', '/work', '/tmp'];
     const probe = `
 import errno, json, os, sys
