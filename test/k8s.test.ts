@@ -5,7 +5,9 @@
  * the probes' paths are the runner's, the container's arguments are ones
  * `socklab serve` accepts (it is started with them), the grace period covers
  * the drain, the pod can run bubblewrap, the autoscaler's metric exists and
- * leaves headroom, and every selector and port reference resolves.
+ * leaves headroom, every selector and port reference resolves, and the
+ * runner's service account may patch its own pod's deletion cost and
+ * nothing more.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +17,9 @@ import { parseAllDocuments } from 'yaml';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { ServiceAccount, type IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Role, type IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding, type IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress, type IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -24,6 +29,7 @@ import { HEALTH_PATH, READY_PATH } from '../runner/server/health.ts';
 import { DEFAULT_LIMITS } from '../runner/limits.ts';
 import { Runner } from '../runner/runner.ts';
 import { Replica } from '../runner/server/replica.ts';
+import { podFromEnv } from '../runner/server/pod-deletion-cost.ts';
 import { freePort } from './support/test-client.ts';
 import { sleep, tinySite } from './support/replicas.ts';
 
@@ -35,6 +41,9 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Namespace': Namespace,
   'v1/Service': Service,
   'v1/ConfigMap': ConfigMap,
+  'v1/ServiceAccount': ServiceAccount,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -87,7 +96,7 @@ describe('deploy/k8s', () => {
   afterAll(() => rmSync(site, { recursive: true, force: true }));
 
   it('every manifest validates against its API schema', () => {
-    expect(all.length).toBeGreaterThanOrEqual(7);
+    expect(all.length).toBeGreaterThanOrEqual(10);
     for (const m of all) {
       const Model = MODELS[`${m.apiVersion}/${m.kind}`];
       if (!Model) throw new Error(`${m.file}: no schema known for ${m.apiVersion} ${m.kind}`);
@@ -188,6 +197,35 @@ describe('deploy/k8s', () => {
     for (const pkg of ci.filter((p) => !testOnly.has(p))) expect(image, `the image installs ${pkg}`).toContain(pkg);
     expect(/^ENTRYPOINT \[.*"bin\/socklab\.js"\]$/m.test(containerfile)).toBe(true);
     expect(container.args?.[0]).toBe('serve');
+  });
+
+  it("the runner's service account may get and patch pods in its namespace and nothing more, and the pod has its token and knows its own name", () => {
+    const namespace = deployment.metadata!.namespace!;
+    const account = one<IServiceAccount>('ServiceAccount');
+    const role = one<IRole>('Role');
+    const binding = one<IRoleBinding>('RoleBinding');
+    // Schema validation lets a misspelt optional field pass (`resource:` for `resources:`): the fields that matter are read here.
+    expect(pod.serviceAccountName).toBe(account.metadata!.name);
+    expect(pod.automountServiceAccountToken).toBe(true);
+    for (const m of [account, role, binding]) expect(m.metadata!.namespace).toBe(namespace);
+    expect(all.filter((m) => /^Cluster/.test(m.kind))).toEqual([]);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'] }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata!.name, namespace }]);
+    // The runner finds its pod from the variables the Deployment sets (as the kubelet would fill them in).
+    const fields: Record<string, string> = { 'metadata.name': 'socklab-runner-5d8f7-x2k4q', 'metadata.namespace': namespace };
+    const env: NodeJS.ProcessEnv = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    for (const e of container.env ?? []) env[e.name] = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''];
+    expect(podFromEnv(env)).toEqual({ kind: 'pod', pod: { apiBase: 'https://10.96.0.1:443', namespace, name: 'socklab-runner-5d8f7-x2k4q' } });
+    // Anywhere else it stays quiet, says what is missing, or refuses a value that cannot name a pod.
+    expect(podFromEnv({})).toEqual({ kind: 'absent' });
+    expect(podFromEnv({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' })).toMatchObject({ kind: 'incomplete', why: expect.stringMatching(/POD_NAME/) });
+    expect(podFromEnv({ POD_NAME: 'p', POD_NAMESPACE: 'n' })).toMatchObject({ kind: 'incomplete', why: expect.stringMatching(/KUBERNETES_SERVICE_HOST/) });
+    expect(podFromEnv({ ...env, KUBERNETES_SERVICE_HOST: 'fd00::1' })).toMatchObject({ kind: 'pod', pod: { apiBase: 'https://[fd00::1]:443' } });
+    expect(podFromEnv({ ...env, POD_NAME: '../../secrets/x' })).toMatchObject({ kind: 'invalid', why: expect.stringMatching(/POD_NAME/) });
+    expect(podFromEnv({ ...env, POD_NAMESPACE: 'a.b' })).toMatchObject({ kind: 'invalid', why: expect.stringMatching(/POD_NAMESPACE/) });
+    expect(podFromEnv({ ...env, KUBERNETES_SERVICE_PORT: '99999' })).toMatchObject({ kind: 'invalid', why: expect.stringMatching(/KUBERNETES_SERVICE_PORT/) });
+    expect(podFromEnv({ ...env, KUBERNETES_SERVICE_HOST: 'evil/x' })).toMatchObject({ kind: 'invalid' });
   });
 
   it('the autoscaler scales this Deployment on a metric the runner exports, with headroom below capacity', async () => {

@@ -18,7 +18,8 @@
  * own, and a failure only leaves the annotation behind.
  */
 import { readFile } from 'node:fs/promises';
-import { request, type ClientRequest } from 'node:https';
+import type { ClientRequest } from 'node:http';
+import { request } from 'node:https';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 

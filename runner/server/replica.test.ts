@@ -1,7 +1,8 @@
 /**
  * The runner as a replica, one at a time: probes and metrics, admission
  * (503 + Retry-After above capacity), ownership (close codes for a session
- * held elsewhere or by another connection), the drain in process, and
+ * held elsewhere or by another connection), its pod's deletion cost kept
+ * through a stand-in Kubernetes API, the drain in process, and
  * `socklab serve` on SIGTERM (drains) and a second SIGTERM (stops at once,
  * nothing left).
  */
@@ -17,6 +18,8 @@ import { serve } from './http.ts';
 import { Replica } from './replica.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { TestClient } from '../../test/support/test-client.ts';
+import { KubeApiStandIn } from '../../test/support/kube-api.ts';
+import { DELETION_COST_ANNOTATION, PodDeletionCost } from './pod-deletion-cost.ts';
 import { get, scrape, sleep, startReplica, tinySite, type ReplicaProc } from '../../test/support/replicas.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -145,6 +148,69 @@ describe('a runner replica in process', () => {
     owner.send({ type: 'files', files: SOLUTION });
     await owner.waitFor((m) => m.type === 'files');
   });
+
+  it("keeps its pod's deletion cost at its open sessions through the Kubernetes API (a stand-in): merge patches, at most one an interval, the latest count winning; a refusal is said once, retried, and never in the sessions' way", async () => {
+    const api = await KubeApiStandIn.start('token-1');
+    const lines: string[] = [];
+    const interval = 300;
+    const keeper = new PodDeletionCost({
+      pod: { apiBase: api.base, namespace: 'socklab', name: 'socklab-runner-5d8f7-x2k4q' },
+      secretDir: api.secretDir,
+      cost: () => runner.sessionCount,
+      log: (line) => lines.push(line),
+      timing: { lookMs: 20, minIntervalMs: interval, maxBackoffMs: 2 * interval },
+    });
+    const costOf = (r: { body: string }) => (JSON.parse(r.body) as { metadata: { annotations: Record<string, string> } }).metadata.annotations[DELETION_COST_ANNOTATION];
+    try {
+      // The first look writes the count (a restarted container may find its predecessor's cost); held, to see what comes after.
+      api.holding = true;
+      const first = await api.next();
+      expect(first).toMatchObject({ method: 'PATCH', path: '/api/v1/namespaces/socklab/pods/socklab-runner-5d8f7-x2k4q' });
+      expect(first.headers['content-type']).toBe('application/merge-patch+json');
+      expect(first.headers.authorization).toBe('Bearer token-1');
+      expect(JSON.parse(first.body)).toEqual({ metadata: { annotations: { [DELETION_COST_ANNOTATION]: '0' } } });
+      // Two students arrive while that patch is on its way: the next patch says 2, none says 1, and it waits its interval.
+      const [a, b] = [await client(), await client()];
+      await Promise.all([open(a), open(b)]);
+      const released = Date.now();
+      api.release();
+      const second = await api.next();
+      expect(costOf(second)).toBe('2');
+      expect(second.at - released).toBeGreaterThanOrEqual(interval - 20);
+      // Settled: nothing more while the count stays.
+      await sleep(2 * interval);
+      expect(api.requests).toHaveLength(2);
+
+      // The kubelet rotates the token; RBAC refuses: said once however often it is retried, with the Role to fix.
+      api.setToken('token-2');
+      api.status = 403;
+      await b.close();
+      const refused = await api.next();
+      expect(costOf(refused)).toBe('1');
+      expect(refused.headers.authorization).toBe('Bearer token-2');
+      const retried = await api.next();
+      expect(retried.at - refused.at).toBeGreaterThanOrEqual(interval - 20);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/HTTP 403: pods "x" is forbidden.*may not patch pod socklab\/socklab-runner-5d8f7-x2k4q.*rbac\.yaml.*Retrying with backoff/);
+      // Meanwhile the runner serves as ever: a student's files are taken, a newcomer gets a session.
+      a.send({ type: 'files', files: SOLUTION });
+      await a.waitFor((m) => m.type === 'files');
+      const c = await client();
+      await open(c);
+      // Back at the cost last written (2): nothing left to patch. Allowed again, the next change lands.
+      api.status = 200;
+      await c.close();
+      let healed = await api.next();
+      while (healed.status !== 200) healed = await api.next();
+      expect(costOf(healed)).toBe('1');
+      for (let i = 0; i < 50 && lines.length < 2; i++) await sleep(10);
+      expect(lines.slice(1)).toEqual([expect.stringMatching(/works again \(cost 1\)/)]);
+      expect(lines.filter((l) => /403/.test(l))).toHaveLength(1);
+    } finally {
+      keeper.close();
+      await api.close();
+    }
+  }, 20_000);
 
   it('drains: pages with a session are told and go on, the others are sent away, newcomers refused; ends when the last session does', async () => {
     const withSession = await client();
