@@ -20,6 +20,8 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { ServiceAccount, type IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Role, type IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding, type IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { ValidatingAdmissionPolicy, type IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
+import { ValidatingAdmissionPolicyBinding, type IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress, type IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -29,7 +31,7 @@ import { HEALTH_PATH, READY_PATH } from '../runner/server/health.ts';
 import { DEFAULT_LIMITS } from '../runner/limits.ts';
 import { Runner } from '../runner/runner.ts';
 import { Replica } from '../runner/server/replica.ts';
-import { podFromEnv } from '../runner/server/pod-deletion-cost.ts';
+import { DELETION_COST_ANNOTATION, podFromEnv } from '../runner/server/pod-deletion-cost.ts';
 import { freePort } from './support/test-client.ts';
 import { sleep, tinySite } from './support/replicas.ts';
 
@@ -44,6 +46,8 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ServiceAccount': ServiceAccount,
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': ValidatingAdmissionPolicyBinding,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -96,7 +100,7 @@ describe('deploy/k8s', () => {
   afterAll(() => rmSync(site, { recursive: true, force: true }));
 
   it('every manifest validates against its API schema', () => {
-    expect(all.length).toBeGreaterThanOrEqual(10);
+    expect(all.length).toBeGreaterThanOrEqual(12);
     for (const m of all) {
       const Model = MODELS[`${m.apiVersion}/${m.kind}`];
       if (!Model) throw new Error(`${m.file}: no schema known for ${m.apiVersion} ${m.kind}`);
@@ -199,7 +203,7 @@ describe('deploy/k8s', () => {
     expect(container.args?.[0]).toBe('serve');
   });
 
-  it("the runner's service account may get and patch pods in its namespace and nothing more, and the pod has its token and knows its own name", () => {
+  it("the runner's service account may get and patch pods in its namespace, an admission policy holds its updates to the deletion cost, and the pod has its token and knows its own name", () => {
     const namespace = deployment.metadata!.namespace!;
     const account = one<IServiceAccount>('ServiceAccount');
     const role = one<IRole>('Role');
@@ -212,6 +216,18 @@ describe('deploy/k8s', () => {
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'patch'] }]);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata!.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata!.name, namespace }]);
+    // Past RBAC, an admission policy holds that account's pod updates to the one annotation, in this namespace.
+    const policy = one<IValidatingAdmissionPolicy>('ValidatingAdmissionPolicy');
+    const policyBinding = one<IValidatingAdmissionPolicyBinding>('ValidatingAdmissionPolicyBinding');
+    expect(policyBinding.spec!.policyName).toBe(policy.metadata!.name);
+    expect(policyBinding.spec!.validationActions).toEqual(['Deny']);
+    expect(policyBinding.spec!.matchResources!.namespaceSelector!.matchLabels).toEqual({ 'kubernetes.io/metadata.name': namespace });
+    expect(policy.spec!.failurePolicy).toBe('Fail');
+    expect(policy.spec!.matchConstraints!.resourceRules).toEqual([{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] }]);
+    expect(policy.spec!.matchConditions!.map((c) => c.expression)).toEqual([`request.userInfo.username == 'system:serviceaccount:${namespace}:${account.metadata!.name}'`]);
+    const checks = policy.spec!.validations!.map((v) => v.expression).join('\n');
+    expect(checks).toContain('object.spec == oldObject.spec');
+    expect(checks).toContain(`k == '${DELETION_COST_ANNOTATION}'`);
     // The runner finds its pod from the variables the Deployment sets (as the kubelet would fill them in).
     const fields: Record<string, string> = { 'metadata.name': 'socklab-runner-5d8f7-x2k4q', 'metadata.namespace': namespace };
     const env: NodeJS.ProcessEnv = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };

@@ -155,7 +155,9 @@ export class PodDeletionCost {
 
   private look(): void {
     if (this.closed || this.busy || Date.now() < this.notBefore) return;
-    const cost = Math.max(0, Math.min(INT32_MAX, Math.floor(this.opts.cost())));
+    const count = this.opts.cost();
+    // The API server refuses anything but an int32 in the annotation.
+    const cost = Number.isFinite(count) ? Math.max(0, Math.min(INT32_MAX, Math.floor(count))) : 0;
     if (cost === this.written) return;
     this.busy = true;
     void this.patch(cost).then((problem) => {
@@ -196,7 +198,7 @@ export class PodDeletionCost {
     }
     token = token.trim();
     if (!token || /[\r\n]/.test(token)) return { kind: 'secret:empty', message: `the service account token in ${this.opts.secretDir} is empty or malformed` };
-    if (this.closed) return null;
+    if (this.closed) return { kind: 'closed', message: 'closed' };
     const body = JSON.stringify({ metadata: { annotations: { [DELETION_COST_ANNOTATION]: String(cost) } } });
     return new Promise<Problem | null>((resolve) => {
       const req = request(this.url, {
