@@ -160,7 +160,9 @@ export class PodDeletionCost {
     const cost = Number.isFinite(count) ? Math.max(0, Math.min(INT32_MAX, Math.floor(count))) : 0;
     if (cost === this.written) return;
     this.busy = true;
-    void this.patch(cost).then((problem) => {
+    // Whatever goes wrong becomes a problem said in the log: a rejection left unhandled would end the runner.
+    const attempt = this.patch(cost).catch((err: unknown): Problem => ({ kind: 'internal', message: `the patch failed: ${(err as Error)?.message ?? err}` }));
+    void attempt.then((problem) => {
       this.busy = false;
       this.inFlight = null;
       if (this.closed) return;
@@ -197,7 +199,8 @@ export class PodDeletionCost {
       return { kind: `secret:${code}`, message: `cannot read the service account's token and CA in ${this.opts.secretDir} (${code}); the pod needs automountServiceAccountToken: true (deploy/k8s/deployment.yaml)` };
     }
     token = token.trim();
-    if (!token || /[\r\n]/.test(token)) return { kind: 'secret:empty', message: `the service account token in ${this.opts.secretDir} is empty or malformed` };
+    // A token is a JWT (base64url and dots); anything else would not even make a valid header.
+    if (!/^[\x21-\x7e]+$/.test(token)) return { kind: 'secret:malformed', message: `the service account token in ${this.opts.secretDir} is empty or malformed` };
     if (this.closed) return { kind: 'closed', message: 'closed' };
     const body = JSON.stringify({ metadata: { annotations: { [DELETION_COST_ANNOTATION]: String(cost) } } });
     return new Promise<Problem | null>((resolve) => {

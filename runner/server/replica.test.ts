@@ -152,7 +152,7 @@ describe('a runner replica in process', () => {
   it("keeps its pod's deletion cost at its open sessions through the Kubernetes API (a stand-in): merge patches, at most one an interval, the latest count winning; a refusal is said once, retried, and never in the sessions' way", async () => {
     const api = await KubeApiStandIn.start('token-1');
     const lines: string[] = [];
-    const interval = 300;
+    const interval = 200;
     const keeper = new PodDeletionCost({
       pod: { apiBase: api.base, namespace: 'socklab', name: 'socklab-runner-5d8f7-x2k4q' },
       secretDir: api.secretDir,
@@ -206,6 +206,13 @@ describe('a runner replica in process', () => {
       for (let i = 0; i < 50 && lines.length < 2; i++) await sleep(10);
       expect(lines.slice(1)).toEqual([expect.stringMatching(/works again \(cost 1\)/)]);
       expect(lines.filter((l) => /403/.test(l))).toHaveLength(1);
+      // A token that could not even be a header is said, not sent, and the runner goes on.
+      api.setToken('not\u0001a token');
+      const asked = api.requests.length;
+      await a.close();
+      for (let i = 0; i < 100 && lines.length < 3; i++) await sleep(10);
+      expect(lines[2]).toMatch(/token .* is empty or malformed/);
+      expect(api.requests).toHaveLength(asked);
     } finally {
       keeper.close();
       await api.close();
