@@ -37,6 +37,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     sequence: { sequencer: HeavyFirst },
+    // The run's shared folder: the test course is built once a run (test/support/shared-course.ts).
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],

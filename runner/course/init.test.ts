@@ -5,7 +5,9 @@
  * stood in for by the links it would make (node_modules/socklab -> this
  * checkout, and its .bin/socklab): the test needs no network. The student
  * repository's workflow (classroom/) has its grade command run as it
- * stands, as GitHub Actions would run it.
+ * stands, as GitHub Actions would run it. The site `socklab build` makes
+ * of a course, and `socklab serve` serves, are the run's test course's
+ * (test/support/shared-course.ts), made by `socklab init` too.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCourse } from '../../test/support/shared-course.ts';
 import { COURSE_WORKFLOW, STUDENT_GRADE_COMMAND, STUDENT_WORKFLOW } from './workflow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -116,28 +119,31 @@ describe('socklab init', () => {
   }, 120_000);
 
   it('builds and serves the course\'s own site: its labs, and of socklab\'s only those its config takes in, in its order', async () => {
-    writeFileSync(join(course, 'socklab.config.json'), JSON.stringify({ labs: { include: ['sockets-and-layers'], order: ['sockets-and-layers'] } }));
-    const b = spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'build'], { cwd: course, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SOCKLAB_LABS_DIR: '' } });
-    expect(b.status, b.stdout + b.stderr).toBe(0);
-    expect(existsSync(join(course, 'dist/labs/my-lab/index.html'))).toBe(true);
-    expect(existsSync(join(course, 'dist/labs/tcp-echo'))).toBe(false);
-    expect(existsSync(join(course, 'dist/labs/sockets-and-layers/index.html'))).toBe(true);
-    const home = readFileSync(join(course, 'dist/index.html'), 'utf8');
+    // `socklab build` in a course `socklab init` made, whose config takes in sockets-and-layers and puts it first:
+    // the run's test course (an Astro build is too dear to make twice a run).
+    const shared = await testCourse();
+    expect(JSON.parse(readFileSync(join(shared.dir, 'socklab.config.json'), 'utf8'))).toEqual({ labs: { include: ['sockets-and-layers'], order: ['sockets-and-layers'] } });
+    expect(existsSync(join(shared.site, 'labs/my-lab/index.html'))).toBe(true);
+    expect(existsSync(join(shared.site, 'labs/tcp-echo'))).toBe(false);
+    expect(existsSync(join(shared.site, 'labs/sockets-and-layers/index.html'))).toBe(true);
+    const home = readFileSync(join(shared.site, 'index.html'), 'utf8');
     expect(home.indexOf('data-lab="sockets-and-layers"')).toBeGreaterThan(0);
     expect(home.indexOf('data-lab="sockets-and-layers"')).toBeLessThan(home.indexOf('data-lab="my-lab"'));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'serve', '--port', String(port)], { cwd: course, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'serve', '--port', String(port)], { cwd: shared.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d));
       for (let i = 0; i < 120 && !out.includes('the course is at'); i++) await new Promise((r) => setTimeout(r, 250));
+      // Served as built: no second build on the way.
+      expect(out).not.toContain('building the course site');
       const page = await (await fetch(`http://127.0.0.1:${port}/labs/my-lab/`)).text();
       expect(page).toContain('<title>My lab | socklab</title>');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-  }, 330_000);
+  }, 480_000);
 
   it('works on a course named by --course from elsewhere, and refuses a folder that is not one', () => {
     const v = socklab(tmp, 'validate', '--course', 'my-course');

@@ -4,64 +4,53 @@
  * notice, in the Korean site around it), the Korean home lists it, and
  * `socklab validate` passes with a warning.
  *
- * Builds the site from a copy of labs/ with one lab.ko.mdx removed, into a
- * temporary folder with its own Astro cache (the shared cache would keep
- * entries pointing at the deleted copy).
+ * Reads the run's test course (test/support/shared-course.ts): its own
+ * my-lab has no Korean lesson, the built-in sockets-and-layers it takes in
+ * has one.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEnv } from '../../runner/course/build.ts';
 import { ROOT } from '../support/browser.ts';
+import { testCourse, type TestCourse } from '../support/shared-course.ts';
 
-const UNTRANSLATED = '02-tcp-echo';
+let course: TestCourse;
 let tmp = '';
 
-beforeAll(() => {
+beforeAll(async () => {
+  course = await testCourse();
+  // The claim is about a lab with no Korean lesson: this one must have none.
+  expect(existsSync(join(course.labs, '00-my-lab', 'lab.ko.mdx'))).toBe(false);
+  expect(existsSync(join(ROOT, 'labs', '00-sockets-and-layers', 'lab.ko.mdx'))).toBe(true);
   tmp = mkdtempSync(join(tmpdir(), 'socklab-fallback-'));
-  // Only the two labs the tests look at: every other lab would only lengthen the build.
-  for (const lab of ['01-udp-echo', UNTRANSLATED]) cpSync(join(ROOT, 'labs', lab), join(tmp, 'labs', lab), { recursive: true });
-  rmSync(join(tmp, 'labs', UNTRANSLATED, 'lab.ko.mdx'));
-  writeFileSync(
-    join(tmp, 'astro.config.mjs'),
-    `import base from ${JSON.stringify(pathToFileURL(join(ROOT, 'astro.config.mjs')).href)};\n` +
-      `export default { ...base, outDir: ${JSON.stringify(join(tmp, 'dist'))}, cacheDir: ${JSON.stringify(join(tmp, 'cache'))} };\n`,
-  );
-  // Astro joins --config to the root: a relative path.
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
-    cwd: ROOT,
-    env: { ...buildEnv(), SOCKLAB_LABS_DIR: join(tmp, 'labs') },
-    encoding: 'utf8',
-    timeout: 400_000,
-  });
-  if (r.status !== 0) throw new Error(`the build failed:\n${r.stdout}\n${r.stderr}`);
-}, 420_000);
+}, 480_000);
 
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-const page = (path: string) => readFileSync(join(tmp, 'dist', path), 'utf8');
+const page = (path: string) => readFileSync(join(course.site, path), 'utf8');
 
 describe('a lab without a Korean lesson', () => {
   it('gets a Korean page showing the English lesson with a notice', () => {
-    const html = page('ko/labs/tcp-echo/index.html');
+    const html = page('ko/labs/my-lab/index.html');
     expect(html).toMatch(/<html lang="ko"/);
     expect(html).toContain('이 콘텐츠는 아직 번역되지 않았습니다');
-    expect(html).toContain('<title>TCP upper-case echo | socklab</title>');
+    expect(html).toContain('<title>My lab | socklab</title>');
     // The Korean site around it: sidebar and header in Korean.
     expect(html).toContain('과정 홈');
     // Translated labs keep their Korean pages, without the notice.
-    expect(page('ko/labs/udp-echo/index.html')).not.toContain('이 콘텐츠는 아직 번역되지 않았습니다');
+    const translated = page('ko/labs/sockets-and-layers/index.html');
+    expect(translated).toContain('<title>소켓과 계층 | socklab</title>');
+    expect(translated).not.toContain('이 콘텐츠는 아직 번역되지 않았습니다');
   });
 
   it('is listed on the Korean home by its English title', () => {
     const home = page('ko/index.html');
-    expect(home).toMatch(/<a href="\/ko\/labs\/tcp-echo\/"[^>]*>TCP upper-case echo<\/a>/);
-    expect(home).toContain('UDP 대문자 에코');
+    expect(home).toMatch(/<a href="\/ko\/labs\/my-lab\/"[^>]*>My lab<\/a>/);
+    expect(home).toContain('소켓과 계층');
   });
 
   it('passes `socklab validate` with a warning naming the missing file', () => {

@@ -1,6 +1,6 @@
 /**
- * Solutions kept from students: a course of three labs made by `socklab
- * new`, one per policy (never, after-pass, always), each solution, mutant
+ * Solutions kept from students: three labs made as `socklab new` makes
+ * them, one per policy (never, after-pass, always), each solution, mutant
  * and checks.ts marked with a unique text. The built site holds only the
  * `always` lab's solution (a control: the search can find one), never a
  * mutant or a checks.ts; the runner answers `solution` with
@@ -10,72 +10,36 @@
  * passes, then the runner's solution comes in and the student's own code
  * goes back with "Put my code back".
  *
- * Builds the site into a temporary folder with its own Astro cache, from
- * this course's labs (SOCKLAB_LABS_DIR), as i18n-fallback.test.ts does.
+ * Reads the run's test course (test/support/shared-course.ts): its three
+ * greeter labs, one per policy, and its built site.
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../protocol/messages.ts';
-import { newLab } from '../../runner/course/new-lab.ts';
 import { readLabFiles, loadLab } from '../../runner/labs/load.ts';
 import { Runner } from '../../runner/runner.ts';
 import { serve } from '../../runner/server/http.ts';
-import { buildEnv } from '../../runner/course/build.ts';
-import { launchChromium, ROOT } from '../support/browser.ts';
+import { launchChromium } from '../support/browser.ts';
+import { policyMark as mark, SOLUTION_POLICIES as POLICIES, testCourse, type TestCourse } from '../support/shared-course.ts';
 import { button, check, fileText } from '../support/workbench-page.ts';
 import { TestClient } from '../support/test-client.ts';
 
-const POLICIES = ['never', 'after-pass', 'always'] as const;
-const mark = (policy: string, what: string) => `SENTINEL_${what}_${policy.replace('-', '_')}_5c1e`;
-let tmp = '';
-let labs = '';
+let course: TestCourse;
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'socklab-solution-'));
-  labs = join(tmp, 'labs');
-  mkdirSync(labs);
-  mkdirSync(join(tmp, 'node_modules'));
-  symlinkSync(ROOT, join(tmp, 'node_modules', 'socklab'));
-  writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
-  for (const policy of POLICIES) {
-    const dir = newLab({ labsDir: labs, id: `greeter-${policy}` });
-    const mdx = join(dir, 'lab.mdx');
-    writeFileSync(mdx, readFileSync(mdx, 'utf8').replace('\nsolution: always\n', `\nsolution: ${policy}\n`));
-    appendFileSync(join(dir, 'solution/python/server.py'), `# ${mark(policy, 'SOLUTION')}\n`);
-    appendFileSync(join(dir, 'mutants/greets/python/server.py'), `# ${mark(policy, 'MUTANT')}\n`);
-    appendFileSync(join(dir, 'checks.ts'), `// ${mark(policy, 'CHECKS')}\n`);
-  }
-  writeFileSync(
-    join(tmp, 'astro.config.mjs'),
-    `import base from ${JSON.stringify(pathToFileURL(join(ROOT, 'astro.config.mjs')).href)};\n` +
-      `export default { ...base, outDir: ${JSON.stringify(join(tmp, 'dist'))}, cacheDir: ${JSON.stringify(join(tmp, 'cache'))} };\n`,
-  );
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/astro/astro.js'), 'build', '--config', relative(ROOT, join(tmp, 'astro.config.mjs'))], {
-    cwd: ROOT,
-    env: { ...buildEnv(), SOCKLAB_LABS_DIR: labs },
-    encoding: 'utf8',
-    timeout: 400_000,
-  });
-  if (r.status !== 0) throw new Error(`the build failed:\n${r.stdout}\n${r.stderr}`);
-}, 420_000);
-
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+beforeAll(async () => {
+  course = await testCourse();
+}, 480_000);
 
 describe('a solution the course keeps from students', () => {
   it('is in no file of dist/, nor is any mutant or checks.ts; the self-study one is', () => {
-    const files = walk(join(tmp, 'dist'));
+    const files = walk(course.site);
     const all = files.map((f) => readFileSync(f).toString('latin1')).join('\n');
     // The control: the search below can find an embedded solution.
     expect(all).toContain(mark('always', 'SOLUTION'));
@@ -93,8 +57,8 @@ describe('a solution the course keeps from students', () => {
     let client: TestClient;
 
     beforeAll(async () => {
-      runner = new Runner({ labsDir: labs, sandbox: 'bwrap' });
-      server = await serve({ runner, port: 0, host: '127.0.0.1', siteDir: join(tmp, 'dist') });
+      runner = new Runner({ labsDir: course.labs, sandbox: 'bwrap' });
+      server = await serve({ runner, port: 0, host: '127.0.0.1', siteDir: course.site });
     });
 
     afterAll(async () => {
@@ -121,7 +85,7 @@ describe('a solution the course keeps from students', () => {
 
     async function checkWithSolution(c: TestClient, lab: string) {
       const from = c.messages.length;
-      const files = [...readLabFiles(loadLab(join(labs, lab), labs), 'solution', 'python')].map(([name, content]) => ({ name, content }));
+      const files = [...readLabFiles(loadLab(join(course.labs, lab), course.labs), 'solution', 'python')].map(([name, content]) => ({ name, content }));
       c.send({ type: 'files', files });
       await c.waitFor((m) => m.type === 'files', 5000, from);
       c.send({ type: 'check' });
@@ -131,7 +95,7 @@ describe('a solution the course keeps from students', () => {
     it('never: refused, even after a Check passed every check; no message carries it', async () => {
       const c = await open('greeter-never');
       expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
-      const done = await checkWithSolution(c, '00-greeter-never');
+      const done = await checkWithSolution(c, course.policyLab('never'));
       expect(done.failed).toBe(0);
       expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
       expect(c.invalid).toEqual([]);
@@ -147,7 +111,7 @@ describe('a solution the course keeps from students', () => {
       await c.waitFor((m) => m.type === 'checkDone', 60_000, from);
       expect(await ask(c)).toMatchObject({ type: 'error', code: 'solution_hidden' });
       expect(JSON.stringify(c.messages)).not.toContain(mark('after-pass', 'SOLUTION'));
-      expect((await checkWithSolution(c, '01-greeter-after-pass')).failed).toBe(0);
+      expect((await checkWithSolution(c, course.policyLab('after-pass'))).failed).toBe(0);
       const answer = await ask(c);
       expect(answer).toMatchObject({ type: 'solution', lang: 'python' });
       expect(JSON.stringify(answer)).toContain(mark('after-pass', 'SOLUTION'));
@@ -178,7 +142,7 @@ describe('a solution the course keeps from students', () => {
         const tNever = Date.now();
 
         // The student's own passing code, told apart from the solution by its comment.
-        const solution = readLabFiles(loadLab(join(labs, '01-greeter-after-pass'), labs), 'solution', 'python').get('server.py')!;
+        const solution = readLabFiles(loadLab(join(course.labs, course.policyLab('after-pass')), course.labs), 'solution', 'python').get('server.py')!;
         const mine = `${solution.replace(`# ${mark('after-pass', 'SOLUTION')}\n`, '')}# mine\n`;
         await page.evaluate((text) => localStorage.setItem('socklab:greeter-after-pass:python:file:server.py', text), mine);
         await openLab('greeter-after-pass');
