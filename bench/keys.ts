@@ -7,12 +7,16 @@
  * while LOAD_SESSIONS other sessions run, half flooding output (read and
  * acknowledged by their clients) and half spinning the CPU, against the
  * quiet figure of the same run. Their clients live in a process of their
- * own (bench/busy-sessions.ts), as other students' browsers would.
+ * own (bench/busy-sessions.ts), as other students' browsers would. The
+ * typing client runs at a higher priority (bench/client-priority.ts), as a
+ * browser on a machine of its own would: its wait for a core is not the
+ * runner's.
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import * as pty from 'node-pty';
+import { asRemoteClient } from './client-priority.ts';
 import { type Figure, type Row } from './figure.ts';
 import { BASE_ENV, killByPid, sleep, track, untrack } from './processes.ts';
 import { connect, openSession, ROOT, withRunner } from './serve.ts';
@@ -44,6 +48,8 @@ export interface KeysResults {
   load_sessions: number;
   /** Bytes the flooding sessions' clients received while the loaded keys were typed. */
   load_flood_mb: number;
+  /** The typing client ran at a higher priority (false: not allowed here). */
+  client_raised: boolean;
 }
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
@@ -100,8 +106,9 @@ async function rawPty(keys: number): Promise<number[]> {
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
-  const { via, loaded, floodMb } = await withRunner(async ({ url }) => {
-    const via = await viaRunner(url, keys);
+  const { via, loaded, floodMb, raised } = await withRunner(async ({ url }) => {
+    const quiet = await asRemoteClient(() => viaRunner(url, keys));
+    const via = quiet.value;
     const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
     const lines = createInterface({ input: busy.stdout! })[Symbol.asyncIterator]();
     const nextLine = async () => {
@@ -116,8 +123,8 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     try {
       if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
       const bytes0 = await receivedBytes();
-      const loaded = await viaRunner(url, keys);
-      return { via, loaded, floodMb: ((await receivedBytes()) - bytes0) / 1e6 };
+      const loaded = await asRemoteClient(() => viaRunner(url, keys));
+      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised };
     } finally {
       busy.stdin!.end();
       await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
@@ -135,6 +142,7 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     loaded_p99: percentile(loaded, 0.99),
     load_sessions: loadSessions,
     load_flood_mb: floodMb,
+    client_raised: raised,
   };
 }
 
@@ -175,5 +183,6 @@ export const keysFigure: Figure<KeysResults> = {
   rows: keysRows,
   notes: (r) => [
     `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
+    r.client_raised ? 'keys: the typing client ran at nice -10, as a browser on a machine of its own' : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
   ],
 };
