@@ -7,12 +7,17 @@
  * while LOAD_SESSIONS other sessions run, half flooding output (read and
  * acknowledged by their clients) and half spinning the CPU, against the
  * quiet figure of the same run. Their clients live in a process of their
- * own (bench/busy-sessions.ts), as other students' browsers would.
+ * own (bench/busy-sessions.ts), as other students' browsers would. The
+ * typing client runs at a higher priority (bench/client-priority.ts), as a
+ * browser on a machine of its own would: its wait for a core is not the
+ * runner's.
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import * as pty from 'node-pty';
+import { asRemoteClient } from './client-priority.ts';
+import { describeCpu, readCpu } from './cpu-wait.ts';
 import { type Figure, type Row } from './figure.ts';
 import { BASE_ENV, killByPid, sleep, track, untrack } from './processes.ts';
 import { connect, openSession, ROOT, withRunner } from './serve.ts';
@@ -44,6 +49,12 @@ export interface KeysResults {
   load_sessions: number;
   /** Bytes the flooding sessions' clients received while the loaded keys were typed. */
   load_flood_mb: number;
+  /** The typing client ran at a higher priority (false: not allowed here). */
+  client_raised: boolean;
+  /** The runner's main thread while the loaded keys were typed: its share of the time on a core and waiting for one. */
+  runner_cpu_loaded: string;
+  /** The same while the quiet keys were typed. */
+  runner_cpu_quiet: string;
 }
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
@@ -54,7 +65,8 @@ async function viaRunner(url: string, keys: number): Promise<number[]> {
     const proc = await c.waitForProc((p) => p.name === 'server' && p.state === 'running', 15_000);
     // cat is ready once a line comes back twice (the echo, then cat's copy).
     c.send({ type: 'input', proc: proc.id, data: 'ready\r' });
-    await c.waitForOutput(proc.id, /ready\r\nready\r\n/, 10_000);
+    // Beside 50 busy sessions on a machine busy with other work too, cat took over 10 s to start.
+    await c.waitForOutput(proc.id, /ready\r\nready\r\n/, 30_000);
     const times: number[] = [];
     for (let i = -WARMUP; i < keys; i++) {
       const before = c.bytes(proc.id);
@@ -100,8 +112,11 @@ async function rawPty(keys: number): Promise<number[]> {
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
-  const { via, loaded, floodMb } = await withRunner(async ({ url }) => {
-    const via = await viaRunner(url, keys);
+  const { via, loaded, floodMb, raised, cpuQuiet, cpuLoaded } = await withRunner(async ({ url, pid }) => {
+    const quietBefore = readCpu(pid);
+    const quiet = await asRemoteClient(() => viaRunner(url, keys));
+    const cpuQuiet = describeCpu(quietBefore, readCpu(pid));
+    const via = quiet.value;
     const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
     const lines = createInterface({ input: busy.stdout! })[Symbol.asyncIterator]();
     const nextLine = async () => {
@@ -116,8 +131,10 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     try {
       if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
       const bytes0 = await receivedBytes();
-      const loaded = await viaRunner(url, keys);
-      return { via, loaded, floodMb: ((await receivedBytes()) - bytes0) / 1e6 };
+      const loadedBefore = readCpu(pid);
+      const loaded = await asRemoteClient(() => viaRunner(url, keys));
+      const cpuLoaded = describeCpu(loadedBefore, readCpu(pid));
+      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, cpuQuiet, cpuLoaded };
     } finally {
       busy.stdin!.end();
       await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
@@ -135,6 +152,9 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     loaded_p99: percentile(loaded, 0.99),
     load_sessions: loadSessions,
     load_flood_mb: floodMb,
+    client_raised: raised,
+    runner_cpu_loaded: cpuLoaded,
+    runner_cpu_quiet: cpuQuiet,
   };
 }
 
@@ -175,5 +195,7 @@ export const keysFigure: Figure<KeysResults> = {
   rows: keysRows,
   notes: (r) => [
     `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
+    `keys: the runner's main thread ${r.runner_cpu_loaded} while the loaded keys were typed (quiet: ${r.runner_cpu_quiet}); waiting for a core is the scheduler's, not the event loop's`,
+    r.client_raised ? 'keys: the typing client ran at nice -10, as a browser on a machine of its own' : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
   ],
 };

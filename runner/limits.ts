@@ -89,6 +89,14 @@ export interface Limits {
    * the runner has 100; v1 cpu.shares is 10.24 times this, a nice-0 runner
    * thread 1024). At 100, however many students run busy loops, the runner
    * still gets half the CPU it asks for, and sessions share the rest fairly.
+   * It is what a keystroke's echo waits on beside busy sessions: at 10 the
+   * echo's p50/p99 was 1.2/54 ms against 10/148 ms at 100 (the weight
+   * changed every 20 keys of one run beside 50 flooding or spinning
+   * sessions). It is not lowered because it weighs the sessions against
+   * everything in the runner's group, not only its event loop: at 10 a
+   * grade beside two busy processes of that group took 2.5 times as long
+   * and failed a check (Chromium beside the graders in `npm test` is such a
+   * process). Weighting the event loop's thread alone is the way.
    */
   sessionsCpuWeight: number;
   /**
