@@ -11,6 +11,7 @@ import { courseSidebar, starlightLocales } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
 import { monacoTrim } from './site/lib/monaco-trim.ts';
+import { monacoChunk } from './site/lib/monaco-chunks.ts';
 import remarkSequence from './site/lib/remark-sequence.ts';
 
 export default defineConfig({
@@ -19,8 +20,12 @@ export default defineConfig({
   // Lessons use plain (mostly SVG) images; no sharp needed to build.
   image: { service: passthroughImageService() },
   // The workbench's CSS loads with the workbench, not with every lesson;
-  // Monaco's diff editors and GPU renderer, which no lab uses, are left out.
-  vite: { plugins: [monacoTrim(), workbenchLazyCss()] },
+  // the parts of Monaco no lab uses are left out, and the rest comes in
+  // chunks that the browser compiles side by side.
+  vite: {
+    plugins: [monacoTrim(), workbenchLazyCss()],
+    build: { rollupOptions: { output: { manualChunks: monacoChunk } } },
+  },
   // ```sequence blocks in lessons become drawn diagrams.
   markdown: { remarkPlugins: [remarkSequence] },
   integrations: [
