@@ -306,6 +306,21 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
     expect(await fileText(page, 'server.py')).toBe(`${SERVER_FIX}# typed just before a reload`);
     expect(await fileText(page, 'client.py')).toBe(CLIENT_FIX);
+
+    // The trimmed editor (site/lib/monaco-trim.ts) still colours Python and finds with Ctrl+F.
+    await page.locator('.wb-tabs [role=tab][data-file="server.py"]').click();
+    const tokenClasses = await page.evaluate(
+      () => new Set([...document.querySelectorAll('.wb-editor .view-line span[class^="mtk"]')].map((s) => s.className)).size,
+    );
+    expect(tokenClasses).toBeGreaterThan(2); // keywords, strings, numbers, comments: not one plain colour
+    await page.locator('.wb-editor .view-lines').click();
+    await page.keyboard.press('Control+F');
+    await page.locator('.wb-editor .find-widget.visible textarea, .wb-editor .find-widget.visible input').first().waitFor({ timeout: 5000 });
+    await page.keyboard.type('serverSocket');
+    await expect.poll(() => page.locator('.wb-editor .find-widget .matchesCount').innerText()).toMatch(/^1 of \d+$/);
+    await page.keyboard.press('Escape');
+    await page.locator('.wb-editor .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 });
+    expect(scene.pageErrors(page)).toEqual([]);
   });
 
   e2e('k. the Wire panel draws the handshake and the data segment, with their owners', 45_000, async (scene) => {
@@ -576,5 +591,10 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     const languages = all.flatMap((js) => [...js.matchAll(/\{id:\s*"([\w-]+)",\s*extensions:/g)].map((m) => m[1]));
     expect(tokenizers.sort()).toEqual(['java', 'js', 'python']);
     expect(languages.sort()).toEqual(['java', 'javascript', 'python']);
+    // Nor the parts of Monaco's core that no lab uses (site/lib/monaco-trim.ts): the diff editors'
+    // and the quick input's widgets build these class names, the GPU renderer names WebGPU.
+    const bundle = all[scripts.findIndex((f) => f.startsWith('main.'))]!;
+    expect(bundle).toContain('site/lib/monaco-trim.ts');
+    for (const gone of ['quick-input-list', 'diff-review-row', 'WebGPU']) expect(all.filter((js) => js.includes(gone))).toEqual([]);
   });
 });
