@@ -27,8 +27,20 @@ const CHUNK: Record<string, string> = {
   'editor/common/': 'monaco-common',
 };
 
+/**
+ * Vite's helper for import() with preloads. Rollup puts a module that a
+ * manual chunk needs and no other chunk claims into that chunk: the helper,
+ * which Monaco's own import()s use, would land in monaco-common, and every
+ * page whose scripts use import() (the search box on every page, the
+ * workbench's loader) would load Monaco's chunks with their first script.
+ * Named here, it stays a small chunk of its own.
+ */
+const PRELOAD_HELPER = 'vite/preload-helper';
+
 /** Rollup's manualChunks: the chunk of a module of Monaco's lower layers, or undefined (Rollup decides). */
 export function monacoChunk(id: string): string | undefined {
-  const m = LAYER.exec(id.replace(/\\/g, '/'));
+  const path = id.replace(/\\/g, '/');
+  if (path.includes(PRELOAD_HELPER)) return 'preload-helper';
+  const m = LAYER.exec(path);
   return m ? CHUNK[m[1]!] : undefined;
 }
