@@ -596,5 +596,19 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     const bundle = all[scripts.findIndex((f) => f.startsWith('main.'))]!;
     expect(bundle).toContain('site/lib/monaco-trim.ts');
     for (const gone of ['quick-input-list', 'diff-review-row', 'WebGPU']) expect(all.filter((js) => js.includes(gone))).toEqual([]);
+    // Monaco's chunks (site/lib/monaco-chunks.ts) load with the workbench bundle only: no page's
+    // scripts import one statically (a shared helper put in one made every page load Monaco).
+    const staticImports = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file) || !scripts.includes(file)) return seen;
+      seen.add(file);
+      for (const m of readFileSync(join(SITE, '_astro', file), 'utf8').matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([\w.-]+\.js)["']/g)) staticImports(m[1]!, seen);
+      return seen;
+    };
+    for (const page of ['index.html', join('labs', LAB, 'index.html'), join('ko', 'labs', LAB, 'index.html')]) {
+      const entries = [...readFileSync(join(SITE, page), 'utf8').matchAll(/<script[^>]*\ssrc="\/_astro\/([^"]+\.js)"/g)].map((m) => m[1]!);
+      expect(entries.length).toBeGreaterThan(0);
+      const upFront = entries.flatMap((f) => [...staticImports(f)]);
+      expect(upFront.filter((f) => /^(monaco-|main\.)/.test(f))).toEqual([]);
+    }
   });
 });
