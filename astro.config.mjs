@@ -10,6 +10,8 @@ import starlight from '@astrojs/starlight';
 import { courseSidebar, starlightLocales } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
+import { monacoTrim } from './site/lib/monaco-trim.ts';
+import { monacoChunk } from './site/lib/monaco-chunks.ts';
 import remarkSequence from './site/lib/remark-sequence.ts';
 
 export default defineConfig({
@@ -17,8 +19,13 @@ export default defineConfig({
   outDir: './dist',
   // Lessons use plain (mostly SVG) images; no sharp needed to build.
   image: { service: passthroughImageService() },
-  // The workbench's CSS loads with the workbench, not with every lesson.
-  vite: { plugins: [workbenchLazyCss()] },
+  // The workbench's CSS loads with the workbench, not with every lesson;
+  // the parts of Monaco no lab uses are left out, and the rest comes in
+  // chunks that the browser compiles side by side.
+  vite: {
+    plugins: [monacoTrim(), workbenchLazyCss()],
+    build: { rollupOptions: { output: { manualChunks: monacoChunk } } },
+  },
   // ```sequence blocks in lessons become drawn diagrams.
   markdown: { remarkPlugins: [remarkSequence] },
   integrations: [

@@ -9,8 +9,12 @@
  * Left out on purpose: hover (about 230 KB minified, with the colour picker
  * and go-to-symbol it pulls in) has nothing to show without language
  * services, and links (Ctrl+click a URL in code) needs hover for its hint.
- * The editor core alone (editor.api) is about 2.7 MB minified: it is the
- * floor of this bundle.
+ * The editor core (editor.api) is about 2.7 MB minified, the floor of this
+ * bundle, less what the build stubs out (site/lib/monaco-trim.ts: the diff
+ * editors, the WebGPU renderer, the quick input box, about 0.4 MB); the build
+ * splits it along Monaco's layers so the browser compiles it in parallel
+ * (site/lib/monaco-chunks.ts), and the icon font is declared in the page's
+ * <head> (site/lib/lazy-css.ts).
  *
  * monaco-editor 0.57's package "exports" map its ESM tree at the package
  * root: `monaco-editor/editor/editor.worker` is

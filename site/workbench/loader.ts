@@ -24,8 +24,16 @@ type Root = HTMLElement & { socklabFocus?: boolean };
 
 type Bundle = typeof import('./main.ts');
 let bundle: Promise<Bundle> | null = null;
-/** The workbench bundle, imported once (the idle preload and a mount share it). */
-const load = (): Promise<Bundle> => (bundle ??= import('./main.ts'));
+/**
+ * The workbench bundle, imported once (the idle preload and a mount share it).
+ * Monaco's icon font (declared in the page's <head>: site/lib/lazy-css.ts)
+ * is fetched beside it: a font's arrival relays out the whole page, cheaper
+ * now, while the bundle downloads and compiles, than once the editor exists.
+ */
+const load = (): Promise<Bundle> => {
+  if (!bundle) void document.fonts?.load('16px codicon').catch(() => {});
+  return (bundle ??= import('./main.ts'));
+};
 
 /** Longest wait for an idle moment: a page that is never idle still gets its editor. */
 const IDLE_TIMEOUT_MS = 3000;

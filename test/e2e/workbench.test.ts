@@ -312,6 +312,21 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.locator('.wb .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
     expect(await fileText(page, 'server.py')).toBe(`${SERVER_FIX}# typed just before a reload`);
     expect(await fileText(page, 'client.py')).toBe(CLIENT_FIX);
+
+    // The trimmed editor (site/lib/monaco-trim.ts) still colours Python and finds with Ctrl+F.
+    await page.locator('.wb-tabs [role=tab][data-file="server.py"]').click();
+    const tokenClasses = () =>
+      page.evaluate(() => new Set([...document.querySelectorAll('.wb-editor .view-line span[class^="mtk"]')].map((s) => s.className)).size);
+    // Keywords, strings, numbers, comments: not one plain colour (the tokenizer's chunk may still be arriving).
+    await expect.poll(tokenClasses, { timeout: 10_000 }).toBeGreaterThan(3);
+    await page.locator('.wb-editor .view-lines').click();
+    await page.keyboard.press('Control+F');
+    await page.locator('.wb-editor .find-widget.visible textarea, .wb-editor .find-widget.visible input').first().waitFor({ timeout: 5000 });
+    await page.keyboard.type('serverSocket');
+    await expect.poll(() => page.locator('.wb-editor .find-widget .matchesCount').innerText()).toMatch(/^1 of \d+$/);
+    await page.keyboard.press('Escape');
+    await page.locator('.wb-editor .find-widget.visible').waitFor({ state: 'detached', timeout: 5000 });
+    expect(scene.pageErrors(page)).toEqual([]);
   });
 
   e2e('k. the Wire panel draws the handshake and the data segment, with their owners', 45_000, async (scene) => {
@@ -583,5 +598,24 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     const languages = all.flatMap((js) => [...js.matchAll(/\{id:\s*"([\w-]+)",\s*extensions:/g)].map((m) => m[1]));
     expect(tokenizers.sort()).toEqual(['java', 'js', 'python']);
     expect(languages.sort()).toEqual(['java', 'javascript', 'python']);
+    // Nor the parts of Monaco's core that no lab uses (site/lib/monaco-trim.ts): the diff editors'
+    // and the quick input's widgets build these class names, the GPU renderer names WebGPU.
+    const bundle = all[scripts.findIndex((f) => f.startsWith('main.'))]!;
+    expect(bundle).toContain('site/lib/monaco-trim.ts');
+    for (const gone of ['quick-input-list', 'diff-review-row', 'WebGPU']) expect(all.filter((js) => js.includes(gone))).toEqual([]);
+    // Monaco's chunks (site/lib/monaco-chunks.ts) load with the workbench bundle only: no page's
+    // scripts import one statically (a shared helper put in one made every page load Monaco).
+    const staticImports = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file) || !scripts.includes(file)) return seen;
+      seen.add(file);
+      for (const m of readFileSync(join(SITE, '_astro', file), 'utf8').matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([\w.-]+\.js)["']/g)) staticImports(m[1]!, seen);
+      return seen;
+    };
+    for (const page of ['index.html', join('labs', LAB, 'index.html'), join('ko', 'labs', LAB, 'index.html')]) {
+      const entries = [...readFileSync(join(SITE, page), 'utf8').matchAll(/<script[^>]*\ssrc="\/_astro\/([^"]+\.js)"/g)].map((m) => m[1]!);
+      expect(entries.length).toBeGreaterThan(0);
+      const upFront = entries.flatMap((f) => [...staticImports(f)]);
+      expect(upFront.filter((f) => /^(monaco-|main\.)/.test(f))).toEqual([]);
+    }
   });
 });
