@@ -56,6 +56,8 @@ class BwrapSandbox implements Sandbox {
   readonly backend = 'bwrap' as const;
   readonly ended: Promise<void>;
   private closed = false;
+  /** A network rule was set (setLoss): a reset does not undo it, so the session is not made new. */
+  private lossSet = false;
   private agent: Agent | null = null;
   /** Answers the holder has not given yet, oldest first. */
   private holderWaiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
@@ -309,6 +311,7 @@ class BwrapSandbox implements Sandbox {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.lossSet = true;
     return this.holderCommand(`nft ${script}`, 'the sandbox did not apply the network rule in time').catch((err: unknown) => {
       throw err instanceof HolderRefused ? new SandboxError(`the network rule was refused: ${err.message}`) : err;
     });
@@ -350,6 +353,17 @@ class BwrapSandbox implements Sandbox {
     }
     const agent = this.agent;
     return agent.ready.then(() => agent);
+  }
+
+  async reset(): Promise<boolean> {
+    // An open request could hand the runner a socket made after the reset.
+    if (this.closed || this.lossSet || this.agent?.busy) return false;
+    try {
+      await this.holderCommand('reset', 'the sandbox was not made new in time');
+      return !this.closed;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -422,6 +436,11 @@ class Agent {
     });
     // Unhandled if nobody ever asks; the request path reports it.
     this.ready.catch(() => {});
+  }
+
+  /** Whether a request waits for its answer. */
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   /** Whether the agent died (or is dying: its IPC channel is closed): it takes no more requests. */

@@ -1415,6 +1415,40 @@ time.sleep(1000)
     await expect(sandbox.connectTcp(12001)).rejects.toThrow(/ended/);
   });
 
+  it("is made new for a grade's next check only once nothing of the last one is left: no process, file, socket or network rule", async () => {
+    const sandbox = await tracker.open();
+    await sandbox.writeFiles([{ name: 'server.py', content: 'print(1)\n' }]);
+    // The last check: files everywhere it may write, and a server that closes first (its end stays in TIME_WAIT on 12000).
+    const last = tracker.start(sandbox, python(`
+import os, socket, time
+os.makedirs('d/e'); open('d/e/f', 'w').write('x'); open('/tmp/t', 'w').write('x'); open('/dev/shm/s', 'w').write('x')
+s = socket.socket(); s.bind(('', 12000)); s.listen()
+print('READY', flush=True)
+c, _ = s.accept(); c.close(); s.close()
+time.sleep(100)`));
+    await last.waitFor('READY');
+    expect(await readAll(await sandbox.connectTcp(12000))).toBe('');
+    expect(await sandbox.reset!()).toBe(false); // its program still runs
+    await last.proc.stop();
+    expect((await sandbox.sockets()).some((s) => s.localPort === 12000 && s.state === 'TIME_WAIT')).toBe(true);
+    expect(await sandbox.reset!()).toBe(true);
+    expect(await sandbox.sockets()).toEqual([]);
+    expect(await sandbox.readFiles('.', 1 << 20)).toEqual([]);
+    // The next check finds all of it gone: a server that does not set SO_REUSEADDR binds the port again.
+    const next = await tracker.run(sandbox, python(`
+import os, socket
+print('LEFT', sorted(os.listdir('/work') + os.listdir('/tmp') + os.listdir('/dev/shm')))
+s = socket.socket(); s.bind(('', 12000)); s.listen(); print('BOUND', flush=True)
+os.makedirs('locked/in'); os.chmod('locked', 0o500)`));
+    expect(next.output).toMatch(/LEFT \[\]/);
+    expect(next.output).toContain('BOUND');
+    // What cannot be made new is refused, and the grade makes another sandbox: a folder it may not empty, a network rule.
+    expect(await sandbox.reset!()).toBe(false);
+    const other = await tracker.open();
+    await other.setLoss({ port: 12000, proto: 'udp', percent: 30 });
+    expect(await other.reset!()).toBe(false);
+  }, 20_000);
+
   it("a sandbox whose holder is killed ends its programs", async () => {
     const sandbox = await tracker.open();
     const uid = sandboxUid(sandbox);

@@ -74,6 +74,16 @@ export interface Sandbox {
    * the session has ended.
    */
   captureCommand(headBytes: number, perSecond: number): string[] | null;
+  /**
+   * Makes the sandbox as a new one for another check of the same grade (the
+   * same student's files): once no program of the last check is left, the
+   * work dir, /tmp and /dev/shm are emptied, every socket the last check
+   * left is destroyed and the kernel's TCP metrics forgotten. Resolves
+   * false when it cannot be made new (a process or socket left, a network
+   * rule set, a request to the socket agent still open, no such command
+   * here): then close it and make another. Never shared between students.
+   */
+  reset?(): Promise<boolean>;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */
