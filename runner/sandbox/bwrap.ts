@@ -265,11 +265,13 @@ class BwrapSandbox implements Sandbox {
     return readSocketTable(this.pid);
   }
 
-  async isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
+  readonly waitsForBound = true;
+
+  async isBound(port: number, protocol: 'tcp' | 'udp', waitMs = 0): Promise<boolean> {
     // The agent asks sock_diag for the listening sockets alone; reading the
     // socket table walks the machine's whole TCP connection table (agent.c).
     try {
-      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port })) as { bound?: unknown };
+      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port, waitMs: Math.max(0, Math.min(1000, Math.round(waitMs))) })) as { bound?: unknown };
       if (typeof answer.bound === 'boolean') return answer.bound;
     } catch {
       // No agent, or no sock_diag in this kernel: the socket table says it too.

@@ -26,6 +26,7 @@ import { lossPattern } from './loss.ts';
 import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
+import { waitUntilBound } from './wait-bound.ts';
 import { isBound } from './socket-table.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
@@ -174,6 +175,12 @@ while True:
     expect(progA.text()).not.toMatch(/Error/);
     expect(progB.text()).not.toMatch(/Error/);
     expect(readlinkSync(`/proc/${a.pid}/ns/net`)).not.toBe(readlinkSync(`/proc/${b.pid}/ns/net`));
+    // Asked to wait, the agent looks itself: false once the time is up, true once a late server binds.
+    const asked = Date.now();
+    expect(await a.isBound(12002, 'tcp', 150)).toBe(false);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(140);
+    tracker.start(a, python("import socket, time\ntime.sleep(0.2)\ns = socket.socket()\ns.bind(('', 12002))\ns.listen()\ntime.sleep(100)"));
+    expect(await waitUntilBound(a, 12002, 'tcp', { timeoutMs: 10_000 })).toBe('bound');
 
     for (const [sandbox, name] of [[a, 'A'], [b, 'B'], [a, 'A']] as const) {
       const socket = await sandbox.connectTcp(12000);

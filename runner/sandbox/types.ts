@@ -35,9 +35,13 @@ export interface Sandbox {
   /**
    * Whether something in the session listens on (tcp) or is bound to (udp)
    * `port`: what `sockets()` would show, asked more cheaply (it is polled
-   * while a program starts).
+   * while a program starts). With `waitMs` a backend that can (bwrap: its
+   * socket agent looks every few ms) answers true as soon as it is bound
+   * within that time; `waitsForBound` says whether this one does.
    */
-  isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean>;
+  isBound(port: number, protocol: 'tcp' | 'udp', waitMs?: number): Promise<boolean>;
+  /** Whether isBound's `waitMs` waits here (else it answers at once). */
+  readonly waitsForBound?: boolean;
   /** Opens a TCP connection to a port inside the sandbox; rejects with the errno code (ECONNREFUSED...). */
   connectTcp(port: number, host?: '127.0.0.1' | '::1', timeoutMs?: number): Promise<Socket>;
   /** A UDP socket bound inside the sandbox (ephemeral port), to talk to the student's UDP programs. */
