@@ -61,7 +61,7 @@ static pthread_mutex_t writing = PTHREAD_MUTEX_INITIALIZER;
  * for a starting server this way, one request per waitMs rather than one
  * per look (each a message both ways through the runner's event loop).
  */
-#define BOUND_POLL_MS 3
+#define BOUND_POLL_MS 10
 
 struct request {
   char op[16];
