@@ -13,7 +13,7 @@ import { LANGUAGES } from '../languages.ts';
 import { prepareJavaArchive } from '../sandbox/java-archive.ts';
 import { readLabFiles, type Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
-import type { Backend } from '../sandbox/index.ts';
+import type { Backend, Sandbox } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
 import { gate } from './gate.ts';
@@ -229,8 +229,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     return setups.get(role)!;
   };
   // A sandbox per check, the next ones started (and given their files)
-  // while the current ones run; not for a backend that holds no more than
-  // the checks running at once.
+  // while the current ones run, each made new after its check for a later
+  // one of this grade; none made ahead for a backend that holds no more
+  // than the checks running at once.
   const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? n) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
   // One Chromium for the grade's pages, started by the first check that opens one, ended with the grade.
   const browser = new GradeBrowser(opts.limits);
@@ -248,7 +249,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           return { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep.id)?.name ?? failedDep.id }), transcript: [], outputs: [] };
         }
         opts.onStart?.(check);
-        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role), browser);
+        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.cancelled?.()));
       }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
     );
     byId.set(check.id, done);
@@ -330,7 +331,12 @@ function checkSetup(opts: GradeOptions, reference: Map<string, string>, role: st
   return { files: [...[...files].map(([name, content]) => ({ name, content })), ...classes], commands };
 }
 
-async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup, browser: GradeBrowser): Promise<CheckResult> {
+/**
+ * Runs one check in `made`'s sandbox and hands the sandbox to `giveBack`
+ * once the check's programs are stopped (reusable when every one of them
+ * has exited), without waiting for it to be made new.
+ */
+async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup, browser: GradeBrowser, giveBack: (sandbox: Sandbox, reusable: boolean) => Promise<void>): Promise<CheckResult> {
   const { say } = words;
   const t0 = performance.now();
   const base = { id: check.id, name: check.name, role: check.role };
@@ -367,7 +373,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
   await h.dispose();
   // After the teardown: the grader's own closing is part of what the wire shows.
   const wire = await endWire();
-  await sandbox.close();
+  void giveBack(sandbox, h.programs.every((p) => p.exited)).catch(() => {});
   const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
   const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
   if (traced && !verdict) verdict = { message: say('engine.stackTrace', { program: traced.name }), hint: say('hint.stackTrace') };

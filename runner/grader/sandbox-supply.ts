@@ -1,11 +1,16 @@
 /**
- * Fresh sandboxes for the checks of one grade, made a few ahead of their
- * turn: a sandbox (its holder, namespaces, cgroups and socket agent) takes
- * a few hundred ms to start and to get its files, which otherwise come
- * before every check's first step. Made ahead, it starts while the checks
- * before it wait on their programs. Each sandbox still serves exactly one
- * check and is never reused: nothing of one check (or student) is left for
- * the next.
+ * The sandboxes of one grade (one student's checks), made a few ahead of
+ * their turn and made new between checks. A sandbox (its holder,
+ * namespaces, cgroups and socket agent) takes a few hundred ms to start and
+ * about 80 ms of CPU, most of a check's own cost on a class's machine; made
+ * ahead, it starts while the checks before it wait on their programs.
+ *
+ * A check whose sandbox is given back (`giveBack`) leaves it to a later
+ * check of the same grade once the sandbox is made new (Sandbox.reset: no
+ * process, file or socket of the last check left, its TCP metrics
+ * forgotten), and a sandbox that cannot be made new is closed and another
+ * made: nothing of one check is left for the next. A supply belongs to one
+ * grade, so a sandbox never passes from one student to another.
  */
 import type { Limits } from '../limits.ts';
 import type { Backend, Sandbox } from '../sandbox/index.ts';
@@ -21,6 +26,13 @@ export class SandboxSupply<K> {
   private readonly made: { key: K; made: MadeSandbox }[] = [];
   /** The kinds of the checks that have no sandbox yet, in the order they are expected to run. */
   private readonly upcoming: K[];
+  /** Sandboxes made new after a check, waiting for the next one. */
+  private readonly pool: Sandbox[] = [];
+  /** Takers waiting for a sandbox being made new: null when it could not be (they make one). */
+  private readonly waiting: ((sandbox: Sandbox | null) => void)[] = [];
+  /** Sandboxes being made new. */
+  private resetting = 0;
+  private readonly resets = new Set<Promise<void>>();
   private closed = false;
 
   /**
@@ -40,9 +52,11 @@ export class SandboxSupply<K> {
   }
 
   /**
-   * A sandbox no check has used, prepared for `key`. `refill: false` makes
-   * none ahead while the taker runs (an `alone` check measures time, which
-   * a sandbox starting beside it would change).
+   * A sandbox no check is using, prepared for `key`: one made ahead for it,
+   * else one made new after an earlier check (waiting for one being made
+   * new rather than starting another), else a new one. `refill: false`
+   * makes none ahead while the taker runs (an `alone` check measures time,
+   * which a sandbox starting beside it would change).
    */
   take(key: K, opts: { refill?: boolean } = {}): MadeSandbox {
     const i = this.made.findIndex((m) => m.key === key);
@@ -51,23 +65,70 @@ export class SandboxSupply<K> {
     else {
       const j = this.upcoming.indexOf(key);
       if (j >= 0) this.upcoming.splice(j, 1);
-      taken = this.make(key);
+      taken = this.pool.length || this.resetting > this.waiting.length ? this.reuse(key) : this.make(key);
     }
     if (opts.refill !== false) this.fill();
     return taken;
   }
 
-  /** Closes the sandboxes made ahead that no check took; call once the grade is over. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(this.made.splice(0).map(({ made }) => made.sandbox.then((s) => s.close(), () => {})));
+  /**
+   * A check is over with `sandbox` (its programs stopped): made new for a
+   * later check when `reusable`, else (or when it cannot be) closed. The
+   * check need not wait: this runs beside the next one.
+   */
+  giveBack(sandbox: Sandbox, reusable: boolean): Promise<void> {
+    if (this.closed || !reusable || !sandbox.reset) return sandbox.close();
+    this.resetting++;
+    const done = sandbox
+      .reset()
+      .catch(() => false)
+      .then(async (ok) => {
+        this.resetting--;
+        if (ok && !this.closed) {
+          const taker = this.waiting.shift();
+          if (taker) taker(sandbox);
+          else this.pool.push(sandbox);
+          return;
+        }
+        this.waiting.shift()?.(null);
+        await sandbox.close();
+        this.fill();
+      });
+    this.resets.add(done);
+    void done.finally(() => this.resets.delete(done));
+    return done;
   }
 
-  private make(key: K): MadeSandbox {
-    const sandbox = this.backend.create(this.limits).then((s) => {
+  /** Closes the sandboxes no check took or will take; call once the grade is over. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.resets]);
+    for (const taker of this.waiting.splice(0)) taker(null);
+    await Promise.all([
+      ...this.made.splice(0).map(({ made }) => made.sandbox.then((s) => s.close(), () => {})),
+      ...this.pool.splice(0).map((s) => s.close()),
+    ]);
+  }
+
+  private create(): Promise<Sandbox> {
+    return this.backend.create(this.limits).then((s) => {
       s.prepareSockets();
       return s;
     });
+  }
+
+  private make(key: K): MadeSandbox {
+    return this.prepared(this.create(), key);
+  }
+
+  /** One from the pool, or the next one made new (a new one if it cannot be). */
+  private reuse(key: K): MadeSandbox {
+    const pooled = this.pool.shift();
+    const sandbox = pooled ? Promise.resolve(pooled) : new Promise<Sandbox | null>((resolve) => this.waiting.push(resolve)).then((s) => s ?? this.create());
+    return this.prepared(sandbox, key);
+  }
+
+  private prepared(sandbox: Promise<Sandbox>, key: K): MadeSandbox {
     const ready = sandbox.then((s) => this.prepare(s, key));
     // Their taker reports a failure; one never taken is only closed.
     sandbox.catch(() => {});
@@ -75,8 +136,10 @@ export class SandboxSupply<K> {
     return { sandbox, ready };
   }
 
+  /** Makes sandboxes ahead while fewer than `ahead` are ready or on their way (made new ones count) for the checks still to come. */
   private fill(): void {
-    while (!this.closed && this.made.length < this.ahead && this.upcoming.length) {
+    const spare = () => this.made.length + this.pool.length + this.resetting - this.waiting.length;
+    while (!this.closed && spare() < this.ahead && this.upcoming.length > this.pool.length + this.resetting - this.waiting.length) {
       const key = this.upcoming.shift()!;
       this.made.push({ key, made: this.make(key) });
     }

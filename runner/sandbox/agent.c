@@ -16,9 +16,11 @@
  *   {"op":"udp","type":"udp4","id":2}      an ephemeral loopback socket
  *   {"op":"udp","port":12000,"id":3}       a dual-stack server socket
  *   {"op":"listen","port":12000,"id":4}    a dual-stack TCP listener
- *   {"op":"bound","type":"tcp","port":12000,"id":5}
+ *   {"op":"bound","type":"tcp","port":12000,"waitMs":50,"id":5}
  *                                          whether something listens on (tcp) or is bound
- *                                          to (udp) the port: {"id":5,"ok":true,"bound":true}
+ *                                          to (udp) the port: {"id":5,"ok":true,"bound":true},
+ *                                          asked every BOUND_POLL_MS here until it is or
+ *                                          waitMs (default 0, at most 1000) passed
  * Answers: {"id":N,"ok":false,"code":"ECONNREFUSED","message":"..."}, or the
  * socket itself as Node sends a handle: the line
  *   {"cmd":"NODE_HANDLE","type":"net.Socket","msg":{"id":N,"ok":true}}
@@ -46,6 +48,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LINE 4096
@@ -53,12 +56,20 @@
 static int channel = -1;
 static pthread_mutex_t writing = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * How often a "bound" request with waitMs looks again: the runner waits
+ * for a starting server this way, one request per waitMs rather than one
+ * per look (each a message both ways through the runner's event loop).
+ */
+#define BOUND_POLL_MS 10
+
 struct request {
   char op[16];
   char host[64];
   char type[16];
   long port;
   long timeout_ms;
+  long wait_ms;
   long id;
 };
 
@@ -303,13 +314,24 @@ static int bound_in(int family, int protocol, long port) {
 
 static void do_bound(const struct request *r) {
   int protocol = strcmp(r->type, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
-  int v4 = bound_in(AF_INET, protocol, r->port);
-  int v6 = v4 == 0 ? bound_in(AF_INET6, protocol, r->port) : 0;
-  /* No IPv6 in the kernel: only IPv4 can be bound. */
-  if (v6 < 0 && errno == EAFNOSUPPORT) v6 = 0;
-  if (v4 < 0 || v6 < 0) {
-    fail(r->id, errno, "sock_diag", r);
-    return;
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int v4, v6;
+  for (;;) {
+    v4 = bound_in(AF_INET, protocol, r->port);
+    v6 = v4 == 0 ? bound_in(AF_INET6, protocol, r->port) : 0;
+    /* No IPv6 in the kernel: only IPv4 can be bound. */
+    if (v6 < 0 && errno == EAFNOSUPPORT) v6 = 0;
+    if (v4 < 0 || v6 < 0) {
+      fail(r->id, errno, "sock_diag", r);
+      return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (v4 == 1 || v6 == 1 || waited >= r->wait_ms) break;
+    struct timespec pause = {0, BOUND_POLL_MS * 1000000L};
+    while (nanosleep(&pause, &pause) < 0 && errno == EINTR) {
+    }
   }
   char line[128];
   snprintf(line, sizeof line, "{\"id\":%ld,\"ok\":true,\"bound\":%s}\n", r->id, v4 == 1 || v6 == 1 ? "true" : "false");
@@ -359,8 +381,9 @@ static void handle(const char *line) {
   string_field(line, "type", r->type, sizeof r->type);
   r->port = number_field(line, "port", 0);
   r->timeout_ms = number_field(line, "timeoutMs", 5000);
+  r->wait_ms = number_field(line, "waitMs", 0);
   r->id = number_field(line, "id", -1);
-  if (r->id < 0 || r->port < 0 || r->port > 65535 || r->timeout_ms < 0 || r->timeout_ms > 600000) {
+  if (r->id < 0 || r->port < 0 || r->port > 65535 || r->timeout_ms < 0 || r->timeout_ms > 600000 || r->wait_ms < 0 || r->wait_ms > 1000) {
     free(r);
     return;
   }

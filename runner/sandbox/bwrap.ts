@@ -56,6 +56,8 @@ class BwrapSandbox implements Sandbox {
   readonly backend = 'bwrap' as const;
   readonly ended: Promise<void>;
   private closed = false;
+  /** A network rule was set (setLoss): a reset does not undo it, so the session is not made new. */
+  private lossSet = false;
   private agent: Agent | null = null;
   /** Answers the holder has not given yet, oldest first. */
   private holderWaiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
@@ -263,11 +265,13 @@ class BwrapSandbox implements Sandbox {
     return readSocketTable(this.pid);
   }
 
-  async isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean> {
+  readonly waitsForBound = true;
+
+  async isBound(port: number, protocol: 'tcp' | 'udp', waitMs = 0): Promise<boolean> {
     // The agent asks sock_diag for the listening sockets alone; reading the
     // socket table walks the machine's whole TCP connection table (agent.c).
     try {
-      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port })) as { bound?: unknown };
+      const answer = (await (await this.getAgent()).request({ op: 'bound', type: protocol, port, waitMs: Math.max(0, Math.min(1000, Math.round(waitMs))) })) as { bound?: unknown };
       if (typeof answer.bound === 'boolean') return answer.bound;
     } catch {
       // No agent, or no sock_diag in this kernel: the socket table says it too.
@@ -309,6 +313,7 @@ class BwrapSandbox implements Sandbox {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.lossSet = true;
     return this.holderCommand(`nft ${script}`, 'the sandbox did not apply the network rule in time').catch((err: unknown) => {
       throw err instanceof HolderRefused ? new SandboxError(`the network rule was refused: ${err.message}`) : err;
     });
@@ -350,6 +355,17 @@ class BwrapSandbox implements Sandbox {
     }
     const agent = this.agent;
     return agent.ready.then(() => agent);
+  }
+
+  async reset(): Promise<boolean> {
+    // An open request could hand the runner a socket made after the reset.
+    if (this.closed || this.lossSet || this.agent?.busy) return false;
+    try {
+      await this.holderCommand('reset', 'the sandbox was not made new in time');
+      return !this.closed;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -422,6 +438,11 @@ class Agent {
     });
     // Unhandled if nobody ever asks; the request path reports it.
     this.ready.catch(() => {});
+  }
+
+  /** Whether a request waits for its answer. */
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   /** Whether the agent died (or is dying: its IPC channel is closed): it takes no more requests. */

@@ -12,13 +12,26 @@
  *  - bounds TCP buffers in the session's network namespace, through the
  *    host's /proc/sys/net bound at /.socklab/net (it shows the reader's own
  *    namespace; bwrap's /proc/sys is read-only), or says "warning ..." when
- *    it cannot;
+ *    it cannot; and keeps the kernel from saving TCP metrics (the RTT a
+ *    closed connection had, which the next connection to the same address
+ *    starts from): every connection starts as the first of a new session
+ *    does, so a session made new (reset) holds nothing of the last check
+ *    (a user namespace may not flush them);
  *  - says "ready", drops CAP_SYS_ADMIN for good, and then serves the
  *    runner's commands on stdin, one at a time, each answered with one line,
  *    "ok" or "error <message>":
  *      nft <script>      applies one nftables script (one line) with nft
  *      files <bytes>     the next <bytes> bytes are a tar archive: extracted
  *                        into /work by tar, with no capability at all
+ *      reset             makes the session as a new one for the next check
+ *                        of the same grade: once no process of the last
+ *                        check is left (only the session's pid 1 and the
+ *                        holder), empties /work, /tmp and /dev/shm (with no
+ *                        capability, like tar), destroys every TCP socket
+ *                        the last check left (TIME_WAIT, closing ends),
+ *                        and answers "ok" only when no TCP or
+ *                        UDP socket is left; anything it cannot make new
+ *                        is an "error" (the runner then makes a new session)
  *    It exits when the runner closes its stdin.
  *
  * It is C rather than the shell script it replaces because a grade makes a
@@ -30,9 +43,15 @@
  * Usage: socklab-holder INODES MAX_TCP_BUFFER PTYS
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/capability.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +59,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,6 +72,8 @@
 #define MAX_OUTPUT 2000
 
 static char in_buf[65536];
+/* Whether the kernel saves no TCP metrics in this session (tcp_no_metrics_save): a reset needs it. */
+static int metrics_unsaved;
 static size_t in_have, in_at;
 
 static void say(const char *line) {
@@ -241,6 +264,223 @@ static void run(char *const argv[], const char *text, size_t len, int no_caps) {
   say(line);
 }
 
+/* How long `reset` waits for the last check's processes to be gone (their exit is reaped a moment after the runner saw it). */
+#define RESET_WAIT_MS 500
+/* The most sockets one `reset` destroys; more than this is not what a check leaves, so it is an error. */
+#define MAX_LEFT_SOCKETS 1024
+
+/* Whether the session's pid namespace holds nothing but its pid 1 (bubblewrap's) and this holder. */
+static int session_idle(void) {
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  int idle = 1;
+  pid_t self = getpid();
+  struct dirent *e;
+  while (idle && (e = readdir(d))) {
+    long pid = number(e->d_name, 1L << 30);
+    if (pid > 0 && pid != 1 && pid != self) idle = 0;
+  }
+  closedir(d);
+  return idle;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *at) {
+  (void)st;
+  (void)flag;
+  return at->level == 0 ? 0 : remove(path); /* the mount point itself stays */
+}
+
+/* Empties the session's writable mounts in a child with no capability at all (as tar writes): 0 once done. */
+static int empty_mounts(void) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct none[2] = {{0}};
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 || syscall(SYS_capset, &head, none) < 0) _exit(1);
+    const char *mounts[] = {"/work", "/tmp", "/dev/shm"};
+    /* Not following symlinks, not leaving the mount: a folder it cannot empty (a program took its write bit) fails the reset. */
+    for (int i = 0; i < 3; i++)
+      if (nftw(mounts[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0) _exit(1);
+    _exit(0);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Sends one netlink request; 0 when sent. */
+static int nl_send(int fd, void *msg, size_t len) {
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  return sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof kernel) == (ssize_t)len ? 0 : -1;
+}
+
+/* The kernel's answer to a request sent with NLM_F_ACK: 0, or -1 with errno. */
+static int nl_ack(int fd) {
+  static char buf[8192];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+        if (err) errno = -err;
+        return err ? -1 : 0;
+      }
+    }
+  }
+}
+
+/* A socket a dump found: its family and identity, enough to destroy it. */
+struct found_socket {
+  unsigned char family;
+  struct inet_diag_sockid id;
+};
+
+/*
+ * The sockets of `protocol` in the session's network namespace, every state,
+ * into found (at most `max`): their count, or -1 with errno. `family` 0 asks
+ * for IPv4 and IPv6 TCP sockets in one walk (the older TCPDIAG_GETSOCK
+ * request): the kernel makes a TCP dump by walking the machine's whole
+ * connection table, about a millisecond each.
+ */
+static int dump_sockets(int family, int protocol, struct found_socket *found, int max) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -1;
+  struct {
+    struct nlmsghdr nlh;
+    union {
+      struct inet_diag_req_v2 v2;
+      struct inet_diag_req both;
+    } req;
+  } msg = {0};
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  if (family == 0) {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.req.both.idiag_states = ~0u;
+  } else {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.req.v2.sdiag_family = (unsigned char)family;
+    msg.req.v2.sdiag_protocol = (unsigned char)protocol;
+    msg.req.v2.idiag_states = ~0u;
+  }
+  if (nl_send(fd, &msg, msg.nlh.nlmsg_len) < 0) {
+    close(fd);
+    return -1;
+  }
+  static char buf[16384];
+  int count = 0;
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return count;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+        close(fd);
+        errno = err ? -err : EIO;
+        return -1;
+      }
+      const struct inet_diag_msg *d = NLMSG_DATA(h);
+      if (count < max) found[count] = (struct found_socket){d->idiag_family, d->id};
+      count++;
+    }
+  }
+  close(fd);
+  errno = EIO;
+  return -1;
+}
+
+/*
+ * Destroys one socket (SOCK_DESTROY: a TIME_WAIT end goes, any other is
+ * aborted): 0, 1 when it was not there as dumped (gone, or changed state:
+ * look again), or -1 with errno.
+ */
+static int destroy_socket(int family, int protocol, const struct inet_diag_sockid *id) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -1;
+  struct {
+    struct nlmsghdr nlh;
+    struct inet_diag_req_v2 req;
+  } msg = {0};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DESTROY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  msg.req.sdiag_family = (unsigned char)family;
+  msg.req.sdiag_protocol = (unsigned char)protocol;
+  msg.req.idiag_states = ~0u;
+  msg.req.id = *id;
+  int r = nl_send(fd, &msg, sizeof msg) < 0 ? -1 : nl_ack(fd);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r < 0 && (errno == ENOENT || errno == ESTALE) ? 1 : r;
+}
+
+/* The `reset` command; see the top of this file. */
+static void reset_session(void) {
+  for (int waited = 0; !session_idle(); waited += 5) {
+    if (waited >= RESET_WAIT_MS) {
+      say("error a process of the last check is still running\n");
+      return;
+    }
+    usleep(5000);
+  }
+  if (empty_mounts() < 0) {
+    say("error the work folders could not be emptied\n");
+    return;
+  }
+  /*
+   * TCP: every socket the last check left goes (no process is left to hold
+   * one). One that changed between the dump and its destroy (a closing end
+   * that became TIME_WAIT) is looked for again; UDP: none may be left.
+   */
+  static struct found_socket found[MAX_LEFT_SOCKETS];
+  int changed = 1;
+  for (int pass = 0; changed && pass < 3; pass++) {
+    int n = dump_sockets(0, IPPROTO_TCP, found, MAX_LEFT_SOCKETS);
+    if (n < 0 || n > MAX_LEFT_SOCKETS) {
+      say("error the sockets could not be listed\n");
+      return;
+    }
+    changed = 0;
+    for (int i = 0; i < n; i++) {
+      int r = destroy_socket(found[i].family, IPPROTO_TCP, &found[i].id);
+      if (r < 0) {
+        char line[128];
+        snprintf(line, sizeof line, "error a socket could not be destroyed: %s\n", strerror(errno));
+        say(line);
+        return;
+      }
+      changed |= r;
+    }
+  }
+  if (changed) {
+    say("error a socket of the last check is still open\n");
+    return;
+  }
+  if (!metrics_unsaved) {
+    say("error the kernel keeps TCP metrics here\n");
+    return;
+  }
+  int left[2] = {dump_sockets(AF_INET, IPPROTO_UDP, found, MAX_LEFT_SOCKETS), dump_sockets(AF_INET6, IPPROTO_UDP, found, MAX_LEFT_SOCKETS)};
+  for (int i = 0; i < 2; i++) {
+    if (left[i] != 0) {
+      say(left[i] < 0 ? "error the sockets could not be listed\n" : "error a socket of the last check is still open\n");
+      return;
+    }
+  }
+  say("ok\n");
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: socklab-holder INODES MAX_TCP_BUFFER PTYS\n");
@@ -270,6 +510,7 @@ int main(int argc, char **argv) {
   snprintf(wmem, sizeof wmem, "4096 %ld %ld\n", buffer < 16384 ? buffer : 16384, buffer);
   if (write_file("/.socklab/net/ipv4/tcp_rmem", rmem) < 0 || write_file("/.socklab/net/ipv4/tcp_wmem", wmem) < 0)
     say("warning socket buffers unbounded: /proc/sys/net is not writable\n");
+  metrics_unsaved = write_file("/.socklab/net/ipv4/tcp_no_metrics_save", "1\n") == 0;
   /* The bounds are set: nothing in the session may write the network's sysctls again (a student's code that
      got into this process or its nft must not lift them), so the view goes read-only, its other flags kept. */
   unsigned long net = flags_of("/.socklab/net");
@@ -295,6 +536,8 @@ int main(int argc, char **argv) {
       long bytes = number(line + 6, 1L << 40);
       if (bytes < 0) say("error bad archive size\n");
       else run(tar, NULL, (size_t)bytes, 1);
+    } else if (strcmp(line, "reset") == 0) {
+      reset_session();
     } else {
       say("error unknown command\n");
     }

@@ -26,6 +26,7 @@ import { lossPattern } from './loss.ts';
 import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
+import { waitUntilBound } from './wait-bound.ts';
 import { isBound } from './socket-table.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
@@ -174,6 +175,12 @@ while True:
     expect(progA.text()).not.toMatch(/Error/);
     expect(progB.text()).not.toMatch(/Error/);
     expect(readlinkSync(`/proc/${a.pid}/ns/net`)).not.toBe(readlinkSync(`/proc/${b.pid}/ns/net`));
+    // Asked to wait, the agent looks itself: false once the time is up, true once a late server binds.
+    const asked = Date.now();
+    expect(await a.isBound(12002, 'tcp', 150)).toBe(false);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(140);
+    tracker.start(a, python("import socket, time\ntime.sleep(0.2)\ns = socket.socket()\ns.bind(('', 12002))\ns.listen()\ntime.sleep(100)"));
+    expect(await waitUntilBound(a, 12002, 'tcp', { timeoutMs: 10_000 })).toBe('bound');
 
     for (const [sandbox, name] of [[a, 'A'], [b, 'B'], [a, 'A']] as const) {
       const socket = await sandbox.connectTcp(12000);
@@ -1414,6 +1421,40 @@ time.sleep(1000)
     expect(await eventually(() => leftovers(uid).length === 0, 2000)).toBe(true);
     await expect(sandbox.connectTcp(12001)).rejects.toThrow(/ended/);
   });
+
+  it("is made new for a grade's next check only once nothing of the last one is left: no process, file, socket or network rule", async () => {
+    const sandbox = await tracker.open();
+    await sandbox.writeFiles([{ name: 'server.py', content: 'print(1)\n' }]);
+    // The last check: files everywhere it may write, and a server that closes first (its end stays in TIME_WAIT on 12000).
+    const last = tracker.start(sandbox, python(`
+import os, socket, time
+os.makedirs('d/e'); open('d/e/f', 'w').write('x'); open('/tmp/t', 'w').write('x'); open('/dev/shm/s', 'w').write('x')
+s = socket.socket(); s.bind(('', 12000)); s.listen()
+print('READY', flush=True)
+c, _ = s.accept(); c.close(); s.close()
+time.sleep(100)`));
+    await last.waitFor('READY');
+    expect(await readAll(await sandbox.connectTcp(12000))).toBe('');
+    expect(await sandbox.reset!()).toBe(false); // its program still runs
+    await last.proc.stop();
+    expect((await sandbox.sockets()).some((s) => s.localPort === 12000 && s.state === 'TIME_WAIT')).toBe(true);
+    expect(await sandbox.reset!()).toBe(true);
+    expect(await sandbox.sockets()).toEqual([]);
+    expect(await sandbox.readFiles('.', 1 << 20)).toEqual([]);
+    // The next check finds all of it gone: a server that does not set SO_REUSEADDR binds the port again.
+    const next = await tracker.run(sandbox, python(`
+import os, socket
+print('LEFT', sorted(os.listdir('/work') + os.listdir('/tmp') + os.listdir('/dev/shm')))
+s = socket.socket(); s.bind(('', 12000)); s.listen(); print('BOUND', flush=True)
+os.makedirs('locked/in'); os.chmod('locked', 0o500)`));
+    expect(next.output).toMatch(/LEFT \[\]/);
+    expect(next.output).toContain('BOUND');
+    // What cannot be made new is refused, and the grade makes another sandbox: a folder it may not empty, a network rule.
+    expect(await sandbox.reset!()).toBe(false);
+    const other = await tracker.open();
+    await other.setLoss({ port: 12000, proto: 'udp', percent: 30 });
+    expect(await other.reset!()).toBe(false);
+  }, 20_000);
 
   it("a sandbox whose holder is killed ends its programs", async () => {
     const sandbox = await tracker.open();

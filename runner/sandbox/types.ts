@@ -35,9 +35,13 @@ export interface Sandbox {
   /**
    * Whether something in the session listens on (tcp) or is bound to (udp)
    * `port`: what `sockets()` would show, asked more cheaply (it is polled
-   * while a program starts).
+   * while a program starts). With `waitMs` a backend that can (bwrap: its
+   * socket agent looks every few ms) answers true as soon as it is bound
+   * within that time; `waitsForBound` says whether this one does.
    */
-  isBound(port: number, protocol: 'tcp' | 'udp'): Promise<boolean>;
+  isBound(port: number, protocol: 'tcp' | 'udp', waitMs?: number): Promise<boolean>;
+  /** Whether isBound's `waitMs` waits here (else it answers at once). */
+  readonly waitsForBound?: boolean;
   /** Opens a TCP connection to a port inside the sandbox; rejects with the errno code (ECONNREFUSED...). */
   connectTcp(port: number, host?: '127.0.0.1' | '::1', timeoutMs?: number): Promise<Socket>;
   /** A UDP socket bound inside the sandbox (ephemeral port), to talk to the student's UDP programs. */
@@ -74,6 +78,16 @@ export interface Sandbox {
    * the session has ended.
    */
   captureCommand(headBytes: number, perSecond: number): string[] | null;
+  /**
+   * Makes the sandbox as a new one for another check of the same grade (the
+   * same student's files): once no program of the last check is left, the
+   * work dir, /tmp and /dev/shm are emptied, every socket the last check
+   * left is destroyed and the kernel's TCP metrics forgotten. Resolves
+   * false when it cannot be made new (a process or socket left, a network
+   * rule set, a request to the socket agent still open, no such command
+   * here): then close it and make another. Never shared between students.
+   */
+  reset?(): Promise<boolean>;
   /** Ends every process of the session. Safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the sandbox ended (closed, or its holder died). */
