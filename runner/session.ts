@@ -45,6 +45,28 @@ interface Proc {
 }
 
 const READY_POLL_MS = 10;
+/** How long after a Run the next one's first program is started ahead (the Run's own programs start first). */
+const AHEAD_AFTER_RUN_MS = 1000;
+/** How long a Run waits for the program started ahead to reach its wait before it starts one itself. */
+const AHEAD_READY_TIMEOUT_MS = 5000;
+
+/** Where a program's output and exit go. */
+interface ProgramSink {
+  output(data: Buffer): void;
+  exit(exit: ProcessExit): void;
+}
+
+/**
+ * The first program of the next Run, started ahead while the student reads
+ * (SpawnOptions.waitGo): the joiner, its own sandbox and the launcher,
+ * which waits for the runner's go before anything of the student's runs.
+ * Until a Run takes it (`sink`), nothing of it is shown.
+ */
+interface AheadProgram {
+  argv: string[];
+  term: PtyProcess;
+  sink: ProgramSink | null;
+}
 
 export class Session {
   private readonly procs = new Map<number, Proc>();
@@ -60,6 +82,9 @@ export class Session {
   private chain: Promise<unknown> = Promise.resolve();
   /** The wire view's capture while it is on (or starting). */
   private wire: Promise<WireCapture | null> | null = null;
+  /** The next Run's first program, started ahead (see AheadProgram). */
+  private ahead: AheadProgram | null = null;
+  private aheadTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: string,
@@ -68,7 +93,10 @@ export class Session {
     readonly sandbox: Sandbox,
     private readonly limits: Limits,
     private readonly events: SessionEvents,
-  ) {}
+  ) {
+    // A student who opens a lab presses Run soon: its first program starts now.
+    this.startAhead();
+  }
 
   /** Replaces the student's files (written into the sandbox at the next run). */
   setFiles(files: StudentFile[]): string[] {
@@ -220,11 +248,11 @@ export class Session {
       for (const { name, spec } of processNames(this.lab.meta.processes, clients)) {
         if (generation !== this.generation || this.closed) return;
         const proc = this.addProc(spec, name);
-        await this.start(proc, generation);
+        await this.start(proc, generation, true);
         // A server that ended before it was ready: the rest would only talk to nothing.
         if (proc.spec.ready && proc.state === 'exited') return;
       }
-    });
+    }).finally(() => this.startAheadLater());
   }
 
   /**
@@ -328,6 +356,10 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
+    if (this.aheadTimer) clearTimeout(this.aheadTimer);
+    const ahead = this.ahead;
+    this.ahead = null;
+    await ahead?.term.stop();
     await this.stopWire();
     // Stop the programs first: on the `host` backend nothing else would.
     await this.stopAll();
@@ -379,26 +411,26 @@ export class Session {
     return next;
   }
 
-  private async start(proc: Proc, generation: number): Promise<void> {
+  /**
+   * Starts a process of the plan; `useAhead`: with the program started
+   * ahead when it is the same program (see AheadProgram).
+   */
+  private async start(proc: Proc, generation: number, useAhead = false): Promise<void> {
     const lang = LANGUAGES[this.lang];
     const argv = lang.command(lang.fileFor(proc.spec.role));
     // Made once per JDK on this machine; every later start finds it at once.
     if (this.lang === 'java') await prepareJavaArchive();
-    const tag = newExitTag();
     this.assertOpen();
     proc.state = 'starting';
     proc.exit = undefined;
     this.events.proc(this.info(proc));
     const tail = new OutputTail();
-    const term = new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
-      cols: proc.cols,
-      rows: proc.rows,
-      limits: this.limits,
-      onOutput: (data) => {
+    const sink: ProgramSink = {
+      output: (data) => {
         tail.push(data);
         this.events.output(proc.id, data);
       },
-      onExit: (exit) => {
+      exit: (exit) => {
         if (proc.term !== term) return;
         proc.state = 'exited';
         proc.exit = exit;
@@ -409,11 +441,85 @@ export class Session {
         if (missing) this.events.notice('missing_library', `${proc.name}: ${missing}`, proc.id);
         this.events.proc(this.info(proc));
       },
-    });
+    };
+    const term = (useAhead ? await this.takeAhead(argv, sink, proc) : null) ?? this.spawn(argv, proc.cols, proc.rows, () => sink);
+    this.assertOpen();
     proc.term = term;
     proc.state = 'running';
     this.events.proc(this.info(proc));
     if (proc.spec.ready) await this.waitReady(proc, term, generation);
+  }
+
+  /** Starts a program on a terminal of its own; its output and exit go to `sink()` (nowhere while it is null). */
+  private spawn(argv: string[], cols: number, rows: number, sink: () => ProgramSink | null, waitGo = false): PtyProcess {
+    const tag = newExitTag();
+    const term: PtyProcess = new PtyProcess(this.sandbox.spawnPlan(argv, tag, { waitGo }), tag, {
+      cols,
+      rows,
+      limits: this.limits,
+      // Output shown nowhere is acknowledged here, or flow control would pause the program.
+      onOutput: (data) => (sink() ? sink()!.output(data) : term.ack(data.length)),
+      onExit: (exit) => sink()?.exit(exit),
+    });
+    return term;
+  }
+
+  /** Starts the first program of the next Run ahead, unless one is waiting (see AheadProgram). */
+  private startAhead(): void {
+    if (this.closed || this.ahead) return;
+    // Java starts after its class-data archive is made (start); a Java Run starts its program then.
+    if (this.lang === 'java') return;
+    const first = processNames(this.lab.meta.processes)[0];
+    if (!first) return;
+    const lang = LANGUAGES[this.lang];
+    const argv = lang.command(lang.fileFor(first.spec.role));
+    const ahead: AheadProgram = { argv, term: null!, sink: null };
+    try {
+      ahead.term = this.spawn(argv, 80, 24, () => ahead.sink, true);
+    } catch {
+      return; // no terminal now (the runner's ptys ran out): the Run starts its program itself
+    }
+    this.ahead = ahead;
+    // Ended before a Run took it (its sandbox failed, or was killed): the next Run starts its own.
+    void ahead.term.done.then(() => {
+      if (this.ahead === ahead) this.ahead = null;
+    });
+  }
+
+  /** Starts the next Run's first program ahead once this Run's programs had the CPU to start. */
+  private startAheadLater(): void {
+    if (this.closed || this.ahead || this.aheadTimer) return;
+    this.aheadTimer = setTimeout(() => {
+      this.aheadTimer = null;
+      this.startAhead();
+    }, AHEAD_AFTER_RUN_MS);
+    this.aheadTimer.unref();
+  }
+
+  /**
+   * The program started ahead, started now for `proc`, if it runs `argv`
+   * and reaches its wait in time; else null (and it is ended).
+   */
+  private async takeAhead(argv: string[], sink: ProgramSink, proc: Proc): Promise<PtyProcess | null> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (!ahead) return null;
+    const same = ahead.argv.length === argv.length && ahead.argv.every((a, i) => a === argv[i]);
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = same && (await Promise.race([ahead.term.waiting, new Promise<false>((r) => (timer = setTimeout(() => r(false), AHEAD_READY_TIMEOUT_MS)))]));
+    clearTimeout(timer);
+    if (!waiting || this.closed) {
+      void ahead.term.stop();
+      return null;
+    }
+    ahead.sink = sink;
+    if (proc.cols !== 80 || proc.rows !== 24) ahead.term.resize(proc.cols, proc.rows);
+    if (!ahead.term.go()) {
+      ahead.sink = null;
+      void ahead.term.stop();
+      return null;
+    }
+    return ahead.term;
   }
 
   private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {

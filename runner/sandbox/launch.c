@@ -222,6 +222,38 @@ static void kill_descendants(void) {
   }
 }
 
+/*
+ * Prepared ahead (--wait-go 1): the runner starts a session's next program
+ * while the student reads, up to here, and says "go" when Run is pressed;
+ * what the press then waits for is one fork and the program's exec, not
+ * the joiner, bubblewrap, its mounts and this launcher. Nothing of the
+ * student's runs yet: the limits are set, the tag is wiped from the
+ * environment, and the seccomp filter still comes in the child before exec
+ * as for any program. The runner is the only writer of the pty's input
+ * until the program starts (it registers no process a student could type
+ * into before Run), so the one byte read here is the runner's; the
+ * terminal's own settings are put back (input not read is discarded) before
+ * the program gets it. A read that is not "g" (the runner closed the pty)
+ * ends the launcher without starting anything.
+ */
+static void wait_for_go(const char *tag) {
+  struct termios saved, quiet;
+  if (tcgetattr(0, &saved) != 0) die("wait-go: not a terminal");
+  quiet = saved;
+  /* No echo, no line editing: the go byte must not reach the output. */
+  quiet.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+  quiet.c_cc[VMIN] = 1;
+  quiet.c_cc[VTIME] = 0;
+  if (tcsetattr(0, TCSANOW, &quiet) != 0) die("wait-go: terminal");
+  /* Only now may the go byte come (written earlier, it would be echoed). */
+  dprintf(1, "\033]6973;%s;ready\007", tag);
+  char c = 0;
+  ssize_t n;
+  do n = read(0, &c, 1); while (n < 0 && errno == EINTR);
+  if (n != 1 || c != 'g') _exit(0);
+  if (tcsetattr(0, TCSAFLUSH, &saved) != 0) die("wait-go: terminal");
+}
+
 /* How long the launcher holds the pty open after the marker if nobody kills it. */
 #define HOLD_SECONDS 30
 
@@ -247,6 +279,7 @@ int main(int argc, char **argv) {
 
   int i = 1;
   int niceness = 0;
+  int wait_go = 0;
   for (; i < argc; i += 2) {
     if (strcmp(argv[i], "--") == 0) { i++; break; }
     if (i + 1 >= argc) { errno = EINVAL; die("missing limit value"); }
@@ -258,6 +291,7 @@ int main(int argc, char **argv) {
     else if (strcmp(flag, "--cpu") == 0) set_limit(RLIMIT_CPU, value);
     else if (strcmp(flag, "--core") == 0) set_limit(RLIMIT_CORE, value);
     else if (strcmp(flag, "--nice") == 0) niceness = atoi(value);
+    else if (strcmp(flag, "--wait-go") == 0) wait_go = strcmp(value, "1") == 0;
     else { errno = EINVAL; die(flag); }
   }
   if (i >= argc) { errno = EINVAL; die("no program given"); }
@@ -283,6 +317,8 @@ int main(int argc, char **argv) {
   sigaddset(&chld, SIGCHLD);
   sigemptyset(&none);
   sigprocmask(SIG_BLOCK, &chld, NULL);
+  /* After SIGTTOU is ignored: the terminal may be set from any process group. */
+  if (wait_go) wait_for_go(tag);
 
   pid_t child = fork();
   if (child < 0) die("fork");

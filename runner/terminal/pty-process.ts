@@ -66,6 +66,13 @@ export class PtyProcess implements TurnTaker {
   private readonly startTime: string | null;
   /** Resolves when the process has exited and its output was delivered. */
   readonly done: Promise<ProcessExit>;
+  /**
+   * Started with SpawnOptions.waitGo: true once the launcher waits for
+   * go(); false if the process ended first (any other process: at its end).
+   */
+  readonly waiting: Promise<boolean>;
+  private resolveWaiting!: (waiting: boolean) => void;
+  private wentGo = false;
 
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
@@ -81,6 +88,7 @@ export class PtyProcess implements TurnTaker {
     this.input = new PtyInput((this.term as unknown as { fd: number }).fd, opts.limits.maxPendingInputBytes);
     let resolveDone!: (e: ProcessExit) => void;
     this.done = new Promise((r) => (resolveDone = r));
+    this.waiting = new Promise((r) => (this.resolveWaiting = r));
     this.term.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data));
     this.term.onExit(({ exitCode, signal }) => {
       // Without a marker the launcher never reported (it was killed, or the
@@ -91,6 +99,7 @@ export class PtyProcess implements TurnTaker {
       this.queue(this.scanner.flush());
       this.flush();
       this.exited = true;
+      this.resolveWaiting(false);
       leaveTurns(this);
       this.input.dispose();
       if (this.killTimer) clearTimeout(this.killTimer);
@@ -125,6 +134,7 @@ export class PtyProcess implements TurnTaker {
     if (!this.exited && readInTurn(this, chunk.length, this.opts.limits.outputTurnBytes)) this.waitingTurn = true;
     const before = this.scanner.status;
     const out = this.scanner.push(chunk);
+    if (this.scanner.ready && !this.wentGo) this.resolveWaiting(true);
     this.queue(out);
     if (this.scanner.status && !before) {
       // Every byte before the marker has arrived: end the launcher now (also
@@ -202,6 +212,17 @@ export class PtyProcess implements TurnTaker {
   write(data: string): boolean {
     if (this.exited) return true;
     return this.input.push(Buffer.from(data, 'utf8'));
+  }
+
+  /**
+   * Starts the program of a launcher that waits for it (SpawnOptions.waitGo):
+   * the one byte it reads before its terminal is given back to the program.
+   * False when it does not wait (not yet, no longer, or never did).
+   */
+  go(): boolean {
+    if (this.exited || this.wentGo || !this.scanner.ready) return false;
+    this.wentGo = true;
+    return this.input.push(Buffer.from('g'));
   }
 
   resize(cols: number, rows: number): void {
