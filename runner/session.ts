@@ -16,6 +16,7 @@ import { waitUntilBound } from './sandbox/wait-bound.ts';
 import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 import { OutputTail } from './terminal/missing-module.ts';
+import { ProgramAhead, claimWithSandbox, type ProgramSink } from './terminal/program-ahead.ts';
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
@@ -45,28 +46,8 @@ interface Proc {
 }
 
 const READY_POLL_MS = 10;
-/** How long after a Run the next one's first program is started ahead (the Run's own programs start first). */
+/** How long after a Run the next one's program is started ahead (the Run's own programs start first). */
 const AHEAD_AFTER_RUN_MS = 1000;
-/** How long a Run waits for the program started ahead to reach its wait before it starts one itself. */
-const AHEAD_READY_TIMEOUT_MS = 5000;
-
-/** Where a program's output and exit go. */
-interface ProgramSink {
-  output(data: Buffer): void;
-  exit(exit: ProcessExit): void;
-}
-
-/**
- * The first program of the next Run, started ahead while the student reads
- * (SpawnOptions.waitGo): the joiner, its own sandbox and the launcher,
- * which waits for the runner's go before anything of the student's runs.
- * Until a Run takes it (`sink`), nothing of it is shown.
- */
-interface AheadProgram {
-  argv: string[];
-  term: PtyProcess;
-  sink: ProgramSink | null;
-}
 
 export class Session {
   private readonly procs = new Map<number, Proc>();
@@ -82,8 +63,8 @@ export class Session {
   private chain: Promise<unknown> = Promise.resolve();
   /** The wire view's capture while it is on (or starting). */
   private wire: Promise<WireCapture | null> | null = null;
-  /** The next Run's first program, started ahead (see AheadProgram). */
-  private ahead: AheadProgram | null = null;
+  /** The next Run's first program, started ahead (program-ahead.ts). */
+  private ahead: ProgramAhead | null = null;
   private aheadTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -94,8 +75,8 @@ export class Session {
     private readonly limits: Limits,
     private readonly events: SessionEvents,
   ) {
-    // A student who opens a lab presses Run soon: its first program starts now.
-    this.startAhead();
+    // A student who opens a lab presses Run soon: its first program was started with the sandbox, or starts now.
+    this.ahead = claimWithSandbox(sandbox) ?? ProgramAhead.start(sandbox, limits);
   }
 
   /** Replaces the student's files (written into the sandbox at the next run). */
@@ -359,7 +340,7 @@ export class Session {
     if (this.aheadTimer) clearTimeout(this.aheadTimer);
     const ahead = this.ahead;
     this.ahead = null;
-    await ahead?.term.stop();
+    await ahead?.stop();
     await this.stopWire();
     // Stop the programs first: on the `host` backend nothing else would.
     await this.stopAll();
@@ -412,8 +393,8 @@ export class Session {
   }
 
   /**
-   * Starts a process of the plan; `useAhead`: with the program started
-   * ahead when it is the same program (see AheadProgram).
+   * Starts a process of the plan; `useAhead`: in the program started ahead
+   * when there is one (program-ahead.ts).
    */
   private async start(proc: Proc, generation: number, useAhead = false): Promise<void> {
     const lang = LANGUAGES[this.lang];
@@ -442,7 +423,7 @@ export class Session {
         this.events.proc(this.info(proc));
       },
     };
-    const term = (useAhead ? await this.takeAhead(argv, sink, proc) : null) ?? this.spawn(argv, proc.cols, proc.rows, () => sink);
+    const term = (useAhead ? await this.takeAhead(argv, sink, proc) : null) ?? this.spawn(argv, proc.cols, proc.rows, sink);
     this.assertOpen();
     proc.term = term;
     proc.state = 'running';
@@ -450,76 +431,37 @@ export class Session {
     if (proc.spec.ready) await this.waitReady(proc, term, generation);
   }
 
-  /** Starts a program on a terminal of its own; its output and exit go to `sink()` (nowhere while it is null). */
-  private spawn(argv: string[], cols: number, rows: number, sink: () => ProgramSink | null, waitGo = false): PtyProcess {
+  /** Starts a program on a terminal of its own. */
+  private spawn(argv: string[], cols: number, rows: number, sink: ProgramSink): PtyProcess {
     const tag = newExitTag();
-    const term: PtyProcess = new PtyProcess(this.sandbox.spawnPlan(argv, tag, { waitGo }), tag, {
+    return new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
       cols,
       rows,
       limits: this.limits,
-      // Output shown nowhere is acknowledged here, or flow control would pause the program.
-      onOutput: (data) => (sink() ? sink()!.output(data) : term.ack(data.length)),
-      onExit: (exit) => sink()?.exit(exit),
-    });
-    return term;
-  }
-
-  /** Starts the first program of the next Run ahead, unless one is waiting (see AheadProgram). */
-  private startAhead(): void {
-    if (this.closed || this.ahead) return;
-    // Java starts after its class-data archive is made (start); a Java Run starts its program then.
-    if (this.lang === 'java') return;
-    const first = processNames(this.lab.meta.processes)[0];
-    if (!first) return;
-    const lang = LANGUAGES[this.lang];
-    const argv = lang.command(lang.fileFor(first.spec.role));
-    const ahead: AheadProgram = { argv, term: null!, sink: null };
-    try {
-      ahead.term = this.spawn(argv, 80, 24, () => ahead.sink, true);
-    } catch {
-      return; // no terminal now (the runner's ptys ran out): the Run starts its program itself
-    }
-    this.ahead = ahead;
-    // Ended before a Run took it (its sandbox failed, or was killed): the next Run starts its own.
-    void ahead.term.done.then(() => {
-      if (this.ahead === ahead) this.ahead = null;
+      onOutput: (data) => sink.output(data),
+      onExit: (exit) => sink.exit(exit),
     });
   }
 
-  /** Starts the next Run's first program ahead once this Run's programs had the CPU to start. */
+  /** Starts the next Run's program ahead once this Run's programs had the CPU to start. */
   private startAheadLater(): void {
-    if (this.closed || this.ahead || this.aheadTimer) return;
+    if (this.closed || this.ahead?.usable || this.aheadTimer) return;
     this.aheadTimer = setTimeout(() => {
       this.aheadTimer = null;
-      this.startAhead();
+      if (!this.closed && !this.ahead?.usable) this.ahead = ProgramAhead.start(this.sandbox, this.limits);
     }, AHEAD_AFTER_RUN_MS);
     this.aheadTimer.unref();
   }
 
-  /**
-   * The program started ahead, started now for `proc`, if it runs `argv`
-   * and reaches its wait in time; else null (and it is ended).
-   */
+  /** The program started ahead, now running `argv` for `proc`; null when there is none ready. */
   private async takeAhead(argv: string[], sink: ProgramSink, proc: Proc): Promise<PtyProcess | null> {
     const ahead = this.ahead;
     this.ahead = null;
-    if (!ahead) return null;
-    const same = ahead.argv.length === argv.length && ahead.argv.every((a, i) => a === argv[i]);
-    let timer: NodeJS.Timeout | undefined;
-    const waiting = same && (await Promise.race([ahead.term.waiting, new Promise<false>((r) => (timer = setTimeout(() => r(false), AHEAD_READY_TIMEOUT_MS)))]));
-    clearTimeout(timer);
-    if (!waiting || this.closed) {
-      void ahead.term.stop();
+    if (!ahead?.usable) {
+      void ahead?.stop();
       return null;
     }
-    ahead.sink = sink;
-    if (proc.cols !== 80 || proc.rows !== 24) ahead.term.resize(proc.cols, proc.rows);
-    if (!ahead.term.go()) {
-      ahead.sink = null;
-      void ahead.term.stop();
-      return null;
-    }
-    return ahead.term;
+    return ahead.take(argv, sink, proc.cols, proc.rows);
   }
 
   private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {

@@ -634,14 +634,16 @@ time.sleep(100)
     expect(exit.reason).toBe('stopped');
   });
 
-  it('a program started ahead runs nothing before go, then has its terminal as usual, the files written meanwhile and the seccomp filter', async () => {
+  it('a program started ahead runs nothing before go, then runs the argv of the go with its terminal as usual, the files written meanwhile and the seccomp filter', async () => {
     const sandbox = await tracker.open();
-    const program = tracker.start(sandbox, ['python3', 'ahead.py'], { waitGo: true });
-    expect(program.proc.go()).toBe(false); // the launcher is not waiting yet
+    const program = tracker.start(sandbox, [], { waitGo: true });
+    const argv = ['python3', 'ahead.py', 'an argument with spaces', 'ü'];
+    expect(program.proc.go(argv)).toBe(false); // the launcher is not waiting yet
     expect(await program.proc.waiting).toBe(true);
     // Written after the launcher was ready: the program reads this file, so nothing of it started yet.
     const probe = `
-import errno, fcntl, termios
+import errno, fcntl, sys, termios
+print('ARGV', sys.argv[1:], flush=True)
 a = termios.tcgetattr(0)
 print('ECHO', bool(a[3] & termios.ECHO), 'ICANON', bool(a[3] & termios.ICANON), 'ISIG', bool(a[3] & termios.ISIG), flush=True)
 try:
@@ -653,14 +655,15 @@ print('GOT', input(), flush=True)
 `;
     await sandbox.writeFiles([{ name: 'ahead.py', content: probe }]);
     expect(program.bytes().length).toBe(0); // neither the ready marker nor anything else shows
-    expect(program.proc.go()).toBe(true);
-    expect(program.proc.go()).toBe(false); // once
+    for (const bad of [[], [''], ['a\0b'], Array(65).fill('x'), ['x'.repeat(5000)]]) expect(() => program.proc.go(bad)).toThrow(/not a program the launcher/);
+    expect(program.proc.go(argv)).toBe(true);
+    expect(program.proc.go(argv)).toBe(false); // once
     await program.waitFor('TIOCSTI');
     program.proc.write('typed\n');
     const exit = await program.done;
     expect(exit.code).toBe(0);
-    // The go byte was neither echoed nor left for the program to read.
-    expect(program.text()).toBe('ECHO True ICANON True ISIG True\r\nTIOCSTI EPERM\r\ntyped\r\nGOT typed\r\n');
+    // The go message was neither echoed nor left for the program to read.
+    expect(program.text()).toBe("ARGV ['an argument with spaces', 'ü']\r\nECHO True ICANON True ISIG True\r\nTIOCSTI EPERM\r\ntyped\r\nGOT typed\r\n");
   });
 
   it('a program cannot kill, stop, trace or read the launcher: its exit is still reported', async () => {

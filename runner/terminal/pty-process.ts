@@ -37,6 +37,10 @@ export function newExitTag(): string {
   return randomBytes(12).toString('hex');
 }
 
+/** Bounds of the go message: launch.c's GO_MAX_ARGS and GO_MAX_BYTES. */
+const GO_MAX_ARGS = 64;
+const GO_MAX_BYTES = 4096;
+
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 export class PtyProcess implements TurnTaker {
@@ -117,6 +121,11 @@ export class PtyProcess implements TurnTaker {
   /** Unacknowledged bytes (sent or waiting to be sent). */
   get inFlight(): number {
     return this.sent + this.batchBytes - this.acked;
+  }
+
+  /** The process has exited (its last output delivered). */
+  get isExited(): boolean {
+    return this.exited;
   }
 
   /** Paused by flow control (a wait for its turn is not counted: it ends within a few event-loop turns). */
@@ -215,14 +224,20 @@ export class PtyProcess implements TurnTaker {
   }
 
   /**
-   * Starts the program of a launcher that waits for it (SpawnOptions.waitGo):
-   * the one byte it reads before its terminal is given back to the program.
-   * False when it does not wait (not yet, no longer, or never did).
+   * Starts `argv` under a launcher that waits for it (SpawnOptions.waitGo):
+   * the go message it reads before its terminal is given back to the
+   * program ("g", each argument and a NUL, one more NUL; launch.c
+   * wait_for_go). False when it does not wait (not yet, no longer, or never
+   * did); throws for an argv the launcher would not take.
    */
-  go(): boolean {
+  go(argv: readonly string[]): boolean {
+    const message = Buffer.from(`g${argv.map((a) => `${a}\0`).join('')}\0`, 'utf8');
+    if (argv.length === 0 || argv.length > GO_MAX_ARGS || message.length > GO_MAX_BYTES || argv.some((a) => a === '' || a.includes('\0'))) {
+      throw new Error(`not a program the launcher can be told to start: ${JSON.stringify(argv)}`);
+    }
     if (this.exited || this.wentGo || !this.scanner.ready) return false;
     this.wentGo = true;
-    return this.input.push(Buffer.from('g'));
+    return this.input.push(message);
   }
 
   resize(cols: number, rows: number): void {
