@@ -27,6 +27,7 @@ import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
 import { isBound } from './socket-table.ts';
+import { claimWithSandbox, startWithSandbox } from '../terminal/program-ahead.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
 import {
@@ -664,6 +665,21 @@ print('GOT', input(), flush=True)
     expect(exit.code).toBe(0);
     // The go message was neither echoed nor left for the program to read.
     expect(program.text()).toBe("ARGV ['an argument with spaces', 'ü']\r\nECHO True ICANON True ISIG True\r\nTIOCSTI EPERM\r\ntyped\r\nGOT typed\r\n");
+  });
+
+  it('a program started with a sandbox made ahead is claimed once and runs what the Run tells it, at its size', async () => {
+    const sandbox = await tracker.open();
+    startWithSandbox(sandbox, resolveLimits());
+    const ahead = claimWithSandbox(sandbox);
+    expect(ahead).not.toBeNull();
+    expect(claimWithSandbox(sandbox)).toBeNull();
+    let out = '';
+    const sink = { output: (d: Buffer) => (out += d.toString()), exit: () => {} };
+    const term = await ahead!.take(['python3', '-c', "import os; print(tuple(os.get_terminal_size()))"], sink, 100, 30);
+    expect(term).not.toBeNull();
+    expect((await term!.done).code).toBe(0);
+    expect(out).toBe('(100, 30)\r\n');
+    expect(await ahead!.take(['true'], sink, 80, 24)).toBeNull(); // once
   });
 
   it('a program cannot kill, stop, trace or read the launcher: its exit is still reported', async () => {
