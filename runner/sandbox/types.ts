@@ -20,8 +20,10 @@ export interface SpawnPlan {
 export interface SpawnOptions {
   /**
    * The launcher stops before the program and prints its ready marker
-   * (exit-marker.ts); PtyProcess.go() starts the program. Lets a session
-   * start its next program ahead, while the student reads.
+   * (exit-marker.ts); PtyProcess.go(argv) tells it the program (argv is
+   * then [], the launcher refuses one on its command line). Lets a session
+   * start its next program ahead, while the student reads
+   * (terminal/program-ahead.ts).
    */
   waitGo?: boolean;
 }
