@@ -12,6 +12,7 @@ import { Session, SessionError, type SessionEvents } from './session.ts';
 import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
 import { RunnerMetrics } from './metrics.ts';
 import { SandboxAhead } from './sandbox-ahead.ts';
+import { startWithSandbox } from './terminal/program-ahead.ts';
 
 export interface RunnerOptions {
   labsDir?: string;
@@ -57,7 +58,7 @@ export class Runner {
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
     // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
     const ahead = opts.sandboxAhead === true;
-    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
+    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */

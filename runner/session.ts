@@ -16,6 +16,7 @@ import { waitUntilBound } from './sandbox/wait-bound.ts';
 import { prepareJavaArchive } from './sandbox/java-archive.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from './terminal/pty-process.ts';
 import { OutputTail } from './terminal/missing-module.ts';
+import { ProgramAhead, claimWithSandbox, type ProgramSink } from './terminal/program-ahead.ts';
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
@@ -45,6 +46,8 @@ interface Proc {
 }
 
 const READY_POLL_MS = 10;
+/** How long after a Run the next one's program is started ahead (the Run's own programs start first). */
+const AHEAD_AFTER_RUN_MS = 1000;
 
 export class Session {
   private readonly procs = new Map<number, Proc>();
@@ -60,6 +63,9 @@ export class Session {
   private chain: Promise<unknown> = Promise.resolve();
   /** The wire view's capture while it is on (or starting). */
   private wire: Promise<WireCapture | null> | null = null;
+  /** The next Run's first program, started ahead (program-ahead.ts). */
+  private ahead: ProgramAhead | null = null;
+  private aheadTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: string,
@@ -68,7 +74,10 @@ export class Session {
     readonly sandbox: Sandbox,
     private readonly limits: Limits,
     private readonly events: SessionEvents,
-  ) {}
+  ) {
+    // A student who opens a lab presses Run soon: its first program was started with the sandbox, or starts now.
+    this.ahead = claimWithSandbox(sandbox) ?? ProgramAhead.start(sandbox, limits);
+  }
 
   /** Replaces the student's files (written into the sandbox at the next run). */
   setFiles(files: StudentFile[]): string[] {
@@ -220,11 +229,11 @@ export class Session {
       for (const { name, spec } of processNames(this.lab.meta.processes, clients)) {
         if (generation !== this.generation || this.closed) return;
         const proc = this.addProc(spec, name);
-        await this.start(proc, generation);
+        await this.start(proc, generation, true);
         // A server that ended before it was ready: the rest would only talk to nothing.
         if (proc.spec.ready && proc.state === 'exited') return;
       }
-    });
+    }).finally(() => this.startAheadLater());
   }
 
   /**
@@ -328,6 +337,10 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
+    if (this.aheadTimer) clearTimeout(this.aheadTimer);
+    const ahead = this.ahead;
+    this.ahead = null;
+    await ahead?.stop();
     await this.stopWire();
     // Stop the programs first: on the `host` backend nothing else would.
     await this.stopAll();
@@ -379,26 +392,26 @@ export class Session {
     return next;
   }
 
-  private async start(proc: Proc, generation: number): Promise<void> {
+  /**
+   * Starts a process of the plan; `useAhead`: in the program started ahead
+   * when there is one (program-ahead.ts).
+   */
+  private async start(proc: Proc, generation: number, useAhead = false): Promise<void> {
     const lang = LANGUAGES[this.lang];
     const argv = lang.command(lang.fileFor(proc.spec.role));
     // Made once per JDK on this machine; every later start finds it at once.
     if (this.lang === 'java') await prepareJavaArchive();
-    const tag = newExitTag();
     this.assertOpen();
     proc.state = 'starting';
     proc.exit = undefined;
     this.events.proc(this.info(proc));
     const tail = new OutputTail();
-    const term = new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
-      cols: proc.cols,
-      rows: proc.rows,
-      limits: this.limits,
-      onOutput: (data) => {
+    const sink: ProgramSink = {
+      output: (data) => {
         tail.push(data);
         this.events.output(proc.id, data);
       },
-      onExit: (exit) => {
+      exit: (exit) => {
         if (proc.term !== term) return;
         proc.state = 'exited';
         proc.exit = exit;
@@ -409,11 +422,46 @@ export class Session {
         if (missing) this.events.notice('missing_library', `${proc.name}: ${missing}`, proc.id);
         this.events.proc(this.info(proc));
       },
-    });
+    };
+    const term = (useAhead ? await this.takeAhead(argv, sink, proc) : null) ?? this.spawn(argv, proc.cols, proc.rows, sink);
+    this.assertOpen();
     proc.term = term;
     proc.state = 'running';
     this.events.proc(this.info(proc));
     if (proc.spec.ready) await this.waitReady(proc, term, generation);
+  }
+
+  /** Starts a program on a terminal of its own. */
+  private spawn(argv: string[], cols: number, rows: number, sink: ProgramSink): PtyProcess {
+    const tag = newExitTag();
+    return new PtyProcess(this.sandbox.spawnPlan(argv, tag), tag, {
+      cols,
+      rows,
+      limits: this.limits,
+      onOutput: (data) => sink.output(data),
+      onExit: (exit) => sink.exit(exit),
+    });
+  }
+
+  /** Starts the next Run's program ahead once this Run's programs had the CPU to start. */
+  private startAheadLater(): void {
+    if (this.closed || this.ahead?.usable || this.aheadTimer) return;
+    this.aheadTimer = setTimeout(() => {
+      this.aheadTimer = null;
+      if (!this.closed && !this.ahead?.usable) this.ahead = ProgramAhead.start(this.sandbox, this.limits);
+    }, AHEAD_AFTER_RUN_MS);
+    this.aheadTimer.unref();
+  }
+
+  /** The program started ahead, now running `argv` for `proc`; null when there is none ready. */
+  private async takeAhead(argv: string[], sink: ProgramSink, proc: Proc): Promise<PtyProcess | null> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (!ahead?.usable) {
+      void ahead?.stop();
+      return null;
+    }
+    return ahead.take(argv, sink, proc.cols, proc.rows);
   }
 
   private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {

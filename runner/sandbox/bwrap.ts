@@ -22,7 +22,7 @@ import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
 import { releaseUid, runningAsRoot, takeUid } from './uids.ts';
-import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
+import { SandboxError, type Sandbox, type SpawnOptions, type SpawnPlan } from './types.ts';
 
 const HOLDER_READY_TIMEOUT_MS = 10_000;
 /** How long the holder may take to exit once the session's pid 1 was killed. */
@@ -198,7 +198,7 @@ class BwrapSandbox implements Sandbox {
     ];
   }
 
-  spawnPlan(argv: string[], exitTag: string): SpawnPlan {
+  spawnPlan(argv: string[], exitTag: string, opts: SpawnOptions = {}): SpawnPlan {
     const l = this.limits;
     const full = [
       // RLIMIT_NPROC set before the session's user namespace is joined
@@ -229,6 +229,7 @@ class BwrapSandbox implements Sandbox {
       '--chdir', '/work',
       '--',
       '/.socklab/launch',
+      ...(opts.waitGo ? ['--wait-go', '1'] : []),
       '--nproc', String(l.sandboxProcesses),
       ...launcherLimits(l),
       '--',

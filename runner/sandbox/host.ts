@@ -16,7 +16,7 @@ import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, studentEnv } from './runtime.ts';
 import { dropTo, releaseUid, runningAsRoot, takeUid } from './uids.ts';
 import { pidsOfUid } from './procfs.ts';
-import { SandboxError, type Sandbox, type SpawnPlan } from './types.ts';
+import { SandboxError, type Sandbox, type SpawnOptions, type SpawnPlan } from './types.ts';
 import { isWorkPath, readTarOf } from './tar.ts';
 
 /** The runner's own (English) words for WarningCode.no_sandbox, from the course's catalog so the page and the log agree. */
@@ -42,10 +42,11 @@ class HostSandbox implements Sandbox {
     this.ended = new Promise((r) => (this.end = r));
   }
 
-  spawnPlan(argv: string[], exitTag: string): SpawnPlan {
+  spawnPlan(argv: string[], exitTag: string, opts: SpawnOptions = {}): SpawnPlan {
     const full = [
       ...dropTo(this.uid),
       getRuntime().launcher,
+      ...(opts.waitGo ? ['--wait-go', '1'] : []),
       ...launcherLimits(this.limits),
       '--',
       ...argv,

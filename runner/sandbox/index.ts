@@ -11,7 +11,7 @@ import type { Sandbox } from './types.ts';
 import type { WarningCode } from '../../protocol/constants.ts';
 import { t, type Locale } from '../../protocol/i18n/catalog.ts';
 
-export type { LossRule, Sandbox, SpawnPlan } from './types.ts';
+export type { LossRule, Sandbox, SpawnOptions, SpawnPlan } from './types.ts';
 export { SandboxError } from './types.ts';
 
 export type BackendChoice = 'auto' | 'bwrap' | 'host';

@@ -222,6 +222,62 @@ static void kill_descendants(void) {
   }
 }
 
+/* Bounds of the go message (the runner's PtyProcess.go checks them too). */
+#define GO_MAX_BYTES 4096
+#define GO_MAX_ARGS 64
+
+/*
+ * Prepared ahead (--wait-go 1): the runner starts a session's next program
+ * while the student reads (or with the sandbox made ahead for the next
+ * session), up to here, and says "go" with the program's argv when Run is
+ * pressed;
+ * what the press then waits for is one fork and the program's exec, not
+ * the joiner, bubblewrap, its mounts and this launcher. Nothing of the
+ * student's runs yet: the limits are set, the tag is wiped from the
+ * environment, and the seccomp filter still comes in the child before exec
+ * as for any program. The runner is the only writer of the pty's input
+ * into before Run), so what is read here is the runner's: "g", then the
+ * program's argv, each argument ended by a NUL, and one more NUL. The
+ * terminal's own settings are put back (input not read is discarded) before
+ * the program gets it. Anything else (the runner closed the pty) ends the
+ * launcher without starting anything.
+ */
+static char go_bytes[GO_MAX_BYTES];
+static char *go_argv[GO_MAX_ARGS + 1];
+
+static char **wait_for_go(const char *tag) {
+  struct termios saved, quiet;
+  if (tcgetattr(0, &saved) != 0) die("wait-go: not a terminal");
+  quiet = saved;
+  /* Raw: no echo, no line editing, every byte as written (NUL, no flow control). */
+  cfmakeraw(&quiet);
+  quiet.c_cc[VMIN] = 1;
+  quiet.c_cc[VTIME] = 0;
+  if (tcsetattr(0, TCSANOW, &quiet) != 0) die("wait-go: terminal");
+  /* Only now may the go message come (written earlier, it would be echoed). */
+  dprintf(1, "\033]6973;%s;ready\007", tag);
+  size_t len = 0;
+  for (;;) {
+    if (len == sizeof go_bytes) _exit(0);
+    ssize_t n = read(0, go_bytes + len, sizeof go_bytes - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);
+    len += (size_t)n;
+    if (len >= 3 && go_bytes[len - 1] == '\0' && go_bytes[len - 2] == '\0') break;
+  }
+  if (go_bytes[0] != 'g') _exit(0);
+  size_t argc = 0;
+  for (size_t at = 1; at < len - 1 && go_bytes[at] != '\0';) {
+    if (argc == GO_MAX_ARGS) _exit(0);
+    go_argv[argc++] = &go_bytes[at];
+    at += strlen(&go_bytes[at]) + 1;
+  }
+  if (argc == 0) _exit(0);
+  go_argv[argc] = NULL;
+  if (tcsetattr(0, TCSAFLUSH, &saved) != 0) die("wait-go: terminal");
+  return go_argv;
+}
+
 /* How long the launcher holds the pty open after the marker if nobody kills it. */
 #define HOLD_SECONDS 30
 
@@ -247,6 +303,7 @@ int main(int argc, char **argv) {
 
   int i = 1;
   int niceness = 0;
+  int wait_go = 0;
   for (; i < argc; i += 2) {
     if (strcmp(argv[i], "--") == 0) { i++; break; }
     if (i + 1 >= argc) { errno = EINVAL; die("missing limit value"); }
@@ -258,9 +315,11 @@ int main(int argc, char **argv) {
     else if (strcmp(flag, "--cpu") == 0) set_limit(RLIMIT_CPU, value);
     else if (strcmp(flag, "--core") == 0) set_limit(RLIMIT_CORE, value);
     else if (strcmp(flag, "--nice") == 0) niceness = atoi(value);
+    else if (strcmp(flag, "--wait-go") == 0) wait_go = strcmp(value, "1") == 0;
     else { errno = EINVAL; die(flag); }
   }
-  if (i >= argc) { errno = EINVAL; die("no program given"); }
+  /* Ahead, the program comes with the go (wait_for_go), never on the command line. */
+  if (wait_go ? i < argc : i >= argc) { errno = EINVAL; die(wait_go ? "--wait-go takes the program from the runner" : "no program given"); }
 
   /* Not pid 1 (the host backend): orphans of the program come to us, not to init. */
   if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("subreaper");
@@ -283,6 +342,8 @@ int main(int argc, char **argv) {
   sigaddset(&chld, SIGCHLD);
   sigemptyset(&none);
   sigprocmask(SIG_BLOCK, &chld, NULL);
+  /* After SIGTTOU is ignored: the terminal may be set from any process group. */
+  char **program = wait_go ? wait_for_go(tag) : &argv[i];
 
   pid_t child = fork();
   if (child < 0) die("fork");
@@ -298,8 +359,8 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     prefer_for_oom_kill();
     install_seccomp();
-    execvp(argv[i], &argv[i]);
-    dprintf(2, "socklab: cannot start %s: %s\r\n", argv[i], strerror(errno));
+    execvp(program[0], program);
+    dprintf(2, "socklab: cannot start %s: %s\r\n", program[0], strerror(errno));
     _exit(127);
   }
   setpgid(child, child);

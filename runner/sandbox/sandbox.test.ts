@@ -28,6 +28,7 @@ import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
 import { waitUntilBound } from './wait-bound.ts';
 import { isBound } from './socket-table.ts';
+import { claimWithSandbox, startWithSandbox } from '../terminal/program-ahead.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
 import {
@@ -639,6 +640,53 @@ time.sleep(100)
     expect(dumped).toContain('PATH=');
     const exit = await program.proc.stop();
     expect(exit.reason).toBe('stopped');
+  });
+
+  it('a program started ahead runs nothing before go, then runs the argv of the go with its terminal as usual, the files written meanwhile and the seccomp filter', async () => {
+    const sandbox = await tracker.open();
+    const program = tracker.start(sandbox, [], { waitGo: true });
+    const argv = ['python3', 'ahead.py', 'an argument with spaces', 'ü'];
+    expect(program.proc.go(argv)).toBe(false); // the launcher is not waiting yet
+    expect(await program.proc.waiting).toBe(true);
+    // Written after the launcher was ready: the program reads this file, so nothing of it started yet.
+    const probe = `
+import errno, fcntl, sys, termios
+print('ARGV', sys.argv[1:], flush=True)
+a = termios.tcgetattr(0)
+print('ECHO', bool(a[3] & termios.ECHO), 'ICANON', bool(a[3] & termios.ICANON), 'ISIG', bool(a[3] & termios.ISIG), flush=True)
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b'x')
+    print('TIOCSTI allowed', flush=True)
+except OSError as e:
+    print('TIOCSTI', errno.errorcode[e.errno], flush=True)
+print('GOT', input(), flush=True)
+`;
+    await sandbox.writeFiles([{ name: 'ahead.py', content: probe }]);
+    expect(program.bytes().length).toBe(0); // neither the ready marker nor anything else shows
+    for (const bad of [[], [''], ['a\0b'], Array(65).fill('x'), ['x'.repeat(5000)]]) expect(() => program.proc.go(bad)).toThrow(/not a program the launcher/);
+    expect(program.proc.go(argv)).toBe(true);
+    expect(program.proc.go(argv)).toBe(false); // once
+    await program.waitFor('TIOCSTI');
+    program.proc.write('typed\n');
+    const exit = await program.done;
+    expect(exit.code).toBe(0);
+    // The go message was neither echoed nor left for the program to read.
+    expect(program.text()).toBe("ARGV ['an argument with spaces', 'ü']\r\nECHO True ICANON True ISIG True\r\nTIOCSTI EPERM\r\ntyped\r\nGOT typed\r\n");
+  });
+
+  it('a program started with a sandbox made ahead is claimed once and runs what the Run tells it, at its size', async () => {
+    const sandbox = await tracker.open();
+    startWithSandbox(sandbox, resolveLimits());
+    const ahead = claimWithSandbox(sandbox);
+    expect(ahead).not.toBeNull();
+    expect(claimWithSandbox(sandbox)).toBeNull();
+    let out = '';
+    const sink = { output: (d: Buffer) => (out += d.toString()), exit: () => {} };
+    const term = await ahead!.take(['python3', '-c', "import os; print(tuple(os.get_terminal_size()))"], sink, 100, 30);
+    expect(term).not.toBeNull();
+    expect((await term!.done).code).toBe(0);
+    expect(out).toBe('(100, 30)\r\n');
+    expect(await ahead!.take(['true'], sink, 80, 24)).toBeNull(); // once
   });
 
   it('a program cannot kill, stop, trace or read the launcher: its exit is still reported', async () => {

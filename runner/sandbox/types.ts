@@ -16,12 +16,24 @@ export interface SpawnPlan {
   cwd: string;
 }
 
+/** How a program is started beyond its argv. */
+export interface SpawnOptions {
+  /**
+   * The launcher stops before the program and prints its ready marker
+   * (exit-marker.ts); PtyProcess.go(argv) tells it the program (argv is
+   * then [], the launcher refuses one on its command line). Lets a session
+   * start its next program ahead, while the student reads
+   * (terminal/program-ahead.ts).
+   */
+  waitGo?: boolean;
+}
+
 export interface Sandbox {
   readonly backend: 'bwrap' | 'host';
   /** Host pid of a process inside the session's namespaces (bwrap), or of the runner (host). */
   readonly pid: number;
   /** The command that runs `argv` (cwd: the work dir) under the launcher with the sandbox's limits. */
-  spawnPlan(argv: string[], exitTag: string): SpawnPlan;
+  spawnPlan(argv: string[], exitTag: string, opts?: SpawnOptions): SpawnPlan;
   /** Writes the student's files into the work dir, from the sandbox's own view (never following a student's symlink out). */
   writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void>;
   /**

@@ -148,6 +148,26 @@ describe('runner over WebSocket', () => {
     expect(c.invalid).toEqual([]);
   });
 
+  it('Run starts its program in a launcher started ahead while the student read, in a new session and at the next Run', async () => {
+    const c = await connect();
+    await open(c);
+    // How long before the program its launcher (pid 1 of its namespace) was started, in clock ticks (100 a second).
+    const age = "def start(p): return int(open('/proc/%s/stat' % p).read().rsplit(')', 1)[1].split()[19])\nprint('AHEAD', start('self') - start(1), flush=True)\n";
+    c.send({ type: 'files', files: [{ name: 'server.py', content: age }] });
+    await sleep(600);
+    let from = c.messages.length;
+    c.send({ type: 'run', clients: 0 });
+    let exited = await c.waitForProc((p) => p.name === 'server' && p.state === 'exited', 15_000, from);
+    expect(exited.exitCode).toBe(0);
+    // Started a few ms before the program, it would be 0-1 ticks.
+    expect(Number(/^AHEAD (\d+)\r\n$/.exec(c.text(exited.id))?.[1])).toBeGreaterThanOrEqual(30);
+    await sleep(1600); // the next one starts 1 s after a Run
+    from = c.messages.length;
+    c.send({ type: 'run', clients: 0 });
+    exited = await c.waitForProc((p) => p.name === 'server' && p.state === 'exited', 15_000, from);
+    expect(Number(/^AHEAD (\d+)\r\n$/.exec(c.text(exited.id))?.[1])).toBeGreaterThanOrEqual(20);
+  });
+
   it('a folder a program left where a student\'s file goes is replaced at the next Run, not an internal error', async () => {
     const c = await connect();
     await open(c);

@@ -22,6 +22,23 @@ describe('ExitMarkerScanner', () => {
     }
   });
 
+  it('removes the ready marker of a launcher started ahead, split at every position, and still finds the exit marker after it', () => {
+    const ready = Buffer.from(`\x1b]6973;${TAG};ready\x07`, 'latin1');
+    const whole = Buffer.concat([ready, Buffer.from('out'), marker(0)]);
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const s = new ExitMarkerScanner(TAG);
+      const out = Buffer.concat([s.push(whole.subarray(0, cut)), s.push(whole.subarray(cut))]);
+      expect(out.toString(), `cut at ${cut}`).toBe('out');
+      expect(s.ready).toBe(true);
+      expect(s.status).toEqual({ code: 0, signal: 0 });
+    }
+    // Another tag's ready marker is plain output.
+    const s = new ExitMarkerScanner(TAG);
+    const fake = Buffer.from('\x1b]6973;ffffffffffffffff;ready\x07', 'latin1');
+    expect(s.push(fake).equals(fake)).toBe(true);
+    expect(s.ready).toBe(false);
+  });
+
   it('ignores a marker with another tag: a program cannot fake its exit', () => {
     const s = new ExitMarkerScanner(TAG);
     const fake = Buffer.from('\x1b]6973;ffffffffffffffff;0;0\x07', 'latin1');

@@ -6,6 +6,9 @@
  * marker is seen every byte the program wrote has arrived: this is how the
  * runner never loses the tail of a fast program's output. The tag is random
  * per process, so a program cannot print a marker of its own.
+ *
+ * A launcher started ahead (`--wait-go`) prints `ESC ] 6973 ; <tag> ; ready
+ * BEL` once it waits for the runner's go: also removed from the output.
  */
 
 export interface ExitStatus {
@@ -20,11 +23,13 @@ export class ExitMarkerScanner {
   private readonly pattern: RegExp;
   /** Set once the marker has been seen. */
   status: ExitStatus | null = null;
+  /** Set once the ready marker of a launcher started ahead has been seen. */
+  ready = false;
 
   constructor(tag: string) {
     if (!/^[A-Za-z0-9]{8,64}$/.test(tag)) throw new Error('exit tag must be 8-64 letters or digits');
     this.prefix = Buffer.from(`\x1b]6973;${tag};`, 'latin1');
-    this.pattern = new RegExp(`^\\x1b\\]6973;${tag};(\\d{1,3});(\\d{1,3})\\x07`);
+    this.pattern = new RegExp(`^\\x1b\\]6973;${tag};(?:(\\d{1,3});(\\d{1,3})|ready)\\x07`);
   }
 
   /** Feeds a chunk; returns the bytes that are program output (marker removed). */
@@ -35,6 +40,14 @@ export class ExitMarkerScanner {
     const at = buf.indexOf(this.prefix);
     if (at >= 0) {
       const m = this.pattern.exec(buf.subarray(at, at + this.prefix.length + 16).toString('latin1'));
+      if (m && m[1] === undefined) {
+        // The ready marker: once, and only before the program (it comes first).
+        if (!this.ready) {
+          this.ready = true;
+          return Buffer.concat([buf.subarray(0, at), this.push(buf.subarray(at + m[0].length))]);
+        }
+        return buf;
+      }
       if (m) {
         this.status = { code: Number(m[1]), signal: Number(m[2]) };
         // Anything after the marker comes from a leftover child; keep it.

@@ -37,6 +37,10 @@ export function newExitTag(): string {
   return randomBytes(12).toString('hex');
 }
 
+/** Bounds of the go message: launch.c's GO_MAX_ARGS and GO_MAX_BYTES. */
+const GO_MAX_ARGS = 64;
+const GO_MAX_BYTES = 4096;
+
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 export class PtyProcess implements TurnTaker {
@@ -66,6 +70,13 @@ export class PtyProcess implements TurnTaker {
   private readonly startTime: string | null;
   /** Resolves when the process has exited and its output was delivered. */
   readonly done: Promise<ProcessExit>;
+  /**
+   * Started with SpawnOptions.waitGo: true once the launcher waits for
+   * go(); false if the process ended first (any other process: at its end).
+   */
+  readonly waiting: Promise<boolean>;
+  private resolveWaiting!: (waiting: boolean) => void;
+  private wentGo = false;
 
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
@@ -81,6 +92,7 @@ export class PtyProcess implements TurnTaker {
     this.input = new PtyInput((this.term as unknown as { fd: number }).fd, opts.limits.maxPendingInputBytes);
     let resolveDone!: (e: ProcessExit) => void;
     this.done = new Promise((r) => (resolveDone = r));
+    this.waiting = new Promise((r) => (this.resolveWaiting = r));
     this.term.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data));
     this.term.onExit(({ exitCode, signal }) => {
       // Without a marker the launcher never reported (it was killed, or the
@@ -91,6 +103,7 @@ export class PtyProcess implements TurnTaker {
       this.queue(this.scanner.flush());
       this.flush();
       this.exited = true;
+      this.resolveWaiting(false);
       leaveTurns(this);
       this.input.dispose();
       if (this.killTimer) clearTimeout(this.killTimer);
@@ -110,6 +123,11 @@ export class PtyProcess implements TurnTaker {
     return this.sent + this.batchBytes - this.acked;
   }
 
+  /** The process has exited (its last output delivered). */
+  get isExited(): boolean {
+    return this.exited;
+  }
+
   /** Paused by flow control (a wait for its turn is not counted: it ends within a few event-loop turns). */
   get isPaused(): boolean {
     return this.flowPaused;
@@ -125,6 +143,7 @@ export class PtyProcess implements TurnTaker {
     if (!this.exited && readInTurn(this, chunk.length, this.opts.limits.outputTurnBytes)) this.waitingTurn = true;
     const before = this.scanner.status;
     const out = this.scanner.push(chunk);
+    if (this.scanner.ready && !this.wentGo) this.resolveWaiting(true);
     this.queue(out);
     if (this.scanner.status && !before) {
       // Every byte before the marker has arrived: end the launcher now (also
@@ -202,6 +221,23 @@ export class PtyProcess implements TurnTaker {
   write(data: string): boolean {
     if (this.exited) return true;
     return this.input.push(Buffer.from(data, 'utf8'));
+  }
+
+  /**
+   * Starts `argv` under a launcher that waits for it (SpawnOptions.waitGo):
+   * the go message it reads before its terminal is given back to the
+   * program ("g", each argument and a NUL, one more NUL; launch.c
+   * wait_for_go). False when it does not wait (not yet, no longer, or never
+   * did); throws for an argv the launcher would not take.
+   */
+  go(argv: readonly string[]): boolean {
+    const message = Buffer.from(`g${argv.map((a) => `${a}\0`).join('')}\0`, 'utf8');
+    if (argv.length === 0 || argv.length > GO_MAX_ARGS || message.length > GO_MAX_BYTES || argv.some((a) => a === '' || a.includes('\0'))) {
+      throw new Error(`not a program the launcher can be told to start: ${JSON.stringify(argv)}`);
+    }
+    if (this.exited || this.wentGo || !this.scanner.ready) return false;
+    this.wentGo = true;
+    return this.input.push(message);
   }
 
   resize(cols: number, rows: number): void {

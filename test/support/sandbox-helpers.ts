@@ -34,6 +34,8 @@ export interface StartOptions {
   ack?: boolean;
   /** Keep the output bytes (default true); a flood test only counts them. */
   keepOutput?: boolean;
+  /** Started ahead: the launcher waits for proc.go() (SpawnOptions.waitGo). */
+  waitGo?: boolean;
 }
 
 export interface RunResult {
@@ -100,7 +102,7 @@ export function startProgram(sandbox: Sandbox, argv: string[], opts: StartOption
   const tag = newExitTag();
   const bytes = () => (joined ??= Buffer.concat(chunks));
   const text = () => bytes().toString('utf8');
-  const proc: PtyProcess = new PtyProcess(sandbox.spawnPlan(argv, tag), tag, {
+  const proc: PtyProcess = new PtyProcess(sandbox.spawnPlan(argv, tag, { waitGo: opts.waitGo ?? false }), tag, {
     limits,
     onOutput: (data) => {
       count += data.length;
