@@ -102,7 +102,13 @@ export class Room {
     this.members.splice(this.members.indexOf(m), 1);
     this.left.push(m);
     if (how === 'close') await m.conn.close();
-    else m.conn.reset();
+    else {
+      // One look first: it learns the server's end of this connection, so
+      // what follows can wait until the server is done with the reset
+      // (closed that end, or died of it) before anyone speaks.
+      await m.conn.waitTaken(100);
+      m.conn.reset();
+    }
     const bye = this.protocol.goodbye(m.nick);
     if (bye) {
       for (const other of this.members) {
@@ -135,7 +141,8 @@ export class Room {
     // connection or the departed ones. The old fixed pauses are the caps.
     const m = this.member(speaker);
     const settled = (ms: number) => Promise.all([m, ...this.left].map((x) => x.conn.waitTaken(ms)));
-    await settled(200);
+    // A server dying of the departure takes a moment to exit; a correct one is idle at once.
+    await settled(1000);
     for (let i = 1; i <= 3; i++) {
       const text = `still here, line ${i}`;
       await m.conn.sendLine(text);

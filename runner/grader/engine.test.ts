@@ -130,6 +130,28 @@ export default defineChecks([
     expect(r.durationMs).toBeLessThan(15_000);
   }, 40_000);
 
+  it('after a reset, waits until the program has closed its end (or exited), not only until it sleeps', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'reset', name: 'waits for the reset to be dealt with', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hi');
+      await c.waitTaken(2000);
+      const t = Date.now();
+      c.reset();
+      const taken = await c.waitTaken(5000);
+      const ms = Date.now() - t;
+      if (!taken || ms < 500) h.fail('waitTaken: ' + taken + ' after ' + ms + ' ms');
+  } },
+]);`);
+    // Asleep (not on a CPU) with the reset end still open for 0.6 s, as a program dying of the reset is while its threads are joined.
+    const holder = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\ntry:\n    while c.recv(100): pass\nexcept ConnectionResetError:\n    time.sleep(0.6)\n    c.close()\ntime.sleep(60)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(holder), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect([r.status, r.message]).toEqual(['passed', undefined]);
+  }, 30_000);
+
   it('runs independent checks side by side, a dependant after its dependency, an alone check alone, and reports in the lab\'s order', async () => {
     const { lab } = makeLab(`
 const spans = (globalThis.__spans ??= {});

@@ -229,24 +229,35 @@ export class GradeHarness implements Harness, CheckScope {
     return new Promise((r) => setTimeout(r, ms));
   }
 
-  async peerState(ends: ConnEnds): Promise<'busy' | 'idle' | 'closed'> {
+  async peerState(ends: ConnEnds): Promise<{ state: 'busy' | 'idle' | 'closed'; programEnd?: number }> {
     const { local, remote, open } = ends;
     // Both ends live in the sandbox's namespace: the grader's and the program's.
     const table = (await this.ctx.sandbox.sockets()).filter((s) => s.protocol === 'tcp');
     const own = table.find((s) => s.localPort === local && s.remotePort === remote);
     const peer = table.find((s) => s.localPort === remote && s.remotePort === local);
-    if (open) {
-      // The program closed or reset its end (the grader's end waits in CLOSE_WAIT, or is gone).
-      if (!own || own.state !== 'ESTABLISHED') return 'closed';
-      if (own.recvQueue > 0) return 'busy';
-    } else if (peer?.state === 'ESTABLISHED') {
-      return 'busy'; // the grader's close or reset has yet to reach the program's end
-    }
-    // Bytes in flight either way (a write to a departed client's end waits for its reset), or a connection its server has yet to accept.
-    if ((own?.sendQueue ?? 0) > 0 || (peer?.sendQueue ?? 0) > 0 || (peer?.state === 'ESTABLISHED' && peer.recvQueue > 0)) return 'busy';
-    if (table.some((s) => s.state === 'LISTEN' && s.localPort === remote && s.recvQueue > 0)) return 'busy';
-    for (const p of this.programs) if (!p.exited && (await p.onCpu())) return 'busy';
-    return 'idle';
+    const programEnd = peer?.inode || undefined;
+    const state = async (): Promise<'busy' | 'idle' | 'closed'> => {
+      if (open) {
+        // The program closed or reset its end (the grader's end waits in CLOSE_WAIT, or is gone).
+        if (!own || own.state !== 'ESTABLISHED') return 'closed';
+        if (own.recvQueue > 0) return 'busy';
+      } else if (peer?.state === 'ESTABLISHED') {
+        return 'busy'; // the grader's close or reset has yet to reach the program's end
+      }
+      // Bytes in flight either way (a write to a departed client's end waits for its reset), or a connection its server has yet to accept.
+      if ((own?.sendQueue ?? 0) > 0 || (peer?.sendQueue ?? 0) > 0 || (peer?.state === 'ESTABLISHED' && peer.recvQueue > 0)) return 'busy';
+      if (table.some((s) => s.state === 'LISTEN' && s.localPort === remote && s.recvQueue > 0)) return 'busy';
+      const running = this.programs.filter((p) => !p.exited);
+      for (const p of running) if (await p.onCpu()) return 'busy';
+      // A reset end is gone from the table at once; the program is done with
+      // it once it has closed it. A program that dies of the reset holds it
+      // until its exit, which can sleep a moment (threads joined): not idle.
+      if (!open && !peer && ends.programEnd) {
+        for (const p of running) if ((await p.socketInodes()).includes(ends.programEnd)) return 'busy';
+      }
+      return 'idle';
+    };
+    return { state: await state(), programEnd };
   }
 
   teardown(fn: () => void | Promise<void>): void {

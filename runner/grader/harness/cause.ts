@@ -135,6 +135,8 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     say('hint.stillRunning'),
     say('hint.timeout'),
     say('hint.notAccepting'),
+    // "Keep reading until the newline": wrong advice when the close came from an exit.
+    say('hint.closedEarly'),
     ...students.flatMap((p) => (p.readyPort ? [say('hint.refused', { port: p.readyPort.port })] : [])),
   ]);
   const symptomHint = failure?.hint && !generic.has(failure.hint) ? failure.hint : undefined;

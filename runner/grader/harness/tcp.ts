@@ -37,6 +37,8 @@ export class ConnImpl extends EventEmitter implements Conn {
   /** The two ports, kept: a destroyed socket forgets them, and waitTaken still looks for its ends. */
   private readonly localPort: number;
   private readonly remotePort: number;
+  /** The inode of the program's end, once seen (ConnEnds.programEnd). */
+  private programEnd?: number;
 
   constructor(private readonly socket: Socket, readonly label: string, private readonly log: Transcript, private readonly h: CheckScope) {
     super();
@@ -97,8 +99,9 @@ export class ConnImpl extends EventEmitter implements Conn {
   async waitTaken(maxMs: number): Promise<boolean> {
     const deadline = Date.now() + maxMs;
     for (let every = TAKEN_POLL_MS; ; every = Math.min(every * 2, TAKEN_POLL_MAX_MS)) {
-      const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded };
-      const state = await this.h.peerState(ends).catch(() => 'busy' as const);
+      const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded, programEnd: this.programEnd };
+      const { state, programEnd } = await this.h.peerState(ends).catch(() => ({ state: 'busy' as const, programEnd: undefined }));
+      this.programEnd ??= programEnd;
       if (state === 'idle') return true;
       if (state === 'closed') {
         // The kernel has the program's close; wait for it here too, so what is sent next is refused the same way every run.

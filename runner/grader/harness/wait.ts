@@ -24,6 +24,13 @@ export interface ConnEnds {
   local: number;
   remote: number;
   open: boolean;
+  /**
+   * The socket inode of the program's end, once a look has seen it. After
+   * a reset that end leaves the socket table at once, but the program holds
+   * it until it has read the reset and closed it (or exited): while it does,
+   * the reset is not yet dealt with.
+   */
+  programEnd?: number;
 }
 
 /** What a transport needs from the harness it belongs to. */
@@ -41,9 +48,10 @@ export interface CheckScope {
    * unacknowledged or unread either way, the grader's close not yet at the
    * program's end, or a program of the check on a CPU), `idle` (all of it
    * taken and every program waiting), or `closed` (the program closed or
-   * reset its end while the grader's is open).
+   * reset its end while the grader's is open). `programEnd` is the inode
+   * of the program's end when this look saw it.
    */
-  peerState(ends: ConnEnds): Promise<'busy' | 'idle' | 'closed'>;
+  peerState(ends: ConnEnds): Promise<{ state: 'busy' | 'idle' | 'closed'; programEnd?: number }>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
