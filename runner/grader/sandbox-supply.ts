@@ -65,7 +65,7 @@ export class SandboxSupply<K> {
     else {
       const j = this.upcoming.indexOf(key);
       if (j >= 0) this.upcoming.splice(j, 1);
-      taken = this.pool.length || this.resetting > this.waiting.length ? this.reuse(key) : this.make(key);
+      taken = this.comingBack > 0 ? this.reuse(key) : this.make(key);
     }
     if (opts.refill !== false) this.fill();
     return taken;
@@ -136,10 +136,14 @@ export class SandboxSupply<K> {
     return { sandbox, ready };
   }
 
+  /** Sandboxes made new (or being made new) that no waiting taker has claimed: a taker in the pool never waits beside one. */
+  private get comingBack(): number {
+    return this.pool.length + this.resetting - this.waiting.length;
+  }
+
   /** Makes sandboxes ahead while fewer than `ahead` are ready or on their way (made new ones count) for the checks still to come. */
   private fill(): void {
-    const spare = () => this.made.length + this.pool.length + this.resetting - this.waiting.length;
-    while (!this.closed && spare() < this.ahead && this.upcoming.length > this.pool.length + this.resetting - this.waiting.length) {
+    while (!this.closed && this.made.length + this.comingBack < this.ahead && this.upcoming.length > this.comingBack) {
       const key = this.upcoming.shift()!;
       this.made.push({ key, made: this.make(key) });
     }
