@@ -58,7 +58,7 @@ export class Runner {
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
     // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
     const ahead = opts.sandboxAhead === true;
-    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
+    this.sandboxAhead = new SandboxAhead((standby) => this.backend.create(this.limits, { standby }).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */

@@ -11,9 +11,12 @@
  * the runner.
  */
 import type { Sandbox } from './sandbox/index.ts';
+import { Standby } from './sandbox/standby.ts';
 
 interface Ahead {
   made: Promise<Sandbox>;
+  /** Until a session takes it, it waits behind the sessions in use for the CPU. */
+  standby: Standby;
   /** Its holder died while it waited (then it is never handed out). */
   ended: boolean;
 }
@@ -23,11 +26,11 @@ export class SandboxAhead {
   private closed = false;
 
   /**
-   * @param create makes a sandbox (the backend's, with the runner's limits).
+   * @param create makes a sandbox (the backend's, with the runner's limits), on `standby` when one is given.
    * @param room whether one more sandbox may exist now (the runner's session limit, less those open).
    */
   constructor(
-    private readonly create: () => Promise<Sandbox>,
+    private readonly create: (standby?: Standby) => Promise<Sandbox>,
     private readonly room: () => boolean,
   ) {}
 
@@ -40,6 +43,8 @@ export class SandboxAhead {
     const ahead = this.ahead;
     this.ahead = null;
     let sandbox: Sandbox | null = null;
+    // Taken: it starts (or goes on) at a session's full weight.
+    ahead?.standby.end();
     if (ahead) sandbox = await ahead.made.then((s) => (ahead.ended ? (void s.close(), null) : s), () => null);
     if (sandbox) {
       this.makeNext();
@@ -56,7 +61,8 @@ export class SandboxAhead {
   /** Makes the next sandbox ahead unless one is waiting, the runner is closing or it has no room. */
   private makeNext(): void {
     if (this.ahead || this.closed || !this.room()) return;
-    const ahead: Ahead = { made: this.create(), ended: false };
+    const standby = new Standby();
+    const ahead: Ahead = { made: this.create(standby), standby, ended: false };
     this.ahead = ahead;
     ahead.made.then(
       (s) => {

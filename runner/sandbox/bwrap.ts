@@ -19,6 +19,7 @@ import { packTar, isWorkPath, readTarOf } from './tar.ts';
 import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
+import type { Standby } from './standby.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
 import { releaseUid, runningAsRoot, takeUid } from './uids.ts';
@@ -33,16 +34,21 @@ const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
 
 let warnedBuffers = false;
 
-/** Starts a new session sandbox; resolves once it is ready to be joined. */
-export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
+/**
+ * Starts a new session sandbox; resolves once it is ready to be joined.
+ * With `standby` its processes wait behind the sessions in use for the CPU
+ * until that ends (standby.ts).
+ */
+export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby } = {}): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null;
   try {
-    cgroup = runnerCgroups()?.create(limits) ?? null;
+    cgroup = runnerCgroups()?.create(limits, { standby: opts.standby ? !opts.standby.isOver : false }) ?? null;
   } catch (err) {
     if (uid !== null) releaseUid(uid);
     throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
   }
+  if (cgroup && opts.standby && !opts.standby.isOver) opts.standby.onEnd(() => cgroup.setStandby(false));
   try {
     return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {

@@ -22,6 +22,8 @@ import { prepareJavaArchive } from './java-archive.ts';
 import { JAVA_ARCHIVE_PATH } from '../languages.ts';
 import { cgroupsOf, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
+import { createBwrapSandbox } from './bwrap.ts';
+import { SandboxAhead } from '../sandbox-ahead.ts';
 import { lossPattern } from './loss.ts';
 import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
@@ -1354,6 +1356,29 @@ except RuntimeError as e:
     expect(most).toBeGreaterThan(24);
     expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
   }, 60_000);
+
+  it('a sandbox made ahead gets only the CPU the sessions in use leave over, until a session takes it', async () => {
+    if (!cgroups) return;
+    const made: Sandbox[] = [];
+    const ahead = new SandboxAhead(async (standby) => {
+      const s = await createBwrapSandbox(resolveLimits(), { standby });
+      made.push(s);
+      return s;
+    }, () => true);
+    const shares = (s: Sandbox) => readFileSync(join(groupDir(s, 'cpu'), 'cpu.shares'), 'utf8').trim();
+    try {
+      const first = await ahead.take(); // none was ready: made for the taker, at a session's weight
+      expect(shares(first)).toBe('1024');
+      expect(await eventually(() => made.length === 2, 15_000)).toBe(true);
+      const next = made[1]!;
+      expect(shares(next)).toBe('2');
+      expect(await ahead.take()).toBe(next);
+      expect(shares(next)).toBe('1024');
+    } finally {
+      await ahead.close();
+      await Promise.all(made.map((s) => s.close()));
+    }
+  }, 30_000);
 });
 
 describe('bwrap sandbox: network conditions', () => {
