@@ -135,9 +135,9 @@ class BwrapSandbox implements Sandbox {
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
       '--proc', '/proc',
-      // The holder's own root (its /etc, /.socklab...) is read-only: tar writes
-      // a student's files as the session's user, and a symlink the student
-      // planted in /work (public -> /etc) must not lead a write there. /work,
+      // The holder's own root (its /etc, /.socklab...) is read-only: the holder
+      // writes a student's files as the session's user (following no symlink),
+      // and nothing the student planted in /work may lead a write there. /work,
       // /tmp, /dev/shm and the mounts above stay as they were made.
       '--remount-ro', '/',
       '--chdir', '/work',
@@ -251,8 +251,8 @@ class BwrapSandbox implements Sandbox {
 
   async writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
-    // The holder extracts it with tar, in the session's mounts as the session's user and with no capability
-    // (holder.c): no process of the runner's to start for it.
+    // The holder writes it in a child of its own, in the session's mounts as the session's user and with no
+    // capability, following no symlink (holder.c write_files): no process to start for it, not even a tar.
     const archive = packTar(files);
     try {
       await this.holderCommand(`files ${archive.length}`, 'the sandbox did not take the files in time', archive);

@@ -479,6 +479,43 @@ print('RESULT', json.dumps(out))
     }
   });
 
+  it('writeFiles replaces what a program left where a file or a folder goes, writes into folders, and refuses a name outside the work dir', async () => {
+    const sandbox = await tracker.open();
+    const plant = await tracker.run(sandbox, [
+      'sh', '-c',
+      'mkdir -p /work/server.py/deep/er && echo x > /work/server.py/deep/er/f && echo file > /work/src0 && mkdir /tmp/elsewhere && ln -s /tmp/elsewhere /work/public && echo PLANTED',
+    ]);
+    expect(plant.output).toContain('PLANTED');
+    await sandbox.writeFiles([
+      { name: 'server.py', content: 'print("server")\n' },
+      { name: 'src0/Server.java', content: 'class Server {}\n' },
+      { name: 'public/index.html', content: '<p>hi</p>\n' },
+      { name: 'empty.txt', content: '' },
+    ]);
+    const check = `
+import json, os
+out = {}
+for n in ('server.py', 'src0/Server.java', 'public/index.html', 'empty.txt'):
+    p = '/work/' + n
+    out[n] = ('link ' if os.path.islink(p) else 'file ') + oct(os.stat(p).st_mode & 0o777) + ' ' + open(p).read()
+out['public'] = 'link' if os.path.islink('/work/public') else 'folder'
+out['elsewhere'] = ','.join(os.listdir('/tmp/elsewhere'))
+print('RESULT', json.dumps(out))
+`;
+    const result = resultOf((await tracker.run(sandbox, python(check))).output);
+    expect(result).toEqual({
+      'server.py': 'file 0o644 print("server")\n',
+      'src0/Server.java': 'file 0o644 class Server {}\n',
+      'public/index.html': 'file 0o644 <p>hi</p>\n',
+      'empty.txt': 'file 0o644 ',
+      public: 'folder',
+      elsewhere: '',
+    });
+    for (const name of ['../escape.txt', '/work/abs.txt', 'a/../../b.txt']) {
+      await expect(sandbox.writeFiles([{ name, content: 'x' }])).rejects.toThrow(/could not write files: .*not a name inside the work dir/);
+    }
+  });
+
   it('blocks terminal input injection (TIOCSTI, TIOCLINUX)', async () => {
     const probe = `
 import errno, fcntl, os, select, termios, tty
