@@ -90,7 +90,15 @@ export class Runner {
     } finally {
       this.opening.splice(this.opening.indexOf(client), 1);
     }
-    const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, events);
+    // Its first program started: the next sandbox is made now, not between the Run and the first byte (sandbox-ahead.ts).
+    const watched: SessionEvents = {
+      ...events,
+      proc: (info) => {
+        events.proc(info);
+        if (info.state === 'running') this.sandboxAhead.programStarted();
+      },
+    };
+    const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, watched);
     this.sessions.set(session.id, { session, client });
     // A sandbox that ends by itself (its holder died) ends the session too.
     void sandbox.ended.then(() => {

@@ -1394,7 +1394,7 @@ except RuntimeError as e:
     expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
   }, 60_000);
 
-  it('a sandbox made ahead gets only the CPU the sessions in use leave over, until a session takes it', async () => {
+  it('a sandbox made ahead is made once a program started after the last take, and gets only the CPU the sessions in use leave over until a session takes it', async () => {
     if (!cgroups) return;
     const made: Sandbox[] = [];
     const ahead = new SandboxAhead(async (standby) => {
@@ -1406,6 +1406,10 @@ except RuntimeError as e:
     try {
       const first = await ahead.take(); // none was ready: made for the taker, at a session's weight
       expect(shares(first)).toBe('1024');
+      // The next is made once a program started after the take (or a second after it).
+      await sleep(100);
+      expect(made.length).toBe(1);
+      ahead.programStarted();
       expect(await eventually(() => made.length === 2, 15_000)).toBe(true);
       const next = made[1]!;
       expect(shares(next)).toBe('2');
