@@ -180,14 +180,12 @@ static void skip_input(size_t left) {
 }
 
 /*
- * Runs argv with `len` bytes on its stdin: those of `text`, or when text is
- * NULL the next `len` bytes of our own stdin. Answers "ok" when it exits 0,
- * else "error " and the start of what it printed.
+ * Runs argv with the `len` bytes of `text` on its stdin. Answers "ok" when
+ * it exits 0, else "error " and the start of what it printed.
  */
 static void run(char *const argv[], const char *text, size_t len) {
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-    if (!text) skip_input(len);
     say("error pipe failed\n");
     return;
   }
@@ -212,11 +210,9 @@ static void run(char *const argv[], const char *text, size_t len) {
     }
     if (!in_open && left > 0) {
       /* It stopped reading (it exited, or fork failed). */
-      if (!text) skip_input(left);
       left = 0;
       continue;
     }
-    if (in_open && !text && in_at >= in_have && !fill()) _exit(0); /* the runner is gone mid-archive */
     struct pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0}, {in_open ? in[1] : -1, POLLOUT, 0}};
     if (poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -233,12 +229,9 @@ static void run(char *const argv[], const char *text, size_t len) {
       }
     }
     if (p[1].revents) {
-      const char *from = text ? text + (len - left) : in_buf + in_at;
-      size_t avail = text ? left : in_have - in_at;
-      ssize_t n = write(in[1], from, avail < left ? avail : left);
+      ssize_t n = write(in[1], text + (len - left), left);
       if (n > 0) {
         left -= (size_t)n;
-        if (!text) in_at += (size_t)n;
       } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
         close(in[1]);
         in_open = 0;
