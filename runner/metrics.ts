@@ -61,8 +61,8 @@ export class RunnerMetrics {
   countSandboxes(backend: Backend): Backend {
     return {
       ...backend,
-      create: async (limits) => {
-        const sandbox = await backend.create(limits);
+      create: async (limits, opts) => {
+        const sandbox = await backend.create(limits, opts);
         this.liveSandboxes++;
         void sandbox.ended.then(() => this.liveSandboxes--);
         return sandbox;

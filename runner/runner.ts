@@ -58,7 +58,7 @@ export class Runner {
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
     // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
     const ahead = opts.sandboxAhead === true;
-    this.sandboxAhead = new SandboxAhead(() => this.backend.create(this.limits).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
+    this.sandboxAhead = new SandboxAhead((standby) => this.backend.create(this.limits, { standby }).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
@@ -90,7 +90,15 @@ export class Runner {
     } finally {
       this.opening.splice(this.opening.indexOf(client), 1);
     }
-    const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, events);
+    // Its first program started: the next sandbox is made now, not between the Run and the first byte (sandbox-ahead.ts).
+    const watched: SessionEvents = {
+      ...events,
+      proc: (info) => {
+        events.proc(info);
+        if (info.state === 'running') this.sandboxAhead.programStarted();
+      },
+    };
+    const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, watched);
     this.sessions.set(session.id, { session, client });
     // A sandbox that ends by itself (its holder died) ends the session too.
     void sandbox.ended.then(() => {

@@ -19,6 +19,7 @@ import { packTar, isWorkPath, readTarOf } from './tar.ts';
 import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
+import type { Standby } from './standby.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
 import { releaseUid, runningAsRoot, takeUid } from './uids.ts';
@@ -33,16 +34,21 @@ const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
 
 let warnedBuffers = false;
 
-/** Starts a new session sandbox; resolves once it is ready to be joined. */
-export async function createBwrapSandbox(limits: Limits): Promise<Sandbox> {
+/**
+ * Starts a new session sandbox; resolves once it is ready to be joined.
+ * With `standby` its processes wait behind the sessions in use for the CPU
+ * until that ends (standby.ts).
+ */
+export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby } = {}): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null;
   try {
-    cgroup = runnerCgroups()?.create(limits) ?? null;
+    cgroup = runnerCgroups()?.create(limits, { standby: opts.standby ? !opts.standby.isOver : false }) ?? null;
   } catch (err) {
     if (uid !== null) releaseUid(uid);
     throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
   }
+  if (cgroup && opts.standby && !opts.standby.isOver) opts.standby.onEnd(() => cgroup.setStandby(false));
   try {
     return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {
@@ -129,9 +135,9 @@ class BwrapSandbox implements Sandbox {
       '--size', String(limits.sandboxWorkBytes), '--perms', '0755', '--tmpfs', '/work',
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
       '--proc', '/proc',
-      // The holder's own root (its /etc, /.socklab...) is read-only: tar writes
-      // a student's files as the session's user, and a symlink the student
-      // planted in /work (public -> /etc) must not lead a write there. /work,
+      // The holder's own root (its /etc, /.socklab...) is read-only: the holder
+      // writes a student's files as the session's user (following no symlink),
+      // and nothing the student planted in /work may lead a write there. /work,
       // /tmp, /dev/shm and the mounts above stay as they were made.
       '--remount-ro', '/',
       '--chdir', '/work',
@@ -245,8 +251,8 @@ class BwrapSandbox implements Sandbox {
 
   async writeFiles(files: { name: string; content: string | Uint8Array }[]): Promise<void> {
     if (this.closed) throw new SandboxError('the session has ended');
-    // The holder extracts it with tar, in the session's mounts as the session's user and with no capability
-    // (holder.c): no process of the runner's to start for it.
+    // The holder writes it in a child of its own, in the session's mounts as the session's user and with no
+    // capability, following no symlink (holder.c write_files): no process to start for it, not even a tar.
     const archive = packTar(files);
     try {
       await this.holderCommand(`files ${archive.length}`, 'the sandbox did not take the files in time', archive);

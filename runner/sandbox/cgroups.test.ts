@@ -61,6 +61,19 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(join(dir, 'cgroup.procs')).trim()).toBe(run.stdout.trim());
   });
 
+  it('a session on standby weighs 1 among the sessions, and 100 once its standby ends', () => {
+    const root = fakeRoot();
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+    writeFileSync(join(root, 'cgroup.procs'), '');
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '0::/\n', name: 'socklab-test' });
+    if (!setup.ok) throw new Error(setup.why);
+    const session = setup.cgroups.create(limits, { standby: true });
+    const weight = join(root, 'socklab-test/s1/cpu.weight');
+    expect(read(weight)).toBe('1');
+    session.setStandby(false);
+    expect(read(weight)).toBe('100');
+  });
+
   it('at the root of a cgroup namespace, leaves the runner where it is', () => {
     const root = fakeRoot();
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
@@ -109,6 +122,27 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(read(join(root, 'memory/runner/socklab-test/memory.limit_in_bytes'))).toBe(String(2000 * 1024 * 1024));
     expect(read(join(root, 'pids/runner/socklab-test/pids.max'))).toBe('900');
     expect(session.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/cgroup.procs')));
+  });
+
+  it('a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends', () => {
+    const root = fakeRoot();
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(root, c), { recursive: true });
+      writeFileSync(join(root, c, 'cgroup.procs'), '');
+    }
+    const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
+    if (!setup.ok) throw new Error(setup.why);
+    const session = setup.cgroups.create(limits, { standby: true });
+    const shares = join(root, 'cpu/socklab-test/s1/cpu.shares');
+    expect(read(shares)).toBe('2');
+    session.setStandby(false);
+    expect(read(shares)).toBe('1024');
+    // A session made for its taker is never on standby.
+    setup.cgroups.create(limits);
+    expect(existsSync(join(root, 'cpu/socklab-test/s2/cpu.shares'))).toBe(false);
+    // Its group gone (the session ended), ending a standby is nothing to fail on.
+    rmSync(join(root, 'cpu/socklab-test/s1'), { recursive: true });
+    expect(() => session.setStandby(false)).not.toThrow();
   });
 
   it('a session group that cannot be made leaves nothing half made behind', () => {

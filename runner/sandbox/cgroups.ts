@@ -27,6 +27,12 @@ export interface SessionCgroup {
   readonly procsFiles: string[];
   /** argv prefix that runs the rest of the argv inside the session's cgroups (before any privilege drop). */
   prefix(): string[];
+  /**
+   * Standby (standby.ts): the session's processes weigh next to nothing
+   * against the other sessions' (they get the CPU those leave over); off,
+   * a session's usual weight. Never throws (a removed group has no weight).
+   */
+  setStandby(on: boolean): void;
   /** Removes the session's cgroups; call once its processes are gone. */
   remove(): Promise<void>;
 }
@@ -34,8 +40,8 @@ export interface SessionCgroup {
 /** What the runner may do with cgroups here. */
 export interface Cgroups {
   readonly version: 1 | 2;
-  /** Creates the cgroups of a new session, its limits written. */
-  create(limits: Limits): SessionCgroup;
+  /** Creates the cgroups of a new session, its limits written (on standby from the start with `standby`). */
+  create(limits: Limits, opts?: { standby?: boolean }): SessionCgroup;
   /** Removes the runner's (empty) session groups: at exit. */
   dispose(): void;
 }
@@ -56,6 +62,9 @@ const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** How long a session's cgroup may stay busy (its last tasks exiting) before it is left behind. */
 const REMOVE_TIMEOUT_MS = 3000;
 const OUR_GROUP = /^socklab-(\d+)$/;
+/** A session's CPU weight among the sessions, usual and on standby (v1 cpu.shares; v2 cpu.weight: their defaults and minimums). */
+const V1_SHARES = { usual: 1024, standby: 2 };
+const V2_WEIGHT = { usual: 100, standby: 1 };
 
 /**
  * Sets up the runner's cgroups when it may: v1 when the memory, pids and cpu
@@ -100,7 +109,7 @@ class V1Cgroups implements Cgroups {
     }
   }
 
-  create(limits: Limits): SessionCgroup {
+  create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
     const name = `s${this.next++}`;
     // The sessions' group as a whole weighs this much against each of the runner's threads (1024 = nice 0).
     write(join(this.bases.cpu, 'cpu.shares'), Math.max(2, Math.round((limits.sessionsCpuWeight * 1024) / 100)));
@@ -108,9 +117,10 @@ class V1Cgroups implements Cgroups {
     write(join(this.bases.memory, 'memory.limit_in_bytes'), limits.sessionsMemoryBytes);
     write(join(this.bases.pids, 'pids.max'), limits.sessionsTasks);
     const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
-    const [memory, pids] = dirs as [string, string, string];
+    const [memory, pids, cpu] = dirs as [string, string, string];
     try {
       for (const dir of dirs) mkdirSync(dir);
+      if (opts.standby) write(join(cpu, 'cpu.shares'), V1_SHARES.standby);
       write(join(memory, 'memory.limit_in_bytes'), limits.sessionMemoryBytes);
       // Swap (where accounted) must not become a way around the limit.
       writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
@@ -121,7 +131,7 @@ class V1Cgroups implements Cgroups {
       for (const dir of dirs) removeDir(dir);
       throw err;
     }
-    return sessionCgroup(dirs);
+    return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? V1_SHARES.standby : V1_SHARES.usual));
   }
 
   dispose(): void {
@@ -159,7 +169,7 @@ class V2Cgroups implements Cgroups {
     write(join(this.base, 'cgroup.subtree_control'), enable);
   }
 
-  create(limits: Limits): SessionCgroup {
+  create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
     write(join(this.base, 'cpu.weight'), Math.min(10_000, Math.max(1, Math.round(limits.sessionsCpuWeight))));
     // All sessions together: the per-session limits alone add up to more than the machine has.
     write(join(this.base, 'memory.max'), limits.sessionsMemoryBytes);
@@ -171,11 +181,12 @@ class V2Cgroups implements Cgroups {
       write(join(dir, 'memory.max'), limits.sessionMemoryBytes);
       writeIfPresent(join(dir, 'memory.swap.max'), 0);
       write(join(dir, 'pids.max'), limits.sessionTasks);
+      if (opts.standby) write(join(dir, 'cpu.weight'), V2_WEIGHT.standby);
     } catch (err) {
       removeDir(dir);
       throw err;
     }
-    return sessionCgroup([dir]);
+    return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? V2_WEIGHT.standby : V2_WEIGHT.usual));
   }
 
   dispose(): void {
@@ -183,10 +194,17 @@ class V2Cgroups implements Cgroups {
   }
 }
 
-function sessionCgroup(dirs: string[]): SessionCgroup {
+function sessionCgroup(dirs: string[], weigh: (standby: boolean) => void): SessionCgroup {
   const procsFiles = dirs.map((d) => join(d, 'cgroup.procs'));
   return {
     procsFiles,
+    setStandby: (on) => {
+      try {
+        weigh(on);
+      } catch {
+        // The group is gone (the session ended): nothing left to weigh.
+      }
+    },
     // The shell joins, then becomes the command: everything it starts is born inside.
     prefix: () => ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"', 'socklab-cgroup', ...procsFiles, '--'],
     remove: async () => {

@@ -21,8 +21,10 @@
  *    runner's commands on stdin, one at a time, each answered with one line,
  *    "ok" or "error <message>":
  *      nft <script>      applies one nftables script (one line) with nft
- *      files <bytes>     the next <bytes> bytes are a tar archive: extracted
- *                        into /work by tar, with no capability at all
+ *      files <bytes>     the next <bytes> bytes are a ustar archive of
+ *                        regular files (the runner's packTar): written into
+ *                        /work by a child of ours with no capability at
+ *                        all (write_files), never following a symlink
  *      reset             makes the session as a new one for the next check
  *                        of the same grade: once no process of the last
  *                        check is left (only the session's pid 1 and the
@@ -38,7 +40,8 @@
  * sandbox per check: the script cost seven process starts (sh, four mounts,
  * setpriv, sh) before the first program, and writing the files cost four
  * more from the runner (a fork of the runner, sh, setpriv, nsenter, tar);
- * this costs one, and one tar.
+ * this costs one, and writing the files a fork (they are written at Run,
+ * on the way to the program's first byte: even `tar -x` cost an exec).
  *
  * Usage: socklab-holder INODES MAX_TCP_BUFFER PTYS
  */
@@ -177,14 +180,12 @@ static void skip_input(size_t left) {
 }
 
 /*
- * Runs argv with `len` bytes on its stdin: those of `text`, or when text is
- * NULL the next `len` bytes of our own stdin. Answers "ok" when it exits 0,
- * else "error " and the start of what it printed.
+ * Runs argv with the `len` bytes of `text` on its stdin. Answers "ok" when
+ * it exits 0, else "error " and the start of what it printed.
  */
-static void run(char *const argv[], const char *text, size_t len, int no_caps) {
+static void run(char *const argv[], const char *text, size_t len) {
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-    if (!text) skip_input(len);
     say("error pipe failed\n");
     return;
   }
@@ -193,8 +194,6 @@ static void run(char *const argv[], const char *text, size_t len, int no_caps) {
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(out[1], 2);
-    /* tar writes the student's files with no capability at all, like a program of the session. */
-    if (no_caps) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     execvp(argv[0], argv);
     _exit(127);
   }
@@ -211,11 +210,9 @@ static void run(char *const argv[], const char *text, size_t len, int no_caps) {
     }
     if (!in_open && left > 0) {
       /* It stopped reading (it exited, or fork failed). */
-      if (!text) skip_input(left);
       left = 0;
       continue;
     }
-    if (in_open && !text && in_at >= in_have && !fill()) _exit(0); /* the runner is gone mid-archive */
     struct pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0}, {in_open ? in[1] : -1, POLLOUT, 0}};
     if (poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -232,12 +229,9 @@ static void run(char *const argv[], const char *text, size_t len, int no_caps) {
       }
     }
     if (p[1].revents) {
-      const char *from = text ? text + (len - left) : in_buf + in_at;
-      size_t avail = text ? left : in_have - in_at;
-      ssize_t n = write(in[1], from, avail < left ? avail : left);
+      ssize_t n = write(in[1], text + (len - left), left);
       if (n > 0) {
         left -= (size_t)n;
-        if (!text) in_at += (size_t)n;
       } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
         close(in[1]);
         in_open = 0;
@@ -308,6 +302,228 @@ static int empty_mounts(void) {
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* The largest archive `files` takes: more than a session's /work holds (limits.ts sandboxWorkBytes) is never written. */
+#define MAX_ARCHIVE (64L << 20)
+#define BLOCK 512
+
+/* Reads the next `len` bytes of stdin into `to`; 0 when the runner is gone first. */
+static int read_input(char *to, size_t len) {
+  while (len > 0) {
+    if (!fill()) return 0;
+    size_t take = in_have - in_at < len ? in_have - in_at : len;
+    memcpy(to, in_buf + in_at, take);
+    in_at += take;
+    to += take;
+    len -= take;
+  }
+  return 1;
+}
+
+/* An octal field of a ustar header; -1 when it is not one. */
+static long long octal(const unsigned char *field, size_t len) {
+  long long v = 0;
+  size_t i = 0;
+  while (i < len && field[i] == ' ') i++;
+  size_t digits = 0;
+  for (; i < len && field[i] >= '0' && field[i] <= '7'; i++, digits++) {
+    if (v > (1LL << 40)) return -1;
+    v = v * 8 + (field[i] - '0');
+  }
+  for (; i < len; i++)
+    if (field[i] != ' ' && field[i] != 0) return -1;
+  return digits ? v : -1;
+}
+
+static int remove_any(const char *path, const struct stat *st, int flag, struct FTW *at) {
+  (void)st;
+  (void)flag;
+  (void)at;
+  return remove(path);
+}
+
+/*
+ * Opens the folder `name` of `dir`, made when missing; what a program left
+ * there instead (a file, a symlink) is removed and replaced, never
+ * followed. -1 with errno.
+ */
+static int open_folder(int dir, const char *name) {
+  int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 || (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)) return fd;
+  if (errno != ENOENT && unlinkat(dir, name, 0) < 0) return -1;
+  if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST) return -1;
+  return openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * Writes the regular files and folders of a ustar archive under /work, as
+ * `tar -x --overwrite --recursive-unlink` did: a file replaces whatever was
+ * at its name (a folder with all in it, a symlink: removed, not followed),
+ * and no symlink on the way to it is followed either (a folder's symlink
+ * is replaced by a folder). Names were checked by the runner; a name that
+ * would leave /work (absolute, "..") is refused all the same. 0, or -1 with
+ * `why` saying what failed.
+ */
+static int write_archive(const char *archive, size_t len, char *why, size_t why_size) {
+  int work = open("/work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (work < 0) {
+    snprintf(why, why_size, "/work: %s", strerror(errno));
+    return -1;
+  }
+  for (size_t at = 0; at + BLOCK <= len;) {
+    const unsigned char *h = (const unsigned char *)archive + at;
+    int end = 1;
+    for (size_t i = 0; i < BLOCK && end; i++) end = h[i] == 0;
+    if (end) return 0;
+    unsigned long sum = 0;
+    for (size_t i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? ' ' : h[i];
+    long long size = octal(h + 124, 12);
+    if (memcmp(h + 257, "ustar", 5) != 0 || octal(h + 148, 8) != (long long)sum || size < 0 || (size_t)size > len - at - BLOCK) {
+      snprintf(why, why_size, "not a whole ustar archive");
+      return -1;
+    }
+    char name[256 + 2] = "";
+    size_t prefix = strnlen((const char *)h + 345, 155);
+    if (prefix) {
+      memcpy(name, h + 345, prefix);
+      name[prefix++] = '/';
+    }
+    memcpy(name + prefix, h, strnlen((const char *)h, 100));
+    char type = (char)h[156];
+    if (type != '0' && type != 0 && type != '5') {
+      snprintf(why, why_size, "%s: neither a file nor a folder", name);
+      return -1;
+    }
+    /* Folder by folder from /work, none of them a symlink followed. */
+    int dir = dup(work);
+    char *part = name;
+    for (;;) {
+      char *slash = strchr(part, '/');
+      if (slash) *slash = 0;
+      if (*part == 0 || strcmp(part, ".") == 0 || strcmp(part, "..") == 0) {
+        if (!slash && *part == 0 && type == '5' && part != name) break; /* a folder's name may end in "/" */
+        snprintf(why, why_size, "%s: not a name inside the work dir", name);
+        return -1;
+      }
+      if (!slash) break;
+      int next = dir < 0 ? -1 : open_folder(dir, part);
+      if (next < 0) {
+        *slash = '/';
+        snprintf(why, why_size, "%s: %s", name, strerror(errno));
+        return -1;
+      }
+      close(dir);
+      dir = next;
+      *slash = '/';
+      part = slash + 1;
+    }
+    if (dir < 0) {
+      snprintf(why, why_size, "%s: %s", name, strerror(errno));
+      return -1;
+    }
+    if (type == '5') {
+      int fd = *part ? open_folder(dir, part) : dup(dir);
+      if (fd < 0) {
+        snprintf(why, why_size, "%s: %s", name, strerror(errno));
+        return -1;
+      }
+      close(fd);
+    } else {
+      /* Whatever is there goes (a folder with everything in it; nftw does not follow symlinks with FTW_PHYS). */
+      if (unlinkat(dir, part, 0) < 0 && errno != ENOENT) {
+        char path[300];
+        snprintf(path, sizeof path, "/work/%s", name);
+        if (errno != EISDIR || nftw(path, remove_any, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0) {
+          snprintf(why, why_size, "%s: %s", name, strerror(errno));
+          return -1;
+        }
+      }
+      int fd = openat(dir, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      const char *body = archive + at + BLOCK;
+      size_t left = (size_t)size;
+      while (fd >= 0 && left > 0) {
+        ssize_t n = write(fd, body, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        body += n;
+        left -= (size_t)n;
+      }
+      if (fd < 0 || left > 0 || close(fd) < 0) {
+        snprintf(why, why_size, "%s: %s", name, left > 0 && errno == 0 ? "short write" : strerror(errno));
+        return -1;
+      }
+    }
+    close(dir);
+    at += BLOCK + ((size_t)size + BLOCK - 1) / BLOCK * BLOCK;
+  }
+  return 0;
+}
+
+/*
+ * `files <bytes>`: reads the archive, then writes it in a child with no
+ * capability at all, like a program of the session (the holder's own root
+ * is read-only besides): one fork, no exec. Answers "ok" or "error" and
+ * what failed.
+ */
+static void write_files(long bytes) {
+  if (bytes < 0 || bytes > MAX_ARCHIVE) {
+    if (bytes > 0) skip_input((size_t)bytes);
+    say(bytes < 0 ? "error bad archive size\n" : "error the files are too large\n");
+    return;
+  }
+  char *archive = malloc((size_t)bytes + 1);
+  if (!archive) {
+    skip_input((size_t)bytes);
+    say("error out of memory\n");
+    return;
+  }
+  if (!read_input(archive, (size_t)bytes)) _exit(0); /* the runner is gone mid-archive */
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) < 0) {
+    free(archive);
+    say("error pipe failed\n");
+    return;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(out[0]);
+    char why[MAX_OUTPUT] = "";
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct none[2] = {{0}};
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 || syscall(SYS_capset, &head, none) < 0)
+      snprintf(why, sizeof why, "dropping capabilities: %s", strerror(errno));
+    else if (write_archive(archive, (size_t)bytes, why, sizeof why) == 0)
+      _exit(0);
+    if (write(out[1], why, strlen(why)) < 0) _exit(1);
+    _exit(1);
+  }
+  free(archive);
+  close(out[1]);
+  char why[MAX_OUTPUT + 1];
+  size_t kept = 0;
+  for (;;) {
+    ssize_t n = pid > 0 ? read(out[0], why + kept, MAX_OUTPUT - kept) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    kept += (size_t)n;
+    if (kept == MAX_OUTPUT) break;
+  }
+  close(out[0]);
+  why[kept] = 0;
+  int status = 0;
+  if (pid > 0)
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    say("ok\n");
+    return;
+  }
+  for (size_t i = 0; i < kept; i++)
+    if (why[i] == '\n' || why[i] == '\r') why[i] = ' ';
+  char line[MAX_OUTPUT + 64];
+  snprintf(line, sizeof line, "error %s\n", pid < 0 ? "fork failed" : kept ? why : "the files could not be written");
+  say(line);
 }
 
 /* Sends one netlink request; 0 when sent. */
@@ -528,14 +744,9 @@ int main(int argc, char **argv) {
       char *script = line + 4;
       size_t len = strlen(script);
       script[len] = '\n'; /* nft reads one line: the line itself, its newline back */
-      run(nft, script, len + 1, 0);
+      run(nft, script, len + 1);
     } else if (strncmp(line, "files ", 6) == 0) {
-      char *tar[] = {"tar", "-x", "-f", "-", "-C", "/work", "--no-same-owner", "--no-same-permissions", "--overwrite",
-                     /* A program may have put a folder where a file of the student's goes: it is replaced, not a reason to fail. */
-                     "--recursive-unlink", NULL};
-      long bytes = number(line + 6, 1L << 40);
-      if (bytes < 0) say("error bad archive size\n");
-      else run(tar, NULL, (size_t)bytes, 1);
+      write_files(number(line + 6, 1L << 40));
     } else if (strcmp(line, "reset") == 0) {
       reset_session();
     } else {

@@ -8,6 +8,7 @@ import { createHostSandbox, HOST_WARNING } from './host.ts';
 import { runnerCgroups } from './cgroups.ts';
 import { dropTo, runningAsRoot, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
+import type { Standby } from './standby.ts';
 import type { WarningCode } from '../../protocol/constants.ts';
 import { t, type Locale } from '../../protocol/i18n/catalog.ts';
 
@@ -28,7 +29,12 @@ export interface Backend {
   maxSessions: number;
   /** Its sandboxes can capture their packets (Sandbox.captureCommand): a network of their own (bwrap; not host). */
   capturesPackets?: boolean;
-  create(limits: Limits): Promise<Sandbox>;
+  /** A new sandbox; with `standby`, on standby until that ends (standby.ts; bwrap with cgroups, else nothing changes). */
+  create(limits: Limits, opts?: CreateOptions): Promise<Sandbox>;
+}
+
+export interface CreateOptions {
+  standby?: Standby;
 }
 
 /** The backend's warning in `locale`'s words, bubblewrap's reason after them; '' when there is none. */

@@ -22,6 +22,8 @@ import { prepareJavaArchive } from './java-archive.ts';
 import { JAVA_ARCHIVE_PATH } from '../languages.ts';
 import { cgroupsOf, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
+import { createBwrapSandbox } from './bwrap.ts';
+import { SandboxAhead } from '../sandbox-ahead.ts';
 import { lossPattern } from './loss.ts';
 import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
@@ -474,6 +476,43 @@ print('RESULT', json.dumps(out))
       expect(result['/etc/passwd']).toMatch(/^root:x:0:0:/);
     } finally {
       rmSync(victim, { force: true });
+    }
+  });
+
+  it('writeFiles replaces what a program left where a file or a folder goes, writes into folders, and refuses a name outside the work dir', async () => {
+    const sandbox = await tracker.open();
+    const plant = await tracker.run(sandbox, [
+      'sh', '-c',
+      'mkdir -p /work/server.py/deep/er && echo x > /work/server.py/deep/er/f && echo file > /work/src0 && mkdir /tmp/elsewhere && ln -s /tmp/elsewhere /work/public && echo PLANTED',
+    ]);
+    expect(plant.output).toContain('PLANTED');
+    await sandbox.writeFiles([
+      { name: 'server.py', content: 'print("server")\n' },
+      { name: 'src0/Server.java', content: 'class Server {}\n' },
+      { name: 'public/index.html', content: '<p>hi</p>\n' },
+      { name: 'empty.txt', content: '' },
+    ]);
+    const check = `
+import json, os
+out = {}
+for n in ('server.py', 'src0/Server.java', 'public/index.html', 'empty.txt'):
+    p = '/work/' + n
+    out[n] = ('link ' if os.path.islink(p) else 'file ') + oct(os.stat(p).st_mode & 0o777) + ' ' + open(p).read()
+out['public'] = 'link' if os.path.islink('/work/public') else 'folder'
+out['elsewhere'] = ','.join(os.listdir('/tmp/elsewhere'))
+print('RESULT', json.dumps(out))
+`;
+    const result = resultOf((await tracker.run(sandbox, python(check))).output);
+    expect(result).toEqual({
+      'server.py': 'file 0o644 print("server")\n',
+      'src0/Server.java': 'file 0o644 class Server {}\n',
+      'public/index.html': 'file 0o644 <p>hi</p>\n',
+      'empty.txt': 'file 0o644 ',
+      public: 'folder',
+      elsewhere: '',
+    });
+    for (const name of ['../escape.txt', '/work/abs.txt', 'a/../../b.txt']) {
+      await expect(sandbox.writeFiles([{ name, content: 'x' }])).rejects.toThrow(/could not write files: .*not a name inside the work dir/);
     }
   });
 
@@ -1354,6 +1393,33 @@ except RuntimeError as e:
     expect(most).toBeGreaterThan(24);
     expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
   }, 60_000);
+
+  it('a sandbox made ahead is made once a program started after the last take, and gets only the CPU the sessions in use leave over until a session takes it', async () => {
+    if (!cgroups) return;
+    const made: Sandbox[] = [];
+    const ahead = new SandboxAhead(async (standby) => {
+      const s = await createBwrapSandbox(resolveLimits(), { standby });
+      made.push(s);
+      return s;
+    }, () => true);
+    const shares = (s: Sandbox) => readFileSync(join(groupDir(s, 'cpu'), 'cpu.shares'), 'utf8').trim();
+    try {
+      const first = await ahead.take(); // none was ready: made for the taker, at a session's weight
+      expect(shares(first)).toBe('1024');
+      // The next is made once a program started after the take (or a second after it).
+      await sleep(100);
+      expect(made.length).toBe(1);
+      ahead.programStarted();
+      expect(await eventually(() => made.length === 2, 15_000)).toBe(true);
+      const next = made[1]!;
+      expect(shares(next)).toBe('2');
+      expect(await ahead.take()).toBe(next);
+      expect(shares(next)).toBe('1024');
+    } finally {
+      await ahead.close();
+      await Promise.all(made.map((s) => s.close()));
+    }
+  }, 30_000);
 });
 
 describe('bwrap sandbox: network conditions', () => {

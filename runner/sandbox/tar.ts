@@ -1,8 +1,9 @@
 /**
  * A minimal ustar writer and reader: the runner hands the student's files
- * to `tar -x` running inside the sandbox (and takes files out with `tar
- * -c`), so the work happens from the sandbox's own view and a symlink the
- * student planted can never send it elsewhere.
+ * to the session's holder, which writes them inside the sandbox (holder.c
+ * write_files; regular files only, as packTar makes them), and takes files
+ * out with `tar -c`, so the work happens from the sandbox's own view and a
+ * symlink the student planted can never send it elsewhere.
  */
 import { spawn } from 'node:child_process';
 import { SandboxError } from './types.ts';
