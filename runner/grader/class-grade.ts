@@ -14,6 +14,7 @@ import type { Lab } from '../labs/load.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend } from '../sandbox/index.ts';
 import type { CheckDef } from './api.ts';
+import { warmForker } from '../terminal/forker.ts';
 import { CpuIdle } from './cpu-idle.ts';
 import { runGrowing } from './grow-while-idle.ts';
 import { readStudentFolder, SubmissionError } from './submission.ts';
@@ -131,6 +132,8 @@ export async function classChecks(lab: Lab): Promise<ClassCheck[]> {
 export async function gradeClass(opts: ClassGradeOptions): Promise<ClassResult> {
   const t0 = performance.now();
   const checks = (await classChecks(opts.lab)).filter((c) => !opts.only || opts.only.includes(c.role));
+  // Every program of the class then starts through the forker, none by a fork of the runner.
+  await warmForker();
   const results: StudentResult[] = new Array(opts.submissions.length);
   let done = 0;
   const idle = new CpuIdle();

@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tty from 'node:tty';
 import * as pty from 'node-pty';
@@ -37,6 +38,7 @@ export interface TerminalStart {
   rows: number;
 }
 
+const SIGKILL = constants.signals.SIGKILL;
 /** The terminal type node-pty gives programs (its TERM). */
 const TERM_NAME = 'xterm-256color';
 /** How long an ended program's terminal may take to report its hang-up before it is closed anyway (node-pty's DESTROY_SOCKET_TIMEOUT_MS). */
@@ -66,10 +68,23 @@ export function startOnTerminal(start: TerminalStart, viaForker: boolean): Termi
   return pty.spawn(start.file, start.args, { name: TERM_NAME, cols: start.cols, rows: start.rows, cwd: start.cwd, env: start.env, encoding: null }) as unknown as TerminalProgram;
 }
 
+/**
+ * Starts the runner's forker if it is not running, so that the programs
+ * started next go through it; resolves true once it is ready, false if it
+ * cannot be had.
+ */
+export function warmForker(): Promise<boolean> {
+  if (Forker.get()) return Promise.resolve(true);
+  return Forker.current?.whenReady ?? Promise.resolve(false);
+}
+
 class Forker {
-  private static current: Forker | null = null;
+  static current: Forker | null = null;
   private static failed = false;
   private ready = false;
+  private resolveReady!: (ready: boolean) => void;
+  /** Resolves true once ready, false if it ended first. */
+  readonly whenReady = new Promise<boolean>((r) => (this.resolveReady = r));
   private dead = false;
   private requests = -1;
   private answers = -1;
@@ -80,7 +95,7 @@ class Forker {
     if (Forker.failed) return null;
     if (!Forker.current || Forker.current.dead) {
       try {
-        Forker.current = new Forker(spawn(ensureForker(), [], { stdio: ['pipe', 'pipe', 'pipe'], env: {} }));
+        Forker.current = new Forker(spawn(ensureForker(), [], { stdio: ['pipe', 'pipe', 'ignore'], env: {} }));
       } catch {
         Forker.failed = true;
         return null;
@@ -91,19 +106,17 @@ class Forker {
 
   private constructor(private readonly child: ChildProcess) {
     let partial = '';
-    let errors = '';
     child.stdout!.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n');
       partial = lines.pop()!;
       for (const line of lines) this.event(line);
     });
-    child.stderr!.on('data', (d: Buffer) => { errors = (errors + d.toString()).slice(-2000); });
     child.stdin!.on('error', () => {});
     child.on('error', () => this.end());
     child.on('exit', () => this.end());
     // It must keep no runner alive: it ends with the runner (its stdin closes, and PR_SET_PDEATHSIG).
     child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    for (const s of [child.stdin, child.stdout]) (s as unknown as { unref?: () => void } | null)?.unref?.();
   }
 
   private event(line: string): void {
@@ -113,6 +126,7 @@ class Forker {
         this.requests = openSync(`/proc/${this.child.pid}/fd/4`, 'w');
         this.answers = openSync(`/proc/${this.child.pid}/fd/5`, 'r');
         this.ready = true;
+        this.resolveReady(true);
       } catch {
         Forker.failed = true;
         this.child.kill('SIGKILL');
@@ -127,20 +141,19 @@ class Forker {
     program?.exited(Number(m[2]), Number(m[3]));
   }
 
-  /** The forker is gone: its programs die with it (their sandboxes die with their parent); report them ended. */
+  /**
+   * The forker is gone (it crashed; with the runner it goes too): no exit
+   * will be reported for its programs, which go on running. Each is
+   * reported ended once its terminal closes: when it ends, or when the
+   * runner ends it as any other (PtyProcess.stop, by pid).
+   */
   private end(): void {
     if (this.dead) return;
     this.dead = true;
     this.ready = false;
+    this.resolveReady(false);
     for (const fd of [this.requests, this.answers]) if (fd >= 0) closeSync(fd);
-    for (const [pid, program] of this.programs) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-      program.exited(0, 9);
-    }
+    for (const program of this.programs.values()) program.exited(0, SIGKILL, { waitClose: true });
     this.programs.clear();
   }
 
@@ -226,12 +239,16 @@ class ForkedProgram implements TerminalProgram {
     if (!this.closed) nativePty().resize(this.fd, cols, rows);
   }
 
-  /** Reaped by the forker: reported once the terminal has closed too (its last output read), as node-pty does. */
-  exited(exitCode: number, signal: number): void {
+  /**
+   * Reaped by the forker: reported once the terminal has closed too (its
+   * last output read), or after a grace, as node-pty does; `waitClose`: only
+   * once the terminal has closed (the program may still run).
+   */
+  exited(exitCode: number, signal: number, opts: { waitClose?: boolean } = {}): void {
     if (this.exit) return;
     this.exit = { exitCode, ...(signal ? { signal } : {}) };
     if (this.closed) return this.report();
-    this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    if (!opts.waitClose) this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
   }
 
   private onClose(): void {
