@@ -114,9 +114,13 @@ class Forker {
     child.stdin!.on('error', () => {});
     child.on('error', () => this.end());
     child.on('exit', () => this.end());
-    // It must keep no runner alive: it ends with the runner (its stdin closes, and PR_SET_PDEATHSIG).
-    child.unref();
-    for (const s of [child.stdin, child.stdout]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    // Once ready it keeps no runner alive (it ends with the runner: its stdin closes, and PR_SET_PDEATHSIG);
+    // until then it does, or a runner awaiting warmForker with nothing else to do would just exit.
+    (child.stdin as unknown as { unref(): void }).unref();
+    void this.whenReady.then(() => {
+      child.unref();
+      (child.stdout as unknown as { unref(): void }).unref();
+    });
   }
 
   private event(line: string): void {
