@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../limits.ts';
 import { warmForker } from './forker.ts';
@@ -66,5 +69,26 @@ describe('programs started by the forker', () => {
       setTimeout(() => void term.stop(), 100);
     });
     expect(stopped).toEqual({ code: 128 + 9, signal: 'SIGKILL', reason: 'stopped' });
+  }, 30_000);
+
+  it('keeps a runner with nothing else to do alive until it is ready and until a program\'s end is reported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socklab-forker-'));
+    try {
+      const here = resolve(import.meta.dirname);
+      const script = join(dir, 'alone.mts');
+      writeFileSync(script, `
+        import { warmForker } from ${JSON.stringify(join(here, 'forker.ts'))};
+        import { PtyProcess } from ${JSON.stringify(join(here, 'pty-process.ts'))};
+        import { resolveLimits } from ${JSON.stringify(join(here, '..', 'limits.ts'))};
+        console.log('ready', await warmForker());
+        const exit = await new Promise((resolve) => new PtyProcess({ file: '/bin/sh', args: ['-c', 'exit 4'], cwd: '/', env: { PATH: '/usr/bin:/bin' } }, 'nomarker1', { limits: resolveLimits(), viaForker: true, onOutput: () => {}, onExit: resolve }));
+        console.log('exit', JSON.stringify(exit));
+      `);
+      const r = spawnSync(process.execPath, [join(here, '..', '..', 'bin', 'run-ts.js'), script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stdout + r.stderr).toBe('ready true\nexit {"code":4}\n');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

@@ -114,13 +114,20 @@ class Forker {
     child.stdin!.on('error', () => {});
     child.on('error', () => this.end());
     child.on('exit', () => this.end());
-    // Once ready it keeps no runner alive (it ends with the runner: its stdin closes, and PR_SET_PDEATHSIG);
-    // until then it does, or a runner awaiting warmForker with nothing else to do would just exit.
+    // It keeps the runner alive only while the runner waits for it: to be
+    // ready (a runner awaiting warmForker with nothing else to do would just
+    // exit), or to report a program's end. It ends with the runner (its
+    // stdin closes, and PR_SET_PDEATHSIG).
     (child.stdin as unknown as { unref(): void }).unref();
-    void this.whenReady.then(() => {
-      child.unref();
-      (child.stdout as unknown as { unref(): void }).unref();
-    });
+    child.unref();
+    void this.whenReady.then(() => this.holdRunner());
+  }
+
+  /** Keeps the runner alive while a program's end is still to be reported (see the constructor). */
+  private holdRunner(): void {
+    const events = this.child.stdout as unknown as { ref(): void; unref(): void };
+    if (this.programs.size > 0 && !this.dead) events.ref();
+    else events.unref();
   }
 
   private event(line: string): void {
@@ -142,6 +149,7 @@ class Forker {
     const pid = Number(m[1]);
     const program = this.programs.get(pid);
     this.programs.delete(pid);
+    if (this.programs.size === 0) this.holdRunner();
     program?.exited(Number(m[2]), Number(m[3]));
   }
 
@@ -184,6 +192,7 @@ class Forker {
     }
     const program = new ForkedProgram(pid, term.master);
     this.programs.set(pid, program);
+    if (this.programs.size === 1) this.holdRunner();
     return program;
   }
 
