@@ -13,7 +13,7 @@ import { Language } from '../../protocol/messages.ts';
 import { findLab } from '../labs/load.ts';
 import { Runner } from '../runner.ts';
 import { ChecksError } from '../grader/engine.ts';
-import { classFolder, defaultClassJobs, gradeClass, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
+import { classFolder, defaultClassJobs, gradeClass, maxClassJobs, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
 import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
 import { CommandError } from './commands.ts';
 
@@ -21,7 +21,7 @@ import { CommandError } from './commands.ts';
 export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
       Grade a class: several student folders, or every folder inside DIR
       (one per student, named after them), --jobs at a time (default: twice
-      the number of cores). Writes class-report.csv and .json (a row per student
+      the number of cores, and up to four times while the CPUs are idle). Writes class-report.csv and .json (a row per student
       and check, with points from checks.ts) and class-report.html (pass rate
       and most common failures per check, each student's total) to --report
       (default ./socklab-report). Exit 0 once the report is written.
@@ -68,6 +68,8 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     throw new CommandError('usage: socklab grade <lab> <dir> <dir>... or socklab grade <lab> --class DIR (not both)');
   }
   const jobs = check(z.coerce.number().int().min(1).max(64), values.jobs ?? String(defaultClassJobs()), '--jobs');
+  // --jobs is a fixed number; by default more start while the CPUs are idle.
+  const maxJobs = values.jobs === undefined ? maxClassJobs() : jobs;
   const lang = values.lang === undefined ? undefined : check(Language, values.lang, '--lang');
   const sandbox = check(z.enum(['auto', 'bwrap', 'host']), values.sandbox ?? 'auto', '--sandbox');
   let submissions: Submission[];
@@ -95,7 +97,9 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
     if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
     const tty = Boolean(process.stdout.isTTY);
-    console.log(`Grading ${submissions.length} submissions of ${lab.meta.id}, ${Math.min(jobs, submissions.length)} at a time`);
+    const atOnce = Math.min(jobs, submissions.length);
+    const upTo = Math.min(maxJobs, submissions.length);
+    console.log(`Grading ${submissions.length} submissions of ${lab.meta.id}, ${atOnce}${upTo > atOnce ? ` (up to ${upTo} while the CPUs are idle)` : ''} at a time`);
     const t0 = Date.now();
     const result = await gradeClass({
       lab,
@@ -103,6 +107,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
       backend: runner.backend,
       limits: runner.limits,
       concurrency: jobs,
+      maxConcurrency: maxJobs,
       ...(lang ? { lang } : {}),
       ...(only ? { only } : {}),
       onGraded: (s, done, total) => {

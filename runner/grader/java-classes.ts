@@ -108,6 +108,7 @@ function runToEnd(sandbox: Sandbox, argv: string[], limits: Limits): Promise<str
       cols: 200,
       rows: 40,
       limits,
+      viaForker: true,
       onOutput: (d) => {
         term.ack(d.length);
         if (out.length < 64 * 1024) out += d.toString('utf8');

@@ -1,7 +1,8 @@
 // Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
 // packet reader (runner/sandbox/capture.c), the socket agent
-// (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c) and
-// the session joiner (runner/sandbox/join.c). Run by
+// (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c),
+// the session joiner (runner/sandbox/join.c) and the program starter
+// (runner/sandbox/forker.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -20,6 +21,9 @@ export const agentPath = join(here, 'bin', 'socklab-agent');
 export const holderPath = join(here, 'bin', 'socklab-holder');
 /** Path of the compiled session joiner. */
 export const joinPath = join(here, 'bin', 'socklab-join');
+
+/** Path of the compiled program starter (the runner's own, never in a sandbox). */
+export const forkerPath = join(here, 'bin', 'socklab-forker');
 
 /** Compiles `source` to `binary` when the binary is missing or older; returns its path. */
 function ensureBuilt(source, binary, what, flags = []) {
@@ -61,11 +65,17 @@ export function ensureJoin() {
   return ensureBuilt(join(here, 'join.c'), joinPath, 'session joiner');
 }
 
+/** Builds the program starter when it is missing or stale; returns its path. */
+export function ensureForker() {
+  return ensureBuilt(join(here, 'forker.c'), forkerPath, 'program starter');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
   ensureAgent();
   ensureHolder();
   ensureJoin();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath} and ${joinPath}`);
+  ensureForker();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath} and ${forkerPath}`);
 }

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import * as pty from 'node-pty';
 import type { Limits } from '../limits.ts';
 import type { SpawnPlan } from '../sandbox/types.ts';
 import { ExitMarkerScanner } from './exit-marker.ts';
+import { startOnTerminal, type TerminalProgram } from './forker.ts';
 import { childrenOf, startTime as startTimeOf } from '../sandbox/procfs.ts';
 import { leaveTurns, readInTurn, type TurnTaker } from './output-turns.ts';
 
@@ -30,6 +30,12 @@ export interface PtyProcessOptions {
   onOutput: (data: Buffer) => void;
   /** Called once, after the last onOutput. */
   onExit: (exit: ProcessExit) => void;
+  /**
+   * Start it through the runner's forker (terminal/forker.ts) rather than
+   * node-pty's fork of the whole runner: what many programs started in a
+   * row (a class's grades) save most on.
+   */
+  viaForker?: boolean;
 }
 
 /** Makes the per-process random tag the launcher prints in its exit marker. */
@@ -44,7 +50,7 @@ const GO_MAX_BYTES = 4096;
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 export class PtyProcess implements TurnTaker {
-  private readonly term: pty.IPty;
+  private readonly term: TerminalProgram;
   private readonly scanner: ExitMarkerScanner;
   private batch: Buffer[] = [];
   private batchBytes = 0;
@@ -80,16 +86,9 @@ export class PtyProcess implements TurnTaker {
 
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
-    this.term = pty.spawn(plan.file, plan.args, {
-      name: 'xterm-256color',
-      cols: opts.cols ?? 80,
-      rows: opts.rows ?? 24,
-      cwd: plan.cwd,
-      env: plan.env,
-      encoding: null,
-    });
+    this.term = startOnTerminal({ file: plan.file, args: plan.args, cwd: plan.cwd, env: plan.env, cols: opts.cols ?? 80, rows: opts.rows ?? 24 }, opts.viaForker ?? false);
     this.startTime = startTimeOf(this.term.pid);
-    this.input = new PtyInput((this.term as unknown as { fd: number }).fd, opts.limits.maxPendingInputBytes);
+    this.input = new PtyInput(this.term.fd, opts.limits.maxPendingInputBytes);
     let resolveDone!: (e: ProcessExit) => void;
     this.done = new Promise((r) => (resolveDone = r));
     this.waiting = new Promise((r) => (this.resolveWaiting = r));

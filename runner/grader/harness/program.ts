@@ -60,6 +60,8 @@ export class ProgramImpl extends EventEmitter implements Program {
       cols: 120,
       rows: 40,
       limits,
+      // A grade starts many programs, a class's grades thousands.
+      viaForker: true,
       onOutput: (data) => {
         this.term?.ack(data.length); // the grader reads as fast as it comes
         this.append(this.decoder.write(data).replace(/\r\n/g, '\n'));

@@ -1,0 +1,313 @@
+/*
+ * socklab-forker: starts the runner's terminal programs (the joiner of a
+ * student program, see bwrap.ts spawnPlan) so that each start costs a fork
+ * of this small process instead of a fork of the runner. node-pty forks the
+ * whole runner (a Node process of 100+ MB) per program: the page tables
+ * copied, the copy torn down again at exec, and the runner's pages
+ * copied-on-write in between; over a class's grades that was about a tenth
+ * of all the CPU. This process is forked once, by the runner; it runs on the
+ * host as the runner's own user, never in a sandbox, and starts nothing but
+ * what the runner asks (forker.ts).
+ *
+ * The runner makes the terminal itself (openpty) and keeps its master end;
+ * this process gives the program the terminal's other end by its path,
+ * exactly as node-pty's forkpty child did: a new session whose controlling
+ * terminal it is, node-pty's terminal settings, the signals as they were at
+ * exec, the working directory and environment asked for; and unlike that
+ * child, no descriptor of ours or of the runner's (every one above 2 is
+ * closed before the exec).
+ *
+ * Channels (each set up at start, before "ready"):
+ *   fd 3  requests, read here; the runner writes them, blocking, through
+ *         /proc/<our pid>/fd/4 (the pipe's other end, which we keep open)
+ *   fd 6  answers, written here; the runner reads them, blocking, through
+ *         /proc/<our pid>/fd/5: a start is a synchronous call for the runner
+ *   fd 1  events, as lines: "ready" once, then "exit <pid> <code> <signal>"
+ *         for every program that ended (reaped here)
+ *   fd 0  the runner's end: when it closes (the runner died), we exit, and
+ *         with us every program still running (PR_SET_PDEATHSIG as well)
+ *
+ * A request: a decimal length and a newline, then that many bytes of
+ * NUL-terminated fields: terminal path, working directory, file, the
+ * argument count, the arguments (argv[0] first), the environment count, the
+ * environment ("NAME=value"). The answer: "<pid>\n", or "-<errno>\n" when no
+ * process could be made. The terminal's settings are applied before the
+ * answer, so nothing the runner types afterwards meets other settings; the
+ * terminal stays open here until the program has its own end (its exec, or
+ * its end), so the terminal never looks hung up in between.
+ *
+ * Usage: socklab-forker
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define REQUESTS 3
+#define ANSWERS 6
+/* A request's most bytes: argv and environment of a program start are a few KiB. */
+#define MAX_REQUEST (256 * 1024)
+#define MAX_FIELDS 4096
+/* Starts whose program has not yet exec'd (the terminal is held open for them meanwhile). */
+#define MAX_STARTING 256
+
+static struct {
+  int exec_fd; /* read end of the child's close-on-exec pipe: EOF once it exec'd or ended */
+  int tty_fd;  /* our hold on its terminal */
+} starting[MAX_STARTING];
+static int n_starting;
+
+static void write_all(int fd, const char *s, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, s, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0); /* the runner is gone */
+    s += n;
+    len -= (size_t)n;
+  }
+}
+
+static int read_all(int fd, char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = read(fd, buf, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static void close_from(unsigned first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, first, ~0U, 0U) == 0) return;
+#endif
+  for (int fd = (int)first; fd < 65536; fd++) close(fd);
+}
+
+/* node-pty's settings for a new terminal (pty.cc PtyFork; utf8 off, as the runner asks for raw bytes). */
+static void terminal_settings(struct termios *t) {
+  memset(t, 0, sizeof *t);
+  t->c_iflag = ICRNL | IXON | IXANY | IMAXBEL | BRKINT;
+  t->c_oflag = OPOST | ONLCR;
+  t->c_cflag = CREAD | CS8 | HUPCL;
+  t->c_lflag = ICANON | ISIG | IEXTEN | ECHO | ECHOE | ECHOK | ECHOKE | ECHOCTL;
+  t->c_cc[VEOF] = 4;
+  t->c_cc[VEOL] = -1;
+  t->c_cc[VEOL2] = -1;
+  t->c_cc[VERASE] = 0x7f;
+  t->c_cc[VWERASE] = 23;
+  t->c_cc[VKILL] = 21;
+  t->c_cc[VREPRINT] = 18;
+  t->c_cc[VINTR] = 3;
+  t->c_cc[VQUIT] = 0x1c;
+  t->c_cc[VSUSP] = 26;
+  t->c_cc[VSTART] = 17;
+  t->c_cc[VSTOP] = 19;
+  t->c_cc[VLNEXT] = 22;
+  t->c_cc[VDISCARD] = 15;
+  t->c_cc[VMIN] = 1;
+  t->c_cc[VTIME] = 0;
+  cfsetispeed(t, B38400);
+  cfsetospeed(t, B38400);
+}
+
+/* In the child: becomes the program on terminal `tty` (never returns). */
+static void become(const char *tty, const char *cwd, const char *file, char **argv, char **envp, int exec_fd) {
+  sigset_t none;
+  sigemptyset(&none);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) sigaction(s, &dfl, NULL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  prctl(PR_SET_PDEATHSIG, 0);
+  if (setsid() < 0) _exit(1);
+  /* Opened without O_NOCTTY by a session leader: the session's controlling terminal. */
+  int fd = open(tty, O_RDWR);
+  if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0) _exit(1);
+  if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(1);
+  /* Keep the exec pipe: it closes at exec (O_CLOEXEC), telling the forker the program has its terminal. */
+  int keep = exec_fd > 2 ? exec_fd : -1;
+  if (keep >= 0 && keep != 3) {
+    if (dup3(keep, 3, O_CLOEXEC) < 0) _exit(1);
+    keep = 3;
+  }
+  close_from(keep >= 0 ? 4 : 3);
+  if (*cwd && chdir(cwd) < 0) {
+    perror("chdir(2) failed.");
+    _exit(1);
+  }
+  /* As node-pty: the program's PATH is the one its file is looked up in. */
+  environ = envp;
+  execvp(file, argv);
+  perror("execvp(3) failed.");
+  _exit(1);
+}
+
+/* Splits a request into its fields; -1 if it is not one. */
+static int fields(char *buf, size_t len, char **out, int max) {
+  int n = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (buf[i]) continue;
+    if (n >= max) return -1;
+    out[n++] = buf + start;
+    start = i + 1;
+  }
+  return start == len ? n : -1;
+}
+
+static long count(const char *s) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  return errno || end == s || *end || v < 0 || v > MAX_FIELDS ? -1 : v;
+}
+
+static void answer(long value) {
+  char line[32];
+  int len = snprintf(line, sizeof line, "%ld\n", value);
+  write_all(ANSWERS, line, (size_t)len);
+}
+
+static char request[MAX_REQUEST];
+static char *field[MAX_FIELDS + 8];
+
+/* Reads and serves one request; 0 when the runner closed the channel. */
+static int serve(void) {
+  char head[16];
+  size_t have = 0;
+  for (;;) {
+    if (have >= sizeof head - 1) _exit(2);
+    ssize_t n = read(REQUESTS, head + have, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    if (head[have] == '\n') break;
+    have++;
+  }
+  head[have] = 0;
+  long len = strtol(head, NULL, 10);
+  if (len <= 0 || len > MAX_REQUEST) _exit(2); /* the runner's own bug: nothing can be read in step after it */
+  if (read_all(REQUESTS, request, (size_t)len) < 0) return 0;
+  int n = fields(request, (size_t)len, field, MAX_FIELDS + 7);
+  long argc = n >= 4 ? count(field[3]) : -1;
+  long envc = argc >= 1 && n >= 5 + argc ? count(field[4 + argc]) : -1;
+  if (envc < 0 || n != 5 + argc + envc) {
+    answer(-EINVAL);
+    return 1;
+  }
+  const char *tty = field[0], *cwd = field[1], *file = field[2];
+  char **argv = field + 4;
+  char **envp = field + 5 + argc;
+  /* argv and envp are NULL-terminated in place: the count that follows argv was read already. */
+  field[4 + argc] = NULL;
+  field[n] = NULL;
+
+  if (n_starting >= MAX_STARTING) {
+    answer(-EAGAIN);
+    return 1;
+  }
+  int tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty_fd < 0 || !isatty(tty_fd)) {
+    int e = tty_fd < 0 ? errno : ENOTTY;
+    if (tty_fd >= 0) close(tty_fd);
+    answer(-e);
+    return 1;
+  }
+  struct termios t;
+  terminal_settings(&t);
+  int exec_pipe[2];
+  if (tcsetattr(tty_fd, TCSANOW, &t) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0) {
+    int e = errno;
+    close(tty_fd);
+    answer(-e);
+    return 1;
+  }
+  pid_t pid = fork();
+  if (pid == 0) become(tty, cwd, file, argv, envp, exec_pipe[1]);
+  int e = errno;
+  close(exec_pipe[1]);
+  if (pid < 0) {
+    close(exec_pipe[0]);
+    close(tty_fd);
+    answer(-e);
+    return 1;
+  }
+  starting[n_starting].exec_fd = exec_pipe[0];
+  starting[n_starting].tty_fd = tty_fd;
+  n_starting++;
+  answer(pid);
+  return 1;
+}
+
+int main(void) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) return 0;
+  /* Nothing of the runner's but our three standard descriptors. */
+  close_from(3);
+  int req[2], ans[2];
+  if (pipe2(req, O_CLOEXEC) < 0 || pipe2(ans, O_CLOEXEC) < 0 || req[0] != REQUESTS || ans[1] != ANSWERS) {
+    perror("socklab-forker: pipes");
+    return 1;
+  }
+  fcntl(0, F_SETFD, FD_CLOEXEC);
+  fcntl(1, F_SETFD, FD_CLOEXEC);
+  fcntl(2, F_SETFD, FD_CLOEXEC);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigaddset(&chld, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  sigdelset(&chld, SIGPIPE);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+  if (sfd < 0) {
+    perror("socklab-forker: signalfd");
+    return 1;
+  }
+  write_all(1, "ready\n", 6);
+  struct pollfd p[3 + MAX_STARTING];
+  for (;;) {
+    p[0] = (struct pollfd){.fd = REQUESTS, .events = POLLIN};
+    p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    p[2] = (struct pollfd){.fd = 0, .events = POLLIN};
+    for (int i = 0; i < n_starting; i++) p[3 + i] = (struct pollfd){.fd = starting[i].exec_fd, .events = POLLIN};
+    if (poll(p, (nfds_t)(3 + n_starting), -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (p[2].revents) return 0; /* the runner is gone (or wrote to our stdin, which it never does) */
+    /* Programs that have their own terminal now (or ended): let go of ours. */
+    for (int i = n_starting - 1; i >= 0; i--) {
+      if (!p[3 + i].revents) continue;
+      close(starting[i].exec_fd);
+      close(starting[i].tty_fd);
+      starting[i] = starting[--n_starting];
+    }
+    if (p[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) < 0 && errno == EINTR) {}
+      int status;
+      pid_t pid;
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        char line[64];
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+        int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        int len = snprintf(line, sizeof line, "exit %d %d %d\n", (int)pid, code, sig);
+        write_all(1, line, (size_t)len);
+      }
+    }
+    if (p[0].revents && !serve()) return 0;
+  }
+}
