@@ -1,9 +1,10 @@
 /**
  * The only workbench code a lesson page loads up front (well under 3 KB).
  * Once the page is idle (requestIdleCallback, after the load) it fetches and
- * evaluates the real bundle (Monaco, xterm.js, the runner connection:
- * ./main.ts), so that the editor is there by the time the student scrolls
- * to it: evaluating Monaco takes about a second on a 2-core server
+ * evaluates the real bundle (xterm.js, the runner connection: ./main.ts)
+ * and then Monaco (./editor.ts, which main.ts imports on its own when it
+ * mounts without it), so that the editor is there by the time the student
+ * scrolls to it: evaluating Monaco takes about a second on a 2-core server
  * (bench/site.ts), which a student at the workbench would otherwise watch. A browser that
  * asks to save data (navigator.connection.saveData) is spared that.
  * It mounts the workbench only when the student is about to use it: the
@@ -44,10 +45,12 @@ function preloadWhenIdle(): void {
   const idle = (): void => {
     // data-bundle="loaded" tells tests and the bench (bench/site.ts) that the preload is done.
     const go = () =>
-      void load().then(
-        () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
-        () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
-      );
+      void load()
+        .then((m) => m.loadEditor())
+        .then(
+          () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
+          () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
+        );
     if ('requestIdleCallback' in window) requestIdleCallback(go, { timeout: IDLE_TIMEOUT_MS });
     else setTimeout(go, 200);
   };
