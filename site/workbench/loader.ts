@@ -84,8 +84,20 @@ function start(root: Root, focus: boolean): void {
     });
 }
 
+/** Where the workbench is a column beside the lesson, in view from the start (site/styles/workbench-layout.css). */
+const SIDE_BY_SIDE = '(min-width: 72rem)';
+
 const roots = document.querySelectorAll<Root>('[data-socklab-workbench]');
 if (roots.length) preloadWhenIdle();
+// Beside the lesson, the workbench mounts at the first layout (the observer
+// below): its bundle is asked for now, while the lesson is still being laid
+// out, not after. After this module's siblings have run, so that the
+// layout's "hide the workbench" (layout.ts: html[data-wb-side]) is known.
+queueMicrotask(() => {
+  if (roots.length && matchMedia(SIDE_BY_SIDE).matches && document.documentElement.dataset.wbSide !== 'hidden') {
+    load().catch(() => void (bundle = null)); // a mount tries again and says why
+  }
+});
 for (const root of roots) {
   const io =
     'IntersectionObserver' in window
