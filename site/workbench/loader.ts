@@ -6,7 +6,9 @@
  * mounts without it), so that the editor is there by the time the student
  * scrolls to it: evaluating Monaco takes about a second on a 2-core server
  * (bench/site.ts), which a student at the workbench would otherwise watch. A browser that
- * asks to save data (navigator.connection.saveData) is spared that.
+ * asks to save data (navigator.connection.saveData) is spared that. Where
+ * the workbench sits beside the lesson, in view from the start, the bundle
+ * (not Monaco) is fetched at once instead, as the mount will need it.
  * It mounts the workbench only when the student is about to use it: the
  * workbench comes within a screen of the viewport, or something in it gets
  * focus or a click, or the "Open the workbench" button is pressed, or a
