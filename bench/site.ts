@@ -16,8 +16,9 @@
  *                       for the course home page, a plain Starlight page
  *                       with no workbench. Goal <= 50.
  *   workbench_ready_ms  from navigation start to the workbench ready: the
- *                       Monaco editor created with the file's text rendered
- *                       (it takes typing from then on), every terminal pane
+ *                       editor showing the file's text and taking typing
+ *                       (the plain editor the workbench mounts with, or
+ *                       Monaco if it is there first), every terminal pane
  *                       attached (its xterm open in the page), and the
  *                       runner connected (before that Run only says "still
  *                       connecting"), opening /labs/tcp-echo/#workbench-heading
@@ -27,7 +28,8 @@
  *                       loads, each in a fresh browser context (no cache, no
  *                       storage). Times are taken in the page
  *                       (performance.now(), a MutationObserver); each of
- *                       the three is kept too (information).
+ *                       the three is kept too (information), and when
+ *                       Monaco took the plain editor's place (monaco_ms).
  *                       Baseline: the home page's load event, cold, p50 of
  *                       7, interleaved. Goal: ready <= baseline + 400 ms.
  *   mount_after_scroll_ms  a narrower screen (1024x768): the lesson opened at its
@@ -36,11 +38,13 @@
  *                       scroll to ready. p50 of the same 7 loads.
  *   editor_bundle       the workbench bundle in the built site: main.*.js and
  *                       every chunk it imports statically, transitively
- *                       (Monaco's layer chunks, xterm.js, shared code: all
- *                       that must arrive before it runs): bytes and gzipped
- *                       bytes of each and in all; main.*.js's own beside
- *                       them. Chunks it imports only on use (the tokenizers,
- *                       the editor worker) are listed apart.
+ *                       (xterm.js, shared code: all that must arrive before
+ *                       it mounts), then Monaco: editor.*.js and its static
+ *                       imports (its layer chunks), which main.*.js imports
+ *                       once mounted: bytes and gzipped bytes of each and in
+ *                       all; main.*.js's own beside them, and the part
+ *                       before Monaco (shell_*). Chunks imported only on use
+ *                       (the tokenizers, the editor worker) are listed apart.
  *   check_ms            the TCP echo Python reference solution (Show
  *                       solution) graded by the page's Check: from the click
  *                       to the verdict on the page; p50 of 3. Baseline:
@@ -187,7 +191,9 @@ async function workbenchJs(browser: Browser, base: string): Promise<{ files: Scr
  * Installed before any page script: notes when the editor shows text, when
  * every terminal pane is attached (its xterm open), and when the runner is
  * connected; "ready" is the last of the three: a student can type, see the
- * terminals and press Run (which needs the connection). Plain JavaScript in a
+ * terminals and press Run (which needs the connection). The editor is the
+ * plain one (a textarea holding the file's text) until Monaco takes its
+ * place, which is noted too. Plain JavaScript in a
  * string: a function compiled by tsx would carry esbuild's __name() helper
  * into the page.
  */
@@ -199,12 +205,15 @@ const READY_PROBE = `(() => {
     if (!wb) return;
     const t = performance.now();
     const root = document.querySelector('[data-socklab-workbench]');
-    if (marks.editor === undefined && root && root.socklab && wb.querySelector('.monaco-editor .view-lines .view-line')) marks.editor = t;
+    const plain = wb.querySelector('.wb-editor textarea.wb-plain-text');
+    const monaco = wb.querySelector('.monaco-editor .view-lines .view-line');
+    if (marks.editor === undefined && root && root.socklab && (monaco || (plain && plain.value.length > 0))) marks.editor = t;
+    if (marks.monaco === undefined && root && root.socklab && monaco) marks.monaco = t;
     const panes = wb.querySelectorAll('.wb-pane');
     if (marks.panes === undefined && panes.length && [...panes].every((p) => p.querySelector('.xterm'))) marks.panes = t;
     if (marks.connected === undefined && wb.dataset.link === 'connected') marks.connected = t;
     if (marks.ready === undefined && marks.editor !== undefined && marks.panes !== undefined && marks.connected !== undefined) marks.ready = Math.max(marks.editor, marks.panes, marks.connected);
-    if (marks.ready !== undefined && marks.connected !== undefined) observer.disconnect();
+    if (marks.ready !== undefined && marks.monaco !== undefined) observer.disconnect();
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-link', 'class'] });
 })();`;
@@ -215,16 +224,18 @@ interface ReadyRun {
   editor: number;
   panes: number;
   connected: number;
+  /** Monaco in the plain editor's place. */
+  monaco: number;
   /** When the last file of the workbench bundle (main.*.js and its static imports) finished arriving. */
   bundle: number;
 }
 
-type Marks = { editor: number; panes: number; connected: number; ready: number };
+type Marks = { editor: number; panes: number; connected: number; ready: number; monaco: number };
 const marksOf = (page: Page) => page.evaluate(() => (window as unknown as { __socklabReady: Marks }).__socklabReady);
 const waitReady = (page: Page) =>
   page.waitForFunction(() => {
     const m = (window as unknown as { __socklabReady: Partial<Marks> }).__socklabReady;
-    return m.ready !== undefined && m.connected !== undefined;
+    return m.ready !== undefined && m.monaco !== undefined;
   }, null, { timeout: 60_000 });
 
 /** The lesson opened at its workbench, cold: the bundle (`bundleFiles`, names under /_astro/) loads and mounts on arrival. */
@@ -242,7 +253,7 @@ async function coldReady(browser: Browser, base: string, bundleFiles: string[]):
         .map((r) => r.responseEnd);
       return ends.length ? Math.max(...ends) : 0;
     }, bundleFiles);
-    return { ready: m.ready, editor: m.editor, panes: m.panes, connected: m.connected, bundle };
+    return { ready: m.ready, editor: m.editor, panes: m.panes, connected: m.connected, monaco: m.monaco, bundle };
   } finally {
     await context.close();
   }
@@ -286,11 +297,13 @@ interface BundleFile {
  * apart the chunks it names otherwise (dynamic imports: the tokenizers, the
  * editor worker).
  */
-function editorBundle(site: string): { file: string; main_bytes: number; main_gzip: number; bytes: number; gzip: number; files: BundleFile[]; chunks: { file: string; bytes: number }[] } {
+function editorBundle(site: string): { file: string; main_bytes: number; main_gzip: number; shell_bytes: number; shell_gzip: number; bytes: number; gzip: number; files: BundleFile[]; chunks: { file: string; bytes: number }[] } {
   const dir = join(site, '_astro');
   const names = readdirSync(dir);
   const main = names.find((f) => /^main\.[\w-]+\.js$/.test(f));
   if (!main) throw new Error('the built site has no workbench bundle (_astro/main.*.js)');
+  const editor = names.find((f) => /^editor\.[\w-]+\.js$/.test(f));
+  if (!editor) throw new Error('the built site has no editor chunk (_astro/editor.*.js)');
   const files: BundleFile[] = [];
   const visit = (file: string): void => {
     if (files.some((f) => f.file === file) || !names.includes(file)) return;
@@ -300,7 +313,9 @@ function editorBundle(site: string): { file: string; main_bytes: number; main_gz
     for (const m of body.toString('utf8').matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([\w.-]+\.js)["']/g)) visit(m[1]!);
   };
   visit(main);
-  const body = readFileSync(join(dir, main), 'utf8');
+  const shell = [...files];
+  visit(editor);
+  const body = readFileSync(join(dir, main), 'utf8') + readFileSync(join(dir, editor), 'utf8');
   const chunks = names
     .filter((f) => f.endsWith('.js') && !files.some((g) => g.file === f) && body.includes(f))
     .map((f) => ({ file: f, bytes: statSync(join(dir, f)).size }));
@@ -308,6 +323,8 @@ function editorBundle(site: string): { file: string; main_bytes: number; main_gz
     file: main,
     main_bytes: files[0]!.bytes,
     main_gzip: files[0]!.gzip,
+    shell_bytes: shell.reduce((a, f) => a + f.bytes, 0),
+    shell_gzip: shell.reduce((a, f) => a + f.gzip, 0),
     bytes: files.reduce((a, f) => a + f.bytes, 0),
     gzip: files.reduce((a, f) => a + f.gzip, 0),
     files,
@@ -429,6 +446,7 @@ export interface SiteResults {
   editor_ready_ms: number;
   panes_attached_ms: number;
   runner_connected_ms: number;
+  monaco_ms: number;
   mount_after_scroll_ms: number;
   mount_after_scroll_runs: number[];
   lesson_preloaded_at_ms: number;
@@ -505,6 +523,7 @@ export async function benchSite(opts: { log?: (line: string) => void } = {}): Pr
       editor_ready_ms: median(ready.map((r) => r.editor)),
       panes_attached_ms: median(ready.map((r) => r.panes)),
       runner_connected_ms: median(ready.map((r) => r.connected)),
+      monaco_ms: median(ready.map((r) => r.monaco)),
       mount_after_scroll_ms: median(scrolled.map((r) => r.ms)),
       mount_after_scroll_runs: scrolled.map((r) => r.ms),
       lesson_preloaded_at_ms: median(scrolled.map((r) => r.preloaded_at)),
@@ -551,7 +570,7 @@ export function siteRows(s: SiteResults): Row[] {
       '  workbench bundle (main.*.js + static imports)',
       `${kb(s.editor_bundle.bytes / KB)} kB`,
       `${kb(s.editor_bundle.gzip / KB)} kB gzipped`,
-      `${s.editor_bundle.files.length} files; main.*.js ${kb(s.editor_bundle.main_bytes / KB)} kB`,
+      `${s.editor_bundle.files.length} files; main.*.js ${kb(s.editor_bundle.main_bytes / KB)} kB; before Monaco ${kb(s.editor_bundle.shell_gzip / KB)} kB gzipped`,
     ),
     {
       metric: 'workbench_ready_ms p50 (cold, at the workbench)',
@@ -561,7 +580,7 @@ export function siteRows(s: SiteResults): Row[] {
       goal: '<= +400 ms',
       ok: s.workbench_ready_ms - s.baseline_home_load_ms <= READY_GOAL_MS,
     },
-    info('  bundle/editor/panes/connected p50', `${round(s.bundle_arrived_ms, 0)}/${round(s.editor_ready_ms, 0)}/${round(s.panes_attached_ms, 0)}/${round(s.runner_connected_ms, 0)}`),
+    info('  bundle/editor/panes/connected/Monaco p50', `${round(s.bundle_arrived_ms, 0)}/${round(s.editor_ready_ms, 0)}/${round(s.panes_attached_ms, 0)}/${round(s.runner_connected_ms, 0)}/${round(s.monaco_ms, 0)}`),
     info('  scroll to ready p50 (preloaded)', round(s.mount_after_scroll_ms, 0).toString(), `preloaded ${round(s.lesson_preloaded_at_ms, 0)} ms after navigation`),
     info('check_ms p50 (page, solution)', round(s.check_ms, 0).toString(), `${round(s.baseline_cli_grade_ms, 0)} (socklab grade CLI)`, `${round(s.check_ms / s.baseline_cli_grade_ms, 2)}x`),
     info('  grader alone, page/CLI p50', round(s.check_grader_ms, 0).toString(), round(s.baseline_cli_grader_ms, 0).toString(), `${round(s.check_grader_ms / s.baseline_cli_grader_ms, 2)}x`),

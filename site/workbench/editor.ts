@@ -16,6 +16,10 @@
  * (site/lib/monaco-chunks.ts), and the icon font is declared in the page's
  * <head> (site/lib/lazy-css.ts).
  *
+ * This module is a chunk of its own, which main.ts imports once the
+ * workbench is on the page (with a plain editor: plain-editor.ts); nothing
+ * else imports it but for types.
+ *
  * monaco-editor 0.57's package "exports" map its ESM tree at the package
  * root: `monaco-editor/editor/editor.worker` is
  * node_modules/monaco-editor/esm/vs/editor/editor.worker.js.

@@ -1,5 +1,6 @@
 /**
- * The student's files: one Monaco model per file and language, saved in
+ * The student's files: one document per file and language (doc.ts: plain
+ * text until Monaco arrives, a Monaco model from then on), saved in
  * localStorage as they type (see progress.ts for the keys), and replaced
  * by the starter or the solution on request. Which file the editor shows
  * is tabs.ts's business.
@@ -11,7 +12,8 @@
  */
 import type { StudentFile } from '../../protocol/messages.ts';
 import { DisposableStore, type Disposable } from './disposable.ts';
-import { monaco } from './editor.ts';
+import { FileDoc } from './doc.ts';
+import type { monaco } from './editor.ts';
 import { labKey, read, write } from './progress.ts';
 import type { WorkbenchLanguage } from './types.ts';
 
@@ -29,7 +31,9 @@ export interface FilesEvents {
 }
 
 export class LabFiles implements Disposable {
-  private readonly models = new Map<string, { name: string; lang: WorkbenchLanguage; model: monaco.editor.ITextModel }>();
+  private readonly models = new Map<string, { name: string; lang: WorkbenchLanguage; model: FileDoc }>();
+  /** Monaco, once it has arrived: every document gets its model (see doc.ts). */
+  private monaco: typeof monaco | null = null;
   /** Pending saves by model key. */
   private readonly pending = new Map<string, Disposable>();
   private readonly store = new DisposableStore();
@@ -49,7 +53,7 @@ export class LabFiles implements Disposable {
       const theirs = e.newValue ?? file.lang.starter.find((f) => f.name === file.name)?.content ?? '';
       if (file.model.getValue() === theirs) return;
       const load = () => {
-        if (!file.model.isDisposed()) this.setText(file.model, theirs);
+        if (!file.model.isDisposed()) file.model.setText(theirs);
       };
       if (this.pending.has(key)) return this.events.conflict(file.lang, file.name, load);
       load();
@@ -78,23 +82,29 @@ export class LabFiles implements Disposable {
     write(labKey(this.lab, lang.id, 'files'), same ? null : JSON.stringify(names));
   }
 
-  /** The model of one file: the saved text, or the starter's, on first use. */
-  model(lang: WorkbenchLanguage, name: string): monaco.editor.ITextModel {
+  /** The document of one file: the saved text, or the starter's, on first use. */
+  model(lang: WorkbenchLanguage, name: string): FileDoc {
     const key = `${lang.id}/${name}`;
     const known = this.models.get(key);
     if (known) return known.model;
     const saved = read(labKey(this.lab, lang.id, 'file', name));
-    const uri = monaco.Uri.parse(`file:///${this.lab}/${lang.id}/${name}`);
     const starter = lang.starter.find((f) => f.name === name)?.content ?? '';
-    const model = this.store.add(monaco.editor.getModel(uri) ?? monaco.editor.createModel(saved ?? starter, lang.monaco, uri));
+    const model = this.store.add(new FileDoc(saved ?? starter, lang.monaco, `file:///${this.lab}/${lang.id}/${name}`));
     this.store.add(
-      model.onDidChangeContent(() => {
+      model.onChange(() => {
         this.queueSave(key);
         this.events.edited(lang);
       }),
     );
+    if (this.monaco) model.attach(this.monaco);
     this.models.set(key, { name, lang, model });
     return model;
+  }
+
+  /** Monaco has arrived: every document, now and later, gets its Monaco model. */
+  attach(m: typeof monaco): void {
+    this.monaco = m;
+    for (const { model } of this.models.values()) model.attach(m);
   }
 
   /** The language's files as the editor holds them. */
@@ -148,17 +158,10 @@ export class LabFiles implements Disposable {
     for (const f of files) {
       const model = this.model(lang, f.name);
       if (model.getValue() === f.content) continue;
-      this.setText(model, f.content);
+      model.setText(f.content);
       this.save(`${lang.id}/${f.name}`);
     }
     this.setNames(lang, names);
-  }
-
-  /** Replaces a model's text as one undoable edit. */
-  private setText(model: monaco.editor.ITextModel, text: string): void {
-    model.pushStackElement();
-    model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
-    model.pushStackElement();
   }
 
   private queueSave(key: string): void {

@@ -1,11 +1,14 @@
 /**
  * The only workbench code a lesson page loads up front (well under 3 KB).
  * Once the page is idle (requestIdleCallback, after the load) it fetches and
- * evaluates the real bundle (Monaco, xterm.js, the runner connection:
- * ./main.ts), so that the editor is there by the time the student scrolls
- * to it: evaluating Monaco takes about a second on a 2-core server
+ * evaluates the real bundle (xterm.js, the runner connection: ./main.ts)
+ * and then Monaco (./editor.ts, which main.ts imports on its own when it
+ * mounts without it), so that the editor is there by the time the student
+ * scrolls to it: evaluating Monaco takes about a second on a 2-core server
  * (bench/site.ts), which a student at the workbench would otherwise watch. A browser that
- * asks to save data (navigator.connection.saveData) is spared that.
+ * asks to save data (navigator.connection.saveData) is spared that. Where
+ * the workbench sits beside the lesson, in view from the start, the bundle
+ * (not Monaco) is fetched at once instead, as the mount will need it.
  * It mounts the workbench only when the student is about to use it: the
  * workbench comes within a screen of the viewport, or something in it gets
  * focus or a click, or the "Open the workbench" button is pressed, or a
@@ -44,10 +47,12 @@ function preloadWhenIdle(): void {
   const idle = (): void => {
     // data-bundle="loaded" tells tests and the bench (bench/site.ts) that the preload is done.
     const go = () =>
-      void load().then(
-        () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
-        () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
-      );
+      void load()
+        .then((m) => m.loadEditor())
+        .then(
+          () => roots.forEach((r) => (r.dataset.bundle = 'loaded')),
+          () => void (bundle = null), // a failed preload is tried again, and reported, by a mount
+        );
     if ('requestIdleCallback' in window) requestIdleCallback(go, { timeout: IDLE_TIMEOUT_MS });
     else setTimeout(go, 200);
   };
@@ -81,8 +86,20 @@ function start(root: Root, focus: boolean): void {
     });
 }
 
+/** Where the workbench is a column beside the lesson, in view from the start (site/styles/workbench-layout.css). */
+const SIDE_BY_SIDE = '(min-width: 72rem)';
+
 const roots = document.querySelectorAll<Root>('[data-socklab-workbench]');
 if (roots.length) preloadWhenIdle();
+// Beside the lesson, the workbench mounts at the first layout (the observer
+// below): its bundle is asked for now, while the lesson is still being laid
+// out, not after. After this module's siblings have run, so that the
+// layout's "hide the workbench" (layout.ts: html[data-wb-side]) is known.
+queueMicrotask(() => {
+  if (roots.length && matchMedia(SIDE_BY_SIDE).matches && document.documentElement.dataset.wbSide !== 'hidden') {
+    load().catch(() => void (bundle = null)); // a mount tries again and says why
+  }
+});
 for (const root of roots) {
   const io =
     'IntersectionObserver' in window

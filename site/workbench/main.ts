@@ -19,6 +19,12 @@
  * language ends the session (the runner closes the socket; the link
  * reconnects at once) and the next Run opens one in the new language.
  *
+ * Monaco is not in this bundle: the workbench mounts with a plain editor
+ * (plain-editor.ts), so the student reads, edits and runs their code while
+ * Monaco (editor.ts, about 3 MB) is still arriving and compiling; it then
+ * takes the plain editor's place (tabs.ts) with the text, cursor, undo
+ * steps and focus.
+ *
  * Everything the student writes is saved in localStorage as they type (see
  * progress.ts for the keys), so a reload, a lost connection or a runner
  * restart loses nothing. A session the runner lost (link.ts: the ownership
@@ -31,7 +37,6 @@ import { createConfirm } from './dialog.ts';
 import type { EarlySocket } from './early-socket.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { h } from './dom.ts';
-import { editorTheme, monaco } from './editor.ts';
 import { Expander } from './expand.ts';
 import { LabFiles } from './files.ts';
 import { Inspector } from './inspector.ts';
@@ -41,14 +46,14 @@ import { RunnerLink } from './link.ts';
 import type { ProcPane } from './pane.ts';
 import { labKey, read, write } from './progress.ts';
 import { StatusBar } from './status.ts';
-import { FileTabs } from './tabs.ts';
+import { FileTabs, type EditorModule } from './tabs.ts';
 import { Terminals } from './terminals.ts';
 import { createToolbar, lockSolution, type Toolbar } from './toolbar.ts';
 import { Recorder } from '../../protocol/recorder.ts';
 import { downloadRecording } from './share.ts';
 import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
 import { locale, runnerSays, say } from './words.ts';
-// Last, so these rules come after Monaco's in the cascade.
+// Monaco's rules come later (editor.ts appends them when it runs); they are all under .monaco-* and none of ours is.
 import '@xterm/xterm/css/xterm.css';
 import './workbench.css';
 
@@ -67,6 +72,14 @@ const CHECK_FAILS: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.internal,
 ]);
 
+let editorModule: Promise<EditorModule> | null = null;
+/** Monaco (editor.ts), imported once: the mount and the loader's idle preload share it. */
+export const loadEditor = (): Promise<EditorModule> => {
+  editorModule ??= import('./editor.ts');
+  editorModule.catch(() => void (editorModule = null)); // a later mount tries again
+  return editorModule;
+};
+
 /**
  * Mounts the workbench in place of the root's placeholder; `dispose()` puts
  * the placeholder back. `socket`: the runner connection the loader opened
@@ -79,6 +92,7 @@ export function mount(root: Root, opts: { focus?: boolean; socket?: EarlySocket 
   // For tests and the curious: document.querySelector('[data-socklab-workbench]').socklab
   root.socklab = wb;
   if (opts.focus) wb.focusEditor();
+  wb.loadEditor();
   return wb;
 }
 
@@ -252,6 +266,29 @@ export class Workbench implements Disposable {
 
   focusEditor(): void {
     this.tabs.focus();
+  }
+
+  /**
+   * Monaco takes over the editor once it has arrived; until then (or if it
+   * never does) the plain editor serves. Its import starts after the first
+   * frame with the workbench in it: evaluating Monaco is one long task
+   * (half a second and more here), which would otherwise hold back that
+   * frame and the terminals opening in it.
+   */
+  loadEditor(): void {
+    let started = false;
+    const go = (): void => {
+      if (started || this.store.isDisposed) return;
+      started = true;
+      loadEditor().then(
+        (m) => {
+          if (!this.store.isDisposed) this.tabs.upgrade(m);
+        },
+        (err: unknown) => console.warn(`socklab: the code editor did not load, the plain one stays: ${String(err)}`),
+      );
+    };
+    requestAnimationFrame(() => this.store.timeout(go, 0));
+    this.store.timeout(go, 1000); // a page not drawing frames (a hidden tab) still gets it
   }
 
   /** What a process's terminal shows, as text (the WebGL renderer has no DOM text to read). */
@@ -475,7 +512,7 @@ export class Workbench implements Disposable {
     if (theme === this.theme) return;
     this.theme = theme;
     this.el.dataset.theme = theme;
-    monaco.editor.setTheme(editorTheme(theme));
+    this.tabs.setTheme(theme);
     this.terminals.setTheme(theme);
   }
 

@@ -6,11 +6,13 @@
  * control waits for.
  *
  * Rendering: the WebGL renderer when the browser has WebGL2, falling back to
- * xterm's DOM renderer when it has not or when the GL context is lost.
+ * xterm's DOM renderer when it has not or when the GL context is lost. The
+ * WebGL addon (a quarter of xterm's code) is imported when the page is idle,
+ * so the workbench does not wait for it to compile before it shows.
  */
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import { WebglAddon } from '@xterm/addon-webgl';
+import type { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
@@ -203,6 +205,14 @@ export class ProcPane {
 
   private loadWebgl(): void {
     if (this.disposed || !hasWebGL2()) return;
+    import('@xterm/addon-webgl').then(
+      ({ WebglAddon }) => this.useWebgl(WebglAddon),
+      () => void (this.el.dataset.renderer = this.renderer), // not loaded: the DOM renderer stays
+    );
+  }
+
+  private useWebgl(WebglAddon: typeof import('@xterm/addon-webgl').WebglAddon): void {
+    if (this.disposed) return;
     try {
       const addon = new WebglAddon();
       addon.onContextLoss(() => {

@@ -1,14 +1,23 @@
 /**
  * The editor and its file tabs: which of the current language's files the
- * Monaco editor shows, where its cursor was in each (kept when switching
- * tabs or languages), and the tablist's keyboard (arrows, Home, End).
+ * editor shows, where its cursor was in each (kept when switching tabs or
+ * languages), and the tablist's keyboard (arrows, Home, End).
+ *
+ * The editor is the plain one (plain-editor.ts) until Monaco has arrived
+ * (main.ts imports it once the workbench is up), then Monaco: `upgrade`
+ * puts it in the plain editor's place with the same text, cursor, scroll
+ * and focus, when the student is not in the middle of typing.
  */
 import { h } from './dom.ts';
 import { DisposableStore, type Disposable } from './disposable.ts';
-import { editorTheme, monaco } from './editor.ts';
+import type { monaco } from './editor.ts';
 import type { LabFiles } from './files.ts';
+import { PlainEditor } from './plain-editor.ts';
 import type { WorkbenchLanguage } from './types.ts';
 import { say } from './words.ts';
+
+/** Monaco and the workbench's settings of it (editor.ts), imported once the workbench is up. */
+export type EditorModule = typeof import('./editor.ts');
 
 const FONT = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
 
@@ -17,7 +26,11 @@ export class FileTabs implements Disposable {
   readonly bar: HTMLElement;
   /** The tab panel holding the editor. */
   readonly host: HTMLElement;
-  readonly editor: monaco.editor.IStandaloneCodeEditor;
+  /** Monaco's editor, once it has taken over (`upgrade`). */
+  editor: monaco.editor.IStandaloneCodeEditor | null = null;
+  /** The editor until then. */
+  private plain: PlainEditor | null;
+  private m: EditorModule | null = null;
   private lang: WorkbenchLanguage | null = null;
   private readonly activeFile = new Map<string, string>();
   private readonly viewStates = new Map<string, monaco.editor.ICodeEditorViewState | null>();
@@ -32,7 +45,7 @@ export class FileTabs implements Disposable {
   constructor(
     private readonly lab: string,
     private readonly files: LabFiles,
-    theme: 'light' | 'dark',
+    private theme: 'light' | 'dark',
     fileBar: HTMLElement,
     column: HTMLElement,
   ) {
@@ -43,11 +56,37 @@ export class FileTabs implements Disposable {
       const tab = (e.target as HTMLElement).closest<HTMLElement>('[role=tab]');
       if (tab?.dataset.file) this.open(tab.dataset.file);
     });
-    this.host = h('div', { class: 'wb-editor', role: 'tabpanel', id: `wb-editor-${lab}` });
+    this.host = h('div', { class: 'wb-editor', role: 'tabpanel', id: `wb-editor-${lab}`, 'data-editor': 'plain' });
+    this.plain = new PlainEditor(say('editor.label'));
+    this.host.append(this.plain.el);
     column.append(this.host);
-    this.editor = this.store.add(
-      monaco.editor.create(this.host, {
-        theme: editorTheme(theme),
+  }
+
+  /**
+   * Monaco takes the plain editor's place: the shown file's model (the
+   * documents have theirs: files.attach), its cursor and selection, its
+   * scroll, the focus if it was there. Waits while the student is typing.
+   */
+  upgrade(m: EditorModule): void {
+    const plain = this.plain;
+    if (!plain || this.store.isDisposed) return;
+    if (plain.busy) {
+      this.store.timeout(() => this.upgrade(m), 150);
+      return;
+    }
+    this.m = m;
+    this.files.attach(m.monaco);
+    const hadFocus = plain.el.contains(document.activeElement);
+    const sel = plain.selection();
+    const scrollTop = plain.area.scrollTop;
+    const scrollLeft = plain.area.scrollLeft;
+    // Plain views of files not shown keep no cursor: they open at the top, as a file opened for the first time.
+    this.viewStates.clear();
+    plain.dispose();
+    this.plain = null;
+    const editor = this.store.add(
+      m.monaco.editor.create(this.host, {
+        theme: m.editorTheme(this.theme),
         automaticLayout: true,
         minimap: { enabled: false },
         fontSize: 13.5,
@@ -64,6 +103,28 @@ export class FileTabs implements Disposable {
         model: null,
       }),
     );
+    this.editor = editor;
+    this.host.dataset.editor = 'monaco';
+    if (this.lang) {
+      const name = this.activeFile.get(this.lang.id);
+      this.shown = null;
+      if (name) this.open(name);
+      const model = editor.getModel();
+      if (model) {
+        const a = model.getPositionAt(sel.start);
+        const b = model.getPositionAt(sel.end);
+        const [from, to] = sel.backward ? [b, a] : [a, b];
+        editor.setSelection({ selectionStartLineNumber: from.lineNumber, selectionStartColumn: from.column, positionLineNumber: to.lineNumber, positionColumn: to.column });
+        editor.setScrollPosition({ scrollTop, scrollLeft });
+      }
+    }
+    if (hadFocus) editor.focus();
+  }
+
+  /** Light or dark (the plain editor follows the page's CSS). */
+  setTheme(theme: 'light' | 'dark'): void {
+    this.theme = theme;
+    this.m?.monaco.editor.setTheme(this.m.editorTheme(theme));
   }
 
   /** Shows a language's files, on the tab last open in it. */
@@ -104,14 +165,21 @@ export class FileTabs implements Disposable {
     const lang = this.lang!;
     this.keepViewState();
     this.activeFile.set(lang.id, name);
-    const model = this.files.model(lang, name);
-    if (this.editor.getModel() !== model) {
-      this.editor.setModel(model);
+    const doc = this.files.model(lang, name);
+    const label = say('editor.labelFile', { file: name, language: lang.label });
+    if (this.editor) {
+      if (doc.model && this.editor.getModel() !== doc.model) {
+        this.editor.setModel(doc.model);
+        this.shown = `${lang.id}/${name}`;
+        const vs = this.viewStates.get(this.shown);
+        if (vs) this.editor.restoreViewState(vs);
+      }
+      this.editor.updateOptions({ ariaLabel: label });
+    } else if (this.plain) {
+      this.plain.setDoc(doc);
       this.shown = `${lang.id}/${name}`;
-      const vs = this.viewStates.get(this.shown);
-      if (vs) this.editor.restoreViewState(vs);
+      this.plain.area.setAttribute('aria-label', label);
     }
-    this.editor.updateOptions({ ariaLabel: say('editor.labelFile', { file: name, language: lang.label }) });
     for (const tab of this.bar.querySelectorAll<HTMLElement>('[role=tab]')) {
       const on = tab.dataset.file === name;
       tab.setAttribute('aria-selected', on ? 'true' : 'false');
@@ -121,12 +189,13 @@ export class FileTabs implements Disposable {
   }
 
   focus(): void {
-    this.editor.focus();
+    if (this.editor) this.editor.focus();
+    else this.plain?.focus();
   }
 
-  /** Remembers where the cursor and scroll are in the file shown. */
+  /** Remembers where the cursor and scroll are in the file shown (Monaco's; the plain editor opens a file at its top). */
   private keepViewState(): void {
-    if (this.shown && this.editor.getModel()) this.viewStates.set(this.shown, this.editor.saveViewState());
+    if (this.shown && this.editor?.getModel()) this.viewStates.set(this.shown, this.editor.saveViewState());
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -146,6 +215,7 @@ export class FileTabs implements Disposable {
   }
 
   dispose(): void {
+    this.plain?.dispose();
     this.store.dispose();
   }
 }

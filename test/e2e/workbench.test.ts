@@ -8,8 +8,13 @@
  * the tests run; see snapshotSite).
  *
  * A student on /labs/tcp-echo/ in Python:
- *   a. runs the starter and presses Check: Check fails, and the first failed
- *      check says what was expected ("HELLO, WORLD 42") and what came back;
+ *   a. with Monaco held back, finds the starter in the plain editor the
+ *      workbench mounts with, types in it (Enter keeps the indentation) and
+ *      Run sends and starts what was typed; when Monaco comes it has the
+ *      same text, the focus and the cursor, and Ctrl+Z walks back through
+ *      the plain editor's typing to the starter; presses Check: Check fails,
+ *      and the first failed check says what was expected ("HELLO, WORLD
+ *      42") and what came back;
  *   b. types a fix into Monaco with the keyboard (auto-closing brackets and
  *      auto-indentation included; the client a line at a time), runs it with
  *      Ctrl+Enter, talks to the server through the client's terminal, and
@@ -216,14 +221,61 @@ async function newLine(page: Page, file: string, typed: string): Promise<number>
 let afterFix: Awaited<ReturnType<BrowserContext['storageState']>> | null = null;
 
 describe('the lab workbench, in a browser, against `socklab serve`', () => {
-  e2e('a. the starter runs; Check fails and says what was expected and what came back', 60_000, async (scene) => {
+  e2e('a. before Monaco the plain editor types and Runs, Monaco takes over; the starter runs; Check fails and says what was expected and what came back', 60_000, async (scene) => {
     const page = await scene.page();
-    await openLab(page);
-    expect(await fileText(page, 'server.py')).toContain('starter');
+    // Monaco (the editor chunk; not its worker) is held back until the plain editor has done its part.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/_astro\/editor\.[\w-]+\.js$/, async (route) => {
+      if (!/worker/.test(route.request().url())) await held;
+      await route.continue();
+    });
+    const sent: string[] = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => void (typeof f.payload === 'string' && sent.push(f.payload))));
+    await page.goto(`${BASE}/labs/${LAB}/`);
+    await page.locator('[data-socklab-workbench]').scrollIntoViewIfNeeded();
+    const plain = page.locator('.wb-editor[data-editor="plain"] textarea');
+    await plain.waitFor({ timeout: 30_000 });
+    await page.locator('.wb[data-link="connected"]').waitFor({ timeout: 15_000 });
+    const starter = await fileText(page, 'server.py');
+    expect(starter).toContain('starter');
+    expect(await plain.inputValue()).toBe(starter);
 
+    // The plain editor takes typing: at the end of the first line, then a new line (Enter keeps the indentation: none here).
+    await plain.click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' # plain');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('x = 1');
+    const [first, ...rest] = starter.split('\n');
+    const typed = [`${first} # plain`, 'x = 1', ...rest].join('\n');
+    expect(await fileText(page, 'server.py')).toBe(typed);
+
+    // Run works before Monaco: the runner gets the typed file and starts it.
     await button(page, 'Run').click();
     await waitServerListening(page);
     await paneShowsLine(page, 'server', 'The server is ready to receive');
+    const files = sent.map((m) => JSON.parse(m) as { type: string; files?: { name: string; content: string }[] }).filter((m) => m.type === 'files');
+    expect(files.at(-1)?.files?.find((f) => f.name === 'server.py')?.content).toBe(typed);
+    expect(await page.locator('.wb .monaco-editor').count()).toBe(0);
+
+    // Monaco arrives: the same text, the focus where it was (the click on Run took it: put back), the cursor after "x = 1".
+    await plain.focus();
+    release();
+    await page.locator('.wb-editor[data-editor="monaco"] .monaco-editor .view-lines').waitFor({ timeout: 30_000 });
+    expect(await plain.count()).toBe(0);
+    expect(await fileText(page, 'server.py')).toBe(typed);
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.wb-editor .monaco-editor')))).toBe(true);
+    await page.keyboard.type('2');
+    expect(await fileText(page, 'server.py')).toBe(typed.replace('x = 1', 'x = 12'));
+    // Undo walks back through Monaco's typing, then the plain editor's, step by step, to the starter.
+    await page.keyboard.press('Control+Z');
+    expect(await fileText(page, 'server.py')).toBe(typed);
+    await page.keyboard.press('Control+Z');
+    expect(await fileText(page, 'server.py')).toBe([`${first} # plain`, '', ...rest].join('\n'));
+    for (let i = 0; i < 3 && (await fileText(page, 'server.py')) !== starter; i++) await page.keyboard.press('Control+Z');
+    expect(await fileText(page, 'server.py')).toBe(starter);
 
     // With the packets of each check (off by default): the failure's story on the wire too.
     const packetsSwitch = page.getByRole('switch', { name: 'Packets in Check' });
@@ -600,7 +652,7 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(languages.sort()).toEqual(['java', 'javascript', 'python']);
     // Nor the parts of Monaco's core that no lab uses (site/lib/monaco-trim.ts): the diff editors'
     // and the quick input's widgets build these class names, the GPU renderer names WebGPU.
-    const bundle = all[scripts.findIndex((f) => f.startsWith('main.'))]!;
+    const bundle = all[scripts.findIndex((f) => /^editor\.[\w-]+\.js$/.test(f) && !f.includes('worker'))]!;
     expect(bundle).toContain('site/lib/monaco-trim.ts');
     for (const gone of ['quick-input-list', 'diff-review-row', 'WebGPU']) expect(all.filter((js) => js.includes(gone))).toEqual([]);
     // Monaco's chunks (site/lib/monaco-chunks.ts) load with the workbench bundle only: no page's
@@ -615,7 +667,7 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
       const entries = [...readFileSync(join(SITE, page), 'utf8').matchAll(/<script[^>]*\ssrc="\/_astro\/([^"]+\.js)"/g)].map((m) => m[1]!);
       expect(entries.length).toBeGreaterThan(0);
       const upFront = entries.flatMap((f) => [...staticImports(f)]);
-      expect(upFront.filter((f) => /^(monaco-|main\.)/.test(f))).toEqual([]);
+      expect(upFront.filter((f) => /^(monaco-|main\.|editor\.)/.test(f))).toEqual([]);
     }
   });
 });
