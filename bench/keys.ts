@@ -51,6 +51,8 @@ export interface KeysResults {
   load_flood_mb: number;
   /** The typing client ran at a higher priority (false: not allowed here). */
   client_raised: boolean;
+  /** ...and in a CPU group of its own (cgroup v1), since niceness alone weighs only within its autogroup. */
+  client_grouped: boolean;
   /** The runner's main thread while the loaded keys were typed: its share of the time on a core and waiting for one. */
   runner_cpu_loaded: string;
   /** The same while the quiet keys were typed. */
@@ -112,7 +114,7 @@ async function rawPty(keys: number): Promise<number[]> {
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
-  const { via, loaded, floodMb, raised, cpuQuiet, cpuLoaded } = await withRunner(async ({ url, pid }) => {
+  const { via, loaded, floodMb, raised, grouped, cpuQuiet, cpuLoaded } = await withRunner(async ({ url, pid }) => {
     const quietBefore = readCpu(pid);
     const quiet = await asRemoteClient(() => viaRunner(url, keys));
     const cpuQuiet = describeCpu(quietBefore, readCpu(pid));
@@ -134,7 +136,7 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
       const loadedBefore = readCpu(pid);
       const loaded = await asRemoteClient(() => viaRunner(url, keys));
       const cpuLoaded = describeCpu(loadedBefore, readCpu(pid));
-      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, cpuQuiet, cpuLoaded };
+      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, grouped: quiet.grouped && loaded.grouped, cpuQuiet, cpuLoaded };
     } finally {
       busy.stdin!.end();
       await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
@@ -153,6 +155,7 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     load_sessions: loadSessions,
     load_flood_mb: floodMb,
     client_raised: raised,
+    client_grouped: grouped,
     runner_cpu_loaded: cpuLoaded,
     runner_cpu_quiet: cpuQuiet,
   };
@@ -196,6 +199,6 @@ export const keysFigure: Figure<KeysResults> = {
   notes: (r) => [
     `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
     `keys: the runner's main thread ${r.runner_cpu_loaded} while the loaded keys were typed (quiet: ${r.runner_cpu_quiet}); waiting for a core is the scheduler's, not the event loop's`,
-    r.client_raised ? 'keys: the typing client ran at nice -10, as a browser on a machine of its own' : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
+    r.client_raised ? `keys: the typing client ran at nice -10${r.client_grouped ? ' in a CPU group of its own' : ''}, as a browser on a machine of its own` : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
   ],
 };

@@ -86,9 +86,10 @@ export interface Limits {
   sessionTasks: number;
   /**
    * CPU weight of all sessions together (cgroup v2 cpu.weight scale, where
-   * the runner has 100; v1 cpu.shares is 10.24 times this, a nice-0 runner
-   * thread 1024). At 100, however many students run busy loops, the runner
-   * still gets half the CPU it asks for, and sessions share the rest fairly.
+   * a nice-0 thread has 100; v1 cpu.shares is 10.24 times this, a nice-0
+   * thread 1024). Against the runner's runnerCpuWeight, however many
+   * students run busy loops, the runner gets the CPU it asks for first, and
+   * sessions share the rest fairly.
    * It is what a keystroke's echo waits on beside busy sessions: at 10 the
    * echo's p50/p99 was 1.2/54 ms against 10/148 ms at 100 (the weight
    * changed every 20 keys of one run beside 50 flooding or spinning
@@ -96,9 +97,20 @@ export interface Limits {
    * everything in the runner's group, not only its event loop: at 10 a
    * grade beside two busy processes of that group took 2.5 times as long
    * and failed a check (Chromium beside the graders in `npm test` is such a
-   * process). Weighting the event loop's thread alone is the way.
+   * process). The runner's process is weighted alone instead
+   * (runnerCpuWeight).
    */
   sessionsCpuWeight: number;
+  /**
+   * CPU weight of the runner's own process, on the same scale (its own
+   * cgroup: sandbox/cgroups.ts). Every keystroke's echo and every byte to
+   * a browser pass through its event loop, which beside 50 busy sessions
+   * waited for a core most of the time at a nice-0 thread's weight, and
+   * its garbage collections wait on V8's helper threads. Its work is a
+   * relay's, bounded by the sessions' output (outputTurnBytes), not by
+   * this weight: beside 50 busy sessions it used about a third of a core.
+   */
+  runnerCpuWeight: number;
   /**
    * Memory of all sessions together (the cgroup above theirs): per-session
    * limits alone add up to far more than the machine has, so without this a
@@ -183,6 +195,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sessionTcpMemoryBytes: 64 * 1024 * 1024,
   sessionTasks: 256,
   sessionsCpuWeight: 100,
+  runnerCpuWeight: 1000,
   // What the machine has, less a quarter for the runner, its browser-facing work and the system.
   sessionsMemoryBytes: Math.floor(totalmem() * 0.75),
   sessionsTasks: 8192,

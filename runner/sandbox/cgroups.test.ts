@@ -3,7 +3,7 @@
  * cgroup version's file system (this machine runs v1, so the v2 path is
  * proven here; sandbox.test.ts proves the limits on the real v1 kernel).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,7 @@ function fakeRoot(): string {
 }
 
 const read = (file: string) => readFileSync(file, 'utf8');
-const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
+const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, runnerCpuWeight: 700, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
 
 describe('per-session cgroups: cgroup v2', () => {
   it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", () => {
@@ -46,6 +46,8 @@ describe('per-session cgroups: cgroup v2', () => {
     const s2 = setup.cgroups.create(limits);
     const dir = join(base, 's1');
     expect(read(join(base, 'cpu.weight'))).toBe('25');
+    // The runner's leaf weighs what the runner's process does.
+    expect(read(join(group, 'socklab-runner/cpu.weight'))).toBe('700');
     // All sessions together are bounded too.
     expect(read(join(base, 'memory.max'))).toBe(String(2000 * 1024 * 1024));
     expect(read(join(base, 'pids.max'))).toBe('900');
@@ -122,6 +124,33 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(read(join(root, 'memory/runner/socklab-test/memory.limit_in_bytes'))).toBe(String(2000 * 1024 * 1024));
     expect(read(join(root, 'pids/runner/socklab-test/pids.max'))).toBe('900');
     expect(session.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/cgroup.procs')));
+    // The runner's process in a CPU group of its own beside the sessions': 700 is 7168.
+    expect(read(join(root, 'cpu/runner/socklab-test-runner/cpu.shares'))).toBe('7168');
+    expect(read(join(root, 'cpu/runner/socklab-test-runner/cgroup.procs'))).toBe(String(process.pid));
+    // A process of the runner's own, born in that group, goes back to the one the runner came from.
+    setup.cgroups.leaveRunnerGroup(4242);
+    expect(read(join(root, 'cpu/runner/cgroup.procs'))).toBe('4242');
+  });
+
+  it("where the runner's own CPU group cannot be made, sessions get theirs and the runner says so once", () => {
+    const root = fakeRoot();
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(root, c), { recursive: true });
+      writeFileSync(join(root, c, 'cgroup.procs'), '');
+    }
+    writeFileSync(join(root, 'cpu/socklab-test-runner'), 'in the way');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
+      if (!setup.ok) throw new Error(setup.why);
+      expect(setup.cgroups.create(limits).procsFiles).toHaveLength(3);
+      expect(setup.cgroups.create(limits).procsFiles).toHaveLength(3);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^socklab: the runner keeps the CPU weight of the group it started in \(.*EEXIST/)]);
+      setup.cgroups.leaveRunnerGroup(4242);
+      expect(read(join(root, 'cpu/cgroup.procs'))).toBe('');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends', () => {
@@ -164,8 +193,10 @@ describe('per-session cgroups: cgroup v1', () => {
       mkdirSync(join(root, c, 'socklab-999999999/s3'), { recursive: true });
       writeFileSync(join(root, c, 'cgroup.procs'), '');
     }
+    mkdirSync(join(root, 'cpu/socklab-999999999-runner'));
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     expect(setup.ok).toBe(true);
     for (const c of ['memory', 'pids', 'cpu']) expect(existsSync(join(root, c, 'socklab-999999999'))).toBe(false);
+    expect(existsSync(join(root, 'cpu/socklab-999999999-runner'))).toBe(false);
   });
 });

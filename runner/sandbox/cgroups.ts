@@ -5,15 +5,27 @@
  * memfd, /dev/shm), tmpfs pages and kernel memory count against one memory
  * limit, and running out of it kills inside that session only; threads and
  * processes count against one pids limit; and all sessions together get a
- * smaller CPU weight than the runner, whose own threads come first.
+ * smaller CPU weight than the runner, whose own work comes first.
+ *
+ * The runner's own process also gets a CPU group of its own, weighing
+ * well above all sessions: every keystroke's echo passes through its event
+ * loop, which beside 50 busy sessions waited for a core most of the time,
+ * and the event loop also waits on V8's helper threads (a major garbage
+ * collection stalled it 22-56 ms with those threads at the runner's old
+ * weight, 5-22 ms with them beside it). A child is born in the group of
+ * the thread that forks it: the session's processes join their session's
+ * groups before anything of theirs runs, and the runner's own tools (JDK)
+ * go back to the group the runner came from (leaveRunnerGroup).
  *
  * cgroup v1 (separate memory, pids and cpu hierarchies, writable by root)
  * and cgroup v2 (one hierarchy; a non-root runner needs a delegated subtree,
  * e.g. `systemd-run --user --scope -p Delegate=yes npm start`) are both
  * supported. The runner's groups sit below its own group in each hierarchy:
  *   v1: <hierarchy>/<runner's group>/socklab-<pid>/s<n>
+ *       cpu/<runner's group>/socklab-<pid>-runner (the runner's process)
  *   v2: <runner's group>/socklab-runner (the runner itself, moved there:
- *       a v2 group with processes cannot hand controllers to children)
+ *       a v2 group with processes cannot hand controllers to children;
+ *       its CPU weight that of the runner's process)
  *       <runner's group>/socklab-<pid>/s<n>
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -44,6 +56,12 @@ export interface Cgroups {
   create(limits: Limits, opts?: { standby?: boolean }): SessionCgroup;
   /** Removes the runner's (empty) session groups: at exit. */
   dispose(): void;
+  /**
+   * Moves `pid`, a process of the runner's own (a JDK tool), out of the
+   * runner's CPU group where it was born, back to the group the runner
+   * came from.
+   */
+  leaveRunnerGroup(pid: number): void;
 }
 
 export type CgroupSetup = { ok: true; cgroups: Cgroups } | { ok: false; why: string };
@@ -61,7 +79,7 @@ const V1_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
 const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** How long a session's cgroup may stay busy (its last tasks exiting) before it is left behind. */
 const REMOVE_TIMEOUT_MS = 3000;
-const OUR_GROUP = /^socklab-(\d+)$/;
+const OUR_GROUP = /^socklab-(\d+)(?:-runner)?$/;
 /** A session's CPU weight among the sessions, usual and on standby (v1 cpu.shares; v2 cpu.weight: their defaults and minimums). */
 const V1_SHARES = { usual: 1024, standby: 2 };
 const V2_WEIGHT = { usual: 100, standby: 1 };
@@ -98,11 +116,18 @@ export function setupCgroups(opts: CgroupOptions = {}): CgroupSetup {
 class V1Cgroups implements Cgroups {
   readonly version = 1 as const;
   private readonly bases: Record<(typeof V1_CONTROLLERS)[number], string>;
+  /** The group the runner came from in the cpu hierarchy, and the runner's CPU group below it. */
+  private readonly cpuGroup: string;
+  private readonly runnerGroup: string;
+  /** Whether the runner is in its CPU group (null: not tried yet). */
+  private runnerMoved: boolean | null = null;
   private next = 1;
 
   constructor(fsRoot: string, groups: Map<string, string>, name: string) {
     const base = (c: (typeof V1_CONTROLLERS)[number]) => join(fsRoot, c, groups.get(c)!, name);
     this.bases = { memory: base('memory'), pids: base('pids'), cpu: base('cpu') };
+    this.cpuGroup = join(fsRoot, 'cpu', groups.get('cpu')!);
+    this.runnerGroup = `${this.bases.cpu}-runner`;
     for (const dir of Object.values(this.bases)) {
       removeStaleGroups(join(dir, '..'));
       mkdirSync(dir, { recursive: true });
@@ -111,11 +136,12 @@ class V1Cgroups implements Cgroups {
 
   create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
     const name = `s${this.next++}`;
-    // The sessions' group as a whole weighs this much against each of the runner's threads (1024 = nice 0).
-    write(join(this.bases.cpu, 'cpu.shares'), Math.max(2, Math.round((limits.sessionsCpuWeight * 1024) / 100)));
+    // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
+    write(join(this.bases.cpu, 'cpu.shares'), v1Shares(limits.sessionsCpuWeight));
     // All sessions together: the per-session limits alone add up to more than the machine has.
     write(join(this.bases.memory, 'memory.limit_in_bytes'), limits.sessionsMemoryBytes);
     write(join(this.bases.pids, 'pids.max'), limits.sessionsTasks);
+    this.weighRunner(limits);
     const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
     const [memory, pids, cpu] = dirs as [string, string, string];
     try {
@@ -134,24 +160,74 @@ class V1Cgroups implements Cgroups {
     return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? V1_SHARES.standby : V1_SHARES.usual));
   }
 
+  /**
+   * Moves the runner's process (every thread: cgroup.procs) into a CPU
+   * group of its own weighing limits.runnerCpuWeight, on the first session.
+   * Where that is not allowed the runner goes on as it was and says so once.
+   */
+  private weighRunner(limits: Limits): void {
+    if (this.runnerMoved !== null) return;
+    this.runnerMoved = false;
+    try {
+      mkdirSync(this.runnerGroup, { recursive: true });
+      write(join(this.runnerGroup, 'cpu.shares'), v1Shares(limits.runnerCpuWeight));
+      write(join(this.runnerGroup, 'cgroup.procs'), process.pid);
+      this.runnerMoved = true;
+    } catch (err) {
+      removeDir(this.runnerGroup);
+      console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
+    }
+  }
+
+  leaveRunnerGroup(pid: number): void {
+    if (!this.runnerMoved) return;
+    try {
+      write(join(this.cpuGroup, 'cgroup.procs'), pid);
+    } catch {
+      /* ended meanwhile: nothing to move */
+    }
+  }
+
   dispose(): void {
     for (const dir of Object.values(this.bases)) removeTree(dir);
+    if (!this.runnerMoved) return;
+    // A group with a process in it cannot be removed: the runner goes back first.
+    try {
+      write(join(this.cpuGroup, 'cgroup.procs'), process.pid);
+    } catch {
+      /* left behind; the next runner removes it */
+    }
+    removeDir(this.runnerGroup);
   }
+}
+
+/** v2 cpu.weight, within its range. */
+function v2Weight(weight: number): number {
+  return Math.min(10_000, Math.max(1, Math.round(weight)));
+}
+
+/** v1 cpu.shares for a weight on v2's scale (100 = 1024, a nice-0 thread). */
+function v1Shares(weight: number): number {
+  return Math.max(2, Math.min(262_144, Math.round((weight * 1024) / 100)));
 }
 
 class V2Cgroups implements Cgroups {
   readonly version = 2 as const;
   private readonly base: string;
+  /** The leaf the runner was moved to (null: it stays at the root of its cgroup namespace). */
+  private readonly runnerLeaf: string | null;
+  private runnerWeighed = false;
   private next = 1;
 
   constructor(group: string, isRoot: boolean, name: string) {
     const enable = V2_CONTROLLERS.map((c) => `+${c}`).join(' ');
     // "No internal processes": move the runner's group members into a leaf
     // of their own before handing controllers down (the root is exempt).
+    let leaf: string | null = null;
     if (!isRoot) {
       const members = readFileSync(join(group, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean);
       if (members.length) {
-        const leaf = join(group, 'socklab-runner');
+        leaf = join(group, 'socklab-runner');
         mkdirSync(leaf, { recursive: true });
         for (const pid of members) {
           try {
@@ -162,6 +238,7 @@ class V2Cgroups implements Cgroups {
         }
       }
     }
+    this.runnerLeaf = leaf;
     write(join(group, 'cgroup.subtree_control'), enable);
     removeStaleGroups(group);
     this.base = join(group, name);
@@ -170,7 +247,16 @@ class V2Cgroups implements Cgroups {
   }
 
   create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
-    write(join(this.base, 'cpu.weight'), Math.min(10_000, Math.max(1, Math.round(limits.sessionsCpuWeight))));
+    if (!this.runnerWeighed) {
+      this.runnerWeighed = true;
+      try {
+        if (!this.runnerLeaf) throw new Error('it is at the root of its cgroup namespace');
+        write(join(this.runnerLeaf, 'cpu.weight'), v2Weight(limits.runnerCpuWeight));
+      } catch (err) {
+        console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
+      }
+    }
+    write(join(this.base, 'cpu.weight'), v2Weight(limits.sessionsCpuWeight));
     // All sessions together: the per-session limits alone add up to more than the machine has.
     write(join(this.base, 'memory.max'), limits.sessionsMemoryBytes);
     write(join(this.base, 'pids.max'), limits.sessionsTasks);
@@ -187,6 +273,10 @@ class V2Cgroups implements Cgroups {
       throw err;
     }
     return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? V2_WEIGHT.standby : V2_WEIGHT.usual));
+  }
+
+  leaveRunnerGroup(): void {
+    /* the runner shares its leaf with what was in its group: nothing to leave */
   }
 
   dispose(): void {
@@ -285,4 +375,12 @@ export function runnerCgroups(): Cgroups | null {
     else console.warn(`socklab: no per-session cgroups (${setup.why}); each program keeps its own limits only`);
   }
   return runnerSetup.ok ? runnerSetup.cgroups : null;
+}
+
+/**
+ * Moves `pid`, a process of the runner's own (never a student's), out of
+ * the runner's CPU group where it was born; nothing where there is none.
+ */
+export function leaveRunnerGroup(pid: number | undefined): void {
+  if (pid !== undefined && runnerSetup?.ok) runnerSetup.cgroups.leaveRunnerGroup(pid);
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JAVA_FLAGS } from '../languages.ts';
+import { leaveRunnerGroup } from './cgroups.ts';
 import { ownedFolder } from './runtime.ts';
 
 /** How long making the archive may take (a JVM run, on a busy machine). */
@@ -149,6 +150,8 @@ export function findJava(): string | null {
 export function run(file: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, stdio: 'ignore' });
+    // A JDK tool works for seconds: it must not take the runner's weight.
+    leaveRunnerGroup(child.pid);
     const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
     child.on('error', (err) => {
       clearTimeout(timer);

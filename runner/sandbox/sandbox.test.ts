@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -1279,6 +1279,28 @@ describe('bwrap sandbox: per-session cgroups (cgroup v1 on this machine, as root
   it('the runner has per-session cgroups when it runs as root', () => {
     if (runningAsRoot) expect(cgroups?.version).toBe(1);
     else expect(cgroups).toBeNull();
+  });
+
+  it("the runner's process weighs what limits say, in a CPU group of its own that the sessions' processes left", async () => {
+    if (!cgroups) return;
+    const sandbox = await tracker.open();
+    // A thread's cpu group; null once it has ended.
+    const cpuOf = (tid: number) => {
+      try {
+        return cgroupsOf(tid, readFileSync(`/proc/self/task/${tid}/cgroup`, 'utf8')).get('cpu');
+      } catch {
+        return null;
+      }
+    };
+    const own = cpuOf(process.pid)!;
+    expect(own).toMatch(new RegExp(`/socklab-${process.pid}-runner$`));
+    expect(Number(readFileSync(join('/sys/fs/cgroup/cpu', own, 'cpu.shares'), 'utf8'))).toBe(Math.round(resolveLimits().runnerCpuWeight * 10.24));
+    // Every thread, V8's garbage collection helpers included (the event loop waits on them); one may end meanwhile.
+    const threads = readdirSync('/proc/self/task').map(Number);
+    expect(threads.length).toBeGreaterThan(4);
+    expect(threads.filter((tid) => cpuOf(tid) !== own && cpuOf(tid) !== null)).toEqual([]);
+    // Born in it (forked by the runner), the session's processes joined their own before running.
+    expect(groupDir(sandbox, 'cpu')).toMatch(new RegExp(`/socklab-${process.pid}/s\\d+$`));
   });
 
   it("shared memory, memfd and forked children count against the session's memory: out of it, only that session's processes are killed; the group goes with the session", async () => {
