@@ -275,6 +275,10 @@ static char **wait_for_go(const char *tag) {
   if (argc == 0) _exit(0);
   go_argv[argc] = NULL;
   if (tcsetattr(0, TCSAFLUSH, &saved) != 0) die("wait-go: terminal");
+  /* The terminal is the program's now: the runner holds what is typed until
+     this marker, since a byte that came before it was read raw (no echo, no
+     CR to NL) or thrown away by the flush above. */
+  dprintf(1, "\033]6973;%s;go\007", tag);
   return go_argv;
 }
 

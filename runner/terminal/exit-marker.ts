@@ -8,7 +8,8 @@
  * per process, so a program cannot print a marker of its own.
  *
  * A launcher started ahead (`--wait-go`) prints `ESC ] 6973 ; <tag> ; ready
- * BEL` once it waits for the runner's go: also removed from the output.
+ * BEL` once it waits for the runner's go, and `... ; go BEL` once it has
+ * given the terminal back to the program: both removed from the output.
  */
 
 export interface ExitStatus {
@@ -25,11 +26,13 @@ export class ExitMarkerScanner {
   status: ExitStatus | null = null;
   /** Set once the ready marker of a launcher started ahead has been seen. */
   ready = false;
+  /** Set once the go marker has been seen (after the ready one): what is typed now reaches the program as typed. */
+  started = false;
 
   constructor(tag: string) {
     if (!/^[A-Za-z0-9]{8,64}$/.test(tag)) throw new Error('exit tag must be 8-64 letters or digits');
     this.prefix = Buffer.from(`\x1b]6973;${tag};`, 'latin1');
-    this.pattern = new RegExp(`^\\x1b\\]6973;${tag};(?:(\\d{1,3});(\\d{1,3})|ready)\\x07`);
+    this.pattern = new RegExp(`^\\x1b\\]6973;${tag};(?:(\\d{1,3});(\\d{1,3})|(ready|go))\\x07`);
   }
 
   /** Feeds a chunk; returns the bytes that are program output (marker removed). */
@@ -40,10 +43,12 @@ export class ExitMarkerScanner {
     const at = buf.indexOf(this.prefix);
     if (at >= 0) {
       const m = this.pattern.exec(buf.subarray(at, at + this.prefix.length + 16).toString('latin1'));
-      if (m && m[1] === undefined) {
-        // The ready marker: once, and only before the program (it comes first).
-        if (!this.ready) {
-          this.ready = true;
+      if (m && m[3]) {
+        // The ready marker, then the go marker: each once, in that order, before the program's output.
+        const first = m[3] === 'ready' ? !this.ready : this.ready && !this.started;
+        if (first) {
+          if (m[3] === 'ready') this.ready = true;
+          else this.started = true;
           return Buffer.concat([buf.subarray(0, at), this.push(buf.subarray(at + m[0].length))]);
         }
         return buf;

@@ -83,6 +83,9 @@ export class PtyProcess implements TurnTaker {
   readonly waiting: Promise<boolean>;
   private resolveWaiting!: (waiting: boolean) => void;
   private wentGo = false;
+  /** Typed after the go and before the launcher gave the terminal back (its go marker): held, not lost. */
+  private typedEarly: Buffer[] = [];
+  private typedEarlyBytes = 0;
 
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
@@ -143,6 +146,10 @@ export class PtyProcess implements TurnTaker {
     const before = this.scanner.status;
     const out = this.scanner.push(chunk);
     if (this.scanner.ready && !this.wentGo) this.resolveWaiting(true);
+    if (this.scanner.started && this.typedEarly.length) {
+      for (const bytes of this.typedEarly.splice(0)) this.input.push(bytes);
+      this.typedEarlyBytes = 0;
+    }
     this.queue(out);
     if (this.scanner.status && !before) {
       // Every byte before the marker has arrived: end the launcher now (also
@@ -219,7 +226,14 @@ export class PtyProcess implements TurnTaker {
    */
   write(data: string): boolean {
     if (this.exited) return true;
-    return this.input.push(Buffer.from(data, 'utf8'));
+    const bytes = Buffer.from(data, 'utf8');
+    if (this.wentGo && !this.scanner.started) {
+      if (this.typedEarlyBytes + bytes.length > this.opts.limits.maxPendingInputBytes) return false;
+      this.typedEarly.push(bytes);
+      this.typedEarlyBytes += bytes.length;
+      return true;
+    }
+    return this.input.push(bytes);
   }
 
   /**
@@ -227,7 +241,8 @@ export class PtyProcess implements TurnTaker {
    * the go message it reads before its terminal is given back to the
    * program ("g", each argument and a NUL, one more NUL; launch.c
    * wait_for_go). False when it does not wait (not yet, no longer, or never
-   * did); throws for an argv the launcher would not take.
+   * did); throws for an argv the launcher would not take. What is typed
+   * after it waits until the launcher has given the terminal back.
    */
   go(argv: readonly string[]): boolean {
     const message = Buffer.from(`g${argv.map((a) => `${a}\0`).join('')}\0`, 'utf8');
