@@ -1,0 +1,80 @@
+/**
+ * Which check of one Check starts next. At most `n` run at once, each in a
+ * sandbox of its own. A check whose dependencies have passed goes first, in
+ * the lab's order; then one whose dependencies still run starts early, so a
+ * chain of dependencies (listens, then echoes, then broadcasts...) runs side
+ * by side instead of one after another. An early check only counts once its
+ * dependencies have passed (the engine reports it skipped otherwise and
+ * stops it as soon as one has not), so a verdict is the same as if it had
+ * waited. An `alone` check measures time or throughput, which a neighbour
+ * would decide: it starts once its dependencies have passed and nothing
+ * else runs, and nothing starts beside it; it never starts early (for a
+ * submission that fails its dependency it would cost its whole run alone).
+ * Checks that can run side by side go before it: they then need no second
+ * wait for the others to end.
+ */
+
+/** Where a waiting check is: its dependencies passed, still running, or one did not pass (it never starts). */
+export type Readiness = 'ready' | 'early' | 'never';
+
+interface Waiter {
+  alone: boolean;
+  readiness: () => Readiness;
+  start: (turn: (() => void) | null) => void;
+}
+
+export class CheckTurns {
+  private used = 0;
+  private aloneRunning = false;
+  /** In the lab's order. */
+  private readonly waiting: Waiter[] = [];
+
+  constructor(private readonly n: number) {}
+
+  /**
+   * Resolves with a function that ends the turn once the check may start,
+   * or with null once `readiness` says "never" (its dependency did not pass:
+   * it takes no turn). Call `update` whenever a check ends, since that may
+   * change another's readiness.
+   */
+  take(alone: boolean, readiness: () => Readiness): Promise<(() => void) | null> {
+    return new Promise((start) => {
+      this.waiting.push({ alone, readiness, start });
+      this.update();
+    });
+  }
+
+  /** Starts every waiting check that may start now. */
+  update(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const w = this.waiting[i]!;
+      if (w.readiness() === 'never') {
+        this.waiting.splice(i, 1);
+        w.start(null);
+      }
+    }
+    for (;;) {
+      const next = this.pick();
+      if (!next) return;
+      this.waiting.splice(this.waiting.indexOf(next), 1);
+      this.used += next.alone ? this.n : 1;
+      this.aloneRunning = next.alone;
+      let ended = false;
+      next.start(() => {
+        if (ended) return;
+        ended = true;
+        this.used -= next.alone ? this.n : 1;
+        if (next.alone) this.aloneRunning = false;
+        this.update();
+      });
+    }
+  }
+
+  private pick(): Waiter | undefined {
+    if (this.aloneRunning || this.used >= this.n) return undefined;
+    const side = this.waiting.filter((w) => !w.alone);
+    const ready = side.find((w) => w.readiness() === 'ready') ?? side.find((w) => w.readiness() === 'early');
+    if (ready) return ready;
+    return this.used === 0 ? this.waiting.find((w) => w.alone && w.readiness() === 'ready') : undefined;
+  }
+}
