@@ -11,7 +11,10 @@
  * else runs, and nothing starts beside it; it never starts early (for a
  * submission that fails its dependency it would cost its whole run alone).
  * Checks that can run side by side go before it: they then need no second
- * wait for the others to end.
+ * wait for the others to end. Early checks hold at most half of the turns
+ * (none of a single one): a submission that fails a dependency leaves its
+ * dependants waiting on timeouts until it has, and the checks that will
+ * count must not queue behind them.
  */
 
 /** Where a waiting check is: its dependencies passed, still running, or one did not pass (it never starts). */
@@ -28,6 +31,8 @@ export class CheckTurns {
   private aloneRunning = false;
   /** In the lab's order. */
   private readonly waiting: Waiter[] = [];
+  /** Checks that started early and have not ended. */
+  private readonly early = new Set<Waiter>();
 
   constructor(private readonly n: number) {}
 
@@ -59,10 +64,12 @@ export class CheckTurns {
       this.waiting.splice(this.waiting.indexOf(next), 1);
       this.used += next.alone ? this.n : 1;
       this.aloneRunning = next.alone;
+      if (next.readiness() === 'early') this.early.add(next);
       let ended = false;
       next.start(() => {
         if (ended) return;
         ended = true;
+        this.early.delete(next);
         this.used -= next.alone ? this.n : 1;
         if (next.alone) this.aloneRunning = false;
         this.update();
@@ -73,8 +80,14 @@ export class CheckTurns {
   private pick(): Waiter | undefined {
     if (this.aloneRunning || this.used >= this.n) return undefined;
     const side = this.waiting.filter((w) => !w.alone);
-    const ready = side.find((w) => w.readiness() === 'ready') ?? side.find((w) => w.readiness() === 'early');
+    const ready = side.find((w) => w.readiness() === 'ready');
     if (ready) return ready;
+    // One that started early counts as such until its dependencies have passed.
+    const early = [...this.early].filter((w) => w.readiness() === 'early').length;
+    if (early < Math.floor(this.n / 2)) {
+      const next = side.find((w) => w.readiness() === 'early');
+      if (next) return next;
+    }
     return this.used === 0 ? this.waiting.find((w) => w.alone && w.readiness() === 'ready') : undefined;
   }
 }
