@@ -1,6 +1,7 @@
 /**
  * The order in which a Check's checks take their turns: ready ones first,
- * then early ones (dependencies still running), an alone check by itself
+ * then early ones (dependencies still running; none before a dependency
+ * has started), an alone check by itself
  * and after the others, never early; a check whose dependency did not pass
  * takes no turn.
  */
@@ -10,7 +11,7 @@ import { CheckTurns, type Readiness } from './check-turns.ts';
 /** A check waiting for its turn: `state` is what it answers when asked; `end` ends its turn once it has one. */
 function waiter(turns: CheckTurns, log: string[], id: string, state: { r: Readiness }, alone = false) {
   const w = { end: undefined as (() => void) | undefined, got: undefined as boolean | undefined };
-  void turns.take(alone, () => state.r).then((end) => {
+  void turns.take(id, alone, () => state.r).then((end) => {
     w.got = end !== null;
     log.push(end ? `start ${id}` : `never ${id}`);
     w.end = end ?? undefined;
@@ -50,12 +51,18 @@ describe('check turns', () => {
     const b = waiter(four, log, 'b', { r: 'ready' });
     await tick();
     expect(log.at(-1)).toBe('start b');
+    expect(four.started('b') && !four.started('e3')).toBe(true);
+    a.end!();
+    const behind = waiter(four, log, 'behind', { r: 'wait' }); // its dependency has yet to start: no use starting first
+    await tick();
+    expect(log.at(-1)).toBe('start b');
+    expect(behind.got).toBeUndefined();
     const one = new CheckTurns(1);
     const only: string[] = [];
     const x = waiter(one, only, 'x', { r: 'early' });
     await tick();
     expect(only).toEqual([]);
-    for (const w of [a, b, ...e]) w.end?.();
+    for (const w of [b, ...e]) w.end?.();
     expect(x.got).toBeUndefined();
   });
 

@@ -6,7 +6,8 @@
  * by side instead of one after another. An early check only counts once its
  * dependencies have passed (the engine reports it skipped otherwise and
  * stops it as soon as one has not), so a verdict is the same as if it had
- * waited. An `alone` check measures time or throughput, which a neighbour
+ * waited; it starts early only beside its running dependencies, not before
+ * one that has yet to run. An `alone` check measures time or throughput, which a neighbour
  * would decide: it starts once its dependencies have passed and nothing
  * else runs, and nothing starts beside it; it never starts early (for a
  * submission that fails its dependency it would cost its whole run alone).
@@ -17,10 +18,15 @@
  * count must not queue behind them.
  */
 
-/** Where a waiting check is: its dependencies passed, still running, or one did not pass (it never starts). */
-export type Readiness = 'ready' | 'early' | 'never';
+/**
+ * Where a waiting check is: its dependencies passed (`ready`), are running
+ * (`early`), one has yet to start (`wait`: nothing to gain by starting
+ * before it), or one did not pass (`never`: it takes no turn).
+ */
+export type Readiness = 'ready' | 'early' | 'wait' | 'never';
 
 interface Waiter {
+  id: string;
   alone: boolean;
   readiness: () => Readiness;
   start: (turn: (() => void) | null) => void;
@@ -33,6 +39,8 @@ export class CheckTurns {
   private readonly waiting: Waiter[] = [];
   /** Checks that started early and have not ended. */
   private readonly early = new Set<Waiter>();
+  /** Ids of the checks that have had a turn. */
+  private readonly begun = new Set<string>();
 
   constructor(private readonly n: number) {}
 
@@ -42,11 +50,16 @@ export class CheckTurns {
    * it takes no turn). Call `update` whenever a check ends, since that may
    * change another's readiness.
    */
-  take(alone: boolean, readiness: () => Readiness): Promise<(() => void) | null> {
+  take(id: string, alone: boolean, readiness: () => Readiness): Promise<(() => void) | null> {
     return new Promise((start) => {
-      this.waiting.push({ alone, readiness, start });
+      this.waiting.push({ id, alone, readiness, start });
       this.update();
     });
+  }
+
+  /** Whether check `id` has had its turn (it runs, or has run). */
+  started(id: string): boolean {
+    return this.begun.has(id);
   }
 
   /** Starts every waiting check that may start now. */
@@ -65,6 +78,7 @@ export class CheckTurns {
       this.used += next.alone ? this.n : 1;
       this.aloneRunning = next.alone;
       if (next.readiness() === 'early') this.early.add(next);
+      this.begun.add(next.id);
       let ended = false;
       next.start(() => {
         if (ended) return;

@@ -243,12 +243,15 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const ended = new Map<string, CheckResult | undefined>();
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
+    let wait = false;
     for (const id of check.dependsOn ?? []) {
       if (!byId.has(id)) return 'never'; // not graded here (another role)
-      if (!ended.has(id)) early = true;
-      else if (ended.get(id)?.status !== 'passed') return 'never';
+      if (ended.has(id)) {
+        if (ended.get(id)?.status !== 'passed') return 'never';
+      } else if (turns.started(id)) early = true;
+      else wait = true;
     }
-    return early ? 'early' : 'ready';
+    return wait ? 'wait' : early ? 'early' : 'ready';
   };
   const settled = plan.map((check) => {
     const deps = (check.dependsOn ?? []).map((id) => (byId.get(id) ?? Promise.resolve(undefined)).then((result) => ({ id, result })));
@@ -256,7 +259,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     const failedDep = Promise.all(deps).then((results) => results.find((d) => d.result?.status !== 'passed'));
     const skipped = (id: string): CheckResult => ({ id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === id)?.name ?? id }), transcript: [], outputs: [] });
     const run = async (): Promise<CheckResult | undefined> => {
-      const endTurn = await turns.take(check.alone === true, () => readiness(check));
+      const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check));
       if (!endTurn) return skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
