@@ -267,6 +267,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         // An early check is stopped as soon as a dependency has not passed: it will be skipped.
         const dropped = new Promise<void>((resolve) => deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve())));
         const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.cancelled?.()), dropped);
+        // Its turn ends with its run, not when its dependencies end.
+        void running.then(endTurn, endTurn);
         const failed = await failedDep;
         if (failed) {
           await running;
@@ -277,9 +279,10 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         }
         return result;
       } finally {
-        // Known before the turn is free, so that the next turn goes by it.
+        // Known before the next turn is given, so that it goes by it.
         ended.set(check.id, result);
         endTurn();
+        turns.update();
       }
     };
     const done = run().then((result) => {
