@@ -33,12 +33,18 @@ export interface CheckDef<E extends Templates = Templates> {
   timeoutMs?: number;
   /** Points this check is worth in a class report (`socklab grade --class`): a whole number >= 0, default 1. `socklab validate` reports any other value as checks_points at its line. */
   points?: number;
-  /** Ids of checks that must pass first; otherwise this one is skipped. */
+  /**
+   * Ids of checks that must pass; otherwise this one is skipped. It may
+   * start while they still run (in a sandbox of its own), but counts only
+   * once they have passed, and is stopped as soon as one has not.
+   */
   dependsOn?: string[];
   /**
    * Runs with no other check of the same Check at once (the others run side
    * by side, each in its own sandbox): for a check that measures time,
    * throughput or memory, which a neighbour on the same cores would decide.
+   * It starts once its dependencies have passed, after the checks that can
+   * run side by side.
    */
   alone?: boolean;
   run(h: Harness<E>): Promise<void>;

@@ -3,7 +3,8 @@
  * a hang fails at the check's deadline and never hangs the grader, teardown
  * always runs, a failed dependency skips, a stack trace fails, a
  * transcript shows what was sent, expected and received; independent checks
- * run side by side, reported in the lab's order.
+ * run side by side, a dependant early (stopped and skipped when its
+ * dependency fails), reported in the lab's order.
  */
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,25 +153,28 @@ export default defineChecks([
     expect([r.status, r.message]).toEqual(['passed', undefined]);
   }, 30_000);
 
-  it('runs independent checks side by side, a dependant after its dependency, an alone check alone, and reports in the lab\'s order', async () => {
+  it('runs independent checks side by side, a dependant early (counted once its dependency passed), an alone check alone, and reports in the lab\'s order', async () => {
     const { lab } = makeLab(`
 const spans = (globalThis.__spans ??= {});
 const timed = (id, ms) => async (h) => { const s = performance.now(); await h.sleep(ms); spans[id] = [s, performance.now()]; };
 export default defineChecks([
-  { id: 'slow', name: 'slow', role: 'server', run: timed('slow', 1200) },
+  { id: 'slow', name: 'slow', role: 'server', run: timed('slow', 1500) },
   { id: 'fast', name: 'fast', role: 'server', run: timed('fast', 50) },
   { id: 'after-slow', name: 'after slow', role: 'server', dependsOn: ['slow'], run: timed('after-slow', 50) },
   { id: 'solo', name: 'solo', role: 'server', alone: true, run: timed('solo', 300) },
   { id: 'last', name: 'last', role: 'server', run: timed('last', 50) },
 ]);`);
     const reported: string[] = [];
-    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), onResult: (r) => reported.push(r.id) });
+    const started: string[] = [];
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), onStart: (c) => started.push(c.id), onResult: (r) => reported.push(r.id) });
     const order = ['slow', 'fast', 'after-slow', 'solo', 'last'];
     expect(report.results.map((r) => [r.id, r.status])).toEqual(order.map((id) => [id, 'passed']));
     expect(reported).toEqual(order);
+    expect([...started].sort()).toEqual([...order].sort());
     const spans = (globalThis as unknown as { __spans: Record<string, [number, number]> }).__spans;
     expect(spans.fast![1]).toBeLessThan(spans.slow![1]); // ran beside the slow one
-    expect(spans['after-slow']![0]).toBeGreaterThanOrEqual(spans.slow![1]);
+    // Started before its dependency ended: a chain runs side by side, each link counted once the one before passed.
+    expect(spans['after-slow']![0]).toBeLessThan(spans.slow![1]);
     for (const id of order.filter((i) => i !== 'solo')) {
       const [s, e] = spans[id]!;
       expect(e <= spans.solo![0] || s >= spans.solo![1], `${id} overlaps the alone check`).toBe(true);
@@ -178,6 +182,27 @@ export default defineChecks([
     // Asked for one check, the engine runs it and what it depends on, nothing else.
     const one = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), checks: ['after-slow'] });
     expect(one.results.map((r) => [r.id, r.status])).toEqual([['slow', 'passed'], ['after-slow', 'passed']]);
+  }, 30_000);
+
+  it('stops a dependant that started early once its dependency fails, reports it skipped, and never starts an alone one early', async () => {
+    const { lab } = makeLab(`
+const runs = (globalThis.__runs ??= []);
+export default defineChecks([
+  { id: 'fails', name: 'fails', role: 'server', async run(h) { await h.sleep(600); h.fail('no'); } },
+  { id: 'early', name: 'early', role: 'server', dependsOn: ['fails'], async run(h) { runs.push('early'); await h.start('server'); await h.sleep(10_000); runs.push('early ended'); } },
+  { id: 'solo', name: 'solo', role: 'server', alone: true, dependsOn: ['fails'], async run() { runs.push('solo'); } },
+]);`);
+    const started: string[] = [];
+    const t0 = Date.now();
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits({ checksAtOnce: 2 }), onStart: (c) => started.push(c.id) });
+    expect(Date.now() - t0).toBeLessThan(8_000); // not the early one's 10 s
+    expect(report.results.map((r) => [r.id, r.status, r.message])).toEqual([
+      ['fails', 'failed', 'no'],
+      ['early', 'skipped', expect.stringMatching(/fails/)],
+      ['solo', 'skipped', expect.stringMatching(/fails/)],
+    ]);
+    expect(started).toEqual(['fails']); // a skipped check is never reported as started
+    expect((globalThis as unknown as { __runs: string[] }).__runs).toEqual(['early']);
   }, 30_000);
 
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {

@@ -16,7 +16,7 @@ import type { Limits } from '../limits.ts';
 import type { Backend, Sandbox } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
-import { gate } from './gate.ts';
+import { CheckTurns, type Readiness } from './check-turns.ts';
 import { GradeBrowser } from './harness/grade-browser.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
@@ -217,7 +217,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // Each check holds a sandbox of its own: no more at once than the backend
   // holds (the host backend one, as its programs share the machine's ports).
   const n = Math.max(1, Math.min(opts.limits.checksAtOnce, opts.backend.maxSessions));
-  const at = gate(n);
+  const turns = new CheckTurns(n);
   // Java programs start from the runner's class-data archive, made once
   // per JDK, and are compiled once for the grade: every program a check
   // may start (the student's of the graded roles, the reference's).
@@ -236,22 +236,62 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // One Chromium for the grade's pages, started by the first check that opens one, ended with the grade.
   const browser = new GradeBrowser(opts.limits);
   await compiled;
-  // Each check starts as soon as its dependencies have ended and a turn is
-  // free; results are reported in the lab's order whatever order they end in.
+  // Each check starts when a turn is free (check-turns.ts: one whose
+  // dependencies still run may start early); results are reported in the
+  // lab's order whatever order they end in, and a check counts only once
+  // every dependency has passed.
+  const ended = new Map<string, CheckResult | undefined>();
+  const readiness = (check: CheckDef): Readiness => {
+    let early = false;
+    let wait = false;
+    for (const id of check.dependsOn ?? []) {
+      if (!byId.has(id)) return 'never'; // not graded here (another role)
+      if (ended.has(id)) {
+        if (ended.get(id)?.status !== 'passed') return 'never';
+      } else if (turns.started(id)) early = true;
+      else wait = true;
+    }
+    return wait ? 'wait' : early ? 'early' : 'ready';
+  };
   const settled = plan.map((check) => {
     const deps = (check.dependsOn ?? []).map((id) => (byId.get(id) ?? Promise.resolve(undefined)).then((result) => ({ id, result })));
-    const done = Promise.all(deps).then((depResults) =>
-      at(async (): Promise<CheckResult | undefined> => {
+    // A dependency that failed, was skipped, or is not graded here: the first in the check's own order names the skip.
+    const failedDep = Promise.all(deps).then((results) => results.find((d) => d.result?.status !== 'passed'));
+    const skipped = (id: string): CheckResult => ({ id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === id)?.name ?? id }), transcript: [], outputs: [] });
+    const run = async (): Promise<CheckResult | undefined> => {
+      const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check));
+      if (!endTurn) return skipped((await failedDep)!.id);
+      let result: CheckResult | undefined;
+      try {
         if (opts.cancelled?.()) return undefined;
-        // A dependency that failed, was skipped, or is not graded here (another role).
-        const failedDep = depResults.find((d) => d.result?.status !== 'passed');
-        if (failedDep) {
-          return { id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === failedDep.id)?.name ?? failedDep.id }), transcript: [], outputs: [] };
+        // An early check is stopped as soon as a dependency has not passed: it will be skipped.
+        const dropped = new Promise<void>((resolve) => deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve())));
+        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.cancelled?.()), dropped);
+        // Its turn ends with its run, not when its dependencies end.
+        void running.then(endTurn, endTurn);
+        const failed = await failedDep;
+        if (failed) {
+          await running;
+          result = skipped(failed.id);
+        } else {
+          opts.onStart?.(check); // it counts from here: its dependencies have passed
+          result = await running;
         }
-        opts.onStart?.(check);
-        return runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), await setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.cancelled?.()));
-      }, check.alone === true ? n : 1), // an `alone` check takes every turn: it measures time, which a neighbour would decide
-    );
+        return result;
+      } finally {
+        // Known before the next turn is given, so that it goes by it.
+        ended.set(check.id, result);
+        endTurn();
+        turns.update();
+      }
+    };
+    const done = run().then((result) => {
+      if (!ended.has(check.id)) {
+        ended.set(check.id, result);
+        turns.update();
+      }
+      return result;
+    });
     byId.set(check.id, done);
     return done;
   });
@@ -334,13 +374,21 @@ function checkSetup(opts: GradeOptions, reference: Map<string, string>, role: st
 /**
  * Runs one check in `made`'s sandbox and hands the sandbox to `giveBack`
  * once the check's programs are stopped (reusable when every one of them
- * has exited), without waiting for it to be made new.
+ * has exited), without waiting for it to be made new. Once `dropped`
+ * resolves (a check started early whose dependency did not pass) the check
+ * is stopped: its result will not be reported.
  */
-async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setup: CheckSetup, browser: GradeBrowser, giveBack: (sandbox: Sandbox, reusable: boolean) => Promise<void>): Promise<CheckResult> {
+async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: GraderSay; locale: Locale; messages?: Messages }, made: MadeSandbox, setupOf: Promise<CheckSetup>, browser: GradeBrowser, giveBack: (sandbox: Sandbox, reusable: boolean) => Promise<void>, dropped: Promise<void>): Promise<CheckResult> {
   const { say } = words;
   const t0 = performance.now();
   const base = { id: check.id, name: check.name, role: check.role };
-  const { commands } = setup;
+  const { commands } = await setupOf;
+  let isDropped = false;
+  const drop = dropped.then(() => {
+    isDropped = true;
+    throw new CheckFailure(say('engine.graderError', { error: 'dropped' }));
+  });
+  drop.catch(() => {});
 
   let sandbox;
   try {
@@ -355,9 +403,11 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
   const endWire = await captureCheck(opts.wire, sandbox, opts.limits, h);
   try {
     await made.ready; // its files, written while it waited for its turn
+    if (isDropped) throw new CheckFailure(say('engine.graderError', { error: 'dropped' }));
     await Promise.race([
       check.run(h),
       h.aborted,
+      drop,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CheckFailure(say('engine.checkTimeout', { s: timeoutMs / 1000 }), { hint: say('hint.timeout') })), timeoutMs);
       }),
@@ -369,7 +419,7 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
     clearTimeout(timer);
   }
   // While the programs still run: what happened to them comes first.
-  let verdict = await h.explain(failure).catch(() => failure);
+  let verdict = isDropped ? failure : await h.explain(failure).catch(() => failure);
   await h.dispose();
   // After the teardown: the grader's own closing is part of what the wire shows.
   const wire = await endWire();

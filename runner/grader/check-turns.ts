@@ -1,0 +1,107 @@
+/**
+ * Which check of one Check starts next. At most `n` run at once, each in a
+ * sandbox of its own. A check whose dependencies have passed goes first, in
+ * the lab's order; then one whose dependencies still run starts early, so a
+ * chain of dependencies (listens, then echoes, then broadcasts...) runs side
+ * by side instead of one after another. An early check only counts once its
+ * dependencies have passed (the engine reports it skipped otherwise and
+ * stops it as soon as one has not), so a verdict is the same as if it had
+ * waited; it starts early only beside its running dependencies, not before
+ * one that has yet to run. An `alone` check measures time or throughput, which a neighbour
+ * would decide: it starts once its dependencies have passed and nothing
+ * else runs, and nothing starts beside it; it never starts early (for a
+ * submission that fails its dependency it would cost its whole run alone).
+ * Checks that can run side by side go before it: they then need no second
+ * wait for the others to end. Early checks hold at most half of the turns
+ * (none of a single one): a submission that fails a dependency leaves its
+ * dependants waiting on timeouts until it has, and the checks that will
+ * count must not queue behind them.
+ */
+
+/**
+ * Where a waiting check is: its dependencies passed (`ready`), are running
+ * (`early`), one has yet to start (`wait`: nothing to gain by starting
+ * before it), or one did not pass (`never`: it takes no turn).
+ */
+export type Readiness = 'ready' | 'early' | 'wait' | 'never';
+
+interface Waiter {
+  id: string;
+  alone: boolean;
+  readiness: () => Readiness;
+  start: (turn: (() => void) | null) => void;
+}
+
+export class CheckTurns {
+  private used = 0;
+  private aloneRunning = false;
+  /** In the lab's order. */
+  private readonly waiting: Waiter[] = [];
+  /** Checks that started early and have not ended. */
+  private readonly early = new Set<Waiter>();
+  /** Ids of the checks that have had a turn. */
+  private readonly begun = new Set<string>();
+
+  constructor(private readonly n: number) {}
+
+  /**
+   * Resolves with a function that ends the turn once the check may start,
+   * or with null once `readiness` says "never" (its dependency did not pass:
+   * it takes no turn). Call `update` whenever a check ends, since that may
+   * change another's readiness.
+   */
+  take(id: string, alone: boolean, readiness: () => Readiness): Promise<(() => void) | null> {
+    return new Promise((start) => {
+      this.waiting.push({ id, alone, readiness, start });
+      this.update();
+    });
+  }
+
+  /** Whether check `id` has had its turn (it runs, or has run). */
+  started(id: string): boolean {
+    return this.begun.has(id);
+  }
+
+  /** Starts every waiting check that may start now. */
+  update(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const w = this.waiting[i]!;
+      if (w.readiness() === 'never') {
+        this.waiting.splice(i, 1);
+        w.start(null);
+      }
+    }
+    for (;;) {
+      const next = this.pick();
+      if (!next) return;
+      this.waiting.splice(this.waiting.indexOf(next), 1);
+      this.used += next.alone ? this.n : 1;
+      this.aloneRunning = next.alone;
+      if (next.readiness() === 'early') this.early.add(next);
+      this.begun.add(next.id);
+      let ended = false;
+      next.start(() => {
+        if (ended) return;
+        ended = true;
+        this.early.delete(next);
+        this.used -= next.alone ? this.n : 1;
+        if (next.alone) this.aloneRunning = false;
+        this.update();
+      });
+    }
+  }
+
+  private pick(): Waiter | undefined {
+    if (this.aloneRunning || this.used >= this.n) return undefined;
+    const side = this.waiting.filter((w) => !w.alone);
+    const ready = side.find((w) => w.readiness() === 'ready');
+    if (ready) return ready;
+    // One that started early counts as such until its dependencies have passed.
+    const early = [...this.early].filter((w) => w.readiness() === 'early').length;
+    if (early < Math.floor(this.n / 2)) {
+      const next = side.find((w) => w.readiness() === 'early');
+      if (next) return next;
+    }
+    return this.used === 0 ? this.waiting.find((w) => w.alone && w.readiness() === 'ready') : undefined;
+  }
+}
