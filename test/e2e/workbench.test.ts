@@ -595,6 +595,16 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
       return counts;
     };
     const expand = page.locator('.wb-toolbar').getByRole('button', { name: /Expand|Collapse/ });
+    // What loads when idle, and what a library adds once a page on first use (a
+    // message listener for its zero-delay timer), is in place before counting:
+    // a leak is what grows with every expand, not what the first one installs.
+    const idle = () => page.evaluate(() => new Promise<void>((r) => requestIdleCallback(() => r(), { timeout: 3000 })));
+    await idle();
+    await expand.click();
+    await page.locator('.wb.wb-expanded').waitFor();
+    await expand.click();
+    await page.locator('.wb:not(.wb-expanded)').waitFor();
+    await idle();
     const mounted = await listeners();
 
     for (let i = 0; i < 3; i++) {
