@@ -180,7 +180,7 @@ export interface BrowserTerminalResults {
 }
 
 export async function benchBrowserTerminal(rounds = ROUNDS): Promise<BrowserTerminalResults> {
-  const site = await snapshotSite(['index.html', `labs/${LAB}/index.html`]);
+  const site = await snapshotSite(['index.html', `labs/${LAB}/index.html`], undefined, { rebuildStale: true });
   const served = await startServe(site);
   const browser = await launchChromium();
   const page: Round[] = [];

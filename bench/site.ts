@@ -464,7 +464,7 @@ export interface SiteResults {
 
 export async function benchSite(opts: { log?: (line: string) => void } = {}): Promise<SiteResults> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const site = await snapshotSite(['index.html', `labs/${LAB}/index.html`]);
+  const site = await snapshotSite(['index.html', `labs/${LAB}/index.html`], undefined, { rebuildStale: true });
   const bundle = editorBundle(site);
   const bundleFiles = bundle.files.map((f) => f.file);
   const served = await startServe(site);

@@ -65,17 +65,33 @@ function complete(dir: string, mustHave: string[]): boolean {
   return true;
 }
 
+/** Folders whose files the built site is made from. */
+const SITE_SOURCES = ['site', 'labs', 'protocol', 'astro.config.mjs'];
+
+/** Whether a file the site is built from is newer than the built site (a bench must not measure an old build). */
+function siteIsStale(dist: string): boolean {
+  const built = statSync(join(dist, 'index.html')).mtimeMs;
+  const newer = (path: string): boolean => {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (!st.isDirectory()) return st.mtimeMs > built;
+    return readdirSync(path).some((name) => name !== 'node_modules' && newer(join(path, name)));
+  };
+  return SITE_SOURCES.some((p) => newer(join(ROOT, p)));
+}
+
 /**
  * A private, consistent copy of the built site (remove it when done).
  * Others may rebuild dist/ while tests or benchmarks run (a build replaces
  * its files with new hashed names, so a page loaded before the build asks
  * for chunks that are gone), so the runner serves a copy taken while dist/
  * was complete and did not change. When dist/ is missing it is built
- * first, as `socklab serve` would.
+ * first, as `socklab serve` would; with `rebuildStale` (the benchmarks,
+ * which run one at a time) also when a source of the site is newer.
  */
-export async function snapshotSite(mustHave: string[] = ['index.html'], timeoutMs = 120_000): Promise<string> {
+export async function snapshotSite(mustHave: string[] = ['index.html'], timeoutMs = 120_000, opts: { rebuildStale?: boolean } = {}): Promise<string> {
   const dist = join(ROOT, 'dist');
-  if (!existsSync(join(dist, 'index.html'))) {
+  if (!existsSync(join(dist, 'index.html')) || (opts.rebuildStale && siteIsStale(dist))) {
     if (!buildSite(null)) throw new Error('the site did not build');
   }
   const copy = mkdtempSync(join(tmpdir(), 'socklab-site-'));
