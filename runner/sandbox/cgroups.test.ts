@@ -23,6 +23,16 @@ function fakeRoot(): string {
 }
 
 const read = (file: string) => readFileSync(file, 'utf8');
+
+/** A fake cgroup v1 root with the memory, pids and cpu hierarchies, each holding `inside` (a folder path) and a cgroup.procs. */
+function v1Root(inside = ''): string {
+  const root = fakeRoot();
+  for (const c of ['memory', 'pids', 'cpu']) {
+    mkdirSync(join(root, c, inside), { recursive: true });
+    writeFileSync(join(root, c, 'cgroup.procs'), '');
+  }
+  return root;
+}
 const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, runnerCpuWeight: 700, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
 
 describe('per-session cgroups: cgroup v2', () => {
@@ -105,11 +115,7 @@ describe('per-session cgroups: cgroup v2', () => {
 
 describe('per-session cgroups: cgroup v1', () => {
   it('writes memory (TCP buffers and swap included), pids and the CPU share of all sessions, below the runner\'s own groups', () => {
-    const root = fakeRoot();
-    for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(root, c, 'runner'), { recursive: true });
-      writeFileSync(join(root, c, 'cgroup.procs'), '');
-    }
+    const root = v1Root('runner');
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/runner\n4:memory:/runner\n1:cpu,cpuacct:/runner\n0::/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
     expect(setup.cgroups.version).toBe(1);
@@ -133,11 +139,7 @@ describe('per-session cgroups: cgroup v1', () => {
   });
 
   it("where the runner's own CPU group cannot be made, sessions get theirs and the runner says so once", () => {
-    const root = fakeRoot();
-    for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(root, c), { recursive: true });
-      writeFileSync(join(root, c, 'cgroup.procs'), '');
-    }
+    const root = v1Root();
     writeFileSync(join(root, 'cpu/socklab-test-runner'), 'in the way');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
@@ -154,11 +156,7 @@ describe('per-session cgroups: cgroup v1', () => {
   });
 
   it('a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends', () => {
-    const root = fakeRoot();
-    for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(root, c), { recursive: true });
-      writeFileSync(join(root, c, 'cgroup.procs'), '');
-    }
+    const root = v1Root();
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
     const session = setup.cgroups.create(limits, { standby: true });
@@ -175,11 +173,7 @@ describe('per-session cgroups: cgroup v1', () => {
   });
 
   it('a session group that cannot be made leaves nothing half made behind', () => {
-    const root = fakeRoot();
-    for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(root, c), { recursive: true });
-      writeFileSync(join(root, c, 'cgroup.procs'), '');
-    }
+    const root = v1Root();
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
     mkdirSync(join(root, 'cpu/socklab-test/s1'));
@@ -188,11 +182,7 @@ describe('per-session cgroups: cgroup v1', () => {
   });
 
   it('removes groups left by a runner that died', () => {
-    const root = fakeRoot();
-    for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(root, c, 'socklab-999999999/s3'), { recursive: true });
-      writeFileSync(join(root, c, 'cgroup.procs'), '');
-    }
+    const root = v1Root('socklab-999999999/s3');
     mkdirSync(join(root, 'cpu/socklab-999999999-runner'));
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     expect(setup.ok).toBe(true);

@@ -180,6 +180,31 @@ static void skip_input(size_t left) {
 }
 
 /*
+ * Waits for the child `pid` (-1: the fork failed) that printed the `kept`
+ * bytes of `output` (which has room for one more), and answers "ok" when it
+ * exited 0, else "error" and what it printed on one line, or `what` and how
+ * it ended when it printed nothing.
+ */
+static void answer(pid_t pid, char *output, size_t kept, const char *what) {
+  int status = 0;
+  if (pid > 0)
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    say("ok\n");
+    return;
+  }
+  output[kept] = 0;
+  for (size_t i = 0; i < kept; i++)
+    if (output[i] == '\n' || output[i] == '\r') output[i] = ' ';
+  char line[MAX_OUTPUT + 64];
+  if (pid < 0) snprintf(line, sizeof line, "error fork failed\n");
+  else if (kept) snprintf(line, sizeof line, "error %s\n", output);
+  else snprintf(line, sizeof line, "error %s exited %d\n", what, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  say(line);
+}
+
+/*
  * Runs argv with the `len` bytes of `text` on its stdin. Answers "ok" when
  * it exits 0, else "error " and the start of what it printed.
  */
@@ -240,22 +265,7 @@ static void run(char *const argv[], const char *text, size_t len) {
   }
   if (in_open) close(in[1]);
   close(out[0]);
-  int status = 0;
-  if (pid > 0)
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    say("ok\n");
-    return;
-  }
-  output[kept] = 0;
-  for (size_t i = 0; i < kept; i++)
-    if (output[i] == '\n' || output[i] == '\r') output[i] = ' ';
-  char line[MAX_OUTPUT + 64];
-  if (pid < 0) snprintf(line, sizeof line, "error fork failed\n");
-  else if (kept) snprintf(line, sizeof line, "error %s\n", output);
-  else snprintf(line, sizeof line, "error %s exited %d\n", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  say(line);
+  answer(pid, output, kept, argv[0]);
 }
 
 /* How long `reset` waits for the last check's processes to be gone (their exit is reaped a moment after the runner saw it). */
@@ -510,20 +520,7 @@ static void write_files(long bytes) {
     if (kept == MAX_OUTPUT) break;
   }
   close(out[0]);
-  why[kept] = 0;
-  int status = 0;
-  if (pid > 0)
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    say("ok\n");
-    return;
-  }
-  for (size_t i = 0; i < kept; i++)
-    if (why[i] == '\n' || why[i] == '\r') why[i] = ' ';
-  char line[MAX_OUTPUT + 64];
-  snprintf(line, sizeof line, "error %s\n", pid < 0 ? "fork failed" : kept ? why : "the files could not be written");
-  say(line);
+  answer(pid, why, kept, "writing the files");
 }
 
 /* Sends one netlink request; 0 when sent. */
