@@ -83,9 +83,6 @@ export class PtyProcess implements TurnTaker {
   readonly waiting: Promise<boolean>;
   private resolveWaiting!: (waiting: boolean) => void;
   private wentGo = false;
-  /** Typed after the go and before the launcher gave the terminal back (its go marker): held, not lost. */
-  private typedEarly: Buffer[] = [];
-  private typedEarlyBytes = 0;
 
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
@@ -146,10 +143,7 @@ export class PtyProcess implements TurnTaker {
     const before = this.scanner.status;
     const out = this.scanner.push(chunk);
     if (this.scanner.ready && !this.wentGo) this.resolveWaiting(true);
-    if (this.scanner.started && this.typedEarly.length) {
-      for (const bytes of this.typedEarly.splice(0)) this.input.push(bytes);
-      this.typedEarlyBytes = 0;
-    }
+    if (this.scanner.started) this.input.release();
     this.queue(out);
     if (this.scanner.status && !before) {
       // Every byte before the marker has arrived: end the launcher now (also
@@ -226,14 +220,7 @@ export class PtyProcess implements TurnTaker {
    */
   write(data: string): boolean {
     if (this.exited) return true;
-    const bytes = Buffer.from(data, 'utf8');
-    if (this.wentGo && !this.scanner.started) {
-      if (this.typedEarlyBytes + bytes.length > this.opts.limits.maxPendingInputBytes) return false;
-      this.typedEarly.push(bytes);
-      this.typedEarlyBytes += bytes.length;
-      return true;
-    }
-    return this.input.push(bytes);
+    return this.input.push(Buffer.from(data, 'utf8'));
   }
 
   /**
@@ -251,7 +238,10 @@ export class PtyProcess implements TurnTaker {
     }
     if (this.exited || this.wentGo || !this.scanner.ready) return false;
     this.wentGo = true;
-    return this.input.push(message);
+    const pushed = this.input.push(message);
+    // Typed after the go, a byte would reach the launcher's raw terminal (or its flush): it waits for the go marker.
+    this.input.hold();
+    return pushed;
   }
 
   resize(cols: number, rows: number): void {
@@ -300,11 +290,24 @@ class PtyInput {
   private queued = 0;
   private retry: NodeJS.Timeout | null = null;
   private disposed = false;
+  /** While held (hold), how many queued writes may still go; null when not held. */
+  private passing: number | null = null;
 
   constructor(
     private readonly fd: number,
     private readonly max: number,
   ) {}
+
+  /** What is pushed from now on waits until release(); what was queued before still goes. */
+  hold(): void {
+    this.passing = this.queue.length;
+  }
+
+  release(): void {
+    if (this.passing === null) return;
+    this.passing = null;
+    this.pump();
+  }
 
   push(data: Buffer): boolean {
     if (this.disposed) return true;
@@ -322,7 +325,7 @@ class PtyInput {
     // keystroke's echo does not wait for the thread pool's round trip,
     // which on a runner busy with other sessions' output costs event-loop
     // turns of several milliseconds each.
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.passing !== 0) {
       const head = this.queue[0]!;
       let written: number;
       try {
@@ -333,8 +336,10 @@ class PtyInput {
         return;
       }
       this.queued -= written;
-      if (written >= head.length) this.queue.shift();
-      else this.queue[0] = head.subarray(written);
+      if (written >= head.length) {
+        this.queue.shift();
+        if (this.passing !== null) this.passing--;
+      } else this.queue[0] = head.subarray(written);
     }
   }
 
