@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -130,10 +131,14 @@ function watchLatency(latency: () => Promise<number>): () => Promise<number> {
       await sleep(100);
     }
   })();
+  // This process relays the echo: its own stalls (not the neighbour's) would show up here too, so say them.
+  const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+  ownLoop.enable();
   return async () => {
     running = false;
     await loop;
-    console.log(`neighbour's worst echo: ${worst} ms`);
+    ownLoop.disable();
+    console.log(`neighbour's worst echo: ${worst} ms (this process's event loop delayed up to ${Math.round(ownLoop.max / 1e6)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     return worst;
   };
 }

@@ -80,6 +80,8 @@ describe('the wire view', () => {
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
+    // The session ends after its socket closes; its reader goes with it, and the next test counts readers.
+    await poll(() => readers().length === 0, 10_000, "the closed sessions' readers to end");
   });
   afterAll(async () => {
     await served?.close();
