@@ -240,6 +240,13 @@ export const ServerMessage = z.discriminatedUnion('type', [
   /** A preview of the student's web server at a host of its own: `//<token>.<page host>/` (runner/server/preview.ts). */
   z.strictObject({ type: z.literal('preview'), url: z.string() }),
   z.strictObject({ type: z.literal('proc'), proc: ProcInfo }),
+  /**
+   * The runner has passed an interrupt (Ctrl-C typed) to the process: all of
+   * its output that came before this message was written before the
+   * interrupt, so a page still drawing it may skip it, as a terminal flushes
+   * its output queue on an interrupt.
+   */
+  z.strictObject({ type: z.literal('interrupted'), proc: ProcId }),
   /** Something the student should read, about one process or the session. */
   z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: NoticeCode, message: z.string() }),
   z.strictObject({ type: z.literal('error'), code: ErrorCode, message: z.string() }),

@@ -257,6 +257,7 @@ export const en = {
   'pane.notStarted': 'not started: the {server} {how} before it was ready on {port}',
   'pane.sessionEnded': 'stopped: the session ended',
   'pane.ended': '[{name} {state}]',
+  'pane.outputSkipped': '[{size} of output skipped: Ctrl-C drops what was still waiting to be drawn, as a terminal does]',
   'files.changedElsewhere': '{file} was changed in another tab: the editor now shows that version. Ctrl+Z brings yours back.',
   'files.conflict': '{file} was also changed in another tab while you were typing here. Yours is kept; load the other tab’s version if you want it (Ctrl+Z brings yours back).',
   'files.loadOther': 'Load the other version',

@@ -241,6 +241,7 @@ export const ko = {
   'pane.notStarted': '시작 안 됨: {server}가 {port}에서 준비되기 전에 {how}',
   'pane.sessionEnded': '중지됨: 세션이 끝났습니다',
   'pane.ended': '[{name}: {state}]',
+  'pane.outputSkipped': '[출력 {size}를 건너뜀: 터미널처럼 Ctrl-C는 아직 화면에 그리지 못한 출력을 버립니다]',
   'files.changedElsewhere': '다른 탭에서 {file}이(가) 바뀌어 편집기에 그 버전을 보여 줍니다. Ctrl+Z를 누르면 여러분의 코드가 돌아옵니다.',
   'files.conflict': '여기서 입력하는 동안 다른 탭에서도 {file}이(가) 바뀌었습니다. 여러분의 코드는 그대로 두었습니다. 원하면 다른 탭의 버전을 불러오세요(Ctrl+Z로 여러분의 코드를 되돌릴 수 있습니다).',
   'files.loadOther': '다른 버전 불러오기',

@@ -132,7 +132,10 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       case 'run':
         return session.run(msg.clients);
       case 'input':
-        return session.input(msg.proc, msg.data);
+        session.input(msg.proc, msg.data);
+        // After every output frame read before the interrupt reached the program (the socket keeps the order).
+        if (msg.data.includes('\x03')) send({ type: 'interrupted', proc: msg.proc });
+        return;
       case 'resize':
         return session.resize(msg.proc, msg.cols, msg.rows);
       case 'ack':

@@ -527,6 +527,8 @@ export class Workbench implements Disposable {
         return this.terminals.proc(msg.proc);
       case 'preview':
         return this.preview?.show(msg.url);
+      case 'interrupted':
+        return this.terminals.paneOf(msg.proc)?.interrupted(msg.proc);
       case 'notice': {
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
         const text = runnerSays('notice', msg.code, msg.message, pane?.name);

@@ -1,9 +1,18 @@
 /**
  * One process's terminal: an xterm.js pane labelled with the process's name
- * and state. Raw bytes from the runner go straight into xterm; keystrokes
- * (Ctrl-C is just "\x03") go back as `input`. Output is acknowledged once
- * xterm has rendered it (write callback), which is what the runner's flow
- * control waits for.
+ * and state. Raw bytes from the runner go into xterm; keystrokes (Ctrl-C is
+ * just "\x03") go back as `input`. Output is acknowledged once xterm has
+ * rendered it (write callback), which is what the runner's flow control
+ * waits for.
+ *
+ * xterm is handed at most XTERM_AHEAD bytes at a time; the rest of a flood
+ * waits in the pane. Ctrl-C typed during a flood skips what waits, and what
+ * is still on its way from the runner until the runner says the interrupt
+ * reached the program (`interrupted`), as a terminal's line discipline
+ * flushes its output queue on an interrupt: what the program wrote before
+ * the interrupt is not worth seconds of drawing, and the student sees it
+ * stop at once. A line says how much was skipped. (A quiet program never has
+ * anything waiting, so nothing it wrote is skipped.)
  *
  * Rendering: the WebGL renderer when the browser has WebGL2, falling back to
  * xterm's DOM renderer when it has not or when the GL context is lost. The
@@ -25,6 +34,12 @@ export interface PaneEvents {
   /** Bytes xterm has rendered for this pane's current process. */
   rendered(proc: number, bytes: number): void;
 }
+
+/** Output handed to xterm ahead of its drawing: enough that it never waits for the next piece, little enough to draw in a frame or two. */
+const XTERM_AHEAD = 64 * 1024;
+
+/** Output waiting for xterm: a process's bytes, socklab's own control codes (proc null), or a line of socklab's own. */
+type Waiting = { data: Uint8Array | string; proc: number | null } | { line: string; sgr: number };
 
 export const TERMINAL_THEMES: Record<'light' | 'dark', ITheme> = {
   dark: {
@@ -110,6 +125,14 @@ export class ProcPane {
   waiting = false;
   /** Whether Enter was typed since the process started (until then a client pane says to type a line). */
   private typedLine = false;
+  /** Output not yet handed to xterm (see XTERM_AHEAD). */
+  private waitingOutput: Waiting[] = [];
+  /** Bytes handed to xterm and not yet drawn. */
+  private inXterm = 0;
+  /** Interrupts typed whose `interrupted` has not come back: output arriving meanwhile is skipped. */
+  private interrupts = 0;
+  /** Bytes skipped since the first of those interrupts. */
+  private skipped = 0;
 
   constructor(
     readonly name: string,
@@ -161,6 +184,10 @@ export class ProcPane {
     this.term.loadAddon(new WebLinksAddon());
     this.term.onData((data) => {
       if (this.proc === null || this.info?.state === 'exited') return;
+      if (data.includes('\x03')) {
+        this.interrupts++;
+        this.dropOutput(true);
+      }
       this.events.input(this, data);
       if (!this.typedLine && data.includes('\r')) {
         this.typedLine = true;
@@ -249,8 +276,10 @@ export class ProcPane {
 
   /** Shows a new process (a fresh run) in this pane. */
   bind(info: ProcInfo, fresh: boolean): void {
-    if (fresh) this.term.reset();
+    if (fresh) this.reset();
     this.proc = info.id;
+    this.interrupts = 0; // an interrupt typed to the last process is not this one's
+    this.skipped = 0;
     this.waiting = false;
     this.typedLine = false;
     this.update(info);
@@ -267,9 +296,9 @@ export class ProcPane {
     this.restartBtn.hidden = false;
     if (info.state === 'exited' && before !== 'exited') {
       this.line(say('pane.ended', { name: this.name, state: describeState(info) }), 2);
-      this.term.write('\x1b[?25l'); // no cursor: nothing reads the keyboard any more
+      this.queue({ data: '\x1b[?25l', proc: null }); // no cursor: nothing reads the keyboard any more
     } else if (info.state === 'starting' && before === 'exited') {
-      this.term.write('\x1b[?25h');
+      this.queue({ data: '\x1b[?25h', proc: null });
     }
   }
 
@@ -304,7 +333,7 @@ export class ProcPane {
 
   /** Resets the pane for a coming run: clears the screen, waits for its process. */
   prepare(): void {
-    this.term.reset();
+    this.reset();
     this.proc = null;
     this.info = null;
     this.waiting = true;
@@ -313,9 +342,20 @@ export class ProcPane {
     this.restartBtn.hidden = true;
   }
 
+  /** Output of process `proc`, drawn after everything before it. */
   write(data: Uint8Array, proc: number): void {
-    const n = data.length;
-    this.term.write(data, () => this.events.rendered(proc, n));
+    if (this.interrupts && proc === this.proc) {
+      this.skipped += data.length;
+      this.events.rendered(proc, data.length);
+    } else this.queue({ data, proc });
+  }
+
+  /** The runner says an interrupt typed here reached process `proc`: what it writes from now on is drawn. */
+  interrupted(proc: number): void {
+    if (proc !== this.proc || !this.interrupts || --this.interrupts) return;
+    // Said, so that a student does not wonder where the end of the output went.
+    if (this.skipped) this.line(say('pane.outputSkipped', { size: `${Math.max(1, Math.round(this.skipped / 1024))} KiB` }), 2);
+    this.skipped = 0;
   }
 
   /**
@@ -323,10 +363,60 @@ export class ProcPane {
    * on a line of its own once everything written before it is parsed.
    */
   line(text: string, sgr: 2 | 33 | 31): void {
-    this.term.write('', () => {
-      const fresh = this.term.buffer.active.cursorX === 0;
-      this.term.write(`${fresh ? '' : '\r\n'}\x1b[${sgr}m${text}\x1b[0m\r\n`);
+    this.queue({ line: text, sgr });
+  }
+
+  private queue(item: Waiting): void {
+    this.waitingOutput.push(item);
+    this.handOn();
+  }
+
+  /** Hands waiting output to xterm while it has less than XTERM_AHEAD to draw; a line once it has drawn everything before it. */
+  private handOn(): void {
+    while (this.waitingOutput.length && this.inXterm < XTERM_AHEAD && !this.disposed) {
+      const item = this.waitingOutput[0]!;
+      if ('line' in item) {
+        if (this.inXterm > 0) return; // where the cursor is is known only then
+        const fresh = this.term.buffer.active.cursorX === 0;
+        this.waitingOutput.shift();
+        this.put(`${fresh ? '' : '\r\n'}\x1b[${item.sgr}m${item.line}\x1b[0m\r\n`, null);
+      } else {
+        this.waitingOutput.shift();
+        this.put(item.data, item.proc);
+      }
+    }
+  }
+
+  private put(data: Uint8Array | string, proc: number | null): void {
+    this.inXterm += data.length;
+    this.term.write(data, () => {
+      this.inXterm -= data.length;
+      if (proc !== null) this.events.rendered(proc, data.length);
+      this.handOn();
     });
+  }
+
+  /**
+   * Drops the programs' output still waiting (acknowledged, never drawn):
+   * on an interrupt, keeping socklab's own lines; on a reset, all of it.
+   */
+  private dropOutput(keepLines: boolean): void {
+    const kept: Waiting[] = [];
+    for (const item of this.waitingOutput) {
+      if ('data' in item && item.proc !== null) {
+        this.skipped += item.data.length;
+        this.events.rendered(item.proc, item.data.length);
+      } else if (keepLines) kept.push(item);
+    }
+    this.waitingOutput = kept;
+  }
+
+  /** A new process, or none: nothing of the last one is drawn or skipped any more. */
+  private reset(): void {
+    this.dropOutput(false);
+    this.interrupts = 0;
+    this.skipped = 0;
+    this.term.reset();
   }
 
   setTheme(theme: 'light' | 'dark'): void {

@@ -161,13 +161,18 @@ export class Terminals implements Disposable {
     return [...this.panes.values()].some((p) => p.proc !== null && p.info?.state !== 'exited');
   }
 
-  /** What a pane's terminal shows, as text (the WebGL renderer has no DOM text to read). */
+  /** What a pane's terminal shows, as text, a line the program wrote as one line however the pane wraps it (the WebGL renderer has no DOM text to read). */
   text(name: string): string {
     const buf = this.panes.get(name)?.term.buffer.active;
     if (!buf) return '';
     const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
-    return lines.join('\n').replace(/\n+$/, '');
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      const text = line?.translateToString(!buf.getLine(i + 1)?.isWrapped) ?? '';
+      if (line?.isWrapped && lines.length) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
+    return lines.map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '');
   }
 
   setTheme(theme: 'light' | 'dark'): void {

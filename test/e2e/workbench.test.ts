@@ -434,6 +434,40 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(scene.pageErrors(page)).toEqual([]);
   });
 
+  e2e('l. Ctrl-C during a flood stops the pane at once: what was still waiting to be drawn is skipped, and it says so', 45_000, async (scene) => {
+    const page = await scene.page();
+    await page.goto(`${BASE}/labs/${LAB}/`);
+    // A client that floods its terminal (it needs no server).
+    const flood = 'import sys\nline = "x" * 199 + "\\n"\nwhile True:\n    sys.stdout.write(line)\n';
+    await page.evaluate(([lab, text]) => localStorage.setItem(`socklab:${lab}:python:file:client.py`, text!), [LAB, flood]);
+    await openLab(page);
+    expect(await fileText(page, 'client.py')).toBe(flood);
+    /** The pane's last lines (the whole text of a flooded pane is megabytes). */
+    const tail = () => page.evaluate(() => ((document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText('client 1') ?? '').split('\n').slice(-8).join('\n'));
+    await button(page, 'Run').click();
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: /^running/ }).waitFor({ timeout: 20_000 });
+    await expect.poll(tail, { timeout: 10_000 }).toContain(`\n${'x'.repeat(199)}\n`);
+    await pane(page, 'client 1').locator('.xterm').click();
+    // A page that draws slower than the program writes (here: busy for a second): the runner's window of output fills and waits for the page.
+    await page.evaluate(() => {
+      for (const end = performance.now() + 1000; performance.now() < end; );
+    });
+    await page.keyboard.press('Control+C');
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: 'stopped by Ctrl-C (SIGINT)' }).waitFor({ timeout: 10_000 });
+    await expect.poll(tail, { timeout: 10_000 }).toMatch(/\[client 1 stopped by Ctrl-C \(SIGINT\)\]$/);
+    // The note comes before the traceback the interrupt printed; at most what the program wrote while the interrupt was
+    // on its way to it (the kernel flushes the rest) is drawn between them.
+    const around = await page.evaluate(() => {
+      const text = (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText('client 1') ?? '';
+      const note = /\[(\d+) KiB of output skipped: Ctrl-C drops what was still waiting to be drawn, as a terminal does\]/.exec(text);
+      return { kib: note ? Number(note[1]) : 0, between: note ? text.indexOf('Traceback', note.index) - note.index - note[0].length : -1 };
+    });
+    expect(around.kib).toBeGreaterThan(16);
+    expect(around.between).toBeGreaterThanOrEqual(0);
+    expect(around.between).toBeLessThan(16 * 1024);
+    expect(scene.pageErrors(page)).toEqual([]);
+  });
+
   e2e('d. closing the tab ends every sandbox process of its session', 45_000, async (scene) => {
     // Sessions' uids are told apart by their programs: `socklab serve` keeps
     // a sandbox made ahead for the next session (a uid with no program), and
