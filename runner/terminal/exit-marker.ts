@@ -18,9 +18,12 @@ export interface ExitStatus {
   signal: number;
 }
 
+/** Nothing held: one buffer for all (this runs for every chunk of a flood). */
+const EMPTY = Buffer.alloc(0);
+
 export class ExitMarkerScanner {
   private readonly prefix: Buffer;
-  private held: Buffer = Buffer.alloc(0);
+  private held: Buffer = EMPTY;
   private readonly pattern: RegExp;
   /** Set once the marker has been seen. */
   status: ExitStatus | null = null;
@@ -39,7 +42,7 @@ export class ExitMarkerScanner {
   push(chunk: Buffer): Buffer {
     if (this.status) return chunk;
     const buf = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
-    this.held = Buffer.alloc(0);
+    this.held = EMPTY;
     const at = buf.indexOf(this.prefix);
     if (at >= 0) {
       const m = this.pattern.exec(buf.subarray(at, at + this.prefix.length + 16).toString('latin1'));
@@ -81,7 +84,7 @@ export class ExitMarkerScanner {
   /** Bytes still held back (given out when the process ends without a marker). */
   flush(): Buffer {
     const rest = this.held;
-    this.held = Buffer.alloc(0);
+    this.held = EMPTY;
     return rest;
   }
 }

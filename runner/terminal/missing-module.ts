@@ -9,19 +9,26 @@ import { SANDBOX_NODE_PACKAGES, SANDBOX_PYTHON_PACKAGES } from '../sandbox/runti
 /** How much of a program's last output is kept to look for the error. */
 const TAIL_BYTES = 4096;
 
-/** Keeps the tail of one program's output. */
+/**
+ * Keeps the tail of one program's output: the last batches, by reference,
+ * only as many as make up TAIL_BYTES. Every byte of a flood passes here, so
+ * nothing is copied until the program has exited and the tail is read.
+ */
 export class OutputTail {
-  private tail = Buffer.alloc(0);
+  private batches: Buffer[] = [];
+  private bytes = 0;
 
-  /** Adds a batch of output. */
+  /** Adds a batch of output (kept as it is: the caller must not reuse it). */
   push(data: Buffer): void {
-    this.tail = Buffer.concat([this.tail, data]);
-    if (this.tail.length > TAIL_BYTES) this.tail = this.tail.subarray(this.tail.length - TAIL_BYTES);
+    this.batches.push(data);
+    this.bytes += data.length;
+    while (this.bytes - this.batches[0]!.length >= TAIL_BYTES) this.bytes -= this.batches.shift()!.length;
   }
 
   /** The notice text for a missing library named in the output, or null. */
   missingLibrary(): string | null {
-    return missingLibraryNotice(this.tail.toString('utf8'));
+    const all = Buffer.concat(this.batches);
+    return missingLibraryNotice(all.subarray(Math.max(0, all.length - TAIL_BYTES)).toString('utf8'));
   }
 }
 
