@@ -27,7 +27,16 @@ const TALK_BATCH = 100;
 /** Bytes broadcast past the non-reading member in the memory check, and the growth allowed. */
 const MEMORY_BYTES = 256 * MB;
 const MEMORY_LINE_BYTES = 8000;
+/** Lines the talker has sent and not yet seen echoed, at most (so its own backlog stays small). */
 const MEMORY_BATCH = 32;
+/**
+ * Lines per write: a new write goes out as soon as the echoes of an earlier
+ * one are back, so the server works on the next lines while the grader reads
+ * (a whole batch sent, then all of it awaited, left each side idle in turn).
+ */
+const MEMORY_STEP = 8;
+/** The server's memory is looked at after every this many echoed lines. */
+const MEMORY_SAMPLE_LINES = 1024;
 const MEMORY_GROWTH_MAX = 96 * MB;
 
 type H = Harness<typeof messages.en>;
@@ -78,6 +87,20 @@ async function member(h: H, nick: string): Promise<Conn> {
   }
 }
 
+/**
+ * `n` copies of the line `template` (its "\n" included), each with `first + k`
+ * written in `digits` digits at byte `at`, as one buffer: a flood of
+ * megabytes is copied together rather than joined from strings.
+ */
+function numberedLines(template: Buffer, at: number, digits: number, first: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(template.length * n);
+  for (let k = 0; k < n; k++) {
+    template.copy(out, k * template.length);
+    out.write(String(first + k).padStart(digits, '0'), k * template.length + at, 'latin1');
+  }
+  return out;
+}
+
 /** `s`, or its first 60 characters and its length when it is longer. */
 const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 60), n: s.length }) : s);
 
@@ -117,26 +140,24 @@ export default defineChecks(messages, [
       const last = `[bob] ${String(count).padStart(7, '0')} the last line`;
       h.note(h.t('flood.note', { count, mb: FLOOD_BYTES / MB }));
       const t0 = Date.now();
-      let chunk: string[] = [];
-      for (let i = 1; i < count; i++) {
-        chunk.push(`[bob] ${String(i).padStart(7, '0')} ${pad}\n`);
-        if (chunk.length * FLOOD_LINE_BYTES >= 256 * 1024 || i === count - 1) {
-          const w0 = Date.now();
-          const sent = conn.send(chunk.join('')).then(() => true);
-          // A write may wait while a slow machine prints; it stalls when it waits a second in which the client printed nothing.
-          for (;;) {
-            const printedBefore = client.output.slice(-120);
-            if (await Promise.race([sent, h.sleep(STALL_MS).then(() => false)])) break;
-            if (client.output.slice(-120) === printedBefore) {
-              h.note(h.t('flood.stallNote', { ms: Date.now() - w0, mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1) }));
-              h.fail(h.t('flood.stalled'), {
-                expected: h.t('flood.expected'),
-                received: h.t('flood.received'),
-                hint: readerHint(h),
-              });
-            }
+      const template = Buffer.from(`[bob] 0000000 ${pad}\n`, 'latin1');
+      const perWrite = Math.ceil((256 * 1024) / FLOOD_LINE_BYTES);
+      for (let first = 1; first < count; first += perWrite) {
+        const i = Math.min(first + perWrite, count) - 1; // the last line of this write
+        const w0 = Date.now();
+        const sent = conn.send(numberedLines(template, 6, 7, first, i - first + 1)).then(() => true);
+        // A write may wait while a slow machine prints; it stalls when it waits a second in which the client printed nothing.
+        for (;;) {
+          const printedBefore = client.output.slice(-120);
+          if (await Promise.race([sent, h.sleep(STALL_MS).then(() => false)])) break;
+          if (client.output.slice(-120) === printedBefore) {
+            h.note(h.t('flood.stallNote', { ms: Date.now() - w0, mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1) }));
+            h.fail(h.t('flood.stalled'), {
+              expected: h.t('flood.expected'),
+              received: h.t('flood.received'),
+              hint: readerHint(h),
+            });
           }
-          chunk = [];
         }
       }
       await conn.sendLine(last);
@@ -241,14 +262,22 @@ export default defineChecks(messages, [
       const before = await server.rssBytes();
       let peak = before;
       const pad = 'm'.repeat(MEMORY_LINE_BYTES - 8);
+      const template = Buffer.from(`0000000 ${pad}\n`, 'latin1');
       const lines = Math.ceil(MEMORY_BYTES / MEMORY_LINE_BYTES);
       h.note(h.t('memory.talk', { n: lines, bytes: MEMORY_LINE_BYTES, mb: MEMORY_BYTES / MB, batch: MEMORY_BATCH }));
-      for (let i = 1; i <= lines; i += MEMORY_BATCH) {
-        const n = Math.min(MEMORY_BATCH, lines - i + 1);
-        const batch = Array.from({ length: n }, (_, k) => `${String(i + k).padStart(7, '0')} ${pad}`);
-        await talker.send(batch.map((t) => `${t}\n`).join(''));
-        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, h.t('what.ownEchoes'), h.t('hint.stall'));
-        if ((i - 1) % (MEMORY_BATCH * 32) === 0) {
+      let sent = 0;
+      for (let echoed = 0; echoed < lines; ) {
+        while (sent < lines && sent - echoed < MEMORY_BATCH) {
+          const n = Math.min(MEMORY_STEP, lines - sent, MEMORY_BATCH - (sent - echoed));
+          await talker.send(numberedLines(template, 0, 7, sent + 1, n));
+          sent += n;
+        }
+        const n = Math.min(MEMORY_STEP, sent - echoed);
+        const echoes = Array.from({ length: n }, (_, k) => `[talker] ${String(echoed + k + 1).padStart(7, '0')} ${pad}`);
+        await expectLines(h, talker, echoes, 5000, h.t('what.ownEchoes'), h.t('hint.stall'));
+        const sample = echoed === 0 || Math.floor(echoed / MEMORY_SAMPLE_LINES) !== Math.floor((echoed + n) / MEMORY_SAMPLE_LINES);
+        echoed += n;
+        if (sample) {
           peak = Math.max(peak, await server.rssBytes());
           if (peak - before >= MEMORY_GROWTH_MAX) break;
         }

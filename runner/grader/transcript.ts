@@ -12,13 +12,19 @@ export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
 
 const MAX_SHOWN = 160;
 
+/** Bytes of its data that `show` reads at most (the rest only counts): keep this much to show a long run later. */
+export const SHOWN_BYTES = MAX_SHOWN * 4;
+
 /**
  * Renders bytes or text for a person: escapes \n, \r, \t and non-printables;
  * cuts long runs, naming their length in `say`'s language (English without one).
+ * `total`: the length of the whole when `data` is only its start (SHOWN_BYTES of it at least).
  */
-export function show(data: string | Uint8Array, say?: GraderSay, max = MAX_SHOWN): string {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, max * 4));
+export function show(data: string | Uint8Array, say?: GraderSay, max = MAX_SHOWN, total?: number): string {
+  // Only the start is shown: a long string (a flood's chunk) is not encoded whole.
+  const head = typeof data === 'string' ? Buffer.from(data.length > max * 4 ? data.slice(0, max * 4) : data, 'utf8') : data;
+  const length = total ?? (typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length);
+  let text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, max * 4));
   text = text
     .replace(/\\/g, '\\\\')
     .replace(/\n/g, '\\n')
@@ -27,7 +33,7 @@ export function show(data: string | Uint8Array, say?: GraderSay, max = MAX_SHOWN
     .replace(/\uFFFD/g, '\\ufffd')
     .replace(UNSAFE, escapeChar);
   const cut = text.length > max;
-  return `"${cut ? text.slice(0, max) : text}"${cut || bytes.length > max * 4 ? ` … (${say ? say('show.bytes', { n: bytes.length }) : `${bytes.length} bytes`})` : ''}`;
+  return `"${cut ? text.slice(0, max) : text}"${cut || length > max * 4 ? ` … (${say ? say('show.bytes', { n: length }) : `${length} bytes`})` : ''}`;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import type { Conn, Listener } from '../api.ts';
-import { firstDifference, show, type Transcript } from '../transcript.ts';
+import { firstDifference, show, SHOWN_BYTES, type Transcript } from '../transcript.ts';
 import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
 
 /** Bytes a grader connection holds unread before it stops reading (the program floods). */
@@ -32,7 +32,9 @@ export class ConnImpl extends EventEmitter implements Conn {
   private newlineWaiting = false;
   ended = false;
   wasReset = false;
-  private readonly sent: Buffer[] = [];
+  /** The start of what the grader sent (all that a failure shows of it) and its length: a flood is not kept whole. */
+  private sentHead: Buffer = Buffer.alloc(0);
+  private sentBytes = 0;
 
   /** The two ports, kept: a destroyed socket forgets them, and waitTaken still looks for its ends. */
   private readonly localPort: number;
@@ -75,13 +77,14 @@ export class ConnImpl extends EventEmitter implements Conn {
   async send(data: string | Uint8Array): Promise<void> {
     if (this.ended || this.socket.destroyed) {
       this.log.add('note', this.label, this.h.say('log.couldNotSend', { bytes: show(data, this.h.say) }));
-      this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(Buffer.concat(this.sent), this.h.say) }), {
+      this.h.fail(this.h.say('tcp.closedEarly', { label: this.label, sent: show(this.sentHead, this.h.say, undefined, this.sentBytes) }), {
         received: this.buf.length ? show(this.buf, this.h.say) : this.h.say('nothing'),
         hint: this.h.say('hint.closedEarly'),
       });
     }
     this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data, this.h.say) }));
-    this.sent.push(Buffer.from(data));
+    if (this.sentHead.length < SHOWN_BYTES) this.sentHead = Buffer.concat([this.sentHead, Buffer.from(data.slice(0, SHOWN_BYTES))]);
+    this.sentBytes += typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
     await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
   }
 
