@@ -3,7 +3,11 @@
  * sandbox of its own. A check whose dependencies have passed goes first, in
  * the lab's order; then one whose dependencies still run starts early, so a
  * chain of dependencies (listens, then echoes, then broadcasts...) runs side
- * by side instead of one after another. An early check only counts once its
+ * by side instead of one after another. Among the checks that may start,
+ * the one with the longest chain (its expected time and that of the checks
+ * that wait on it, see check-durations.ts) goes first, a ready one before an
+ * early one of the same, then the lab's order; with one turn, the lab's
+ * order alone. An early check only counts once its
  * dependencies have passed (the engine reports it skipped otherwise and
  * stops it as soon as one has not), so a verdict is the same as if it had
  * waited; it starts early only beside its running dependencies, not before
@@ -28,6 +32,8 @@ export type Readiness = 'ready' | 'early' | 'wait' | 'never';
 interface Waiter {
   id: string;
   alone: boolean;
+  /** Its chain's expected ms (0: not known). */
+  chainMs: number;
   readiness: () => Readiness;
   start: (turn: (() => void) | null) => void;
 }
@@ -50,9 +56,9 @@ export class CheckTurns {
    * it takes no turn). Call `update` whenever a check ends, since that may
    * change another's readiness.
    */
-  take(id: string, alone: boolean, readiness: () => Readiness): Promise<(() => void) | null> {
+  take(id: string, alone: boolean, readiness: () => Readiness, chainMs = 0): Promise<(() => void) | null> {
     return new Promise((start) => {
-      this.waiting.push({ id, alone, readiness, start });
+      this.waiting.push({ id, alone, chainMs, readiness, start });
       this.update();
     });
   }
@@ -94,14 +100,19 @@ export class CheckTurns {
   private pick(): Waiter | undefined {
     if (this.aloneRunning || this.used >= this.n) return undefined;
     const side = this.waiting.filter((w) => !w.alone);
-    const ready = side.find((w) => w.readiness() === 'ready');
-    if (ready) return ready;
+    const ready = side.filter((w) => w.readiness() === 'ready');
     // One that started early counts as such until its dependencies have passed.
     const early = [...this.early].filter((w) => w.readiness() === 'early').length;
-    if (early < Math.floor(this.n / 2)) {
-      const next = side.find((w) => w.readiness() === 'early');
-      if (next) return next;
-    }
-    return this.used === 0 ? this.waiting.find((w) => w.alone && w.readiness() === 'ready') : undefined;
+    const canEarly = early < Math.floor(this.n / 2) ? side.filter((w) => w.readiness() === 'early') : [];
+    const next = this.longest([...ready, ...canEarly]);
+    if (next) return next;
+    return this.used === 0 ? this.longest(this.waiting.filter((w) => w.alone && w.readiness() === 'ready')) : undefined;
+  }
+
+  /** The first of `list` with the longest chain (with one turn, the first): `list` has the ready ones before the early ones, each in the lab's order. */
+  private longest(list: Waiter[]): Waiter | undefined {
+    let best = list[0];
+    if (this.n > 1) for (const w of list) if (w.chainMs > best!.chainMs) best = w;
+    return best;
   }
 }

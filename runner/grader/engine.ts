@@ -16,6 +16,7 @@ import type { Limits } from '../limits.ts';
 import type { Backend, Sandbox } from '../sandbox/index.ts';
 import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
+import { checkDurations } from './check-durations.ts';
 import { CheckTurns, type Readiness } from './check-turns.ts';
 import { GradeBrowser } from './harness/grade-browser.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
@@ -218,6 +219,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // holds (the host backend one, as its programs share the machine's ports).
   const n = Math.max(1, Math.min(opts.limits.checksAtOnce, opts.backend.maxSessions));
   const turns = new CheckTurns(n);
+  const chains = checkDurations.chains(opts.lab.meta.id, opts.lang, plan);
   // Java programs start from the runner's class-data archive, made once
   // per JDK, and are compiled once for the grade: every program a check
   // may start (the student's of the graded roles, the reference's).
@@ -259,7 +261,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     const failedDep = Promise.all(deps).then((results) => results.find((d) => d.result?.status !== 'passed'));
     const skipped = (id: string): CheckResult => ({ id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === id)?.name ?? id }), transcript: [], outputs: [] });
     const run = async (): Promise<CheckResult | undefined> => {
-      const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check));
+      const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check), chains.get(check.id));
       if (!endTurn) return skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
@@ -279,6 +281,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         }
         return result;
       } finally {
+        if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
         ended.set(check.id, result);
         endTurn();
