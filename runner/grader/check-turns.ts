@@ -1,13 +1,14 @@
 /**
  * Which check of one Check starts next. At most `n` run at once, each in a
- * sandbox of its own. A check whose dependencies have passed goes first, in
- * the lab's order; then one whose dependencies still run starts early, so a
- * chain of dependencies (listens, then echoes, then broadcasts...) runs side
- * by side instead of one after another. Among the checks that may start,
- * the one with the longest chain (its expected time and that of the checks
- * that wait on it, see check-durations.ts) goes first, a ready one before an
- * early one of the same, then the lab's order; with one turn, the lab's
- * order alone. An early check only counts once its
+ * sandbox of its own. A check whose dependencies have passed may start;
+ * so may one whose dependencies still run (it starts early), so a chain of
+ * dependencies (listens, then echoes, then broadcasts...) runs side by side
+ * instead of one after another. Of those, the one with the longest chain
+ * goes first (its expected time and that of the checks that wait on it, as
+ * check-durations.ts knows them), then a ready one before an early one,
+ * then the lab's order; with one turn, the lab's order alone. The long
+ * chains start first, so that none is left to end the Check by itself
+ * while the other turns stand idle. An early check only counts once its
  * dependencies have passed (the engine reports it skipped otherwise and
  * stops it as soon as one has not), so a verdict is the same as if it had
  * waited; it starts early only beside its running dependencies, not before
