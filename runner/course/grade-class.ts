@@ -21,7 +21,7 @@ import { CommandError } from './commands.ts';
 export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
       Grade a class: several student folders, or every folder inside DIR
       (one per student, named after them), --jobs at a time (default: twice
-      the number of cores, and up to four times while the CPUs are idle). Writes class-report.csv and .json (a row per student
+      the number of cores, and up to six times while the CPUs are idle). Writes class-report.csv and .json (a row per student
       and check, with points from checks.ts) and class-report.html (pass rate
       and most common failures per check, each student's total) to --report
       (default ./socklab-report). Exit 0 once the report is written.

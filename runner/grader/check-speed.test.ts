@@ -1,6 +1,7 @@
 /**
  * What makes a Check fast without changing what it decides: sandboxes made
- * ahead are each used once and the unused ones closed; class files come
+ * ahead are each used once and the unused ones closed; with none made ahead
+ * one sandbox is made new between checks and closed after the last; class files come
  * out of a sandbox as plain files only; a Java program is compiled once
  * (in a sandbox), names the class `java Server.java` would run, and one
  * that does not compile runs as source.
@@ -59,6 +60,28 @@ describe('SandboxSupply', () => {
     // The taken ones are their checks' own: still open, each with its own files only.
     expect((await a.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['client.txt']);
     expect((await b.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['server.txt']);
+  }, 30_000);
+
+  it('with none made ahead (a class), one sandbox serves the checks one after another, made new between them and closed after the last', async () => {
+    const create = backend.create;
+    const made: Sandbox[] = [];
+    const counting = { ...backend, create: (l: typeof limits) => create(l).then((s) => (made.push(s), s)) };
+    const supply = new SandboxSupply(counting, limits, ['server', 'client'], 0, (s, role) => s.writeFiles([{ name: `${role}.txt`, content: role }]));
+    const first = supply.take('server');
+    const a = await first.sandbox;
+    opened.push(a);
+    await first.ready;
+    void supply.giveBack(a, true);
+    const second = supply.take('client');
+    expect(await second.sandbox).toBe(a);
+    await second.ready;
+    // Made new: the last check's files are gone, this one's are in.
+    expect((await a.readFiles('.', 1 << 20)).map((f) => f.name)).toEqual(['client.txt']);
+    // No check is left to take it: closed, not made new for nobody.
+    await supply.giveBack(a, true);
+    expect(await Promise.race([a.ended.then(() => 'closed'), new Promise((r) => setTimeout(r, 3000, 'still open'))])).toBe('closed');
+    expect(made).toEqual([a]);
+    await supply.close();
   }, 30_000);
 });
 

@@ -88,15 +88,18 @@ export interface ClassGradeOptions {
 }
 
 /**
- * How often a class grade asks whether it can start one more student than
- * it has to, and the share of the machine's CPU time that must have been
- * idle since the last ask. A tcp-echo grade takes about 2 s of CPU over 6-8 s
- * (with its checks one at a time), some 15% of this 2-core machine: with a
- * quarter of it idle there is room for one more, and one more a second
- * cannot overshoot much before the next look sees it.
+ * How often a class grade looks at the CPUs to grade one more student at
+ * once (or one fewer), and the share of the machine's CPU time idle since
+ * the last look that grows (at least) or shrinks (below) that number. A
+ * tcp-echo grade takes about 2 s of CPU over 6-8 s (with its checks one at
+ * a time), some 15% of this 2-core machine: with a quarter of it idle there
+ * is room for one more, and one more a second cannot overshoot much before
+ * the next look sees it; at a tenth or less the CPUs are full, and more
+ * students at once would only stretch every check's timers.
  */
 const GROW_EVERY_MS = 1000;
 const GROW_IDLE_SHARE = 0.25;
+const SHRINK_IDLE_SHARE = 0.1;
 
 /**
  * Submissions graded at once unless the instructor says (--jobs): twice the
@@ -113,12 +116,14 @@ export function defaultClassJobs(): number {
 
 /**
  * The most submissions graded at once unless the instructor says (--jobs):
- * four times the cores, reached only while the CPUs are idle. On this
- * 2-core machine (quiet) 4 at a time kept its cores about half busy: 33
- * tcp-echo grades a minute at 2 s of CPU each.
+ * six times the cores, reached only while the CPUs are idle. On this
+ * 2-core machine (quiet) 4 at a time kept its cores about half busy (33
+ * tcp-echo grades a minute at 2 s of CPU each), and up to six a third idle
+ * (35.6 a minute); a grade's checks run one after another in its one
+ * sandbox, so filling two cores at 1.6 s of CPU a grade takes about ten.
  */
 export function maxClassJobs(): number {
-  return defaultClassJobs() * 2;
+  return defaultClassJobs() * 3;
 }
 
 /** The lab's checks with their points (default 1); throws ChecksError for a bad `points` (loadChecks checks them). */
@@ -143,7 +148,7 @@ export async function gradeClass(opts: ClassGradeOptions): Promise<ClassResult> 
       results[i] = await gradeOne(opts, checks, opts.submissions[i]!);
       opts.onGraded?.(results[i]!, ++done, opts.submissions.length);
     },
-    { least: opts.concurrency, most: opts.maxConcurrency ?? opts.concurrency, idleShare: () => idle.sample(), everyMs: GROW_EVERY_MS, idleToGrow: GROW_IDLE_SHARE },
+    { least: opts.concurrency, most: opts.maxConcurrency ?? opts.concurrency, idleShare: () => idle.sample(), everyMs: GROW_EVERY_MS, idleToGrow: GROW_IDLE_SHARE, idleToShrink: SHRINK_IDLE_SHARE },
   );
   return {
     lab: opts.lab.meta.id,
@@ -168,9 +173,13 @@ async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Subm
   let report: GradeReport;
   try {
     // Several students at once already fill the cores: a student's checks
-    // side by side would only make them wait on each other's timers.
-    const limits = opts.concurrency > 1 ? { ...opts.limits, checksAtOnce: 1 } : opts.limits;
-    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles });
+    // side by side would only make them wait on each other's timers, and a
+    // sandbox made ahead of a check (a second one per student: its holder,
+    // agent and cgroups, some 80 ms of CPU) only speeds one student at the
+    // others' cost; the one sandbox is made new between its checks.
+    const shared = opts.concurrency > 1;
+    const limits = shared ? { ...opts.limits, checksAtOnce: 1 } : opts.limits;
+    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles, ...(shared ? { sandboxesAhead: 0 } : {}) });
   } catch (err) {
     return { ...missingAll(`could not be graded: ${(err as Error).message}`), lang: read.lang };
   }

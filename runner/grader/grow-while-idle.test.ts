@@ -34,6 +34,32 @@ describe('running a class\'s grades, more while the CPUs are idle', () => {
     expect(busy.peak).toBe(2);
   });
 
+  it('replaces an ended job up to where it grew while the CPUs keep room, and gives that back once they fill', async () => {
+    // Grows on idle CPUs to 4, then `later` idle: what each job saw running (itself included) when it started.
+    const run = async (later: number) => {
+      let idle = 1;
+      let running = 0;
+      const atStart: number[] = [];
+      await runGrowing(
+        16,
+        async () => {
+          atStart.push(++running);
+          if (running === 4) idle = later;
+          await sleep(60);
+          running--;
+        },
+        { least: 1, most: 4, idleShare: () => idle, everyMs: 20, idleToGrow: 0.25, idleToShrink: 0.1 },
+      );
+      return atStart;
+    };
+    // Room left (20% idle): each job that ends is replaced at once, four at a time to the end.
+    const held = await run(0.2);
+    expect(held.slice(held.indexOf(4))).toEqual(Array(held.length - held.indexOf(4)).fill(4));
+    // The CPUs full (5% idle): one fewer at each look, down to the least.
+    const full = await run(0.05);
+    expect(full.slice(-3)).toEqual([1, 1, 1]);
+  });
+
   it('runs every job once, without a tick when the least is the most, and reports the first failure', async () => {
     expect((await jobs(3, 5, () => 1, 3, 3)).peak).toBe(3);
     expect(await runGrowing(0, async () => {}, { least: 2, most: 4, idleShare: () => 1, everyMs: 20, idleToGrow: 0.25 })).toBe(0);

@@ -73,11 +73,14 @@ export class SandboxSupply<K> {
 
   /**
    * A check is over with `sandbox` (its programs stopped): made new for a
-   * later check when `reusable`, else (or when it cannot be) closed. The
+   * later check when `reusable` and a check without a sandbox is still to
+   * come, else (or when it cannot be made new) closed. The
    * check need not wait: this runs beside the next one.
    */
   giveBack(sandbox: Sandbox, reusable: boolean): Promise<void> {
-    if (this.closed || !reusable || !sandbox.reset) return sandbox.close();
+    // Every check still to come has its sandbox (or none is to come): nothing would take this one made new.
+    const unwanted = this.upcoming.length === 0 && this.waiting.length === 0;
+    if (this.closed || !reusable || !sandbox.reset || unwanted) return sandbox.close();
     this.resetting++;
     const done = sandbox
       .reset()

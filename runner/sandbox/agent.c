@@ -254,54 +254,55 @@ static void do_listen(const struct request *r) {
 }
 
 /*
- * Whether a socket of `family` in this network namespace listens on (TCP) or
- * is bound to (UDP) `port`: 1, 0, or -1 with errno. Asked through sock_diag
- * rather than /proc/net/tcp because the kernel makes /proc/net/tcp by
- * walking the machine's whole established-connections table (262,144
- * buckets here: a millisecond of CPU a read), and a program's start polls
- * it every few ms; a dump of listening sockets alone skips that table.
+ * Whether a socket in this network namespace listens on (TCP) or is bound
+ * to (UDP) `port`: 1, 0, or -1 with errno. `family` is AF_INET or AF_INET6,
+ * or 0 for TCP: both families in one dump (the old TCPDIAG_GETSOCK request,
+ * one walk of the kernel's listening table instead of one per family). `fd`
+ * is a NETLINK_SOCK_DIAG socket, kept for a request's looks. Asked through
+ * sock_diag rather than /proc/net/tcp because the kernel makes
+ * /proc/net/tcp by walking the machine's whole established-connections
+ * table (262,144 buckets here: a millisecond of CPU a read), and a program's
+ * start polls it every few ms; a dump of listening sockets alone skips that
+ * table.
  */
-static int bound_in(int family, int protocol, long port) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return -1;
+static int bound_in(int fd, int family, int protocol, long port) {
   struct {
     struct nlmsghdr nlh;
-    struct inet_diag_req_v2 req;
+    union {
+      struct inet_diag_req_v2 v2;
+      struct inet_diag_req both;
+    } req;
   } msg = {0};
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  msg.req.sdiag_family = (unsigned char)family;
-  msg.req.sdiag_protocol = (unsigned char)protocol;
-  /* UDP: every state (bound alone is 7, CLOSE; connected 1). TCP: LISTEN only. */
-  msg.req.idiag_states = protocol == IPPROTO_TCP ? 1u << TCP_LISTEN : ~0u;
-  msg.req.id.idiag_sport = htons((unsigned short)port);
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-    int e = errno;
-    close(fd);
-    errno = e;
-    return -1;
+  if (family == 0) {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.req.both.idiag_states = 1u << TCP_LISTEN;
+    msg.req.both.id.idiag_sport = htons((unsigned short)port);
+  } else {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.req.v2.sdiag_family = (unsigned char)family;
+    msg.req.v2.sdiag_protocol = (unsigned char)protocol;
+    /* UDP: every state (bound alone is 7, CLOSE; connected 1). TCP: LISTEN only. */
+    msg.req.v2.idiag_states = protocol == IPPROTO_TCP ? 1u << TCP_LISTEN : ~0u;
+    msg.req.v2.id.idiag_sport = htons((unsigned short)port);
   }
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return -1;
   static __thread char buf[16384];
   int found = 0;
   for (;;) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      int e = n < 0 ? errno : EIO;
-      close(fd);
-      errno = e;
+      if (n == 0) errno = EIO;
       return -1;
     }
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE) {
-        close(fd);
-        return found;
-      }
+      if (h->nlmsg_type == NLMSG_DONE) return found;
       if (h->nlmsg_type == NLMSG_ERROR) {
         struct nlmsgerr *err = NLMSG_DATA(h);
-        close(fd);
         errno = err->error ? -err->error : EIO;
         return -1;
       }
@@ -312,29 +313,44 @@ static int bound_in(int family, int protocol, long port) {
   }
 }
 
+/* One look: whether `port` is bound in either family (1, 0, or -1 with errno). */
+static int bound_now(int fd, int protocol, long port) {
+  if (protocol == IPPROTO_TCP) return bound_in(fd, 0, protocol, port);
+  int v4 = bound_in(fd, AF_INET, protocol, port);
+  if (v4 != 0) return v4;
+  int v6 = bound_in(fd, AF_INET6, protocol, port);
+  /* No IPv6 in the kernel: only IPv4 can be bound. */
+  return v6 < 0 && errno == EAFNOSUPPORT ? 0 : v6;
+}
+
 static void do_bound(const struct request *r) {
   int protocol = strcmp(r->type, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) {
+    fail(r->id, errno, "sock_diag", r);
+    return;
+  }
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
-  int v4, v6;
+  int bound;
   for (;;) {
-    v4 = bound_in(AF_INET, protocol, r->port);
-    v6 = v4 == 0 ? bound_in(AF_INET6, protocol, r->port) : 0;
-    /* No IPv6 in the kernel: only IPv4 can be bound. */
-    if (v6 < 0 && errno == EAFNOSUPPORT) v6 = 0;
-    if (v4 < 0 || v6 < 0) {
-      fail(r->id, errno, "sock_diag", r);
+    bound = bound_now(fd, protocol, r->port);
+    if (bound < 0) {
+      int e = errno;
+      close(fd);
+      fail(r->id, e, "sock_diag", r);
       return;
     }
     clock_gettime(CLOCK_MONOTONIC, &now);
     long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-    if (v4 == 1 || v6 == 1 || waited >= r->wait_ms) break;
+    if (bound || waited >= r->wait_ms) break;
     struct timespec pause = {0, BOUND_POLL_MS * 1000000L};
     while (nanosleep(&pause, &pause) < 0 && errno == EINTR) {
     }
   }
+  close(fd);
   char line[128];
-  snprintf(line, sizeof line, "{\"id\":%ld,\"ok\":true,\"bound\":%s}\n", r->id, v4 == 1 || v6 == 1 ? "true" : "false");
+  snprintf(line, sizeof line, "{\"id\":%ld,\"ok\":true,\"bound\":%s}\n", r->id, bound ? "true" : "false");
   answer(line, -1);
 }
 

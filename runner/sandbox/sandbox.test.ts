@@ -189,6 +189,10 @@ while True:
     expect(Date.now() - asked).toBeGreaterThanOrEqual(140);
     tracker.start(a, python("import socket, time\ntime.sleep(0.2)\ns = socket.socket()\ns.bind(('', 12002))\ns.listen()\ntime.sleep(100)"));
     expect(await waitUntilBound(a, 12002, 'tcp', { timeoutMs: 10_000 })).toBe('bound');
+    // A listener of IPv6 alone is seen too (the agent asks for both families in one look).
+    tracker.start(a, python("import socket, time\ns = socket.socket(socket.AF_INET6)\ns.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind(('::', 12003))\ns.listen()\ntime.sleep(100)"));
+    expect(await waitUntilBound(a, 12003, 'tcp', { timeoutMs: 10_000 })).toBe('bound');
+    expect(await a.isBound(12004, 'tcp')).toBe(false);
 
     for (const [sandbox, name] of [[a, 'A'], [b, 'B'], [a, 'A']] as const) {
       const socket = await sandbox.connectTcp(12000);
