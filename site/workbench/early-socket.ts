@@ -6,9 +6,9 @@
  * order, and handed over with it.
  *
  * Two places open it: where the workbench sits beside the lesson (in view,
- * so it mounts at once), a classic script inside the workbench's markup
- * while the page is still being parsed (`parseTimeScript`, inlined by
- * Workbench.astro); anywhere else the loader (loader.ts), when the student
+ * so it mounts at once), a classic script in the page's head as the page
+ * starts to be parsed (`parseTimeScript`, inlined by Head.astro), which
+ * also asks for the bundle's files; anywhere else the loader (loader.ts), when the student
  * reaches the workbench. The early one cannot wait for the loader: module
  * scripts run only after the whole page is parsed and laid out, and by the
  * time a socket opened there has its hello, the main thread is busy
@@ -30,13 +30,13 @@ export interface EarlySocket {
   closed: CloseEvent | null;
 }
 
-/** The workbench's root element, carrying the socket opened at parse time until the loader takes it. */
-export type SocketRoot = HTMLElement & { socklabSocket?: EarlySocket | null };
+/** The page's document, carrying the socket opened at parse time until the loader takes it (a page has one workbench). */
+export type SocketHolder = Document & { socklabSocket?: EarlySocket | null };
 
 /*
- * The three functions below are inlined into the page as source text
- * (parseTimeScript): each names nothing but its parameters and the
- * browser's globals.
+ * socketUrl, openEarlySocket and openAtParse are inlined into the page as
+ * source text (parseTimeScript): each names nothing but its parameters and
+ * the browser's globals.
  */
 
 /** A WebSocket URL for `path` on this page's origin. */
@@ -61,38 +61,51 @@ export function openEarlySocket(url: string): EarlySocket | null {
 }
 
 /**
- * Run while the page is parsed: opens the connection on `root` when the
- * workbench will mount at once, beside the lesson (the wide layout, and not
- * folded away by the student: layout.ts), the loader's own condition
- * (loader.ts). A reader on a narrower screen opens none until they reach
- * the workbench.
+ * Run while the page is parsed: where the workbench will mount at once,
+ * beside the lesson (the wide layout, and not folded away by the student:
+ * layout.ts), the loader's own condition (loader.ts), opens the connection
+ * (left on `page`, the document) and asks for the workbench bundle's files (`bundle`, once the
+ * build has named them: site/lib/workbench-preload.ts) as module preloads,
+ * which the loader's import() then finds fetched and compiled. A reader on
+ * a narrower screen gets neither until they reach the workbench.
  */
-export function openAtParse(root: SocketRoot, open: (url: string) => EarlySocket | null, url: string, side: string, key: string): void {
+export function openAtParse(page: SocketHolder, open: (url: string) => EarlySocket | null, url: string, side: string, key: string, bundle: string[] | string): void {
   let folded = false;
   try {
     folded = localStorage.getItem(key) === 'hidden';
   } catch {
     /* storage disabled: never folded */
   }
-  if (!folded && matchMedia(side).matches) root.socklabSocket = open(url);
+  if (folded || !matchMedia(side).matches) return;
+  page.socklabSocket = open(url);
+  if (!Array.isArray(bundle)) return; // `astro dev`: not named
+  for (const href of bundle) {
+    const link = page.createElement('link');
+    link.rel = 'modulepreload';
+    link.href = href;
+    page.head.append(link);
+  }
 }
 
 /**
- * The classic script Workbench.astro puts first inside the workbench's root
- * (document.currentScript's parent): `openAtParse` with its helpers, as
- * source text.
+ * What the parse-time script carries in place of the bundle's file names
+ * until the build has written them (site/lib/workbench-preload.ts replaces
+ * it, as a JSON string, in every built page).
  */
+export const BUNDLE_MARKER = '__socklab_workbench_bundle__';
+
+/** The classic script Head.astro puts in a lab page's <head>: `openAtParse` with its helpers, as source text. */
 export function parseTimeScript(): string {
-  const args = [socketUrl.toString(), JSON.stringify(WS_PATH), JSON.stringify(SIDE_BY_SIDE), JSON.stringify(SIDE_KEY)];
-  return `(${openAtParse.toString()})(document.currentScript.parentElement, ${openEarlySocket.toString()}, (${args[0]})(${args[1]}), ${args[2]}, ${args[3]});`;
+  const args = [openEarlySocket.toString(), `(${socketUrl.toString()})(${JSON.stringify(WS_PATH)})`, JSON.stringify(SIDE_BY_SIDE), JSON.stringify(SIDE_KEY), JSON.stringify(BUNDLE_MARKER)];
+  return `(${openAtParse.toString()})(document, ${args.join(', ')});`;
 }
 
 /** The runner's WebSocket URL on this page's origin (plus `query`, e.g. a resume). */
 export const runnerUrl = (query = ''): string => socketUrl(WS_PATH + query);
 
 /** The socket opened at parse time, if there is one and it is not taken yet; taking it leaves none. */
-export function takeParseTimeSocket(root: SocketRoot): EarlySocket | null {
-  const socket = root.socklabSocket ?? null;
-  root.socklabSocket = null;
+export function takeParseTimeSocket(page: SocketHolder = document): EarlySocket | null {
+  const socket = page.socklabSocket ?? null;
+  page.socklabSocket = null;
   return socket;
 }

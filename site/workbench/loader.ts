@@ -23,10 +23,10 @@
  * "ready" (mounted), "failed". A disposed workbench clears it and shows the
  * placeholder again, so the same triggers mount it anew.
  */
-import { openEarlySocket, runnerUrl, takeParseTimeSocket, type SocketRoot } from './early-socket.ts';
+import { openEarlySocket, runnerUrl, takeParseTimeSocket } from './early-socket.ts';
 import { SIDE_BY_SIDE } from './side.ts';
 
-type Root = SocketRoot & { socklabFocus?: boolean };
+type Root = HTMLElement & { socklabFocus?: boolean };
 
 type Bundle = typeof import('./main.ts');
 let bundle: Promise<Bundle> | null = null;
@@ -73,7 +73,7 @@ function start(root: Root, focus: boolean): void {
   // The runner connection, opened while the page was parsed where the
   // workbench sits beside the lesson, else now, beside the bundle's download
   // and evaluation; the workbench takes it over.
-  let socket = takeParseTimeSocket(root) ?? openEarlySocket(runnerUrl());
+  let socket = takeParseTimeSocket() ?? openEarlySocket(runnerUrl());
   load()
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).

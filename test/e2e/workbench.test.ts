@@ -30,7 +30,8 @@
  *   g. a runner that speaks another protocol version (its hello rewritten
  *      in flight): the page says to reload and sends it nothing;
  *   h. the workbench beside the lesson takes the connection the page opened
- *      while it was parsed (it opens no second one); Expand and collapse
+ *      while it was parsed (it opens no second one), and its bundle was
+ *      asked for then too; Expand and collapse
  *      leave no listener on document or window, and
  *      dispose() ends the workbench (connection included) so completely
  *      that mounting it again adds exactly what the first mount did;
@@ -618,11 +619,14 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     const sockets: PageSocket[] = [];
     const order: string[] = [];
     page.on('websocket', (ws) => void (sockets.push(ws), order.push('socket')));
+    page.on('request', (req) => void (/\/_astro\/main\.[\w-]+\.js$/.test(req.url()) && order.push('bundle')));
     page.once('domcontentloaded', () => order.push('parsed'));
     await openLab(page);
-    // Beside the lesson the connection opens while the page is parsed (the
-    // loader's module runs only after), and the workbench takes that one: no second.
-    expect(order).toEqual(['socket', 'parsed']);
+    // Beside the lesson the connection opens, and the bundle is asked for, as
+    // the page starts to be parsed (the loader's module runs only after it),
+    // and the workbench takes that connection: no second.
+    expect(order.slice(0, 2).sort()).toEqual(['bundle', 'socket']); // in either order
+    expect(order.slice(2)).toEqual(['parsed']);
     expect(sockets).toHaveLength(1);
     const cdp = await page.context().newCDPSession(page);
     /** Listeners on document and window, by "target type" (DevTools' own count). */
