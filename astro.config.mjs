@@ -9,6 +9,7 @@ import mdx from '@astrojs/mdx';
 import starlight from '@astrojs/starlight';
 import { courseSidebar, starlightLocales } from './site/lib/labs.ts';
 import { socklabRunner } from './site/lib/runner-integration.ts';
+import { workbenchPreload } from './site/lib/workbench-preload.ts';
 import { workbenchLazyCss } from './site/lib/lazy-css.ts';
 import { monacoTrim } from './site/lib/monaco-trim.ts';
 import { monacoChunk } from './site/lib/monaco-chunks.ts';
@@ -41,11 +42,14 @@ export default defineConfig({
       // every lab, so a broken lab stops the build here with file and line.
       sidebar: courseSidebar(new URL('.', import.meta.url)),
       // Lab pages with programs get the workbench after the lesson.
-      components: { MarkdownContent: './site/components/MarkdownContent.astro' },
+      // The head of those pages opens the runner connection early (site/components/Head.astro).
+      components: { MarkdownContent: './site/components/MarkdownContent.astro', Head: './site/components/Head.astro' },
       customCss: ['./site/styles/sequence.css', './site/styles/korean.css'],
     }),
     // After Starlight, so Starlight's code-block integration runs before it.
     mdx(),
     socklabRunner(),
+    // Lesson pages name the workbench bundle's built files, for the parse-time preload (site/workbench/early-socket.ts).
+    workbenchPreload(),
   ],
 });

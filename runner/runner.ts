@@ -13,6 +13,7 @@ import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine
 import { RunnerMetrics } from './metrics.ts';
 import { SandboxAhead } from './sandbox-ahead.ts';
 import { startWithSandbox } from './terminal/program-ahead.ts';
+import { warmForker } from './terminal/forker.ts';
 
 export interface RunnerOptions {
   labsDir?: string;
@@ -82,6 +83,8 @@ export class Runner {
       throw new OpenError('too_many_sessions', this.backend.name === 'host' ? 'without a sandbox only one session can run at a time' : 'the runner is full; try again in a minute');
     }
     this.opening.push(client);
+    // Sessions start their programs through the forker (terminal/forker.ts): started now, it is ready for this one's.
+    void warmForker();
     let sandbox;
     try {
       sandbox = await this.sandboxAhead.take();
@@ -90,12 +93,27 @@ export class Runner {
     } finally {
       this.opening.splice(this.opening.indexOf(client), 1);
     }
-    // Its first program started: the next sandbox is made now, not between the Run and the first byte (sandbox-ahead.ts).
+    // Its first program started: the next sandbox is made now, not between
+    // the Run and the first byte (sandbox-ahead.ts). Started means its first
+    // output came (or it ended): "running" comes as the go is written, while
+    // the program is still being exec'd, and making a sandbox then (process
+    // starts that block the event loop, CPU the program needs) delayed that
+    // very first byte.
+    let started = false;
+    const programStarted = (): void => {
+      if (started) return;
+      started = true;
+      this.sandboxAhead.programStarted();
+    };
     const watched: SessionEvents = {
       ...events,
+      output: (proc, data) => {
+        events.output(proc, data);
+        programStarted();
+      },
       proc: (info) => {
         events.proc(info);
-        if (info.state === 'running') this.sandboxAhead.programStarted();
+        if (info.state === 'exited') programStarted();
       },
     };
     const session = new Session(randomUUID(), lab, lang, sandbox, this.limits, watched);

@@ -438,6 +438,8 @@ export class Session {
       cols,
       rows,
       limits: this.limits,
+      // A fork of the forker, not of the runner: the runner's event loop (every session's output) keeps going.
+      viaForker: true,
       onOutput: (data) => sink.output(data),
       onExit: (exit) => sink.exit(exit),
     });

@@ -44,6 +44,9 @@ export class ProgramAhead {
         cols: COLS,
         rows: ROWS,
         limits,
+        // Started while a Run's program may be starting (a sandbox made ahead, or a while after a Run):
+        // node-pty's fork of the whole runner would stop its event loop for tens of milliseconds.
+        viaForker: true,
         // Output shown nowhere is acknowledged here, or flow control would pause the program.
         onOutput: (data) => (ahead?.sink ? ahead.sink.output(data) : term.ack(data.length)),
         onExit: (exit) => ahead?.sink?.exit(exit),

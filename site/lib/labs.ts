@@ -57,6 +57,9 @@ export function labsDirFor(root: string | URL): string {
 }
 
 /** The docs slug (and URL path without slashes) of a lab: "labs/tcp-echo". */
+/** Whether a lab's page gets the workbench: it has a run plan, and a language to run it in. */
+export const hasWorkbench = (lab: LabData | undefined): lab is LabData => Boolean(lab && lab.processes.length > 0 && lab.languages.length > 0);
+
 export const labSlug = (id: string) => `labs/${id}`;
 
 /** The docs id (and URL path) of a lab in a locale: "labs/tcp-echo", "ko/labs/tcp-echo". */

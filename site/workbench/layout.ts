@@ -11,8 +11,8 @@
  * Its words come server-rendered in the page's language (the toggle's
  * data-hide, data-hide-title, data-show), so this script carries no catalog.
  */
+import { SIDE_KEY } from './side.ts';
 
-const SIDE_KEY = 'socklab:layout:side';
 const html = document.documentElement;
 
 function remember(value: string | null): void {

@@ -15,13 +15,16 @@
  * phone's Code or Terminals tab is opened (layout.ts). Until then no editor,
  * worker or WebSocket exists on the page, so a student reading the lesson
  * opens no connection to the runner. At that moment the runner connection
- * opens too (early-socket.ts), while the bundle still loads.
+ * opens too (early-socket.ts), while the bundle still loads; beside the
+ * lesson it was opened already, while the page was parsed, and the
+ * workbench mounts as soon as the bundle is there.
  *
  * The root's data-state says where it is: none (placeholder), "loading",
  * "ready" (mounted), "failed". A disposed workbench clears it and shows the
  * placeholder again, so the same triggers mount it anew.
  */
-import { openEarlySocket } from './early-socket.ts';
+import { openEarlySocket, runnerUrl, takeParseTimeSocket } from './early-socket.ts';
+import { SIDE_BY_SIDE } from './side.ts';
 
 type Root = HTMLElement & { socklabFocus?: boolean };
 
@@ -67,8 +70,10 @@ function start(root: Root, focus: boolean): void {
   const status = root.querySelector<HTMLElement>('[data-wb-load-status]');
   // The words are server-rendered in the page's language (Workbench.astro): no catalog up front.
   if (status) status.textContent = status.dataset.loading ?? '';
-  // The runner connection opens now, beside the bundle's download and evaluation; the workbench takes it over.
-  let socket = openEarlySocket();
+  // The runner connection, opened while the page was parsed where the
+  // workbench sits beside the lesson, else now, beside the bundle's download
+  // and evaluation; the workbench takes it over.
+  let socket = takeParseTimeSocket() ?? openEarlySocket(runnerUrl());
   load()
     // Focus moves into the editor if the student was already in the workbench
     // (the placeholder it replaces had the focus, or its button was pressed).
@@ -86,19 +91,16 @@ function start(root: Root, focus: boolean): void {
     });
 }
 
-/** Where the workbench is a column beside the lesson, in view from the start (site/styles/workbench-layout.css). */
-const SIDE_BY_SIDE = '(min-width: 72rem)';
-
 const roots = document.querySelectorAll<Root>('[data-socklab-workbench]');
 if (roots.length) preloadWhenIdle();
-// Beside the lesson, the workbench mounts at the first layout (the observer
-// below): its bundle is asked for now, while the lesson is still being laid
-// out, not after. After this module's siblings have run, so that the
-// layout's "hide the workbench" (layout.ts: html[data-wb-side]) is known.
+// Beside the lesson, the workbench is in view from the first layout: it
+// mounts now (its bundle asked for while the lesson is still being laid out,
+// the connection opened at parse time taken), not once an intersection
+// observer has reported after that layout. After this module's siblings
+// have run, so that the layout's "hide the workbench" (layout.ts:
+// html[data-wb-side]) is known.
 queueMicrotask(() => {
-  if (roots.length && matchMedia(SIDE_BY_SIDE).matches && document.documentElement.dataset.wbSide !== 'hidden') {
-    load().catch(() => void (bundle = null)); // a mount tries again and says why
-  }
+  if (matchMedia(SIDE_BY_SIDE).matches && document.documentElement.dataset.wbSide !== 'hidden') roots.forEach((root) => start(root, false));
 });
 for (const root of roots) {
   const io =

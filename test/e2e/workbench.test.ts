@@ -29,7 +29,10 @@
  *      still reads and the workbench says how to start one;
  *   g. a runner that speaks another protocol version (its hello rewritten
  *      in flight): the page says to reload and sends it nothing;
- *   h. Expand and collapse leave no listener on document or window, and
+ *   h. the workbench beside the lesson takes the connection the page opened
+ *      while it was parsed (it opens no second one), and its bundle was
+ *      asked for then too; Expand and collapse
+ *      leave no listener on document or window, and
  *      dispose() ends the workbench (connection included) so completely
  *      that mounting it again adds exactly what the first mount did;
  *   i. the site's scripts hold no zod: the page takes the protocol's
@@ -614,8 +617,17 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
   e2e('h. Expand and collapse leave no listener behind; dispose() ends it all and the workbench mounts again', 60_000, async (scene) => {
     const page = await scene.page();
     const sockets: PageSocket[] = [];
-    page.on('websocket', (ws) => sockets.push(ws));
+    const order: string[] = [];
+    page.on('websocket', (ws) => void (sockets.push(ws), order.push('socket')));
+    page.on('request', (req) => void (/\/_astro\/main\.[\w-]+\.js$/.test(req.url()) && order.push('bundle')));
+    page.once('domcontentloaded', () => order.push('parsed'));
     await openLab(page);
+    // Beside the lesson the connection opens, and the bundle is asked for, as
+    // the page starts to be parsed (the loader's module runs only after it),
+    // and the workbench takes that connection: no second.
+    expect(order.slice(0, 2).sort()).toEqual(['bundle', 'socket']); // in either order
+    expect(order.slice(2)).toEqual(['parsed']);
+    expect(sockets).toHaveLength(1);
     const cdp = await page.context().newCDPSession(page);
     /** Listeners on document and window, by "target type" (DevTools' own count). */
     const listeners = async (): Promise<Record<string, number>> => {
