@@ -114,6 +114,17 @@ export interface Limits {
    */
   runnerCpuWeight: number;
   /**
+   * CPU weight of a Check's sandbox among the sessions, on the same scale (a
+   * session's is 100). A Check fills both cores for a second or two in
+   * bursts (sandboxes, interpreters and the lab's programs starting), while
+   * a student at their terminal needs a core for a moment at each key:
+   * weighed below them, the grading steps aside for those moments and still
+   * gets every cycle the sessions leave idle, so a Check on a quiet runner
+   * is no slower. Not near standby's 1: beside busy sessions a Check still
+   * gets its share and finishes within the grader's deadlines.
+   */
+  checkCpuWeight: number;
+  /**
    * Memory of all sessions together (the cgroup above theirs): per-session
    * limits alone add up to far more than the machine has, so without this a
    * few students could push the whole machine into its out-of-memory killer.
@@ -198,6 +209,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sessionTasks: 256,
   sessionsCpuWeight: 100,
   runnerCpuWeight: 1000,
+  checkCpuWeight: 10,
   // What the machine has, less a quarter for the runner, its browser-facing work and the system.
   sessionsMemoryBytes: Math.floor(totalmem() * 0.75),
   sessionsTasks: 8192,

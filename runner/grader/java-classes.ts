@@ -62,7 +62,7 @@ export async function compileJava(backend: Backend, limits: Limits, files: { nam
   if (!todo.length || !(await prepareJavaCompiler())) return;
   let sandbox;
   try {
-    sandbox = await backend.create(limits);
+    sandbox = await backend.create(limits, { check: true });
   } catch {
     return;
   }

@@ -114,7 +114,7 @@ export class SandboxSupply<K> {
   }
 
   private create(): Promise<Sandbox> {
-    return this.backend.create(this.limits).then((s) => {
+    return this.backend.create(this.limits, { check: true }).then((s) => {
       s.prepareSockets();
       return s;
     });

@@ -37,13 +37,14 @@ let warnedBuffers = false;
 /**
  * Starts a new session sandbox; resolves once it is ready to be joined.
  * With `standby` its processes wait behind the sessions in use for the CPU
- * until that ends (standby.ts).
+ * until that ends (standby.ts); with `check` it is a Check's, weighing
+ * less than a session's (limits.checkCpuWeight).
  */
-export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby } = {}): Promise<Sandbox> {
+export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby; check?: boolean } = {}): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null;
   try {
-    cgroup = runnerCgroups()?.create(limits, { standby: opts.standby ? !opts.standby.isOver : false }) ?? null;
+    cgroup = runnerCgroups()?.create(limits, { standby: opts.standby ? !opts.standby.isOver : false, check: opts.check === true }) ?? null;
   } catch (err) {
     if (uid !== null) releaseUid(uid);
     throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);

@@ -33,7 +33,7 @@ function v1Root(inside = ''): string {
   }
   return root;
 }
-const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, runnerCpuWeight: 700, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
+const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, runnerCpuWeight: 700, checkCpuWeight: 12, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
 
 describe('per-session cgroups: cgroup v2', () => {
   it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", () => {
@@ -73,7 +73,7 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(join(dir, 'cgroup.procs')).trim()).toBe(run.stdout.trim());
   });
 
-  it('a session on standby weighs 1 among the sessions, and 100 once its standby ends', () => {
+  it("a session on standby weighs 1 among the sessions, and 100 once its standby ends; a Check's sandbox weighs checkCpuWeight", () => {
     const root = fakeRoot();
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
     writeFileSync(join(root, 'cgroup.procs'), '');
@@ -84,6 +84,12 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(weight)).toBe('1');
     session.setStandby(false);
     expect(read(weight)).toBe('100');
+    // A Check's sandbox steps aside for the sessions: 12 against their 100.
+    const check = setup.cgroups.create(limits, { check: true });
+    expect(check.procsFiles).toEqual([join(root, 'socklab-test/s2/cgroup.procs')]);
+    expect(read(join(root, 'socklab-test/s2/cpu.weight'))).toBe('12');
+    check.setStandby(false);
+    expect(read(join(root, 'socklab-test/s2/cpu.weight'))).toBe('12');
   });
 
   it('at the root of a cgroup namespace, leaves the runner where it is', () => {
@@ -155,7 +161,7 @@ describe('per-session cgroups: cgroup v1', () => {
     }
   });
 
-  it('a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends', () => {
+  it("a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends; a Check's sandbox weighs checkCpuWeight", () => {
     const root = v1Root();
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
@@ -167,6 +173,13 @@ describe('per-session cgroups: cgroup v1', () => {
     // A session made for its taker is never on standby.
     setup.cgroups.create(limits);
     expect(existsSync(join(root, 'cpu/socklab-test/s2/cpu.shares'))).toBe(false);
+    // A Check's sandbox steps aside for the sessions: 12 on v2's scale is 123 shares against their 1024.
+    const check = setup.cgroups.create(limits, { check: true });
+    expect(read(join(root, 'cpu/socklab-test/s3/cpu.shares'))).toBe('123');
+    check.setStandby(true);
+    expect(read(join(root, 'cpu/socklab-test/s3/cpu.shares'))).toBe('2');
+    check.setStandby(false);
+    expect(read(join(root, 'cpu/socklab-test/s3/cpu.shares'))).toBe('123');
     // Its group gone (the session ended), ending a standby is nothing to fail on.
     rmSync(join(root, 'cpu/socklab-test/s1'), { recursive: true });
     expect(() => session.setStandby(false)).not.toThrow();

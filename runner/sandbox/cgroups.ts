@@ -17,6 +17,11 @@
  * groups before anything of theirs runs, and the runner's own tools (JDK)
  * go back to the group the runner came from (leaveRunnerGroup).
  *
+ * Among the sessions, a Check's sandbox weighs less than a student's
+ * session (limits.checkCpuWeight): grading takes both cores in bursts, and
+ * a student's programs at their terminal step ahead of it for the moment
+ * they need; idle CPU still goes to the Check whatever its weight.
+ *
  * cgroup v1 (separate memory, pids and cpu hierarchies, writable by root)
  * and cgroup v2 (one hierarchy; a non-root runner needs a delegated subtree,
  * e.g. `systemd-run --user --scope -p Delegate=yes npm start`) are both
@@ -42,7 +47,8 @@ export interface SessionCgroup {
   /**
    * Standby (standby.ts): the session's processes weigh next to nothing
    * against the other sessions' (they get the CPU those leave over); off,
-   * a session's usual weight. Never throws (a removed group has no weight).
+   * the group's usual weight (a session's, or a Check's). Never throws (a
+   * removed group has no weight).
    */
   setStandby(on: boolean): void;
   /** Removes the session's cgroups; call once its processes are gone. */
@@ -52,8 +58,12 @@ export interface SessionCgroup {
 /** What the runner may do with cgroups here. */
 export interface Cgroups {
   readonly version: 1 | 2;
-  /** Creates the cgroups of a new session, its limits written (on standby from the start with `standby`). */
-  create(limits: Limits, opts?: { standby?: boolean }): SessionCgroup;
+  /**
+   * Creates the cgroups of a new session, its limits written: on standby
+   * from the start with `standby`; with `check`, a Check's sandbox, weighing
+   * limits.checkCpuWeight among the sessions instead of a session's weight.
+   */
+  create(limits: Limits, opts?: CgroupCreateOptions): SessionCgroup;
   /** Removes the runner's (empty) session groups: at exit. */
   dispose(): void;
   /**
@@ -62,6 +72,12 @@ export interface Cgroups {
    * came from.
    */
   leaveRunnerGroup(pid: number): void;
+}
+
+/** What a new session group is for (Cgroups.create). */
+export interface CgroupCreateOptions {
+  standby?: boolean;
+  check?: boolean;
 }
 
 export type CgroupSetup = { ok: true; cgroups: Cgroups } | { ok: false; why: string };
@@ -80,9 +96,13 @@ const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** How long a session's cgroup may stay busy (its last tasks exiting) before it is left behind. */
 const REMOVE_TIMEOUT_MS = 3000;
 const OUR_GROUP = /^socklab-(\d+)(?:-runner)?$/;
-/** A session's CPU weight among the sessions, usual and on standby (v1 cpu.shares; v2 cpu.weight: their defaults and minimums). */
-const V1_SHARES = { usual: 1024, standby: 2 };
-const V2_WEIGHT = { usual: 100, standby: 1 };
+/** A session's CPU weight among the sessions, on v2's scale: a nice-0 thread's, each version's default. */
+const SESSION_WEIGHT = 100;
+/** A group's CPU weight on standby: each version's minimum (v1 cpu.shares, v2 cpu.weight). */
+const STANDBY = { v1Shares: 2, v2Weight: 1 };
+
+/** A group's usual CPU weight among the sessions, on v2's scale. */
+const usualWeight = (limits: Limits, opts: CgroupCreateOptions) => (opts.check ? limits.checkCpuWeight : SESSION_WEIGHT);
 
 /**
  * Sets up the runner's cgroups when it may: v1 when the memory, pids and cpu
@@ -134,7 +154,7 @@ class V1Cgroups implements Cgroups {
     }
   }
 
-  create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
+  create(limits: Limits, opts: CgroupCreateOptions = {}): SessionCgroup {
     const name = `s${this.next++}`;
     // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
     write(join(this.bases.cpu, 'cpu.shares'), v1Shares(limits.sessionsCpuWeight));
@@ -146,7 +166,10 @@ class V1Cgroups implements Cgroups {
     const [memory, pids, cpu] = dirs as [string, string, string];
     try {
       for (const dir of dirs) mkdirSync(dir);
-      if (opts.standby) write(join(cpu, 'cpu.shares'), V1_SHARES.standby);
+      const usual = v1Shares(usualWeight(limits, opts));
+      // A new group has the default weight, a session's: written only when it differs.
+      if (opts.standby) write(join(cpu, 'cpu.shares'), STANDBY.v1Shares);
+      else if (usual !== v1Shares(SESSION_WEIGHT)) write(join(cpu, 'cpu.shares'), usual);
       write(join(memory, 'memory.limit_in_bytes'), limits.sessionMemoryBytes);
       // Swap (where accounted) must not become a way around the limit.
       writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
@@ -157,7 +180,7 @@ class V1Cgroups implements Cgroups {
       for (const dir of dirs) removeDir(dir);
       throw err;
     }
-    return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? V1_SHARES.standby : V1_SHARES.usual));
+    return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? STANDBY.v1Shares : v1Shares(usualWeight(limits, opts))));
   }
 
   /**
@@ -246,7 +269,7 @@ class V2Cgroups implements Cgroups {
     write(join(this.base, 'cgroup.subtree_control'), enable);
   }
 
-  create(limits: Limits, opts: { standby?: boolean } = {}): SessionCgroup {
+  create(limits: Limits, opts: CgroupCreateOptions = {}): SessionCgroup {
     if (!this.runnerWeighed) {
       this.runnerWeighed = true;
       try {
@@ -267,12 +290,14 @@ class V2Cgroups implements Cgroups {
       write(join(dir, 'memory.max'), limits.sessionMemoryBytes);
       writeIfPresent(join(dir, 'memory.swap.max'), 0);
       write(join(dir, 'pids.max'), limits.sessionTasks);
-      if (opts.standby) write(join(dir, 'cpu.weight'), V2_WEIGHT.standby);
+      const usual = v2Weight(usualWeight(limits, opts));
+      if (opts.standby) write(join(dir, 'cpu.weight'), STANDBY.v2Weight);
+      else if (usual !== SESSION_WEIGHT) write(join(dir, 'cpu.weight'), usual);
     } catch (err) {
       removeDir(dir);
       throw err;
     }
-    return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? V2_WEIGHT.standby : V2_WEIGHT.usual));
+    return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? STANDBY.v2Weight : v2Weight(usualWeight(limits, opts))));
   }
 
   leaveRunnerGroup(): void {

@@ -29,12 +29,18 @@ export interface Backend {
   maxSessions: number;
   /** Its sandboxes can capture their packets (Sandbox.captureCommand): a network of their own (bwrap; not host). */
   capturesPackets?: boolean;
-  /** A new sandbox; with `standby`, on standby until that ends (standby.ts; bwrap with cgroups, else nothing changes). */
+  /**
+   * A new sandbox; with `standby`, on standby until that ends (standby.ts);
+   * with `check`, a Check's, weighing less than a session's (bwrap with
+   * cgroups; else neither changes anything).
+   */
   create(limits: Limits, opts?: CreateOptions): Promise<Sandbox>;
 }
 
 export interface CreateOptions {
   standby?: Standby;
+  /** A sandbox for a Check (a grade's checks, its Java compile), not for a session: limits.checkCpuWeight. */
+  check?: boolean;
 }
 
 /** The backend's warning in `locale`'s words, bubblewrap's reason after them; '' when there is none. */

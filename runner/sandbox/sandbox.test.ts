@@ -25,6 +25,7 @@ import { cgroupsOf, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
 import { createBwrapSandbox } from './bwrap.ts';
 import { SandboxAhead } from '../sandbox-ahead.ts';
+import { SandboxSupply } from '../grader/sandbox-supply.ts';
 import { lossPattern } from './loss.ts';
 import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
@@ -1427,9 +1428,11 @@ except RuntimeError as e:
     expect((await tracker.run(sandbox, ['echo', 'still here'], { limits })).output).toContain('still here');
   }, 60_000);
 
-  it('a sandbox made ahead is made once a program started after the last take, and gets only the CPU the sessions in use leave over until a session takes it', async () => {
+  it("a sandbox made ahead is made once a program started after the last take, and gets only the CPU the sessions in use leave over until a session takes it; a Check's weighs less than a session's", async () => {
     if (!cgroups) return;
     const made: Sandbox[] = [];
+    // A grade's sandboxes come from its supply: each weighs checkCpuWeight among the sessions.
+    const supply = new SandboxSupply({ name: 'bwrap', maxSessions: Infinity, create: createBwrapSandbox }, resolveLimits(), ['server'], 0, async () => {});
     const ahead = new SandboxAhead(async (standby) => {
       const s = await createBwrapSandbox(resolveLimits(), { standby });
       made.push(s);
@@ -1448,7 +1451,12 @@ except RuntimeError as e:
       expect(shares(next)).toBe('2');
       expect(await ahead.take()).toBe(next);
       expect(shares(next)).toBe('1024');
+      const check = await supply.take('server').sandbox;
+      expect(shares(check)).toBe(String(Math.round(resolveLimits().checkCpuWeight * 10.24)));
+      expect(Number(shares(check))).toBeLessThan(1024);
+      await supply.giveBack(check, false);
     } finally {
+      await supply.close();
       await ahead.close();
       await Promise.all(made.map((s) => s.close()));
     }
