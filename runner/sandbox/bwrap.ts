@@ -19,6 +19,7 @@ import { packTar, isWorkPath, readTarOf } from './tar.ts';
 import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
+import { forkInTurn } from './fork-turns.ts';
 import type { Standby } from './standby.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
@@ -145,11 +146,13 @@ class BwrapSandbox implements Sandbox {
       '--info-fd', '3',
       '--', '/.socklab/holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
     ];
-    const holder = spawn(args[0]!, args.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      detached: false,
-    });
+    const holder = await forkInTurn(() =>
+      spawn(args[0]!, args.slice(1), {
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        detached: false,
+      }),
+    );
     let out = '';
     const pid = await new Promise<number>((resolve, reject) => {
       let info = '';
@@ -409,32 +412,49 @@ class Agent {
   readonly ready: Promise<void>;
   private dead = false;
   private exitError: Error | null = null;
-  private child: ChildProcess;
+  /** Null until its fork's turn (fork-turns.ts). */
+  private child: ChildProcess | null = null;
   private nextId = 1;
   private pending = new Map<number, { resolve: (h: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(prefix: string[], binary: string) {
     const argv = [...prefix, binary];
-    this.child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      serialization: 'json',
-    });
+    this.ready = forkInTurn(() => {
+      // Killed before its turn: never started.
+      if (this.dead) throw this.exitError!;
+      try {
+        return spawn(argv[0]!, argv.slice(1), {
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+          env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+          serialization: 'json',
+        });
+      } catch (e) {
+        const err = new SandboxError(`the socket agent failed: ${(e as Error).message}`);
+        this.end(err);
+        throw err;
+      }
+    }).then((child) => this.started(child));
+    // Unhandled if nobody ever asks; the request path reports it.
+    this.ready.catch(() => {});
+  }
+
+  private started(child: ChildProcess): Promise<void> {
+    this.child = child;
     let stderr = '';
-    this.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString().slice(0, 2000); });
-    this.ready = new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString().slice(0, 2000); });
+    return new Promise((resolve, reject) => {
       // Every 'error' has a listener: an unhandled one would crash the runner.
-      this.child.on('error', (e) => {
+      child.on('error', (e) => {
         const err = new SandboxError(`the socket agent failed: ${e.message}`);
         reject(err);
         this.end(err);
       });
-      this.child.once('exit', (code, signal) => {
+      child.once('exit', (code, signal) => {
         const err = new SandboxError(`the socket agent exited (${signal ?? code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
         reject(err);
         this.end(err);
       });
-      this.child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; bound?: boolean; code?: string; message?: string }, handle: unknown) => {
+      child.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; bound?: boolean; code?: string; message?: string }, handle: unknown) => {
         if (msg.ready) return resolve();
         const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
         if (!p) return;
@@ -444,8 +464,6 @@ class Agent {
         else p.reject(Object.assign(new Error(msg.message ?? 'agent error'), { code: msg.code }));
       });
     });
-    // Unhandled if nobody ever asks; the request path reports it.
-    this.ready.catch(() => {});
   }
 
   /** Whether a request waits for its answer. */
@@ -455,7 +473,7 @@ class Agent {
 
   /** Whether the agent died (or is dying: its IPC channel is closed): it takes no more requests. */
   get gone(): boolean {
-    return this.dead || !this.child.connected;
+    return this.dead || (this.child !== null && !this.child.connected);
   }
 
   /** The agent is gone: refuse new requests and fail the ones waiting for an answer. */
@@ -473,7 +491,7 @@ class Agent {
       this.pending.set(id, { resolve, reject });
       // With a callback a closed channel is reported here instead of as an
       // 'error' event (the agent died since the check above).
-      this.child.send({ ...msg, id }, (err) => {
+      this.child!.send({ ...msg, id }, (err) => {
         if (!err || !this.pending.has(id)) return;
         this.pending.delete(id);
         reject(new SandboxError(`the socket agent is gone: ${err.message}`));
@@ -482,7 +500,8 @@ class Agent {
   }
 
   kill(): void {
-    this.child.kill('SIGKILL');
+    if (this.child) this.child.kill('SIGKILL');
+    else this.end(new SandboxError('the socket agent was stopped before it started'));
   }
 }
 
