@@ -44,13 +44,15 @@ let warnedBuffers = false;
 export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby; check?: boolean } = {}): Promise<Sandbox> {
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null;
+  const standby = opts.standby && !opts.standby.isOver ? opts.standby : null;
   try {
-    cgroup = runnerCgroups()?.create(limits, { standby: opts.standby ? !opts.standby.isOver : false, check: opts.check === true }) ?? null;
+    cgroup = (await runnerCgroups()?.create(limits, { standby: standby !== null, check: opts.check === true })) ?? null;
   } catch (err) {
     if (uid !== null) releaseUid(uid);
     throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
   }
-  if (cgroup && opts.standby && !opts.standby.isOver) opts.standby.onEnd(() => cgroup.setStandby(false));
+  // Taken while its groups were being made, it ends its standby at once.
+  if (cgroup && standby) standby.onEnd(() => cgroup.setStandby(false));
   try {
     return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {

@@ -36,7 +36,7 @@ function v1Root(inside = ''): string {
 const limits = resolveLimits({ sessionMemoryBytes: 300 * 1024 * 1024, sessionTcpMemoryBytes: 20 * 1024 * 1024, sessionTasks: 77, sessionsCpuWeight: 25, runnerCpuWeight: 700, checkCpuWeight: 12, sessionsMemoryBytes: 2000 * 1024 * 1024, sessionsTasks: 900 });
 
 describe('per-session cgroups: cgroup v2', () => {
-  it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", () => {
+  it("moves the runner into a leaf, enables the controllers, and writes each session's memory.max, swap and pids.max", async () => {
     const root = fakeRoot();
     const group = join(root, 'user.slice/runner.scope');
     mkdirSync(group, { recursive: true });
@@ -52,8 +52,8 @@ describe('per-session cgroups: cgroup v2', () => {
     const base = join(group, 'socklab-test');
     expect(read(join(base, 'cgroup.subtree_control'))).toBe('+memory +pids +cpu');
 
-    const s1 = setup.cgroups.create(limits);
-    const s2 = setup.cgroups.create(limits);
+    const s1 = await setup.cgroups.create(limits);
+    const s2 = await setup.cgroups.create(limits);
     const dir = join(base, 's1');
     expect(read(join(base, 'cpu.weight'))).toBe('25');
     // The runner's leaf weighs what the runner's process does.
@@ -73,19 +73,19 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(join(dir, 'cgroup.procs')).trim()).toBe(run.stdout.trim());
   });
 
-  it("a session on standby weighs 1 among the sessions, and 100 once its standby ends; a Check's sandbox weighs checkCpuWeight", () => {
+  it("a session on standby weighs 1 among the sessions, and 100 once its standby ends; a Check's sandbox weighs checkCpuWeight", async () => {
     const root = fakeRoot();
     writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
     writeFileSync(join(root, 'cgroup.procs'), '');
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '0::/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
-    const session = setup.cgroups.create(limits, { standby: true });
+    const session = await setup.cgroups.create(limits, { standby: true });
     const weight = join(root, 'socklab-test/s1/cpu.weight');
     expect(read(weight)).toBe('1');
     session.setStandby(false);
     expect(read(weight)).toBe('100');
     // A Check's sandbox steps aside for the sessions: 12 against their 100.
-    const check = setup.cgroups.create(limits, { check: true });
+    const check = await setup.cgroups.create(limits, { check: true });
     expect(check.procsFiles).toEqual([join(root, 'socklab-test/s2/cgroup.procs')]);
     expect(read(join(root, 'socklab-test/s2/cpu.weight'))).toBe('12');
     check.setStandby(false);
@@ -120,12 +120,12 @@ describe('per-session cgroups: cgroup v2', () => {
 });
 
 describe('per-session cgroups: cgroup v1', () => {
-  it('writes memory (TCP buffers and swap included), pids and the CPU share of all sessions, below the runner\'s own groups', () => {
+  it('writes memory (TCP buffers and swap included), pids and the CPU share of all sessions, below the runner\'s own groups', async () => {
     const root = v1Root('runner');
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/runner\n4:memory:/runner\n1:cpu,cpuacct:/runner\n0::/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
     expect(setup.cgroups.version).toBe(1);
-    const session = setup.cgroups.create(limits);
+    const session = await setup.cgroups.create(limits);
     const memory = join(root, 'memory/runner/socklab-test/s1');
     expect(read(join(memory, 'memory.limit_in_bytes'))).toBe(String(300 * 1024 * 1024));
     expect(read(join(memory, 'memory.memsw.limit_in_bytes'))).toBe(String(300 * 1024 * 1024));
@@ -144,15 +144,15 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(read(join(root, 'cpu/runner/cgroup.procs'))).toBe('4242');
   });
 
-  it("where the runner's own CPU group cannot be made, sessions get theirs and the runner says so once", () => {
+  it("where the runner's own CPU group cannot be made, sessions get theirs and the runner says so once", async () => {
     const root = v1Root();
     writeFileSync(join(root, 'cpu/socklab-test-runner'), 'in the way');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
       if (!setup.ok) throw new Error(setup.why);
-      expect(setup.cgroups.create(limits).procsFiles).toHaveLength(3);
-      expect(setup.cgroups.create(limits).procsFiles).toHaveLength(3);
+      expect((await setup.cgroups.create(limits)).procsFiles).toHaveLength(3);
+      expect((await setup.cgroups.create(limits)).procsFiles).toHaveLength(3);
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^socklab: the runner keeps the CPU weight of the group it started in \(.*EEXIST/)]);
       setup.cgroups.leaveRunnerGroup(4242);
       expect(read(join(root, 'cpu/cgroup.procs'))).toBe('');
@@ -161,20 +161,20 @@ describe('per-session cgroups: cgroup v1', () => {
     }
   });
 
-  it("a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends; a Check's sandbox weighs checkCpuWeight", () => {
+  it("a session on standby weighs 2 shares among the sessions, and 1024 once its standby ends; a Check's sandbox weighs checkCpuWeight", async () => {
     const root = v1Root();
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
-    const session = setup.cgroups.create(limits, { standby: true });
+    const session = await setup.cgroups.create(limits, { standby: true });
     const shares = join(root, 'cpu/socklab-test/s1/cpu.shares');
     expect(read(shares)).toBe('2');
     session.setStandby(false);
     expect(read(shares)).toBe('1024');
     // A session made for its taker is never on standby.
-    setup.cgroups.create(limits);
+    await setup.cgroups.create(limits);
     expect(existsSync(join(root, 'cpu/socklab-test/s2/cpu.shares'))).toBe(false);
     // A Check's sandbox steps aside for the sessions: 12 on v2's scale is 123 shares against their 1024.
-    const check = setup.cgroups.create(limits, { check: true });
+    const check = await setup.cgroups.create(limits, { check: true });
     expect(read(join(root, 'cpu/socklab-test/s3/cpu.shares'))).toBe('123');
     check.setStandby(true);
     expect(read(join(root, 'cpu/socklab-test/s3/cpu.shares'))).toBe('2');
@@ -185,12 +185,12 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(() => session.setStandby(false)).not.toThrow();
   });
 
-  it('a session group that cannot be made leaves nothing half made behind', () => {
+  it('a session group that cannot be made leaves nothing half made behind', async () => {
     const root = v1Root();
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     if (!setup.ok) throw new Error(setup.why);
     mkdirSync(join(root, 'cpu/socklab-test/s1'));
-    expect(() => setup.cgroups.create(limits)).toThrow(/EEXIST/);
+    await expect(setup.cgroups.create(limits)).rejects.toThrow(/EEXIST/);
     expect(existsSync(join(root, 'memory/socklab-test/s1'))).toBe(false);
   });
 

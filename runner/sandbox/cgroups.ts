@@ -34,6 +34,7 @@
  *       <runner's group>/socklab-<pid>/s<n>
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Limits } from '../limits.ts';
 import { cgroupsOf, processStatus } from './procfs.ts';
@@ -62,8 +63,9 @@ export interface Cgroups {
    * Creates the cgroups of a new session, its limits written: on standby
    * from the start with `standby`; with `check`, a Check's sandbox, weighing
    * limits.checkCpuWeight among the sessions instead of a session's weight.
+   * Off the event loop (see groupOps).
    */
-  create(limits: Limits, opts?: CgroupCreateOptions): SessionCgroup;
+  create(limits: Limits, opts?: CgroupCreateOptions): Promise<SessionCgroup>;
   /** Removes the runner's (empty) session groups: at exit. */
   dispose(): void;
   /**
@@ -154,30 +156,30 @@ class V1Cgroups implements Cgroups {
     }
   }
 
-  create(limits: Limits, opts: CgroupCreateOptions = {}): SessionCgroup {
+  async create(limits: Limits, opts: CgroupCreateOptions = {}): Promise<SessionCgroup> {
     const name = `s${this.next++}`;
-    // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
-    write(join(this.bases.cpu, 'cpu.shares'), v1Shares(limits.sessionsCpuWeight));
-    // All sessions together: the per-session limits alone add up to more than the machine has.
-    write(join(this.bases.memory, 'memory.limit_in_bytes'), limits.sessionsMemoryBytes);
-    write(join(this.bases.pids, 'pids.max'), limits.sessionsTasks);
     this.weighRunner(limits);
+    // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
+    await groupOps.writeFile(join(this.bases.cpu, 'cpu.shares'), String(v1Shares(limits.sessionsCpuWeight)));
+    // All sessions together: the per-session limits alone add up to more than the machine has.
+    await groupOps.writeFile(join(this.bases.memory, 'memory.limit_in_bytes'), String(limits.sessionsMemoryBytes));
+    await groupOps.writeFile(join(this.bases.pids, 'pids.max'), String(limits.sessionsTasks));
     const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
     const [memory, pids, cpu] = dirs as [string, string, string];
     try {
-      for (const dir of dirs) mkdirSync(dir);
+      for (const dir of dirs) await groupOps.mkdir(dir);
       const usual = v1Shares(usualWeight(limits, opts));
       // A new group has the default weight, a session's: written only when it differs.
-      if (opts.standby) write(join(cpu, 'cpu.shares'), STANDBY.v1Shares);
-      else if (usual !== v1Shares(SESSION_WEIGHT)) write(join(cpu, 'cpu.shares'), usual);
-      write(join(memory, 'memory.limit_in_bytes'), limits.sessionMemoryBytes);
+      if (opts.standby) await groupOps.writeFile(join(cpu, 'cpu.shares'), String(STANDBY.v1Shares));
+      else if (usual !== v1Shares(SESSION_WEIGHT)) await groupOps.writeFile(join(cpu, 'cpu.shares'), String(usual));
+      await groupOps.writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.sessionMemoryBytes));
       // Swap (where accounted) must not become a way around the limit.
-      writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
+      await writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
       // v1 counts socket buffers apart from the rest, and only once this is set.
-      writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes);
-      write(join(pids, 'pids.max'), limits.sessionTasks);
+      await writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes);
+      await groupOps.writeFile(join(pids, 'pids.max'), String(limits.sessionTasks));
     } catch (err) {
-      for (const dir of dirs) removeDir(dir);
+      for (const dir of dirs) await removeDir(dir);
       throw err;
     }
     return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? STANDBY.v1Shares : v1Shares(usualWeight(limits, opts))));
@@ -197,7 +199,7 @@ class V1Cgroups implements Cgroups {
       write(join(this.runnerGroup, 'cgroup.procs'), process.pid);
       this.runnerMoved = true;
     } catch (err) {
-      removeDir(this.runnerGroup);
+      removeDirNow(this.runnerGroup);
       console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
     }
   }
@@ -220,7 +222,7 @@ class V1Cgroups implements Cgroups {
     } catch {
       /* left behind; the next runner removes it */
     }
-    removeDir(this.runnerGroup);
+    removeDirNow(this.runnerGroup);
   }
 }
 
@@ -269,7 +271,7 @@ class V2Cgroups implements Cgroups {
     write(join(this.base, 'cgroup.subtree_control'), enable);
   }
 
-  create(limits: Limits, opts: CgroupCreateOptions = {}): SessionCgroup {
+  async create(limits: Limits, opts: CgroupCreateOptions = {}): Promise<SessionCgroup> {
     if (!this.runnerWeighed) {
       this.runnerWeighed = true;
       try {
@@ -279,22 +281,22 @@ class V2Cgroups implements Cgroups {
         console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
       }
     }
-    write(join(this.base, 'cpu.weight'), v2Weight(limits.sessionsCpuWeight));
-    // All sessions together: the per-session limits alone add up to more than the machine has.
-    write(join(this.base, 'memory.max'), limits.sessionsMemoryBytes);
-    write(join(this.base, 'pids.max'), limits.sessionsTasks);
     const dir = join(this.base, `s${this.next++}`);
+    await groupOps.writeFile(join(this.base, 'cpu.weight'), String(v2Weight(limits.sessionsCpuWeight)));
+    // All sessions together: the per-session limits alone add up to more than the machine has.
+    await groupOps.writeFile(join(this.base, 'memory.max'), String(limits.sessionsMemoryBytes));
+    await groupOps.writeFile(join(this.base, 'pids.max'), String(limits.sessionsTasks));
     try {
-      mkdirSync(dir);
+      await groupOps.mkdir(dir);
       // v2's memory.max counts shared memory, tmpfs pages, kernel memory and socket buffers alike.
-      write(join(dir, 'memory.max'), limits.sessionMemoryBytes);
-      writeIfPresent(join(dir, 'memory.swap.max'), 0);
-      write(join(dir, 'pids.max'), limits.sessionTasks);
+      await groupOps.writeFile(join(dir, 'memory.max'), String(limits.sessionMemoryBytes));
+      await writeIfPresent(join(dir, 'memory.swap.max'), 0);
+      await groupOps.writeFile(join(dir, 'pids.max'), String(limits.sessionTasks));
       const usual = v2Weight(usualWeight(limits, opts));
-      if (opts.standby) write(join(dir, 'cpu.weight'), STANDBY.v2Weight);
-      else if (usual !== SESSION_WEIGHT) write(join(dir, 'cpu.weight'), usual);
+      if (opts.standby) await groupOps.writeFile(join(dir, 'cpu.weight'), String(STANDBY.v2Weight));
+      else if (usual !== SESSION_WEIGHT) await groupOps.writeFile(join(dir, 'cpu.weight'), String(usual));
     } catch (err) {
-      removeDir(dir);
+      await removeDir(dir);
       throw err;
     }
     return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? STANDBY.v2Weight : v2Weight(usualWeight(limits, opts))));
@@ -326,7 +328,7 @@ function sessionCgroup(dirs: string[], weigh: (standby: boolean) => void): Sessi
       const deadline = Date.now() + REMOVE_TIMEOUT_MS;
       for (const dir of dirs) {
         // A group is busy while its last tasks are still exiting.
-        while (!removeDir(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (!(await removeDir(dir)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       }
     },
   };
@@ -337,12 +339,21 @@ function write(file: string, value: string | number): void {
 }
 
 /**
+ * A session group's own file operations (made, limits written, removed),
+ * run on libuv's threads rather than the event loop. Each takes the
+ * kernel's one cgroup lock, shared with every other cgroup change on the
+ * machine; beside 10 students on a busy machine a removal held the event
+ * loop (every keystroke's echo) for up to 2 s, a creation for 1.3 s.
+ */
+const groupOps = { mkdir, rmdir, writeFile };
+
+/**
  * Writes a control file that only some kernels have (swap accounting, v1 TCP
  * accounting): cgroupfs refuses to create a missing one (EACCES, EPERM).
  */
-function writeIfPresent(file: string, value: number): void {
+async function writeIfPresent(file: string, value: number): Promise<void> {
   try {
-    writeFileSync(file, String(value));
+    await groupOps.writeFile(file, String(value));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') throw err;
@@ -350,9 +361,19 @@ function writeIfPresent(file: string, value: number): void {
 }
 
 /** rmdir; true when the directory is gone. */
-function removeDir(dir: string): boolean {
+function removeDirNow(dir: string): boolean {
   try {
     rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** rmdir off the event loop; true when the directory is gone. */
+async function removeDir(dir: string): Promise<boolean> {
+  try {
+    await groupOps.rmdir(dir);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -367,8 +388,8 @@ function removeTree(dir: string): void {
   } catch {
     return;
   }
-  for (const name of names) removeDir(join(dir, name));
-  removeDir(dir);
+  for (const name of names) removeDirNow(join(dir, name));
+  removeDirNow(dir);
 }
 
 /** Groups of runners that died without cleaning up (their pid is gone). */
