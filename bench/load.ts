@@ -56,6 +56,8 @@ function readFolder(dir: string): StudentFile[] {
 /** One simulated student: its timings are taken by the step that reads them. */
 class Student {
   keys: number[] = [];
+  /** Enter until the client printed the server's reply and ended: the student's own programs at work. */
+  replies: number[] = [];
   checks: number[] = [];
   checkFailures = 0;
   private stopped = false;
@@ -101,8 +103,10 @@ class Student {
         this.keys.push(t - t0);
         await sleep(KEY_GAP_MS * (0.5 + Math.random()));
       }
+      const entered = now();
       c.send({ type: 'input', proc: client.id, data: '\r' });
-      await c.waitForProc((p) => p.id === client.id && p.state === 'exited', 30_000, from).catch(() => undefined);
+      const ended = await c.waitForProc((p) => p.id === client.id && p.state === 'exited', 30_000, from).then(() => true, () => false);
+      if (ended) this.replies.push(now() - entered);
       await sleep(1000 + 2000 * Math.random());
     }
   }
@@ -123,8 +127,9 @@ class Student {
   }
 
   /** Takes the timings gathered since the last take. */
-  take(): { keys: number[]; checks: number[]; checkFailures: number } {
-    const out = { keys: this.keys, checks: this.checks, checkFailures: this.checkFailures };
+  take(): { keys: number[]; replies: number[]; checks: number[]; checkFailures: number } {
+    const out = { keys: this.keys, replies: this.replies, checks: this.checks, checkFailures: this.checkFailures };
+    this.replies = [];
     this.keys = [];
     this.checks = [];
     this.checkFailures = 0;
@@ -143,6 +148,9 @@ export interface LoadStep {
   key_p50: number;
   key_p99: number;
   keys: number;
+  /** Enter until the reply was printed and the client ended (not bounded: the student's programs, not the runner). */
+  reply_p50: number;
+  reply_p95: number;
   check_p50: number;
   check_p95: number;
   checks: number;
@@ -178,6 +186,7 @@ export interface LoadResults {
 function stepFigure(students: number, taken: ReturnType<Student['take']>[], runnerCpu: string): LoadStep {
   const keys = taken.flatMap((t) => t.keys);
   const checks = taken.flatMap((t) => t.checks);
+  const replies = taken.flatMap((t) => t.replies);
   const checkFailures = taken.reduce((n, t) => n + t.checkFailures, 0);
   const key_p99 = keys.length ? percentile(keys, 0.99) : Infinity;
   const check_p95 = checks.length ? percentile(checks, 0.95) : Infinity;
@@ -186,6 +195,8 @@ function stepFigure(students: number, taken: ReturnType<Student['take']>[], runn
     key_p50: keys.length ? percentile(keys, 0.5) : Infinity,
     key_p99,
     keys: keys.length,
+    reply_p50: replies.length ? percentile(replies, 0.5) : Infinity,
+    reply_p95: replies.length ? percentile(replies, 0.95) : Infinity,
     check_p50: checks.length ? percentile(checks, 0.5) : Infinity,
     check_p95,
     checks: checks.length,
@@ -230,7 +241,7 @@ export async function benchLoad(steps = STEPS, holdMs = HOLD_MS): Promise<LoadRe
           await sleep(holdMs);
           const step = stepFigure(target, students.map((s) => s.take()), describeCpu(cpuBefore, readCpu(runner.child.pid!)));
           results.push(step);
-          console.log(`  ${target} students: key echo p50/p99 ${round(step.key_p50, 1)}/${round(step.key_p99, 1)} ms (${step.keys} keys), Check p50/p95 ${round(step.check_p50 / 1000, 2)}/${round(step.check_p95 / 1000, 2)} s (${step.checks}, ${step.check_failures} failed); the runner's main thread ${step.runner_cpu}`);
+          console.log(`  ${target} students: key echo p50/p99 ${round(step.key_p50, 1)}/${round(step.key_p99, 1)} ms (${step.keys} keys), reply p50/p95 ${round(step.reply_p50, 0)}/${round(step.reply_p95, 0)} ms, Check p50/p95 ${round(step.check_p50 / 1000, 2)}/${round(step.check_p95 / 1000, 2)} s (${step.checks}, ${step.check_failures} failed); the runner's main thread ${step.runner_cpu}`);
           // Memory is measured at every step (the last one measured is the best amortised figure).
           mbPer = (runnerMemory(runner.child.pid!) - idleBytes) / MiB / target;
           if (!step.ok) {
@@ -292,7 +303,7 @@ export const loadFigure: Figure<LoadResults> = {
   rows: loadRows,
   notes: (r) => [
     `load: the idle runner holds ${round(r.runner_idle_mb, 1)} MiB; stopped because ${r.stop_reason}; ` +
-      r.steps.map((s) => `${s.students}: key p99 ${round(s.key_p99, 1)} ms, Check p95 ${round(s.check_p95 / 1000, 1)} s${s.ok ? '' : ' (missed)'}`).join('; '),
+      r.steps.map((s) => `${s.students}: key p99 ${round(s.key_p99, 1)} ms, reply p95 ${round(s.reply_p95, 0)} ms, Check p95 ${round(s.check_p95 / 1000, 1)} s${s.ok ? '' : ' (missed)'}`).join('; '),
     r.client_raised ? `load: the students' clients ran at nice -10${r.client_grouped ? ' in a CPU group of their own' : ''}, as browsers on machines of their own` : "load: the students' clients could not raise their priority here (not root): their own wait for a core is in the figures",
   ],
 };
