@@ -117,11 +117,16 @@ export interface Limits {
    * CPU weight of a Check's sandbox among the sessions, on the same scale (a
    * session's is 100). A Check fills both cores for a second or two in
    * bursts (sandboxes, interpreters and the lab's programs starting), while
-   * a student at their terminal needs a core for a moment at each key:
-   * weighed below them, the grading steps aside for those moments and still
-   * gets every cycle the sessions leave idle, so a Check on a quiet runner
-   * is no slower. Not near standby's 1: beside busy sessions a Check still
-   * gets its share and finishes within the grader's deadlines.
+   * a student's own programs at their terminal (a client sending a line,
+   * the server answering it) need a core for a moment now and then: weighed
+   * below them, the grading steps aside for those moments (the scheduler
+   * runs the entity with the earlier virtual deadline, which a smaller
+   * weight pushes back) and still gets every cycle the sessions leave
+   * idle, so a Check on a quiet runner is no slower. Only half, not near
+   * standby's 1: the grader's deadlines are wall-clock (a server must listen
+   * within 15 s), and beside busy sessions a Check must still get a share
+   * that meets them. A keystroke's echo does not wait on it: the terminal
+   * echoes in the kernel and the runner relays it (runnerCpuWeight).
    */
   checkCpuWeight: number;
   /**
@@ -209,7 +214,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   sessionTasks: 256,
   sessionsCpuWeight: 100,
   runnerCpuWeight: 1000,
-  checkCpuWeight: 10,
+  checkCpuWeight: 50,
   // What the machine has, less a quarter for the runner, its browser-facing work and the system.
   sessionsMemoryBytes: Math.floor(totalmem() * 0.75),
   sessionsTasks: 8192,
