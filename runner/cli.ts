@@ -108,7 +108,7 @@ function limitsHelp(): string {
   sessions ${l.maxSessions} in all, ${l.maxSessionsPerClient} per student address; ${l.maxProcessesPerSession} programs per session
   per session (cgroup, where the runner may create one): memory ${mib(l.sessionMemoryBytes)} with shared memory and tmpfs,
     socket memory ${mib(l.sessionTcpMemoryBytes)}, ${l.sessionTasks} tasks, CPU weight ${l.sessionsCpuWeight} for all sessions
-    together (the runner's own process: ${l.runnerCpuWeight})
+    together (the runner's own process: ${l.runnerCpuWeight}; a Check's sandbox ${l.checkCpuWeight} against a session's 100)
   per session (always): ${l.sandboxProcesses} processes, ${l.sandboxPtys} ptys, /work and /tmp ${mib(l.sandboxWorkBytes)} and ${l.sandboxTmpInodes} files each,
     socket buffers ${l.sandboxSocketBufferBytes / 1024} KiB, idle end after ${l.sessionIdleMs / 60_000} min, at most ${l.sessionMaxMs / 3_600_000} h
   per program: data ${mib(l.sandboxDataBytes)}, files ${mib(l.sandboxFileBytes)}, ${l.sandboxOpenFiles} open files, ${l.sandboxCpuSeconds} s of CPU
