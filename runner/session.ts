@@ -442,8 +442,6 @@ export class Session {
       viaForker: true,
       onOutput: (data) => sink.output(data),
       onExit: (exit) => sink.exit(exit),
-      // A fork of the runner blocks its event loop (12-45 ms here), and with it every student's keystroke echo.
-      viaForker: true,
     });
   }
 

@@ -50,7 +50,6 @@ export class ProgramAhead {
         // Output shown nowhere is acknowledged here, or flow control would pause the program.
         onOutput: (data) => (ahead?.sink ? ahead.sink.output(data) : term.ack(data.length)),
         onExit: (exit) => ahead?.sink?.exit(exit),
-        viaForker: true,
       });
       ahead = new ProgramAhead(term);
     } catch {
