@@ -78,6 +78,9 @@ export function warmForker(): Promise<boolean> {
   return Forker.current?.whenReady ?? Promise.resolve(false);
 }
 
+/** Why a start may fail now and work later. */
+const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']);
+
 class Forker {
   static current: Forker | null = null;
   private static failed = false;
@@ -94,10 +97,17 @@ class Forker {
   static get(): Forker | null {
     if (Forker.failed) return null;
     if (!Forker.current || Forker.current.dead) {
+      let child: ChildProcess | null = null;
       try {
-        Forker.current = new Forker(spawn(ensureForker(), [], { stdio: ['pipe', 'pipe', 'ignore'], env: {} }));
-      } catch {
-        Forker.failed = true;
+        child = spawn(ensureForker(), [], { stdio: ['pipe', 'pipe', 'ignore'], env: {} });
+        // Heard before anything else: out of descriptors (EMFILE), spawn hands back a child without pipes and
+        // reports the error a tick later, which with no listener would end the runner.
+        child.on('error', () => {});
+        Forker.current = new Forker(child);
+      } catch (err) {
+        if (child?.pid) child.kill('SIGKILL'); // never without a pid: that would signal this process's own group
+        // Out of descriptors or processes for now: node-pty this time, the forker again later.
+        if (!TRANSIENT.has((err as NodeJS.ErrnoException).code ?? '') && !(child && !child.stdout)) Forker.failed = true;
         return null;
       }
     }
