@@ -11,19 +11,21 @@ import type { CheckDef } from './api.ts';
 /** The weight of the newest duration in the running average (a slow run on a busy machine moves it only so far). */
 const NEWEST_WEIGHT = 0.3;
 
+const durationKey = (lab: string, lang: string, id: string) => `${lab}\0${lang}\0${id}`;
+
 export class CheckDurations {
   private readonly ms = new Map<string, number>();
 
   /** Records that check `id` of `lab` in `lang` passed in `ms`. */
   record(lab: string, lang: string, id: string, ms: number): void {
-    const key = `${lab}\0${lang}\0${id}`;
+    const key = durationKey(lab, lang, id);
     const before = this.ms.get(key);
     this.ms.set(key, before === undefined ? ms : before + NEWEST_WEIGHT * (ms - before));
   }
 
   /** The expected duration of check `id` (its running average), or 0 when it has not passed yet here. */
   expected(lab: string, lang: string, id: string): number {
-    return this.ms.get(`${lab}\0${lang}\0${id}`) ?? 0;
+    return this.ms.get(durationKey(lab, lang, id)) ?? 0;
   }
 
   /**

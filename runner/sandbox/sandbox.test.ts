@@ -1686,16 +1686,15 @@ time.sleep(float(sys.argv[1]))
  */
 function describeTerminalState(uid: number): string {
   const lines: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const { pid, state, cmdline } of processesOfUid(uid)) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (!new RegExp(`^Uid:\\s+${uid}\\b`, 'm').test(status)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').replace(/\n/g, '\\n').slice(0, 50);
+      const cmd = cmdline.replace(/\n/g, '\\n').slice(0, 50);
       const termios = cmd.startsWith('python3')
         ? spawnSync('python3', ['-c', `import os, termios; a = termios.tcgetattr(os.open('/proc/${pid}/fd/0', os.O_RDWR | os.O_NOCTTY)); print('ISIG', bool(a[3] & termios.ISIG), 'VINTR', a[6][termios.VINTR])`], { encoding: 'utf8' }).stdout.trim()
         : '';
-      lines.push(`${pid} ${cmd} state ${stat[0]} pgrp ${stat[2]} session ${stat[3]} tpgid ${stat[5]} ${(status.match(/Sig(Pnd|Blk|Ign|Cgt):.*/g) ?? []).join(' ')} ${termios}`);
+      lines.push(`${pid} ${cmd} state ${state} pgrp ${stat[2]} session ${stat[3]} tpgid ${stat[5]} ${(status.match(/Sig(Pnd|Blk|Ign|Cgt):.*/g) ?? []).join(' ')} ${termios}`);
     } catch {
       /* gone meanwhile */
     }

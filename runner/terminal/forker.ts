@@ -107,7 +107,9 @@ class Forker {
       } catch (err) {
         if (child?.pid) child.kill('SIGKILL'); // never without a pid: that would signal this process's own group
         // Out of descriptors or processes for now: node-pty this time, the forker again later.
-        if (!TRANSIENT.has((err as NodeJS.ErrnoException).code ?? '') && !(child && !child.stdout)) Forker.failed = true;
+        // (A child without pipes is such a spawn: its own error, EMFILE, comes a tick later.)
+        const transient = TRANSIENT.has((err as NodeJS.ErrnoException).code ?? '') || (child !== null && child.stdout === null);
+        if (!transient) Forker.failed = true;
         return null;
       }
     }
