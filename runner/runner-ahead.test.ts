@@ -10,6 +10,7 @@
 import { afterAll, expect, it, vi } from 'vitest';
 import { Runner } from './runner.ts';
 import type { Session } from './session.ts';
+import { SANDBOXES_AHEAD } from './sandbox-ahead.ts';
 
 const runner = new Runner({ sandboxAhead: true });
 let session: Session | null = null;
@@ -36,5 +37,8 @@ it('makes the next sandbox once the first program has printed, not when it is an
   void session.run(0).catch(() => {}); // it never listens: its readiness wait ends with the session
   await firstByte;
   expect(atRunning).toEqual([1]);
-  await expect.poll(() => create.mock.calls.length, { timeout: 10_000 }).toBe(2);
+  // Then the two kept ahead (SANDBOXES_AHEAD), one after the other, and no more.
+  await expect.poll(() => create.mock.calls.length, { timeout: 10_000 }).toBe(1 + SANDBOXES_AHEAD);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(create).toHaveBeenCalledTimes(1 + SANDBOXES_AHEAD);
 }, 30_000);

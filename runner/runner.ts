@@ -20,7 +20,7 @@ export interface RunnerOptions {
   sandbox?: BackendChoice;
   limits?: Partial<Limits>;
   /**
-   * Keep the next session's sandbox made ahead (a server for many
+   * Keep the next sessions' sandboxes made ahead (a server for many
    * sessions: `socklab serve`, the dev server); off for one-session runs
    * and tests, where it would only start a sandbox nobody takes.
    */
@@ -49,7 +49,7 @@ export class Runner {
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
-  /** The next session's sandbox, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
+  /** The next sessions' sandboxes, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
   private readonly sandboxAhead: SandboxAhead;
 
   constructor(opts: RunnerOptions = {}) {
@@ -57,9 +57,9 @@ export class Runner {
     // The course's labs: its own, the built-ins its config takes in, less the hidden.
     this.labs = loadCourseLabs(opts.labsDir);
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
-    // Room for it: one more than the sessions open and opening (whose count includes the one taking it).
+    // Room for `count` made ahead: as many more than the sessions open and opening (whose count includes the one taking one).
     const ahead = opts.sandboxAhead === true;
-    this.sandboxAhead = new SandboxAhead((standby) => this.backend.create(this.limits, { standby }).then((s) => (startWithSandbox(s, this.limits), s)), () => ahead && !this.closing && this.sessions.size + this.opening.length < Math.min(this.limits.maxSessions, this.backend.maxSessions));
+    this.sandboxAhead = new SandboxAhead((standby) => this.backend.create(this.limits, { standby }).then((s) => (startWithSandbox(s, this.limits), s)), (count) => ahead && !this.closing && this.sessions.size + this.opening.length + count <= Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */

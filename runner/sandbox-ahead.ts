@@ -12,6 +12,13 @@
  * The sandbox made ahead is a session's like any other (its uid, cgroups,
  * limits), only nobody's yet: nothing runs in it, and it is closed with
  * the runner.
+ *
+ * Two are kept, made one after the other: sessions opened in quick
+ * succession (a class starting a lesson, the bench's back-to-back opens)
+ * each found the one made ahead still starting, made after the session
+ * before had printed, and waited for the rest of its start (about 40 of
+ * the 98 ms from open to first byte here). With a second one ready, a
+ * session opened while the next is being made takes the ready one.
  */
 import type { Sandbox } from './sandbox/index.ts';
 import { Standby } from './sandbox/standby.ts';
@@ -27,19 +34,27 @@ interface Ahead {
 /** How long after a take the next sandbox is made when no program started meanwhile. */
 const NEXT_AFTER_TAKE_MS = 1000;
 
+/** Sandboxes kept made ahead (see the top of this file); each beyond the first needs room for one more session. */
+export const SANDBOXES_AHEAD = 2;
+
 export class SandboxAhead {
-  private ahead: Ahead | null = null;
+  /** Made ahead (or being made), oldest first: the oldest is the furthest along. */
+  private ahead: Ahead[] = [];
+  /** One is being made (they are made one at a time: two at once would each take twice as long). */
+  private making = false;
   private closed = false;
   /** A next sandbox is due (a take happened): made at the next programStarted() or when it fires. */
   private nextTimer: NodeJS.Timeout | null = null;
 
   /**
    * @param create makes a sandbox (the backend's, with the runner's limits), on `standby` when one is given.
-   * @param room whether one more sandbox may exist now (the runner's session limit, less those open).
+   * @param room whether `count` more sandboxes may exist now besides the sessions' (the runner's session limit, less those open).
+   * @param depth how many to keep made ahead.
    */
   constructor(
     private readonly create: (standby?: Standby) => Promise<Sandbox>,
-    private readonly room: () => boolean,
+    private readonly room: (count: number) => boolean,
+    private readonly depth = SANDBOXES_AHEAD,
   ) {}
 
   /**
@@ -49,15 +64,15 @@ export class SandboxAhead {
    * program started or a second has passed.
    */
   async take(): Promise<Sandbox> {
-    const ahead = this.ahead;
-    this.ahead = null;
-    let sandbox: Sandbox | null = null;
-    // Taken: it starts (or goes on) at a session's full weight.
-    ahead?.standby.end();
-    if (ahead) sandbox = await ahead.made.then((s) => (ahead.ended ? (void s.close(), null) : s), () => null);
-    if (sandbox) {
-      this.makeNextSoon();
-      return sandbox;
+    // The oldest first, the ones whose holder died already passed over (closed as they were found dead).
+    for (let ahead = this.ahead.shift(); ahead; ahead = this.ahead.shift()) {
+      // Taken: it starts (or goes on) at a session's full weight.
+      ahead.standby.end();
+      const sandbox = await ahead.made.then((s) => (ahead.ended ? (void s.close(), null) : s), () => null);
+      if (sandbox) {
+        this.makeNextSoon();
+        return sandbox;
+      }
     }
     // None ready: this one first, the next after it (two at once would each take twice as long).
     try {
@@ -84,36 +99,47 @@ export class SandboxAhead {
     this.nextTimer.unref();
   }
 
-  /** Makes the next sandbox ahead unless one is waiting, the runner is closing or it has no room. */
+  /**
+   * Makes the next sandbox ahead, and once it is made the one after it, up
+   * to `depth`; none while one is being made, the runner is closing or it
+   * has no room for one more.
+   */
   private makeNext(): void {
-    if (this.ahead || this.closed || !this.room()) return;
+    if (this.making || this.ahead.length >= this.depth || this.closed || !this.room(this.ahead.length + 1)) return;
     const standby = new Standby();
     const ahead: Ahead = { made: this.create(standby), standby, ended: false };
-    this.ahead = ahead;
+    this.ahead.push(ahead);
+    this.making = true;
+    const drop = () => {
+      const i = this.ahead.indexOf(ahead);
+      if (i >= 0) this.ahead.splice(i, 1);
+    };
     ahead.made.then(
       (s) => {
+        this.making = false;
         void s.ended.then(() => {
           ahead.ended = true;
-          if (this.ahead === ahead) this.ahead = null;
+          drop();
         });
         // Closed (or dropped) while it started: it must not outlive that.
         if (this.closed) void s.close();
+        // The one after it, unless a session took it while it started: that session's program starts now (makeNextSoon).
+        else if (this.ahead.includes(ahead)) this.makeNext();
       },
       () => {
         // The next take makes one itself, and reports why if it fails again.
-        if (this.ahead === ahead) this.ahead = null;
+        this.making = false;
+        drop();
       },
     );
   }
 
-  /** Makes no more and closes the one made ahead (the runner is draining or closing). */
+  /** Makes no more and closes the ones made ahead (the runner is draining or closing). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.nextTimer) clearTimeout(this.nextTimer);
     this.nextTimer = null;
-    const ahead = this.ahead;
-    this.ahead = null;
-    const sandbox = await ahead?.made.catch(() => null);
-    await sandbox?.close();
+    const ahead = this.ahead.splice(0);
+    await Promise.all(ahead.map(async (a) => (await a.made.catch(() => null))?.close()));
   }
 }
