@@ -11,13 +11,18 @@
  *                          while the CPUs are idle). Wall time of the whole class.
  *   class_300_minutes      the same rate applied to a class of 300; the
  *                          issue's goal is under 5 minutes.
+ *   cpu_s_per_submission   the machine's busy CPU time during the class
+ *                          (all processes: run it quiet) per submission,
+ *                          and the bench process's own share (the runner's
+ *                          engine, in this process): what bounds the rate
+ *                          once the CPUs are full, whatever the concurrency.
  *
  * Baseline: the solution graded alone, one submission after another (the
  * rate of `socklab grade` run once per student by hand), measured in the
  * same run just before the class. The ratio is what grading at once gains.
  */
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classFolder, defaultClassJobs, gradeClass, maxClassJobs, readSubmission } from '../runner/grader/class-grade.ts';
 import { gradeFiles } from '../runner/grader/engine.ts';
@@ -38,6 +43,10 @@ export interface ClassGradingResult {
   per_minute: number;
   alone_seconds: number;
   alone_per_minute: number;
+  /** Busy CPU seconds of the whole machine during the class, per submission. */
+  cpu_s_per_submission: number;
+  /** Of it, this process's own (the grader engine and the runner's side of every program). */
+  runner_cpu_s_per_submission: number;
   /** Students with every point: the solutions, as a sanity check of the run. */
   full_marks: number;
   solutions: number;
@@ -67,7 +76,11 @@ export async function run(): Promise<ClassGradingResult> {
     const t0 = performance.now();
     await gradeFiles({ lab, lang: alone.lang, files: alone.files, backend, limits });
     const aloneMs = performance.now() - t0;
+    const busy0 = machineBusyMs();
+    const own0 = process.cpuUsage();
     const result = await gradeClass({ lab, submissions: classFolder(tmp), backend, limits, concurrency: defaultClassJobs(), maxConcurrency: maxClassJobs() });
+    const own = process.cpuUsage(own0);
+    const busyMs = machineBusyMs() - busy0;
     return {
       submissions: size,
       concurrency: result.concurrency,
@@ -75,12 +88,19 @@ export async function run(): Promise<ClassGradingResult> {
       per_minute: round((60_000 * size) / result.durationMs, 1),
       alone_seconds: round(aloneMs / 1000, 1),
       alone_per_minute: round(60_000 / aloneMs, 1),
+      cpu_s_per_submission: round(busyMs / 1000 / size, 2),
+      runner_cpu_s_per_submission: round((own.user + own.system) / 1e6 / size, 2),
       full_marks: result.students.filter((s) => s.points === result.maxPoints).length,
       solutions,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** CPU time all CPUs have spent busy since boot (the kernel's counters, as os.cpus() reads them), in ms. */
+function machineBusyMs(): number {
+  return cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
 }
 
 /** The figure's table rows. */
@@ -96,6 +116,7 @@ export function rows(r: ClassGradingResult): Row[] {
       goal: `< ${GOAL_MINUTES} min`,
       ok: minutes300 < GOAL_MINUTES && r.full_marks === r.solutions,
     },
+    info('  cpu_s_per_submission (machine, all processes)', `${r.cpu_s_per_submission} s`, `${r.runner_cpu_s_per_submission} s this process`, ''),
   ];
 }
 
