@@ -114,7 +114,7 @@ export class Session {
       owner.clear();
       await Promise.all(
         [...this.procs.values()].map(async (p) => {
-          if (!p.term || p.state === 'exited') return;
+          if (!p.term || !p.term.pid || p.state === 'exited') return;
           for (const pid of await processTree(p.term.pid)) for (const inode of await socketInodes(pid)) owner.set(inode, p.id);
         }),
       );

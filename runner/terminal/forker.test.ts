@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../limits.ts';
+import { childrenOf, processName } from '../sandbox/procfs.ts';
 import { warmForker } from './forker.ts';
 import { PtyProcess, type ProcessExit } from './pty-process.ts';
 
@@ -22,6 +23,35 @@ function run(script: string, viaForker = true): Promise<{ out: string; exit: Pro
     });
   });
 }
+
+/** The pid of this process's forker (warmed first). */
+async function forkerPid(): Promise<number> {
+  expect(await warmForker()).toBe(true);
+  for (const pid of childrenOf(process.pid)) if ((await processName(pid)) === 'socklab-forker') return pid;
+  throw new Error('no forker among this process\'s children');
+}
+
+/** Starts `script` on a terminal through the forker, collecting its output; the start's own time in ms. */
+function startCollecting(script: string) {
+  const result = { out: '', exit: null as ProcessExit | null, startMs: 0 };
+  const t0 = performance.now();
+  const term: PtyProcess = new PtyProcess({ file: '/bin/sh', args: ['-c', script], cwd: '/tmp', env: { PATH: '/usr/bin:/bin' } }, 'nomarker1', {
+    limits: resolveLimits(),
+    viaForker: true,
+    onOutput: (d) => {
+      term.ack(d.length);
+      result.out += d.toString();
+    },
+    onExit: (exit) => (result.exit = exit),
+  });
+  result.startMs = performance.now() - t0;
+  return { term, result };
+}
+
+const until = async (ok: () => boolean, ms: number) => {
+  for (const end = Date.now() + ms; !ok() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  return ok();
+};
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
@@ -69,6 +99,57 @@ describe('programs started by the forker', () => {
       setTimeout(() => void term.stop(), 100);
     });
     expect(stopped).toEqual({ code: 128 + 9, signal: 'SIGKILL', reason: 'stopped' });
+  }, 30_000);
+
+  it('never holds the event loop while the forker is slow to answer: input typed and a stop asked meanwhile take effect once it has', async () => {
+    const forker = await forkerPid();
+    // A forker that cannot answer for 600 ms (as one waiting on the kernel's cgroup lock), let go from outside: a start that
+    // waited for its answer would hold this process that long instead of failing the test by hanging it.
+    process.kill(forker, 'SIGSTOP');
+    const waker = spawn('/bin/sh', ['-c', `sleep 0.6; kill -CONT ${forker}`], { stdio: 'ignore' });
+    try {
+      const reader = startCollecting('read line; echo "got=$line"');
+      const sleeper = startCollecting('sleep 30');
+      expect(reader.result.startMs + sleeper.result.startMs).toBeLessThan(300);
+      expect(reader.term.pid).toBe(0);
+      reader.term.write('hello\r');
+      const stopped = sleeper.term.stop();
+      // The event loop goes on meanwhile.
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 20);
+      await new Promise((r) => setTimeout(r, 300));
+      clearInterval(ticker);
+      expect(ticks).toBeGreaterThanOrEqual(5);
+      // Killed (SIGKILL) as soon as it has its pid: the shell itself, or the sleep it started (then the shell's own 137).
+      expect(await stopped).toMatchObject({ code: 128 + 9, reason: 'stopped' });
+      expect(sleeper.term.pid).toBeGreaterThan(0);
+      expect(await until(() => reader.result.exit !== null, 10_000)).toBe(true);
+      expect(reader.result.out).toContain('got=hello');
+      expect(reader.result.exit).toEqual({ code: 0 });
+    } finally {
+      process.kill(forker, 'SIGCONT');
+      if (waker.exitCode === null) waker.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('starts through node-pty what the forker had not answered when it died', async () => {
+    const forker = await forkerPid();
+    process.kill(forker, 'SIGSTOP');
+    // Killed from outside: a start that waited for its answer would hang this process rather than fail.
+    const killer = spawn('/bin/sh', ['-c', `sleep 0.6; kill -KILL ${forker}`], { stdio: 'ignore' });
+    try {
+      const { term, result } = startCollecting('echo "ppid=$PPID"; exit 5');
+      expect(result.startMs).toBeLessThan(300);
+      expect(await until(() => result.exit !== null, 10_000)).toBe(true);
+      expect(result.exit).toEqual({ code: 5 });
+      // node-pty's fork of this process, not the forker's.
+      expect(result.out).toContain(`ppid=${process.pid}`);
+      expect(term.pid).toBeGreaterThan(0);
+    } finally {
+      if (killer.exitCode === null) killer.kill('SIGKILL');
+    }
+    // The next start has a forker again.
+    expect(await forkerPid()).not.toBe(forker);
   }, 30_000);
 
   it('keeps a runner with nothing else to do alive until it is ready and until a program\'s end is reported', () => {

@@ -7,9 +7,18 @@
  * program the other end with node-pty's settings. One forker per runner
  * process, started on first use; until it is ready, and whenever it cannot
  * start a program, the program starts through node-pty as before.
+ *
+ * A start through the forker never waits on the event loop: the request is
+ * written and the answer (the program's pid) read as the pipes become
+ * ready, and the program is handed back at once, its pid following. The
+ * forker's fork waits for the kernel's cgroup lock while any process moves
+ * between cgroups (every session program joins its session's groups at
+ * start): beside 50 busy sessions a synchronous answer held the runner's
+ * event loop, and every session's keystroke echo, for 75-450 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tty from 'node:tty';
@@ -18,9 +27,17 @@ import { ensureForker } from '../sandbox/build-launcher.js';
 
 /** What PtyProcess uses of a program on a terminal (node-pty's IPty, and its master's descriptor). */
 export interface TerminalProgram {
+  /** Host pid of the program: 0 until `started` has resolved (and if it could not be started at all). */
   readonly pid: number;
-  /** The terminal's master end, non-blocking: input is written to it. */
+  /** The terminal's master end, non-blocking: input is written to it once `started` has resolved (-1: none). */
   readonly fd: number;
+  /**
+   * Resolves once the program has its pid and terminal for good (at once for
+   * node-pty; at the forker's answer, or at node-pty's start when the forker
+   * could not). A program that could not be started at all is reported
+   * ended (onExit, code 126) and resolves with pid 0.
+   */
+  readonly started: Promise<void>;
   onData(listener: (data: Buffer | string) => void): void;
   onExit(listener: (e: { exitCode: number; signal?: number }) => void): void;
   pause(): void;
@@ -65,7 +82,15 @@ export function startOnTerminal(start: TerminalStart, viaForker: boolean): Termi
     const forked = Forker.get()?.start(start);
     if (forked) return forked;
   }
-  return pty.spawn(start.file, start.args, { name: TERM_NAME, cols: start.cols, rows: start.rows, cwd: start.cwd, env: start.env, encoding: null }) as unknown as TerminalProgram;
+  return startByNodePty(start);
+}
+
+const STARTED = Promise.resolve();
+
+/** Starts a program through node-pty (a fork of the runner); throws when it cannot. */
+function startByNodePty(start: TerminalStart): TerminalProgram {
+  const term = pty.spawn(start.file, start.args, { name: TERM_NAME, cols: start.cols, rows: start.rows, cwd: start.cwd, env: start.env, encoding: null }) as unknown as Omit<TerminalProgram, 'started'>;
+  return Object.assign(term, { started: STARTED });
 }
 
 /**
@@ -89,9 +114,13 @@ class Forker {
   /** Resolves true once ready, false if it ended first. */
   readonly whenReady = new Promise<boolean>((r) => (this.resolveReady = r));
   private dead = false;
-  private requests = -1;
-  private answers = -1;
+  private requests: Socket | null = null;
+  private answers: Socket | null = null;
   private readonly programs = new Map<number, ForkedProgram>();
+  /** Starts asked for and not yet answered, in the order asked (the forker answers in that order). */
+  private readonly pending: { program: ForkedProgram; slave: number }[] = [];
+  /** Exits heard before their start's answer was read (a different pipe): pid -> [code, signal]. */
+  private readonly earlyExits = new Map<number, [number, number]>();
 
   /** The runner's forker if it is ready to start programs (the first call starts it); null otherwise. */
   static get(): Forker | null {
@@ -135,19 +164,33 @@ class Forker {
     void this.whenReady.then(() => this.holdRunner());
   }
 
-  /** Keeps the runner alive while a program's end is still to be reported (see the constructor). */
+  /** Keeps the runner alive while a start's answer or a program's end is still to come (see the constructor). */
   private holdRunner(): void {
     const events = this.child.stdout as unknown as { ref(): void; unref(): void };
-    if (this.programs.size > 0 && !this.dead) events.ref();
+    if ((this.programs.size > 0 || this.pending.length > 0) && !this.dead) events.ref();
     else events.unref();
+    if (this.pending.length > 0 && !this.dead) this.answers?.ref();
+    else this.answers?.unref();
   }
 
   private event(line: string): void {
     if (line === 'ready') {
       try {
-        // The forker's pipes, opened blocking: a start is one synchronous round trip.
-        this.requests = openSync(`/proc/${this.child.pid}/fd/4`, 'w');
-        this.answers = openSync(`/proc/${this.child.pid}/fd/5`, 'r');
+        // The forker's pipes, opened anew on this side non-blocking (the forker's own ends stay blocking) and
+        // read and written by the event loop: a start never waits on it.
+        this.requests = pipeSocket(openSync(`/proc/${this.child.pid}/fd/4`, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK), 'write');
+        this.answers = pipeSocket(openSync(`/proc/${this.child.pid}/fd/5`, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK), 'read');
+        this.requests.on('error', () => this.child.kill('SIGKILL'));
+        this.answers.on('error', () => this.child.kill('SIGKILL'));
+        let partialAnswer = '';
+        this.answers.on('data', (d: Buffer) => {
+          const answers = (partialAnswer + d.toString()).split('\n');
+          partialAnswer = answers.pop()!;
+          if (partialAnswer.length > 32) this.child.kill('SIGKILL'); // not the forker's answer: nothing can be read in step after it
+          for (const answer of answers) this.answered(Number(answer));
+        });
+        this.answers.on('end', () => this.child.kill('SIGKILL'));
+        this.holdRunner();
         this.ready = true;
         this.resolveReady(true);
       } catch {
@@ -160,9 +203,38 @@ class Forker {
     if (!m) return;
     const pid = Number(m[1]);
     const program = this.programs.get(pid);
+    if (!program) {
+      // Its answer is on its way still (read from the other pipe in a later turn).
+      if (this.pending.length > 0) this.earlyExits.set(pid, [Number(m[2]), Number(m[3])]);
+      return;
+    }
     this.programs.delete(pid);
     if (this.programs.size === 0) this.holdRunner();
-    program?.exited(Number(m[2]), Number(m[3]));
+    program.exited(Number(m[2]), Number(m[3]));
+  }
+
+  /** The forker's answer to the oldest start asked for: its pid, or minus an errno. */
+  private answered(pid: number): void {
+    const start = this.pending.shift();
+    if (!start) {
+      this.child.kill('SIGKILL'); // an answer nothing asked for: out of step
+      return;
+    }
+    // The forker holds the terminal's other end until the program has its own.
+    closeSync(start.slave);
+    if (!(pid > 0)) {
+      start.program.fallBack();
+    } else {
+      this.programs.set(pid, start.program);
+      start.program.begin(pid);
+      const early = this.earlyExits.get(pid);
+      if (early) {
+        this.programs.delete(pid);
+        start.program.exited(early[0], early[1]);
+      }
+    }
+    if (this.pending.length === 0) this.earlyExits.clear();
+    this.holdRunner();
   }
 
   /**
@@ -176,52 +248,51 @@ class Forker {
     this.dead = true;
     this.ready = false;
     this.resolveReady(false);
-    for (const fd of [this.requests, this.answers]) if (fd >= 0) closeSync(fd);
+    this.requests?.destroy();
+    this.answers?.destroy();
+    // Starts never answered: node-pty starts them (a program the forker may have forked meanwhile ends with it).
+    for (const { program, slave } of this.pending.splice(0)) {
+      closeSync(slave);
+      program.fallBack();
+    }
+    this.earlyExits.clear();
     for (const program of this.programs.values()) program.exited(0, SIGKILL, { waitClose: true });
     this.programs.clear();
   }
 
-  /** Starts a program on a new terminal; null when the forker could not (the caller starts it otherwise). */
-  start(s: TerminalStart): ForkedProgram | null {
+  /**
+   * Starts a program on a new terminal: handed back at once, its pid once
+   * the forker answers (ForkedProgram.started); node-pty starts it instead
+   * when the forker cannot.
+   */
+  start(s: TerminalStart): ForkedProgram {
     const env = { ...s.env, PWD: s.cwd, TERM: TERM_NAME };
     const fields = [s.cwd, s.file, String(s.args.length + 1), s.file, ...s.args, String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
     if (fields.some((f) => f.includes('\0'))) throw new Error('a program argument or environment value holds a NUL byte');
     const term = nativePty().open(s.cols, s.rows);
-    let pid = -1;
-    try {
-      const payload = Buffer.from([term.pty, ...fields].map((f) => `${f}\0`).join(''), 'utf8');
-      writeSync(this.requests, Buffer.concat([Buffer.from(`${payload.length}\n`), payload]));
-      pid = this.readAnswer();
-    } catch {
-      this.child.kill('SIGKILL');
-    } finally {
-      // The forker holds the terminal's other end until the program has its own.
-      closeSync(term.slave);
-    }
-    if (pid <= 0) {
-      closeSync(term.master);
-      return null;
-    }
-    const program = new ForkedProgram(pid, term.master);
-    this.programs.set(pid, program);
-    if (this.programs.size === 1) this.holdRunner();
+    const program = new ForkedProgram(term.master, s);
+    const payload = Buffer.from([term.pty, ...fields].map((f) => `${f}\0`).join(''), 'utf8');
+    // The runner keeps the terminal's other end open until the forker has its own (answered): it never looks hung up.
+    this.pending.push({ program, slave: term.slave });
+    this.holdRunner();
+    this.requests!.write(Buffer.concat([Buffer.from(`${payload.length}\n`), payload]));
     return program;
-  }
-
-  private readAnswer(): number {
-    const buf = Buffer.alloc(32);
-    let len = 0;
-    while (len === 0 || buf[len - 1] !== 0x0a) {
-      if (len >= buf.length) throw new Error('the forker answered too long a line');
-      const n = readSync(this.answers, buf, len, buf.length - len, null);
-      if (n === 0) throw new Error('the forker has ended');
-      len += n;
-    }
-    return Number(buf.subarray(0, len - 1).toString());
   }
 }
 
-/** A program the forker started: its terminal read as node-pty reads it, its exit as the forker reaped it. */
+/** A socket over one end of a pipe (non-blocking, the event loop's), unref'd: it alone never keeps the runner alive. */
+function pipeSocket(fd: number, way: 'read' | 'write'): Socket {
+  const socket = new Socket({ fd, readable: way === 'read', writable: way === 'write' });
+  socket.unref();
+  return socket;
+}
+
+/**
+ * A program the forker starts: its terminal read as node-pty reads it, its
+ * exit as the forker reaped it. Handed out before the forker has answered
+ * (pid 0 until `begin`); when the forker cannot start it, node-pty does
+ * (`fallBack`), and this forwards to that.
+ */
 class ForkedProgram implements TerminalProgram {
   private readonly socket: tty.ReadStream;
   private closed = false;
@@ -229,12 +300,19 @@ class ForkedProgram implements TerminalProgram {
   private exitListener: ((e: { exitCode: number; signal?: number }) => void) | null = null;
   private dataListener: ((data: Buffer) => void) | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private resolveStarted!: () => void;
+  readonly started = new Promise<void>((r) => (this.resolveStarted = r));
+  /** node-pty's program, when the forker could not start it. */
+  private instead: TerminalProgram | null = null;
+  private paused = false;
+  pid = 0;
 
   constructor(
-    readonly pid: number,
-    readonly fd: number,
+    /** The terminal's master end (node-pty's instead after a fallBack). */
+    private readonly master: number,
+    private readonly start: TerminalStart,
   ) {
-    this.socket = new tty.ReadStream(fd);
+    this.socket = new tty.ReadStream(master);
     this.socket.on('data', (d: Buffer) => this.dataListener?.(d));
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code?.includes('EAGAIN')) return;
@@ -242,6 +320,44 @@ class ForkedProgram implements TerminalProgram {
       this.onClose();
     });
     this.socket.on('close', () => this.onClose());
+  }
+
+  get fd(): number {
+    return this.instead ? this.instead.fd : this.master;
+  }
+
+  /** The forker started it as `pid`. */
+  begin(pid: number): void {
+    this.pid = pid;
+    this.resolveStarted();
+  }
+
+  /**
+   * The forker could not start it: node-pty does, on a terminal of its own
+   * (this one is closed unreported). When that fails too it is reported
+   * ended, as a command that cannot be run (126).
+   */
+  fallBack(): void {
+    if (this.pid !== 0 || this.instead || this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    try {
+      const instead = startByNodePty(this.start);
+      this.instead = instead;
+      this.pid = instead.pid;
+      instead.onData((d) => this.dataListener?.(typeof d === 'string' ? Buffer.from(d) : d));
+      instead.onExit((e) => {
+        const listener = this.exitListener;
+        this.exitListener = null;
+        listener?.(e);
+      });
+      if (this.size) instead.resize(this.size.cols, this.size.rows);
+      if (this.paused) instead.pause();
+    } catch {
+      this.exit = { exitCode: 126 };
+      queueMicrotask(() => this.report());
+    }
+    this.resolveStarted();
   }
 
   onData(listener: (data: Buffer | string) => void): void {
@@ -253,15 +369,24 @@ class ForkedProgram implements TerminalProgram {
   }
 
   pause(): void {
-    this.socket.pause();
+    this.paused = true;
+    if (this.instead) this.instead.pause();
+    else this.socket.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.paused = false;
+    if (this.instead) this.instead.resume();
+    else this.socket.resume();
   }
 
+  /** The size asked for last, for node-pty's terminal if it comes to that. */
+  private size: { cols: number; rows: number } | null = null;
+
   resize(cols: number, rows: number): void {
-    if (!this.closed) nativePty().resize(this.fd, cols, rows);
+    this.size = { cols, rows };
+    if (this.instead) this.instead.resize(cols, rows);
+    else if (!this.closed) nativePty().resize(this.master, cols, rows);
   }
 
   /**

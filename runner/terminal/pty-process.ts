@@ -72,8 +72,12 @@ export class PtyProcess implements TurnTaker {
   /** The consumer cannot take more right now (e.g. its socket's buffer is full). */
   private sinkBlocked = false;
   private readonly input: PtyInput;
-  /** Start time of the outermost process, so a recycled pid is never killed. */
-  private readonly startTime: string | null;
+  /** Start time of the outermost process, so a recycled pid is never killed (null until it has started). */
+  private startTime: string | null = null;
+  /** The program has its pid (TerminalProgram.started). */
+  private started = false;
+  /** Asked to end before it had its pid: ended once it has. */
+  private killWhenStarted = false;
   /** Resolves when the process has exited and its output was delivered. */
   readonly done: Promise<ProcessExit>;
   /**
@@ -87,8 +91,10 @@ export class PtyProcess implements TurnTaker {
   constructor(plan: SpawnPlan, exitTag: string, private readonly opts: PtyProcessOptions) {
     this.scanner = new ExitMarkerScanner(exitTag);
     this.term = startOnTerminal({ file: plan.file, args: plan.args, cwd: plan.cwd, env: plan.env, cols: opts.cols ?? 80, rows: opts.rows ?? 24 }, opts.viaForker ?? false);
-    this.startTime = startTimeOf(this.term.pid);
-    this.input = new PtyInput(this.term.fd, opts.limits.maxPendingInputBytes);
+    this.input = new PtyInput(opts.limits.maxPendingInputBytes);
+    // Through the forker the program is handed back before it has a pid (the forker's answer is read by the
+    // event loop): what is typed meanwhile waits, and a stop asked meanwhile is done then.
+    void this.term.started.then(() => this.onStarted());
     let resolveDone!: (e: ProcessExit) => void;
     this.done = new Promise((r) => (resolveDone = r));
     this.waiting = new Promise((r) => (this.resolveWaiting = r));
@@ -112,7 +118,14 @@ export class PtyProcess implements TurnTaker {
     });
   }
 
-  /** Host pid of the outermost process (bwrap, or the launcher on `host`). */
+  private onStarted(): void {
+    this.started = true;
+    if (this.term.pid > 0) this.startTime = startTimeOf(this.term.pid);
+    if (this.term.fd >= 0 && !this.exited) this.input.open(this.term.fd);
+    if (this.killWhenStarted) this.kill();
+  }
+
+  /** Host pid of the outermost process (bwrap, or the launcher on `host`); 0 until it has started (a few ms, the forker's answer). */
   get pid(): number {
     return this.term.pid;
   }
@@ -265,6 +278,11 @@ export class PtyProcess implements TurnTaker {
       this.paused = false;
       this.term.resume();
     }
+    // Not yet started (the forker's answer is on its way): done once it is.
+    if (!this.started) {
+      this.killWhenStarted = true;
+      return;
+    }
     // Kill the outermost process's children first and let it reap them and
     // exit on its own. Killing it first orphans them: on `bwrap` its child is
     // the program's sandbox, inside the session's pid namespace, and an
@@ -272,7 +290,7 @@ export class PtyProcess implements TurnTaker {
     // (counted against its process limit) until that init gets round to it
     // (never, when the runner is pid 1 of a container).
     const pid = this.term.pid;
-    if (startTimeOf(pid) !== this.startTime) return; // already reaped; the pid may be someone else's now
+    if (pid <= 0 || startTimeOf(pid) !== this.startTime) return; // already reaped; the pid may be someone else's now
     const children = childrenOf(pid);
     for (const child of children) killPid(child);
     if (children.length === 0) killPid(pid);
@@ -292,11 +310,16 @@ class PtyInput {
   private disposed = false;
   /** While held (hold), how many queued writes may still go; null when not held. */
   private passing: number | null = null;
+  /** The terminal's master end: -1 until the program has started (open). */
+  private fd = -1;
 
-  constructor(
-    private readonly fd: number,
-    private readonly max: number,
-  ) {}
+  constructor(private readonly max: number) {}
+
+  /** The program has started on terminal `fd`: what was queued goes now. */
+  open(fd: number): void {
+    this.fd = fd;
+    this.pump();
+  }
 
   /** What is pushed from now on waits until release(); what was queued before still goes. */
   hold(): void {
@@ -319,7 +342,7 @@ class PtyInput {
   }
 
   private pump(): void {
-    if (this.retry || this.disposed) return;
+    if (this.retry || this.disposed || this.fd < 0) return;
     // Written at once, not through fs.write: the pty's master is
     // non-blocking (node-pty opens it so), so a write never waits, and a
     // keystroke's echo does not wait for the thread pool's round trip,
