@@ -20,6 +20,7 @@ import { asRemoteClient } from './client-priority.ts';
 import { describeCpu, readCpu } from './cpu-wait.ts';
 import { type Figure, type Row } from './figure.ts';
 import { BASE_ENV, killByPid, sleep, track, untrack } from './processes.ts';
+import { scrape } from '../test/support/replicas.ts';
 import { connect, openSession, ROOT, withRunner } from './serve.ts';
 import { median, percentile, round } from './stats.ts';
 
@@ -57,6 +58,15 @@ export interface KeysResults {
   runner_cpu_loaded: string;
   /** The same while the quiet keys were typed. */
   runner_cpu_quiet: string;
+  /** The longest the runner's event loop was held while the loaded keys were typed, ms (its metrics, to 10 ms). */
+  runner_loop_max_loaded_ms: number;
+  /** The same while the quiet keys were typed. */
+  runner_loop_max_quiet_ms: number;
+}
+
+/** The longest hold of the runner's event loop since the last call (its /metrics; each scrape starts a new window), ms. */
+async function loopMaxMs(url: string): Promise<number> {
+  return Math.round(((await scrape(url)).get('socklab_event_loop_delay_max_seconds') ?? NaN) * 1000);
 }
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
@@ -114,9 +124,11 @@ async function rawPty(keys: number): Promise<number[]> {
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
-  const { via, loaded, floodMb, raised, grouped, cpuQuiet, cpuLoaded } = await withRunner(async ({ url, pid }) => {
+  const { via, loaded, floodMb, raised, grouped, cpuQuiet, cpuLoaded, loopQuiet, loopLoaded } = await withRunner(async ({ url, pid }) => {
     const quietBefore = readCpu(pid);
+    await loopMaxMs(url);
     const quiet = await asRemoteClient(() => viaRunner(url, keys));
+    const loopQuiet = await loopMaxMs(url);
     const cpuQuiet = describeCpu(quietBefore, readCpu(pid));
     const via = quiet.value;
     const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
@@ -134,9 +146,11 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
       if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
       const bytes0 = await receivedBytes();
       const loadedBefore = readCpu(pid);
+      await loopMaxMs(url);
       const loaded = await asRemoteClient(() => viaRunner(url, keys));
+      const loopLoaded = await loopMaxMs(url);
       const cpuLoaded = describeCpu(loadedBefore, readCpu(pid));
-      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, grouped: quiet.grouped && loaded.grouped, cpuQuiet, cpuLoaded };
+      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, grouped: quiet.grouped && loaded.grouped, cpuQuiet, cpuLoaded, loopQuiet, loopLoaded };
     } finally {
       busy.stdin!.end();
       await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
@@ -158,6 +172,8 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     client_grouped: grouped,
     runner_cpu_loaded: cpuLoaded,
     runner_cpu_quiet: cpuQuiet,
+    runner_loop_max_loaded_ms: loopLoaded,
+    runner_loop_max_quiet_ms: loopQuiet,
   };
 }
 
@@ -199,6 +215,7 @@ export const keysFigure: Figure<KeysResults> = {
   notes: (r) => [
     `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
     `keys: the runner's main thread ${r.runner_cpu_loaded} while the loaded keys were typed (quiet: ${r.runner_cpu_quiet}); waiting for a core is the scheduler's, not the event loop's`,
+    `keys: the runner's event loop was held at most ${r.runner_loop_max_loaded_ms} ms at a stretch while the loaded keys were typed (quiet: ${r.runner_loop_max_quiet_ms} ms); a key typed then waits that long`,
     r.client_raised ? `keys: the typing client ran at nice -10${r.client_grouped ? ' in a CPU group of its own' : ''}, as a browser on a machine of its own` : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
   ],
 };

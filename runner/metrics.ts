@@ -5,6 +5,7 @@
  * hooks the Runner calls. The server adds its own gauges (draining,
  * connections) to the same registry (runner/server/replica.ts).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Backend } from './sandbox/index.ts';
 import type { SessionEvents } from './session.ts';
@@ -18,6 +19,9 @@ export interface MetricsSource {
   /** Processes of every open session that have not exited. */
   liveProcesses(): number;
 }
+
+/** How often the event loop's delay is sampled (monitorEventLoopDelay's resolution). */
+const EVENT_LOOP_RESOLUTION_MS = 10;
 
 /** Every metric of one runner, and the hooks that feed them. */
 export class RunnerMetrics {
@@ -55,6 +59,20 @@ export class RunnerMetrics {
       registers,
     });
     this.terminalBytes = new Counter({ name: 'socklab_terminal_bytes_total', help: "Bytes of students' terminal output sent to pages.", registers });
+    // Every student's keystroke echo and output passes through the one event loop: the longest it was held (a
+    // synchronous fork, a collection) is what a student feels as a stuck terminal. Sampled every 10 ms, off the loop.
+    const loop = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    loop.enable();
+    new Gauge({
+      name: 'socklab_event_loop_delay_max_seconds',
+      help: "The longest the runner's event loop was held since the last scrape (to 10 ms).",
+      registers,
+      collect() {
+        // Each scrape starts a new window. The histogram's floor is its resolution: a free loop reads about 0.01.
+        this.set(loop.count > 0 ? loop.max / 1e9 : 0);
+        loop.reset();
+      },
+    });
   }
 
   /** The backend, with every sandbox it creates counted while alive. */

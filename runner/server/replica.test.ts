@@ -111,6 +111,13 @@ describe('a runner replica in process', () => {
     expect(m.get('socklab_processes_live')).toBeGreaterThanOrEqual(1);
     expect(m.get('socklab_terminal_bytes_total')).toBeGreaterThan(0);
     expect(m.get('socklab_checks_queued')).toBe(0);
+    // The longest hold of the runner's event loop (this process's) since the last scrape, each scrape a new window.
+    const held = performance.now();
+    while (performance.now() - held < 150) {
+      /* holds the event loop, as a synchronous fork would */
+    }
+    expect((await scrape(url)).get('socklab_event_loop_delay_max_seconds')).toBeGreaterThanOrEqual(0.14);
+    expect((await scrape(url)).get('socklab_event_loop_delay_max_seconds')).toBeLessThan(0.14);
     c.send({ type: 'check' });
     await c.waitFor((msg) => msg.type === 'checkDone', 25_000);
     const after = await scrape(url);
