@@ -231,7 +231,8 @@ export class ProgramImpl extends EventEmitter implements Program {
 
   /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */
   private async waiting(): Promise<boolean> {
-    const pids = await this.pids();
+    // Not known (the process tree could not be read): not seen waiting, so the window runs to its cap.
+    const pids = await this.pids().catch(() => [] as number[]);
     if (!pids.length || this.exited) return false;
     for (const pid of pids) if (await onCpu(pid)) return false;
     return true;
