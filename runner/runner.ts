@@ -157,9 +157,7 @@ export class Runner {
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      // A Check alone on the runner makes its sandboxes ahead; beside others it leaves the CPU to them (fairness).
-      const ahead = this.checksRunning > 1 ? { sandboxesAhead: 0 } : {};
-      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed, ...ahead }));
+      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed }));
     } finally {
       this.checksRunning--;
       const n = this.checksByClient.get(client)! - 1;

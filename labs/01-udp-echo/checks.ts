@@ -5,17 +5,29 @@
  * recvfrom returned); client checks run the student's client against a
  * grader UDP server on port 12000 (dual-stack: 127.0.0.1 and ::1).
  */
-import { defineChecks, type Datagram, type Harness, type UdpPeer } from '../../runner/grader/api.ts';
+import { defineChecks, type Datagram, type Harness, type Program, type UdpPeer } from '../../runner/grader/api.ts';
 import messages from './messages.ts';
 
 type H = Harness<typeof messages.en>;
 
 /** How long a reply on loopback may take before we call it lost. */
 const REPLY_MS = 3000;
-/** How long we listen for a datagram that should not come. */
+/**
+ * How long we listen for a datagram that should not come, at most: the
+ * window ends once the server waits again (Program.waitIdle: in recvfrom,
+ * no thread on a CPU), since a server that waits sends nothing until the
+ * next datagram reaches it; a second reply sent before it went back to
+ * waiting has arrived by then (loopback delivers within the send).
+ */
 const QUIET_MS = 400;
-/** How long a server still gets to go once its reply showed it is past what it was given (a crash in another thread). */
+/**
+ * How long a server still gets to go once its reply showed it is past what
+ * it was given (a crash in another thread), at most: a server that waits
+ * again has nothing left running that could crash.
+ */
 const GRACE_MS = 200;
+/** How long a server that has bound its port gets to crash, at most: as GRACE_MS, until it waits for its first datagram. */
+const AFTER_BIND_MS = 300;
 /** How long after the reply a client may still send a second datagram for one line. */
 const ONE_DATAGRAM_MS = 500;
 /** Whatever the student's client prints for a timeout must contain this. */
@@ -45,8 +57,14 @@ async function expectReply(h: H, peer: UdpPeer, who: string, sent: string | Uint
   return d;
 }
 
-/** Fails if any datagram arrives at `peer` within QUIET_MS: one request, one reply. */
-const expectNoMore = (peer: UdpPeer) => peer.expectNothing(QUIET_MS);
+/** Fails if any datagram arrives at `peer` within QUIET_MS, or before `server` waits again: one request, one reply. */
+const expectNoMore = (peer: UdpPeer, server: Program) => peer.expectNothing(QUIET_MS, { until: server.waitIdle(QUIET_MS) });
+
+/** Fails if `server` exits within `ms`, or before it waits again (see GRACE_MS). */
+async function expectStillRunning(server: Program, ms: number, why: string): Promise<void> {
+  await server.waitIdle(ms);
+  server.expectRunning(why);
+}
 
 export default defineChecks(messages, [
   {
@@ -55,7 +73,7 @@ export default defineChecks(messages, [
     role: 'server',
     async run(h: H) {
       const server = await h.start('server');
-      await server.expectRunningFor(300, h.t('why.afterBinding'));
+      await expectStillRunning(server, AFTER_BIND_MS, h.t('why.afterBinding'));
     },
   },
   {
@@ -64,13 +82,13 @@ export default defineChecks(messages, [
     role: 'server',
     dependsOn: ['binds-port'],
     async run(h: H) {
-      await h.start('server');
+      const server = await h.start('server');
       const a = h.t('client.A');
       const peer = await h.udp({ label: a });
       h.note(h.t('note.ephemeral', { who: a, port: peer.port }));
       await peer.send('hello, udp 42', h.port);
       await expectReply(h, peer, a, 'hello, udp 42', 'HELLO, UDP 42');
-      await expectNoMore(peer);
+      await expectNoMore(peer, server);
     },
   },
   {
@@ -133,7 +151,8 @@ export default defineChecks(messages, [
         }
       }
       // Each client's quiet window at once, not one after another: the same QUIET_MS for each.
-      await Promise.all(peers.map(expectNoMore));
+      const waits = server.waitIdle(QUIET_MS);
+      await Promise.all(peers.map((p) => p.expectNothing(QUIET_MS, { until: waits })));
       server.expectRunning(h.t('why.manyClients'));
     },
   },
@@ -177,7 +196,7 @@ export default defineChecks(messages, [
       await Promise.race([reply.catch(() => undefined), server.waitExit(REPLY_MS)]);
       server.expectRunning(h.t('why.afterNotUtf8'));
       await reply;
-      await server.expectRunningFor(GRACE_MS, h.t('why.afterNotUtf8'));
+      await expectStillRunning(server, GRACE_MS, h.t('why.afterNotUtf8'));
     },
   },
   {
@@ -186,7 +205,7 @@ export default defineChecks(messages, [
     role: 'server',
     dependsOn: ['upper-case'],
     async run(h: H) {
-      await h.start('server');
+      const server = await h.start('server');
       const a = h.t('client.A');
       const peer = await h.udp({ label: a });
       h.note(h.t('note.twoDatagrams'));
@@ -198,7 +217,7 @@ export default defineChecks(messages, [
       const twoLines = ' line one\nline two \n';
       await peer.send(twoLines, h.port);
       await expectReply(h, peer, a, twoLines, twoLines.toUpperCase());
-      await expectNoMore(peer);
+      await expectNoMore(peer, server);
     },
   },
   {
@@ -242,9 +261,12 @@ export default defineChecks(messages, [
       }
       await server.reply(d, 'HELLO FROM THE KEYBOARD');
       // A client that has exited sends nothing more: once it has, only what
-      // is already on its way can come; one that stays gets the whole window.
+      // is already on its way can come, and loopback delivers a datagram
+      // within its send (a second one right behind the first we got), so the
+      // event loop's next turns read it (expectNothing's until; GRACE_MS is
+      // the cap); one that stays gets the whole window.
       const exited = await client.waitExit(ONE_DATAGRAM_MS);
-      await server.expectNothing(exited ? GRACE_MS : 0, { message: h.t('send.second'), expected: h.t('send.onePerLine'), hint: h.t('send.hintOnce') });
+      await server.expectNothing(exited ? GRACE_MS : 0, { message: h.t('send.second'), expected: h.t('send.onePerLine'), hint: h.t('send.hintOnce'), ...(exited ? { until: Promise.resolve() } : {}) });
     },
   },
   {

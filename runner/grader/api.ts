@@ -164,6 +164,17 @@ export interface Program {
    * broken program needs to go, so the failure always names its exit.
    */
   expectRunningFor(ms: number, why?: string): Promise<void>;
+  /**
+   * Waits until the program waits for something from outside (a process of
+   * it is left and none of its threads is on a CPU, seen at two looks in a
+   * row), at most `maxMs`: true once it waits, false at the cap or once it
+   * has exited. A program that waits can do nothing more until something
+   * reaches it (a connection, bytes, a datagram, a typed line) or a timer
+   * of its own fires: a window for what must not come after an event can
+   * end there. A program whose processes are gone but whose exit has yet to
+   * be reported is ending, not waiting.
+   */
+  waitIdle(maxMs: number): Promise<boolean>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;
@@ -261,8 +272,13 @@ export interface UdpPeer {
   receive(opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
   /** Waits for the next datagram, never failing: undefined if none came within the time. */
   maybeReceive(opts?: { timeoutMs?: number }): Promise<Datagram | undefined>;
-  /** Fails if any datagram arrives within `ms` (one request, one reply). */
-  expectNothing(ms: number, opts?: { message?: string; expected?: string; hint?: string }): Promise<void>;
+  /**
+   * Fails if any datagram arrives within `ms` (one request, one reply). With
+   * `until`, the window ends early once it resolves (e.g. the sender's
+   * waitIdle: a program that waits sends nothing more); the failure still
+   * names `ms`.
+   */
+  expectNothing(ms: number, opts?: { message?: string; expected?: string; hint?: string; until?: Promise<unknown> }): Promise<void>;
   /** Waits for a datagram and fails unless its text equals `expected`. */
   expectDatagram(expected: string | Uint8Array, opts?: { timeoutMs?: number; what?: string }): Promise<Datagram>;
   /** Answers a received datagram. */

@@ -173,13 +173,12 @@ async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Subm
   let report: GradeReport;
   try {
     // Several students at once already fill the cores: a student's checks
-    // side by side would only make them wait on each other's timers, and a
-    // sandbox made ahead of a check (a second one per student: its holder,
-    // agent and cgroups, some 80 ms of CPU) only speeds one student at the
-    // others' cost; the one sandbox is made new between its checks.
+    // side by side would only make them wait on each other's timers; the
+    // one sandbox (none made ahead, gradeFiles' default) is made new
+    // between its checks.
     const shared = opts.concurrency > 1;
     const limits = shared ? { ...opts.limits, checksAtOnce: 1 } : opts.limits;
-    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles, ...(shared ? { sandboxesAhead: 0 } : {}) });
+    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles });
   } catch (err) {
     return { ...missingAll(`could not be graded: ${(err as Error).message}`), lang: read.lang };
   }

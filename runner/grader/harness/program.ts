@@ -18,6 +18,15 @@ import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
 export const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
 /** The start of the output, kept whatever comes after it (it shows how the program began). */
 const HEAD_CHARS = 2000;
+/**
+ * How often waitIdle looks: first at once, then after IDLE_POLL_MS, twice
+ * as long each time up to IDLE_POLL_MAX_MS (as Conn.waitTaken). Each look
+ * reads the program's processes and threads in /proc (a millisecond or
+ * two of CPU): a program that waits at once is seen in ~5 ms, one that
+ * stays on a CPU costs a few looks, not two hundred a second.
+ */
+const IDLE_POLL_MS = 5;
+const IDLE_POLL_MAX_MS = 40;
 
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
@@ -203,6 +212,30 @@ export class ProgramImpl extends EventEmitter implements Program {
   async expectRunningFor(ms: number, why?: string): Promise<void> {
     await this.waitExit(ms);
     this.expectRunning(why);
+  }
+
+  async waitIdle(maxMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    // Two looks in a row: a thread woken by another between the looks at each is seen at the second.
+    let seen = 0;
+    for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
+      if (this.exited) return false;
+      seen = (await this.waiting()) ? seen + 1 : 0;
+      if (seen === 2) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      // The second look comes soon after the first, however long the waits before it grew.
+      if (await this.waitExit(Math.min(seen ? IDLE_POLL_MS : every, left))) return false;
+    }
+  }
+
+  /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */
+  private async waiting(): Promise<boolean> {
+    // Not known (the process tree could not be read): not seen waiting, so the window runs to its cap.
+    const pids = await this.pids().catch(() => [] as number[]);
+    if (!pids.length || this.exited) return false;
+    for (const pid of pids) if (await onCpu(pid)) return false;
+    return true;
   }
 
   async cpuMs(): Promise<number> {

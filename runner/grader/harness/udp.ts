@@ -64,8 +64,23 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     return d;
   }
 
-  async expectNothing(ms: number, opts: { message?: string; expected?: string; hint?: string } = {}): Promise<void> {
-    const extra = await this.maybeReceive({ timeoutMs: ms });
+  async expectNothing(ms: number, opts: { message?: string; expected?: string; hint?: string; until?: Promise<unknown> } = {}): Promise<void> {
+    let extra: Datagram | undefined;
+    if (opts.until) {
+      let over = false;
+      void opts.until.then(
+        () => {
+          over = true;
+          this.emit('change');
+        },
+        () => {},
+      );
+      // A datagram, or the end of the window (`until`, or `ms`): whichever comes first.
+      extra = (await waitFor(this, () => this.inbox.shift() ?? (over ? null : undefined), ms)) ?? undefined;
+      // A datagram the kernel already holds for this socket is read in the
+      // event loop's next poll: look once more after it.
+      if (!extra) extra = await new Promise<Datagram | undefined>((r) => setImmediate(() => setImmediate(() => r(this.inbox.shift()))));
+    } else extra = await this.maybeReceive({ timeoutMs: ms });
     if (extra) {
       this.h.fail(opts.message ?? this.h.say('udp.unasked', { label: this.label }), {
         expected: opts.expected ?? this.h.say('udp.nothingMore', { ms }),
