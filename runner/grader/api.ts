@@ -166,12 +166,12 @@ export interface Program {
   expectRunningFor(ms: number, why?: string): Promise<void>;
   /**
    * Waits until the program waits for something from outside (a process of
-   * it is left and none of its threads is on a CPU, seen at two looks in a
-   * row), at most `maxMs`: true once it waits, false at the cap or once it
-   * has exited. A program that waits can do nothing more until something
-   * reaches it (a connection, bytes, a datagram, a typed line) or a timer
-   * of its own fires: a window for what must not come after an event can
-   * end there. A program whose processes are gone but whose exit has yet to
+   * it is left and none of its threads is on a CPU or asleep in sleep(),
+   * seen at two looks in a row), at most `maxMs`: true once it waits, false
+   * at the cap or once it has exited. A program that waits can do nothing
+   * more until something reaches it (a connection, bytes, a datagram, a
+   * typed line) or a timeout of its own ends (a poll's, a socket's): a
+   * window for what must not come after an event can end there. A program whose processes are gone but whose exit has yet to
    * be reported is ending, not waiting.
    */
   waitIdle(maxMs: number): Promise<boolean>;

@@ -153,7 +153,7 @@ export default defineChecks([
     expect([r.status, r.message]).toEqual(['passed', undefined]);
   }, 30_000);
 
-  it('waitIdle ends once the program waits, not while it is on a CPU, and says false for one that exits', async () => {
+  it('waitIdle ends once the program waits, not while it is on a CPU or asleep in sleep(), and says false for one that exits', async () => {
     const { lab } = makeLab(`
 export default defineChecks([
   { id: 'idle', name: 'waits', role: 'server', async run(h) {
@@ -167,19 +167,27 @@ export default defineChecks([
       const ms = Date.now() - t;
       if (!idle || ms < 150) h.fail('waitIdle: ' + idle + ' after ' + ms + ' ms of a 300 ms spin');
       await c.expectLine('SPIN');
+      const n = await h.connect(7000);
+      await n.send('nap\\n');
+      await h.sleep(50);
+      const u = Date.now();
+      const rested = await server.waitIdle(5000);
+      const nap = Date.now() - u;
+      if (!rested || nap < 150) h.fail('waitIdle: ' + rested + ' after ' + nap + ' ms of a 300 ms sleep');
+      await n.expectLine('NAP');
       const d = await h.connect(7000);
       await d.send('exit\\n');
       if (await server.waitIdle(5000)) h.fail('a server that exits is seen waiting');
       if (!server.exited) h.fail('waitIdle ended before the exit');
   } },
 ]);`);
-    // Spins 0.3 s on "spin" before it answers; exits on "exit".
-    const spinner = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    d=c.recv(100)\n    if d.startswith(b"exit"): raise SystemExit(3)\n    t=time.time()\n    while time.time()-t<0.3: pass\n    c.sendall(d.upper())\n    c.close()\n';
+    // Spins 0.3 s on "spin" and sleeps 0.3 s on "nap" before it answers; exits on "exit".
+    const spinner = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    d=c.recv(100)\n    if d.startswith(b"exit"): raise SystemExit(3)\n    t=time.time()\n    if d.startswith(b"nap"): time.sleep(0.3)\n    while time.time()-t<0.3: pass\n    c.sendall(d.upper())\n    c.close()\n';
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(spinner), backend, limits: resolveLimits() });
     // A server that exits fails its check whatever the check says: here with that exit alone, none of the check's own failures.
     const r = report.results[0]!;
     expect(r.status).toBe('failed');
-    expect(r.message).toMatch(/^your server exited with code 3, [\d.]+ s into the check, just after the grader's step \[tcp#2\] sent "exit\\n"$/);
+    expect(r.message).toMatch(/^your server exited with code 3, [\d.]+ s into the check, just after the grader's step \[tcp#3\] sent "exit\\n"$/);
   }, 30_000);
 
   it('runs independent checks side by side, a dependant early (counted once its dependency passed), an alone check alone, and reports in the lab\'s order', async () => {

@@ -65,6 +65,27 @@ export async function onCpu(pid: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * Whether every thread of a process waits for something from outside:
+ * none running or runnable (state R), none asleep on a timer (a sleep()
+ * ends by itself, and whatever follows it, a second reply or a crash, is
+ * still to come). A thread blocked in recv(), accept() or poll() shows
+ * where in /proc/<pid>/task/<tid>/wchan; one in nanosleep shows
+ * hrtimer_nanosleep or do_nanosleep. A wchan the runner may not read
+ * ("0") says nothing, and the thread counts as waiting. False when gone.
+ */
+export async function waitsForInput(pid: number): Promise<boolean> {
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  if (!tids.length) return false;
+  for (const tid of tids) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (text && text.charAt(text.lastIndexOf(')') + 2) === 'R') return false;
+    const wchan = await readFile(`/proc/${pid}/task/${tid}/wchan`, 'utf8').catch(() => '');
+    if (wchan.includes('nanosleep')) return false;
+  }
+  return true;
+}
+
 /** Resident memory of a process (VmRSS), in bytes; 0 when gone. */
 export async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

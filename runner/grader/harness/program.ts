@@ -9,7 +9,7 @@ import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { programPids } from '../../sandbox/runtime.ts';
-import { cpuMs, onCpu, rssBytes, socketInodes } from '../../sandbox/procfs.ts';
+import { cpuMs, onCpu, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
 import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
@@ -234,7 +234,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     // Not known (the process tree could not be read): not seen waiting, so the window runs to its cap.
     const pids = await this.pids().catch(() => [] as number[]);
     if (!pids.length || this.exited) return false;
-    for (const pid of pids) if (await onCpu(pid)) return false;
+    for (const pid of pids) if (!(await waitsForInput(pid))) return false;
     return true;
   }
 
