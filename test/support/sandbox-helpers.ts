@@ -55,8 +55,9 @@ export class SandboxTracker {
   private sandboxes: Sandbox[] = [];
   private programs: Program[] = [];
 
-  async open(limits: Limits = resolveLimits()): Promise<Sandbox> {
-    const sandbox = await createBwrapSandbox(limits);
+  /** A session's sandbox, or with `check` a Check's. */
+  async open(limits: Limits = resolveLimits(), opts: { check?: boolean } = {}): Promise<Sandbox> {
+    const sandbox = await createBwrapSandbox(limits, opts);
     this.sandboxes.push(sandbox);
     return sandbox;
   }
