@@ -54,9 +54,7 @@ export async function createBwrapSandbox(limits: Limits, opts: { standby?: Stand
   // Taken while its groups were being made, it ends its standby at once.
   if (cgroup && standby) standby.onEnd(() => cgroup.setStandby(false));
   try {
-    const sandbox = await BwrapSandbox.start(limits, uid, cgroup);
-    if (opts.check) await sandbox.ackAtOnce();
-    return sandbox;
+    return await BwrapSandbox.start(limits, uid, cgroup);
   } catch (err) {
     await cgroup?.remove();
     if (uid !== null) releaseUid(uid);
@@ -319,16 +317,6 @@ class BwrapSandbox implements Sandbox {
     // The reader joins the holder's user and network namespaces itself (capture.c: through the joiner, the exec would drop
     // the user namespace's capabilities); nothing of the students' sandboxes, like the agent.
     return [...enterSession(this.cgroup, this.uid), '--', getRuntime().capture, String(this.pid), String(headBytes), String(perSecond)];
-  }
-
-  /**
-   * For a Check's sandbox: its loopback acknowledges every segment at once
-   * (holder.c, QUICKACK_ROUTES, says why). Best effort: where it cannot
-   * (no `ip`), the checks run as before, only slower for a program that
-   * writes line by line with Nagle's algorithm on.
-   */
-  ackAtOnce(): Promise<void> {
-    return this.holderCommand('quickack', 'the sandbox did not set its routes in time').catch(() => {});
   }
 
   setLoss(rule: LossRule | null): Promise<void> {

@@ -25,9 +25,6 @@
  *                        regular files (the runner's packTar): written into
  *                        /work by a child of ours with no capability at
  *                        all (write_files), never following a symlink
- *      quickack          makes the loopback's IPv4 routes acknowledge every
- *                        segment at once (QUICKACK_ROUTES, with ip): a
- *                        Check's sandbox asks for it
  *      reset             makes the session as a new one for the next check
  *                        of the same grade: once no process of the last
  *                        check is left (only the session's pid 1 and the
@@ -76,23 +73,6 @@
 #define MAX_LINE 8192
 /* The most of a command's own output kept for its error line. */
 #define MAX_OUTPUT 2000
-
-/*
- * The routes of the "quickack" command (ip -batch): the loopback's IPv4 local
- * routes as the kernel made them, with RTAX_QUICKACK. A Check's connections
- * then acknowledge each segment at once rather than after the delayed-ACK
- * timer (40 ms): a program that writes line by line with Nagle's algorithm
- * on (Java's sockets) otherwise holds each exchange's second line until
- * that timer fires, once per exchange with the grader (200 times in
- * flow-control's slow-reader: 8 of its 12 s), which times the kernel's
- * timer, not the program. Only when ACKs leave changes: windows, buffers
- * and what a program may send are as before, so a stall or a full queue a
- * check looks for is too. ::1 keeps its route (IPv6 cannot change a local
- * route in place); the grader connects to 127.0.0.1.
- */
-static const char QUICKACK_ROUTES[] =
-    "route change local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1\n"
-    "route change local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1\n";
 
 static char in_buf[65536];
 /* Whether the kernel saves no TCP metrics in this session (tcp_no_metrics_save): a reset needs it. */
@@ -764,9 +744,6 @@ int main(int argc, char **argv) {
       run(nft, script, len + 1);
     } else if (strncmp(line, "files ", 6) == 0) {
       write_files(number(line + 6, 1L << 40));
-    } else if (strcmp(line, "quickack") == 0) {
-      char *ip[] = {"ip", "-batch", "-", NULL};
-      run(ip, QUICKACK_ROUTES, sizeof QUICKACK_ROUTES - 1);
     } else if (strcmp(line, "reset") == 0) {
       reset_session();
     } else {

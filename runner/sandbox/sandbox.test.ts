@@ -267,18 +267,6 @@ while True:
     for (const line of route6) expect(line.trim().split(/\s+/).at(-1)).toBe('lo');
   });
 
-  it("a Check's sandbox acknowledges every loopback segment at once, a session's keeps the kernel's delayed ACKs, and a program can change neither", async () => {
-    const [session, check] = await Promise.all([tracker.open(), tracker.open(resolveLimits(), { check: true })]);
-    const routes = async (sandbox: Sandbox) => (await tracker.run(sandbox, ['ip', 'route', 'show', 'table', 'local'])).output.replace(/\r/g, '');
-    const checkRoutes = await routes(check);
-    expect(checkRoutes).toMatch(/^local 127\.0\.0\.0\/8 dev lo .*quickack 1/m);
-    expect(checkRoutes).toMatch(/^local 127\.0\.0\.1 dev lo .*quickack 1/m);
-    expect(await routes(session)).not.toMatch(/quickack/);
-    const r = await tracker.run(check, ['sh', '-c', 'ip route change local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 0 2>&1; echo "ip exit $?"']);
-    expect(r.output).toMatch(/ip exit [1-9]/);
-    expect(await routes(check)).toMatch(/^local 127\.0\.0\.1 dev lo .*quickack 1/m);
-  });
-
   it("cannot reach the host's loopback services (TCP or abstract Unix socket)", async () => {
     const hits: string[] = [];
     const tcp = net.createServer((s) => {

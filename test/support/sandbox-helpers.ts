@@ -55,9 +55,8 @@ export class SandboxTracker {
   private sandboxes: Sandbox[] = [];
   private programs: Program[] = [];
 
-  /** A session's sandbox, or with `check` a Check's. */
-  async open(limits: Limits = resolveLimits(), opts: { check?: boolean } = {}): Promise<Sandbox> {
-    const sandbox = await createBwrapSandbox(limits, opts);
+  async open(limits: Limits = resolveLimits()): Promise<Sandbox> {
+    const sandbox = await createBwrapSandbox(limits);
     this.sandboxes.push(sandbox);
     return sandbox;
   }
