@@ -148,9 +148,9 @@ export default defineChecks(messages, [
         const sent = conn.send(numberedLines(template, 6, 7, first, i - first + 1)).then(() => true);
         // A write may wait while a slow machine prints; it stalls when it waits a second in which the client printed nothing.
         for (;;) {
-          const printedBefore = client.output.slice(-120);
+          const printedBefore = client.printed;
           if (await Promise.race([sent, h.sleep(STALL_MS).then(() => false)])) break;
-          if (client.output.slice(-120) === printedBefore) {
+          if (client.printed === printedBefore) {
             h.note(h.t('flood.stallNote', { ms: Date.now() - w0, mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1) }));
             h.fail(h.t('flood.stalled'), {
               expected: h.t('flood.expected'),

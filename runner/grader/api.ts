@@ -148,6 +148,12 @@ export interface Program {
   endInput(): void;
   /** Everything printed so far (\r\n shown as \n). */
   readonly output: string;
+  /**
+   * How many characters it has printed so far, kept in `output` or not: a
+   * cheap "has it printed anything since" (reading `output` of a flood
+   * copies megabytes each time).
+   */
+  readonly printed: number;
   /** Waits for printed text matching `pattern` after the previous match; returns the matching line. */
   expectOutput(pattern: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
   /**

@@ -73,6 +73,9 @@ export function firstDifference(say: GraderSay, expected: Uint8Array, received: 
   return null;
 }
 
+/** Entries a transcript keeps; a flood's later exchanges are summarised by its byte counts elsewhere. */
+const MAX_ENTRIES = 400;
+
 export class Transcript {
   readonly entries: TranscriptEntry[] = [];
   private readonly t0 = performance.now();
@@ -82,8 +85,13 @@ export class Transcript {
     return Math.round(performance.now() - this.t0);
   }
 
+  /** Whether it holds all it keeps: a later `add` is dropped, so a caller in a flood need not word its entry. */
+  get full(): boolean {
+    return this.entries.length >= MAX_ENTRIES;
+  }
+
   add(who: TranscriptEntry['who'], channel: string, text: string): void {
-    if (this.entries.length >= 400) return; // a flood is summarised by its byte counts elsewhere
+    if (this.full) return; // a flood is summarised by its byte counts elsewhere
     this.entries.push({ at: this.now(), who, channel, text });
   }
 }

@@ -48,7 +48,8 @@ export class ConnImpl extends EventEmitter implements Conn {
     this.remotePort = socket.remotePort ?? 0;
     this.setMaxListeners(0);
     socket.on('data', (d: Buffer) => {
-      this.log.add('program', label, h.say('log.sent', { bytes: show(d, h.say) }));
+      // Worded only while the transcript keeps it: a flood's thousands of chunks would each cost a copy and a lookup.
+      if (!this.log.full) this.log.add('program', label, h.say('log.sent', { bytes: show(d, h.say) }));
       this.chunks.push(d);
       this.unreadBytes += d.length;
       if (d.includes(0x0a)) this.newlineWaiting = true;
@@ -82,7 +83,7 @@ export class ConnImpl extends EventEmitter implements Conn {
         hint: this.h.say('hint.closedEarly'),
       });
     }
-    this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data, this.h.say) }));
+    if (!this.log.full) this.log.add('grader', this.label, this.h.say('log.sent', { bytes: show(data, this.h.say) }));
     if (this.sentHead.length < SHOWN_BYTES) this.sentHead = Buffer.concat([this.sentHead, Buffer.from(data.slice(0, SHOWN_BYTES))]);
     this.sentBytes += typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
     await new Promise<void>((resolve) => this.socket.write(data, () => resolve()));
