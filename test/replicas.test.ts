@@ -102,9 +102,19 @@ describe('three replicas behind HAProxy', () => {
   };
   /** The page's WebSocket, with the cookie (and, for a reconnect, the session it had). */
   const connect = async (cookie: string, resume?: string): Promise<TestClient> => {
-    const c = await TestClient.connect(`${lb.replace('http', 'ws')}/ws${resume ? `?resume=${resume}` : ''}`, { ws: { headers: { Cookie: `${COOKIE}=${cookie}` } } });
-    clients.push(c);
-    return c;
+    // Refused for capacity (HAProxy's own 503 while its checks, 300 ms apart, briefly saw no replica
+    // ready on a loaded machine), a page tries again after a while (site/workbench/link.ts): so does this one.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const c = await TestClient.connect(`${lb.replace('http', 'ws')}/ws${resume ? `?resume=${resume}` : ''}`, { ws: { headers: { Cookie: `${COOKIE}=${cookie}` } } });
+        clients.push(c);
+        return c;
+      } catch (err) {
+        if (attempt === 3 || !/HTTP 503/.test(String(err))) throw err;
+        console.log(`connect (cookie ${cookie}) refused with 503, again in 500 ms: ${JSON.stringify(await serverStatus(stats).then((m) => [...m], () => []))}`);
+        await sleep(500);
+      }
+    }
   };
   const openSession = async (c: TestClient): Promise<string> => {
     const from = c.messages.length;

@@ -1601,7 +1601,8 @@ time.sleep(100)`));
     expect(await readAll(await sandbox.connectTcp(12000))).toBe('');
     expect(await sandbox.reset!()).toBe(false); // its program still runs
     await last.proc.stop();
-    expect((await sandbox.sockets()).some((s) => s.localPort === 12000 && s.state === 'TIME_WAIT')).toBe(true);
+    // The grader's end closes once it has read the server's FIN (Node ends a socket that is not half-open), a moment later.
+    expect(await eventually(async () => (await sandbox.sockets()).some((s) => s.localPort === 12000 && s.state === 'TIME_WAIT'), 3000)).toBe(true);
     expect(await sandbox.reset!()).toBe(true);
     expect(await sandbox.sockets()).toEqual([]);
     expect(await sandbox.readFiles('.', 1 << 20)).toEqual([]);
