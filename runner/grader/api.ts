@@ -235,9 +235,14 @@ export interface Conn {
    * `maxMs` (a program that reads late, or a thread that keeps running).
    */
   waitTaken(maxMs: number): Promise<boolean>;
-  /** Reads one line (without "\n" and a trailing "\r"); null at end of stream. */
+  /**
+   * Reads one line (without "\n" and a trailing "\r"); null at end of stream.
+   * Fails when none came within `timeoutMs` (5 s), or sooner once the
+   * connection has waited to be accepted while the check's programs used
+   * a second of CPU: that server is stuck elsewhere and will not answer.
+   */
   readLine(opts?: { timeoutMs?: number }): Promise<string | null>;
-  /** Reads a line and fails unless it equals `expected` (or matches it). */
+  /** Reads a line and fails unless it equals `expected` (or matches it); waits as readLine does. */
   expectLine(expected: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
   /** Waits until the peer closes its side; fails if it does not. */
   expectEnd(opts?: { timeoutMs?: number; why?: string }): Promise<void>;

@@ -187,6 +187,32 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server exited with code 3, [\d.]+ s into the check, just after the grader's step \[tcp#3\] sent "exit\\n"$/);
   }, 30_000);
 
+  it('a wait for a reply ends once the server has spent a second of CPU without accepting the connection, never while it only sleeps', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'stuck', name: 'stuck', role: 'server', async run(h) {
+      await h.start('server');
+      const a = await h.connect(7000);
+      await a.send('nap\\n');
+      const b = await h.connect(7000);
+      await b.send('b\\n');
+      await a.expectLine('NAP');
+      await b.expectLine('B', { timeoutMs: 60000 }); // queued through a 1.5 s nap that used no CPU: still served
+      const c = await h.connect(7000);
+      await c.send('spin\\n');
+      const d = await h.connect(7000);
+      await d.send('d\\n');
+      await d.expectLine('D', { timeoutMs: 60000 }); // the test's own 30 s limit fails this if it waits out the minute
+  } },
+]);`);
+    // Serves one client at a time: sleeps 1.5 s on "nap", spins for ever on "spin".
+    const server = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    d=c.recv(100)\n    if d.startswith(b"nap"): time.sleep(1.5)\n    while d.startswith(b"spin"): pass\n    c.sendall(d.upper())\n    c.close()\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/^your server is listening on port 7000 but has not accepted a connection.*Then: expected "D\\n" on tcp#4, but nothing came, as the server never accepted it$/);
+  }, 30_000);
+
   it('runs independent checks side by side, a dependant early (counted once its dependency passed), an alone check alone, and reports in the lab\'s order', async () => {
     const { lab } = makeLab(`
 const spans = (globalThis.__spans ??= {});

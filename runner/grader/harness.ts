@@ -260,6 +260,22 @@ export class GradeHarness implements Harness, CheckScope {
     return { state: await state(), programEnd };
   }
 
+  async waitsToBeAccepted(ends: ConnEnds): Promise<boolean> {
+    const table = (await this.ctx.sandbox.sockets()).filter((s) => s.protocol === 'tcp');
+    const own = table.find((s) => s.localPort === ends.local && s.remotePort === ends.remote);
+    const peer = table.find((s) => s.localPort === ends.remote && s.remotePort === ends.local);
+    // A connection in the accept queue has no file yet, so no inode; with
+    // the queue full, the program's end is still a SYN_RECV request (the
+    // grader's end is established all the same).
+    return own?.state === 'ESTABLISHED' && peer !== undefined && peer.inode === 0 && (peer.state === 'ESTABLISHED' || peer.state === 'SYN_RECV');
+  }
+
+  async programsCpuMs(): Promise<number> {
+    let ms = 0;
+    for (const p of this.programs) if (!p.exited) ms += await p.cpuMs();
+    return ms;
+  }
+
   teardown(fn: () => void | Promise<void>): void {
     this.teardowns.push(fn);
   }

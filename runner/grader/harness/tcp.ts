@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import type { Conn, Listener } from '../api.ts';
 import { firstDifference, show, SHOWN_BYTES, type Transcript } from '../transcript.ts';
-import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
+import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope, type ConnEnds } from './wait.ts';
 
 /** Bytes a grader connection holds unread before it stops reading (the program floods). */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
@@ -21,6 +21,17 @@ export const MAX_UNREAD_BYTES = 1024 * 1024;
  */
 const TAKEN_POLL_MS = 5;
 const TAKEN_POLL_MAX_MS = 40;
+/**
+ * CPU time the check's programs may use while a grader connection still
+ * waits to be accepted before a wait for its reply ends: a correct server
+ * accepts within a moment, so one busy that long elsewhere is stuck (a
+ * read loop spinning on a departed client), and the rest of the wait would
+ * only burn a CPU that other checks share. Counted in CPU, not wall time,
+ * so a busy machine cannot end a wait on a slow but correct server.
+ */
+const STUCK_CPU_MS = 1000;
+/** How often a wait for a reply looks at the programs' CPU time (a /proc read). */
+const STUCK_POLL_MS = 250;
 /** Connections one grader listener takes (accepted or waiting) before the check fails. */
 export const MAX_LISTENER_CONNECTIONS = 32;
 
@@ -103,8 +114,7 @@ export class ConnImpl extends EventEmitter implements Conn {
   async waitTaken(maxMs: number): Promise<boolean> {
     const deadline = Date.now() + maxMs;
     for (let every = TAKEN_POLL_MS; ; every = Math.min(every * 2, TAKEN_POLL_MAX_MS)) {
-      const ends = { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded, programEnd: this.programEnd };
-      const { state, programEnd } = await this.h.peerState(ends).catch(() => ({ state: 'busy' as const, programEnd: undefined }));
+      const { state, programEnd } = await this.h.peerState(this.ends()).catch(() => ({ state: 'busy' as const, programEnd: undefined }));
       this.programEnd ??= programEnd;
       if (state === 'idle') return true;
       if (state === 'closed') {
@@ -115,6 +125,40 @@ export class ConnImpl extends EventEmitter implements Conn {
       if (Date.now() >= deadline) return false;
       await this.h.sleep(Math.min(every, Math.max(0, deadline - Date.now())));
     }
+  }
+
+  private ends(): ConnEnds {
+    return { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded, programEnd: this.programEnd };
+  }
+
+  /**
+   * waitFor, ended early once the connection has waited to be accepted
+   * while the check's programs used STUCK_CPU_MS of CPU: no reply can come.
+   */
+  private async waitReply<T>(get: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+    let waiting = true;
+    let stuck = false;
+    void (async () => {
+      const cpu0 = await this.h.programsCpuMs();
+      while (waiting) {
+        await new Promise((r) => setTimeout(r, STUCK_POLL_MS));
+        if (!waiting || (await this.h.programsCpuMs()) - cpu0 < STUCK_CPU_MS) continue;
+        if (waiting && (await this.h.waitsToBeAccepted(this.ends()))) {
+          stuck = true;
+          this.emit('change');
+          return;
+        }
+      }
+    })().catch(() => {}); // a look that failed (the sandbox gone) leaves the wait to its deadline
+    const r = await waitFor(this, () => { const v = get(); return v !== undefined ? { v } : stuck ? { v: undefined } : undefined; }, timeoutMs);
+    waiting = false;
+    return r?.v;
+  }
+
+  /** Why nothing came, when it did not: the connection still waits to be accepted, or nothing came within `timeoutMs`. */
+  private async nothingCame(timeoutMs: number): Promise<string> {
+    const queued = await this.h.waitsToBeAccepted(this.ends()).catch(() => false);
+    return queued ? this.h.say('tcp.notAccepted') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
   }
 
   /** Everything received and not yet taken. */
@@ -151,9 +195,10 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   async readLine(opts: { timeoutMs?: number } = {}): Promise<string | null> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined) {
-      this.h.fail(this.h.say('tcp.noLine', { label: this.label, time: secs(this.h.say, timeoutMs) }), {
+      const queued = await this.h.waitsToBeAccepted(this.ends()).catch(() => false);
+      this.h.fail(queued ? this.h.say('tcp.noLineNotAccepted', { label: this.label }) : this.h.say('tcp.noLine', { label: this.label, time: secs(this.h.say, timeoutMs) }), {
         received: this.partial(),
         hint: this.buf.length ? this.h.say('hint.splitLine') : this.h.say('hint.noReply'),
       });
@@ -164,10 +209,10 @@ export class ConnImpl extends EventEmitter implements Conn {
   async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`, this.h.say) : this.h.say('tcp.matching', { pattern: String(expected) }));
-    const r = await waitFor(this, () => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
-      const why = r === null ? this.h.say(this.wasReset ? 'tcp.wasReset' : 'tcp.wasClosed') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
+      const why = r === null ? this.h.say(this.wasReset ? 'tcp.wasReset' : 'tcp.wasClosed') : await this.nothingCame(timeoutMs);
       this.h.fail(this.h.say(partial ? 'tcp.missingLinePartial' : 'tcp.missingLine', { want, label: this.label, why }), {
         expected: want,
         received: this.partial(),

@@ -52,6 +52,10 @@ export interface CheckScope {
    * of the program's end when this look saw it.
    */
   peerState(ends: ConnEnds): Promise<{ state: 'busy' | 'idle' | 'closed'; programEnd?: number }>;
+  /** Whether the program's end of a grader connection still waits in its listener's queue: connected by the kernel, never accepted. */
+  waitsToBeAccepted(ends: ConnEnds): Promise<boolean>;
+  /** The CPU time, in ms, that the check's running programs have used so far. */
+  programsCpuMs(): Promise<number>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
