@@ -307,12 +307,14 @@ export default defineChecks(messages, [
       await server.expectDatagram('anybody there?', { timeoutMs: 3000 });
       const arrived = Date.now();
       h.note(h.t('note.noReply'));
-      const exit = await client.waitExit(4000);
+      // The grader stays silent: a client blocked with no timeout can only wait for ever.
+      const exit = await client.waitExit(4000, { untilBlocked: true });
       const waited = Date.now() - arrived;
       if (!exit) {
-        h.fail(h.t('timeout.stillWaiting'), {
+        const call = await client.blockedIn();
+        h.fail(call ? h.t('timeout.blocked', { call }) : h.t('timeout.stillWaiting'), {
           expected: h.t('timeout.expectedGiveUp'),
-          received: h.t('timeout.stillRunning'),
+          received: call ? h.t('timeout.waitsForever', { call }) : h.t('timeout.stillRunning'),
           hint: h.t('timeout.hintForever'),
         });
       }
@@ -340,7 +342,7 @@ export default defineChecks(messages, [
       client.type('hello? hello?');
       await server.expectDatagram('hello? hello?', { timeoutMs: 3000 });
       h.note(h.t('note.noReply'));
-      await client.expectOutput(TIMED_OUT, { timeoutMs: 4000, what: h.t('timeout.what') });
+      await client.expectOutput(TIMED_OUT, { timeoutMs: 4000, what: h.t('timeout.what'), untilBlocked: true });
       await client.expectExit({ timeoutMs: 3000, why: h.t('why.afterTimedOut') });
     },
   },

@@ -93,6 +93,8 @@ export default defineMessages(
     'print.hintText': 'Print the reply text itself, followed by a newline.',
 
     'timeout.stillWaiting': 'your client was still waiting 4 s after its datagram arrived',
+    'timeout.blocked': 'your client waits in {call} with no timeout: with no reply coming, it would wait for ever',
+    'timeout.waitsForever': 'waits in {call} for ever',
     'timeout.expectedGiveUp': 'give up after about 1 s: print "timed out" and exit with code 1',
     'timeout.stillRunning': 'still running',
     'timeout.hintForever':
@@ -193,6 +195,8 @@ export default defineMessages(
     'print.hintText': '응답 텍스트 자체를 출력하고, 끝에 개행 문자를 붙이세요.',
 
     'timeout.stillWaiting': '데이터그램이 도착하고 4초가 지나도 여러분의 클라이언트가 아직 기다리고 있었습니다',
+    'timeout.blocked': '여러분의 클라이언트가 타임아웃 없이 {call}에서 기다리고 있습니다: 응답이 오지 않으면 끝없이 기다립니다',
+    'timeout.waitsForever': '{call}에서 끝없이 기다리는 중',
     'timeout.expectedGiveUp': '약 1초 뒤 포기하기: "timed out"을 출력하고 종료 코드 1로 끝내기',
     'timeout.stillRunning': '아직 실행 중',
     'timeout.hintForever':

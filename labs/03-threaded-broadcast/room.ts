@@ -195,7 +195,8 @@ export class Room {
   async expect(m: Member, want: string, why: { event: string; hint?: string; senderGotIt?: boolean; cutOf?: string }): Promise<string> {
     let got: string | null | undefined;
     try {
-      got = await m.conn.readLine({ timeoutMs: LINE_WAIT_MS });
+      // The grader sends nothing while it reads: a server blocked for ever has nothing more to send.
+      got = await m.conn.readLine({ timeoutMs: LINE_WAIT_MS, untilBlocked: true });
     } catch {
       got = undefined; // nothing complete in time: the message below says it better
     }
@@ -208,7 +209,9 @@ export class Room {
       details.received = pending ? w('received.noNewline', { text: q(pending) }) : w(got === null ? 'received.closed' : 'received.nothing');
       if (this.server.exited) this.h.fail(w('expect.serverExited', said), { ...details, hint: w('hint.serverStopped') });
       if (got === null) this.h.fail(w('expect.closed', said), { ...details, hint: w('hint.handlerDied', { who: m.label }) });
-      this.h.fail(why.senderGotIt ? w('expect.senderOnly', said) : w('expect.none', { ...said, s: LINE_WAIT_MS / 1000 }), details);
+      if (why.senderGotIt) this.h.fail(w('expect.senderOnly', said), details);
+      const call = await this.server.blockedIn();
+      this.h.fail(call ? w('expect.noneBlocked', { ...said, call }) : w('expect.none', { ...said, s: LINE_WAIT_MS / 1000 }), details);
     }
     details.received = q(`${got}\n`);
     if (why.cutOf && got.includes(why.cutOf)) this.h.fail(w('expect.mixed', said), details);

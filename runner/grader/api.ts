@@ -154,15 +154,22 @@ export interface Program {
    * copies megabytes each time).
    */
   readonly printed: number;
-  /** Waits for printed text matching `pattern` after the previous match; returns the matching line. */
-  expectOutput(pattern: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  /**
+   * Waits for printed text matching `pattern` after the previous match;
+   * returns the matching line. `untilBlocked`: see {@link Program.blockedIn}.
+   */
+  expectOutput(pattern: string | RegExp, opts?: { timeoutMs?: number; what?: string; untilBlocked?: boolean }): Promise<string>;
   /**
    * Waits for the program to exit; fails if it is still running at the
    * deadline, or (with `code`) if it exits with another code.
+   * `untilBlocked`: see {@link Program.blockedIn}.
    */
-  expectExit(opts?: { timeoutMs?: number; why?: string; code?: number }): Promise<{ code: number; signal?: string }>;
-  /** Waits up to `ms` for the program to exit, never failing: undefined while it still runs. */
-  waitExit(ms: number): Promise<{ code: number; signal?: string } | undefined>;
+  expectExit(opts?: { timeoutMs?: number; why?: string; code?: number; untilBlocked?: boolean }): Promise<{ code: number; signal?: string }>;
+  /**
+   * Waits up to `ms` for the program to exit, never failing: undefined
+   * while it still runs. `untilBlocked`: see {@link Program.blockedIn}.
+   */
+  waitExit(ms: number, opts?: { untilBlocked?: boolean }): Promise<{ code: number; signal?: string } | undefined>;
   /** Fails if the program has exited (e.g. a server that must keep serving). */
   expectRunning(why?: string): void;
   /**
@@ -181,6 +188,17 @@ export interface Program {
    * be reported is ending, not waiting.
    */
   waitIdle(maxMs: number): Promise<boolean>;
+  /**
+   * The call the program waits in for ever ("recvfrom()"), or undefined:
+   * every thread of it is blocked in a read, a receive, an accept or a poll
+   * with no timeout of its own, and no alarm, timer or timerfd could end
+   * the wait (seen at two looks in a row). Only input can wake it: a client
+   * that waits for a reply with no timeout, a server with nothing left to
+   * send. A wait given `untilBlocked: true` ends (failing as at its
+   * deadline, and saying why) once every program of the check is blocked
+   * so: give it only where the grader sends nothing while it waits.
+   */
+  blockedIn(): Promise<string | undefined>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;
@@ -240,10 +258,12 @@ export interface Conn {
    * Fails when none came within `timeoutMs` (5 s), or sooner once the
    * connection has waited to be accepted while the check's programs used
    * a second of CPU: that server is stuck elsewhere and will not answer.
+   * `untilBlocked`: sooner too once every program of the check waits for
+   * ever (see {@link Program.blockedIn}).
    */
-  readLine(opts?: { timeoutMs?: number }): Promise<string | null>;
+  readLine(opts?: { timeoutMs?: number; untilBlocked?: boolean }): Promise<string | null>;
   /** Reads a line and fails unless it equals `expected` (or matches it); waits as readLine does. */
-  expectLine(expected: string | RegExp, opts?: { timeoutMs?: number; what?: string }): Promise<string>;
+  expectLine(expected: string | RegExp, opts?: { timeoutMs?: number; what?: string; untilBlocked?: boolean }): Promise<string>;
   /** Waits until the peer closes its side; fails if it does not. */
   expectEnd(opts?: { timeoutMs?: number; why?: string }): Promise<void>;
   /** Stops sending (FIN); reading goes on. */

@@ -213,6 +213,22 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server is listening on port 7000 but has not accepted a connection.*Then: expected "D\\n" on tcp#4, but nothing came, as the server never accepted it$/);
   }, 30_000);
 
+  it('a wait given untilBlocked ends once the server waits for input with no timeout, and says where', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'blocked', name: 'blocked', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hi');
+      await c.expectLine('HI', { timeoutMs: 60000, untilBlocked: true }); // the test's own 30 s limit fails this if it waits out the minute
+  } },
+]);`);
+    // Reads the line, then waits for more for ever: it never answers.
+    const server = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\nc.recv(100)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
+    expect(report.results[0]!.message).toBe('expected "HI\\n" on tcp#1, but nothing came, as your server waits in recv() with no timeout: nothing more will come');
+  }, 30_000);
+
   it('runs independent checks side by side, a dependant early (counted once its dependency passed), an alone check alone, and reports in the lab\'s order', async () => {
     const { lab } = makeLab(`
 const spans = (globalThis.__spans ??= {});

@@ -20,7 +20,7 @@ import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
 import type { GradeBrowser } from './harness/grade-browser.ts';
 import { openPage } from './harness/page.ts';
-import { ProgramImpl } from './harness/program.ts';
+import { BLOCKED_LOOK_GAP_MS, ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
 import { CheckFailure, secs, type CheckScope, type ConnEnds } from './harness/wait.ts';
@@ -274,6 +274,23 @@ export class GradeHarness implements Harness, CheckScope {
     let ms = 0;
     for (const p of this.programs) if (!p.exited) ms += await p.cpuMs();
     return ms;
+  }
+
+  async programsBlocked(): Promise<{ program: string; call: string } | undefined> {
+    const look = async () => {
+      const running = this.programs.filter((p) => !p.exited);
+      if (!running.length) return undefined;
+      let first: { program: string; call: string } | undefined;
+      for (const p of running) {
+        const call = await p.blockedNow();
+        if (!call) return undefined;
+        first ??= { program: p.name, call };
+      }
+      return first;
+    };
+    if (!(await look())) return undefined;
+    await new Promise((r) => setTimeout(r, BLOCKED_LOOK_GAP_MS));
+    return look();
   }
 
   teardown(fn: () => void | Promise<void>): void {

@@ -51,8 +51,11 @@ export const GRADER = defineMessages(
     // Programs' output and exit (harness/program.ts)
     'print.missingExited': '{program} did not print {want} before it exited (code {code})',
     'print.missingWithin': '{program} did not print {want} within {time}',
+    'print.missingBlocked': '{program} did not print {want}: it waits in {call} with no timeout, so it never will',
     'run.stillRunning': '{program} was still running {time} later',
     'run.stillRunningWhy': '{program} was still running {time} later ({why})',
+    'run.blocked': '{program} did not exit: it waits in {call} with no timeout, for ever',
+    'run.blockedWhy': '{program} did not exit ({why}): it waits in {call} with no timeout, for ever',
 
     // TCP (harness/tcp.ts)
     'tcp.closedEarly': '{label}: the program closed the connection after receiving only {sent}',
@@ -64,6 +67,8 @@ export const GRADER = defineMessages(
     'tcp.nothingWithin': 'nothing complete came within {time}',
     'tcp.notAccepted': 'nothing came, as the server never accepted it',
     'tcp.noLineNotAccepted': 'no line came back on {label}, as the server never accepted it',
+    'tcp.blocked': 'nothing came, as {program} waits in {call} with no timeout: nothing more will come',
+    'tcp.noLineBlocked': 'no line came back on {label}, as {program} waits in {call} with no timeout: nothing more will come',
     'tcp.missingLine': 'expected {want} on {label}, but {why}',
     'tcp.missingLinePartial': 'expected {want} on {label}, but {why} after part of a line',
     'tcp.wrongLine': '{label}: the reply is not what was expected',
@@ -165,6 +170,7 @@ export const GRADER = defineMessages(
     'log.network': 'network',
     'log.loss': 'the network now loses {percent}% of the packets on {port}',
     'log.spinning': 'uses the CPU without pause (a loop that never waits)',
+    'log.blocked': 'waits in {call} with no timeout: only input could wake it',
     'log.exited': 'exited with code {code}{signal}',
     'log.keyboard': '{program} keyboard',
     'log.typed': 'typed {text} + Enter',
@@ -294,8 +300,11 @@ export const GRADER = defineMessages(
 
     'print.missingExited': '{program}가 다음을 출력하지 않고 종료되었습니다 (종료 코드 {code}): {want}',
     'print.missingWithin': '{program}가 {time} 안에 다음을 출력하지 않았습니다: {want}',
+    'print.missingBlocked': '{program}가 다음을 출력하지 않았습니다: {want}. 타임아웃 없이 {call}에서 기다리고 있어 앞으로도 출력하지 않습니다',
     'run.stillRunning': '{program}가 {time} 뒤에도 아직 실행 중이었습니다',
     'run.stillRunningWhy': '{program}가 {time} 뒤에도 아직 실행 중이었습니다 ({why})',
+    'run.blocked': '{program}가 종료하지 않았습니다. 타임아웃 없이 {call}에서 끝없이 기다리고 있습니다',
+    'run.blockedWhy': '{program}가 종료하지 않았습니다 ({why}). 타임아웃 없이 {call}에서 끝없이 기다리고 있습니다',
 
     'tcp.closedEarly': '{label}: 프로그램이 {sent}만 받고 연결을 닫았습니다',
     'tcp.noLine': '{time} 안에 {label}에서 온전한 줄이 돌아오지 않았습니다',
@@ -306,6 +315,8 @@ export const GRADER = defineMessages(
     'tcp.nothingWithin': '{time} 안에 온전한 줄이 오지 않았습니다',
     'tcp.notAccepted': '서버가 이 연결을 받아들이지(accept) 않아 아무것도 오지 않았습니다',
     'tcp.noLineNotAccepted': '서버가 {label} 연결을 받아들이지(accept) 않아 줄이 돌아오지 않았습니다',
+    'tcp.blocked': '{program}가 타임아웃 없이 {call}에서 기다리고 있어 아무것도 오지 않았습니다. 더는 아무것도 오지 않습니다',
+    'tcp.noLineBlocked': '{program}가 타임아웃 없이 {call}에서 기다리고 있어 {label}에서 줄이 돌아오지 않았습니다. 더는 아무것도 오지 않습니다',
     'tcp.missingLine': '{label}에서 기다린 응답이 오지 않았습니다: {why}. 기대한 응답: {want}',
     'tcp.missingLinePartial': '{label}에서 기다린 응답이 오지 않았습니다: 줄의 일부만 온 뒤 {why}. 기대한 응답: {want}',
     'tcp.wrongLine': '{label}: 응답이 기대한 것과 다릅니다',
@@ -402,6 +413,7 @@ export const GRADER = defineMessages(
     'log.network': '네트워크',
     'log.loss': '이제부터 네트워크가 {port}의 패킷 중 {percent}%를 잃습니다',
     'log.spinning': '쉬지 않고 CPU를 씀 (아무것도 기다리지 않는 루프)',
+    'log.blocked': '타임아웃 없이 {call}에서 기다림: 입력이 와야만 깨어남',
     'log.exited': '종료됨 (종료 코드 {code}{signal})',
     'log.keyboard': '{program} 키보드',
     'log.typed': '{text} 입력 + Enter',

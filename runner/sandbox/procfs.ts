@@ -86,6 +86,88 @@ export async function waitsForInput(pid: number): Promise<boolean> {
   return true;
 }
 
+/**
+ * The blocking calls that wait for input with no deadline of their own, by
+ * syscall number on each architecture the runner knows: `timeout` is the
+ * argument (1-based, as /proc/<pid>/syscall lists them) that must say "no
+ * timeout" (an int of -1, or a NULL pointer), `op` the futex argument that
+ * must be a plain wait. Anything else (a sleep, a wait with a timeout, a
+ * wait for a child) ends by itself, or may.
+ */
+interface BlockingCall { name: string; timeout?: { arg: number; none: 'int-1' | 'null' }; futex?: true }
+const BLOCKING: Partial<Record<NodeJS.Architecture, Record<number, BlockingCall>>> = {
+  x64: {
+    0: { name: 'read()' }, 19: { name: 'readv()' }, 45: { name: 'recvfrom()' }, 47: { name: 'recvmsg()' },
+    299: { name: 'recvmmsg()', timeout: { arg: 5, none: 'null' } }, 43: { name: 'accept()' }, 288: { name: 'accept()' },
+    7: { name: 'poll()', timeout: { arg: 3, none: 'int-1' } }, 271: { name: 'poll()', timeout: { arg: 3, none: 'null' } },
+    23: { name: 'select()', timeout: { arg: 5, none: 'null' } }, 270: { name: 'select()', timeout: { arg: 5, none: 'null' } },
+    232: { name: 'epoll_wait()', timeout: { arg: 4, none: 'int-1' } }, 281: { name: 'epoll_wait()', timeout: { arg: 4, none: 'int-1' } },
+    441: { name: 'epoll_wait()', timeout: { arg: 4, none: 'null' } }, 202: { name: 'futex()', timeout: { arg: 4, none: 'null' }, futex: true },
+  },
+  arm64: {
+    63: { name: 'read()' }, 65: { name: 'readv()' }, 207: { name: 'recvfrom()' }, 212: { name: 'recvmsg()' },
+    243: { name: 'recvmmsg()', timeout: { arg: 5, none: 'null' } }, 202: { name: 'accept()' }, 242: { name: 'accept()' },
+    73: { name: 'poll()', timeout: { arg: 3, none: 'null' } }, 72: { name: 'select()', timeout: { arg: 5, none: 'null' } },
+    22: { name: 'epoll_wait()', timeout: { arg: 4, none: 'int-1' } }, 441: { name: 'epoll_wait()', timeout: { arg: 4, none: 'null' } },
+    98: { name: 'futex()', timeout: { arg: 4, none: 'null' }, futex: true },
+  },
+};
+/** futex operations that wait (FUTEX_WAIT, FUTEX_WAIT_BITSET), without the private and clock flags. */
+const FUTEX_WAITS = new Set([0, 9]);
+/** SIGALRM's bit in /proc/<pid>/status's SigCgt: an alarm() with a handler ends a blocking call. */
+const SIGALRM_BIT = 1n << 13n;
+
+/** The call one thread waits in for ever (see blockedForever), or undefined. */
+function blockingCall(line: string): string | undefined {
+  const f = line.trim().split(' ');
+  const call = BLOCKING[process.arch]?.[Number(f[0])];
+  if (!call || f.length < 7) return undefined;
+  const arg = (i: number) => BigInt(f[i]!);
+  if (call.futex && !FUTEX_WAITS.has(Number(arg(2) & 0x7fn))) return undefined;
+  if (call.timeout) {
+    const v = arg(call.timeout.arg);
+    if (call.timeout.none === 'null' ? v !== 0n : (v & 0xffffffffn) !== 0xffffffffn) return undefined;
+  }
+  // recv() is recvfrom() with no address to fill in: named as the student wrote it.
+  if (call.name === 'recvfrom()' && arg(5) === 0n) return 'recv()';
+  return call.name;
+}
+
+/**
+ * The call a process waits in for ever, when nothing but input from
+ * outside can wake it: every thread sleeps in a read, a receive, an accept,
+ * a poll with no timeout, or a futex wait with none (woken only by another
+ * of its threads, all of them blocked too), and it has no timer that could
+ * end the wait: no SIGALRM handler, no POSIX timer, no timerfd. Returns
+ * its threads' calls ("accept(), recv()"); undefined when any thread could
+ * go on by itself, when a look fails, or when gone.
+ */
+export async function blockedForever(pid: number): Promise<string | undefined> {
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  if (!tids.length) return undefined;
+  const calls: string[] = [];
+  for (const tid of tids) {
+    const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
+    if (!call) return undefined;
+    calls.push(call);
+  }
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
+  if (!caught || BigInt(`0x${caught[1]}`) & SIGALRM_BIT) return undefined;
+  if ((await readFile(`/proc/${pid}/timers`, 'utf8').catch(() => 'unknown')).trim()) return undefined;
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+    if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')).includes('timerfd')) return undefined;
+  }
+  return blockingCalls(calls);
+}
+
+/** The distinct calls of a process's threads, as a person reads them: futex() (a thread waiting for another) only when alone. */
+export function blockingCalls(calls: string[]): string {
+  const named = [...new Set(calls.flatMap((c) => c.split(', ')))];
+  const told = named.filter((c) => c !== 'futex()');
+  return (told.length ? told : named).join(', ');
+}
+
 /** Resident memory of a process (VmRSS), in bytes; 0 when gone. */
 export async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

@@ -45,6 +45,10 @@ if (!(await web.waitWebSockets(1, 5000))) h.fail('your page opened no WebSocket'
   'Program.waitExit': `const exit = await client.waitExit(1000); // undefined while it still runs; never fails`,
   'Program.expectRunning': `server.expectRunning('after a client left early');`,
   'Program.expectRunningFor': `await server.expectRunningFor(500, 'after an empty datagram'); // a dying server gets time to die, so its exit is named`,
+  'Program.blockedIn': `// The grader never answers: a client with no timeout waits for ever, so say so at once.
+const exit = await client.waitExit(4000, { untilBlocked: true });
+const call = exit ? undefined : await client.blockedIn(); // "recvfrom()"
+if (call) h.fail(\`your client waits in \${call} with no timeout\`);`,
   'Program.waitIdle': `await server.waitIdle(200); // a second reply, or a crash, can only come before the server waits for input again\nserver.expectRunning('after a datagram with no newline');`,
   'Program.cpuMs': `if ((await server.cpuMs()) > 2000) h.fail('the server spins while it waits', { hint: 'Block in accept() or recv(); do not poll.' });`,
   'Program.rssBytes': `if ((await server.rssBytes()) > 200 * 2 ** 20) h.fail('the server keeps every line in memory');`,

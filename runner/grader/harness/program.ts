@@ -9,10 +9,10 @@ import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { programPids } from '../../sandbox/runtime.ts';
-import { cpuMs, onCpu, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
+import { blockedForever, blockingCalls, cpuMs, onCpu, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
-import { DEFAULT_WAIT_MS, secs, waitFor, type CheckScope } from './wait.ts';
+import { DEFAULT_WAIT_MS, secs, waitFor, waitForUnless, type CheckScope } from './wait.ts';
 
 /** Characters of output a program keeps; beyond it the oldest (already searched) half goes, so a flood costs bounded memory. */
 export const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
@@ -27,6 +27,13 @@ const HEAD_CHARS = 2000;
  */
 const IDLE_POLL_MS = 5;
 const IDLE_POLL_MAX_MS = 40;
+
+/**
+ * Two looks this far apart make a program blocked (blockedIn): a thread
+ * that a look saw in a blocking call just before the call returned shows
+ * out of it at the second.
+ */
+export const BLOCKED_LOOK_GAP_MS = 100;
 
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
@@ -159,10 +166,10 @@ export class ProgramImpl extends EventEmitter implements Program {
     return rest.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
   }
 
-  async expectOutput(pattern: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+  async expectOutput(pattern: string | RegExp, opts: { timeoutMs?: number; what?: string; untilBlocked?: boolean } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     this.searchFrom(this.cursor);
-    const found = await waitFor(this, () => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs);
+    const found = await this.waitUnlessBlocked(() => this.find(pattern) ?? (this.exited ? this.find(pattern) ?? null : undefined), timeoutMs, opts.untilBlocked);
     const want = opts.what ?? (typeof pattern === 'string' ? show(pattern, this.h.say) : String(pattern));
     if (typeof found === 'string') {
       this.log.add('program', this.h.say('log.output', { program: this.name }), this.h.say('log.printed', { text: show(found, this.h.say) }));
@@ -170,8 +177,10 @@ export class ProgramImpl extends EventEmitter implements Program {
     }
     const seen = this.text.slice(this.cursor);
     const say = this.h.say;
+    const blocked = !this.exited && opts.untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
     const message = this.exited
       ? say('print.missingExited', { program: this.name, want, code: this.exitStatus!.code })
+      : blocked ? say('print.missingBlocked', { program: this.name, want, call: blocked.call })
       : say('print.missingWithin', { program: this.name, want, time: secs(say, timeoutMs) });
     this.h.fail(message, {
       expected: want,
@@ -180,18 +189,22 @@ export class ProgramImpl extends EventEmitter implements Program {
     });
   }
 
-  async waitExit(ms: number): Promise<{ code: number; signal?: string } | undefined> {
-    const exit = await waitFor(this, () => this.exitStatus, ms);
+  async waitExit(ms: number, opts: { untilBlocked?: boolean } = {}): Promise<{ code: number; signal?: string } | undefined> {
+    const exit = await this.waitUnlessBlocked(() => this.exitStatus, ms, opts.untilBlocked);
     return exit && { code: exit.code, ...(exit.signal ? { signal: exit.signal } : {}) };
   }
 
-  async expectExit(opts: { timeoutMs?: number; why?: string; code?: number } = {}): Promise<{ code: number; signal?: string }> {
+  async expectExit(opts: { timeoutMs?: number; why?: string; code?: number; untilBlocked?: boolean } = {}): Promise<{ code: number; signal?: string }> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const exit = await this.waitExit(timeoutMs);
+    const exit = await this.waitExit(timeoutMs, opts);
     if (!exit) {
       const time = secs(this.h.say, timeoutMs);
-      this.log.add('note', this.name, this.h.say('log.stillRunning', { time }));
-      const message = opts.why ? this.h.say('run.stillRunningWhy', { program: this.name, time, why: opts.why }) : this.h.say('run.stillRunning', { program: this.name, time });
+      const say = this.h.say;
+      const blocked = opts.untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
+      this.log.add('note', this.name, blocked ? say('log.blocked', { call: blocked.call }) : say('log.stillRunning', { time }));
+      const message = blocked
+        ? opts.why ? say('run.blockedWhy', { program: this.name, call: blocked.call, why: opts.why }) : say('run.blocked', { program: this.name, call: blocked.call })
+        : opts.why ? say('run.stillRunningWhy', { program: this.name, time, why: opts.why }) : say('run.stillRunning', { program: this.name, time });
       this.h.fail(message, { hint: this.h.say('hint.stillRunning') });
     }
     if (opts.code !== undefined && exit.code !== opts.code) {
@@ -227,6 +240,31 @@ export class ProgramImpl extends EventEmitter implements Program {
       // The second look comes soon after the first, however long the waits before it grew.
       if (await this.waitExit(Math.min(seen ? IDLE_POLL_MS : every, left))) return false;
     }
+  }
+
+  /** waitFor on this program, ended early (untilBlocked) once every program of the check waits for ever. */
+  private waitUnlessBlocked<T>(get: () => T | undefined, ms: number, untilBlocked = false): Promise<T | undefined> {
+    if (!untilBlocked) return waitFor(this, get, ms);
+    return waitForUnless(this, get, ms, async () => (await this.h.programsBlocked()) !== undefined);
+  }
+
+  /** One look: the call it waits in for ever when every process of it does (procfs blockedForever), else undefined. */
+  async blockedNow(): Promise<string | undefined> {
+    const pids = await this.pids().catch(() => [] as number[]);
+    if (!pids.length || this.exited) return undefined;
+    const calls: string[] = [];
+    for (const pid of pids) {
+      const call = await blockedForever(pid);
+      if (!call) return undefined;
+      calls.push(call);
+    }
+    return blockingCalls(calls);
+  }
+
+  async blockedIn(): Promise<string | undefined> {
+    if (!(await this.blockedNow())) return undefined;
+    await new Promise((r) => setTimeout(r, BLOCKED_LOOK_GAP_MS));
+    return this.blockedNow();
   }
 
   /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'node:net';
 import type { Conn, Listener } from '../api.ts';
 import { firstDifference, show, SHOWN_BYTES, type Transcript } from '../transcript.ts';
-import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, type CheckScope, type ConnEnds } from './wait.ts';
+import { CheckFailure, DEFAULT_WAIT_MS, secs, waitFor, waitForUnless, type CheckScope, type ConnEnds } from './wait.ts';
 
 /** Bytes a grader connection holds unread before it stops reading (the program floods). */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
@@ -30,8 +30,6 @@ const TAKEN_POLL_MAX_MS = 40;
  * so a busy machine cannot end a wait on a slow but correct server.
  */
 const STUCK_CPU_MS = 1000;
-/** How often a wait for a reply looks at the programs' CPU time (a /proc read). */
-const STUCK_POLL_MS = 250;
 /** Connections one grader listener takes (accepted or waiting) before the check fails. */
 export const MAX_LISTENER_CONNECTIONS = 32;
 
@@ -133,32 +131,21 @@ export class ConnImpl extends EventEmitter implements Conn {
 
   /**
    * waitFor, ended early once the connection has waited to be accepted
-   * while the check's programs used STUCK_CPU_MS of CPU: no reply can come.
+   * while the check's programs used STUCK_CPU_MS of CPU, or (untilBlocked)
+   * once every program of the check waits for ever: no reply can come.
    */
-  private async waitReply<T>(get: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
-    let waiting = true;
-    let stuck = false;
-    void (async () => {
-      const cpu0 = await this.h.programsCpuMs();
-      while (waiting) {
-        await new Promise((r) => setTimeout(r, STUCK_POLL_MS));
-        if (!waiting || (await this.h.programsCpuMs()) - cpu0 < STUCK_CPU_MS) continue;
-        if (waiting && (await this.h.waitsToBeAccepted(this.ends()))) {
-          stuck = true;
-          this.emit('change');
-          return;
-        }
-      }
-    })().catch(() => {}); // a look that failed (the sandbox gone) leaves the wait to its deadline
-    const r = await waitFor(this, () => { const v = get(); return v !== undefined ? { v } : stuck ? { v: undefined } : undefined; }, timeoutMs);
-    waiting = false;
-    return r?.v;
+  private waitReply<T>(get: () => T | undefined, timeoutMs: number, untilBlocked = false): Promise<T | undefined> {
+    const cpu0 = this.h.programsCpuMs().catch(() => Infinity);
+    return waitForUnless(this, get, timeoutMs, async () =>
+      ((await this.h.programsCpuMs()) - (await cpu0) >= STUCK_CPU_MS && (await this.h.waitsToBeAccepted(this.ends()))) ||
+      (untilBlocked && (await this.h.programsBlocked()) !== undefined));
   }
 
-  /** Why nothing came, when it did not: the connection still waits to be accepted, or nothing came within `timeoutMs`. */
-  private async nothingCame(timeoutMs: number): Promise<string> {
-    const queued = await this.h.waitsToBeAccepted(this.ends()).catch(() => false);
-    return queued ? this.h.say('tcp.notAccepted') : this.h.say('tcp.nothingWithin', { time: secs(this.h.say, timeoutMs) });
+  /** Why nothing came, when it did not: the connection still waits to be accepted, every program waits for ever (untilBlocked), or nothing came within the time. */
+  private async nothingCame(untilBlocked: boolean): Promise<{ queued: true } | { blocked: { program: string; call: string } } | undefined> {
+    if (await this.h.waitsToBeAccepted(this.ends()).catch(() => false)) return { queued: true };
+    const blocked = untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
+    return blocked && { blocked };
   }
 
   /** Everything received and not yet taken. */
@@ -193,12 +180,14 @@ export class ConnImpl extends EventEmitter implements Conn {
     return this.buf.length ? this.h.say('tcp.partial', { bytes: show(this.buf, this.h.say) }) : this.h.say('nothing');
   }
 
-  async readLine(opts: { timeoutMs?: number } = {}): Promise<string | null> {
+  async readLine(opts: { timeoutMs?: number; untilBlocked?: boolean } = {}): Promise<string | null> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
-    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs, opts.untilBlocked);
     if (r === undefined) {
-      const queued = await this.h.waitsToBeAccepted(this.ends()).catch(() => false);
-      this.h.fail(queued ? this.h.say('tcp.noLineNotAccepted', { label: this.label }) : this.h.say('tcp.noLine', { label: this.label, time: secs(this.h.say, timeoutMs) }), {
+      const why = await this.nothingCame(opts.untilBlocked ?? false);
+      const label = this.label;
+      const say = this.h.say;
+      this.h.fail(!why ? say('tcp.noLine', { label, time: secs(say, timeoutMs) }) : 'queued' in why ? say('tcp.noLineNotAccepted', { label }) : say('tcp.noLineBlocked', { label, ...why.blocked }), {
         received: this.partial(),
         hint: this.buf.length ? this.h.say('hint.splitLine') : this.h.say('hint.noReply'),
       });
@@ -206,13 +195,17 @@ export class ConnImpl extends EventEmitter implements Conn {
     return r;
   }
 
-  async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string } = {}): Promise<string> {
+  async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string; untilBlocked?: boolean } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`, this.h.say) : this.h.say('tcp.matching', { pattern: String(expected) }));
-    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs);
+    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs, opts.untilBlocked);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
-      const why = r === null ? this.h.say(this.wasReset ? 'tcp.wasReset' : 'tcp.wasClosed') : await this.nothingCame(timeoutMs);
+      const say = this.h.say;
+      const nothing = r === null ? undefined : await this.nothingCame(opts.untilBlocked ?? false);
+      const why = r === null
+        ? say(this.wasReset ? 'tcp.wasReset' : 'tcp.wasClosed')
+        : !nothing ? say('tcp.nothingWithin', { time: secs(say, timeoutMs) }) : 'queued' in nothing ? say('tcp.notAccepted') : say('tcp.blocked', nothing.blocked);
       this.h.fail(this.h.say(partial ? 'tcp.missingLinePartial' : 'tcp.missingLine', { want, label: this.label, why }), {
         expected: want,
         received: this.partial(),

@@ -56,6 +56,11 @@ export interface CheckScope {
   waitsToBeAccepted(ends: ConnEnds): Promise<boolean>;
   /** The CPU time, in ms, that the check's running programs have used so far. */
   programsCpuMs(): Promise<number>;
+  /**
+   * When every running program of the check waits for ever (Program.blockedIn),
+   * the first one and the call it waits in; undefined otherwise.
+   */
+  programsBlocked(): Promise<{ program: string; call: string } | undefined>;
 }
 
 export const DEFAULT_WAIT_MS = 5000;
@@ -80,4 +85,33 @@ export function waitFor<T>(emitter: EventEmitter, get: () => T | undefined, time
     };
     emitter.on('change', onChange);
   });
+}
+
+/** How often a wait asks whether it is hopeless (waitForUnless): each ask reads /proc or the socket table. */
+export const HOPELESS_POLL_MS = 250;
+
+/**
+ * waitFor, ended early (undefined) once `hopeless` resolves true: asked
+ * every HOPELESS_POLL_MS while the wait lasts, not at each event, as each
+ * ask reads /proc or the socket table.
+ */
+export async function waitForUnless<T>(emitter: EventEmitter, get: () => T | undefined, timeoutMs: number, hopeless: () => Promise<boolean>): Promise<T | undefined> {
+  let waiting = true;
+  let gaveUp = false;
+  void (async () => {
+    while (waiting) {
+      await new Promise((r) => setTimeout(r, HOPELESS_POLL_MS));
+      if (waiting && (await hopeless())) {
+        gaveUp = true;
+        emitter.emit('change');
+        return;
+      }
+    }
+  })().catch(() => {}); // an ask that failed (the sandbox gone) leaves the wait to its deadline
+  const r = await waitFor(emitter, () => {
+    const v = get();
+    return v !== undefined ? { v } : gaveUp ? { v: undefined } : undefined;
+  }, timeoutMs);
+  waiting = false;
+  return r?.v;
 }

@@ -1,0 +1,57 @@
+/**
+ * blockedForever against real Python processes on this machine: which
+ * waits only input can end, and which end by themselves (a timeout, an
+ * alarm, a sleep, a thread still running).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { blockedForever } from './procfs.ts';
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of started) if (p.exitCode === null) p.kill('SIGKILL');
+});
+
+/** Starts `code` after a TCP listener on a free port and a connected client; resolves once it prints READY and has had a moment to block. */
+async function run(code: string): Promise<number> {
+  const prelude = [
+    'import socket, threading, time, signal, sys',
+    'srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen()',
+    'cli = socket.create_connection(srv.getsockname()); conn, _ = srv.accept()',
+    'udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0))',
+    'print("READY", flush=True)',
+  ].join('\n');
+  const p = spawn('python3', ['-c', `${prelude}\n${code}\n`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  started.push(p);
+  await new Promise<void>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => d.includes('READY') && resolve());
+    p.on('exit', () => reject(new Error('exited early')));
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  return p.pid!;
+}
+
+describe('blockedForever', () => {
+  it('names the calls that only input can end, and nothing that ends by itself', async () => {
+    const cases: [string, string | undefined][] = [
+      ['conn.recv(10)', 'recv()'],
+      ['udp.recvfrom(10)', 'recvfrom()'],
+      ['srv.accept()', 'accept()'],
+      ['sys.stdin.readline()', 'read()'],
+      // A thread waiting for another (a futex) beside one in recv(): named by the socket call.
+      ['threading.Thread(target=threading.Event().wait).start(); conn.recv(10)', 'recv()'],
+      ['conn.settimeout(30); conn.recv(10)', undefined],
+      ['signal.signal(signal.SIGALRM, lambda *a: None); signal.alarm(30); conn.recv(10)', undefined],
+      ['time.sleep(30)', undefined],
+      ['threading.Thread(target=lambda: time.sleep(30)).start(); conn.recv(10)', undefined],
+      ['threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start(); conn.recv(10)', undefined],
+    ];
+    const pids = await Promise.all(cases.map(([code]) => run(code)));
+    const got = await Promise.all(pids.map((pid) => blockedForever(pid)));
+    expect(cases.map(([code], i) => [code, got[i]])).toEqual(cases);
+    for (const p of started) p.kill('SIGKILL');
+    // Gone: nothing to say.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await blockedForever(pids[0]!)).toBeUndefined();
+  }, 20_000);
+});
