@@ -1,15 +1,20 @@
 /**
- * blockedForever against real Python processes on this machine: which
+ * blockedForever against real Python and Java processes on this machine: which
  * waits only input can end, and which end by themselves (a timeout, an
  * alarm, a sleep, a thread still running).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blockedForever } from './procfs.ts';
 
 const started: ChildProcess[] = [];
+const scratch: string[] = [];
 afterAll(() => {
   for (const p of started) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts `code` after a TCP listener on a free port and a connected client; resolves once it prints READY and has had a moment to block. */
@@ -31,6 +36,21 @@ async function run(code: string): Promise<number> {
   return p.pid!;
 }
 
+/** A Java program (single-file source launch) whose main thread waits in accept(). */
+async function runJava(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'socklab-procfs-'));
+  scratch.push(dir);
+  writeFileSync(join(dir, 'Main.java'), 'public class Main { public static void main(String[] a) throws Exception { var s = new java.net.ServerSocket(0); System.out.println("READY"); s.accept(); } }\n');
+  const p = spawn('java', [join(dir, 'Main.java')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(p);
+  await new Promise<void>((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => d.includes('READY') && resolve());
+    p.on('exit', () => reject(new Error('java exited early')));
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  return p.pid!;
+}
+
 describe('blockedForever', () => {
   it('names the calls that only input can end, and nothing that ends by itself', async () => {
     const cases: [string, string | undefined][] = [
@@ -46,12 +66,14 @@ describe('blockedForever', () => {
       ['threading.Thread(target=lambda: time.sleep(30)).start(); conn.recv(10)', undefined],
       ['threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start(); conn.recv(10)', undefined],
     ];
-    const pids = await Promise.all(cases.map(([code]) => run(code)));
+    const [java, ...pids] = await Promise.all([runJava(), ...cases.map(([code]) => run(code))]);
     const got = await Promise.all(pids.map((pid) => blockedForever(pid)));
     expect(cases.map(([code], i) => [code, got[i]])).toEqual(cases);
+    // A JVM's own threads wake on timers of their own: judged by the program's threads (main in accept()).
+    expect(await blockedForever(java)).toBe('accept()');
     for (const p of started) p.kill('SIGKILL');
     // Gone: nothing to say.
     await new Promise((r) => setTimeout(r, 200));
     expect(await blockedForever(pids[0]!)).toBeUndefined();
-  }, 20_000);
+  }, 60_000);
 });

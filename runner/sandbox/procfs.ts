@@ -117,6 +117,19 @@ const FUTEX_WAITS = new Set([0, 9]);
 /** SIGALRM's bit in /proc/<pid>/status's SigCgt: an alarm() with a handler ends a blocking call. */
 const SIGALRM_BIT = 1n << 13n;
 
+/**
+ * The JVM's own threads, by their names in /proc (cut to 15 characters):
+ * they wake on timers of their own (the compiler, the periodic tasks) but
+ * never run the program's code while its threads are blocked, so a Java
+ * program is judged by its own threads alone.
+ */
+const JVM_THREADS = new Set([
+  'VM Thread', 'VM Periodic Tas', 'Reference Handl', 'Finalizer', 'Signal Dispatch', 'Service Thread', 'Monitor Deflati',
+  'C1 CompilerThre', 'C2 CompilerThre', 'Sweeper thread', 'Common-Cleaner', 'Notification Th', 'Attach Listener',
+]);
+const JVM_THREAD_PREFIXES = ['GC Thread#', 'G1 '];
+const jvmThread = (comm: string) => JVM_THREADS.has(comm) || JVM_THREAD_PREFIXES.some((p) => comm.startsWith(p));
+
 /** The call one thread waits in for ever (see blockedForever), or undefined. */
 function blockingCall(line: string): string | undefined {
   const f = line.trim().split(' ');
@@ -135,7 +148,8 @@ function blockingCall(line: string): string | undefined {
 
 /**
  * The call a process waits in for ever, when nothing but input from
- * outside can wake it: every thread sleeps in a read, a receive, an accept,
+ * outside can wake it: every thread (of a JVM, every thread of the
+ * program's own) sleeps in a read, a receive, an accept,
  * a poll with no timeout, or a futex wait with none (woken only by another
  * of its threads, all of them blocked too), and it has no timer that could
  * end the wait: no SIGALRM handler, no POSIX timer, no timerfd. Returns
@@ -146,7 +160,9 @@ export async function blockedForever(pid: number): Promise<string | undefined> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return undefined;
   const calls: string[] = [];
+  const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
+    if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) continue;
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
     if (!call) return undefined;
     calls.push(call);
