@@ -213,18 +213,19 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server is listening on port 7000 but has not accepted a connection.*Then: expected "D\\n" on tcp#4, but nothing came, as the server never accepted it$/);
   }, 30_000);
 
-  it('a wait given untilBlocked ends once the server waits for input with no timeout, and says where', async () => {
+  it('a wait given untilBlocked ends once the server waits for input with no timeout, not while a receive timeout runs, and says where', async () => {
     const { lab } = makeLab(`
 export default defineChecks([
   { id: 'blocked', name: 'blocked', role: 'server', async run(h) {
       await h.start('server');
       const c = await h.connect(7000);
       await c.sendLine('hi');
+      await c.expectLine('LATE', { timeoutMs: 60000, untilBlocked: true }); // a receive timeout (SO_RCVTIMEO) is not for ever
       await c.expectLine('HI', { timeoutMs: 60000, untilBlocked: true }); // the test's own 30 s limit fails this if it waits out the minute
   } },
 ]);`);
-    // Reads the line, then waits for more for ever: it never answers.
-    const server = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\nc.recv(100)\n';
+    // Reads the line, answers "LATE" once a 1 s receive timeout (SO_RCVTIMEO) ends, then waits for more with none: it never answers "HI".
+    const server = 'import socket,struct\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.setsockopt(socket.SOL_SOCKET,socket.SO_RCVTIMEO,struct.pack("ll",1,0))\nc.recv(100)\ntry: c.recv(100)\nexcept OSError: c.sendall(b"LATE\\n")\nc.setsockopt(socket.SOL_SOCKET,socket.SO_RCVTIMEO,struct.pack("ll",0,0))\nc.recv(100)\n';
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
     expect(report.results[0]!.message).toBe('expected "HI\\n" on tcp#1, but nothing came, as your server waits in recv() with no timeout: nothing more will come');
   }, 30_000);

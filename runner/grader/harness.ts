@@ -20,7 +20,7 @@ import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
 import type { GradeBrowser } from './harness/grade-browser.ts';
 import { openPage } from './harness/page.ts';
-import { BLOCKED_LOOK_GAP_MS, ProgramImpl } from './harness/program.ts';
+import { BLOCKED_QUIET_MS, ProgramImpl } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
 import { CheckFailure, secs, type CheckScope, type ConnEnds } from './harness/wait.ts';
@@ -277,20 +277,12 @@ export class GradeHarness implements Harness, CheckScope {
   }
 
   async programsBlocked(): Promise<{ program: string; call: string } | undefined> {
-    const look = async () => {
-      const running = this.programs.filter((p) => !p.exited);
-      if (!running.length) return undefined;
-      let first: { program: string; call: string } | undefined;
-      for (const p of running) {
-        const call = await p.blockedNow();
-        if (!call) return undefined;
-        first ??= { program: p.name, call };
-      }
-      return first;
-    };
-    if (!(await look())) return undefined;
-    await new Promise((r) => setTimeout(r, BLOCKED_LOOK_GAP_MS));
-    return look();
+    const running = this.programs.filter((p) => !p.exited);
+    if (!running.length) return undefined;
+    // Every program looked at, each time: each keeps how long it has been quiet.
+    const looks = await Promise.all(running.map((p) => p.blockedFor()));
+    if (looks.some((b) => !b || b.ms < BLOCKED_QUIET_MS)) return undefined;
+    return { program: running[0]!.name, call: looks[0]!.calls };
   }
 
   teardown(fn: () => void | Promise<void>): void {

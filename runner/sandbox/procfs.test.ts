@@ -17,7 +17,7 @@ afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `code` after a TCP listener on a free port and a connected client; resolves once it prints READY and has had a moment to block. */
+/** Starts `code` after a TCP listener, a connection to it and a UDP socket: the pid, once ready. */
 async function run(code: string): Promise<number> {
   const prelude = [
     'import socket, threading, time, signal, sys',
@@ -26,7 +26,11 @@ async function run(code: string): Promise<number> {
     'udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0))',
     'print("READY", flush=True)',
   ].join('\n');
-  const p = spawn('python3', ['-c', `${prelude}\n${code}\n`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return ready(spawn('python3', ['-c', `${prelude}\n${code}\n`], { stdio: ['pipe', 'pipe', 'inherit'] }));
+}
+
+/** Resolves with the pid once `p` prints READY and has had a moment to block. */
+async function ready(p: ChildProcess): Promise<number> {
   started.push(p);
   await new Promise<void>((resolve, reject) => {
     p.stdout!.on('data', (d: Buffer) => d.includes('READY') && resolve());
@@ -41,14 +45,7 @@ async function runJava(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-procfs-'));
   scratch.push(dir);
   writeFileSync(join(dir, 'Main.java'), 'public class Main { public static void main(String[] a) throws Exception { var s = new java.net.ServerSocket(0); System.out.println("READY"); s.accept(); } }\n');
-  const p = spawn('java', [join(dir, 'Main.java')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  started.push(p);
-  await new Promise<void>((resolve, reject) => {
-    p.stdout!.on('data', (d: Buffer) => d.includes('READY') && resolve());
-    p.on('exit', () => reject(new Error('java exited early')));
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  return p.pid!;
+  return ready(spawn('java', [join(dir, 'Main.java')], { stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
 describe('blockedForever', () => {
@@ -68,9 +65,19 @@ describe('blockedForever', () => {
     ];
     const [java, ...pids] = await Promise.all([runJava(), ...cases.map(([code]) => run(code))]);
     const got = await Promise.all(pids.map((pid) => blockedForever(pid)));
-    expect(cases.map(([code], i) => [code, got[i]])).toEqual(cases);
+    expect(cases.map(([code], i) => [code, got[i]?.calls])).toEqual(cases);
     // A JVM's own threads wake on timers of their own: judged by the program's threads (main in accept()).
-    expect(await blockedForever(java)).toBe('accept()');
+    expect((await blockedForever(java))?.calls).toBe('accept()');
+    // A receive timeout set with SO_RCVTIMEO looks like none, but each time it ends the thread wakes: `wakes` changes.
+    const rcvtimeo = await run('conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, (0).to_bytes(8, "little") + (200000).to_bytes(8, "little"))\nwhile True:\n    try: conn.recv(10)\n    except OSError: pass');
+    const before = await blockedForever(rcvtimeo);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await blockedForever(rcvtimeo);
+    expect([before?.calls, after?.calls]).toEqual(['recv()', 'recv()']);
+    expect(after!.wakes).not.toBe(before!.wakes);
+    // A thread that stays blocked does not wake.
+    const still = await blockedForever(pids[0]!);
+    expect(still?.wakes).toBe(got[0]?.wakes);
     for (const p of started) p.kill('SIGKILL');
     // Gone: nothing to say.
     await new Promise((r) => setTimeout(r, 200));

@@ -147,25 +147,31 @@ function blockingCall(line: string): string | undefined {
 }
 
 /**
- * The call a process waits in for ever, when nothing but input from
- * outside can wake it: every thread (of a JVM, every thread of the
- * program's own) sleeps in a read, a receive, an accept,
- * a poll with no timeout, or a futex wait with none (woken only by another
- * of its threads, all of them blocked too), and it has no timer that could
- * end the wait: no SIGALRM handler, no POSIX timer, no timerfd. Returns
- * its threads' calls ("accept(), recv()"); undefined when any thread could
- * go on by itself, when a look fails, or when gone.
+ * Where a process waits, when only input from outside can wake it: every
+ * thread (of a JVM, every thread of the program's own) sleeps in a read, a
+ * receive, an accept, a poll with no timeout, or a futex wait with none
+ * (woken only by another of its threads, all of them blocked too), and it
+ * has no timer that could end the wait: no SIGALRM handler, no POSIX
+ * timer, no timerfd. `calls` are its threads' calls ("accept(), recv()");
+ * `wakes` changes whenever one of those threads wakes (its context
+ * switches): a receive timeout set with SO_RCVTIMEO looks like no timeout
+ * here, but it wakes the thread once it ends (see Program.blockedIn).
+ * Undefined when any thread could go on by itself, when a look fails, or
+ * when gone.
  */
-export async function blockedForever(pid: number): Promise<string | undefined> {
+export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string } | undefined> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return undefined;
   const calls: string[] = [];
+  const wakes: string[] = [];
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
     if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) continue;
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
     if (!call) return undefined;
     calls.push(call);
+    const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
+    wakes.push(`${tid}:${/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}:${/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}`);
   }
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
@@ -174,7 +180,7 @@ export async function blockedForever(pid: number): Promise<string | undefined> {
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
     if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')).includes('timerfd')) return undefined;
   }
-  return blockingCalls(calls);
+  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]` };
 }
 
 /** The distinct calls of a process's threads, as a person reads them: futex() (a thread waiting for another) only when alone. */

@@ -29,11 +29,13 @@ const IDLE_POLL_MS = 5;
 const IDLE_POLL_MAX_MS = 40;
 
 /**
- * Two looks this far apart make a program blocked (blockedIn): a thread
- * that a look saw in a blocking call just before the call returned shows
- * out of it at the second.
+ * How long a program must stay blocked, none of its threads waking, before
+ * blockedIn calls it blocked for ever: a receive timeout set with
+ * SO_RCVTIMEO is invisible from outside until it ends and wakes the thread.
+ * Longer than any timeout a lab's contract asks for (udp-echo's client:
+ * 1 s), with room for a busy machine's late wake-up.
  */
-export const BLOCKED_LOOK_GAP_MS = 100;
+export const BLOCKED_QUIET_MS = 1500;
 
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
@@ -248,23 +250,34 @@ export class ProgramImpl extends EventEmitter implements Program {
     return waitForUnless(this, get, ms, async () => (await this.h.programsBlocked()) !== undefined);
   }
 
-  /** One look: the call it waits in for ever when every process of it does (procfs blockedForever), else undefined. */
-  async blockedNow(): Promise<string | undefined> {
+  /** The last look that saw it blocked: what woke its threads so far, and since when that has not changed. */
+  private quiet?: { wakes: string; since: number };
+
+  /**
+   * One look: where it waits when every process of it is blocked
+   * (procfs blockedForever), and for how long none of its threads has
+   * woken (0 at the first look that sees it so); undefined otherwise.
+   */
+  async blockedFor(): Promise<{ calls: string; ms: number } | undefined> {
     const pids = await this.pids().catch(() => [] as number[]);
-    if (!pids.length || this.exited) return undefined;
-    const calls: string[] = [];
-    for (const pid of pids) {
-      const call = await blockedForever(pid);
-      if (!call) return undefined;
-      calls.push(call);
+    const looks = this.exited || !pids.length ? [] : await Promise.all(pids.map((pid) => blockedForever(pid)));
+    if (!looks.length || looks.some((b) => !b)) {
+      this.quiet = undefined;
+      return undefined;
     }
-    return blockingCalls(calls);
+    const wakes = looks.map((b) => b!.wakes).join(' ');
+    const now = Date.now();
+    if (this.quiet?.wakes !== wakes) this.quiet = { wakes, since: now };
+    return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since };
   }
 
   async blockedIn(): Promise<string | undefined> {
-    if (!(await this.blockedNow())) return undefined;
-    await new Promise((r) => setTimeout(r, BLOCKED_LOOK_GAP_MS));
-    return this.blockedNow();
+    const first = await this.blockedFor();
+    if (!first) return undefined;
+    if (first.ms >= BLOCKED_QUIET_MS) return first.calls;
+    await new Promise((r) => setTimeout(r, BLOCKED_QUIET_MS - first.ms));
+    const then = await this.blockedFor();
+    return then && then.ms >= BLOCKED_QUIET_MS ? then.calls : undefined;
   }
 
   /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */
