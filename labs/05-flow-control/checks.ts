@@ -106,17 +106,21 @@ const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 
 
 /**
  * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
- * when a line does not come within `ms` or another chat line comes instead.
+ * when a line does not come within `ms` or another chat line comes instead;
+ * given the `silent` server (the grader sends nothing while it reads), also
+ * once that server waits for ever (Program.blockedIn).
  * The failure names no line number (it depends on timing): the transcript does.
  */
-async function expectLines(h: H, c: Conn, want: string[], ms: number, what: string, hint: string): Promise<void> {
+async function expectLines(h: H, c: Conn, want: string[], ms: number, what: string, hint: string, silent?: Program): Promise<void> {
   for (const line of want) {
     for (;;) {
-      const got = await c.readLine({ timeoutMs: ms }).catch(() => undefined);
+      const got = await c.readLine({ timeoutMs: ms, untilBlocked: silent !== undefined }).catch(() => undefined);
       if (got === line) break;
       if (got == null) {
         h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, line)) }));
-        h.fail(h.t('lines.stopped', { who: c.label, what, s: ms / 1000 }), { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
+        const call = await silent?.blockedIn();
+        const message = call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
+        h.fail(message, { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
       }
       if (!got.startsWith('* ')) {
         h.note(h.t('lines.waitingGot', { who: c.label, line: q(cut(h, line)), got: q(cut(h, got)) }));
@@ -221,7 +225,7 @@ export default defineChecks(messages, [
     dependsOn: ['relays'],
     timeoutMs: 60_000,
     async run(h) {
-      await h.start('server');
+      const server = await h.start('server');
       const slow = await member(h, 'slow');
       h.note(h.t('slow.never'));
       const talker = await member(h, 'talker');
@@ -237,7 +241,8 @@ export default defineChecks(messages, [
         const batch = Array.from({ length: Math.min(TALK_BATCH, TALK_LINES - i + 1) }, (_, k) => text(i + k));
         await talker.send(batch.map((t) => `${t}\n`).join(''));
         lastSentAt = Date.now();
-        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, h.t('what.ownEchoes'), h.t('hint.stall'));
+        // The grader sends nothing more until these echoes come: a server blocked for ever sends none.
+        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
       }
       const inTime = await Promise.race([readerDone.then(() => true), h.sleep(5000).then(() => false)]);
       if (!inTime) {
@@ -274,7 +279,7 @@ export default defineChecks(messages, [
         }
         const n = Math.min(MEMORY_STEP, sent - echoed);
         const echoes = Array.from({ length: n }, (_, k) => `[talker] ${String(echoed + k + 1).padStart(7, '0')} ${pad}`);
-        await expectLines(h, talker, echoes, 5000, h.t('what.ownEchoes'), h.t('hint.stall'));
+        await expectLines(h, talker, echoes, 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
         const sample = echoed === 0 || Math.floor(echoed / MEMORY_SAMPLE_LINES) !== Math.floor((echoed + n) / MEMORY_SAMPLE_LINES);
         echoed += n;
         if (sample) {

@@ -14,18 +14,32 @@ const USER_HZ = 100;
 export async function processTree(pid: number, depth = 0): Promise<number[]> {
   const out = [pid];
   if (depth > 32) return out;
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  for (const c of children.split(' ').filter(Boolean)) out.push(...(await processTree(Number(c), depth + 1)));
+  // Each thread lists the children it started: a JVM's main thread is not the process's first.
+  const children: string[] = [];
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    children.push(...(await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean));
+  }
+  for (const c of children) out.push(...(await processTree(Number(c), depth + 1)));
   return out;
 }
 
-/** Direct children of a process (empty when unknown or gone). */
+/** Direct children of a process, started by any of its threads (empty when unknown or gone). */
 export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tids: string[] = [];
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return [];
+    return out;
   }
+  for (const tid of tids) {
+    try {
+      out.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** The short name of a process ("python3"), or "" once it is gone. */
@@ -166,7 +180,12 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   const wakes: string[] = [];
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
-    if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) continue;
+    if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) {
+      // At work (a collection, a safepoint), it holds the program's threads for a moment: they are not blocked for ever.
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') return undefined;
+      continue;
+    }
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
     if (!call) return undefined;
     calls.push(call);

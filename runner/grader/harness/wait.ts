@@ -96,6 +96,9 @@ export const HOPELESS_POLL_MS = 250;
  * ask reads /proc or the socket table.
  */
 export async function waitForUnless<T>(emitter: EventEmitter, get: () => T | undefined, timeoutMs: number, hopeless: () => Promise<boolean>): Promise<T | undefined> {
+  // What is there already costs no timer and no look: a flood's lines are read by the thousand.
+  const now = get();
+  if (now !== undefined) return now;
   let waiting = true;
   let gaveUp = false;
   void (async () => {
