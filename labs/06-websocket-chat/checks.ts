@@ -17,6 +17,12 @@ const PORT = 4000;
 const WAIT_MS = 5000;
 /** A check in the browser: Chromium takes seconds to start on a loaded machine, and waits its turn behind other checks' browsers. */
 const BROWSER_CHECK_MS = 45_000;
+/**
+ * How often web-form looks at what the page sent and what the server
+ * answered: the look is a glance at arrays the page's events fill, and the
+ * loops count their naps, so each window is still WAIT_MS of naps at least.
+ */
+const FORM_LOOK_MS = 20;
 
 interface Message {
   text: string;
@@ -569,12 +575,12 @@ export default defineChecks(messages, [
       await input.fill(text);
       await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
-      for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += 100) await h.sleep(100);
+      for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
       if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
       // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
       const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
-      for (let waited = 0; waited < WAIT_MS && !answered(); waited += 100) await h.sleep(100);
+      for (let waited = 0; waited < WAIT_MS && !answered(); waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       const stored = (await history(h)).some((m) => (m as Partial<Message> | null)?.text === text);
       if (!stored) h.fail(h.t('web.formNotStored', { text: q(text) }), { expected: `{"text":${q(text)},…}`, received: h.t('web.formSent', { sent: sent().join('; ') }), hint: h.t('web.formNotStoredHint') });
       const field = await input.elementHandle();
