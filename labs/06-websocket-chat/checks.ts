@@ -138,16 +138,26 @@ class Peer {
   /** Waits until a frame is there, the connection has closed, `over` says so (asked at each wake), or `ms` passed. */
   private async settle(ms: number, over: () => boolean = () => false): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.frames.length === 0 && !this.closed && !over() && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.waiting = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiting = null;
-    }
+    while (this.frames.length === 0 && !this.closed && !over() && Date.now() < deadline) await this.nap(deadline);
+  }
+
+  /** Waits until the connection has closed (the server answered the close, or the socket is gone), `ms` at most; true once it has. */
+  async waitClosed(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await this.nap(deadline);
+    return this.closed;
+  }
+
+  /** Sleeps until `deadline` or the next frame or close, whichever comes first. */
+  private async nap(deadline: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline - Date.now());
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiting = null;
   }
 
   /** Waits for a frame holding `m` as JSON and fails otherwise. */
@@ -362,9 +372,11 @@ export default defineChecks(messages, [
     async run(h) {
       const server = await h.start('server');
       const [a] = await peers(h, 1);
+      // The window for a crash ends once the server has answered the close and waits again, 200 ms at most.
+      const until = Date.now() + 200;
       a!.ws.close();
-      // The window for a crash ends once the server waits again (it has read the close), 200 ms at most.
-      await server.waitIdle(200);
+      await a!.waitClosed(200);
+      await server.waitIdle(Math.max(0, until - Date.now()));
       server.expectRunning(h.t('why.afterWsLeft'));
     },
   },
@@ -460,11 +472,13 @@ export default defineChecks(messages, [
     async run(h) {
       const server = await h.start('server');
       const [gone1, stay, gone2] = await peers(h, 3);
+      // The server has seen both leave once it has answered ws3's close and waits again (500 ms at most).
+      const until = Date.now() + 500;
       gone1!.reset();
       gone2!.ws.close();
       h.note(h.t('abrupt.closes'));
-      // The server has seen both leave once it waits again (500 ms at most).
-      await server.waitIdle(500);
+      await gone2!.waitClosed(500);
+      await server.waitIdle(Math.max(0, until - Date.now()));
       for (const [i, m] of [msg('after they left', 10), msg('and once more', 11)].entries()) {
         if (i === 0) await post(h, m, h.t('abrupt.why5xx'));
         else stay!.send(JSON.stringify(m));
