@@ -352,6 +352,10 @@ export default defineChecks(messages, [
     role: 'client',
     dependsOn: ['client-prints-reply', 'client-timed-out'],
     async run(h: H) {
+      // Both clients start first, each waiting for its line, so that neither
+      // start (nor the rule's) is on the way: a client sends nothing before
+      // its line, so the packets still come in the lines' order.
+      const clients = [await h.start('client'), await h.start('client')];
       // The pattern counts both directions from here: try 1 is packets 0 and 1
       // (both arrive), try 2 is packets 2 and 3 (its reply is lost).
       await h.lose(30);
@@ -359,7 +363,7 @@ export default defineChecks(messages, [
       for (const [i, text] of ['first try', 'second try'].entries()) {
         const lost = i === 1;
         h.note(h.t(lost ? 'loss.tryLost' : 'loss.tryArrives', { n: i + 1 }));
-        const client = await h.start('client');
+        const client = clients[i]!;
         client.type(text);
         const d = await server.expectDatagram(text, { timeoutMs: 3000 });
         await server.reply(d, text.toUpperCase());

@@ -17,6 +17,12 @@ const PORT = 4000;
 const WAIT_MS = 5000;
 /** A check in the browser: Chromium takes seconds to start on a loaded machine, and waits its turn behind other checks' browsers. */
 const BROWSER_CHECK_MS = 45_000;
+/**
+ * How often web-form looks at what the page sent and what the server
+ * answered: the look is a glance at arrays the page's events fill, and the
+ * loops count their naps, so each window is still WAIT_MS of naps at least.
+ */
+const FORM_LOOK_MS = 20;
 
 interface Message {
   text: string;
@@ -125,18 +131,33 @@ class Peer {
 
   /** The next frame, or null when none comes in `ms`. */
   async next(ms = WAIT_MS): Promise<string | null> {
-    const deadline = Date.now() + ms;
-    while (this.frames.length === 0 && !this.closed && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.waiting = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiting = null;
-    }
+    await this.settle(ms);
     return this.frames.shift() ?? null;
+  }
+
+  /** Waits until a frame is there, the connection has closed, `over` says so (asked at each wake), or `ms` passed. */
+  private async settle(ms: number, over: () => boolean = () => false): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.frames.length === 0 && !this.closed && !over() && Date.now() < deadline) await this.nap(deadline);
+  }
+
+  /** Waits until the connection has closed (the server answered the close, or the socket is gone), `ms` at most; true once it has. */
+  async waitClosed(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await this.nap(deadline);
+    return this.closed;
+  }
+
+  /** Sleeps until `deadline` or the next frame or close, whichever comes first. */
+  private async nap(deadline: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline - Date.now());
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiting = null;
   }
 
   /** Waits for a frame holding `m` as JSON and fails otherwise. */
@@ -158,9 +179,24 @@ class Peer {
     }
   }
 
-  /** Fails when a frame arrives within `ms`. */
-  async expectNothing(ms: number, why: string): Promise<void> {
-    const frame = await this.next(ms);
+  /**
+   * Fails when a frame arrives within `ms`; with `until`, the window ends
+   * early once it resolves (the server's waitIdle: a server that waits for
+   * input sends nothing more).
+   */
+  async expectNothing(ms: number, why: string, until?: Promise<unknown>): Promise<void> {
+    let frame: string | null;
+    if (until) {
+      let over = false;
+      void until.then(() => {
+        over = true;
+        this.waiting?.();
+      }, () => {});
+      await this.settle(ms, () => over);
+      // A frame the kernel already holds for this socket is read in the event loop's next poll: look once more after it.
+      if (this.frames.length === 0) await new Promise((r) => setImmediate(() => setImmediate(r)));
+      frame = this.frames.shift() ?? null;
+    } else frame = await this.next(ms);
     if (frame !== null) this.h.fail(this.h.t('frame.unexpected', { who: this.label, why }), { expected: this.h.t('nothing'), received: frame, hint: this.h.t('frame.hintValid') });
   }
 
@@ -336,8 +372,11 @@ export default defineChecks(messages, [
     async run(h) {
       const server = await h.start('server');
       const [a] = await peers(h, 1);
+      // The window for a crash ends once the server has answered the close and waits again, 200 ms at most.
+      const until = Date.now() + 200;
       a!.ws.close();
-      await h.sleep(200);
+      await a!.waitClosed(200);
+      await server.waitIdle(Math.max(0, until - Date.now()));
       server.expectRunning(h.t('why.afterWsLeft'));
     },
   },
@@ -376,7 +415,7 @@ export default defineChecks(messages, [
       server.expectRunning(h.t('why.afterBadBodies'));
       const after = (await history(h)).length;
       if (after !== before) h.fail(h.t('validation.stored'), { expected: h.t('validation.count', { n: before }), received: `${after}` });
-      await watcher!.expectNothing(300, h.t('why.afterBadPosts'));
+      await watcher!.expectNothing(300, h.t('why.afterBadPosts'), server.waitIdle(300));
     },
   },
   {
@@ -415,8 +454,10 @@ export default defineChecks(messages, [
       const server = await h.start('server');
       const [bad, watcher] = [await connectWs(h, 'bad'), await connectWs(h, 'watcher')];
       for (const frame of ['this is not JSON', '{"nope": 1}', '{"text": 42}', 'null']) bad.send(frame);
-      await server.expectRunningFor(500, h.t('why.afterBadFrames'));
-      await watcher.expectNothing(300, h.t('why.afterBadFrames'));
+      // Each window ends once the server waits again (it has read every frame), the old length at most.
+      await server.waitIdle(500);
+      server.expectRunning(h.t('why.afterBadFrames'));
+      await watcher.expectNothing(300, h.t('why.afterBadFrames'), server.waitIdle(300));
       const late = await connectWs(h, 'late');
       const m = msg('still here', 9);
       late.send(JSON.stringify(m));
@@ -431,10 +472,13 @@ export default defineChecks(messages, [
     async run(h) {
       const server = await h.start('server');
       const [gone1, stay, gone2] = await peers(h, 3);
+      // The server has seen both leave once it has answered ws3's close and waits again (500 ms at most).
+      const until = Date.now() + 500;
       gone1!.reset();
       gone2!.ws.close();
       h.note(h.t('abrupt.closes'));
-      await h.sleep(500);
+      await gone2!.waitClosed(500);
+      await server.waitIdle(Math.max(0, until - Date.now()));
       for (const [i, m] of [msg('after they left', 10), msg('and once more', 11)].entries()) {
         if (i === 0) await post(h, m, h.t('abrupt.why5xx'));
         else stay!.send(JSON.stringify(m));
@@ -506,12 +550,12 @@ export default defineChecks(messages, [
     timeoutMs: BROWSER_CHECK_MS,
     dependsOn: ['post-201', 'ws-upgrade'],
     async run(h) {
-      await h.start('server');
+      const server = await h.start('server');
       const web = await openChat(h);
       if (!(await web.waitWebSockets(1, WAIT_MS))) {
         h.fail(h.t('web.noSocket'), { expected: 'GET /ws → 101', received: h.t('web.noSocketReceived', { s: WAIT_MS / 1000 }), hint: refusedHint(h, web) ?? h.t('web.noSocketHint') });
       }
-      await h.sleep(200); // the server adds the socket to its clients just after its 101
+      await server.waitIdle(200); // the server adds the socket to its clients just after its 101
       const m = msg('pushed while the page is open', 22);
       await post(h, m);
       const seen = await showsAll(web, [m.text]);
@@ -545,12 +589,12 @@ export default defineChecks(messages, [
       await input.fill(text);
       await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
-      for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += 100) await h.sleep(100);
+      for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
       if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
       // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
       const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
-      for (let waited = 0; waited < WAIT_MS && !answered(); waited += 100) await h.sleep(100);
+      for (let waited = 0; waited < WAIT_MS && !answered(); waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       const stored = (await history(h)).some((m) => (m as Partial<Message> | null)?.text === text);
       if (!stored) h.fail(h.t('web.formNotStored', { text: q(text) }), { expected: `{"text":${q(text)},…}`, received: h.t('web.formSent', { sent: sent().join('; ') }), hint: h.t('web.formNotStoredHint') });
       const field = await input.elementHandle();
