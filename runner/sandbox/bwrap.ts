@@ -20,6 +20,7 @@ import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { forkInTurn } from './fork-turns.ts';
+import { pipedChild, startPipedByForker, type PipedProgram } from '../terminal/forker.ts';
 import type { Standby } from './standby.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
@@ -77,16 +78,13 @@ class BwrapSandbox implements Sandbox {
     private readonly limits: Limits,
     private readonly uid: number | null,
     private readonly cgroup: SessionCgroup | null,
-    private readonly holder: ChildProcess,
+    private readonly holder: PipedProgram,
     readonly pid: number,
   ) {
-    this.ended = new Promise((resolve) => {
-      if (holder.exitCode !== null || holder.signalCode !== null) resolve();
-      else holder.once('exit', () => resolve());
-    });
+    this.ended = holder.exited.then(() => {});
     void this.ended.then(() => this.close());
     let partial = '';
-    holder.stdout!.on('data', (d: Buffer) => {
+    holder.stdout.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n');
       partial = lines.pop()!.slice(-4096);
       for (const line of lines) this.holderWaiting.shift()?.resolve(line);
@@ -148,21 +146,22 @@ class BwrapSandbox implements Sandbox {
       '--info-fd', '3',
       '--', '/.socklab/holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
     ];
-    const holder = await forkInTurn(() =>
-      spawn(args[0]!, args.slice(1), {
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-        detached: false,
-      }),
-    );
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+    // Through the forker the runner's event loop never stops for the fork; node's spawn (a fork of the whole runner) only when it cannot.
+    const holder =
+      (await startPipedByForker({ file: args[0]!, args: args.slice(1), cwd: '', env })) ??
+      pipedChild(await forkInTurn(() => spawn(args[0]!, args.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env, detached: false })));
     let out = '';
     const pid = await new Promise<number>((resolve, reject) => {
       let info = '';
       let err = '';
       let childPid = 0;
+      let settled = false;
       const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        holder.kill('SIGKILL');
+        holder.kill();
         reject(new SandboxError(`the sandbox did not start: ${why}${err.trim() ? ` (${err.trim().split('\n').slice(-3).join(' / ')})` : ''}`));
       };
       const timer = setTimeout(() => fail('timed out'), HOLDER_READY_TIMEOUT_MS);
@@ -171,23 +170,24 @@ class BwrapSandbox implements Sandbox {
           const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
           if (m) childPid = Number(m[1]);
         }
-        if (childPid && out.includes('ready\n')) {
+        if (childPid && out.includes('ready\n') && !settled) {
+          settled = true;
           clearTimeout(timer);
           resolve(childPid);
         }
       };
-      (holder.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => { info += d.toString(); check(); });
-      holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
-      holder.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-      holder.once('error', (e) => fail(e.message));
-      holder.once('exit', (code, signal) => fail(`bubblewrap exited (${signal ?? code})`));
+      holder.fd3.on('data', (d: Buffer) => { info += d.toString(); check(); });
+      holder.stdout.on('data', (d: Buffer) => { out += d.toString(); check(); });
+      holder.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      void holder.exited.then(({ code, signal }) => fail(code === null && signal === null ? 'it could not be started' : `bubblewrap exited (${signal ?? code})`));
     });
-    holder.removeAllListeners('exit');
-    holder.stdout!.removeAllListeners('data');
-    holder.stderr!.removeAllListeners('data');
-    holder.stderr!.resume();
+    holder.stdout.removeAllListeners('data');
+    holder.stderr.removeAllListeners('data');
+    holder.stderr.resume();
+    // Nothing more is said there; read to its end, it never fills.
+    holder.fd3.resume();
     // A dead holder's stdin fails writes with EPIPE; the answer's wait reports it.
-    holder.stdin!.on('error', () => {});
+    holder.stdin.on('error', () => {});
     if (/^warning /m.test(out) && !warnedBuffers) {
       warnedBuffers = true;
       console.warn(`socklab: ${/^warning (.*)$/m.exec(out)![1]}`);
@@ -348,8 +348,8 @@ class BwrapSandbox implements Sandbox {
           reject: (e) => { clearTimeout(timer); reject(e); },
         });
       });
-      this.holder.stdin!.write(`${line}\n`);
-      if (payload) this.holder.stdin!.write(payload);
+      this.holder.stdin.write(`${line}\n`);
+      if (payload) this.holder.stdin.write(payload);
       const said = await answer;
       if (said !== 'ok') throw new HolderRefused(said.replace(/^error /, '').trim() || 'failed');
     };
@@ -398,7 +398,7 @@ class BwrapSandbox implements Sandbox {
       }
     };
     kill(this.pid);
-    const grace = setTimeout(() => kill(this.holder.pid), HOLDER_EXIT_GRACE_MS);
+    const grace = setTimeout(() => this.holder.kill(), HOLDER_EXIT_GRACE_MS);
     await this.ended;
     clearTimeout(grace);
     await this.cgroup?.remove();

@@ -1577,6 +1577,11 @@ time.sleep(1000)
     await waitBound(sandbox, 12001, 'tcp');
     (await sandbox.connectTcp(12001)).destroy(); // starts the socket agent too
     expect(processesOfUid(uid).length).toBeGreaterThan(programs.length);
+    // The holder (the parent of the session's pid 1) was started by the runner's forker: no fork of the runner held its event loop.
+    const holder = processStatus(sandbox.pid)!.ppid!;
+    const forker = processStatus(holder)!.ppid!;
+    expect(readFileSync(`/proc/${forker}/comm`, 'utf8').trim()).toBe('socklab-forker');
+    expect(processStatus(forker)!.ppid).toBe(process.pid);
 
     await sandbox.close();
     if (runningAsRoot) expect(orphansOfUid(uid)).toEqual([]);
