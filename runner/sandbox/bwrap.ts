@@ -34,6 +34,19 @@ const HOLDER_EXIT_GRACE_MS = 500;
 /** How long the holder may take to apply a network rule or write the files. */
 const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
 
+/**
+ * How long a sandbox without a socket agent waits for bound ports by
+ * reading its socket table (isBound) before it starts the agent. Starting
+ * the agent forks the runner (20-45 ms of its event loop on a loaded
+ * machine), which at a Run fell between the go and the program's first
+ * byte; a read of the socket table walks the machine's TCP table (about
+ * 1 ms of CPU, on libuv's threads), so a wait longer than this costs more
+ * that way than the agent.
+ */
+const TABLE_WAIT_MS = 300;
+/** How often the socket table is read meanwhile. */
+const TABLE_POLL_MS = 10;
+
 let warnedBuffers = false;
 
 /**
@@ -70,6 +83,8 @@ class BwrapSandbox implements Sandbox {
   /** A network rule was set (setLoss): a reset does not undo it, so the session is not made new. */
   private lossSet = false;
   private agent: Agent | null = null;
+  /** How long isBound has waited on the socket table, without an agent, so far (see TABLE_WAIT_MS). */
+  private tableWaitedMs = 0;
   /** Answers the holder has not given yet, oldest first. */
   private holderWaiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   private holderQueue: Promise<unknown> = Promise.resolve();
@@ -281,6 +296,8 @@ class BwrapSandbox implements Sandbox {
   readonly waitsForBound = true;
 
   async isBound(port: number, protocol: 'tcp' | 'udp', waitMs = 0): Promise<boolean> {
+    // A program just started (a Run's server) is mostly bound, or gone, within a few looks: those need no agent.
+    if (!this.agent && this.tableWaitedMs < TABLE_WAIT_MS) return this.waitOnTable(port, protocol, waitMs);
     // The agent asks sock_diag for the listening sockets alone; reading the
     // socket table walks the machine's whole TCP connection table (agent.c).
     try {
@@ -290,6 +307,20 @@ class BwrapSandbox implements Sandbox {
       // No agent, or no sock_diag in this kernel: the socket table says it too.
     }
     return isBound(await this.sockets(), port, protocol);
+  }
+
+  /** isBound through the socket table, looking every TABLE_POLL_MS for up to `waitMs` (within TABLE_WAIT_MS). */
+  private async waitOnTable(port: number, protocol: 'tcp' | 'udp', waitMs: number): Promise<boolean> {
+    const start = performance.now();
+    for (;;) {
+      const bound = isBound(await this.sockets(), port, protocol);
+      const waited = performance.now() - start;
+      if (bound || waited >= waitMs || this.tableWaitedMs + waited >= TABLE_WAIT_MS) {
+        this.tableWaitedMs += Math.max(waited, TABLE_POLL_MS);
+        return bound;
+      }
+      await new Promise((r) => setTimeout(r, TABLE_POLL_MS));
+    }
   }
 
   async connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
