@@ -199,7 +199,8 @@ class BwrapSandbox implements Sandbox {
     holder.stdout.removeAllListeners('data');
     holder.stderr.removeAllListeners('data');
     holder.stderr.resume();
-    // Nothing more is said there; read to its end, it never fills.
+    // Nothing more is said there (bubblewrap's info): read to its end, it never fills.
+    holder.fd3.removeAllListeners('data');
     holder.fd3.resume();
     // A dead holder's stdin fails writes with EPIPE; the answer's wait reports it.
     holder.stdin.on('error', () => {});

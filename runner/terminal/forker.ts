@@ -472,6 +472,8 @@ class PipedByForker implements PipedProgram, Started {
   reaped(exitCode: number, signal: number): void {
     if (this.ended) return;
     this.ended = true;
+    // Its input's end would never learn that no one reads it any more (a write would): closed here, as node closes a child's.
+    this.stdin.destroy();
     this.resolveExited(signal ? { code: null, signal: signalNames.get(signal) ?? 'SIGKILL' } : { code: exitCode, signal: null });
   }
 
