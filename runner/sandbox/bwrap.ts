@@ -39,11 +39,13 @@ const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
  * reading its socket table (isBound) before it starts the agent. Starting
  * the agent forks the runner (20-45 ms of its event loop on a loaded
  * machine), which at a Run fell between the go and the program's first
- * byte; a read of the socket table walks the machine's TCP table (about
- * 1 ms of CPU, on libuv's threads), so a wait longer than this costs more
- * that way than the agent.
+ * byte. A look at the socket table costs no process start, but about
+ * 3 ms of CPU for TCP (it walks the machine's whole TCP table twice, on
+ * libuv's threads, readSocketTable): a Run's server that binds (or a
+ * program that ends) at once needs a few looks, and a longer wait is
+ * cheaper through the agent.
  */
-const TABLE_WAIT_MS = 300;
+const TABLE_WAIT_MS = 150;
 /** How often the socket table is read meanwhile. */
 const TABLE_POLL_MS = 10;
 
@@ -314,7 +316,7 @@ class BwrapSandbox implements Sandbox {
   private async waitOnTable(port: number, protocol: 'tcp' | 'udp', waitMs: number): Promise<boolean> {
     const start = performance.now();
     for (;;) {
-      const bound = isBound(await this.sockets(), port, protocol);
+      const bound = isBound(await readSocketTable(this.pid, protocol), port, protocol);
       const waited = performance.now() - start;
       if (bound || waited >= waitMs || this.tableWaitedMs + waited >= TABLE_WAIT_MS) {
         this.tableWaitedMs += Math.max(waited, TABLE_POLL_MS);
