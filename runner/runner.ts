@@ -83,8 +83,6 @@ export class Runner {
       throw new OpenError('too_many_sessions', this.backend.name === 'host' ? 'without a sandbox only one session can run at a time' : 'the runner is full; try again in a minute');
     }
     this.opening.push(client);
-    // Sessions start their programs through the forker (terminal/forker.ts): started now, it is ready for this one's.
-    void warmForker();
     let sandbox;
     try {
       sandbox = await this.sandboxAhead.take();
@@ -93,6 +91,9 @@ export class Runner {
     } finally {
       this.opening.splice(this.opening.indexOf(client), 1);
     }
+    // Sessions start their programs through the forker (terminal/forker.ts). The first bwrap sandbox started it already,
+    // once the runner was in its own CPU group (cgroups.ts): born there, the forker's forks weigh what the runner's work does.
+    void warmForker();
     // Its first program started: the next sandbox is made now, not between
     // the Run and the first byte (sandbox-ahead.ts). Started means its first
     // output came (or it ended): "running" comes as the go is written, while

@@ -20,6 +20,7 @@ import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { getRuntime, launcherLimits, PROC_MASKS, sandboxPath, studentEnv, systemBinds } from './runtime.ts';
 import { runnerCgroups, type SessionCgroup } from './cgroups.ts';
 import { forkInTurn } from './fork-turns.ts';
+import { pipedChild, startPipedByForker, type PipedProgram } from '../terminal/forker.ts';
 import type { Standby } from './standby.ts';
 import { javaArchiveDir } from './java-archive.ts';
 import { lossScript, type LossRule } from './loss.ts';
@@ -32,6 +33,21 @@ const HOLDER_EXIT_GRACE_MS = 500;
 
 /** How long the holder may take to apply a network rule or write the files. */
 const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a sandbox without a socket agent waits for bound ports by
+ * reading its socket table (isBound) before it starts the agent. Starting
+ * the agent forks the runner (20-45 ms of its event loop on a loaded
+ * machine), which at a Run fell between the go and the program's first
+ * byte. A look at the socket table costs no process start, but about
+ * 3 ms of CPU for TCP (it walks the machine's whole TCP table twice, on
+ * libuv's threads, readSocketTable): a Run's server that binds (or a
+ * program that ends) at once needs a few looks, and a longer wait is
+ * cheaper through the agent.
+ */
+const TABLE_WAIT_MS = 150;
+/** How often the socket table is read meanwhile. */
+const TABLE_POLL_MS = 10;
 
 let warnedBuffers = false;
 
@@ -69,6 +85,8 @@ class BwrapSandbox implements Sandbox {
   /** A network rule was set (setLoss): a reset does not undo it, so the session is not made new. */
   private lossSet = false;
   private agent: Agent | null = null;
+  /** How long isBound has waited on the socket table, without an agent, so far (see TABLE_WAIT_MS). */
+  private tableWaitedMs = 0;
   /** Answers the holder has not given yet, oldest first. */
   private holderWaiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   private holderQueue: Promise<unknown> = Promise.resolve();
@@ -77,16 +95,13 @@ class BwrapSandbox implements Sandbox {
     private readonly limits: Limits,
     private readonly uid: number | null,
     private readonly cgroup: SessionCgroup | null,
-    private readonly holder: ChildProcess,
+    private readonly holder: PipedProgram,
     readonly pid: number,
   ) {
-    this.ended = new Promise((resolve) => {
-      if (holder.exitCode !== null || holder.signalCode !== null) resolve();
-      else holder.once('exit', () => resolve());
-    });
+    this.ended = holder.exited.then(() => {});
     void this.ended.then(() => this.close());
     let partial = '';
-    holder.stdout!.on('data', (d: Buffer) => {
+    holder.stdout.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n');
       partial = lines.pop()!.slice(-4096);
       for (const line of lines) this.holderWaiting.shift()?.resolve(line);
@@ -148,21 +163,22 @@ class BwrapSandbox implements Sandbox {
       '--info-fd', '3',
       '--', '/.socklab/holder', String(limits.sandboxTmpInodes), String(limits.sandboxSocketBufferBytes), String(limits.sandboxPtys),
     ];
-    const holder = await forkInTurn(() =>
-      spawn(args[0]!, args.slice(1), {
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-        detached: false,
-      }),
-    );
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+    // Through the forker the runner's event loop never stops for the fork; node's spawn (a fork of the whole runner) only when it cannot.
+    const holder =
+      (await startPipedByForker({ file: args[0]!, args: args.slice(1), cwd: '', env })) ??
+      pipedChild(await forkInTurn(() => spawn(args[0]!, args.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env, detached: false })));
     let out = '';
     const pid = await new Promise<number>((resolve, reject) => {
       let info = '';
       let err = '';
       let childPid = 0;
+      let settled = false;
       const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        holder.kill('SIGKILL');
+        holder.kill();
         reject(new SandboxError(`the sandbox did not start: ${why}${err.trim() ? ` (${err.trim().split('\n').slice(-3).join(' / ')})` : ''}`));
       };
       const timer = setTimeout(() => fail('timed out'), HOLDER_READY_TIMEOUT_MS);
@@ -171,23 +187,25 @@ class BwrapSandbox implements Sandbox {
           const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
           if (m) childPid = Number(m[1]);
         }
-        if (childPid && out.includes('ready\n')) {
+        if (childPid && out.includes('ready\n') && !settled) {
+          settled = true;
           clearTimeout(timer);
           resolve(childPid);
         }
       };
-      (holder.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => { info += d.toString(); check(); });
-      holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); check(); });
-      holder.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-      holder.once('error', (e) => fail(e.message));
-      holder.once('exit', (code, signal) => fail(`bubblewrap exited (${signal ?? code})`));
+      holder.fd3.on('data', (d: Buffer) => { info += d.toString(); check(); });
+      holder.stdout.on('data', (d: Buffer) => { out += d.toString(); check(); });
+      holder.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      void holder.exited.then(({ code, signal }) => fail(code === null && signal === null ? 'it could not be started' : `bubblewrap exited (${signal ?? code})`));
     });
-    holder.removeAllListeners('exit');
-    holder.stdout!.removeAllListeners('data');
-    holder.stderr!.removeAllListeners('data');
-    holder.stderr!.resume();
+    holder.stdout.removeAllListeners('data');
+    holder.stderr.removeAllListeners('data');
+    holder.stderr.resume();
+    // Nothing more is said there (bubblewrap's info): read to its end, it never fills.
+    holder.fd3.removeAllListeners('data');
+    holder.fd3.resume();
     // A dead holder's stdin fails writes with EPIPE; the answer's wait reports it.
-    holder.stdin!.on('error', () => {});
+    holder.stdin.on('error', () => {});
     if (/^warning /m.test(out) && !warnedBuffers) {
       warnedBuffers = true;
       console.warn(`socklab: ${/^warning (.*)$/m.exec(out)![1]}`);
@@ -281,6 +299,8 @@ class BwrapSandbox implements Sandbox {
   readonly waitsForBound = true;
 
   async isBound(port: number, protocol: 'tcp' | 'udp', waitMs = 0): Promise<boolean> {
+    // A program just started (a Run's server) is mostly bound, or gone, within a few looks: those need no agent.
+    if (!this.agent && this.tableWaitedMs < TABLE_WAIT_MS) return this.waitOnTable(port, protocol, waitMs);
     // The agent asks sock_diag for the listening sockets alone; reading the
     // socket table walks the machine's whole TCP connection table (agent.c).
     try {
@@ -290,6 +310,20 @@ class BwrapSandbox implements Sandbox {
       // No agent, or no sock_diag in this kernel: the socket table says it too.
     }
     return isBound(await this.sockets(), port, protocol);
+  }
+
+  /** isBound through the socket table, looking every TABLE_POLL_MS for up to `waitMs` (within TABLE_WAIT_MS). */
+  private async waitOnTable(port: number, protocol: 'tcp' | 'udp', waitMs: number): Promise<boolean> {
+    const start = performance.now();
+    for (;;) {
+      const bound = isBound(await readSocketTable(this.pid, protocol), port, protocol);
+      const waited = performance.now() - start;
+      if (bound || waited >= waitMs || this.tableWaitedMs + waited >= TABLE_WAIT_MS) {
+        this.tableWaitedMs += Math.max(waited, TABLE_POLL_MS);
+        return bound;
+      }
+      await new Promise((r) => setTimeout(r, TABLE_POLL_MS));
+    }
   }
 
   async connectTcp(port: number, host: '127.0.0.1' | '::1' = '127.0.0.1', timeoutMs = 5000): Promise<Socket> {
@@ -348,8 +382,8 @@ class BwrapSandbox implements Sandbox {
           reject: (e) => { clearTimeout(timer); reject(e); },
         });
       });
-      this.holder.stdin!.write(`${line}\n`);
-      if (payload) this.holder.stdin!.write(payload);
+      this.holder.stdin.write(`${line}\n`);
+      if (payload) this.holder.stdin.write(payload);
       const said = await answer;
       if (said !== 'ok') throw new HolderRefused(said.replace(/^error /, '').trim() || 'failed');
     };
@@ -398,7 +432,7 @@ class BwrapSandbox implements Sandbox {
       }
     };
     kill(this.pid);
-    const grace = setTimeout(() => kill(this.holder.pid), HOLDER_EXIT_GRACE_MS);
+    const grace = setTimeout(() => this.holder.kill(), HOLDER_EXIT_GRACE_MS);
     await this.ended;
     clearTimeout(grace);
     await this.cgroup?.remove();

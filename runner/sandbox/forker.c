@@ -1,7 +1,8 @@
 /*
  * socklab-forker: starts the runner's terminal programs (the joiner of a
  * student program, see bwrap.ts spawnPlan) so that each start costs a fork
- * of this small process instead of a fork of the runner. node-pty forks the
+ * of this small process instead of a fork of the runner; and the session
+ * holders (bwrap.ts), each with pipes of its own. node-pty forks the
  * whole runner (a Node process of 100+ MB) per program: the page tables
  * copied, the copy torn down again at exec, and the runner's pages
  * copied-on-write in between; over a class's grades that was about a tenth
@@ -28,13 +29,26 @@
  *         with us every program still running (PR_SET_PDEATHSIG as well)
  *
  * A request: a decimal length and a newline, then that many bytes of
- * NUL-terminated fields: terminal path, working directory, file, the
- * argument count, the arguments (argv[0] first), the environment count, the
- * environment ("NAME=value"). The answer: "<pid>\n", or "-<errno>\n" when no
- * process could be made. The terminal's settings are applied before the
- * answer, so nothing the runner types afterwards meets other settings; the
- * terminal stays open here until the program has its own end (its exec, or
- * its end), so the terminal never looks hung up in between.
+ * NUL-terminated fields, the first its kind:
+ *   "pty", terminal path, working directory, file, the argument count, the
+ *     arguments (argv[0] first), the environment count, the environment
+ *     ("NAME=value"): a program on that terminal. The answer: "<pid>\n", or
+ *     "-<errno>\n" when no process could be made. The terminal's settings
+ *     are applied before the answer, so nothing the runner types afterwards
+ *     meets other settings; the terminal stays open here until the program
+ *     has its own end (its exec, or its end), so the terminal never looks
+ *     hung up in between.
+ *   "pipes", then the fields of "pty" after the terminal path: a program
+ *     of the runner's own (a session's holder) with four new pipes as its
+ *     descriptors 0 (read) and 1, 2, 3 (written), as node's spawn with
+ *     stdio 'pipe' gives them. The answer: "<pid> <fd> <fd> <fd> <fd>\n",
+ *     the descriptors here of the runner's ends of those pipes in that
+ *     order, which the runner opens through /proc/<our pid>/fd/N; or
+ *     "-<errno>\n".
+ *   "release", then descriptor numbers: the runner has opened those ends of
+ *     a "pipes" start (or gave up on them); they are closed here, so the
+ *     program sees the end of its input when the runner closes its own. No
+ *     answer. Only descriptors handed over by a "pipes" answer are closed.
  *
  * Usage: socklab-forker
  */
@@ -67,6 +81,11 @@ static struct {
   int tty_fd;  /* our hold on its terminal */
 } starting[MAX_STARTING];
 static int n_starting;
+
+/* Runner's ends of "pipes" starts, held here until it says it has its own (a "release"). */
+#define MAX_HANDED (4 * 64)
+static int handed[MAX_HANDED];
+static int n_handed;
 
 static void write_all(int fd, const char *s, size_t len) {
   while (len > 0) {
@@ -123,8 +142,8 @@ static void terminal_settings(struct termios *t) {
   cfsetospeed(t, B38400);
 }
 
-/* In the child: becomes the program on terminal `tty` (never returns). */
-static void become(const char *tty, const char *cwd, const char *file, char **argv, char **envp, int exec_fd) {
+/* In the child: the signals as they were at our exec (default, none blocked). */
+static void default_signals(void) {
   sigset_t none;
   sigemptyset(&none);
   struct sigaction dfl;
@@ -133,6 +152,24 @@ static void become(const char *tty, const char *cwd, const char *file, char **ar
   for (int s = 1; s < NSIG; s++) sigaction(s, &dfl, NULL);
   sigprocmask(SIG_SETMASK, &none, NULL);
   prctl(PR_SET_PDEATHSIG, 0);
+}
+
+/* In the child: runs the program in `cwd` with `envp` (never returns). */
+static void run_program(const char *cwd, const char *file, char **argv, char **envp) {
+  if (*cwd && chdir(cwd) < 0) {
+    perror("chdir(2) failed.");
+    _exit(1);
+  }
+  /* As node-pty: the program's PATH is the one its file is looked up in. */
+  environ = envp;
+  execvp(file, argv);
+  perror("execvp(3) failed.");
+  _exit(1);
+}
+
+/* In the child: becomes the program on terminal `tty` (never returns). */
+static void become(const char *tty, const char *cwd, const char *file, char **argv, char **envp, int exec_fd) {
+  default_signals();
   if (setsid() < 0) _exit(1);
   /* Opened without O_NOCTTY by a session leader: the session's controlling terminal. */
   int fd = open(tty, O_RDWR);
@@ -145,15 +182,21 @@ static void become(const char *tty, const char *cwd, const char *file, char **ar
     keep = 3;
   }
   close_from(keep >= 0 ? 4 : 3);
-  if (*cwd && chdir(cwd) < 0) {
-    perror("chdir(2) failed.");
-    _exit(1);
-  }
-  /* As node-pty: the program's PATH is the one its file is looked up in. */
-  environ = envp;
-  execvp(file, argv);
-  perror("execvp(3) failed.");
-  _exit(1);
+  run_program(cwd, file, argv, envp);
+}
+
+/*
+ * In the child: becomes the program with `ends` (the child's ends of its
+ * four pipes) as its descriptors 0-3 and no other (never returns). Like
+ * node's spawn: our session and process group, no terminal.
+ */
+static void become_piped(const int ends[4], const char *cwd, const char *file, char **argv, char **envp) {
+  default_signals();
+  /* Every end is above 6 (our channels come first): no dup2 overwrites another end. */
+  for (int i = 0; i < 4; i++)
+    if (dup2(ends[i], i) < 0) _exit(1);
+  close_from(4);
+  run_program(cwd, file, argv, envp);
 }
 
 /* Splits a request into its fields; -1 if it is not one. */
@@ -182,6 +225,54 @@ static void answer(long value) {
   write_all(ANSWERS, line, (size_t)len);
 }
 
+/* Closes the descriptors named (decimal) that a "pipes" answer handed over; any other is left alone. */
+static void release(char **fds, int n) {
+  for (int i = 0; i < n; i++) {
+    long fd = count(fds[i]);
+    for (int j = 0; j < n_handed; j++) {
+      if (handed[j] != fd) continue;
+      close(handed[j]);
+      handed[j] = handed[--n_handed];
+      break;
+    }
+  }
+}
+
+/* Starts a program with four pipes of its own and answers with the runner's ends (see "pipes" above). */
+static void start_piped(const char *cwd, const char *file, char **argv, char **envp) {
+  if (n_handed + 4 > MAX_HANDED) {
+    answer(-EAGAIN);
+    return;
+  }
+  /* For each pipe, the child's end and the runner's: its input is read by it, the rest written. */
+  int child[4], runner[4], made = 0, e = 0;
+  for (; made < 4; made++) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+      e = errno;
+      break;
+    }
+    child[made] = made == 0 ? p[0] : p[1];
+    runner[made] = made == 0 ? p[1] : p[0];
+  }
+  pid_t pid = -1;
+  if (made == 4) {
+    pid = fork();
+    if (pid == 0) become_piped(child, cwd, file, argv, envp);
+    if (pid < 0) e = errno;
+  }
+  for (int i = 0; i < made; i++) close(child[i]);
+  if (pid < 0) {
+    for (int i = 0; i < made; i++) close(runner[i]);
+    answer(-e);
+    return;
+  }
+  for (int i = 0; i < 4; i++) handed[n_handed++] = runner[i];
+  char line[96];
+  int len = snprintf(line, sizeof line, "%d %d %d %d %d\n", (int)pid, runner[0], runner[1], runner[2], runner[3]);
+  write_all(ANSWERS, line, (size_t)len);
+}
+
 static char request[MAX_REQUEST];
 static char *field[MAX_FIELDS + 8];
 
@@ -202,18 +293,32 @@ static int serve(void) {
   if (len <= 0 || len > MAX_REQUEST) _exit(2); /* the runner's own bug: nothing can be read in step after it */
   if (read_all(REQUESTS, request, (size_t)len) < 0) return 0;
   int n = fields(request, (size_t)len, field, MAX_FIELDS + 7);
-  long argc = n >= 4 ? count(field[3]) : -1;
-  long envc = argc >= 1 && n >= 5 + argc ? count(field[4 + argc]) : -1;
-  if (envc < 0 || n != 5 + argc + envc) {
+  if (n >= 1 && strcmp(field[0], "release") == 0) {
+    release(field + 1, n - 1);
+    return 1;
+  }
+  int piped = n >= 1 && strcmp(field[0], "pipes") == 0;
+  if (n < 1 || (!piped && strcmp(field[0], "pty") != 0)) _exit(2); /* not a request of ours: out of step */
+  /* The fields after the kind (and the terminal path): cwd, file, argc, argv..., envc, env... */
+  char **f = field + (piped ? 1 : 2);
+  int m = n - (piped ? 1 : 2);
+  long argc = m >= 3 ? count(f[2]) : -1;
+  long envc = argc >= 1 && m >= 4 + argc ? count(f[3 + argc]) : -1;
+  if (envc < 0 || m != 4 + argc + envc) {
     answer(-EINVAL);
     return 1;
   }
-  const char *tty = field[0], *cwd = field[1], *file = field[2];
-  char **argv = field + 4;
-  char **envp = field + 5 + argc;
+  const char *cwd = f[0], *file = f[1];
+  char **argv = f + 3;
+  char **envp = f + 4 + argc;
   /* argv and envp are NULL-terminated in place: the count that follows argv was read already. */
-  field[4 + argc] = NULL;
+  f[3 + argc] = NULL;
   field[n] = NULL;
+  if (piped) {
+    start_piped(cwd, file, argv, envp);
+    return 1;
+  }
+  const char *tty = field[1];
 
   if (n_starting >= MAX_STARTING) {
     answer(-EAGAIN);

@@ -175,6 +175,8 @@ while True:
     for (const s of [a, b]) {
       await waitBound(s, 12000, 'tcp');
       await waitBound(s, 12000, 'udp');
+      // With its agent started, isBound asks the agent (without one, the first looks read the socket table).
+      s.prepareSockets();
       // What the socket table shows, the agent's cheaper answer (sock_diag) says too: per protocol and port.
       expect(await s.isBound(12000, 'tcp')).toBe(true);
       expect(await s.isBound(12000, 'udp')).toBe(true);
@@ -212,6 +214,18 @@ while True:
     }
   });
 
+  /** The session's agents: the processes in its network namespace running the agent binary (socklab-agent). */
+  const agentsOf = (sandbox: Sandbox) => {
+    const net = readlinkSync(`/proc/${sandbox.pid}/ns/net`);
+    return processesOfUid(runningAsRoot ? sandboxUid(sandbox) : process.getuid!()).filter((p) => {
+      try {
+        return p.cmdline.includes(getRuntime().agent) && readlinkSync(`/proc/${p.pid}/ns/net`) === net;
+      } catch {
+        return false;
+      }
+    });
+  };
+
   it('survives the death of its socket agent: requests fail instead of crashing the runner, the next one starts a new agent', async () => {
     const sandbox = await tracker.open();
     const echo = "import socket\nu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.bind(('127.0.0.1', 12002))\nprint('BOUND', flush=True)\nwhile True:\n    data, addr = u.recvfrom(1000)\n    u.sendto(b'echo ' + data, addr)\n";
@@ -225,17 +239,17 @@ while True:
         udp.close();
       }
     };
+    // A Run's first looks for its server read the socket table: no agent (a fork of the runner) is started for them.
+    expect(await sandbox.isBound(12002, 'udp')).toBe(true);
+    expect(await sandbox.isBound(12003, 'udp', 100)).toBe(false);
+    expect(agentsOf(sandbox)).toEqual([]);
+    // A longer wait (past TABLE_WAIT_MS, 150 ms, in all) is the agent's.
+    expect(await sandbox.isBound(12003, 'udp', 200)).toBe(false);
+    expect(await sandbox.isBound(12002, 'udp')).toBe(true);
+    expect(agentsOf(sandbox)).toHaveLength(1);
     expect(await ask('one')).toBe('echo one');
 
-    // The session's agent: the process in its network namespace running the agent binary (socklab-agent).
-    const net = readlinkSync(`/proc/${sandbox.pid}/ns/net`);
-    const agents = processesOfUid(runningAsRoot ? sandboxUid(sandbox) : process.getuid!()).filter((p) => {
-      try {
-        return p.cmdline.includes(getRuntime().agent) && readlinkSync(`/proc/${p.pid}/ns/net`) === net;
-      } catch {
-        return false;
-      }
-    });
+    const agents = agentsOf(sandbox);
     expect(agents).toHaveLength(1);
     const agent = agents[0]!.pid;
     process.kill(agent, 'SIGKILL');
@@ -1577,6 +1591,11 @@ time.sleep(1000)
     await waitBound(sandbox, 12001, 'tcp');
     (await sandbox.connectTcp(12001)).destroy(); // starts the socket agent too
     expect(processesOfUid(uid).length).toBeGreaterThan(programs.length);
+    // The holder (the parent of the session's pid 1) was started by the runner's forker: no fork of the runner held its event loop.
+    const holder = processStatus(sandbox.pid)!.ppid!;
+    const forker = processStatus(holder)!.ppid!;
+    expect(readFileSync(`/proc/${forker}/comm`, 'utf8').trim()).toBe('socklab-forker');
+    expect(processStatus(forker)!.ppid).toBe(process.pid);
 
     await sandbox.close();
     if (runningAsRoot) expect(orphansOfUid(uid)).toEqual([]);

@@ -27,11 +27,15 @@ const TCP_STATES: Record<string, string> = {
   '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
 };
 
-/** Reads the four tables of the namespace that `pid` lives in. */
-export async function readSocketTable(pid: number | 'self'): Promise<SocketEntry[]> {
-  const tables = [
+/**
+ * Reads the four tables of the namespace that `pid` lives in; with
+ * `protocol`, only that protocol's two (a TCP one walks the machine's whole
+ * TCP connection table, about 1-2 ms of CPU here; a UDP one a tenth of it).
+ */
+export async function readSocketTable(pid: number | 'self', protocol?: 'tcp' | 'udp'): Promise<SocketEntry[]> {
+  const tables = ([
     ['tcp', 4], ['tcp6', 6], ['udp', 4], ['udp6', 6],
-  ] as const;
+  ] as const).filter(([name]) => !protocol || name.startsWith(protocol));
   const all = await Promise.all(
     tables.map(async ([name, family]) => {
       const text = await netTable(pid, name);

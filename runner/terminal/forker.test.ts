@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../limits.ts';
 import { childrenOf, processName } from '../sandbox/procfs.ts';
-import { warmForker } from './forker.ts';
+import { startPipedByForker, warmForker } from './forker.ts';
 import { PtyProcess, type ProcessExit } from './pty-process.ts';
 
 /** Runs a shell script on a terminal started by the forker: its output and exit. */
@@ -150,6 +150,32 @@ describe('programs started by the forker', () => {
     }
     // The next start has a forker again.
     expect(await forkerPid()).not.toBe(forker);
+  }, 30_000);
+
+  it('starts a program with pipes as its descriptors 0-3 and no other, sees the end of its input when the runner closes its own, and reports its exit', async () => {
+    const forker = await forkerPid();
+    const script = [
+      'echo "ppid=$PPID fds=$(ls /proc/$$/fd | sort -n | tr "\\n" " ")"',
+      'echo "info" >&3',
+      'echo "oops" >&2',
+      'cat',
+      'echo "eof"',
+      'exit 7',
+    ].join('\n');
+    const program = await startPipedByForker({ file: '/bin/sh', args: ['-c', script], cwd: '/tmp', env: { PATH: '/usr/bin:/bin' } });
+    expect(program).not.toBeNull();
+    const read = (stream: NodeJS.ReadableStream) => new Promise<string>((r) => { let text = ''; stream.on('data', (d: Buffer) => (text += d.toString())); stream.on('end', () => r(text)); });
+    const [out, err, info] = [read(program!.stdout), read(program!.stderr), read(program!.fd3)];
+    program!.stdin.end('typed\n');
+    expect(await program!.exited).toEqual({ code: 7, signal: null });
+    expect(program!.hasExited).toBe(true);
+    // Its parent is the forker; 0-3 are its pipes, and the one ls's $(...) writes through.
+    expect(await out).toMatch(new RegExp(`^ppid=${forker} fds=0 1 2 3 (\\d+ )?\ntyped\neof\n$`));
+    expect(await err).toBe('oops\n');
+    expect(await info).toBe('info\n');
+    const killed = await startPipedByForker({ file: '/bin/sleep', args: ['30'], cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+    killed!.kill();
+    expect(await killed!.exited).toEqual({ code: null, signal: 'SIGKILL' });
   }, 30_000);
 
   it('keeps a runner with nothing else to do alive until it is ready and until a program\'s end is reported', () => {

@@ -15,15 +15,22 @@
  * between cgroups (every session program joins its session's groups at
  * start): beside 50 busy sessions a synchronous answer held the runner's
  * event loop, and every session's keystroke echo, for 75-450 ms.
+ *
+ * The forker also starts the runner's own programs that talk through pipes
+ * (a session's holder, bwrap.ts: startPipedByForker): node's spawn forks the
+ * whole runner for each, and holds its event loop until the exec, 20-45 ms
+ * on a loaded machine, once per sandbox made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tty from 'node:tty';
 import * as pty from 'node-pty';
 import { ensureForker } from '../sandbox/build-launcher.js';
+import { startTime as startTimeOf } from '../sandbox/procfs.ts';
 
 /** What PtyProcess uses of a program on a terminal (node-pty's IPty, and its master's descriptor). */
 export interface TerminalProgram {
@@ -55,7 +62,80 @@ export interface TerminalStart {
   rows: number;
 }
 
+/** How a program of the runner's own with pipes is started (startPipedByForker). */
+export interface PipedStart {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** How a program ended: its exit code, or the signal that ended it. */
+export interface PipedExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * A program of the runner's own with pipes as its descriptors 0-3 (node's
+ * spawn with stdio 'pipe' x4 gives the same), whoever started it.
+ */
+export interface PipedProgram {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** What it writes to its descriptor 3. */
+  readonly fd3: Readable;
+  /** Resolves once it has ended (or could not be started: code and signal null). */
+  readonly exited: Promise<PipedExit>;
+  /** Whether `exited` has resolved. */
+  readonly hasExited: boolean;
+  /** Kills it (SIGKILL) unless it has ended. */
+  kill(): void;
+}
+
+/**
+ * Starts a program with pipes through the runner's forker: null when the
+ * forker cannot be had or could not start it (the caller spawns it
+ * itself). Waits for the forker to be ready (one exec of a small program:
+ * far less than a fork of the runner). The program must end with the
+ * forker when that dies (bwrap's --die-with-parent): no exit is reported
+ * for it then, and it is reported ended by SIGKILL.
+ */
+export async function startPipedByForker(start: PipedStart): Promise<PipedProgram | null> {
+  if (!(await warmForker())) return null;
+  return Forker.get()?.startPiped(start) ?? null;
+}
+
+/** A program spawned by node (ChildProcess with stdio 'pipe' x4) as a PipedProgram. */
+export function pipedChild(child: ChildProcess): PipedProgram {
+  let hasExited = child.exitCode !== null || child.signalCode !== null;
+  const exited = new Promise<PipedExit>((resolve) => {
+    if (hasExited) return resolve({ code: child.exitCode, signal: child.signalCode });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // A spawn that failed (the file missing, out of descriptors) reports an error and no exit.
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  void exited.then(() => (hasExited = true));
+  return {
+    pid: child.pid ?? 0,
+    stdin: child.stdin!,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    fd3: child.stdio[3] as Readable,
+    exited,
+    get hasExited() {
+      return hasExited;
+    },
+    kill: () => {
+      if (!hasExited && child.pid) child.kill('SIGKILL');
+    },
+  };
+}
+
 const SIGKILL = constants.signals.SIGKILL;
+const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 /** The terminal type node-pty gives programs (its TERM). */
 const TERM_NAME = 'xterm-256color';
 /** How long an ended program's terminal may take to report its hang-up before it is closed anyway (node-pty's DESTROY_SOCKET_TIMEOUT_MS). */
@@ -116,9 +196,9 @@ class Forker {
   private dead = false;
   private requests: Socket | null = null;
   private answers: Socket | null = null;
-  private readonly programs = new Map<number, ForkedProgram>();
+  private readonly programs = new Map<number, Started>();
   /** Starts asked for and not yet answered, in the order asked (the forker answers in that order). */
-  private readonly pending: { program: ForkedProgram; slave: number }[] = [];
+  private readonly pending: PendingStart[] = [];
   /** Exits heard before their start's answer was read (a different pipe): pid -> [code, signal]. */
   private readonly earlyExits = new Map<number, [number, number]>();
 
@@ -186,8 +266,8 @@ class Forker {
         this.answers.on('data', (d: Buffer) => {
           const answers = (partialAnswer + d.toString()).split('\n');
           partialAnswer = answers.pop()!;
-          if (partialAnswer.length > 32) this.child.kill('SIGKILL'); // not the forker's answer: nothing can be read in step after it
-          for (const answer of answers) this.answered(Number(answer));
+          if (partialAnswer.length > 64) this.child.kill('SIGKILL'); // not the forker's answer: nothing can be read in step after it
+          for (const answer of answers) this.answered(answer);
         });
         this.answers.on('end', () => this.child.kill('SIGKILL'));
         this.holdRunner();
@@ -210,31 +290,58 @@ class Forker {
     }
     this.programs.delete(pid);
     if (this.programs.size === 0) this.holdRunner();
-    program.exited(Number(m[2]), Number(m[3]));
+    program.reaped(Number(m[2]), Number(m[3]));
   }
 
-  /** The forker's answer to the oldest start asked for: its pid, or minus an errno. */
-  private answered(pid: number): void {
+  /** The forker's answer to the oldest start asked for: its pid (and a "pipes" start's descriptors), or minus an errno. */
+  private answered(answer: string): void {
     const start = this.pending.shift();
     if (!start) {
       this.child.kill('SIGKILL'); // an answer nothing asked for: out of step
       return;
     }
-    // The forker holds the terminal's other end until the program has its own.
-    closeSync(start.slave);
-    if (!(pid > 0)) {
-      start.program.fallBack();
-    } else {
-      this.programs.set(pid, start.program);
-      start.program.begin(pid);
+    const program = start.answered(answer);
+    if (program) {
+      const pid = program.pid;
+      this.programs.set(pid, program);
       const early = this.earlyExits.get(pid);
       if (early) {
         this.programs.delete(pid);
-        start.program.exited(early[0], early[1]);
+        program.reaped(early[0], early[1]);
       }
     }
     if (this.pending.length === 0) this.earlyExits.clear();
     this.holdRunner();
+  }
+
+  /**
+   * A "pipes" start's answer: its pid and the forker's descriptors of the
+   * runner's ends, opened here (non-blocking, the event loop's) and let go
+   * there. Null (nothing left running) when it failed.
+   */
+  private openPiped(answer: string): PipedByForker | null {
+    const [pid, ...fds] = answer.split(' ').map(Number);
+    if (!(pid! > 0)) return null;
+    const opened: number[] = [];
+    try {
+      if (fds.length !== 4 || !fds.every((fd) => Number.isInteger(fd) && fd > 2)) throw new Error('not a pipes answer');
+      for (const [i, fd] of fds.entries()) opened.push(openSync(`/proc/${this.child.pid}/fd/${fd}`, (i === 0 ? fsConstants.O_WRONLY : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK));
+    } catch {
+      // Its input's reader is gone already (it ended at once), or the answer is not one: it is ended, never half-started.
+      for (const fd of opened) closeSync(fd);
+      killPid(pid!);
+      return null;
+    } finally {
+      // Until the forker lets go of its ends, the program would never see the end of its input.
+      if (fds.length > 0) this.send(['release', ...fds.map(String)]);
+    }
+    return new PipedByForker(pid!, opened as [number, number, number, number]);
+  }
+
+  /** Writes one request (its fields) to the forker. */
+  private send(fields: string[]): void {
+    const payload = Buffer.from(fields.map((f) => `${f}\0`).join(''), 'utf8');
+    this.requests!.write(Buffer.concat([Buffer.from(`${payload.length}\n`), payload]));
   }
 
   /**
@@ -250,13 +357,10 @@ class Forker {
     this.resolveReady(false);
     this.requests?.destroy();
     this.answers?.destroy();
-    // Starts never answered: node-pty starts them (a program the forker may have forked meanwhile ends with it).
-    for (const { program, slave } of this.pending.splice(0)) {
-      closeSync(slave);
-      program.fallBack();
-    }
+    // Starts never answered: node-pty (or node's spawn) starts them (a program the forker may have forked meanwhile ends with it).
+    for (const start of this.pending.splice(0)) start.failed();
     this.earlyExits.clear();
-    for (const program of this.programs.values()) program.exited(0, SIGKILL, { waitClose: true });
+    for (const program of this.programs.values()) program.reaped(0, SIGKILL, { waitClose: true });
     this.programs.clear();
   }
 
@@ -266,17 +370,115 @@ class Forker {
    * when the forker cannot.
    */
   start(s: TerminalStart): ForkedProgram {
-    const env = { ...s.env, PWD: s.cwd, TERM: TERM_NAME };
-    const fields = [s.cwd, s.file, String(s.args.length + 1), s.file, ...s.args, String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-    if (fields.some((f) => f.includes('\0'))) throw new Error('a program argument or environment value holds a NUL byte');
+    const fields = programFields(s.cwd, s.file, s.args, { ...s.env, PWD: s.cwd, TERM: TERM_NAME });
     const term = nativePty().open(s.cols, s.rows);
     const program = new ForkedProgram(term.master, s);
-    const payload = Buffer.from([term.pty, ...fields].map((f) => `${f}\0`).join(''), 'utf8');
     // The runner keeps the terminal's other end open until the forker has its own (answered): it never looks hung up.
-    this.pending.push({ program, slave: term.slave });
+    this.pending.push({
+      answered: (answer) => {
+        closeSync(term.slave);
+        const pid = Number(answer);
+        if (!(pid > 0)) {
+          program.fallBack();
+          return null;
+        }
+        program.begin(pid);
+        return program;
+      },
+      failed: () => {
+        closeSync(term.slave);
+        program.fallBack();
+      },
+    });
     this.holdRunner();
-    this.requests!.write(Buffer.concat([Buffer.from(`${payload.length}\n`), payload]));
+    this.send(['pty', term.pty, ...fields]);
     return program;
+  }
+
+  /** Starts a program with pipes (startPipedByForker); null when the forker could not. */
+  startPiped(s: PipedStart): Promise<PipedByForker | null> {
+    const fields = programFields(s.cwd, s.file, s.args, s.env);
+    return new Promise((resolve) => {
+      this.pending.push({
+        answered: (answer) => {
+          const program = this.openPiped(answer);
+          resolve(program);
+          return program;
+        },
+        failed: () => resolve(null),
+      });
+      this.holdRunner();
+      this.send(['pipes', ...fields]);
+    });
+  }
+}
+
+/** A start the forker has not answered yet. */
+interface PendingStart {
+  /** Its answer came: the program started (its exits are reported to it), or null. */
+  answered(answer: string): Started | null;
+  /** No answer will come (the forker is gone). */
+  failed(): void;
+}
+
+/** A program the forker started: told when the forker reaped it, or (`waitClose`) when the forker died first. */
+interface Started {
+  readonly pid: number;
+  reaped(exitCode: number, signal: number, opts?: { waitClose?: boolean }): void;
+}
+
+/** The fields of a start request after its kind (and terminal): forker.c's cwd, file, argc, argv, envc, env. */
+function programFields(cwd: string, file: string, args: string[], env: Record<string, string>): string[] {
+  const fields = [cwd, file, String(args.length + 1), file, ...args, String(Object.keys(env).length), ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  if (fields.some((f) => f.includes('\0'))) throw new Error('a program argument or environment value holds a NUL byte');
+  return fields;
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * A program the forker started with pipes: its ends of them opened here,
+ * its exit as the forker reaped it.
+ */
+class PipedByForker implements PipedProgram, Started {
+  readonly stdin: Socket;
+  readonly stdout: Socket;
+  readonly stderr: Socket;
+  readonly fd3: Socket;
+  readonly exited: Promise<PipedExit>;
+  private resolveExited!: (e: PipedExit) => void;
+  private ended = false;
+  /** Its start time, so a recycled pid is never killed. */
+  private readonly startTime: string | null;
+
+  constructor(readonly pid: number, fds: [number, number, number, number]) {
+    this.startTime = startTimeOf(pid);
+    this.stdin = new Socket({ fd: fds[0], readable: false, writable: true });
+    [this.stdout, this.stderr, this.fd3] = fds.slice(1).map((fd) => new Socket({ fd, readable: true, writable: false })) as [Socket, Socket, Socket];
+    this.exited = new Promise((r) => (this.resolveExited = r));
+  }
+
+  get hasExited(): boolean {
+    return this.ended;
+  }
+
+  /** Reaped by the forker; or the forker died, and the program with it (bwrap's --die-with-parent): reported killed. */
+  reaped(exitCode: number, signal: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Its input's end would never learn that no one reads it any more (a write would): closed here, as node closes a child's.
+    this.stdin.destroy();
+    this.resolveExited(signal ? { code: null, signal: signalNames.get(signal) ?? 'SIGKILL' } : { code: exitCode, signal: null });
+  }
+
+  kill(): void {
+    if (!this.ended && startTimeOf(this.pid) === this.startTime) killPid(this.pid);
   }
 }
 
@@ -394,7 +596,7 @@ class ForkedProgram implements TerminalProgram {
    * last output read), or after a grace, as node-pty does; `waitClose`: only
    * once the terminal has closed (the program may still run).
    */
-  exited(exitCode: number, signal: number, opts: { waitClose?: boolean } = {}): void {
+  reaped(exitCode: number, signal: number, opts: { waitClose?: boolean } = {}): void {
     if (this.exit) return;
     this.exit = { exitCode, ...(signal ? { signal } : {}) };
     if (this.closed) return this.report();

@@ -9,7 +9,7 @@ import { resolveLimits, type Limits } from '../../runner/limits.ts';
 import { newExitTag, PtyProcess, type ProcessExit } from '../../runner/terminal/pty-process.ts';
 import { createBwrapSandbox } from '../../runner/sandbox/bwrap.ts';
 import type { Sandbox } from '../../runner/sandbox/types.ts';
-import { pidsOfUid, processStatus } from '../../runner/sandbox/procfs.ts';
+import { childrenOf, pidsOfUid, processStatus } from '../../runner/sandbox/procfs.ts';
 
 /** One program running in a sandbox, with everything it printed so far. */
 export interface Program {
@@ -200,14 +200,25 @@ export function processesOfUid(uid: number): HostProcess[] {
 }
 
 /**
- * Processes of `uid` whose parent is neither this runner nor another process
- * of `uid`: orphans handed to the host's init, which reaps them whenever it
- * likes (or never). A sandbox must never leave any.
+ * Processes of `uid` whose parent is neither this runner (nor its forker,
+ * runner/terminal/forker.ts, which starts the sessions' holders) nor another
+ * process of `uid`: orphans handed to the host's init, which reaps them
+ * whenever it likes (or never). A sandbox must never leave any.
  */
 export function orphansOfUid(uid: number): HostProcess[] {
   const all = processesOfUid(uid);
   const ours = new Set(all.map((p) => p.pid));
-  return all.filter((p) => p.ppid !== process.pid && !(p.ppid !== null && ours.has(p.ppid)));
+  const runners = new Set([process.pid, ...childrenOf(process.pid).filter((pid) => commOf(pid) === 'socklab-forker')]);
+  return all.filter((p) => !(p.ppid !== null && (runners.has(p.ppid) || ours.has(p.ppid))));
+}
+
+/** A process's name (its comm), or '' once it is gone. */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** Polls until `fn` returns true; false if it did not within `timeoutMs`. */
