@@ -7,7 +7,7 @@
  * text is the same from run to run.
  */
 import { request } from 'node:http';
-import { defineChecks, WebSocket, type Harness, type WebPage } from '../../runner/grader/api.ts';
+import { defineChecks, WebSocket, type Harness, type Program, type WebPage } from '../../runner/grader/api.ts';
 import messages from './messages.ts';
 
 type H = Harness<typeof messages.en>;
@@ -129,9 +129,14 @@ class Peer {
     this.ws.send(text);
   }
 
-  /** The next frame, or null when none comes in `ms`. */
-  async next(ms = WAIT_MS): Promise<string | null> {
-    await this.settle(ms);
+  /** The next frame, or null when none comes in `ms` (or once `until` resolves). */
+  async next(ms = WAIT_MS, until?: Promise<unknown>): Promise<string | null> {
+    let over = false;
+    void until?.then(() => {
+      over = true;
+      this.waiting?.();
+    }, () => {});
+    await this.settle(ms, () => over);
     return this.frames.shift() ?? null;
   }
 
@@ -160,9 +165,15 @@ class Peer {
     this.waiting = null;
   }
 
-  /** Waits for a frame holding `m` as JSON and fails otherwise. */
-  async expect(m: Message, why: string): Promise<void> {
-    const frame = await this.next();
+  /**
+   * Waits for a frame holding `m` as JSON and fails otherwise; given the
+   * `silent` server (the grader sends nothing while it waits), also once
+   * that server waits for ever (Program.waitBlocked).
+   */
+  async expect(m: Message, why: string, silent?: Program): Promise<void> {
+    const blocked = silent?.waitBlocked(WAIT_MS);
+    const frame = await this.next(WAIT_MS, blocked?.then((call) => call ?? new Promise(() => {})));
+    const call = frame === null ? await blocked : undefined;
     if (frame !== null) this.h.note(`${this.label} ⇐ ${frame}`);
     let got: Partial<Message> | null = null;
     try {
@@ -173,7 +184,7 @@ class Peer {
     if (!got || got.text !== m.text || got.timestamp !== m.timestamp) {
       this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
         expected: JSON.stringify(m),
-        received: frame === null ? this.h.t(this.closed ? 'frame.noneClosed' : 'frame.none', { s: WAIT_MS / 1000 }) : frame,
+        received: frame !== null ? frame : this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : call ? this.h.t('frame.noneBlocked', { call }) : this.h.t('frame.none', { s: WAIT_MS / 1000 }),
         hint: this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
       });
     }
@@ -424,11 +435,11 @@ export default defineChecks(messages, [
     role: 'server',
     dependsOn: ['ws-upgrade'],
     async run(h) {
-      await h.start('server');
+      const server = await h.start('server');
       const list = await peers(h, 3);
       const m = msg('sent over the WebSocket', 7);
       list[0]!.send(JSON.stringify(m));
-      for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }));
+      for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }), server);
     },
   },
   {

@@ -201,6 +201,13 @@ export interface Program {
    * so: give it only where the grader sends nothing while it waits.
    */
   blockedIn(): Promise<string | undefined>;
+  /**
+   * Waits until the program is blocked for ever (see blockedIn), at most
+   * `maxMs`: the call it waits in, or undefined at the cap or once it has
+   * exited. For a wait of the check's own (e.g. a WebSocket frame) that
+   * can end early, as `untilBlocked` ends the harness's waits.
+   */
+  waitBlocked(maxMs: number): Promise<string | undefined>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;

@@ -58,6 +58,8 @@ describe('blockedForever', () => {
       // A thread waiting for another (a futex) beside one in recv(): named by the socket call.
       ['threading.Thread(target=threading.Event().wait).start(); conn.recv(10)', 'recv()'],
       ['conn.settimeout(30); conn.recv(10)', undefined],
+      // An hour's poll (aiohttp's run_app between its wake-ups) is as good as none during a grade.
+      ['import select; select.poll().poll(3600000)', 'poll()'],
       ['signal.signal(signal.SIGALRM, lambda *a: None); signal.alarm(30); conn.recv(10)', undefined],
       ['time.sleep(30)', undefined],
       ['threading.Thread(target=lambda: time.sleep(30)).start(); conn.recv(10)', undefined],

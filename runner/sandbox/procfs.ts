@@ -126,6 +126,12 @@ const BLOCKING: Partial<Record<NodeJS.Architecture, Record<number, BlockingCall>
     98: { name: 'futex()', timeout: { arg: 4, none: 'null' }, futex: true },
   },
 };
+/**
+ * A poll's timeout in ms from which it counts as none: no grade lasts that
+ * long, and a program started for a check cannot be near its end (aiohttp's
+ * run_app sleeps an hour at a time while it serves).
+ */
+const LONG_POLL_MS = 600_000n;
 /** futex operations that wait (FUTEX_WAIT, FUTEX_WAIT_BITSET), without the private and clock flags. */
 const FUTEX_WAITS = new Set([0, 9]);
 /** SIGALRM's bit in /proc/<pid>/status's SigCgt: an alarm() with a handler ends a blocking call. */
@@ -153,7 +159,8 @@ function blockingCall(line: string): string | undefined {
   if (call.futex && !FUTEX_WAITS.has(Number(arg(2) & 0x7fn))) return undefined;
   if (call.timeout) {
     const v = arg(call.timeout.arg);
-    if (call.timeout.none === 'null' ? v !== 0n : (v & 0xffffffffn) !== 0xffffffffn) return undefined;
+    const ms = v & 0xffffffffn;
+    if (call.timeout.none === 'null' ? v !== 0n : ms !== 0xffffffffn && ms < LONG_POLL_MS) return undefined;
   }
   // recv() is recvfrom() with no address to fill in: named as the student wrote it.
   if (call.name === 'recvfrom()' && arg(5) === 0n) return 'recv()';

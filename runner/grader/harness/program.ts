@@ -12,7 +12,7 @@ import { programPids } from '../../sandbox/runtime.ts';
 import { blockedForever, blockingCalls, cpuMs, onCpu, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
-import { DEFAULT_WAIT_MS, secs, waitFor, waitForUnless, type CheckScope } from './wait.ts';
+import { DEFAULT_WAIT_MS, HOPELESS_POLL_MS, secs, waitFor, waitForUnless, type CheckScope } from './wait.ts';
 
 /** Characters of output a program keeps; beyond it the oldest (already searched) half goes, so a flood costs bounded memory. */
 export const MAX_KEPT_OUTPUT = 4 * 1024 * 1024;
@@ -269,6 +269,16 @@ export class ProgramImpl extends EventEmitter implements Program {
     const now = Date.now();
     if (this.quiet?.wakes !== wakes) this.quiet = { wakes, since: now };
     return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since };
+  }
+
+  async waitBlocked(maxMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      const b = await this.blockedFor();
+      if (b && b.ms >= BLOCKED_QUIET_MS) return b.calls;
+      const left = deadline - Date.now();
+      if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
+    }
   }
 
   async blockedIn(): Promise<string | undefined> {
