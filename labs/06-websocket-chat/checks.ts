@@ -196,18 +196,12 @@ class Peer {
    * input sends nothing more).
    */
   async expectNothing(ms: number, why: string, until?: Promise<unknown>): Promise<void> {
-    let frame: string | null;
-    if (until) {
-      let over = false;
-      void until.then(() => {
-        over = true;
-        this.waiting?.();
-      }, () => {});
-      await this.settle(ms, () => over);
-      // A frame the kernel already holds for this socket is read in the event loop's next poll: look once more after it.
-      if (this.frames.length === 0) await new Promise((r) => setImmediate(() => setImmediate(r)));
+    let frame = await this.next(ms, until);
+    // Ended early: a frame the kernel already holds for this socket is read in the event loop's next poll, so look once more after it.
+    if (until && frame === null) {
+      await new Promise((r) => setImmediate(() => setImmediate(r)));
       frame = this.frames.shift() ?? null;
-    } else frame = await this.next(ms);
+    }
     if (frame !== null) this.h.fail(this.h.t('frame.unexpected', { who: this.label, why }), { expected: this.h.t('nothing'), received: frame, hint: this.h.t('frame.hintValid') });
   }
 
