@@ -15,7 +15,6 @@
  * and every chunk it imports statically, transitively (what its import()
  * would fetch before running it; Monaco, imported on mount, is not among
  * them). In `astro dev` the marker stays a string and nothing is preloaded.
- * The same files are then marked for eager compilation (eager-compile.ts).
  *
  * Build-time only (astro.config.mjs); nothing here reaches a browser.
  */
@@ -25,7 +24,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 import { BUNDLE_MARKER } from '../workbench/early-socket.ts';
-import { markEagerCompile } from './eager-compile.ts';
 
 /** The module whose chunk is the workbench bundle (loader.ts imports it). */
 const ENTRY = /\/site\/workbench\/main\.ts$/;
@@ -95,8 +93,6 @@ export function workbenchPreload(): AstroIntegration {
           pages++;
         }
         logger.info(`workbench bundle (${files.length} files) named in ${pages} lesson pages`);
-        const marked = await markEagerCompile(fileURLToPath(dir), files);
-        logger.info(`workbench bundle: ${marked} files marked for eager compilation (eager-compile.ts)`);
       },
     },
   };
