@@ -225,6 +225,10 @@ describe('the lab page as a student meets it', () => {
     await assertNoOverlap(page, 'expanded', '.wb.wb-expanded :is(button, select, summary, [role=tab])');
     await button(page, 'Collapse').click();
     await page.locator('.wb.wb-expanded').waitFor({ state: 'detached' });
+
+    // At exactly 50rem Starlight shows its sidebar: the phone's tabs must not show too (the sidebar covered them).
+    await page.setViewportSize({ width: 800, height: 900 });
+    await assertNoOverlap(page, 'at 800 px, where Starlight\'s sidebar starts');
   });
 
   e2e('b. phone: lesson, code and terminals are tabs; no control overlapped, the page within the screen', 90_000, async (context) => {
