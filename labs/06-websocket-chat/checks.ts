@@ -171,8 +171,11 @@ class Peer {
    * that server waits for ever (Program.waitBlocked).
    */
   async expect(m: Message, why: string, silent?: Program): Promise<void> {
-    const blocked = silent?.waitBlocked(WAIT_MS);
+    const done = new AbortController();
+    const blocked = silent?.waitBlocked(WAIT_MS, done.signal);
+    // Only a blocked server ends the wait early; at the cap the wait ends by itself.
     const frame = await this.next(WAIT_MS, blocked?.then((call) => call ?? new Promise(() => {})));
+    done.abort(); // a frame came, or the wait is over: no more looks at /proc
     const call = frame === null ? await blocked : undefined;
     if (frame !== null) this.h.note(`${this.label} ⇐ ${frame}`);
     let got: Partial<Message> | null = null;

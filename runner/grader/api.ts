@@ -203,11 +203,12 @@ export interface Program {
   blockedIn(): Promise<string | undefined>;
   /**
    * Waits until the program is blocked for ever (see blockedIn), at most
-   * `maxMs`: the call it waits in, or undefined at the cap or once it has
-   * exited. For a wait of the check's own (e.g. a WebSocket frame) that
-   * can end early, as `untilBlocked` ends the harness's waits.
+   * `maxMs`: the call it waits in, or undefined at the cap, once it has
+   * exited, or once `signal` aborts (the wait it served is over: it stops
+   * looking at /proc). For a wait of the check's own (e.g. a WebSocket
+   * frame) that can end early, as `untilBlocked` ends the harness's waits.
    */
-  waitBlocked(maxMs: number): Promise<string | undefined>;
+  waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined>;
   readonly exited: boolean;
   /** CPU time (user + system) used so far by the program and its children, in ms. */
   cpuMs(): Promise<number>;

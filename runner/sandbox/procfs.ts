@@ -70,12 +70,15 @@ export async function cpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / USER_HZ;
 }
 
+/** Whether one thread is running or waiting for a CPU (state R, after its name in stat); false when gone. */
+async function threadOnCpu(pid: number, tid: string): Promise<boolean> {
+  const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+  return text.charAt(text.lastIndexOf(')') + 2) === 'R';
+}
+
 /** Whether a thread of a process is running or waiting for a CPU (state R) right now; false when gone. */
 export async function onCpu(pid: number): Promise<boolean> {
-  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
-    const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-    if (text && text.charAt(text.lastIndexOf(')') + 2) === 'R') return true;
-  }
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) if (await threadOnCpu(pid, tid)) return true;
   return false;
 }
 
@@ -92,8 +95,7 @@ export async function waitsForInput(pid: number): Promise<boolean> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return false;
   for (const tid of tids) {
-    const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-    if (text && text.charAt(text.lastIndexOf(')') + 2) === 'R') return false;
+    if (await threadOnCpu(pid, tid)) return false;
     const wchan = await readFile(`/proc/${pid}/task/${tid}/wchan`, 'utf8').catch(() => '');
     if (wchan.includes('nanosleep')) return false;
   }
@@ -189,8 +191,7 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   for (const tid of tids) {
     if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) {
       // At work (a collection, a safepoint), it holds the program's threads for a moment: they are not blocked for ever.
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      if (stat.charAt(stat.lastIndexOf(')') + 2) === 'R') return undefined;
+      if (await threadOnCpu(pid, tid)) return undefined;
       continue;
     }
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));

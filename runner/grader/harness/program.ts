@@ -271,14 +271,15 @@ export class ProgramImpl extends EventEmitter implements Program {
     return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since };
   }
 
-  async waitBlocked(maxMs: number): Promise<string | undefined> {
+  async waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + maxMs;
-    for (;;) {
+    while (!signal?.aborted) {
       const b = await this.blockedFor();
       if (b && b.ms >= BLOCKED_QUIET_MS) return b.calls;
       const left = deadline - Date.now();
       if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
     }
+    return undefined;
   }
 
   async blockedIn(): Promise<string | undefined> {
