@@ -27,18 +27,12 @@ const EXIT_MS = 1000;
  * named after `why`, however the round trip ended.
  */
 async function expectSurvived(h: H, server: Program, why: string): Promise<void> {
-  let c: Conn | undefined;
-  try {
-    c = await h.connect(h.port);
+  await server.expectSurvives(why, async () => {
+    const c = await h.connect(h.port);
     await c.sendLine('still there?');
     await c.expectLine('STILL THERE?', { what: h.t('what.stillThere') });
     await c.close();
-  } catch (err) {
-    // A dying server's sockets close (or refuse) a moment before its exit reaches the grader.
-    if (!c || c.ended) await server.waitExit(EXIT_MS);
-    server.expectRunning(why);
-    throw err;
-  }
+  });
   await expectStillRunning(server, why);
 }
 

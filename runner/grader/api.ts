@@ -178,6 +178,16 @@ export interface Program {
    */
   expectRunningFor(ms: number, why?: string): Promise<void>;
   /**
+   * Runs `probe` (what only a program that still serves gets right: a
+   * request and its reply) and, if the program dies at any point before
+   * the probe ends, fails on that exit named after `why` ("after a client
+   * reset the connection"), never on the probe's refused connection: a
+   * dying program's sockets close a moment before its exit reaches the
+   * grader, longer on a busy machine. A probe that fails while the program
+   * lives fails as it would alone.
+   */
+  expectSurvives(why: string, probe: () => Promise<void>): Promise<void>;
+  /**
    * Waits until the program waits for something from outside (a process of
    * it is left and none of its threads is on a CPU or asleep in sleep(),
    * seen at two looks in a row), at most `maxMs`: true once it waits, false

@@ -112,6 +112,28 @@ export default defineChecks([
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
 
+  it('expectSurvives names a crash after what caused it, though the probe was refused before the exit came', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'survives', name: 'survives', role: 'server', async run(h) {
+      const server = await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('bad');
+      await c.expectEnd();
+      await server.expectSurvives('after a bad line', async () => {
+        await h.connect(7000);
+      });
+  } },
+]);`);
+    // Closes every socket on "bad", then takes 0.5 s to exit: the probe's connection is refused first.
+    const dying = 'import socket,time,os\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\nc.close()\ns.close()\ntime.sleep(0.5)\nraise SystemExit(4)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(dying), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/^your server exited with code 4 after a bad line, \d+\.\d\d s into the check/);
+    expect(r.message).not.toMatch(/Then:/);
+  }, 30_000);
+
   it('sends the pieces of a line once the program has read the one before, not after a fixed pause', async () => {
     const { lab } = makeLab(`
 export default defineChecks([

@@ -50,6 +50,7 @@ const exit = await client.waitExit(4000, { untilBlocked: true });
 const call = exit ? undefined : await client.blockedIn(); // "recvfrom()"
 if (call) h.fail(\`your client waits in \${call} with no timeout\`);`,
   'Program.waitBlocked': `// A wait of the check's own: over at the deadline, or once the server can send nothing more.\nconst done = new AbortController();\nconst blocked = server.waitBlocked(5000, done.signal);\nconst frame = await Promise.race([nextFrame(peer, 5000), blocked.then(() => null)]);\ndone.abort(); // a frame came: stop looking`,
+  'Program.expectSurvives': `await server.expectSurvives('after a client reset the connection', async () => {\n  const c = await h.connect(h.port);\n  await c.sendLine('still there?');\n  await c.expectLine('STILL THERE?');\n});`,
   'Program.waitIdle': `await server.waitIdle(200); // a second reply, or a crash, can only come before the server waits for input again\nserver.expectRunning('after a datagram with no newline');`,
   'Program.cpuMs': `if ((await server.cpuMs()) > 2000) h.fail('the server spins while it waits', { hint: 'Block in accept() or recv(); do not poll.' });`,
   'Program.rssBytes': `if ((await server.rssBytes()) > 200 * 2 ** 20) h.fail('the server keeps every line in memory');`,

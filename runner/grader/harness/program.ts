@@ -37,6 +37,13 @@ const IDLE_POLL_MAX_MS = 40;
  */
 export const BLOCKED_QUIET_MS = 1500;
 
+/**
+ * How long expectSurvives gives a program whose probe failed to report its
+ * exit: a dying node joins its threads after its sockets closed, which on
+ * two loaded cores has taken most of a second. Only a failing probe waits.
+ */
+const SURVIVE_EXIT_MS = 1000;
+
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
   private head = '';
@@ -226,6 +233,17 @@ export class ProgramImpl extends EventEmitter implements Program {
 
   async expectRunningFor(ms: number, why?: string): Promise<void> {
     await this.waitExit(ms);
+    this.expectRunning(why);
+  }
+
+  async expectSurvives(why: string, probe: () => Promise<void>): Promise<void> {
+    try {
+      await probe();
+    } catch (err) {
+      await this.waitExit(SURVIVE_EXIT_MS);
+      this.expectRunning(why);
+      throw err;
+    }
     this.expectRunning(why);
   }
 
