@@ -418,12 +418,17 @@ describe('the socklab runner process', () => {
     // `serve --site` wants a built site; one page is enough.
     writeFileSync(join(siteDir, 'index.html'), '<!doctype html><title>socklab</title>\n');
     const port = await freePort();
-    child = spawn(process.execPath, ['bin/socklab.js', 'serve', '--port', String(port), '--site', siteDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(join(ROOT, 'bin/socklab.js'), ['serve', '--port', String(port), '--site', siteDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     await eventually(() => log.includes('the course is at') || child!.exitCode !== null, 20_000, 'the runner started');
     expect(log).toContain('the course is at');
+    // Started as the script itself (as npm start and the container start it), the runner is node with its
+    // first line's flags: no process of its own between (a SIGKILL reaches the runner), and V8's old generation floor.
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain('--initial-old-space-size=128');
+    expect(cmdline.some((a) => a.endsWith('bin/socklab.js'))).toBe(true);
 
     const c = await TestClient.connect(`http://127.0.0.1:${port}`);
     c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });

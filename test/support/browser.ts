@@ -127,7 +127,7 @@ export interface Served {
 /** `socklab serve` on a free loopback port (or `port`: a runner restarted where the last one was), serving `siteDir`. */
 export async function startServe(siteDir: string, timeoutMs = 60_000, port?: number): Promise<Served> {
   port ??= await freePort();
-  const child = spawn(process.execPath, ['bin/socklab.js', 'serve', '--port', String(port), '--host', '127.0.0.1', '--site', siteDir], {
+  const child = spawn(join(ROOT, 'bin/socklab.js'), ['serve', '--port', String(port), '--host', '127.0.0.1', '--site', siteDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -43,10 +43,10 @@ export interface ReplicaProc {
 export async function startReplica(opts: { name: string; siteDir: string; capacity?: number; drainSeconds?: number }): Promise<ReplicaProc> {
   const port = await freePort();
   const agentPort = await freePort();
-  const args = ['bin/socklab.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--agent-port', String(agentPort), '--site', opts.siteDir, '--trust-proxy'];
+  const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--agent-port', String(agentPort), '--site', opts.siteDir, '--trust-proxy'];
   if (opts.capacity !== undefined) args.push('--capacity', String(opts.capacity));
   if (opts.drainSeconds !== undefined) args.push('--drain-seconds', String(opts.drainSeconds));
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'bin/socklab.js'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

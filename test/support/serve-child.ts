@@ -29,7 +29,7 @@ export async function serveChild(args: string[] = [], env: NodeJS.ProcessEnv = {
   const siteDir = mkdtempSync(join(tmpdir(), 'socklab-site-'));
   writeFileSync(join(siteDir, 'index.html'), '<!doctype html><title>socklab</title>\n');
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/socklab.js', 'serve', '--port', String(port), '--host', '127.0.0.1', '--site', siteDir, ...args], {
+  const child = spawn(join(ROOT, 'bin/socklab.js'), ['serve', '--port', String(port), '--host', '127.0.0.1', '--site', siteDir, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
