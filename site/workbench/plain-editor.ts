@@ -50,11 +50,13 @@ export class PlainEditor implements Disposable {
   /** Shows a file's document (its text, cursor at the start). */
   setDoc(doc: FileDoc): void {
     if (doc === this.doc) return;
+    // A new textarea is at its top already: setting its scrollTop would lay out the whole page in the middle of the mount.
+    const scrolled = this.doc !== null;
     this.docListener?.dispose();
     this.doc = doc;
     this.show(doc.getValue());
     this.area.setSelectionRange(0, 0);
-    this.area.scrollTop = 0;
+    if (scrolled) this.area.scrollTop = 0;
     // A change from elsewhere (Reset, Show solution, another tab) shows at once.
     this.docListener = doc.onChange(() => {
       const text = doc.getValue();
