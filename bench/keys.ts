@@ -62,12 +62,31 @@ export interface KeysResults {
   runner_loop_max_loaded_ms: number;
   /** The same while the quiet keys were typed. */
   runner_loop_max_quiet_ms: number;
+  /** The runner's garbage collection while the loaded keys were typed (its /metrics). */
+  runner_gc_loaded: string;
+  /** The same while the quiet keys were typed. */
+  runner_gc_quiet: string;
 }
 
-/** The longest hold of the runner's event loop since the last call (its /metrics; each scrape starts a new window), ms. */
-async function loopMaxMs(url: string): Promise<number> {
-  return Math.round(((await scrape(url)).get('socklab_event_loop_delay_max_seconds') ?? NaN) * 1000);
+/**
+ * From the runner's /metrics: the longest hold of its event loop since the
+ * last scrape (each scrape starts a new window), ms, and its garbage
+ * collection so far (ms held, full and young collections).
+ */
+async function runnerStats(url: string): Promise<{ loopMaxMs: number; gcMs: number; full: number; young: number }> {
+  const m = await scrape(url);
+  const gcMs = [...m].filter(([k]) => k.startsWith('socklab_gc_seconds_total{')).reduce((sum, [, v]) => sum + v * 1000, 0);
+  return {
+    loopMaxMs: Math.round((m.get('socklab_event_loop_delay_max_seconds') ?? NaN) * 1000),
+    gcMs,
+    full: m.get('socklab_gc_total{kind="full"}') ?? 0,
+    young: m.get('socklab_gc_total{kind="young"}') ?? 0,
+  };
 }
+
+/** What the runner's collector did between two runnerStats. */
+const gcBetween = (a: Awaited<ReturnType<typeof runnerStats>>, b: Awaited<ReturnType<typeof runnerStats>>) =>
+  `${Math.round(b.gcMs - a.gcMs)} ms in ${b.full - a.full} full and ${b.young - a.young} young collections`;
 
 async function viaRunner(url: string, keys: number): Promise<number[]> {
   const c = await connect(url);
@@ -124,11 +143,11 @@ async function rawPty(keys: number): Promise<number[]> {
 
 /** Measures keystroke echo against a fresh runner, then the raw pty. */
 export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Promise<KeysResults> {
-  const { via, loaded, floodMb, raised, grouped, cpuQuiet, cpuLoaded, loopQuiet, loopLoaded } = await withRunner(async ({ url, pid }) => {
+  const { via, loaded, floodMb, raised, grouped, cpuQuiet, cpuLoaded, loopQuiet, loopLoaded, gcQuiet, gcLoaded } = await withRunner(async ({ url, pid }) => {
     const quietBefore = readCpu(pid);
-    await loopMaxMs(url);
+    const quiet0 = await runnerStats(url);
     const quiet = await asRemoteClient(() => viaRunner(url, keys));
-    const loopQuiet = await loopMaxMs(url);
+    const quiet1 = await runnerStats(url);
     const cpuQuiet = describeCpu(quietBefore, readCpu(pid));
     const via = quiet.value;
     const busy = track(spawn(process.execPath, ['bin/run-ts.js', 'bench/busy-sessions.ts', url, String(loadSessions)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
@@ -146,11 +165,11 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
       if ((await nextLine()) !== 'ready') throw new Error('the busy sessions did not start');
       const bytes0 = await receivedBytes();
       const loadedBefore = readCpu(pid);
-      await loopMaxMs(url);
+      const loaded0 = await runnerStats(url);
       const loaded = await asRemoteClient(() => viaRunner(url, keys));
-      const loopLoaded = await loopMaxMs(url);
+      const loaded1 = await runnerStats(url);
       const cpuLoaded = describeCpu(loadedBefore, readCpu(pid));
-      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, grouped: quiet.grouped && loaded.grouped, cpuQuiet, cpuLoaded, loopQuiet, loopLoaded };
+      return { via, loaded: loaded.value, floodMb: ((await receivedBytes()) - bytes0) / 1e6, raised: quiet.raised && loaded.raised, grouped: quiet.grouped && loaded.grouped, cpuQuiet, cpuLoaded, loopQuiet: quiet1.loopMaxMs, loopLoaded: loaded1.loopMaxMs, gcQuiet: gcBetween(quiet0, quiet1), gcLoaded: gcBetween(loaded0, loaded1) };
     } finally {
       busy.stdin!.end();
       await new Promise((r) => (busy.exitCode !== null ? r(null) : busy.once('exit', r)));
@@ -174,6 +193,8 @@ export async function benchKeys(keys = KEYS, loadSessions = LOAD_SESSIONS): Prom
     runner_cpu_quiet: cpuQuiet,
     runner_loop_max_loaded_ms: loopLoaded,
     runner_loop_max_quiet_ms: loopQuiet,
+    runner_gc_loaded: gcLoaded,
+    runner_gc_quiet: gcQuiet,
   };
 }
 
@@ -216,6 +237,7 @@ export const keysFigure: Figure<KeysResults> = {
     `keys: under load, ${r.load_sessions / 2} sessions flooded output (${round(r.load_flood_mb, 1)} MB reached their clients while the keys were typed) and ${r.load_sessions / 2} spun the CPU`,
     `keys: the runner's main thread ${r.runner_cpu_loaded} while the loaded keys were typed (quiet: ${r.runner_cpu_quiet}); waiting for a core is the scheduler's, not the event loop's`,
     `keys: the runner's event loop was held at most ${r.runner_loop_max_loaded_ms} ms at a stretch while the loaded keys were typed (quiet: ${r.runner_loop_max_quiet_ms} ms); a key typed then waits that long`,
+    `keys: the runner's garbage collector held its event loop ${r.runner_gc_loaded} while the loaded keys were typed (quiet: ${r.runner_gc_quiet})`,
     r.client_raised ? `keys: the typing client ran at nice -10${r.client_grouped ? ' in a CPU group of its own' : ''}, as a browser on a machine of its own` : 'keys: the typing client could not raise its priority here (not root): its own wait for a core is in the figures',
   ],
 };

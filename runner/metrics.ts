@@ -5,7 +5,7 @@
  * hooks the Runner calls. The server adds its own gauges (draining,
  * connections) to the same registry (runner/server/replica.ts).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Backend } from './sandbox/index.ts';
 import type { SessionEvents } from './session.ts';
@@ -23,6 +23,14 @@ export interface MetricsSource {
 /** How often the event loop's delay is sampled (monitorEventLoopDelay's resolution). */
 const EVENT_LOOP_RESOLUTION_MS = 10;
 
+/** The garbage collector's kinds of pause, as the gc metrics name them. */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'full',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'young',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak',
+};
+
 /** Every metric of one runner, and the hooks that feed them. */
 export class RunnerMetrics {
   readonly registry = new Registry();
@@ -31,6 +39,7 @@ export class RunnerMetrics {
   private readonly failures: Counter<'code'>;
   private readonly checkSeconds: Histogram<'outcome'>;
   private readonly terminalBytes: Counter;
+  private readonly gc: PerformanceObserver;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -73,6 +82,23 @@ export class RunnerMetrics {
         loop.reset();
       },
     });
+    // A collection holds the event loop too: full ones many times a second are a runner started without
+    // bin/socklab.js's heap flag (or a leak), and show here before they show as stuck terminals.
+    const gcSeconds = new Counter({ name: 'socklab_gc_seconds_total', help: "Time the runner's garbage collector held its event loop, by kind (full, young, incremental, weak).", labelNames: ['kind'], registers });
+    const gcCount = new Counter({ name: 'socklab_gc_total', help: "The runner's garbage collections, by kind (full, young, incremental, weak).", labelNames: ['kind'], registers });
+    this.gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = GC_KINDS[(e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
+        gcSeconds.inc({ kind }, e.duration / 1000);
+        gcCount.inc({ kind });
+      }
+    });
+    this.gc.observe({ entryTypes: ['gc'] });
+  }
+
+  /** Stops watching the garbage collector (runner shutdown). */
+  close(): void {
+    this.gc.disconnect();
   }
 
   /** The backend, with every sandbox it creates counted while alive. */

@@ -204,6 +204,7 @@ export class Runner {
   /** Ends every session and the sandbox made ahead (runner shutdown). */
   async close(): Promise<void> {
     this.closing = true;
+    this.metrics.close();
     await Promise.all([this.sandboxAhead.close(), ...[...this.sessions.values()].map(({ session }) => session.close())]);
   }
 }

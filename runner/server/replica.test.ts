@@ -126,6 +126,16 @@ describe('a runner replica in process', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await scrape(url)).get('socklab_event_loop_delay_max_seconds')).toBeGreaterThanOrEqual(0.14);
     expect((await scrape(url)).get('socklab_event_loop_delay_max_seconds')).toBeLessThan(0.14);
+    // A collection holds the loop as well: short-lived objects by the million make young ones, counted with their time.
+    let junk: { i: number }[] = [];
+    for (let i = 0; i < 3e6; i++) {
+      junk.push({ i });
+      if (junk.length > 1000) junk = [];
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const gc = await scrape(url);
+    expect(gc.get('socklab_gc_total{kind="young"}')).toBeGreaterThan(0);
+    expect(gc.get('socklab_gc_seconds_total{kind="young"}')).toBeGreaterThan(0);
     c.send({ type: 'check' });
     await c.waitFor((msg) => msg.type === 'checkDone', 25_000);
     const after = await scrape(url);
