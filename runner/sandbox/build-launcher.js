@@ -2,7 +2,8 @@
 // packet reader (runner/sandbox/capture.c), the socket agent
 // (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c),
 // the session joiner (runner/sandbox/join.c) and the program starter
-// (runner/sandbox/forker.c). Run by
+// (runner/sandbox/forker.c), and the runner's scheduling slice
+// (runner/sandbox/slice.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,10 @@ export const joinPath = join(here, 'bin', 'socklab-join');
 
 /** Path of the compiled program starter (the runner's own, never in a sandbox). */
 export const forkerPath = join(here, 'bin', 'socklab-forker');
+/** Path of the compiled slice setter (the runner's own, run on itself). */
+export const slicePath = join(here, 'bin', 'socklab-slice');
+/** The header some sources share: a binary older than it is built again too. */
+const sliceHeader = join(here, 'slice.h');
 
 /** This file: a binary older than it was built with other flags, and is built again. */
 const thisFile = fileURLToPath(import.meta.url);
@@ -38,7 +43,7 @@ const thisFile = fileURLToPath(import.meta.url);
  * dynamically, as before.
  */
 function ensureBuilt(source, binary, what, flags = []) {
-  if (existsSync(binary) && statSync(binary).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(thisFile).mtimeMs)) {
+  if (existsSync(binary) && statSync(binary).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(thisFile).mtimeMs, statSync(sliceHeader).mtimeMs)) {
     return binary;
   }
   mkdirSync(dirname(binary), { recursive: true });
@@ -86,6 +91,11 @@ export function ensureForker() {
   return ensureBuilt(join(here, 'forker.c'), forkerPath, 'program starter');
 }
 
+/** Builds the slice setter when it is missing or stale; returns its path. */
+export function ensureSlice() {
+  return ensureBuilt(join(here, 'slice.c'), slicePath, 'slice setter');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
@@ -93,5 +103,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureHolder();
   ensureJoin();
   ensureForker();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath} and ${forkerPath}`);
+  ensureSlice();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath} and ${slicePath}`);
 }
