@@ -195,9 +195,12 @@ export interface Program {
    * more until something reaches it (a connection, bytes, a datagram, a
    * typed line) or a timeout of its own ends (a poll's, a socket's): a
    * window for what must not come after an event can end there. A program whose processes are gone but whose exit has yet to
-   * be reported is ending, not waiting.
+   * be reported is ending, not waiting. With `forever`, only a wait that
+   * no timeout of its own can end counts (every thread in a call that
+   * blockedIn names, none woken for a moment): from then on it uses no CPU
+   * until something reaches it.
    */
-  waitIdle(maxMs: number): Promise<boolean>;
+  waitIdle(maxMs: number, opts?: { forever?: boolean }): Promise<boolean>;
   /**
    * The call the program waits in for ever ("recvfrom()"), or undefined:
    * every thread of it is blocked in a read, a receive, an accept or a poll

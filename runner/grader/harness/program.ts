@@ -38,6 +38,14 @@ const IDLE_POLL_MAX_MS = 40;
 export const BLOCKED_QUIET_MS = 1500;
 
 /**
+ * How long waitIdle's `forever` needs the program's threads blocked and
+ * none of them woken: a loop on a receive timeout (SO_RCVTIMEO) shorter
+ * than this wakes between the looks; a longer one wakes so seldom that it
+ * uses next to no CPU.
+ */
+const STILL_MS = 20;
+
+/**
  * How long expectSurvives gives a program whose probe failed to report its
  * exit: a dying node joins its threads after its sockets closed, which on
  * two loaded cores has taken most of a second. Only a failing probe waits.
@@ -247,8 +255,18 @@ export class ProgramImpl extends EventEmitter implements Program {
     this.expectRunning(why);
   }
 
-  async waitIdle(maxMs: number): Promise<boolean> {
+  async waitIdle(maxMs: number, opts: { forever?: boolean } = {}): Promise<boolean> {
     const deadline = Date.now() + maxMs;
+    if (opts.forever) {
+      for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
+        if (this.exited) return false;
+        const b = await this.blockedFor().catch(() => undefined);
+        if (b && b.ms >= STILL_MS) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        if (await this.waitExit(Math.min(b ? STILL_MS - b.ms : every, left))) return false;
+      }
+    }
     // Two looks in a row: a thread woken by another between the looks at each is seen at the second.
     let seen = 0;
     for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
