@@ -205,9 +205,10 @@ export interface Program {
    * The call the program waits in for ever ("recvfrom()"), or undefined:
    * every thread of it is blocked in a read, a receive, an accept or a poll
    * with no timeout of its own, and no alarm, timer or timerfd could end
-   * the wait, and none of its threads has woken for 1.5 s (a receive
-   * timeout set with SO_RCVTIMEO shows only when it ends; this may wait
-   * that long to be sure). Only input can wake it: a client
+   * the wait, and none of its threads has woken between two looks 0.1 s
+   * apart, or for 1.5 s when a socket it receives on has a receive timeout
+   * (SO_RCVTIMEO, which shows only when it ends) or the grader could not
+   * read whether it has. Only input can wake it: a client
    * that waits for a reply with no timeout, a server with nothing left to
    * send. A wait given `untilBlocked: true` ends (failing as at its
    * deadline, and saying why) once every program of the check is blocked

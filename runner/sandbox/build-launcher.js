@@ -1,8 +1,9 @@
 // Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
 // packet reader (runner/sandbox/capture.c), the socket agent
 // (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c),
-// the session joiner (runner/sandbox/join.c) and the program starter
-// (runner/sandbox/forker.c). Run by
+// the session joiner (runner/sandbox/join.c), the program starter
+// (runner/sandbox/forker.c) and the receive-timeout reader
+// (runner/sandbox/rcvtimeo.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,9 @@ export const joinPath = join(here, 'bin', 'socklab-join');
 
 /** Path of the compiled program starter (the runner's own, never in a sandbox). */
 export const forkerPath = join(here, 'bin', 'socklab-forker');
+
+/** Path of the compiled receive-timeout reader (the runner's own, never in a sandbox). */
+export const rcvtimeoPath = join(here, 'bin', 'socklab-rcvtimeo');
 
 /** This file: a binary older than it was built with other flags, and is built again. */
 const thisFile = fileURLToPath(import.meta.url);
@@ -86,6 +90,11 @@ export function ensureForker() {
   return ensureBuilt(join(here, 'forker.c'), forkerPath, 'program starter');
 }
 
+/** Builds the receive-timeout reader when it is missing or stale; returns its path. */
+export function ensureRcvtimeo() {
+  return ensureBuilt(join(here, 'rcvtimeo.c'), rcvtimeoPath, 'receive-timeout reader');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
@@ -93,5 +102,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureHolder();
   ensureJoin();
   ensureForker();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath} and ${forkerPath}`);
+  ensureRcvtimeo();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath} and ${rcvtimeoPath}`);
 }
