@@ -282,6 +282,37 @@ export async function sendLoad(room: Room, lines: number, rounds: number): Promi
   }
 }
 
+/**
+ * CPU time (ms) a server may use after a client left, its end still open,
+ * before it counts as looping on the end of stream instead of closing
+ * (idle-after-leave's business): it lived through the departure.
+ */
+const SPIN_PROOF_MS = 150;
+
+/**
+ * A client connects and leaves at once; the server must live on. Once it
+ * has closed that client's end, a server that dies of the departure does
+ * so at once, and one that waits again has nothing left running that
+ * could (0.2 s at most). One that loops on the end of stream never closes
+ * it: once it has used SPIN_PROOF_MS of CPU since, it is not waited for
+ * any longer (the grader's close reads nothing more from it).
+ */
+export async function expectSurvivesDeparture(h: Harness<any>, server: Program, port: number, why: string): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const c = await h.connect(port);
+  const cpu0 = await server.cpuMs();
+  let closed = false;
+  const spins = (async () => {
+    for (let every = 20; !closed && !server.exited; every = Math.min(every * 2, 80)) {
+      await h.sleep(every);
+      if ((await server.cpuMs()) - cpu0 >= SPIN_PROOF_MS) return;
+    }
+  })();
+  await c.close({ until: spins });
+  closed = true;
+  await server.waitIdle(200);
+  server.expectRunning(why);
+}
+
 /** CPU (ms) in the first second after a departure above which a server is surely spinning. */
 const BUSY_MS = 100;
 /** Below this an idle server surely is idle (they use a few ms, mostly 0). */

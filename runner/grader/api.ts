@@ -294,8 +294,12 @@ export interface Conn {
   halfClose(): void;
   /** Aborts the connection with a reset (RST). */
   reset(): void;
-  /** Half-closes, reads what is pending (briefly), then closes. */
-  close(): Promise<void>;
+  /**
+   * Half-closes, reads what is pending until the program closes its end
+   * (1 s at most; with `until`, no longer than until it resolves: the
+   * program will not close it), then closes.
+   */
+  close(opts?: { until?: Promise<unknown> }): Promise<void>;
   readonly ended: boolean;
   /**
    * Whether the peer ended the connection with a reset (RST) rather than a
