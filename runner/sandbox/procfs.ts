@@ -72,10 +72,15 @@ export async function cpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / USER_HZ;
 }
 
-/** Whether one thread is running or waiting for a CPU (state R, after its name in stat); false when gone. */
-async function threadOnCpu(pid: number, tid: string): Promise<boolean> {
+/** One thread's state letter (after its name in stat): R running or waiting for a CPU, S asleep, Z a zombie...; "" when gone. */
+async function threadState(pid: number, tid: string): Promise<string> {
   const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-  return text.charAt(text.lastIndexOf(')') + 2) === 'R';
+  return text.charAt(text.lastIndexOf(')') + 2);
+}
+
+/** Whether one thread is running or waiting for a CPU (state R); false when gone. */
+async function threadOnCpu(pid: number, tid: string): Promise<boolean> {
+  return (await threadState(pid, tid)) === 'R';
 }
 
 /** Whether a thread of a process is running or waiting for a CPU (state R) right now; false when gone. */
@@ -91,13 +96,15 @@ export async function onCpu(pid: number): Promise<boolean> {
  * still to come). A thread blocked in recv(), accept() or poll() shows
  * where in /proc/<pid>/task/<tid>/wchan; one in nanosleep shows
  * hrtimer_nanosleep or do_nanosleep. A wchan the runner may not read
- * ("0") says nothing, and the thread counts as waiting. False when gone.
+ * ("0") says nothing, and the thread counts as waiting; a zombie (exited,
+ * its exit not yet reaped) does not. False when gone.
  */
 export async function waitsForInput(pid: number): Promise<boolean> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return false;
   for (const tid of tids) {
-    if (await threadOnCpu(pid, tid)) return false;
+    // Running, or exited and not yet reaped (a zombie's wchan says nothing): not waiting.
+    if ('RZX'.includes((await threadState(pid, tid)) || 'X')) return false;
     const wchan = await readFile(`/proc/${pid}/task/${tid}/wchan`, 'utf8').catch(() => '');
     if (wchan.includes('nanosleep')) return false;
   }
