@@ -5,7 +5,7 @@
  */
 import { defineChecks, type Harness } from '../../runner/grader/api.ts';
 import messages from './messages.ts';
-import { expectIdleAfterLeaving, Room, sendLoad, type Protocol } from './room.ts';
+import { expectIdleAfterLeaving, expectSurvivesDeparture, Room, sendLoad, type Protocol } from './room.ts';
 
 const PORT = 2000;
 
@@ -29,13 +29,7 @@ export default defineChecks(messages, [
     name: 'check.listens',
     role: 'server',
     async run(h) {
-      const server = await h.start('server');
-      const c = await h.connect(PORT);
-      await c.close();
-      // A server that dies of the departure does so at once; one that waits
-      // again (Program.waitIdle) has nothing left running that could.
-      await server.waitIdle(200);
-      server.expectRunning(h.t('why.afterOneClient'));
+      await expectSurvivesDeparture(h, await h.start('server'), PORT, h.t('why.afterOneClient'));
     },
   },
   {

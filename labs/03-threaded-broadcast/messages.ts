@@ -108,6 +108,7 @@ export const ROOM = defineMessages(
 
     'idle.measureMore': 'your server used {ms} ms of CPU time in the second after {who} left; measuring 3 s more',
     'idle.used': 'your server used {ms} ms of CPU time in the {s} s after {who} left',
+    'idle.waits': 'your server used {ms} ms of CPU time after {who} left, and then waited for the next connection or line',
     'idle.busy': 'your server used {ms} ms of CPU time per second after a client left: it is busy doing nothing',
     'idle.expected': 'almost none: an idle server waits for the next connection or line (in accept(), readLine(), recv() or the event loop) and uses a few ms at most',
     'idle.received': '{ms} ms of CPU per second',
@@ -173,6 +174,7 @@ export const ROOM = defineMessages(
 
     'idle.measureMore': '{who}가 떠난 뒤 1초 동안 서버가 CPU 시간을 {ms} ms 썼습니다. 3초 더 측정합니다',
     'idle.used': '{who}가 떠난 뒤 {s}초 동안 서버가 CPU 시간을 {ms} ms 썼습니다',
+    'idle.waits': '{who}가 떠난 뒤 서버가 CPU 시간을 {ms} ms 쓰고, 다음 연결이나 줄을 기다렸습니다',
     'idle.busy': '클라이언트가 떠난 뒤 서버가 1초에 CPU 시간을 {ms} ms씩 썼습니다. 아무 일도 하지 않으면서 바쁩니다',
     'idle.expected': '거의 0: 유휴 상태의 서버는 다음 연결이나 줄을 기다리며 (accept(), readLine(), recv() 또는 이벤트 루프에서) 많아야 몇 ms를 씁니다',
     'idle.received': '1초에 CPU {ms} ms',

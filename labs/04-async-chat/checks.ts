@@ -4,7 +4,7 @@
  * `[nick] text` lines, `* nick joined/left the chat` announcements.
  */
 import { defineChecks, type Harness } from '../../runner/grader/api.ts';
-import { expectIdleAfterLeaving, Room, sendLoad, type Protocol } from '../03-threaded-broadcast/room.ts';
+import { expectIdleAfterLeaving, expectSurvivesDeparture, Room, sendLoad, type Protocol } from '../03-threaded-broadcast/room.ts';
 import messages from './messages.ts';
 
 type H = Harness<typeof messages.en>;
@@ -32,13 +32,7 @@ export default defineChecks(messages, [
     name: 'check.listens',
     role: 'server',
     async run(h: H) {
-      const server = await h.start('server');
-      const c = await h.connect(PORT);
-      await c.close();
-      // A server that dies of the departure does so at once; one that waits
-      // again (Program.waitIdle) has nothing left running that could.
-      await server.waitIdle(200);
-      server.expectRunning(h.t('why.afterOneClient'));
+      await expectSurvivesDeparture(h, await h.start('server'), PORT, h.t('why.afterOneClient'));
     },
   },
   {

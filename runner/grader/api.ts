@@ -195,16 +195,20 @@ export interface Program {
    * more until something reaches it (a connection, bytes, a datagram, a
    * typed line) or a timeout of its own ends (a poll's, a socket's): a
    * window for what must not come after an event can end there. A program whose processes are gone but whose exit has yet to
-   * be reported is ending, not waiting.
+   * be reported is ending, not waiting. With `forever`, only a wait that
+   * no timeout of its own can end counts (every thread in a call that
+   * blockedIn names, none woken for a moment): from then on it uses no CPU
+   * until something reaches it.
    */
-  waitIdle(maxMs: number): Promise<boolean>;
+  waitIdle(maxMs: number, opts?: { forever?: boolean }): Promise<boolean>;
   /**
    * The call the program waits in for ever ("recvfrom()"), or undefined:
    * every thread of it is blocked in a read, a receive, an accept or a poll
    * with no timeout of its own, and no alarm, timer or timerfd could end
-   * the wait, and none of its threads has woken for 1.5 s (a receive
-   * timeout set with SO_RCVTIMEO shows only when it ends; this may wait
-   * that long to be sure). Only input can wake it: a client
+   * the wait, and none of its threads has woken between two looks 0.1 s
+   * apart, or for 1.5 s when a socket it receives on has a receive timeout
+   * (SO_RCVTIMEO, which shows only when it ends) or the grader could not
+   * read whether it has. Only input can wake it: a client
    * that waits for a reply with no timeout, a server with nothing left to
    * send. A wait given `untilBlocked: true` ends (failing as at its
    * deadline, and saying why) once every program of the check is blocked
@@ -290,8 +294,12 @@ export interface Conn {
   halfClose(): void;
   /** Aborts the connection with a reset (RST). */
   reset(): void;
-  /** Half-closes, reads what is pending (briefly), then closes. */
-  close(): Promise<void>;
+  /**
+   * Half-closes, reads what is pending until the program closes its end
+   * (1 s at most; with `until`, no longer than until it resolves: the
+   * program will not close it), then closes.
+   */
+  close(opts?: { until?: Promise<unknown> }): Promise<void>;
   readonly ended: boolean;
   /**
    * Whether the peer ended the connection with a reset (RST) rather than a

@@ -235,6 +235,28 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server is listening on port 7000 but has not accepted a connection.*Then: expected "D\\n" on tcp#4, but nothing came, as the server never accepted it$/);
   }, 30_000);
 
+  it("waitIdle's forever holds once every thread waits with no timeout of its own, never while a short poll loops; close's until ends its wait for the end", async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'still', name: 'still', role: 'server', async run(h) {
+      const server = await h.start('server');
+      const c = await h.connect(7000);
+      h.note('in recv: ' + (await server.waitIdle(5000, { forever: true })));
+      await c.sendLine('poll');
+      h.note('polling: ' + (await server.waitIdle(500, { forever: true })));
+      const t0 = Date.now();
+      await c.close({ until: h.sleep(50) });
+      h.note('closed before its end: ' + (Date.now() - t0 < 900));
+  } },
+]);`);
+    // Waits in recv() with no timeout; after a line, in a select() that times out every 2 ms, for ever (never closing).
+    const server = 'import socket,select\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\nwhile True: select.select([],[],[],0.002)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('passed');
+    expect(r.transcript.filter((e) => e.who === 'note' && e.text.includes(': ')).map((e) => e.text).slice(-3)).toEqual(['in recv: true', 'polling: false', 'closed before its end: true']);
+  }, 30_000);
+
   it('a wait given untilBlocked ends once the server waits for input with no timeout, not while a receive timeout runs, and says where', async () => {
     const { lab } = makeLab(`
 export default defineChecks([

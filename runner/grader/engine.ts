@@ -424,7 +424,8 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
     clearTimeout(timer);
   }
   // While the programs still run: what happened to them comes first.
-  let verdict = isDropped ? failure : await h.explain(failure).catch(() => failure);
+  // A check dropped meanwhile is reported skipped: what its failure was matters no more.
+  let verdict = isDropped ? failure : await Promise.race([h.explain(failure).catch(() => failure), drop.catch(() => failure)]);
   await h.dispose();
   // After the teardown: the grader's own closing is part of what the wire shows.
   const wire = await endWire();

@@ -1,8 +1,9 @@
 // Compiles the sandbox launcher (runner/sandbox/launch.c), the wire view's
 // packet reader (runner/sandbox/capture.c), the socket agent
 // (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c),
-// the session joiner (runner/sandbox/join.c) and the program starter
-// (runner/sandbox/forker.c), and the runner's scheduling slice
+// the session joiner (runner/sandbox/join.c), the program starter
+// (runner/sandbox/forker.c), the receive-timeout reader
+// (runner/sandbox/rcvtimeo.c) and the runner's scheduling slice
 // (runner/sandbox/slice.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
@@ -29,6 +30,9 @@ export const forkerPath = join(here, 'bin', 'socklab-forker');
 export const slicePath = join(here, 'bin', 'socklab-slice');
 /** The header some sources share: a binary older than it is built again too. */
 const sliceHeader = join(here, 'slice.h');
+
+/** Path of the compiled receive-timeout reader (the runner's own, never in a sandbox). */
+export const rcvtimeoPath = join(here, 'bin', 'socklab-rcvtimeo');
 
 /** This file: a binary older than it was built with other flags, and is built again. */
 const thisFile = fileURLToPath(import.meta.url);
@@ -96,6 +100,11 @@ export function ensureSlice() {
   return ensureBuilt(join(here, 'slice.c'), slicePath, 'slice setter');
 }
 
+/** Builds the receive-timeout reader when it is missing or stale; returns its path. */
+export function ensureRcvtimeo() {
+  return ensureBuilt(join(here, 'rcvtimeo.c'), rcvtimeoPath, 'receive-timeout reader');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureLauncher();
   ensureCapture();
@@ -104,5 +113,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureJoin();
   ensureForker();
   ensureSlice();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath} and ${slicePath}`);
+  ensureRcvtimeo();
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath}, ${slicePath} and ${rcvtimeoPath}`);
 }

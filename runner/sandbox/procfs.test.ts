@@ -1,14 +1,14 @@
 /**
  * blockedForever against real Python and Java processes on this machine: which
  * waits only input can end, and which end by themselves (a timeout, an
- * alarm, a sleep, a thread still running).
+ * alarm, a sleep, a thread still running); receiveTimeouts beside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { blockedForever } from './procfs.ts';
+import { blockedForever, receiveTimeouts } from './procfs.ts';
 
 const started: ChildProcess[] = [];
 const scratch: string[] = [];
@@ -77,6 +77,9 @@ describe('blockedForever', () => {
     const after = await blockedForever(rcvtimeo);
     expect([before?.calls, after?.calls]).toEqual(['recv()', 'recv()']);
     expect(after!.wakes).not.toBe(before!.wakes);
+    // ...and receiveTimeouts reads it (200 ms), as it reads none on a socket without (recv() with no timeout).
+    expect(await receiveTimeouts(rcvtimeo, after!.sockets)).toEqual([200]);
+    expect(await receiveTimeouts(pids[0]!, got[0]!.sockets)).toEqual([0]);
     // A thread that stays blocked does not wake.
     const still = await blockedForever(pids[0]!);
     expect(still?.wakes).toBe(got[0]?.wakes);

@@ -4,8 +4,10 @@
  * network namespace's socket tables. Every reader tolerates a process that
  * ends meanwhile (it reads as empty or null, never throws).
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { ensureRcvtimeo } from './build-launcher.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
@@ -70,10 +72,15 @@ export async function cpuMs(pid: number): Promise<number> {
   return (ticks * 1000) / USER_HZ;
 }
 
-/** Whether one thread is running or waiting for a CPU (state R, after its name in stat); false when gone. */
-async function threadOnCpu(pid: number, tid: string): Promise<boolean> {
+/** One thread's state letter (after its name in stat): R running or waiting for a CPU, S asleep, Z a zombie...; "" when gone. */
+async function threadState(pid: number, tid: string): Promise<string> {
   const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-  return text.charAt(text.lastIndexOf(')') + 2) === 'R';
+  return text.charAt(text.lastIndexOf(')') + 2);
+}
+
+/** Whether one thread is running or waiting for a CPU (state R); false when gone. */
+async function threadOnCpu(pid: number, tid: string): Promise<boolean> {
+  return (await threadState(pid, tid)) === 'R';
 }
 
 /** Whether a thread of a process is running or waiting for a CPU (state R) right now; false when gone. */
@@ -89,13 +96,15 @@ export async function onCpu(pid: number): Promise<boolean> {
  * still to come). A thread blocked in recv(), accept() or poll() shows
  * where in /proc/<pid>/task/<tid>/wchan; one in nanosleep shows
  * hrtimer_nanosleep or do_nanosleep. A wchan the runner may not read
- * ("0") says nothing, and the thread counts as waiting. False when gone.
+ * ("0") says nothing, and the thread counts as waiting; a zombie (exited,
+ * its exit not yet reaped) does not. False when gone.
  */
 export async function waitsForInput(pid: number): Promise<boolean> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return false;
   for (const tid of tids) {
-    if (await threadOnCpu(pid, tid)) return false;
+    // Running, or exited and not yet reaped (a zombie's wchan says nothing): not waiting.
+    if ('RZX'.includes((await threadState(pid, tid)) || 'X')) return false;
     const wchan = await readFile(`/proc/${pid}/task/${tid}/wchan`, 'utf8').catch(() => '');
     if (wchan.includes('nanosleep')) return false;
   }
@@ -152,8 +161,12 @@ const JVM_THREADS = new Set([
 const JVM_THREAD_PREFIXES = ['GC Thread#', 'G1 '];
 const jvmThread = (comm: string) => JVM_THREADS.has(comm) || JVM_THREAD_PREFIXES.some((p) => comm.startsWith(p));
 
-/** The call one thread waits in for ever (see blockedForever), or undefined. */
-function blockingCall(line: string): string | undefined {
+/**
+ * The call one thread waits in for ever (see blockedForever), or undefined;
+ * `fd` the descriptor it reads, when a receive timeout (SO_RCVTIMEO) on it
+ * could end the wait.
+ */
+function blockingCall(line: string): { name: string; fd?: number } | undefined {
   const f = line.trim().split(' ');
   const call = BLOCKING[process.arch]?.[Number(f[0])];
   if (!call || f.length < 7) return undefined;
@@ -164,9 +177,11 @@ function blockingCall(line: string): string | undefined {
     const ms = v & 0xffffffffn;
     if (call.timeout.none === 'null' ? v !== 0n : ms !== 0xffffffffn && ms < LONG_POLL_MS) return undefined;
   }
+  // A poll or a futex has no descriptor of its own that a receive timeout applies to.
+  const fd = call.timeout || call.futex ? {} : { fd: Number(arg(1)) };
   // recv() is recvfrom() with no address to fill in: named as the student wrote it.
-  if (call.name === 'recvfrom()' && arg(5) === 0n) return 'recv()';
-  return call.name;
+  if (call.name === 'recvfrom()' && arg(5) === 0n) return { name: 'recv()', ...fd };
+  return { name: call.name, ...fd };
 }
 
 /**
@@ -178,15 +193,17 @@ function blockingCall(line: string): string | undefined {
  * timer, no timerfd. `calls` are its threads' calls ("accept(), recv()");
  * `wakes` changes whenever one of those threads wakes (its context
  * switches): a receive timeout set with SO_RCVTIMEO looks like no timeout
- * here, but it wakes the thread once it ends (see Program.blockedIn).
- * Undefined when any thread could go on by itself, when a look fails, or
- * when gone.
+ * here, but it wakes the thread once it ends (see Program.blockedIn);
+ * `sockets` are the sockets its threads receive on, whose timeouts
+ * receiveTimeouts reads. Undefined when any thread could go on by itself,
+ * when a look fails, or when gone.
  */
-export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string } | undefined> {
+export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string; sockets: number[] } | undefined> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return undefined;
   const calls: string[] = [];
   const wakes: string[] = [];
+  const sockets = new Set<number>();
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
     if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) {
@@ -196,7 +213,8 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
     }
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
     if (!call) return undefined;
-    calls.push(call);
+    calls.push(call.name);
+    if (call.fd !== undefined && (await readlink(`/proc/${pid}/fd/${call.fd}`).catch(() => 'socket:')).startsWith('socket:')) sockets.add(call.fd);
     const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
     wakes.push(`${tid}:${/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}:${/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}`);
   }
@@ -207,7 +225,24 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
     if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')).includes('timerfd')) return undefined;
   }
-  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]` };
+  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]`, sockets: [...sockets] };
+}
+
+let rcvtimeo: string | undefined;
+
+/**
+ * The receive timeout (SO_RCVTIMEO) of each socket `fds` of `pid`, in ms
+ * (0: none), read by socklab-rcvtimeo; undefined for one it could not
+ * read (no right to, or the process or socket is gone).
+ */
+export async function receiveTimeouts(pid: number, fds: number[]): Promise<(number | undefined)[]> {
+  if (!fds.length) return [];
+  rcvtimeo ??= ensureRcvtimeo();
+  const out = await new Promise<string>((resolve) => {
+    execFile(rcvtimeo!, [String(pid), ...fds.map(String)], { timeout: 5000 }, (err, stdout) => resolve(err ? '' : stdout));
+  });
+  const got = new Map(out.split('\n').map((l) => l.split(' ')).filter((f) => f.length === 2).map(([fd, v]) => [Number(fd), v === '-' ? 0 : v === '?' ? undefined : Number(v)] as const));
+  return fds.map((fd) => got.get(fd));
 }
 
 /** The distinct calls of a process's threads, as a person reads them: futex() (a thread waiting for another) only when alone. */

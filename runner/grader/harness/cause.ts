@@ -147,7 +147,15 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   });
   // A program's sockets close (the symptom) a moment before its exit reaches
   // the grader: give a dying program that moment, so its exit is the cause.
-  if (failure && students.some((p) => !p.exited)) await Promise.race(students.map((p) => p.waitExit(EXIT_SETTLE_MS)));
+  // The moment ends sooner once each running program waits where only input
+  // can wake it (waitIdle's `forever`): such a program is neither dying (a
+  // dying one's threads are on their way out, or a zombie) nor spinning.
+  const still = new Set<ProgramImpl>();
+  if (failure && students.some((p) => !p.exited)) {
+    const running = students.filter((p) => !p.exited);
+    const waiting = Promise.all(running.map(async (p) => void ((await p.waitIdle(EXIT_SETTLE_MS, { forever: true })) && still.add(p))));
+    await Promise.race([...students.map((p) => p.waitExit(EXIT_SETTLE_MS)), waiting]);
+  }
   // A server must keep running; any program that crashed has a cause to show.
   const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));
   if (gone) {
@@ -158,7 +166,7 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   for (const p of students.filter((p) => !p.exited)) {
     const port = p.readyPort?.protocol === 'tcp' ? p.readyPort.port : undefined;
     const stuck = port === undefined ? undefined : await notAccepting(ctx, p.name, port).catch(() => undefined);
-    const spins = await spinning(p).catch(() => false);
+    const spins = !still.has(p) && (await spinning(p).catch(() => false));
     if (spins) ctx.log.add('note', p.name, ctx.say('log.spinning'));
     if (stuck) return then(stuck, say('hint.notAccepting'));
     if (spins) return then(say('stuck.spinning', { program: p.name }), say('hint.spinning'));

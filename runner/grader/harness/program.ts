@@ -9,7 +9,7 @@ import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { programPids } from '../../sandbox/runtime.ts';
-import { blockedForever, blockingCalls, cpuMs, onCpu, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
+import { blockedForever, blockingCalls, cpuMs, onCpu, receiveTimeouts, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
 import { DEFAULT_WAIT_MS, HOPELESS_POLL_MS, secs, waitFor, waitForUnless, type CheckScope } from './wait.ts';
@@ -30,12 +30,27 @@ const IDLE_POLL_MAX_MS = 40;
 
 /**
  * How long a program must stay blocked, none of its threads waking, before
- * blockedIn calls it blocked for ever: a receive timeout set with
- * SO_RCVTIMEO is invisible from outside until it ends and wakes the thread.
- * Longer than any timeout a lab's contract asks for (udp-echo's client:
- * 1 s), with room for a busy machine's late wake-up.
+ * blockedIn calls it blocked for ever, when a receive timeout set with
+ * SO_RCVTIMEO (invisible in /proc until it ends and wakes the thread) may
+ * end its wait: one of its sockets has one, or it could not be read
+ * (procfs receiveTimeouts). Longer than any timeout a lab's contract asks
+ * for (udp-echo's client: 1 s), with room for a busy machine's late
+ * wake-up.
  */
-export const BLOCKED_QUIET_MS = 1500;
+const BLOCKED_QUIET_MS = 1500;
+/**
+ * The same when no receive timeout can end its wait: only two looks with
+ * no thread woken between them, so a thread another one wakes (or input
+ * that reached it just then) is seen at the second.
+ */
+const SURE_QUIET_MS = 100;
+
+/**
+ * How long waitIdle's `forever` needs the program's threads blocked and
+ * none of them woken, when no receive timeout can end their waits: a
+ * thread that another wakes is seen at the second look.
+ */
+const STILL_MS = 20;
 
 /**
  * How long expectSurvives gives a program whose probe failed to report its
@@ -247,8 +262,20 @@ export class ProgramImpl extends EventEmitter implements Program {
     this.expectRunning(why);
   }
 
-  async waitIdle(maxMs: number): Promise<boolean> {
+  async waitIdle(maxMs: number, opts: { forever?: boolean } = {}): Promise<boolean> {
     const deadline = Date.now() + maxMs;
+    if (opts.forever) {
+      for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
+        if (this.exited) return false;
+        const b = await this.blockedFor().catch(() => undefined);
+        // A receive timeout may end the wait: only its whole quiet says it will not.
+        const need = b && (b.needMs === BLOCKED_QUIET_MS ? b.needMs : STILL_MS);
+        if (b && b.ms >= need!) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        if (await this.waitExit(Math.min(b ? need! - b.ms : every, left))) return false;
+      }
+    }
     // Two looks in a row: a thread woken by another between the looks at each is seen at the second.
     let seen = 0;
     for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
@@ -268,15 +295,21 @@ export class ProgramImpl extends EventEmitter implements Program {
     return waitForUnless(this, get, ms, async () => (await this.h.programsBlocked()) !== undefined);
   }
 
-  /** The last look that saw it blocked: what woke its threads so far, and since when that has not changed. */
-  private quiet?: { wakes: string; since: number };
+  /**
+   * The last look that saw it blocked: what woke its threads so far, since
+   * when that has not changed, and how long it must not (`needMs`).
+   */
+  private quiet?: { wakes: string; since: number; needMs: number };
 
   /**
    * One look: where it waits when every process of it is blocked
-   * (procfs blockedForever), and for how long none of its threads has
-   * woken (0 at the first look that sees it so); undefined otherwise.
+   * (procfs blockedForever), for how long none of its threads has woken
+   * (0 at the first look that sees it so), and for how long none must
+   * have before it waits for ever (`needMs`: BLOCKED_QUIET_MS, or
+   * SURE_QUIET_MS when none of the sockets it receives on has a receive
+   * timeout); undefined otherwise.
    */
-  async blockedFor(): Promise<{ calls: string; ms: number } | undefined> {
+  async blockedFor(): Promise<{ calls: string; ms: number; needMs: number } | undefined> {
     const pids = await this.pids().catch(() => [] as number[]);
     const looks = this.exited || !pids.length ? [] : await Promise.all(pids.map((pid) => blockedForever(pid)));
     if (!looks.length || looks.some((b) => !b)) {
@@ -285,15 +318,19 @@ export class ProgramImpl extends EventEmitter implements Program {
     }
     const wakes = looks.map((b) => b!.wakes).join(' ');
     const now = Date.now();
-    if (this.quiet?.wakes !== wakes) this.quiet = { wakes, since: now };
-    return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since };
+    // Read once while no thread wakes: the waits under way are the same ones, and so are their timeouts.
+    if (this.quiet?.wakes !== wakes) {
+      const timeouts = (await Promise.all(pids.map((pid, i) => receiveTimeouts(pid, looks[i]!.sockets)))).flat();
+      this.quiet = { wakes, since: now, needMs: timeouts.every((ms) => ms === 0) ? SURE_QUIET_MS : BLOCKED_QUIET_MS };
+    }
+    return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since, needMs: this.quiet.needMs };
   }
 
   async waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + maxMs;
     while (!signal?.aborted) {
       const b = await this.blockedFor();
-      if (b && b.ms >= BLOCKED_QUIET_MS) return b.calls;
+      if (b && b.ms >= b.needMs) return b.calls;
       const left = deadline - Date.now();
       if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
     }
@@ -303,10 +340,10 @@ export class ProgramImpl extends EventEmitter implements Program {
   async blockedIn(): Promise<string | undefined> {
     const first = await this.blockedFor();
     if (!first) return undefined;
-    if (first.ms >= BLOCKED_QUIET_MS) return first.calls;
-    await new Promise((r) => setTimeout(r, BLOCKED_QUIET_MS - first.ms));
+    if (first.ms >= first.needMs) return first.calls;
+    await new Promise((r) => setTimeout(r, first.needMs - first.ms));
     const then = await this.blockedFor();
-    return then && then.ms >= BLOCKED_QUIET_MS ? then.calls : undefined;
+    return then && then.ms >= then.needMs ? then.calls : undefined;
   }
 
   /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */

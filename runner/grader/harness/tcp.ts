@@ -30,6 +30,8 @@ const TAKEN_POLL_MAX_MS = 40;
  * so a busy machine cannot end a wait on a slow but correct server.
  */
 const STUCK_CPU_MS = 1000;
+/** How long close() waits for the program to close its end after the grader's half-close. */
+const CLOSE_WAIT_MS = 1000;
 /** Connections one grader listener takes (accepted or waiting) before the check fails. */
 export const MAX_LISTENER_CONNECTIONS = 32;
 
@@ -249,9 +251,15 @@ export class ConnImpl extends EventEmitter implements Conn {
     this.ended = true;
   }
 
-  async close(): Promise<void> {
+  async close(opts: { until?: Promise<unknown> } = {}): Promise<void> {
     if (!this.socket.writableEnded && !this.socket.destroyed) this.halfClose();
-    await waitFor(this, () => (this.ended ? true : undefined), 1000);
+    let over = false;
+    const end = () => {
+      over = true;
+      this.emit('change');
+    };
+    void opts.until?.then(end, end);
+    await waitFor(this, () => (this.ended || over ? true : undefined), CLOSE_WAIT_MS);
     this.socket.destroy();
   }
 

@@ -89,11 +89,18 @@ export function waitFor<T>(emitter: EventEmitter, get: () => T | undefined, time
 
 /** How often a wait asks whether it is hopeless (waitForUnless): each ask reads /proc or the socket table. */
 export const HOPELESS_POLL_MS = 250;
+/**
+ * When a wait first asks, then twice as long each time up to
+ * HOPELESS_POLL_MS: most replies come sooner (and cost no look), and a
+ * program that waits for ever is seen from here, its quiet (see
+ * Program.blockedIn) counted from here and seen at the next asks.
+ */
+const HOPELESS_FIRST_MS = 50;
 
 /**
  * waitFor, ended early (undefined) once `hopeless` resolves true: asked
- * every HOPELESS_POLL_MS while the wait lasts, not at each event, as each
- * ask reads /proc or the socket table.
+ * HOPELESS_FIRST_MS in, then at most every HOPELESS_POLL_MS while the wait
+ * lasts, not at each event, as each ask reads /proc or the socket table.
  */
 export async function waitForUnless<T>(emitter: EventEmitter, get: () => T | undefined, timeoutMs: number, hopeless: () => Promise<boolean>): Promise<T | undefined> {
   // What is there already costs no timer and no look: a flood's lines are read by the thousand.
@@ -102,8 +109,8 @@ export async function waitForUnless<T>(emitter: EventEmitter, get: () => T | und
   let waiting = true;
   let gaveUp = false;
   void (async () => {
-    while (waiting) {
-      await new Promise((r) => setTimeout(r, HOPELESS_POLL_MS));
+    for (let every = HOPELESS_FIRST_MS; waiting; every = Math.min(every * 2, HOPELESS_POLL_MS)) {
+      await new Promise((r) => setTimeout(r, every));
       if (waiting && (await hopeless())) {
         gaveUp = true;
         emitter.emit('change');
