@@ -125,8 +125,8 @@ export default defineChecks([
       });
   } },
 ]);`);
-    // Closes every socket on "bad", then takes 0.5 s to exit: the probe's connection is refused first.
-    const dying = 'import socket,time,os\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\nc.close()\ns.close()\ntime.sleep(0.5)\nraise SystemExit(4)\n';
+    // Closes its listener, then the connection, on "bad" (the probe after that end is refused), then takes 0.5 s to exit.
+    const dying = 'import socket,time,os\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\ns.close()\nc.close()\ntime.sleep(0.5)\nraise SystemExit(4)\n';
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(dying), backend, limits: resolveLimits() });
     const r = report.results[0]!;
     expect(r.status).toBe('failed');
