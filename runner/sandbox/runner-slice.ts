@@ -2,11 +2,8 @@
  * The runner's threads ask the scheduler for its shortest slice (slice.c
  * says why): the weight of the runner's CPU group (cgroups.ts) decides its
  * share of the cores, the slice how soon it runs once a keystroke wakes it.
- * Run once when the runner serves, after its threads have started. A slice
- * is kept across fork and exec: our own binaries the runner starts go back
- * to the default first (the forker, and through it every student program;
- * the packet reader; the agent), while tar and the JDK's tools, the
- * runner's own short work, keep it.
+ * Run once when the runner serves, after its threads have started; the
+ * programs it starts afterwards go back to the default themselves.
  */
 import { execFile } from 'node:child_process';
 import { ensureSlice } from './build-launcher.js';
