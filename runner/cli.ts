@@ -3,7 +3,6 @@
  * the labs. Exit codes: 0 success, 1 the thing checked failed, 2 usage or
  * configuration error (with a message, never a stack trace).
  */
-import { shortenRunnerSlice } from './sandbox/runner-slice.ts';
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -219,8 +218,6 @@ async function cmdServe(args: string[]): Promise<number> {
     throw err;
   });
   const agent = agentPort === undefined ? undefined : await startAgent(replica, agentPort, host);
-  const slice = await shortenRunnerSlice();
-  if (slice) console.warn(`socklab: warning: the runner keeps the scheduler's default slice (${slice}); terminals may lag on a busy machine`);
   if (runner.backend.warning) console.warn(`socklab: warning: ${runner.backend.warning}`);
   if (place.kind === 'incomplete') console.warn(`socklab: warning: not keeping the pod-deletion-cost: ${place.why}`);
   const cost = place.kind === 'pod' ? new PodDeletionCost({ pod: place.pod, secretDir: SERVICE_ACCOUNT_DIR, cost: () => runner.sessionCount, log: (line) => console.warn(line) }) : undefined;

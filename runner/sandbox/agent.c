@@ -53,7 +53,6 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
-#include "slice.h"
 
 #define MAX_LINE 4096
 
@@ -458,8 +457,6 @@ static void handle(const char *line) {
 }
 
 int main(void) {
-  // The runner's short slice (slice.h) is its own: nothing started here keeps it.
-  set_slice(0, 0);
   const char *fd = getenv("NODE_CHANNEL_FD");
   if (!fd) {
     fprintf(stderr, "socklab-agent: no NODE_CHANNEL_FD: the runner starts this\n");

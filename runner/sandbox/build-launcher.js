@@ -2,9 +2,8 @@
 // packet reader (runner/sandbox/capture.c), the socket agent
 // (runner/sandbox/agent.c), the session holder (runner/sandbox/holder.c),
 // the session joiner (runner/sandbox/join.c), the program starter
-// (runner/sandbox/forker.c), the receive-timeout reader
-// (runner/sandbox/rcvtimeo.c) and the runner's scheduling slice
-// (runner/sandbox/slice.c). Run by
+// (runner/sandbox/forker.c) and the receive-timeout reader
+// (runner/sandbox/rcvtimeo.c). Run by
 // `npm install` (postinstall) and, if the binary is missing or older than its
 // source, by the runner before it starts the first sandbox.
 import { execFileSync } from 'node:child_process';
@@ -26,10 +25,6 @@ export const joinPath = join(here, 'bin', 'socklab-join');
 
 /** Path of the compiled program starter (the runner's own, never in a sandbox). */
 export const forkerPath = join(here, 'bin', 'socklab-forker');
-/** Path of the compiled slice setter (the runner's own, run on itself). */
-export const slicePath = join(here, 'bin', 'socklab-slice');
-/** The header some sources share: a binary older than it is built again too. */
-const sliceHeader = join(here, 'slice.h');
 
 /** Path of the compiled receive-timeout reader (the runner's own, never in a sandbox). */
 export const rcvtimeoPath = join(here, 'bin', 'socklab-rcvtimeo');
@@ -47,7 +42,7 @@ const thisFile = fileURLToPath(import.meta.url);
  * dynamically, as before.
  */
 function ensureBuilt(source, binary, what, flags = []) {
-  if (existsSync(binary) && statSync(binary).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(thisFile).mtimeMs, statSync(sliceHeader).mtimeMs)) {
+  if (existsSync(binary) && statSync(binary).mtimeMs >= Math.max(statSync(source).mtimeMs, statSync(thisFile).mtimeMs)) {
     return binary;
   }
   mkdirSync(dirname(binary), { recursive: true });
@@ -95,11 +90,6 @@ export function ensureForker() {
   return ensureBuilt(join(here, 'forker.c'), forkerPath, 'program starter');
 }
 
-/** Builds the slice setter when it is missing or stale; returns its path. */
-export function ensureSlice() {
-  return ensureBuilt(join(here, 'slice.c'), slicePath, 'slice setter');
-}
-
 /** Builds the receive-timeout reader when it is missing or stale; returns its path. */
 export function ensureRcvtimeo() {
   return ensureBuilt(join(here, 'rcvtimeo.c'), rcvtimeoPath, 'receive-timeout reader');
@@ -112,7 +102,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureHolder();
   ensureJoin();
   ensureForker();
-  ensureSlice();
   ensureRcvtimeo();
-  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath}, ${slicePath} and ${rcvtimeoPath}`);
+  console.log(`socklab: built ${launcherPath}, ${capturePath}, ${agentPath}, ${holderPath}, ${joinPath}, ${forkerPath} and ${rcvtimeoPath}`);
 }

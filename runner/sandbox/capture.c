@@ -47,7 +47,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "slice.h"
 
 #define BATCH 64
 /* Largest IPv4 header (60) + largest TCP header (60); IPv6's fixed 40 is less. */
@@ -159,8 +158,6 @@ static void decode(const uint8_t *p, size_t cap, unsigned long long n, uint64_t 
 }
 
 int main(int argc, char **argv) {
-  // The runner's short slice (slice.h) is its own: nothing started here keeps it.
-  set_slice(0, 0);
   if (argc != 4) {
     fprintf(stderr, "usage: socklab-capture HOLDER_PID HEAD_BYTES PACKETS_PER_SECOND\n");
     return 2;

@@ -67,7 +67,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-#include "slice.h"
 
 #define REQUESTS 3
 #define ANSWERS 6
@@ -359,8 +358,6 @@ static int serve(void) {
 }
 
 int main(void) {
-  // The runner's short slice (slice.h) is its own: nothing started here keeps it.
-  set_slice(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 0;
   /* Nothing of the runner's but our three standard descriptors. */
