@@ -146,6 +146,11 @@ Promise.all(tries).then(() => log('done'));
     expect(await web2.page.evaluate(() => [localStorage.getItem('left'), document.cookie])).toEqual([null, '']);
     expect(await web2.page.evaluate(() => document.body.innerText)).not.toContain('LEAK');
     expect(hits).toBe(0);
+    // Two windows, and nothing but their pages: no omnibox popup of each window's own (the profile's flags).
+    const cdp = await web2.page.context().browser()!.newBrowserCDPSession();
+    const targets = (await cdp.send('Target.getTargets')).targetInfos;
+    await cdp.detach();
+    expect(targets.filter((t) => t.type !== 'page')).toEqual([]);
     // The first check's end closes its page, not the grade's browser.
     await h.dispose();
     checks.shift();
