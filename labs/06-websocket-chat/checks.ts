@@ -538,6 +538,7 @@ export default defineChecks(messages, [
     name: 'check.webHistory',
     role: 'server',
     timeoutMs: BROWSER_CHECK_MS,
+    opensPage: true,
     dependsOn: ['post-201'],
     async run(h) {
       await h.start('server');
@@ -558,6 +559,7 @@ export default defineChecks(messages, [
     name: 'check.webPush',
     role: 'server',
     timeoutMs: BROWSER_CHECK_MS,
+    opensPage: true,
     dependsOn: ['post-201', 'ws-upgrade'],
     async run(h) {
       const server = await h.start('server');
@@ -581,6 +583,7 @@ export default defineChecks(messages, [
     name: 'check.webForm',
     role: 'server',
     timeoutMs: BROWSER_CHECK_MS,
+    opensPage: true,
     dependsOn: ['post-201', 'ws-upgrade'],
     async run(h) {
       await h.start('server');

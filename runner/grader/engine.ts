@@ -279,6 +279,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           result = skipped(failed.id);
         } else {
           opts.onStart?.(check); // it counts from here: its dependencies have passed
+          if (check.opensPage) void browser.warm();
           result = await running;
         }
         return result;

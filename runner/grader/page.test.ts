@@ -222,3 +222,23 @@ it('gives the browser turn of a grade that no check of it uses to a grade that w
   expect([...holders, waiter].flatMap((g) => g.pids)).toEqual([]);
   expect(graderChromiums()).toEqual([]);
 }, 20_000);
+
+it('starts the grade\'s browser ahead of a check that will open a page, and the check gets that one', async () => {
+  const grade = new GradeBrowser(limits);
+  try {
+    await grade.warm();
+    expect(grade.pids).toHaveLength(1);
+    expect(graderChromiums().map((c) => c.pid)).toEqual(grade.pids);
+    // Warmed, not in use: another grade that waits for a turn may take it.
+    expect(grade.idle).toBe(true);
+    const browser = await grade.browser();
+    expect(browser.pid).toBe(grade.pids[0]);
+    grade.done();
+  } finally {
+    await grade.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+  await grade.warm(); // the grade is over: nothing starts
+  expect(grade.pids).toHaveLength(1);
+  expect(graderChromiums()).toEqual([]);
+}, 60_000);
