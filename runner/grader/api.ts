@@ -49,7 +49,8 @@ export interface CheckDef<E extends Templates = Templates> {
   alone?: boolean;
   /**
    * The check opens the student's page (Harness.openPage): once it counts
-   * (its dependencies have passed), the grade's Chromium starts beside the
+   * (its dependencies have passed) and the student sent a page of their
+   * own (files under public/), the grade's Chromium starts beside the
    * check's own first steps (its server's start, its requests) instead of
    * after them, when it asks for the page.
    */
