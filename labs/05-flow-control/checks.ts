@@ -56,16 +56,13 @@ async function joinedClient(h: H): Promise<{ client: Program; conn: Conn }> {
   client.type('ana');
   await conn.expectLine('ana', { timeoutMs: 5000, what: h.t('what.nickname') });
   await conn.sendLine('* ana joined the chat');
-  // Polled rather than expectOutput: a client that blocks on the keyboard gets the lesson's hint, not a flushing one.
-  for (let waited = 0; !client.output.includes('* ana joined the chat'); waited += 100) {
-    if (waited >= 5000) {
-      h.fail(h.t('join.notPrinted'), {
-        expected: q('* ana joined the chat\n'),
-        received: h.t('join.notPrintedReceived'),
-        hint: readerHint(h),
-      });
-    }
-    await h.sleep(100);
+  // Its own failure, not expectOutput's: a client that blocks on the keyboard gets the lesson's hint, not a flushing one.
+  if (!(await client.expectOutput('* ana joined the chat', { timeoutMs: 5000 }).then(() => true, () => false))) {
+    h.fail(h.t('join.notPrinted'), {
+      expected: q('* ana joined the chat\n'),
+      received: h.t('join.notPrintedReceived'),
+      hint: readerHint(h),
+    });
   }
   return { client, conn };
 }
@@ -176,8 +173,10 @@ export default defineChecks(messages, [
     dependsOn: ['prints-while-idle'],
     async run(h) {
       const { client, conn } = await joinedClient(h);
-      await conn.send(`[bob] ${'y'.repeat(200)}\n`.repeat(5000));
-      await h.sleep(300);
+      const line = `[bob] ${'y'.repeat(200)}`;
+      await conn.send(`${line}\n`.repeat(5000));
+      // Typed while the flood is printed (printing is proven by prints-while-idle).
+      await client.expectOutput(line, { timeoutMs: 5000, what: h.t('what.floodLine') });
       client.type('hello after the flood');
       await conn.expectLine('hello after the flood', { timeoutMs: 5000, what: h.t('what.typed') });
     },

@@ -47,6 +47,14 @@ export interface CheckDef<E extends Templates = Templates> {
    * run side by side.
    */
   alone?: boolean;
+  /**
+   * The check opens the student's page (Harness.openPage): once it counts
+   * (its dependencies have passed) and the student sent a page of their
+   * own (files under public/), the grade's Chromium starts beside the
+   * check's own first steps (its server's start, its requests) instead of
+   * after them, when it asks for the page.
+   */
+  opensPage?: boolean;
   run(h: Harness<E>): Promise<void>;
 }
 

@@ -239,6 +239,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? 0) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
   // One Chromium for the grade's pages, started by the first check that opens one, ended with the grade.
   const browser = new GradeBrowser(opts.limits);
+  const ownPage = hasOwnPage(opts.files);
   await compiled;
   // Each check starts when a turn is free (check-turns.ts: one whose
   // dependencies still run may start early); results are reported in the
@@ -279,6 +280,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           result = skipped(failed.id);
         } else {
           opts.onStart?.(check); // it counts from here: its dependencies have passed
+          // Not for a student with no page of their own: such a check fails before it asks for the browser.
+          if (check.opensPage && ownPage) void browser.warm();
           result = await running;
         }
         return result;
@@ -342,6 +345,11 @@ function compiledRun(files: Map<string, string>, programFiles: Set<string>): { c
   return { commands, classes: [...classes].map(([name, content]) => ({ name, content })) };
 }
 
+/** Whether the student sent a web page of their own (files under PUBLIC_DIR). */
+function hasOwnPage(files: StudentFile[]): boolean {
+  return files.some((f) => f.name.startsWith(`${PUBLIC_DIR}/`));
+}
+
 /** What a check's sandbox holds and how its programs start. */
 interface CheckSetup {
   files: { name: string; content: string | Uint8Array }[];
@@ -366,7 +374,7 @@ function checkSetup(opts: GradeOptions, reference: Map<string, string>, role: st
   const roleFiles = new Set(opts.lab.meta.processes.map((p) => lang.fileFor(p.role)));
   const files = new Map<string, string>();
   // A web page is the student's whole: none of the reference's page comes with theirs (its client.js would pass for theirs).
-  const ownPage = opts.files.some((f) => f.name.startsWith(`${PUBLIC_DIR}/`));
+  const ownPage = hasOwnPage(opts.files);
   for (const [name, content] of reference) {
     if ((!roleFiles.has(name) || name !== lang.fileFor(role)) && !(ownPage && name.startsWith(`${PUBLIC_DIR}/`))) files.set(name, content);
   }

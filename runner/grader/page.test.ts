@@ -146,6 +146,11 @@ Promise.all(tries).then(() => log('done'));
     expect(await web2.page.evaluate(() => [localStorage.getItem('left'), document.cookie])).toEqual([null, '']);
     expect(await web2.page.evaluate(() => document.body.innerText)).not.toContain('LEAK');
     expect(hits).toBe(0);
+    // Two windows, and nothing but their pages: no omnibox popup of each window's own (the profile's flags).
+    const cdp = await web2.page.context().browser()!.newBrowserCDPSession();
+    const targets = (await cdp.send('Target.getTargets')).targetInfos;
+    await cdp.detach();
+    expect(targets.filter((t) => t.type !== 'page')).toEqual([]);
     // The first check's end closes its page, not the grade's browser.
     await h.dispose();
     checks.shift();
@@ -217,3 +222,23 @@ it('gives the browser turn of a grade that no check of it uses to a grade that w
   expect([...holders, waiter].flatMap((g) => g.pids)).toEqual([]);
   expect(graderChromiums()).toEqual([]);
 }, 20_000);
+
+it('starts the grade\'s browser ahead of a check that will open a page, and the check gets that one', async () => {
+  const grade = new GradeBrowser(limits);
+  try {
+    await grade.warm();
+    expect(grade.pids).toHaveLength(1);
+    expect(graderChromiums().map((c) => c.pid)).toEqual(grade.pids);
+    // Warmed, not in use: another grade that waits for a turn may take it.
+    expect(grade.idle).toBe(true);
+    const browser = await grade.browser();
+    expect(browser.pid).toBe(grade.pids[0]);
+    grade.done();
+  } finally {
+    await grade.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+  await grade.warm(); // the grade is over: nothing starts
+  expect(grade.pids).toHaveLength(1);
+  expect(graderChromiums()).toEqual([]);
+}, 60_000);

@@ -7,7 +7,7 @@
  * page-proxy.ts), and is ended by its process id, its whole process group
  * with it, whatever the checks did.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,17 @@ import type { BrowserContext } from 'playwright-core';
 
 /** Flags of every Chromium the project starts: headless, quiet, nothing fetched for itself. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * chrome://flags choices of the grader's profile (its Local State), as
+ * "flag@2" (Disabled). Headless Chromium builds each window's omnibox
+ * popup as a WebUI page in a renderer of its own, and a grader's page is
+ * a window of its own: a third of the CPU of each page opened (measured
+ * on Chromium 156), for a popup no headless page shows. Flags, not
+ * --disable-features: Chromium keeps the last --disable-features only,
+ * and Playwright passes its own; the flags are merged into it.
+ */
+const PROFILE_FLAGS = ['webui-omnibox-popup@2', 'webui-omnibox-aim-popup@2'];
 
 /** Where Chromium is: $CHROMIUM, or Debian's package. */
 export function chromiumExecutable(): string {
@@ -59,6 +70,7 @@ export async function launchGraderChromium(opts: { timeoutMs: number; heapMiB: n
   const { chromium } = await import('playwright-core');
   const nowhere = await cutEveryConnection();
   const profile = mkdtempSync(join(tmpdir(), 'socklab-chromium-'));
+  writeFileSync(join(profile, 'Local State'), JSON.stringify({ browser: { enabled_labs_experiments: PROFILE_FLAGS } }));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {

@@ -118,6 +118,16 @@ export class GradeBrowser {
     }
   }
 
+  /**
+   * Starts the grade's browser (unless one runs) for a check that will ask
+   * for it soon (CheckDef.opensPage); resolves once it runs or did not
+   * start, never rejecting: a start that failed is the check's to meet.
+   */
+  async warm(): Promise<void> {
+    if (this.closed) return;
+    await this.browser().then(() => this.done(), () => {});
+  }
+
   /** A check that had the browser uses it no more. */
   done(): void {
     this.users--;
