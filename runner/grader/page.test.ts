@@ -128,7 +128,11 @@ Promise.all(tries).then(() => log('done'));
     seen.push(...first);
     expect(grade.pids).toEqual([first[0]!.pid]);
     // The browser leads its own process group, its renderers in it.
-    expect(procs().filter((p) => p.pgrp === first[0]!.pid).length).toBeGreaterThan(1);
+    const group = procs().filter((p) => p.pgrp === first[0]!.pid);
+    expect(group.length).toBeGreaterThan(1);
+    // None of them runs in the runner's CPU group (this process's, at the runner's weight): a student's page is not the runner.
+    const runnerGroup = readFileSync(`/proc/${process.pid}/cgroup`, 'utf8');
+    for (const p of group) expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).not.toBe(runnerGroup);
     expect(h.transcript.entries.some((e) => e.text === say('log.pageRefused', { url: 'http://localhost:4000/messages' }))).toBe(true);
     await web.page.evaluate(() => {
       localStorage.setItem('left', 'by the first check');

@@ -12,6 +12,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { leaveRunnerGroup } from '../../sandbox/cgroups.ts';
 
 /** Flags of every Chromium the project starts: headless, quiet, nothing fetched for itself. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -98,6 +99,10 @@ export async function launchGraderChromium(opts: { timeoutMs: number; heapMiB: n
     throw err;
   }
   const pid = browserPid(profile);
+  // Born in the runner's CPU group (cgroups.ts), the browser would run students' pages at the runner's weight,
+  // ahead of every session: it goes back to the group the runner came from, its zygote and helpers with it, and the
+  // renderers they start later are born there.
+  for (const entry of procEntries()) if (entry.pgrp === pid) leaveRunnerGroup(entry.pid);
   const close = async () => {
     await Promise.race([context.close().catch(() => {}), sleep(3000)]);
     // Renderers and helpers may outlive the browser; none outlives this.
