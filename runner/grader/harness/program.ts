@@ -201,7 +201,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     }
     const seen = this.text.slice(this.cursor);
     const say = this.h.say;
-    const blocked = !this.exited && opts.untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
+    const blocked = !this.exited && opts.untilBlocked ? await this.blockedAfterWait() : undefined;
     const message = this.exited
       ? say('print.missingExited', { program: this.name, want, code: this.exitStatus!.code })
       : blocked ? say('print.missingBlocked', { program: this.name, want, call: blocked.call })
@@ -224,7 +224,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     if (!exit) {
       const time = secs(this.h.say, timeoutMs);
       const say = this.h.say;
-      const blocked = opts.untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
+      const blocked = opts.untilBlocked ? await this.blockedAfterWait() : undefined;
       this.log.add('note', this.name, blocked ? say('log.blocked', { call: blocked.call }) : say('log.stillRunning', { time }));
       const message = blocked
         ? opts.why ? say('run.blockedWhy', { program: this.name, call: blocked.call, why: opts.why }) : say('run.blocked', { program: this.name, call: blocked.call })
@@ -291,8 +291,22 @@ export class ProgramImpl extends EventEmitter implements Program {
 
   /** waitFor on this program, ended early (untilBlocked) once every program of the check waits for ever. */
   private waitUnlessBlocked<T>(get: () => T | undefined, ms: number, untilBlocked = false): Promise<T | undefined> {
+    this.blockedLook = undefined;
     if (!untilBlocked) return waitFor(this, get, ms);
-    return waitForUnless(this, get, ms, async () => (await this.h.programsBlocked()) !== undefined);
+    return waitForUnless(this, get, ms, async () => (this.blockedLook = await this.h.programsBlocked()) !== undefined);
+  }
+
+  /** The look that saw every program blocked for ever and so ended the last wait (untilBlocked), if one did. */
+  private blockedLook?: { program: string; call: string };
+
+  /**
+   * Why the last untilBlocked wait ended with nothing: the look that ended
+   * it, not a new one (a thread that wakes a moment later, a JVM's own, must
+   * not turn "waits in read()" into "within 5 s"); asked again when the
+   * wait ran to its deadline.
+   */
+  private async blockedAfterWait(): Promise<{ program: string; call: string } | undefined> {
+    return this.blockedLook ?? (await this.h.programsBlocked().catch(() => undefined));
   }
 
   /**

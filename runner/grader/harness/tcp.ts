@@ -136,11 +136,15 @@ export class ConnImpl extends EventEmitter implements Conn {
    * while the check's programs used STUCK_CPU_MS of CPU, or (untilBlocked)
    * once every program of the check waits for ever: no reply can come.
    */
+  /** The look that saw every program blocked for ever and so ended the last reply wait (untilBlocked), if one did. */
+  private blockedLook?: { program: string; call: string };
+
   private waitReply<T>(get: () => T | undefined, timeoutMs: number, untilBlocked = false): Promise<T | undefined> {
     // Counted from the first ask, a moment into the wait: most waits end before it, and cost no /proc read.
     let cpu0: number | undefined;
+    this.blockedLook = undefined;
     return waitForUnless(this, get, timeoutMs, async () => {
-      if (untilBlocked && (await this.h.programsBlocked()) !== undefined) return true;
+      if (untilBlocked && (this.blockedLook = await this.h.programsBlocked()) !== undefined) return true;
       const cpu = await this.h.programsCpuMs();
       cpu0 ??= cpu;
       return cpu - cpu0 >= STUCK_CPU_MS && (await this.h.waitsToBeAccepted(this.ends()));
@@ -150,7 +154,8 @@ export class ConnImpl extends EventEmitter implements Conn {
   /** Why nothing came, when it did not: the connection still waits to be accepted, every program waits for ever (untilBlocked), or nothing came within the time. */
   private async nothingCame(untilBlocked: boolean): Promise<{ queued: true } | { blocked: { program: string; call: string } } | undefined> {
     if (await this.h.waitsToBeAccepted(this.ends()).catch(() => false)) return { queued: true };
-    const blocked = untilBlocked ? await this.h.programsBlocked().catch(() => undefined) : undefined;
+    // The look that ended the wait, not a new one: a thread that wakes a moment later (a JVM's own) must not turn "waits in read()" into "within 5 s".
+    const blocked = untilBlocked ? (this.blockedLook ?? (await this.h.programsBlocked().catch(() => undefined))) : undefined;
     return blocked && { blocked };
   }
 
