@@ -458,8 +458,9 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await page.keyboard.press('Control+C');
     await pane(page, 'client 1').locator('.wb-pane-state', { hasText: 'stopped by Ctrl-C (SIGINT)' }).waitFor({ timeout: 10_000 });
     await expect.poll(tail, { timeout: 10_000 }).toMatch(/\[client 1 stopped by Ctrl-C \(SIGINT\)\]$/);
-    // The note comes before the traceback the interrupt printed; at most what the program wrote while the interrupt was
-    // on its way to it (the kernel flushes the rest) is drawn between them.
+    // The note comes before the traceback the interrupt printed. Between them is drawn what the program wrote while
+    // the ^C was on its way to it through the kernel's tty worker: no bound holds for that on a loaded machine (a fast
+    // Python under a full test run wrote 58 KiB), so none is asserted.
     const around = await page.evaluate(() => {
       const text = (document.querySelector('[data-socklab-workbench]') as Mounted).socklab?.paneText('client 1') ?? '';
       const note = /\[(\d+) KiB of output skipped: Ctrl-C drops what was still waiting to be drawn, as a terminal does\]/.exec(text);
@@ -467,7 +468,6 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     });
     expect(around.kib).toBeGreaterThan(16);
     expect(around.between).toBeGreaterThanOrEqual(0);
-    expect(around.between).toBeLessThan(16 * 1024);
     expect(scene.pageErrors(page)).toEqual([]);
   });
 
