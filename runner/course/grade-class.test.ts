@@ -162,6 +162,10 @@ describe('the class report', () => {
     expect(html).toContain('&lt;img src=x&gt;');
     expect(classCsv(result)).toContain(`"'=HYPERLINK(""x"") <script>"`);
   });
+
+  it('says when the class was graded as a person reads a time', () => {
+    expect(classHtml(result)).toContain('graded 2026-01-01 00:00 UTC in');
+  });
 });
 
 describe('the CI reports of one grade', () => {

@@ -147,5 +147,5 @@ function progressLine(done: number, total: number, ms: number): string {
 
 function studentLine(s: StudentResult): string {
   const total = s.cells.reduce((a, c) => a + (c.status === 'missing' ? 0 : 1), 0);
-  return `${s.student}: ${s.points} points${s.error ? ` (${s.error})` : `, ${s.cells.filter((c) => c.status === 'passed').length}/${total} checks passed`}`;
+  return `${s.student}: ${s.points} ${s.points === 1 ? 'point' : 'points'}${s.error ? ` (${s.error})` : `, ${s.cells.filter((c) => c.status === 'passed').length}/${total} checks passed`}`;
 }

@@ -48,6 +48,10 @@ describe('socklab init', () => {
     expect(r.status, r.stderr).toBe(0);
     const pkg = JSON.parse(readFileSync(join(course, 'package.json'), 'utf8'));
     expect(pkg).toMatchObject({ name: 'my-course', private: true, type: 'module', dependencies: { socklab: `file:${ROOT.replace(/\/$/, '')}` } });
+    // npm 11 runs no dependency's install scripts unless allowed: socklab's builds its sandbox helpers.
+    const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+    expect(pkg.allowScripts).toEqual({ [pkg.dependencies.socklab]: true, socklab: true, ...own.allowScripts });
+    expect(own.allowScripts['node-pty']).toBe(true);
     expect(existsSync(join(course, 'labs'))).toBe(true);
     expect(readFileSync(join(course, 'README.md'), 'utf8')).toMatch(/npx socklab serve[\s\S]*npx socklab grade/);
     expect(readFileSync(join(course, '.github/workflows/course.yml'), 'utf8')).toBe(COURSE_WORKFLOW);

@@ -90,14 +90,22 @@ export function initCourse(opts: InitOptions): string {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new InitError(`${opts.dir} exists and is not empty`);
   mkdirSync(join(dir, 'labs'), { recursive: true });
   mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
-  const socklab = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { engines?: Record<string, string> };
+  const socklab = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    engines?: Record<string, string>;
+    allowScripts?: Record<string, boolean>;
+  };
+  const dependency = `file:${PACKAGE_ROOT.replace(/\/$/, '')}`;
   const pkg = {
     name,
     private: true,
     type: 'module',
     scripts: { start: 'socklab serve', validate: 'socklab validate', grade: 'socklab grade' },
-    dependencies: { socklab: `file:${PACKAGE_ROOT.replace(/\/$/, '')}` },
+    dependencies: { socklab: dependency },
     ...(socklab.engines ? { engines: socklab.engines } : {}),
+    // npm 11 skips a dependency's install scripts unless allowed: socklab's
+    // own (its sandbox helpers; npm names a file or git dependency by its
+    // spec, a published one by its name) and those socklab allows (node-pty).
+    allowScripts: { [dependency]: true, socklab: true, ...socklab.allowScripts },
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
   writeFileSync(join(dir, 'README.md'), readme(name));

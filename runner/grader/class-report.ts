@@ -102,7 +102,7 @@ th{background:#f4f4f7}code{font-size:.85em;color:#555}.num{white-space:nowrap}
 .error{color:#b42318}td p.skipped{margin:.2rem 0 0}
 </style></head><body>
 <h1>${html(result.title)}: class report</h1>
-<p class="meta">${n} submission${n === 1 ? '' : 's'} · mean ${mean.toFixed(1)} / ${result.maxPoints} points · graded ${html(result.date)} in ${(result.durationMs / 1000).toFixed(1)} s, up to ${result.concurrency} at a time</p>
+<p class="meta">${n} submission${n === 1 ? '' : 's'} · mean ${mean.toFixed(1)} / ${result.maxPoints} points · graded ${html(result.date.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d).*$/, '$1 $2 UTC'))} in ${(result.durationMs / 1000).toFixed(1)} s, up to ${result.concurrency} at a time</p>
 <h2>Checks</h2>
 <table><thead><tr><th>Check</th><th>Pass rate</th><th>Most common failures</th></tr></thead><tbody>
 ${checkRows}
