@@ -40,11 +40,11 @@ async function ready(p: ChildProcess): Promise<number> {
   return p.pid!;
 }
 
-/** A Java program (single-file source launch) whose main thread waits in accept(). */
-async function runJava(): Promise<number> {
+/** A Java program (single-file source launch) whose main thread waits in accept(), after `before`. */
+async function runJava(before = ''): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-procfs-'));
   scratch.push(dir);
-  writeFileSync(join(dir, 'Main.java'), 'public class Main { public static void main(String[] a) throws Exception { var s = new java.net.ServerSocket(0); System.out.println("READY"); s.accept(); } }\n');
+  writeFileSync(join(dir, 'Main.java'), `public class Main { public static void main(String[] a) throws Exception { ${before} var s = new java.net.ServerSocket(0); System.out.println("READY"); s.accept(); } }\n`);
   return ready(spawn('java', [join(dir, 'Main.java')], { stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
@@ -65,11 +65,15 @@ describe('blockedForever', () => {
       ['threading.Thread(target=lambda: time.sleep(30)).start(); conn.recv(10)', undefined],
       ['threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start(); conn.recv(10)', undefined],
     ];
-    const [java, ...pids] = await Promise.all([runJava(), ...cases.map(([code]) => run(code))]);
+    // A thread named as the JVM's own (its collector's) that never rests: the JVM at work.
+    const busy = 'var t = new Thread(() -> { while (true) Thread.onSpinWait(); }, "G1 Conc#0"); t.setDaemon(true); t.start();';
+    const [java, javaAtWork, ...pids] = await Promise.all([runJava(), runJava(busy), ...cases.map(([code]) => run(code))]);
     const got = await Promise.all(pids.map((pid) => blockedForever(pid)));
     expect(cases.map(([code], i) => [code, got[i]?.calls])).toEqual(cases);
     // A JVM's own threads wake on timers of their own: judged by the program's threads (main in accept()).
     expect((await blockedForever(java))?.calls).toBe('accept()');
+    // A JVM at work may hold the program's threads for a moment: the look says where they wait, and that it cannot tell more.
+    expect(await blockedForever(javaAtWork)).toMatchObject({ calls: 'accept()', held: true });
     // A receive timeout set with SO_RCVTIMEO looks like none, but each time it ends the thread wakes: `wakes` changes.
     const rcvtimeo = await run('conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, (0).to_bytes(8, "little") + (200000).to_bytes(8, "little"))\nwhile True:\n    try: conn.recv(10)\n    except OSError: pass');
     const before = await blockedForever(rcvtimeo);

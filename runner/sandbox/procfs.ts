@@ -195,20 +195,25 @@ function blockingCall(line: string): { name: string; fd?: number } | undefined {
  * switches): a receive timeout set with SO_RCVTIMEO looks like no timeout
  * here, but it wakes the thread once it ends (see Program.blockedIn);
  * `sockets` are the sockets its threads receive on, whose timeouts
- * receiveTimeouts reads. Undefined when any thread could go on by itself,
- * when a look fails, or when gone.
+ * receiveTimeouts reads. `held`: a JVM's own thread was on a CPU (a
+ * collection, a safepoint), which may hold the program's threads in a
+ * futex for a moment, so the look says where they wait but not that they
+ * wait for ever; a thread it held wakes once let go, which `wakes` shows.
+ * Undefined when any thread could go on by itself, when a look fails, or
+ * when gone.
  */
-export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string; sockets: number[] } | undefined> {
+export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string; sockets: number[]; held: boolean } | undefined> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return undefined;
   const calls: string[] = [];
   const wakes: string[] = [];
   const sockets = new Set<number>();
+  let held = false;
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
     if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) {
-      // At work (a collection, a safepoint), it holds the program's threads for a moment: they are not blocked for ever.
-      if (await threadOnCpu(pid, tid)) return undefined;
+      // At work (a collection, a safepoint), it may hold the program's threads for a moment: this look cannot tell.
+      held ||= await threadOnCpu(pid, tid);
       continue;
     }
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
@@ -225,7 +230,7 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
     if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')).includes('timerfd')) return undefined;
   }
-  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]`, sockets: [...sockets] };
+  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]`, sockets: [...sockets], held };
 }
 
 let rcvtimeo: string | undefined;

@@ -337,6 +337,11 @@ export class ProgramImpl extends EventEmitter implements Program {
       const timeouts = (await Promise.all(pids.map((pid, i) => receiveTimeouts(pid, looks[i]!.sockets)))).flat();
       this.quiet = { wakes, since: now, needMs: timeouts.every((ms) => ms === 0) ? SURE_QUIET_MS : BLOCKED_QUIET_MS };
     }
+    // A JVM at work: no answer from this look, but the quiet stands (a
+    // thread it held wakes once let go, and that restarts the quiet). Were
+    // its busy moments counted as wakes, a JVM compiling on a loaded machine
+    // would never be seen blocked.
+    if (looks.some((b) => b!.held)) return undefined;
     return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since, needMs: this.quiet.needMs };
   }
 

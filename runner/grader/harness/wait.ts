@@ -111,13 +111,16 @@ export async function waitForUnless<T>(emitter: EventEmitter, get: () => T | und
   void (async () => {
     for (let every = HOPELESS_FIRST_MS; waiting; every = Math.min(every * 2, HOPELESS_POLL_MS)) {
       await new Promise((r) => setTimeout(r, every));
-      if (waiting && (await hopeless())) {
+      // An ask that failed (a look at /proc or the socket table, on a busy
+      // machine) says nothing: the next one asks again, or the wait would
+      // run to its deadline and its failure name the time, not the cause.
+      if (waiting && (await hopeless().catch(() => false))) {
         gaveUp = true;
         emitter.emit('change');
         return;
       }
     }
-  })().catch(() => {}); // an ask that failed (the sandbox gone) leaves the wait to its deadline
+  })();
   const r = await waitFor(emitter, () => {
     const v = get();
     return v !== undefined ? { v } : gaveUp ? { v: undefined } : undefined;
