@@ -281,7 +281,7 @@ export class GradeHarness implements Harness, CheckScope {
     if (!running.length) return undefined;
     // Every program looked at, each time: each keeps how long it has been quiet.
     const looks = await Promise.all(running.map((p) => p.blockedFor()));
-    if (looks.some((b) => !b || b.ms < b.needMs)) return undefined;
+    if (looks.some((b) => !b || b.held || b.ms < b.needMs)) return undefined;
     return { program: running[0]!.name, call: looks[0]!.calls };
   }
 

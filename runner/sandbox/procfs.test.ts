@@ -65,15 +65,17 @@ describe('blockedForever', () => {
       ['threading.Thread(target=lambda: time.sleep(30)).start(); conn.recv(10)', undefined],
       ['threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start(); conn.recv(10)', undefined],
     ];
-    // A thread named as the JVM's own (its collector's) that never rests: the JVM at work.
-    const busy = 'var t = new Thread(() -> { while (true) Thread.onSpinWait(); }, "G1 Conc#0"); t.setDaemon(true); t.start();';
-    const [java, javaAtWork, ...pids] = await Promise.all([runJava(), runJava(busy), ...cases.map(([code]) => run(code))]);
+    // A thread named as the JVM's own that never rests: its collector at work, or its compiler.
+    const busy = (name: string) => `var t = new Thread(() -> { while (true) Thread.onSpinWait(); }, "${name}"); t.setDaemon(true); t.start();`;
+    const [java, collecting, compiling, ...pids] = await Promise.all([runJava(), runJava(busy('G1 Conc#0')), runJava(busy('C2 CompilerThre')), ...cases.map(([code]) => run(code))]);
     const got = await Promise.all(pids.map((pid) => blockedForever(pid)));
     expect(cases.map(([code], i) => [code, got[i]?.calls])).toEqual(cases);
     // A JVM's own threads wake on timers of their own: judged by the program's threads (main in accept()).
     expect((await blockedForever(java))?.calls).toBe('accept()');
-    // A JVM at work may hold the program's threads for a moment: the look says where they wait, and that it cannot tell more.
-    expect(await blockedForever(javaAtWork)).toMatchObject({ calls: 'accept()', held: true });
+    // A JVM collecting may hold the program's threads for a moment: the look says where they wait, and that it cannot tell more.
+    expect(await blockedForever(collecting)).toMatchObject({ calls: 'accept()', held: true });
+    // Its compiler works beside them and holds none.
+    expect(await blockedForever(compiling)).toMatchObject({ calls: 'accept()', held: false });
     // A receive timeout set with SO_RCVTIMEO looks like none, but each time it ends the thread wakes: `wakes` changes.
     const rcvtimeo = await run('conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, (0).to_bytes(8, "little") + (200000).to_bytes(8, "little"))\nwhile True:\n    try: conn.recv(10)\n    except OSError: pass');
     const before = await blockedForever(rcvtimeo);

@@ -160,6 +160,12 @@ const JVM_THREADS = new Set([
 ]);
 const JVM_THREAD_PREFIXES = ['GC Thread#', 'G1 '];
 const jvmThread = (comm: string) => JVM_THREADS.has(comm) || JVM_THREAD_PREFIXES.some((p) => comm.startsWith(p));
+/**
+ * The JVM's threads that stop the program's threads while they work: the
+ * VM thread (a safepoint) and the collector's. The compilers and the
+ * periodic tasks run beside the program's threads and hold none of them.
+ */
+const jvmHolder = (comm: string) => comm === 'VM Thread' || JVM_THREAD_PREFIXES.some((p) => comm.startsWith(p));
 
 /**
  * The call one thread waits in for ever (see blockedForever), or undefined;
@@ -195,10 +201,10 @@ function blockingCall(line: string): { name: string; fd?: number } | undefined {
  * switches): a receive timeout set with SO_RCVTIMEO looks like no timeout
  * here, but it wakes the thread once it ends (see Program.blockedIn);
  * `sockets` are the sockets its threads receive on, whose timeouts
- * receiveTimeouts reads. `held`: a JVM's own thread was on a CPU (a
- * collection, a safepoint), which may hold the program's threads in a
- * futex for a moment, so the look says where they wait but not that they
- * wait for ever; a thread it held wakes once let go, which `wakes` shows.
+ * receiveTimeouts reads. `held`: a JVM's thread that stops the program's
+ * (a collection, a safepoint) was on a CPU, which may hold them in a futex
+ * for a moment, so the look says where they wait but not that they wait
+ * for ever; a thread it held wakes once let go, which `wakes` shows.
  * Undefined when any thread could go on by itself, when a look fails, or
  * when gone.
  */
@@ -211,9 +217,10 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   let held = false;
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
-    if (java && jvmThread((await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim())) {
+    const comm = java ? (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim() : '';
+    if (java && jvmThread(comm)) {
       // At work (a collection, a safepoint), it may hold the program's threads for a moment: this look cannot tell.
-      held ||= await threadOnCpu(pid, tid);
+      if (jvmHolder(comm)) held ||= await threadOnCpu(pid, tid);
       continue;
     }
     const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));

@@ -58,6 +58,29 @@ const STILL_MS = 20;
  * two loaded cores has taken most of a second. Only a failing probe waits.
  */
 const SURVIVE_EXIT_MS = 1000;
+/**
+ * How long blockedIn looks again while a JVM's collector or VM thread is
+ * at work (it holds the program's threads for moments, not for ever; on
+ * two loaded cores a moment can be long).
+ */
+const HELD_MS = 1000;
+
+/** One look at where a program waits (ProgramImpl.blockedFor). */
+interface BlockedLook {
+  /** Its threads' calls, as a person reads them ("accept(), read()"). */
+  calls: string;
+  /** For how long none of its threads has woken. */
+  ms: number;
+  /** For how long none must have before it waits for ever. */
+  needMs: number;
+  /** A JVM's collector or VM thread was at work, and may hold its threads. */
+  held: boolean;
+}
+
+/** Whether a look says it waits for ever: blocked, quiet for `needMs`, and no JVM at work that could be holding it. */
+function sure(b: BlockedLook | undefined, needMs = b?.needMs): boolean {
+  return b !== undefined && !b.held && b.ms >= needMs!;
+}
 
 export class ProgramImpl extends EventEmitter implements Program {
   private text = '';
@@ -270,10 +293,10 @@ export class ProgramImpl extends EventEmitter implements Program {
         const b = await this.blockedFor().catch(() => undefined);
         // A receive timeout may end the wait: only its whole quiet says it will not.
         const need = b && (b.needMs === BLOCKED_QUIET_MS ? b.needMs : STILL_MS);
-        if (b && b.ms >= need!) return true;
+        if (sure(b, need)) return true;
         const left = deadline - Date.now();
         if (left <= 0) return false;
-        if (await this.waitExit(Math.min(b ? need! - b.ms : every, left))) return false;
+        if (await this.waitExit(Math.min(b && !b.held ? need! - b.ms : every, left))) return false;
       }
     }
     // Two looks in a row: a thread woken by another between the looks at each is seen at the second.
@@ -323,7 +346,7 @@ export class ProgramImpl extends EventEmitter implements Program {
    * SURE_QUIET_MS when none of the sockets it receives on has a receive
    * timeout); undefined otherwise.
    */
-  async blockedFor(): Promise<{ calls: string; ms: number; needMs: number } | undefined> {
+  async blockedFor(): Promise<BlockedLook | undefined> {
     const pids = await this.pids().catch(() => [] as number[]);
     const looks = this.exited || !pids.length ? [] : await Promise.all(pids.map((pid) => blockedForever(pid)));
     if (!looks.length || looks.some((b) => !b)) {
@@ -337,19 +360,17 @@ export class ProgramImpl extends EventEmitter implements Program {
       const timeouts = (await Promise.all(pids.map((pid, i) => receiveTimeouts(pid, looks[i]!.sockets)))).flat();
       this.quiet = { wakes, since: now, needMs: timeouts.every((ms) => ms === 0) ? SURE_QUIET_MS : BLOCKED_QUIET_MS };
     }
-    // A JVM at work: no answer from this look, but the quiet stands (a
-    // thread it held wakes once let go, and that restarts the quiet). Were
-    // its busy moments counted as wakes, a JVM compiling on a loaded machine
-    // would never be seen blocked.
-    if (looks.some((b) => b!.held)) return undefined;
-    return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since, needMs: this.quiet.needMs };
+    // A JVM at work (`held`) does not end the quiet: a thread it held wakes
+    // once let go, and that restarts it. Were its busy moments counted as
+    // wakes, a JVM collecting on a loaded machine would never be seen blocked.
+    return { calls: blockingCalls(looks.map((b) => b!.calls)), ms: now - this.quiet.since, needMs: this.quiet.needMs, held: looks.some((b) => b!.held) };
   }
 
   async waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + maxMs;
     while (!signal?.aborted) {
       const b = await this.blockedFor();
-      if (b && b.ms >= b.needMs) return b.calls;
+      if (sure(b)) return b!.calls;
       const left = deadline - Date.now();
       if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
     }
@@ -357,12 +378,22 @@ export class ProgramImpl extends EventEmitter implements Program {
   }
 
   async blockedIn(): Promise<string | undefined> {
-    const first = await this.blockedFor();
+    const first = await this.unheldLook();
     if (!first) return undefined;
-    if (first.ms >= first.needMs) return first.calls;
-    await new Promise((r) => setTimeout(r, first.needMs - first.ms));
-    const then = await this.blockedFor();
-    return then && then.ms >= then.needMs ? then.calls : undefined;
+    if (sure(first)) return first.calls;
+    if (first.ms < first.needMs) await new Promise((r) => setTimeout(r, first.needMs - first.ms));
+    const then = await this.unheldLook();
+    return sure(then) ? then!.calls : undefined;
+  }
+
+  /** blockedFor, looked at again while a JVM at work holds its threads (up to HELD_MS). */
+  private async unheldLook(): Promise<BlockedLook | undefined> {
+    const deadline = Date.now() + HELD_MS;
+    for (;;) {
+      const b = await this.blockedFor();
+      if (!b?.held || Date.now() >= deadline) return b;
+      await new Promise((r) => setTimeout(r, IDLE_POLL_MAX_MS));
+    }
   }
 
   /** Whether a process of it is left and none of its threads is on a CPU (see waitIdle). */
