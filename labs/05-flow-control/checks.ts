@@ -120,7 +120,8 @@ const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 
 
 /**
  * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
- * when a line does not come within `ms` or another chat line comes instead;
+ * when a line does not come within `ms`, the server closes the connection,
+ * or another chat line comes instead;
  * given the `silent` server (the grader sends nothing while it reads), also
  * once that server waits for ever (Program.blockedIn).
  * The failure names no line number (it depends on timing): the transcript does.
@@ -132,8 +133,8 @@ async function expectLines(h: H, c: Conn, want: string[], ms: number, what: stri
       if (got === line) break;
       if (got == null) {
         h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, line)) }));
-        const call = await silent?.blockedIn();
-        const message = call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
+        const call = got === null ? undefined : await silent?.blockedIn();
+        const message = got === null ? h.t('lines.closed', { who: c.label, what }) : call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
         h.fail(message, { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
       }
       if (!got.startsWith('* ')) {
