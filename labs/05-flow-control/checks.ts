@@ -21,8 +21,25 @@ const STALL_MS = 1000;
 /** Lines the talker sends past the non-reading member, and their size. */
 const TALK_LINES = 20_000;
 const TALK_LINE_BYTES = 300;
-/** Lines the talker sends before it waits for their echoes (so its own backlog stays small). */
-const TALK_BATCH = 100;
+/**
+ * Lines the talker has sent and not yet seen echoed, at most (so its own
+ * backlog stays small). It sends more each time it has read every echo that
+ * came and would wait: it is not silent while the server has echoes left to
+ * send. A talker that sent a batch and then waited for all of it sat silent
+ * while a server with Nagle's algorithm on (Java's and Node's default) held
+ * all but the first echo until that one was acknowledged, and the grader's
+ * kernel delayed that acknowledgement 40 ms, having nothing to send it
+ * with: 40 ms a batch, 9 s of the check.
+ */
+const TALK_WINDOW = 100;
+/**
+ * Lines the talker has sent and the reader has yet to receive, at most: half
+ * the backlog the lesson gives each client (maxsize=1000), so a server whose
+ * writer towards the reader is kept off the CPU a moment does not drop a
+ * reader that reads all it is sent (the talker, paced by its own echoes
+ * alone, ran 1000 lines ahead of it on a loaded machine).
+ */
+const READER_LAG = 500;
 
 /** Bytes broadcast past the non-reading member in the memory check, and the growth allowed. */
 const MEMORY_BYTES = 256 * MB;
@@ -103,7 +120,8 @@ const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 
 
 /**
  * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
- * when a line does not come within `ms` or another chat line comes instead;
+ * when a line does not come within `ms`, the server closes the connection,
+ * or another chat line comes instead;
  * given the `silent` server (the grader sends nothing while it reads), also
  * once that server waits for ever (Program.blockedIn).
  * The failure names no line number (it depends on timing): the transcript does.
@@ -115,8 +133,8 @@ async function expectLines(h: H, c: Conn, want: string[], ms: number, what: stri
       if (got === line) break;
       if (got == null) {
         h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, line)) }));
-        const call = await silent?.blockedIn();
-        const message = call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
+        const call = got === null ? undefined : await silent?.blockedIn();
+        const message = got === null ? h.t('lines.closed', { who: c.label, what }) : call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
         h.fail(message, { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
       }
       if (!got.startsWith('* ')) {
@@ -231,17 +249,36 @@ export default defineChecks(messages, [
       const reader = await member(h, 'reader');
       const pad = 'z'.repeat(TALK_LINE_BYTES - 12);
       const text = (i: number) => `${String(i).padStart(6, '0')} ${pad}`;
-      h.note(h.t('slow.talk', { n: TALK_LINES, bytes: TALK_LINE_BYTES, batch: TALK_BATCH }));
+      h.note(h.t('slow.talk', { n: TALK_LINES, bytes: TALK_LINE_BYTES, window: TALK_WINDOW, lag: READER_LAG }));
       // The reader waits longer per line than the talker: a stalled server is reported by the talker, the same way each run.
-      const readerDone = expectLines(h, reader, Array.from({ length: TALK_LINES }, (_, i) => `[talker] ${text(i + 1)}`), 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
+      let readerGot = 0;
+      let readerMoved: () => void = () => {};
+      const readerDone = (async () => {
+        for (let i = 1; i <= TALK_LINES; i++) {
+          await expectLines(h, reader, [`[talker] ${text(i)}`], 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
+          readerGot = i;
+          readerMoved();
+        }
+      })();
       readerDone.catch(() => {});
       let lastSentAt = 0;
-      for (let i = 1; i <= TALK_LINES; i += TALK_BATCH) {
-        const batch = Array.from({ length: Math.min(TALK_BATCH, TALK_LINES - i + 1) }, (_, k) => text(i + k));
-        await talker.send(batch.map((t) => `${t}\n`).join(''));
-        lastSentAt = Date.now();
-        // The grader sends nothing more until these echoes come: a server blocked for ever sends none.
-        await expectLines(h, talker, batch.map((t) => `[talker] ${t}`), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+      let sent = 0;
+      for (let echoed = 0; echoed < TALK_LINES; ) {
+        const n = Math.min(TALK_WINDOW - (sent - echoed), READER_LAG - (sent - readerGot), TALK_LINES - sent);
+        // A line already here is read without waiting (it may be an announcement: then nothing sent is awaited, and the talker sends).
+        if (n > 0 && (sent === echoed || !talker.pending.includes(0x0a))) {
+          await talker.send(Array.from({ length: n }, (_, k) => `${text(sent + k + 1)}\n`).join(''));
+          sent += n;
+          lastSentAt = Date.now();
+        }
+        if (sent === echoed) {
+          // Every echo is in and the reader is READER_LAG lines behind: it reads on (or fails, and so does this check).
+          await Promise.race([new Promise<void>((r) => (readerMoved = r)), readerDone]);
+          continue;
+        }
+        // The grader sends nothing more until an echo comes: a server blocked for ever sends none.
+        await expectLines(h, talker, [`[talker] ${text(echoed + 1)}`], 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+        echoed++;
       }
       const inTime = await Promise.race([readerDone.then(() => true), h.sleep(5000).then(() => false)]);
       if (!inTime) {

@@ -54,6 +54,7 @@ export default defineMessages(
     'lines.waitingGot': '{who} was waiting for {line} and received {got}',
     'lines.stopped': '{who} stopped receiving {what}: nothing came for {s} s',
     'lines.stoppedBlocked': '{who} stopped receiving {what}, and your server waits in {call} with nothing more to send',
+    'lines.closed': '{who} stopped receiving {what}: your server closed the connection',
     'lines.expected': '{what}, every one, in order',
     'lines.nothingMore': '(nothing more)',
     'lines.other': '{who} received another line where the next of {what} belonged',
@@ -64,7 +65,7 @@ export default defineMessages(
     'hint.stall':
       'A member that never reads fills its receive buffer, then your send buffer towards it. If the code that sends to everyone then waits for that member (await drain() for each client in turn, await queue.put() on its full queue, a blocking send), everyone waits with it. Give each client its own bounded queue and its own writer, and drop (or disconnect) a client that falls too far behind.',
     'slow.never': 'slow never reads another line from now on',
-    'slow.talk': 'talker sends {n} lines of {bytes} bytes, {batch} at a time, reading its own echoes; reader reads everything',
+    'slow.talk': 'talker sends {n} lines of {bytes} bytes, reading its own echoes, never more than {window} lines ahead of them nor {lag} ahead of reader; reader reads everything',
     'slow.late': "reader did not receive every one of talker's lines within 5 s of the last one being sent",
     'slow.expected': 'all {n} lines, the last within 5 s',
     'slow.missing': 'still missing lines after 5 s',
@@ -123,6 +124,7 @@ export default defineMessages(
     'lines.waitingGot': '{who} 클라이언트가 기다리던 줄: {line}, 실제로 받은 줄: {got}',
     'lines.stopped': '{who} 클라이언트에게 {s}초 동안 아무것도 오지 않았습니다. 기다리던 것: {what}',
     'lines.stoppedBlocked': '{who} 클라이언트에게 더는 아무것도 오지 않고, 서버는 보낼 것 없이 {call}에서 기다리고 있습니다. 기다리던 것: {what}',
+    'lines.closed': '{who} 클라이언트에게 더는 아무것도 오지 않습니다. 서버가 연결을 닫았습니다. 기다리던 것: {what}',
     'lines.expected': '{what} 전부, 보낸 순서대로',
     'lines.nothingMore': '(더 오지 않음)',
     'lines.other': '{who} 클라이언트가 엉뚱한 줄을 받았습니다. 그 자리에는 다음 차례의 {what}이 와야 합니다',
@@ -133,7 +135,7 @@ export default defineMessages(
     'hint.stall':
       '전혀 읽지 않는 클라이언트는 먼저 자기 수신 버퍼를, 그다음 그 클라이언트로 가는 서버의 송신 버퍼를 채웁니다. 모두에게 보내는 코드가 그 클라이언트를 기다리면(클라이언트마다 차례로 await drain(), 가득 찬 큐에 await queue.put(), 블로킹 send) 모두가 함께 기다립니다. 클라이언트마다 크기가 제한된 큐와 전용 writer를 두고, 너무 뒤처진 클라이언트는 버리세요(또는 연결을 끊으세요).',
     'slow.never': '이제부터 slow는 줄을 하나도 읽지 않습니다',
-    'slow.talk': 'talker가 {bytes}바이트짜리 줄 {n}개를 {batch}개씩 보내면서 되돌아오는 자기 줄을 읽습니다. reader는 모든 줄을 읽습니다',
+    'slow.talk': 'talker가 {bytes}바이트짜리 줄 {n}개를 보내면서 되돌아오는 자기 줄을 읽습니다. 되돌아온 줄보다 {window}줄, reader가 받은 줄보다 {lag}줄 넘게 앞서 보내지 않습니다. reader는 모든 줄을 읽습니다',
     'slow.late': 'reader가 talker의 마지막 줄이 보내진 지 5초 안에 talker의 줄을 모두 받지 못했습니다',
     'slow.expected': '{n}줄 전부, 마지막 줄은 5초 안에',
     'slow.missing': '5초가 지나도 아직 받지 못한 줄이 있음',
