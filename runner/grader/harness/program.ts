@@ -343,7 +343,18 @@ export class ProgramImpl extends EventEmitter implements Program {
    * earliest the call may have begun): until then only input can wake it,
    * as if it had none.
    */
-  async blockedFor(horizon?: number): Promise<{ calls: string; ms: number; needMs: number } | undefined> {
+  blockedFor(horizon?: number): Promise<{ calls: string; ms: number; needMs: number } | undefined> {
+    // One look at a time: a look that began earlier but read later would date a call by another's reads.
+    const look = this.lastLook.then(() => this.look(horizon));
+    this.lastLook = look.catch(() => {});
+    return look;
+  }
+
+  /** The look before the next one may begin. */
+  private lastLook: Promise<unknown> = Promise.resolve();
+
+  /** One look of blockedFor. */
+  private async look(horizon?: number): Promise<{ calls: string; ms: number; needMs: number } | undefined> {
     const pids = await this.pids().catch(() => [] as number[]);
     const at = Date.now();
     const lines = new Map<string, string>();
