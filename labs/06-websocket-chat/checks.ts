@@ -23,6 +23,13 @@ const BROWSER_CHECK_MS = 45_000;
  * loops count their naps, so each window is still WAIT_MS of naps at least.
  */
 const FORM_LOOK_MS = 20;
+/**
+ * How often the page itself looks at what it shows (waitForFunction's
+ * polling, in the page): a glance at a small page's text, and the gap is
+ * how late a page that already shows it is seen (at 100 ms, half of that
+ * on the average, on each of the page checks, the Check's longest chains).
+ */
+const PAGE_LOOK_MS = 20;
 
 interface Message {
   text: string;
@@ -286,7 +293,7 @@ async function shown(web: WebPage): Promise<string> {
 /** Waits up to `ms` for the page to show every one of `texts`; true when it did. */
 async function showsAll(web: WebPage, texts: string[], ms = WAIT_MS): Promise<boolean> {
   return web.page
-    .waitForFunction((want) => want.every((t) => (document.body?.innerText ?? '').includes(t)), texts, { timeout: ms, polling: 100 })
+    .waitForFunction((want) => want.every((t) => (document.body?.innerText ?? '').includes(t)), texts, { timeout: ms, polling: PAGE_LOOK_MS })
     .then(() => true, () => false);
 }
 
@@ -617,7 +624,7 @@ export default defineChecks(messages, [
       const stored = (await history(h)).some((m) => (m as Partial<Message> | null)?.text === text);
       if (!stored) h.fail(h.t('web.formNotStored', { text: q(text) }), { expected: `{"text":${q(text)},…}`, received: h.t('web.formSent', { sent: sent().join('; ') }), hint: h.t('web.formNotStoredHint') });
       const field = await input.elementHandle();
-      await web.page.waitForFunction((el) => (el as HTMLInputElement | null)?.value === '', field, { timeout: 2000, polling: 50 }).catch(() => {});
+      await web.page.waitForFunction((el) => (el as HTMLInputElement | null)?.value === '', field, { timeout: 2000, polling: PAGE_LOOK_MS }).catch(() => {});
       const cleared = await input.inputValue().catch(() => '');
       if (cleared !== '') h.fail(h.t('web.formNotCleared'), { expected: '""', received: q(cleared), hint: h.t('web.formNotClearedHint') });
     },

@@ -204,9 +204,10 @@ export interface Program {
    * typed line) or a timeout of its own ends (a poll's, a socket's): a
    * window for what must not come after an event can end there. A program whose processes are gone but whose exit has yet to
    * be reported is ending, not waiting. With `forever`, only a wait that
-   * no timeout of its own can end counts (every thread in a call that
-   * blockedIn names, none woken for a moment): from then on it uses no CPU
-   * until something reaches it.
+   * no timeout of its own can end before `maxMs` has passed counts (every
+   * thread in a call that blockedIn names, or in a poll whose timeout ends
+   * later, none woken for a moment): from then on it uses no CPU until
+   * something reaches it or the window is over.
    */
   waitIdle(maxMs: number, opts?: { forever?: boolean }): Promise<boolean>;
   /**
@@ -224,11 +225,14 @@ export interface Program {
    */
   blockedIn(): Promise<string | undefined>;
   /**
-   * Waits until the program is blocked for ever (see blockedIn), at most
-   * `maxMs`: the call it waits in, or undefined at the cap, once it has
-   * exited, or once `signal` aborts (the wait it served is over: it stops
-   * looking at /proc). For a wait of the check's own (e.g. a WebSocket
-   * frame) that can end early, as `untilBlocked` ends the harness's waits.
+   * Waits until the program is blocked for ever (see blockedIn), or until
+   * after `maxMs` (a poll whose own timeout cannot end before then: Node's
+   * event loop always has one), at most `maxMs`: the call it waits in, or
+   * undefined at the cap, once it has exited, or once `signal` aborts (the
+   * wait it served is over: it stops looking at /proc). For a wait of the
+   * check's own (e.g. a WebSocket frame) that can end early, as
+   * `untilBlocked` ends the harness's waits: within the wait, such a
+   * program does nothing unless something reaches it.
    */
   waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined>;
   readonly exited: boolean;

@@ -257,6 +257,37 @@ export default defineChecks([
     expect(r.transcript.filter((e) => e.who === 'note' && e.text.includes(': ')).map((e) => e.text).slice(-3)).toEqual(['in recv: true', 'polling: false', 'closed before its end: true']);
   }, 30_000);
 
+  it("waitBlocked and waitIdle's forever end once a poll's own timeout cannot end within the window, never while it may; blockedIn holds out for none", async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'polls', name: 'polls', role: 'server', async run(h) {
+      const server = await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('long');
+      let t0 = Date.now();
+      h.note('long poll, window: ' + (await server.waitBlocked(5000)) + ' ' + (Date.now() - t0 < 4000));
+      h.note('long poll, for ever: ' + (await server.blockedIn()));
+      h.note('long poll, idle in the window: ' + (await server.waitIdle(5000, { forever: true })));
+      await c.sendLine('short');
+      t0 = Date.now();
+      h.note('short polls, window: ' + (await server.waitBlocked(2500)) + ' ' + (Date.now() - t0 >= 2500));
+      h.note('short polls, idle in the window: ' + (await server.waitIdle(300, { forever: true })));
+  } },
+]);`);
+    // After a line, polls for a minute at a time (as Node's event loop does for its HTTP server's 30 s timer); after another, for 0.3 s at a time.
+    const server = 'import socket,select\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\np=select.poll()\np.register(c,select.POLLIN)\nwhile not p.poll(60000): pass\nc.recv(100)\nwhile True: p.poll(300)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('passed');
+    expect(r.transcript.filter((e) => e.who === 'note' && e.text.includes(': ')).map((e) => e.text).slice(-5)).toEqual([
+      'long poll, window: poll() true',
+      'long poll, for ever: undefined',
+      'long poll, idle in the window: true',
+      'short polls, window: undefined true',
+      'short polls, idle in the window: false',
+    ]);
+  }, 30_000);
+
   it('a wait given untilBlocked ends once the server waits for input with no timeout, not while a receive timeout runs, and says where', async () => {
     const { lab } = makeLab(`
 export default defineChecks([

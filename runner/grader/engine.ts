@@ -237,9 +237,11 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // for a later one of this grade; none made ahead unless asked, and none
   // for a backend that holds no more than the checks running at once.
   const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? 0) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
-  // One Chromium for the grade's pages, started by the first check that opens one, ended with the grade.
+  // One Chromium for the grade's pages, started by the first check that opens one, ended once the last such check has
+  // (CheckDef.opensPage; another check that opens a page starts it again), and with the grade whatever happened.
   const browser = new GradeBrowser(opts.limits);
   const ownPage = hasOwnPage(opts.files);
+  const pageChecks = plan.filter((c) => c.opensPage).map((c) => c.id);
   await compiled;
   // Each check starts when a turn is free (check-turns.ts: one whose
   // dependencies still run may start early); results are reported in the
@@ -291,12 +293,14 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         ended.set(check.id, result);
         endTurn();
         turns.update();
+        if (pageChecks.every((id) => ended.has(id))) browser.release();
       }
     };
     const done = run().then((result) => {
       if (!ended.has(check.id)) {
         ended.set(check.id, result);
         turns.update();
+        if (pageChecks.every((id) => ended.has(id))) browser.release();
       }
       return result;
     });

@@ -5,14 +5,17 @@
  * localhost:4000. The page reaches its own server only, nothing else; the
  * grade's checks share one browser, each page in a context of its own; a
  * browser that crashes is replaced for the next check; the browser is gone,
- * by pid, once the grade is over (cancelled mid-check too); a grade whose
+ * by pid, once the grade is over (cancelled mid-check too), or once released
+ * by the grade while no check uses it; a grade whose
  * browser no check uses gives its turn to a grade that waits; and a machine
  * without Chromium fails the check plainly instead of passing it. Two
  * Chromiums, one after the other (the second after the first crashed).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { readLabFiles, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
@@ -244,5 +247,30 @@ it('starts the grade\'s browser ahead of a check that will open a page, and the 
   expect(graderChromiums()).toEqual([]);
   await grade.warm(); // the grade is over: nothing starts
   expect(grade.pids).toHaveLength(1);
+  expect(graderChromiums()).toEqual([]);
+}, 60_000);
+
+it("ends the grade's browser once released while no check uses it, its profile with it (kept in memory where a tmpfs is), and a page after that starts another", async () => {
+  const tmpfs = [tmpdir(), '/dev/shm'].some((dir) => { try { return statfsSync(dir).type === 0x01021994; } catch { return false; } });
+  const grade = new GradeBrowser(limits);
+  try {
+    const first = await grade.browser();
+    const [{ profile }] = graderChromiums() as [{ pid: number; profile: string }];
+    if (tmpfs) expect(statfsSync(dirname(profile)).type).toBe(0x01021994);
+    grade.release(); // a check uses it: kept
+    expect(first.connected).toBe(true);
+    grade.done();
+    grade.release();
+    for (let waited = 0; graderChromiums().length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(graderChromiums()).toEqual([]);
+    for (let waited = 0; existsSync(profile) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(profile)).toBe(false);
+    const second = await grade.browser();
+    expect(grade.pids).toHaveLength(2);
+    expect(second.pid).toBe(grade.pids[1]);
+    grade.done();
+  } finally {
+    await grade.close();
+  }
   expect(graderChromiums()).toEqual([]);
 }, 60_000);

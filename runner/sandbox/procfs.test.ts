@@ -1,7 +1,8 @@
 /**
  * blockedForever against real Python and Java processes on this machine: which
  * waits only input can end, and which end by themselves (a timeout, an
- * alarm, a sleep, a thread still running); receiveTimeouts beside it.
+ * alarm, a sleep, a thread still running), with a poll's own timeout read
+ * when asked; receiveTimeouts beside it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,6 +87,12 @@ describe('blockedForever', () => {
     // ...and receiveTimeouts reads it (200 ms), as it reads none on a socket without (recv() with no timeout).
     expect(await receiveTimeouts(rcvtimeo, after!.sockets)).toEqual([200]);
     expect(await receiveTimeouts(pids[0]!, got[0]!.sockets)).toEqual([0]);
+    // A poll with a timeout of its own ends by itself, but `timed` lists it for a caller with a deadline of its own to weigh.
+    const timedPid = pids[cases.findIndex(([code]) => code.startsWith('conn.settimeout(30)'))]!;
+    const lines = new Map<string, string>();
+    const timed = await blockedForever(timedPid, { timed: true, lines });
+    expect([timed?.calls, timed?.timed.map((t) => t.timeoutMs)]).toEqual(['poll()', [30000]]);
+    expect(lines.get(timed!.timed[0]!.thread)).toBe(timed!.timed[0]!.line);
     // A thread that stays blocked does not wake.
     const still = await blockedForever(pids[0]!);
     expect(still?.wakes).toBe(got[0]?.wakes);

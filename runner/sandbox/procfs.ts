@@ -115,8 +115,9 @@ export async function waitsForInput(pid: number): Promise<boolean> {
  * The blocking calls that wait for input with no deadline of their own, by
  * syscall number on each architecture the runner knows: `timeout` is the
  * argument (1-based, as /proc/<pid>/syscall lists them) that must say "no
- * timeout" (an int of -1, or a NULL pointer), `op` the futex argument that
- * must be a plain wait. Anything else (a sleep, a wait with a timeout, a
+ * timeout" (an int of -1, or a NULL pointer; an int may also say how long,
+ * see blockingCall), `op` the futex argument that must be a plain wait.
+ * Anything else (a sleep, a wait with a timeout the runner cannot read, a
  * wait for a child) ends by itself, or may.
  */
 interface BlockingCall { name: string; timeout?: { arg: number; none: 'int-1' | 'null' }; futex?: true }
@@ -170,24 +171,40 @@ const jvmHolder = (comm: string) => comm === 'VM Thread' || JVM_THREAD_PREFIXES.
 /**
  * The call one thread waits in for ever (see blockedForever), or undefined;
  * `fd` the descriptor it reads, when a receive timeout (SO_RCVTIMEO) on it
- * could end the wait.
+ * could end the wait; `timeoutMs` when it is a poll given a timeout in ms
+ * (Node's event loop always has one: its HTTP server checks its
+ * connections every 30 s), which ends it by itself once that has passed.
  */
-function blockingCall(line: string): { name: string; fd?: number } | undefined {
+function blockingCall(line: string): { name: string; fd?: number; timeoutMs?: number } | undefined {
   const f = line.trim().split(' ');
   const call = BLOCKING[process.arch]?.[Number(f[0])];
   if (!call || f.length < 7) return undefined;
   const arg = (i: number) => BigInt(f[i]!);
   if (call.futex && !FUTEX_WAITS.has(Number(arg(2) & 0x7fn))) return undefined;
-  if (call.timeout) {
-    const v = arg(call.timeout.arg);
-    const ms = v & 0xffffffffn;
-    if (call.timeout.none === 'null' ? v !== 0n : ms !== 0xffffffffn && ms < LONG_POLL_MS) return undefined;
+  let timeoutMs: number | undefined;
+  if (call.timeout?.none === 'null' && arg(call.timeout.arg) !== 0n) return undefined;
+  if (call.timeout?.none === 'int-1') {
+    // An int: negative (as unsigned, beyond LONG_POLL_MS) waits for ever, 0 returns at once.
+    const ms = arg(call.timeout.arg) & 0xffffffffn;
+    if (ms === 0n) return undefined;
+    if (ms < LONG_POLL_MS) timeoutMs = Number(ms);
   }
   // A poll or a futex has no descriptor of its own that a receive timeout applies to.
   const fd = call.timeout || call.futex ? {} : { fd: Number(arg(1)) };
+  const timed = timeoutMs === undefined ? {} : { timeoutMs };
   // recv() is recvfrom() with no address to fill in: named as the student wrote it.
   if (call.name === 'recvfrom()' && arg(5) === 0n) return { name: 'recv()', ...fd };
-  return { name: call.name, ...fd };
+  return { name: call.name, ...fd, ...timed };
+}
+
+/** A thread of a blocked process that waits in a poll with a timeout of its own (blockedForever's `timed`). */
+export interface TimedWait {
+  /** "pid/tid". */
+  thread: string;
+  /** Its /proc/<pid>/task/<tid>/syscall line: the same line seen at two looks may be the same call. */
+  line: string;
+  /** The timeout the call was given, in ms (not what is left of it: when it began is not in /proc). */
+  timeoutMs: number;
 }
 
 /**
@@ -207,14 +224,22 @@ function blockingCall(line: string): { name: string; fd?: number } | undefined {
  * for ever; a thread it held wakes once let go, which `wakes` shows.
  * Undefined when any thread could go on by itself, when a look fails, or
  * when gone.
+ *
+ * With `timed`, a thread in a poll given a timeout in ms (poll(),
+ * epoll_wait()) counts as blocked too, and is listed in `timed`: the wait
+ * ends by itself, but not before that timeout, which a caller with a
+ * deadline of its own may find later than it. `lines` (if given) gets the
+ * syscall line of every thread read, by "pid/tid", blocked or not: a call
+ * seen later with another line began after this look.
  */
-export async function blockedForever(pid: number): Promise<{ calls: string; wakes: string; sockets: number[]; held: boolean } | undefined> {
+export async function blockedForever(pid: number, opts: { timed?: boolean; lines?: Map<string, string> } = {}): Promise<{ calls: string; wakes: string; sockets: number[]; timed: TimedWait[]; held: boolean } | undefined> {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   if (!tids.length) return undefined;
   const calls: string[] = [];
   const wakes: string[] = [];
   const sockets = new Set<number>();
   let held = false;
+  const timed: TimedWait[] = [];
   const java = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'java';
   for (const tid of tids) {
     const comm = java ? (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim() : '';
@@ -223,9 +248,12 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
       if (jvmHolder(comm)) held ||= await threadOnCpu(pid, tid);
       continue;
     }
-    const call = blockingCall(await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => ''));
-    if (!call) return undefined;
+    const line = (await readFile(`/proc/${pid}/task/${tid}/syscall`, 'utf8').catch(() => '')).trim();
+    opts.lines?.set(`${pid}/${tid}`, line);
+    const call = blockingCall(line);
+    if (!call || (call.timeoutMs !== undefined && !opts.timed)) return undefined;
     calls.push(call.name);
+    if (call.timeoutMs !== undefined) timed.push({ thread: `${pid}/${tid}`, line, timeoutMs: call.timeoutMs });
     if (call.fd !== undefined && (await readlink(`/proc/${pid}/fd/${call.fd}`).catch(() => 'socket:')).startsWith('socket:')) sockets.add(call.fd);
     const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
     wakes.push(`${tid}:${/^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}:${/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]}`);
@@ -237,7 +265,7 @@ export async function blockedForever(pid: number): Promise<{ calls: string; wake
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
     if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')).includes('timerfd')) return undefined;
   }
-  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]`, sockets: [...sockets], held };
+  return { calls: blockingCalls(calls), wakes: `${pid}[${wakes.join(',')}]`, sockets: [...sockets], timed, held };
 }
 
 let rcvtimeo: string | undefined;

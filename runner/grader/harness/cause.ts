@@ -148,12 +148,14 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
   // A program's sockets close (the symptom) a moment before its exit reaches
   // the grader: give a dying program that moment, so its exit is the cause.
   // The moment ends sooner once each running program waits where only input
-  // can wake it (waitIdle's `forever`): such a program is neither dying (a
-  // dying one's threads are on their way out, or a zombie) nor spinning.
+  // can wake it (waitIdle's `forever`) until the looks below are over: such
+  // a program is neither dying (a dying one's threads are on their way out,
+  // or a zombie) nor spinning.
   const still = new Set<ProgramImpl>();
   if (failure && students.some((p) => !p.exited)) {
     const running = students.filter((p) => !p.exited);
-    const waiting = Promise.all(running.map(async (p) => void ((await p.waitIdle(EXIT_SETTLE_MS, { forever: true })) && still.add(p))));
+    const horizonMs = EXIT_SETTLE_MS + running.length * SPIN_LOOKS * SPIN_GAP_MS;
+    const waiting = Promise.all(running.map(async (p) => void ((await p.waitIdle(EXIT_SETTLE_MS, { forever: true, horizonMs })) && still.add(p))));
     await Promise.race([...students.map((p) => p.waitExit(EXIT_SETTLE_MS)), waiting]);
   }
   // A server must keep running; any program that crashed has a cause to show.

@@ -164,6 +164,16 @@ export class GradeBrowser {
     return browser;
   }
 
+  /**
+   * The grade needs its browser no more (every check of it that opens a
+   * page has ended): ends it now, if no check uses it, so that its end
+   * overlaps the grade's last checks instead of following them. A check
+   * that opens a page after all starts another, as after yieldTurn.
+   */
+  release(): void {
+    if (this.idle) this.yieldTurn();
+  }
+
   /** Ends the idle browser and gives the turn to a grade that waits; the grade's next page check asks for a turn again. */
   yieldTurn(): void {
     const turn = this.turn;

@@ -285,12 +285,18 @@ export class ProgramImpl extends EventEmitter implements Program {
     this.expectRunning(why);
   }
 
-  async waitIdle(maxMs: number, opts: { forever?: boolean } = {}): Promise<boolean> {
+  /**
+   * See Program.waitIdle. `horizonMs` (with `forever`, default `maxMs`): how
+   * long from now no timeout of the program's own may end, for a caller
+   * that goes on looking at it after the wait.
+   */
+  async waitIdle(maxMs: number, opts: { forever?: boolean; horizonMs?: number } = {}): Promise<boolean> {
     const deadline = Date.now() + maxMs;
     if (opts.forever) {
+      const horizon = Date.now() + (opts.horizonMs ?? maxMs);
       for (let every = IDLE_POLL_MS; ; every = Math.min(every * 2, IDLE_POLL_MAX_MS)) {
         if (this.exited) return false;
-        const b = await this.blockedFor().catch(() => undefined);
+        const b = await this.blockedFor(horizon).catch(() => undefined);
         // A receive timeout may end the wait: only its whole quiet says it will not.
         const need = b && (b.needMs === BLOCKED_QUIET_MS ? b.needMs : STILL_MS);
         if (sure(b, need)) return true;
@@ -338,17 +344,49 @@ export class ProgramImpl extends EventEmitter implements Program {
    */
   private quiet?: { wakes: string; since: number; needMs: number };
 
+  /** When it was started, before its spawn: none of its calls began earlier. */
+  private readonly startedAt = Date.now();
+
+  /**
+   * Each thread's syscall line ("pid/tid") at the last look that read it,
+   * when that look began, and the latest time its call is known to have
+   * begun after: the last look that saw the thread elsewhere, or the start.
+   */
+  private readonly threadCalls = new Map<string, { line: string; seenAt: number; since: number }>();
+
   /**
    * One look: where it waits when every process of it is blocked
    * (procfs blockedForever), for how long none of its threads has woken
    * (0 at the first look that sees it so), and for how long none must
    * have before it waits for ever (`needMs`: BLOCKED_QUIET_MS, or
    * SURE_QUIET_MS when none of the sockets it receives on has a receive
-   * timeout); undefined otherwise.
+   * timeout); undefined otherwise. Given a `horizon` (a time, as
+   * Date.now()), a poll with a timeout of its own counts as blocked too
+   * when that timeout cannot end before the horizon (counted from the
+   * earliest the call may have begun): until then only input can wake it,
+   * as if it had none.
    */
-  async blockedFor(): Promise<BlockedLook | undefined> {
+  blockedFor(horizon?: number): Promise<BlockedLook | undefined> {
+    // One look at a time: a look that began earlier but read later would date a call by another's reads.
+    const look = this.lastLook.then(() => this.look(horizon));
+    this.lastLook = look.catch(() => {});
+    return look;
+  }
+
+  /** The look before the next one may begin. */
+  private lastLook: Promise<unknown> = Promise.resolve();
+
+  /** One look of blockedFor. */
+  private async look(horizon?: number): Promise<BlockedLook | undefined> {
     const pids = await this.pids().catch(() => [] as number[]);
-    const looks = this.exited || !pids.length ? [] : await Promise.all(pids.map((pid) => blockedForever(pid)));
+    const at = Date.now();
+    const lines = new Map<string, string>();
+    const looks = this.exited || !pids.length ? [] : await Promise.all(pids.map((pid) => blockedForever(pid, { timed: true, lines })));
+    for (const [thread, line] of lines) {
+      const before = this.threadCalls.get(thread);
+      const since = !before ? this.startedAt : before.line === line ? before.since : before.seenAt;
+      this.threadCalls.set(thread, { line, seenAt: at, since });
+    }
     if (!looks.length || looks.some((b) => !b)) {
       this.quiet = undefined;
       return undefined;
@@ -360,6 +398,8 @@ export class ProgramImpl extends EventEmitter implements Program {
       const timeouts = (await Promise.all(pids.map((pid, i) => receiveTimeouts(pid, looks[i]!.sockets)))).flat();
       this.quiet = { wakes, since: now, needMs: timeouts.every((ms) => ms === 0) ? SURE_QUIET_MS : BLOCKED_QUIET_MS };
     }
+    const timed = looks.flatMap((b) => b!.timed);
+    if (timed.length && (horizon === undefined || timed.some((t) => this.threadCalls.get(t.thread)!.since + t.timeoutMs < horizon))) return undefined;
     // A JVM at work (`held`) does not end the quiet: a thread it held wakes
     // once let go, and that restarts it. Were its busy moments counted as
     // wakes, a JVM collecting on a loaded machine would never be seen blocked.
@@ -369,7 +409,7 @@ export class ProgramImpl extends EventEmitter implements Program {
   async waitBlocked(maxMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const deadline = Date.now() + maxMs;
     while (!signal?.aborted) {
-      const b = await this.blockedFor();
+      const b = await this.blockedFor(deadline);
       if (sure(b)) return b!.calls;
       const left = deadline - Date.now();
       if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
