@@ -550,5 +550,5 @@ type SessionNamespace = 'user' | 'net' | 'pid' | 'mnt' | 'uts' | 'ipc';
  * the session's uid when the runner is root (see uids.ts).
  */
 function enterSession(cgroup: SessionCgroup | null, uid: number | null): string[] {
-  return [getRuntime().join, ...(cgroup?.procsFiles ?? []).flatMap((f) => ['--cgroup', f]), ...(uid === null ? [] : ['--uid', String(uid)])];
+  return [getRuntime().join, ...(cgroup?.joinFiles ?? []).flatMap((f) => ['--cgroup', f]), ...(uid === null ? [] : ['--uid', String(uid)])];
 }
