@@ -3,7 +3,12 @@
  * Python program printing one line, until the first output byte reaches the
  * client (and the same from `run` alone, in the open session), sessions
  * back to back (the goal's figure) and then SPACED_MS apart. Baseline:
- * `python3 -c` with the same program spawned directly, to its first byte.
+ * `python3 -c` with the same program spawned directly, to its first byte,
+ * measured in the same minutes as the sessions (a third before the
+ * back-to-back ones, a third between them and the spaced ones, a third
+ * after, with the runner up): on a shared machine a baseline taken after
+ * the runner had stopped measured other load than the sessions had (once
+ * 31.7 ms, against 7-9 ms alone a minute later).
  */
 import { spawn } from 'node:child_process';
 import { info, type Figure, type Row } from './figure.ts';
@@ -36,13 +41,29 @@ export interface FirstByteResults {
   iterations: number;
 }
 
+/** `count` bare starts of `python3 -c`, each to its first byte (after `warmup` not counted). */
+async function bareStarts(count: number, warmup = 0): Promise<number[]> {
+  const raw: number[] = [];
+  for (let i = -warmup; i < count; i++) {
+    const t0 = now();
+    const child = spawn('python3', ['-c', PRINT_ONE], { stdio: ['ignore', 'pipe', 'ignore'], env: BASE_ENV });
+    const t = await new Promise<number>((res) => child.stdout!.once('data', () => res(now())));
+    await new Promise((r) => child.once('exit', r));
+    if (i >= 0) raw.push(t - t0);
+  }
+  return raw;
+}
+
 /** Measures run to first byte against a fresh runner. */
 export async function benchFirstByte(iterations = ITERATIONS): Promise<FirstByteResults> {
-  const { full, runOnly, spaced } = await withRunner(async ({ url }) => {
+  const { full, runOnly, spaced, raw } = await withRunner(async ({ url }) => {
     const full: number[] = [];
     const runOnly: number[] = [];
     const spaced: number[] = [];
+    const third = Math.ceil(iterations / 3);
+    const raw = await bareStarts(third, WARMUP);
     for (let i = -WARMUP; i < 2 * iterations; i++) {
+      if (i === iterations) raw.push(...(await bareStarts(third)));
       // The first half back to back, the second SPACED_MS apart.
       if (i >= iterations) await new Promise((r) => setTimeout(r, SPACED_MS));
       const t0 = now();
@@ -58,16 +79,9 @@ export async function benchFirstByte(iterations = ITERATIONS): Promise<FirstByte
       }
       await c.close();
     }
-    return { full, runOnly, spaced };
+    raw.push(...(await bareStarts(third)));
+    return { full, runOnly, spaced, raw };
   });
-  const raw: number[] = [];
-  for (let i = -WARMUP; i < iterations; i++) {
-    const t0 = now();
-    const child = spawn('python3', ['-c', PRINT_ONE], { stdio: ['ignore', 'pipe', 'ignore'], env: BASE_ENV });
-    const t = await new Promise<number>((res) => child.stdout!.once('data', () => res(now())));
-    await new Promise((r) => child.once('exit', r));
-    if (i >= 0) raw.push(t - t0);
-  }
   return {
     p50: median(full),
     p95: percentile(full, 0.95),

@@ -64,8 +64,8 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(join(dir, 'memory.max'))).toBe(String(300 * 1024 * 1024));
     expect(read(join(dir, 'memory.swap.max'))).toBe('0');
     expect(read(join(dir, 'pids.max'))).toBe('77');
-    expect(s1.procsFiles).toEqual([join(dir, 'cgroup.procs')]);
-    expect(s2.procsFiles).toEqual([join(base, 's2', 'cgroup.procs')]);
+    expect(s1.joinFiles).toEqual([join(dir, 'cgroup.procs')]);
+    expect(s2.joinFiles).toEqual([join(base, 's2', 'cgroup.procs')]);
     // The prefix joins, then becomes the command: the pid written is the command's.
     const argv = [...s1.prefix(), 'sh', '-c', 'echo $$'];
     const run = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
@@ -86,7 +86,7 @@ describe('per-session cgroups: cgroup v2', () => {
     expect(read(weight)).toBe('100');
     // A Check's sandbox steps aside for the sessions: 12 against their 100.
     const check = await setup.cgroups.create(limits, { check: true });
-    expect(check.procsFiles).toEqual([join(root, 'socklab-test/s2/cgroup.procs')]);
+    expect(check.joinFiles).toEqual([join(root, 'socklab-test/s2/cgroup.procs')]);
     expect(read(join(root, 'socklab-test/s2/cpu.weight'))).toBe('12');
     check.setStandby(false);
     expect(read(join(root, 'socklab-test/s2/cpu.weight'))).toBe('12');
@@ -135,7 +135,7 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(read(join(root, 'cpu/runner/socklab-test/cpu.shares'))).toBe('256');
     expect(read(join(root, 'memory/runner/socklab-test/memory.limit_in_bytes'))).toBe(String(2000 * 1024 * 1024));
     expect(read(join(root, 'pids/runner/socklab-test/pids.max'))).toBe('900');
-    expect(session.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/cgroup.procs')));
+    expect(session.joinFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => join(root, c, 'runner/socklab-test/s1/tasks')));
     // The runner's process in a CPU group of its own beside the sessions': 700 is 7168.
     expect(read(join(root, 'cpu/runner/socklab-test-runner/cpu.shares'))).toBe('7168');
     expect(read(join(root, 'cpu/runner/socklab-test-runner/cgroup.procs'))).toBe(String(process.pid));
@@ -151,8 +151,8 @@ describe('per-session cgroups: cgroup v1', () => {
     try {
       const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
       if (!setup.ok) throw new Error(setup.why);
-      expect((await setup.cgroups.create(limits)).procsFiles).toHaveLength(3);
-      expect((await setup.cgroups.create(limits)).procsFiles).toHaveLength(3);
+      expect((await setup.cgroups.create(limits)).joinFiles).toHaveLength(3);
+      expect((await setup.cgroups.create(limits)).joinFiles).toHaveLength(3);
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^socklab: the runner keeps the CPU weight of the group it started in \(.*EEXIST/)]);
       setup.cgroups.leaveRunnerGroup(4242);
       expect(read(join(root, 'cpu/cgroup.procs'))).toBe('');

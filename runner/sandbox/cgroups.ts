@@ -41,8 +41,18 @@ import { cgroupsOf, processStatus } from './procfs.ts';
 
 /** The cgroups of one session. */
 export interface SessionCgroup {
-  /** The cgroup.procs files a process writes its pid to, to join the session. */
-  readonly procsFiles: string[];
+  /**
+   * The files a process writes "0" to, to join the session (join.c): v1's
+   * `tasks`, v2's `cgroup.procs`. On v1 a thread that moves itself alone
+   * (`tasks`, "0") takes no global lock; a move through `cgroup.procs` takes
+   * the kernel's lock of every fork and exit on the machine, and first waits
+   * for an RCU grace period whenever no move came just before: 6-15 ms here
+   * for each sandbox made (its holder's join), on the way to a fresh
+   * session's first byte. The joiner has one thread, so moving it is moving
+   * the process. v2 moves whole processes only (`cgroup.threads` needs a
+   * threaded group).
+   */
+  readonly joinFiles: string[];
   /** argv prefix that runs the rest of the argv inside the session's cgroups (before any privilege drop). */
   prefix(): string[];
   /**
@@ -182,7 +192,7 @@ class V1Cgroups implements Cgroups {
       for (const dir of dirs) await removeDir(dir);
       throw err;
     }
-    return sessionCgroup(dirs, (on) => write(join(cpu, 'cpu.shares'), on ? STANDBY.v1Shares : v1Shares(usualWeight(limits, opts))));
+    return sessionCgroup(dirs, 'tasks', (on) => write(join(cpu, 'cpu.shares'), on ? STANDBY.v1Shares : v1Shares(usualWeight(limits, opts))));
   }
 
   /**
@@ -299,7 +309,7 @@ class V2Cgroups implements Cgroups {
       await removeDir(dir);
       throw err;
     }
-    return sessionCgroup([dir], (on) => write(join(dir, 'cpu.weight'), on ? STANDBY.v2Weight : v2Weight(usualWeight(limits, opts))));
+    return sessionCgroup([dir], 'cgroup.procs', (on) => write(join(dir, 'cpu.weight'), on ? STANDBY.v2Weight : v2Weight(usualWeight(limits, opts))));
   }
 
   leaveRunnerGroup(): void {
@@ -311,10 +321,10 @@ class V2Cgroups implements Cgroups {
   }
 }
 
-function sessionCgroup(dirs: string[], weigh: (standby: boolean) => void): SessionCgroup {
-  const procsFiles = dirs.map((d) => join(d, 'cgroup.procs'));
+function sessionCgroup(dirs: string[], joinFile: 'tasks' | 'cgroup.procs', weigh: (standby: boolean) => void): SessionCgroup {
+  const joinFiles = dirs.map((d) => join(d, joinFile));
   return {
-    procsFiles,
+    joinFiles,
     setStandby: (on) => {
       try {
         weigh(on);
@@ -323,7 +333,7 @@ function sessionCgroup(dirs: string[], weigh: (standby: boolean) => void): Sessi
       }
     },
     // The shell joins, then becomes the command: everything it starts is born inside.
-    prefix: () => ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"', 'socklab-cgroup', ...procsFiles, '--'],
+    prefix: () => ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"', 'socklab-cgroup', ...joinFiles, '--'],
     remove: async () => {
       const deadline = Date.now() + REMOVE_TIMEOUT_MS;
       for (const dir of dirs) {

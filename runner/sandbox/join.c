@@ -7,9 +7,11 @@
  * were much of the time from Run to the program's first byte.
  *
  * In this order, each step as the tool it replaces did it:
- *  1. --cgroup FILE (repeatable): writes its own pid to each cgroup.procs
- *     file, so everything it becomes and starts is born inside the
- *     session's cgroups.
+ *  1. --cgroup FILE (repeatable): writes "0" (itself) to each file (a
+ *     cgroup v1 `tasks` or v2 `cgroup.procs`, cgroups.ts joinFiles), so
+ *     everything it becomes and starts is born inside the session's
+ *     cgroups. It has one thread: in `tasks` that thread alone moves, which
+ *     on v1 spares the kernel's global lock and its wait (see joinFiles).
  *  2. --nproc N: RLIMIT_NPROC (soft and hard), set before the namespaces
  *     are joined so it bounds all processes of the session together.
  *  3. --uid N: becomes uid and gid N with no supplementary groups and
@@ -74,9 +76,7 @@ static unsigned long number(const char *flag, const char *value) {
 static void join_cgroup(const char *procs) {
   int fd = open(procs, O_WRONLY | O_CLOEXEC);
   if (fd < 0) die("join cgroup", procs);
-  char pid[32];
-  int n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  if (write(fd, pid, (size_t)n) != n) die("join cgroup", procs);
+  if (write(fd, "0\n", 2) != 2) die("join cgroup", procs);
   close(fd);
 }
 

@@ -48,7 +48,7 @@ export interface Sandbox {
    * Whether something in the session listens on (tcp) or is bound to (udp)
    * `port`: what `sockets()` would show, asked more cheaply (it is polled
    * while a program starts). With `waitMs` a backend that can (bwrap: its
-   * socket agent looks every few ms) answers true as soon as it is bound
+   * holder looks every few ms) answers true as soon as it is bound
    * within that time; `waitsForBound` says whether this one does.
    */
   isBound(port: number, protocol: 'tcp' | 'udp', waitMs?: number): Promise<boolean>;
