@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { resolveLimits } from '../limits.ts';
 import { setupCgroups } from './cgroups.ts';
@@ -201,5 +201,20 @@ describe('per-session cgroups: cgroup v1', () => {
     expect(setup.ok).toBe(true);
     for (const c of ['memory', 'pids', 'cpu']) expect(existsSync(join(root, c, 'socklab-999999999'))).toBe(false);
     expect(existsSync(join(root, 'cpu/socklab-999999999-runner'))).toBe(false);
+  });
+
+  it('kills what a runner that died left in its groups (a bwrap waiting for ever for its dead child)', async () => {
+    const root = v1Root('socklab-999999999/s3');
+    const left = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => left.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      writeFileSync(join(root, 'pids/socklab-999999999/s3/cgroup.procs'), `${left.pid}\n`);
+      expect(setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' }).ok).toBe(true);
+      expect(await exited).toBe('SIGKILL');
+      // The other hierarchies' groups, with nothing in them, are gone.
+      expect(existsSync(join(root, 'memory/socklab-999999999'))).toBe(false);
+    } finally {
+      if (left.exitCode === null && left.signalCode === null) left.kill('SIGKILL');
+    }
   });
 });

@@ -390,19 +390,24 @@ async function removeDir(dir: string): Promise<boolean> {
   }
 }
 
-/** Removes a runner group's (empty) session groups, then the group. */
-function removeTree(dir: string): void {
+/** Removes a runner group's (empty) session groups, then the group; true when it is gone. */
+function removeTree(dir: string): boolean {
   let names: string[] = [];
   try {
     names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch {
-    return;
+    return true;
   }
   for (const name of names) removeDirNow(join(dir, name));
-  removeDirNow(dir);
+  return removeDirNow(dir);
 }
 
-/** Groups of runners that died without cleaning up (their pid is gone). */
+/**
+ * Groups of runners that died without cleaning up (their pid is gone), and
+ * whatever of their sessions is left in them: a runner killed while it made
+ * a sandbox leaves bwrap waiting for ever for a child that died with it
+ * (seen after a bench's runner was stopped).
+ */
 function removeStaleGroups(parent: string): void {
   let names: string[] = [];
   try {
@@ -412,8 +417,44 @@ function removeStaleGroups(parent: string): void {
   }
   for (const name of names) {
     const m = OUR_GROUP.exec(name);
-    if (m && Number(m[1]) !== process.pid && processStatus(Number(m[1])) === null) removeTree(join(parent, name));
+    if (!m || Number(m[1]) === process.pid || processStatus(Number(m[1])) !== null) continue;
+    const dir = join(parent, name);
+    if (killLeftIn(dir)) {
+      // Killed processes leave their group a moment later: look a few times (once, at the runner's start).
+      for (let i = 0; i < STALE_REMOVE_TRIES && !removeTree(dir); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    } else removeTree(dir);
   }
+}
+
+/** How many times (10 ms apart) a dead runner's group whose processes were just killed is tried. */
+const STALE_REMOVE_TRIES = 50;
+
+/** SIGKILLs every process left in a group and its session groups (by the pids the kernel lists there); whether there was one. */
+function killLeftIn(dir: string): boolean {
+  let killed = false;
+  let subdirs: string[] = [];
+  try {
+    subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
+  } catch {
+    return false;
+  }
+  for (const group of [...subdirs, dir]) {
+    let procs = '';
+    try {
+      procs = readFileSync(join(group, 'cgroup.procs'), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of procs.split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed = true;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return killed;
 }
 
 let runnerSetup: CgroupSetup | null = null;
