@@ -148,7 +148,10 @@ export interface TerminalResults {
   including_start_mb_s: number;
   runner_cpu_ms_per_run: number;
   client_cpu_ms_per_run: number;
+  /** Every byte of every run via the runner arrived (the goal requires it). */
   all_bytes_arrived: boolean;
+  /** The same for the minimal relay, which node-pty may cut short at its exit (socklab waits for an exit marker instead). */
+  relay_all_bytes_arrived: boolean;
   rounds: number;
   runs_mb_s: number[];
   baseline_runs_mb_s: number[];
@@ -170,6 +173,7 @@ export async function benchTerminal(rounds = ROUNDS): Promise<TerminalResults> {
   const relay: number[] = [];
   const relayCpu: number[] = [];
   let complete = true;
+  let relayComplete = true;
   const local = new Runner();
   const minimal = await startRelay();
   try {
@@ -201,7 +205,7 @@ export async function benchTerminal(rounds = ROUNDS): Promise<TerminalResults> {
         const r = await relayRun(minimal.url, minimal.child.pid!);
         relay.push(r.mbs);
         relayCpu.push(r.cpuMs);
-        if (!r.complete) complete = false;
+        if (!r.complete) relayComplete = false;
         // The raw-pty program runs at the niceness the sandbox gives students'
         // programs, so the ratio is the pipeline's cost, not the priority's.
         raw.push(await rawPtyMbs(['nice', '-n', String(DEFAULT_LIMITS.sandboxNice), 'python3', '-c', FLOOD_64, 'raw']));
@@ -229,6 +233,7 @@ export async function benchTerminal(rounds = ROUNDS): Promise<TerminalResults> {
     runner_cpu_ms_per_run: median(runnerCpu),
     client_cpu_ms_per_run: median(clientCpu),
     all_bytes_arrived: complete,
+    relay_all_bytes_arrived: relayComplete,
     rounds,
     runs_mb_s: viaRunner.map((x) => round(x, 1)),
     baseline_runs_mb_s: raw.map((x) => round(x, 1)),
@@ -273,6 +278,7 @@ export const terminalFigure: Figure<TerminalResults> = {
   notes: (r) => [
     `terminal: per 64 MiB run the runner process used ${Math.round(r.runner_cpu_ms_per_run)} ms of CPU (the minimal relay ${Math.round(r.relay_cpu_ms_per_run)} ms) and this client ` +
       `${Math.round(r.client_cpu_ms_per_run)} ms, on ${cpus().length} cores shared with the program (load average ${r.load_after} after the rounds)` +
-      (r.all_bytes_arrived ? '' : '; SOME BYTES DID NOT ARRIVE'),
+      (r.all_bytes_arrived ? '' : '; SOME BYTES DID NOT ARRIVE') +
+      (r.relay_all_bytes_arrived ? '' : "; the minimal relay lost the tail of a run (node-pty's exit before its last read; its rate counts what arrived)"),
   ],
 };
