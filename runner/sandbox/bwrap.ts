@@ -43,8 +43,14 @@ const HOLDER_COMMAND_TIMEOUT_MS = 10_000;
  * that listens on IPv6 alone is told so by that refusal, this much later.
  */
 const V4_GRACE_MS = 500;
-/** How often isBound looks again while it waits. */
+/** How often isBound looks again while it waits for an IPv4 socket beside an IPv6 one. */
 const BOUND_POLL_MS = 10;
+/**
+ * How long one look through the holder may wait for the port itself (its
+ * own looks are 10 ms apart): the runner pays a message each way per look
+ * it asks for, and a Run's server may take seconds to bind (or never).
+ */
+const BOUND_WAIT_MS = 50;
 
 let warnedBuffers = false;
 
@@ -295,8 +301,8 @@ class BwrapSandbox implements Sandbox {
 
   /**
    * Looks through the holder (holder.c `bound`: sock_diag, the listening
-   * sockets alone), every BOUND_POLL_MS for up to `waitMs`: 0.03 ms of the
-   * runner's CPU a look here. Not the socket table: reading tcp and tcp6
+   * sockets alone), which looks every 10 ms itself, for up to `waitMs`
+   * (BOUND_WAIT_MS a message): 0.03 ms of the runner's CPU a message here. Not the socket table: reading tcp and tcp6
    * walks the machine's whole TCP table twice, 9 ms of CPU a look on this
    * loaded 2-core machine, every 10 ms from the very moment the Run's
    * program starts. Not the socket agent: starting it forks the runner.
@@ -305,7 +311,7 @@ class BwrapSandbox implements Sandbox {
     const start = performance.now();
     let ipv6AloneSince = -1;
     for (;;) {
-      const reach = await this.boundLook(port, protocol);
+      const reach = await this.boundLook(port, protocol, Math.round(Math.min(BOUND_WAIT_MS, waitMs - (performance.now() - start))));
       // No sock_diag in this kernel: the socket table says it.
       if (reach === null) return isBound(await this.sockets(), port, protocol);
       if (reach === 2) return true;
@@ -317,11 +323,16 @@ class BwrapSandbox implements Sandbox {
     }
   }
 
-  /** One look (holder.c `bound`): 2 where 127.0.0.1 reaches the port, 1 where only IPv6 does, 0 where nothing is bound; null where the holder cannot look. */
-  private async boundLook(port: number, protocol: 'tcp' | 'udp'): Promise<0 | 1 | 2 | null> {
+  /**
+   * Looks through the holder (holder.c `bound`), which looks again itself for
+   * up to `waitMs` until 127.0.0.1 reaches the port: 2 where it does, 1
+   * where only IPv6 does, 0 where nothing is bound; null where the holder
+   * cannot look.
+   */
+  private async boundLook(port: number, protocol: 'tcp' | 'udp', waitMs: number): Promise<0 | 1 | 2 | null> {
     if (this.closed) return 0;
     try {
-      const said = await this.holderCommand(`bound ${protocol} ${port}`, 'the sandbox did not say in time whether the port is bound');
+      const said = await this.holderCommand(`bound ${protocol} ${port}${waitMs > 0 ? ` ${waitMs}` : ''}`, 'the sandbox did not say in time whether the port is bound');
       return said === '2' ? 2 : said === '1' ? 1 : 0;
     } catch (err) {
       if (this.closed) return 0;

@@ -25,13 +25,18 @@
  *                        regular files (the runner's packTar): written into
  *                        /work by a child of ours with no capability at
  *                        all (write_files), never following a symlink
- *      bound tcp|udp PORT  whether something in the session listens on
- *                        (tcp) or is bound to (udp) PORT, one look through
- *                        sock_diag (bound_now): "ok 2" where 127.0.0.1
- *                        reaches it, "ok 1" where only IPv6 does, "ok 0"
- *                        where nothing is. No process starts for it and no
- *                        table of the machine's connections is walked: a
- *                        Run asks every 10 ms while its server starts.
+ *      bound tcp|udp PORT [WAITMS]
+ *                        whether something in the session listens on
+ *                        (tcp) or is bound to (udp) PORT, through sock_diag
+ *                        (bound_now): "ok 2" where 127.0.0.1 reaches it,
+ *                        "ok 1" where only IPv6 does, "ok 0" where nothing
+ *                        is. With WAITMS (at most 1000) it looks again
+ *                        every 10 ms until 127.0.0.1 reaches it or WAITMS
+ *                        passed, and says what the last look saw: a Run
+ *                        waiting for its server costs the runner one
+ *                        message each way per WAITMS, not per look. No
+ *                        process starts for it and no table of the
+ *                        machine's connections is walked.
  *      reset             makes the session as a new one for the next check
  *                        of the same grade: once no process of the last
  *                        check is left (only the session's pid 1 and the
@@ -77,6 +82,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The longest command line: an nft script of the runner's (loss.ts) is a few hundred bytes. */
@@ -742,17 +748,36 @@ static int bound_now(int fd, int protocol, long port) {
   return v6 < 0 && errno == EAFNOSUPPORT ? 0 : v6;
 }
 
-/* The `bound` command: one look (bound_now), answered "ok 2", "ok 1" or "ok 0". */
+/* How often a `bound` command with WAITMS looks again, and the longest WAITMS. */
+#define BOUND_POLL_MS 10
+#define BOUND_WAIT_MAX_MS 1000
+
+static long monotonic_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* The `bound` command: looks (bound_now) until 127.0.0.1 reaches the port or WAITMS passed, answered "ok 2", "ok 1" or "ok 0". */
 static void answer_bound(const char *args) {
   char protocol[8];
-  long port = -1;
+  long port = -1, wait_ms = 0;
   char extra;
-  if (sscanf(args, "%7s %ld %c", protocol, &port, &extra) != 2 || port < 1 || port > 65535 || (strcmp(protocol, "tcp") != 0 && strcmp(protocol, "udp") != 0)) {
-    say("error usage: bound tcp|udp PORT\n");
+  int n = sscanf(args, "%7s %ld %ld %c", protocol, &port, &wait_ms, &extra);
+  if ((n != 2 && n != 3) || port < 1 || port > 65535 || wait_ms < 0 || wait_ms > BOUND_WAIT_MAX_MS || (strcmp(protocol, "tcp") != 0 && strcmp(protocol, "udp") != 0)) {
+    say("error usage: bound tcp|udp PORT [WAITMS]\n");
     return;
   }
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  int bound = fd < 0 ? -1 : bound_now(fd, strcmp(protocol, "tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP, port);
+  int proto = strcmp(protocol, "tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+  long deadline = monotonic_ms() + wait_ms;
+  int bound = fd < 0 ? -1 : bound_now(fd, proto, port);
+  while (bound >= 0 && bound < 2 && monotonic_ms() < deadline) {
+    struct timespec pause = { 0, BOUND_POLL_MS * 1000000L };
+    while (nanosleep(&pause, &pause) < 0 && errno == EINTR) {
+    }
+    bound = bound_now(fd, proto, port);
+  }
   int e = errno;
   if (fd >= 0) close(fd);
   char line[128];
