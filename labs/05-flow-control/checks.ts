@@ -17,6 +17,8 @@ const FLOOD_BYTES = 16 * MB;
 const FLOOD_LINE_BYTES = 100;
 /** A write of the grader's that takes this long means the client stopped reading. */
 const STALL_MS = 1000;
+/** How long a write of the flood waits before the grader looks whether the client waits for ever (most are taken at once). */
+const LOOK_AFTER_MS = 100;
 
 /** Lines the talker sends past the non-reading member, and their size. */
 const TALK_LINES = 20_000;
@@ -168,7 +170,20 @@ export default defineChecks(messages, [
         // A write may wait while a slow machine prints; it stalls when it waits a second in which the client printed nothing.
         for (;;) {
           const printedBefore = client.printed;
-          if (await Promise.race([sent, h.sleep(STALL_MS).then(() => false)])) break;
+          const w1 = Date.now();
+          // Most writes are taken at once, and cost no look at the client.
+          if (await Promise.race([sent, h.sleep(LOOK_AFTER_MS).then(() => false)])) break;
+          // ...or it stalls at once when the client waits where only typing wakes it (input()): it reads the socket no more.
+          const looking = new AbortController();
+          const call = await Promise.race([sent.then(() => undefined), client.waitBlocked(STALL_MS - LOOK_AFTER_MS, looking.signal)]);
+          looking.abort();
+          if (await Promise.race([sent, Promise.resolve(false)])) break;
+          if (call) {
+            h.note(h.t('flood.stallBlockedNote', { mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1), call }));
+            h.fail(h.t('flood.stalledBlocked', { call }), { expected: h.t('flood.expected'), received: h.t('flood.receivedBlocked', { call }), hint: readerHint(h) });
+          }
+          // Not waiting for ever (or gone): the rest of the second.
+          if (await Promise.race([sent, h.sleep(Math.max(0, STALL_MS - (Date.now() - w1))).then(() => false)])) break;
           if (client.printed === printedBefore) {
             h.note(h.t('flood.stallNote', { ms: Date.now() - w0, mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1) }));
             h.fail(h.t('flood.stalled'), {

@@ -81,7 +81,8 @@ describe('a runner out of file descriptors', () => {
     try {
       const times: number[] = [];
       for (let i = 0; i < 20; i++) times.push(await probe.once());
-      expect(Math.max(...times)).toBeLessThan(100);
+      // That it serves, not how fast (a loaded machine took 139 ms once): the bound catches a runner stuck retrying.
+      expect(Math.max(...times)).toBeLessThan(2000);
     } finally {
       await probe.close();
     }
