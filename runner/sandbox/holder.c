@@ -545,6 +545,37 @@ static int nl_send(int fd, void *msg, size_t len) {
   return sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof kernel) == (ssize_t)len ? 0 : -1;
 }
 
+/*
+ * Asks sock_diag on `fd` for a dump of the sockets of `family` and
+ * `protocol` in `states` (a bit per TCP state), from local port `sport`
+ * (0: any). Family 0 is TCP of both families in one request (the older
+ * TCPDIAG_GETSOCK). 0, or -1 with errno.
+ */
+static int diag_dump_request(int fd, int family, int protocol, unsigned states, long sport) {
+  struct {
+    struct nlmsghdr nlh;
+    union {
+      struct inet_diag_req_v2 v2;
+      struct inet_diag_req both;
+    } req;
+  } msg = {0};
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  if (family == 0) {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.req.both.idiag_states = states;
+    msg.req.both.id.idiag_sport = htons((unsigned short)sport);
+  } else {
+    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.req.v2.sdiag_family = (unsigned char)family;
+    msg.req.v2.sdiag_protocol = (unsigned char)protocol;
+    msg.req.v2.idiag_states = states;
+    msg.req.v2.id.idiag_sport = htons((unsigned short)sport);
+  }
+  return nl_send(fd, &msg, msg.nlh.nlmsg_len);
+}
+
 /* The kernel's answer to a request sent with NLM_F_ACK: 0, or -1 with errno. */
 static int nl_ack(int fd) {
   static char buf[8192];
@@ -578,26 +609,7 @@ struct found_socket {
 static int dump_sockets(int family, int protocol, struct found_socket *found, int max) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return -1;
-  struct {
-    struct nlmsghdr nlh;
-    union {
-      struct inet_diag_req_v2 v2;
-      struct inet_diag_req both;
-    } req;
-  } msg = {0};
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  if (family == 0) {
-    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
-    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-    msg.req.both.idiag_states = ~0u;
-  } else {
-    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.req.v2.sdiag_family = (unsigned char)family;
-    msg.req.v2.sdiag_protocol = (unsigned char)protocol;
-    msg.req.v2.idiag_states = ~0u;
-  }
-  if (nl_send(fd, &msg, msg.nlh.nlmsg_len) < 0) {
+  if (diag_dump_request(fd, family, protocol, ~0u, 0) < 0) {
     close(fd);
     return -1;
   }
@@ -688,30 +700,8 @@ static int reach_of(const struct nlmsghdr *h, const struct inet_diag_msg *d) {
  * alone skips that table.
  */
 static int bound_in(int fd, int family, int protocol, long port) {
-  struct {
-    struct nlmsghdr nlh;
-    union {
-      struct inet_diag_req_v2 v2;
-      struct inet_diag_req both;
-    } req;
-  } msg = {0};
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  if (family == 0) {
-    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.both);
-    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-    msg.req.both.idiag_states = 1u << TCP_LISTEN;
-    msg.req.both.id.idiag_sport = htons((unsigned short)port);
-  } else {
-    msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof msg.req.v2);
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.req.v2.sdiag_family = (unsigned char)family;
-    msg.req.v2.sdiag_protocol = (unsigned char)protocol;
-    /* UDP: every state (bound alone is 7, CLOSE; connected 1). TCP: LISTEN only. */
-    msg.req.v2.idiag_states = protocol == IPPROTO_TCP ? 1u << TCP_LISTEN : ~0u;
-    msg.req.v2.id.idiag_sport = htons((unsigned short)port);
-  }
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) return -1;
+  /* UDP: every state (bound alone is 7, CLOSE; connected 1). TCP: LISTEN only. */
+  if (diag_dump_request(fd, family, protocol, protocol == IPPROTO_TCP ? 1u << TCP_LISTEN : ~0u, port) < 0) return -1;
   static char buf[16384];
   int found = 0;
   for (;;) {
