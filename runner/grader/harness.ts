@@ -20,7 +20,7 @@ import { graderSay, roleName, type GraderSay } from './messages.ts';
 import { explain, exitFailure, type Failure } from './harness/cause.ts';
 import type { GradeBrowser } from './harness/grade-browser.ts';
 import { openPage } from './harness/page.ts';
-import { ProgramImpl } from './harness/program.ts';
+import { ProgramImpl, surelyBlocked } from './harness/program.ts';
 import { ConnImpl, ListenerImpl } from './harness/tcp.ts';
 import { UdpPeerImpl } from './harness/udp.ts';
 import { CheckFailure, secs, type CheckScope, type ConnEnds } from './harness/wait.ts';
@@ -281,7 +281,7 @@ export class GradeHarness implements Harness, CheckScope {
     if (!running.length) return undefined;
     // Every program looked at, each time: each keeps how long it has been quiet.
     const looks = await Promise.all(running.map((p) => p.blockedFor()));
-    if (looks.some((b) => !b || b.held || b.ms < b.needMs)) return undefined;
+    if (!looks.every((b) => surelyBlocked(b))) return undefined;
     return { program: running[0]!.name, call: looks[0]!.calls };
   }
 

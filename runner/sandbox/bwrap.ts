@@ -302,10 +302,11 @@ class BwrapSandbox implements Sandbox {
   /**
    * Looks through the holder (holder.c `bound`: sock_diag, the listening
    * sockets alone), which looks every 10 ms itself, for up to `waitMs`
-   * (BOUND_WAIT_MS a message): 0.03 ms of the runner's CPU a message here. Not the socket table: reading tcp and tcp6
-   * walks the machine's whole TCP table twice, 9 ms of CPU a look on this
-   * loaded 2-core machine, every 10 ms from the very moment the Run's
-   * program starts. Not the socket agent: starting it forks the runner.
+   * (BOUND_WAIT_MS a message): 0.03 ms of the runner's CPU a message here.
+   * Not the socket table: reading tcp and tcp6 walks the machine's whole
+   * TCP table twice, 9 ms of CPU a look on this loaded 2-core machine,
+   * every 10 ms from the very moment the Run's program starts. Not the
+   * socket agent: starting it forks the runner.
    */
   async isBound(port: number, protocol: 'tcp' | 'udp', waitMs = 0): Promise<boolean> {
     const start = performance.now();

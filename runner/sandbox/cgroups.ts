@@ -421,7 +421,8 @@ function removeStaleGroups(parent: string): void {
     const dir = join(parent, name);
     if (killLeftIn(dir)) {
       // Killed processes leave their group a moment later: look a few times (once, at the runner's start).
-      for (let i = 0; i < STALE_REMOVE_TRIES && !removeTree(dir); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < STALE_REMOVE_TRIES && !removeTree(dir); i++) Atomics.wait(nap, 0, 0, 10);
     } else removeTree(dir);
   }
 }

@@ -79,10 +79,8 @@ describe('a runner out of file descriptors', () => {
     expect(again.outcome).toBe('200');
     const probe = await startEchoProbe(runner.url, '127.0.3.2');
     try {
-      const times: number[] = [];
-      for (let i = 0; i < 20; i++) times.push(await probe.once());
-      // That it serves, not how fast (a loaded machine took 139 ms once): the bound catches a runner stuck retrying.
-      expect(Math.max(...times)).toBeLessThan(2000);
+      // That it serves (each echo within the probe's own wait), not how fast: that is the keys bench's.
+      for (let i = 0; i < 20; i++) await probe.once();
     } finally {
       await probe.close();
     }

@@ -66,7 +66,7 @@ const SURVIVE_EXIT_MS = 1000;
 const HELD_MS = 1000;
 
 /** One look at where a program waits (ProgramImpl.blockedFor). */
-interface BlockedLook {
+export interface BlockedLook {
   /** Its threads' calls, as a person reads them ("accept(), read()"). */
   calls: string;
   /** For how long none of its threads has woken. */
@@ -78,7 +78,7 @@ interface BlockedLook {
 }
 
 /** Whether a look says it waits for ever: blocked, quiet for `needMs`, and no JVM at work that could be holding it. */
-function sure(b: BlockedLook | undefined, needMs = b?.needMs): boolean {
+export function surelyBlocked(b: BlockedLook | undefined, needMs = b?.needMs): boolean {
   return b !== undefined && !b.held && b.ms >= needMs!;
 }
 
@@ -299,7 +299,7 @@ export class ProgramImpl extends EventEmitter implements Program {
         const b = await this.blockedFor(horizon).catch(() => undefined);
         // A receive timeout may end the wait: only its whole quiet says it will not.
         const need = b && (b.needMs === BLOCKED_QUIET_MS ? b.needMs : STILL_MS);
-        if (sure(b, need)) return true;
+        if (surelyBlocked(b, need)) return true;
         const left = deadline - Date.now();
         if (left <= 0) return false;
         if (await this.waitExit(Math.min(b && !b.held ? need! - b.ms : every, left))) return false;
@@ -410,7 +410,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     const deadline = Date.now() + maxMs;
     while (!signal?.aborted) {
       const b = await this.blockedFor(deadline);
-      if (sure(b)) return b!.calls;
+      if (surelyBlocked(b)) return b!.calls;
       const left = deadline - Date.now();
       if (left <= 0 || (await this.waitExit(Math.min(HOPELESS_POLL_MS, left)))) return undefined;
     }
@@ -420,10 +420,10 @@ export class ProgramImpl extends EventEmitter implements Program {
   async blockedIn(): Promise<string | undefined> {
     const first = await this.unheldLook();
     if (!first) return undefined;
-    if (sure(first)) return first.calls;
+    if (surelyBlocked(first)) return first.calls;
     if (first.ms < first.needMs) await new Promise((r) => setTimeout(r, first.needMs - first.ms));
     const then = await this.unheldLook();
-    return sure(then) ? then!.calls : undefined;
+    return surelyBlocked(then) ? then!.calls : undefined;
   }
 
   /** blockedFor, looked at again while a JVM at work holds its threads (up to HELD_MS). */

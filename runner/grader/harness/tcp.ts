@@ -131,14 +131,14 @@ export class ConnImpl extends EventEmitter implements Conn {
     return { local: this.localPort, remote: this.remotePort, open: !this.ended && !this.socket.destroyed && !this.socket.writableEnded, programEnd: this.programEnd };
   }
 
+  /** The look that saw every program blocked for ever and so ended the last reply wait (untilBlocked), if one did. */
+  private blockedLook?: { program: string; call: string };
+
   /**
    * waitFor, ended early once the connection has waited to be accepted
    * while the check's programs used STUCK_CPU_MS of CPU, or (untilBlocked)
    * once every program of the check waits for ever: no reply can come.
    */
-  /** The look that saw every program blocked for ever and so ended the last reply wait (untilBlocked), if one did. */
-  private blockedLook?: { program: string; call: string };
-
   private waitReply<T>(get: () => T | undefined, timeoutMs: number, untilBlocked = false): Promise<T | undefined> {
     // Counted from the first ask, a moment into the wait: most waits end before it, and cost no /proc read.
     let cpu0: number | undefined;

@@ -10,16 +10,14 @@ import { waitForUnless } from './wait.ts';
 describe('waitForUnless', () => {
   it('asks again after an ask that failed, and ends once one says it is hopeless', async () => {
     let asks = 0;
-    const t0 = performance.now();
     const got = await waitForUnless(new EventEmitter(), () => undefined, 10_000, async () => {
       asks++;
       if (asks === 1) throw new Error('ENOENT: the look failed');
       return asks >= 3;
     });
     expect(got).toBeUndefined();
+    // Ended by the third ask (50, 150 and 350 ms in), not by the 10 s deadline, which 40 more asks would have reached.
     expect(asks).toBe(3);
-    // Asked 50 ms in, then 100 and 200 ms later: far from the deadline.
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('returns what came, without asking, when it is there already', async () => {
