@@ -10,9 +10,18 @@
  * host as the runner's own user, never in a sandbox, and starts nothing but
  * what the runner asks (forker.ts).
  *
- * The runner makes the terminal itself (openpty) and keeps its master end;
- * this process gives the program the terminal's other end by its path,
- * exactly as node-pty's forkpty child did: a new session whose controlling
+ * It makes each program's terminal too, and a relay process of the
+ * terminal's own that alone reads and writes its master end, through two
+ * pipes the runner opens (see "term"). The runner's event loop never waits
+ * on a terminal: when epoll looks again at a terminal it has drained, the
+ * kernel (n_tty_poll) first waits for the terminal's pending flush work,
+ * queued on a kernel worker thread that, beside many flooding programs,
+ * waits for a core itself: the runner's main thread slept there a third of
+ * the time beside 16 floods, up to 68 ms at once, and every keystroke's echo
+ * with it. A relay that sleeps there holds up its own terminal only.
+ *
+ * The program gets the terminal's other end by its path, exactly as
+ * node-pty's forkpty child did: a new session whose controlling
  * terminal it is, node-pty's terminal settings, the signals as they were at
  * exec, the working directory and environment asked for; and unlike that
  * child, no descriptor of ours or of the runner's (every one above 2 is
@@ -30,25 +39,34 @@
  *
  * A request: a decimal length and a newline, then that many bytes of
  * NUL-terminated fields, the first its kind:
- *   "pty", terminal path, working directory, file, the argument count, the
- *     arguments (argv[0] first), the environment count, the environment
- *     ("NAME=value"): a program on that terminal. The answer: "<pid>\n", or
- *     "-<errno>\n" when no process could be made. The terminal's settings
- *     are applied before the answer, so nothing the runner types afterwards
- *     meets other settings; the terminal stays open here until the program
- *     has its own end (its exec, or its end), so the terminal never looks
- *     hung up in between.
- *   "pipes", then the fields of "pty" after the terminal path: a program
- *     of the runner's own (a session's holder) with four new pipes as its
- *     descriptors 0 (read) and 1, 2, 3 (written), as node's spawn with
- *     stdio 'pipe' gives them. The answer: "<pid> <fd> <fd> <fd> <fd>\n",
- *     the descriptors here of the runner's ends of those pipes in that
- *     order, which the runner opens through /proc/<our pid>/fd/N; or
- *     "-<errno>\n".
+ *   "pipes", working directory, file, the argument count, the arguments
+ *     (argv[0] first), the environment count, the environment
+ *     ("NAME=value"): a program of the runner's own (a session's holder)
+ *     with four new pipes as its descriptors 0 (read) and 1, 2, 3
+ *     (written), as node's spawn with stdio 'pipe' gives them. The answer:
+ *     "<pid> <fd> <fd> <fd> <fd>\n", the descriptors here of the runner's
+ *     ends of those pipes in that order, which the runner opens through
+ *     /proc/<our pid>/fd/N; or "-<errno>\n" when no process could be made.
+ *   "term", columns, rows, then the fields of "pipes": a program on a new
+ *     terminal of that size, and the terminal's relay. The answer:
+ *     "<pid> <fd> <fd>\n", the program's pid and the descriptors here of
+ *     the runner's ends of the relay's pipes (its output, read; its input,
+ *     written), opened and released as a "pipes" answer's; or "-<errno>\n".
+ *     The terminal's settings are applied before the answer, and the
+ *     terminal stays open here until the program has its own end (its exec,
+ *     or its end), so it never looks hung up in between. The relay writes to
+ *     the output pipe what the program writes to its terminal (no more while
+ *     the runner does not read it); the runner writes frames to the input
+ *     pipe, each whole (at most PIPE_BUF bytes), which the relay applies in
+ *     order: 'i', a 16-bit big-endian length and that many bytes typed;
+ *     'r', 16-bit columns and rows, a new size (its foreground programs get
+ *     SIGWINCH). Once the terminal has hung up (every end of the program's
+ *     side closed) and its last output is in the pipe, the relay closes the
+ *     pipe and ends. Its end is not reported.
  *   "release", then descriptor numbers: the runner has opened those ends of
- *     a "pipes" start (or gave up on them); they are closed here, so the
- *     program sees the end of its input when the runner closes its own. No
- *     answer. Only descriptors handed over by a "pipes" answer are closed.
+ *     a "pipes" or "term" start (or gave up on them); they are closed here,
+ *     so the other side sees the end when the runner closes its own. No
+ *     answer. Only descriptors handed over by an answer are closed.
  *
  * Usage: socklab-forker
  */
@@ -57,6 +75,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +292,249 @@ static void start_piped(const char *cwd, const char *file, char **argv, char **e
   write_all(ANSWERS, line, (size_t)len);
 }
 
+/* The relays running (their ends are not the runner's to hear). */
+#define MAX_RELAYS 4096
+static pid_t relays[MAX_RELAYS];
+static int n_relays;
+
+/* What a relay holds of what the program wrote: a pipe's worth, so that the runner reads it in few reads. */
+#define RELAY_OUT (64 * 1024)
+/* The output pipe's size (start_term says why). */
+#define RELAY_PIPE (16 * 1024)
+/* What a relay reads of the runner's frames at once: a frame is at most PIPE_BUF, so the runner writes each whole. */
+#define RELAY_IN 4096
+
+/* Writes what it can of `buf` to non-blocking `fd`; -1 when that end is gone. */
+static ssize_t push(int fd, char *buf, size_t *len) {
+  ssize_t n = write(fd, buf, *len);
+  if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+  memmove(buf, buf + n, *len - (size_t)n);
+  *len -= (size_t)n;
+  return n;
+}
+
+/*
+ * The runner's frames in `buf` (`*len` bytes) to the terminal, in order,
+ * as far as they go: 'i', a 16-bit length (big-endian) and that many bytes
+ * typed; 'r', 16-bit columns and rows, a new size. What the terminal does
+ * not take yet stays (`*left`: the typed bytes of the current 'i' frame not
+ * yet written); `*flush` is set when what was typed interrupts the program.
+ * Returns 1 when the terminal is full, -1 on a frame that is not one (the
+ * runner's own bug: nothing can be read in step after it).
+ */
+/*
+ * True when `n` bytes just typed into the terminal hold a character that
+ * makes its line discipline signal the program (Ctrl-C, Ctrl-\\, Ctrl-Z)
+ * and flush what the program wrote and no one has read yet: what the relay
+ * holds of that output goes too, as if it had been in the terminal still.
+ */
+static int interrupts(int master, const char *typed, size_t n) {
+  struct termios t;
+  if (!memchr(typed, 3, n) && !memchr(typed, 0x1c, n) && !memchr(typed, 26, n)) {
+    /* The usual characters are not there: any others only if the program chose others. */
+    if (tcgetattr(master, &t) < 0) return 0;
+    if (t.c_cc[VINTR] == 3 && t.c_cc[VQUIT] == 0x1c && t.c_cc[VSUSP] == 26) return 0;
+  } else if (tcgetattr(master, &t) < 0) {
+    return 0;
+  }
+  if (!(t.c_lflag & ISIG) || (t.c_lflag & NOFLSH)) return 0;
+  for (size_t i = 0; i < n; i++) {
+    cc_t c = (cc_t)typed[i];
+    if (c != _POSIX_VDISABLE && (c == t.c_cc[VINTR] || c == t.c_cc[VQUIT] || c == t.c_cc[VSUSP])) return 1;
+  }
+  return 0;
+}
+
+static int apply(int master, char *buf, size_t *len, size_t *left, int *flush) {
+  size_t at = 0;
+  int full = 0;
+  for (;;) {
+    size_t have = *len - at;
+    if (*left) {
+      size_t n = *left < have ? *left : have;
+      if (!n) break;
+      ssize_t w = write(master, buf + at, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        /* EAGAIN: the program has not read what it was given; anything else: the terminal is going, the rest with it. */
+        if (w < 0 && errno == EAGAIN) full = 1;
+        else at += n, *left -= n;
+        if (full) break;
+        continue;
+      }
+      if (interrupts(master, buf + at, (size_t)w)) *flush = 1;
+      at += (size_t)w;
+      *left -= (size_t)w;
+      continue;
+    }
+    if (have < 1) break;
+    const uint8_t *f = (const uint8_t *)buf + at;
+    if (f[0] == 'r') {
+      if (have < 5) break;
+      struct winsize size = {.ws_col = (unsigned short)(f[1] << 8 | f[2]), .ws_row = (unsigned short)(f[3] << 8 | f[4])};
+      ioctl(master, TIOCSWINSZ, &size);
+      at += 5;
+    } else if (f[0] == 'i') {
+      if (have < 3) break;
+      *left = (size_t)(f[1] << 8 | f[2]);
+      at += 3;
+    } else {
+      return -1;
+    }
+  }
+  memmove(buf, buf + at, *len - at);
+  *len -= at;
+  return full;
+}
+
+/*
+ * In the relay (never returns): the terminal's master end, non-blocking,
+ * and the relay's ends of its pipes (output written, input read). Output
+ * is read only while the runner takes it; frames are read only as the
+ * terminal takes what came before, so both stay bounded.
+ */
+static void relay(int master, int out, int in) {
+  static char obuf[RELAY_OUT], ibuf[RELAY_IN];
+  size_t olen = 0, ilen = 0, left = 0;
+  int hung_up = 0, in_open = 1, full = 0;
+  for (;;) {
+    if (hung_up && !olen) _exit(0);
+    short want = (short)((!hung_up && olen < RELAY_OUT ? POLLIN : 0) | (full && !hung_up ? POLLOUT : 0));
+    struct pollfd p[3] = {
+        {.fd = want ? master : -1, .events = want},
+        {.fd = olen ? out : -1, .events = POLLOUT},
+        {.fd = in_open && ilen < RELAY_IN && !full ? in : -1, .events = POLLIN},
+    };
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      _exit(1);
+    }
+    if (p[1].revents & (POLLERR | POLLHUP)) _exit(0); /* the runner let go of the output */
+    /* Hung up while only typed bytes waited for it (the output full): no one will read them. */
+    if ((p[0].revents & (POLLHUP | POLLERR)) && !(want & POLLIN)) full = 0, ilen = 0, left = 0;
+    if (want & POLLIN && p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      /* As much as there is, so that the runner gets it in few reads. */
+      while (olen < RELAY_OUT) {
+        ssize_t n = read(master, obuf + olen, RELAY_OUT - olen);
+        if (n > 0) {
+          olen += (size_t)n;
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0 || errno != EAGAIN) hung_up = 1; /* EIO: every end of the program's side is closed */
+        break;
+      }
+    }
+    if (olen && push(out, obuf, &olen) < 0) _exit(0);
+    if (p[2].revents) {
+      ssize_t n = read(in, ibuf + ilen, RELAY_IN - ilen);
+      if (n > 0) ilen += (size_t)n;
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) in_open = 0;
+    }
+    int flush = 0;
+    if (hung_up) ilen = left = 0, full = 0; /* the terminal is gone: what was typed goes with it */
+    else if (ilen && (full = apply(master, ibuf, &ilen, &left, &flush)) < 0) _exit(2);
+    if (flush) olen = 0;
+  }
+}
+
+static int open_tty(const char *tty, int *tty_fd);
+static void track_starting(int exec_fd, int tty_fd);
+
+/* In the child: becomes the relay of `master` with its two pipes' ends (never returns). */
+static void become_relay(int master, int out, int in) {
+  /* The relay ends with us (and we with the runner): it never outlives the program's runner. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* Named so in ps and /proc: the runner's share of a terminal's relaying (bench/terminal.ts counts it). */
+  prctl(PR_SET_NAME, "socklab-relay");
+  if (getppid() == 1) _exit(0);
+  /* Nothing of ours but these three (not even our standard descriptors: the runner's pipes). */
+  int keep[3] = {master, out, in};
+  for (int fd = 0; fd < 65536; fd++) {
+    if (fd == keep[0] || fd == keep[1] || fd == keep[2]) continue;
+    if (fd > keep[0] && fd > keep[1] && fd > keep[2]) {
+      close_from((unsigned)fd);
+      break;
+    }
+    close(fd);
+  }
+  relay(master, out, in);
+}
+
+/* Starts a program on a new terminal with its relay, and answers (see "term" above). */
+static void start_term(long cols, long rows, const char *cwd, const char *file, char **argv, char **envp) {
+  if (n_handed + 2 > MAX_HANDED || n_relays >= MAX_RELAYS || n_starting >= MAX_STARTING) {
+    answer(-EAGAIN);
+    return;
+  }
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  char tty[64];
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, tty, sizeof tty) != 0) {
+    int e = errno ? errno : EIO;
+    if (master >= 0) close(master);
+    answer(-e);
+    return;
+  }
+  struct winsize size = {.ws_col = (unsigned short)cols, .ws_row = (unsigned short)rows};
+  ioctl(master, TIOCSWINSZ, &size);
+  int tty_fd, e = open_tty(tty, &tty_fd);
+  /* The relay's pipes: output (the relay writes, the runner reads), input (the runner writes, the relay reads). */
+  int outp[2] = {-1, -1}, inp[2] = {-1, -1}, exec_pipe[2] = {-1, -1};
+  if (!e && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(inp, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0)) e = errno;
+  /*
+   * What the output pipe holds has left the relay: an interrupt no longer
+   * flushes it, and it is drawn after the ^C. A quarter of the default 64
+   * KiB, which the runner still reads in few reads.
+   */
+  if (!e) fcntl(outp[0], F_SETPIPE_SZ, RELAY_PIPE);
+  pid_t pid = -1, relay_pid = -1;
+  if (!e) {
+    pid = fork();
+    if (pid == 0) become(tty, cwd, file, argv, envp, exec_pipe[1]);
+    if (pid < 0) e = errno;
+  }
+  if (!e) {
+    relay_pid = fork();
+    if (relay_pid == 0) {
+      fcntl(outp[1], F_SETFL, O_NONBLOCK);
+      fcntl(inp[0], F_SETFL, O_NONBLOCK);
+      become_relay(master, outp[1], inp[0]);
+    }
+    if (relay_pid < 0) {
+      e = errno;
+      kill(pid, SIGKILL); /* reaped and reported as any other: the runner was told nothing of it */
+    }
+  }
+  if (exec_pipe[1] >= 0) close(exec_pipe[1]);
+  if (outp[1] >= 0) close(outp[1]);
+  if (inp[0] >= 0) close(inp[0]);
+  if (e) {
+    int fds[] = {outp[0], inp[1], exec_pipe[0], tty_fd, master};
+    for (unsigned i = 0; i < sizeof fds / sizeof *fds; i++)
+      if (fds[i] >= 0) close(fds[i]);
+    answer(-e);
+    return;
+  }
+  close(master); /* the relay's alone now: the terminal goes once it ends */
+  track_starting(exec_pipe[0], tty_fd);
+  relays[n_relays++] = relay_pid;
+  handed[n_handed++] = outp[0];
+  handed[n_handed++] = inp[1];
+  char line[64];
+  int len = snprintf(line, sizeof line, "%d %d %d\n", (int)pid, outp[0], inp[1]);
+  write_all(ANSWERS, line, (size_t)len);
+}
+
+/* True when `pid` was a relay: its end is not the runner's to hear. */
+static int relay_ended(pid_t pid) {
+  for (int i = 0; i < n_relays; i++) {
+    if (relays[i] != pid) continue;
+    relays[i] = relays[--n_relays];
+    return 1;
+  }
+  return 0;
+}
+
 static char request[MAX_REQUEST];
 static char *field[MAX_FIELDS + 8];
 
@@ -298,13 +560,14 @@ static int serve(void) {
     return 1;
   }
   int piped = n >= 1 && strcmp(field[0], "pipes") == 0;
-  if (n < 1 || (!piped && strcmp(field[0], "pty") != 0)) _exit(2); /* not a request of ours: out of step */
-  /* The fields after the kind (and the terminal path): cwd, file, argc, argv..., envc, env... */
-  char **f = field + (piped ? 1 : 2);
-  int m = n - (piped ? 1 : 2);
+  if (n < 1 || (!piped && strcmp(field[0], "term") != 0)) _exit(2); /* not a request of ours: out of step */
+  /* The fields after the kind (and a terminal's size): cwd, file, argc, argv..., envc, env... */
+  char **f = field + (piped ? 1 : 3);
+  int m = n - (piped ? 1 : 3);
+  long cols = piped ? 0 : n >= 3 ? count(field[1]) : -1, rows = piped ? 0 : n >= 3 ? count(field[2]) : -1;
   long argc = m >= 3 ? count(f[2]) : -1;
   long envc = argc >= 1 && m >= 4 + argc ? count(f[3 + argc]) : -1;
-  if (envc < 0 || m != 4 + argc + envc) {
+  if (envc < 0 || m != 4 + argc + envc || (!piped && (cols < 1 || rows < 1))) {
     answer(-EINVAL);
     return 1;
   }
@@ -314,47 +577,31 @@ static int serve(void) {
   /* argv and envp are NULL-terminated in place: the count that follows argv was read already. */
   f[3 + argc] = NULL;
   field[n] = NULL;
-  if (piped) {
-    start_piped(cwd, file, argv, envp);
-    return 1;
-  }
-  const char *tty = field[1];
+  if (piped) start_piped(cwd, file, argv, envp);
+  else start_term(cols, rows, cwd, file, argv, envp);
+  return 1;
+}
 
-  if (n_starting >= MAX_STARTING) {
-    answer(-EAGAIN);
-    return 1;
-  }
-  int tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (tty_fd < 0 || !isatty(tty_fd)) {
-    int e = tty_fd < 0 ? errno : ENOTTY;
-    if (tty_fd >= 0) close(tty_fd);
-    answer(-e);
-    return 1;
-  }
+/* Opens the program's side of terminal `tty` (our hold on it) with node-pty's settings; 0, or an errno. */
+static int open_tty(const char *tty, int *tty_fd) {
+  *tty_fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*tty_fd < 0) return errno;
   struct termios t;
   terminal_settings(&t);
-  int exec_pipe[2];
-  if (tcsetattr(tty_fd, TCSANOW, &t) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0) {
-    int e = errno;
-    close(tty_fd);
-    answer(-e);
-    return 1;
+  if (!isatty(*tty_fd) || tcsetattr(*tty_fd, TCSANOW, &t) < 0) {
+    int e = errno ? errno : ENOTTY;
+    close(*tty_fd);
+    *tty_fd = -1;
+    return e;
   }
-  pid_t pid = fork();
-  if (pid == 0) become(tty, cwd, file, argv, envp, exec_pipe[1]);
-  int e = errno;
-  close(exec_pipe[1]);
-  if (pid < 0) {
-    close(exec_pipe[0]);
-    close(tty_fd);
-    answer(-e);
-    return 1;
-  }
-  starting[n_starting].exec_fd = exec_pipe[0];
+  return 0;
+}
+
+/* Holds the program's terminal open until it has exec'd (`exec_fd` reads EOF then), so it never looks hung up meanwhile. */
+static void track_starting(int exec_fd, int tty_fd) {
+  starting[n_starting].exec_fd = exec_fd;
   starting[n_starting].tty_fd = tty_fd;
   n_starting++;
-  answer(pid);
-  return 1;
 }
 
 int main(void) {
@@ -406,6 +653,7 @@ int main(void) {
       int status;
       pid_t pid;
       while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (relay_ended(pid)) continue;
         char line[64];
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
         int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,63 @@ describe('programs started by the forker', () => {
     // The shell's own: 0-2 on the terminal, and the one ls's $(...) reads through (no descriptor of the forker or runner).
     expect(out).toMatch(/^fds=0 1 2 (\d+ )?$/m);
     expect(exit).toEqual({ code: 3 });
+  }, 30_000);
+
+  it('reads and writes each terminal through a relay of its own: the runner holds no terminal, a new size arrives before what is typed after it, and an interrupt drops the output not yet read', async () => {
+    expect(await warmForker()).toBe(true);
+    const terminals = () => readdirSync('/proc/self/fd').filter((fd) => { try { return /^\/dev\/(ptmx|pts\/)/.test(readlinkSync(`/proc/self/fd/${fd}`)); } catch { return false; } }).length;
+    const before = terminals();
+    // Sized, then typed into, at once: the script prints the size it has once the line arrives.
+    let out = '';
+    const sized = await new Promise<ProcessExit>((resolve) => {
+      const term: PtyProcess = new PtyProcess({ file: '/bin/sh', args: ['-c', 'read line; echo "got=$line size=$(stty size)"'], cwd: '/tmp', env: { PATH: '/usr/bin:/bin' } }, 'nomarker1', {
+        limits: resolveLimits(),
+        viaForker: true,
+        onOutput: (d) => {
+          term.ack(d.length);
+          out += d.toString();
+        },
+        onExit: resolve,
+      });
+      void until(() => term.pid > 0, 5000).then(async () => {
+        // The runner's event loop polls no terminal (the kernel made it sleep there beside floods): only the relay does.
+        expect(terminals()).toBe(before);
+        const relays = [];
+        for (const pid of childrenOf(await forkerPid())) if ((await processName(pid)) === 'socklab-relay') relays.push(pid);
+        expect(relays.length).toBeGreaterThan(0);
+        term.resize(123, 45);
+        term.write('hello\r');
+      });
+    });
+    expect(sized).toEqual({ code: 0 });
+    expect(out).toContain('got=hello size=45 123');
+
+    // A flood nobody reads for a while, then Ctrl-C: what the program wrote before it is dropped as a terminal drops it,
+    // the relay's share too, so little is drawn after the ^C (a relay holding a flood's 64 KiB showed 150-200 KiB).
+    let unacked = 0;
+    let afterInterrupt = -1;
+    const flooded = await new Promise<ProcessExit>((resolve) => {
+      const term: PtyProcess = new PtyProcess({ file: 'python3', args: ['-c', 'while True: print("x" * 199)'], cwd: '/tmp', env: { PATH: '/usr/bin:/bin' } }, 'nomarker1', {
+        limits: resolveLimits(),
+        viaForker: true,
+        onOutput: (d) => {
+          if (afterInterrupt >= 0) {
+            afterInterrupt += d.length;
+            term.ack(d.length);
+          } else unacked += d.length;
+        },
+        onExit: resolve,
+      });
+      setTimeout(() => {
+        expect(term.isPaused).toBe(true); // the runner's window is full: nothing is read meanwhile
+        afterInterrupt = 0;
+        term.write('\x03');
+        term.ack(unacked);
+      }, 1000);
+    });
+    expect(flooded.signal).toBe('SIGINT');
+    expect(afterInterrupt).toBeGreaterThan(0); // the traceback, at least
+    expect(afterInterrupt).toBeLessThan(64 * 1024);
   }, 30_000);
 
   it('reports a program killed by a signal, and stops one on request', async () => {

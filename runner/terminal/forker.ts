@@ -2,9 +2,11 @@
  * Programs on a terminal started by the forker (runner/sandbox/forker.c), a
  * small process of the runner's that forks for it: a start costs a fork of
  * that process, not of the runner (node-pty forks the whole runner, 100+ MB,
- * once per program). The runner still makes the terminal (node-pty's
- * openpty) and reads its master end as node-pty does; the forker gives the
- * program the other end with node-pty's settings. One forker per runner
+ * once per program). The forker makes the program's terminal, with
+ * node-pty's settings, and a relay process that alone reads and writes the
+ * terminal's master end (forker.c says why: a terminal polled by the
+ * runner's event loop made it sleep in the kernel beside flooding
+ * programs); the runner reads and writes the relay's pipes. One forker per runner
  * process, started on first use; until it is ready, and whenever it cannot
  * start a program, the program starts through node-pty as before.
  *
@@ -22,12 +24,10 @@
  * on a loaded machine, once per sandbox made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
-import { createRequire } from 'node:module';
-import * as tty from 'node:tty';
 import * as pty from 'node-pty';
 import { ensureForker } from '../sandbox/build-launcher.js';
 import { startTime as startTimeOf } from '../sandbox/procfs.ts';
@@ -36,8 +36,13 @@ import { startTime as startTimeOf } from '../sandbox/procfs.ts';
 export interface TerminalProgram {
   /** Host pid of the program: 0 until `started` has resolved (and if it could not be started at all). */
   readonly pid: number;
-  /** The terminal's master end, non-blocking: input is written to it once `started` has resolved (-1: none). */
-  readonly fd: number;
+  /**
+   * Types `data` (once `started` has resolved): returns how many of its
+   * bytes the terminal took, all or some; throws as writeSync does (EAGAIN:
+   * the program has not read what it was given; anything else: the terminal
+   * is gone). Never waits.
+   */
+  writeInput(data: Buffer): number;
   /**
    * Resolves once the program has its pid and terminal for good (at once for
    * node-pty; at the forker's answer, or at node-pty's start when the forker
@@ -138,20 +143,12 @@ const SIGKILL = constants.signals.SIGKILL;
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 /** The terminal type node-pty gives programs (its TERM). */
 const TERM_NAME = 'xterm-256color';
+/** A relay's frame at most (forker.c): PIPE_BUF, so that each is written whole or not at all. */
+const FRAME_MAX = 4096;
+/** How long to wait before sending a size again to a relay whose input is full. */
+const SIZE_RETRY_MS = 20;
 /** How long an ended program's terminal may take to report its hang-up before it is closed anyway (node-pty's DESTROY_SOCKET_TIMEOUT_MS). */
 const CLOSE_GRACE_MS = 200;
-
-interface NativePty {
-  open(cols: number, rows: number): { master: number; slave: number; pty: string };
-  resize(fd: number, cols: number, rows: number): void;
-}
-
-let native: NativePty | null = null;
-function nativePty(): NativePty {
-  // node-pty's own binding: openpty and the size ioctl without a fork.
-  native ??= (createRequire(import.meta.url)('node-pty/lib/utils.js') as { loadNativeModule(name: string): { module: NativePty } }).loadNativeModule('pty').module;
-  return native;
-}
 
 /**
  * Starts a program on a new terminal: through the forker when `viaForker`
@@ -169,8 +166,10 @@ const STARTED = Promise.resolve();
 
 /** Starts a program through node-pty (a fork of the runner); throws when it cannot. */
 function startByNodePty(start: TerminalStart): TerminalProgram {
-  const term = pty.spawn(start.file, start.args, { name: TERM_NAME, cols: start.cols, rows: start.rows, cwd: start.cwd, env: start.env, encoding: null }) as unknown as Omit<TerminalProgram, 'started'>;
-  return Object.assign(term, { started: STARTED });
+  const term = pty.spawn(start.file, start.args, { name: TERM_NAME, cols: start.cols, rows: start.rows, cwd: start.cwd, env: start.env, encoding: null }) as unknown as Omit<TerminalProgram, 'started' | 'writeInput'> & { fd: number };
+  // Written at once, not through node-pty's write: its master is non-blocking (node-pty opens it so), and node-pty's
+  // own writer retries EAGAIN on every event-loop turn and queues without bound.
+  return Object.assign(term, { started: STARTED, writeInput: (data: Buffer) => writeSync(term.fd, data, 0, data.length) });
 }
 
 /**
@@ -315,27 +314,28 @@ class Forker {
   }
 
   /**
-   * A "pipes" start's answer: its pid and the forker's descriptors of the
-   * runner's ends, opened here (non-blocking, the event loop's) and let go
-   * there. Null (nothing left running) when it failed.
+   * A "pipes" or "term" start's answer: its pid and the forker's
+   * descriptors of the runner's ends, opened here (non-blocking, the event
+   * loop's; `writes` says which the runner writes) and let go there. Null
+   * (nothing left running) when it failed.
    */
-  private openPiped(answer: string): PipedByForker | null {
+  private openEnds(answer: string, writes: boolean[]): { pid: number; fds: number[] } | null {
     const [pid, ...fds] = answer.split(' ').map(Number);
     if (!(pid! > 0)) return null;
     const opened: number[] = [];
     try {
-      if (fds.length !== 4 || !fds.every((fd) => Number.isInteger(fd) && fd > 2)) throw new Error('not a pipes answer');
-      for (const [i, fd] of fds.entries()) opened.push(openSync(`/proc/${this.child.pid}/fd/${fd}`, (i === 0 ? fsConstants.O_WRONLY : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK));
+      if (fds.length !== writes.length || !fds.every((fd) => Number.isInteger(fd) && fd > 2)) throw new Error('not the answer asked for');
+      for (const [i, fd] of fds.entries()) opened.push(openSync(`/proc/${this.child.pid}/fd/${fd}`, (writes[i] ? fsConstants.O_WRONLY : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK));
     } catch {
       // Its input's reader is gone already (it ended at once), or the answer is not one: it is ended, never half-started.
       for (const fd of opened) closeSync(fd);
       killPid(pid!);
       return null;
     } finally {
-      // Until the forker lets go of its ends, the program would never see the end of its input.
+      // Until the forker lets go of its ends, the other side would never see the end of what the runner writes.
       if (fds.length > 0) this.send(['release', ...fds.map(String)]);
     }
-    return new PipedByForker(pid!, opened as [number, number, number, number]);
+    return { pid: pid!, fds: opened };
   }
 
   /** Writes one request (its fields) to the forker. */
@@ -371,27 +371,21 @@ class Forker {
    */
   start(s: TerminalStart): ForkedProgram {
     const fields = programFields(s.cwd, s.file, s.args, { ...s.env, PWD: s.cwd, TERM: TERM_NAME });
-    const term = nativePty().open(s.cols, s.rows);
-    const program = new ForkedProgram(term.master, s);
-    // The runner keeps the terminal's other end open until the forker has its own (answered): it never looks hung up.
+    const program = new ForkedProgram(s);
     this.pending.push({
       answered: (answer) => {
-        closeSync(term.slave);
-        const pid = Number(answer);
-        if (!(pid > 0)) {
+        const started = this.openEnds(answer, [false, true]);
+        if (!started) {
           program.fallBack();
           return null;
         }
-        program.begin(pid);
+        program.begin(started.pid, started.fds[0]!, started.fds[1]!);
         return program;
       },
-      failed: () => {
-        closeSync(term.slave);
-        program.fallBack();
-      },
+      failed: () => program.fallBack(),
     });
     this.holdRunner();
-    this.send(['pty', term.pty, ...fields]);
+    this.send(['term', String(s.cols), String(s.rows), ...fields]);
     return program;
   }
 
@@ -401,7 +395,8 @@ class Forker {
     return new Promise((resolve) => {
       this.pending.push({
         answered: (answer) => {
-          const program = this.openPiped(answer);
+          const started = this.openEnds(answer, [true, false, false, false]);
+          const program = started && new PipedByForker(started.pid, started.fds as [number, number, number, number]);
           resolve(program);
           return program;
         },
@@ -490,13 +485,17 @@ function pipeSocket(fd: number, way: 'read' | 'write'): Socket {
 }
 
 /**
- * A program the forker starts: its terminal read as node-pty reads it, its
- * exit as the forker reaped it. Handed out before the forker has answered
- * (pid 0 until `begin`); when the forker cannot start it, node-pty does
- * (`fallBack`), and this forwards to that.
+ * A program the forker starts on a terminal of the forker's making: what
+ * it prints read from its relay's output pipe, what is typed written to the
+ * relay's input pipe, its exit as the forker reaped it. Handed out before
+ * the forker has answered (pid 0 until `begin`); when the forker cannot
+ * start it, node-pty does (`fallBack`), and this forwards to that.
  */
 class ForkedProgram implements TerminalProgram {
-  private readonly socket: tty.ReadStream;
+  /** The relay's output, once begun. */
+  private output: Socket | null = null;
+  /** The relay's input (the runner's end, non-blocking), once begun: -1 before, and once closed. */
+  private input = -1;
   private closed = false;
   private exit: { exitCode: number; signal?: number } | null = null;
   private exitListener: ((e: { exitCode: number; signal?: number }) => void) | null = null;
@@ -507,42 +506,48 @@ class ForkedProgram implements TerminalProgram {
   /** node-pty's program, when the forker could not start it. */
   private instead: TerminalProgram | null = null;
   private paused = false;
+  /** The last size asked for: one asked before the program had its pid is sent once it has (its terminal was made at the start's). */
+  private size: { cols: number; rows: number } | null = null;
+  private sizeRetry: NodeJS.Timeout | null = null;
   pid = 0;
 
-  constructor(
-    /** The terminal's master end (node-pty's instead after a fallBack). */
-    private readonly master: number,
-    private readonly start: TerminalStart,
-  ) {
-    this.socket = new tty.ReadStream(master);
-    this.socket.on('data', (d: Buffer) => this.dataListener?.(d));
-    this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code?.includes('EAGAIN')) return;
-      // EIO: every end of the terminal's other side is closed.
-      this.onClose();
-    });
-    this.socket.on('close', () => this.onClose());
+  constructor(private readonly start: TerminalStart) {}
+
+  writeInput(data: Buffer): number {
+    if (this.instead) return this.instead.writeInput(data);
+    const n = Math.min(data.length, FRAME_MAX - 3);
+    const frame = Buffer.allocUnsafe(3 + n);
+    frame[0] = 0x69; // 'i'
+    frame.writeUInt16BE(n, 1);
+    data.copy(frame, 3, 0, n);
+    // A pipe takes a write of at most PIPE_BUF whole or not at all (EAGAIN): the relay never reads half a frame.
+    writeSync(this.input, frame);
+    return n;
   }
 
-  get fd(): number {
-    return this.instead ? this.instead.fd : this.master;
-  }
-
-  /** The forker started it as `pid`. */
-  begin(pid: number): void {
+  /** The forker started it as `pid`, with the runner's ends of its relay's pipes. */
+  begin(pid: number, output: number, input: number): void {
     this.pid = pid;
+    this.input = input;
+    const socket = new Socket({ fd: output, readable: true, writable: false });
+    this.output = socket;
+    socket.on('data', (d: Buffer) => this.dataListener?.(d));
+    // The relay closes its output once the terminal hung up and its last output is in the pipe.
+    socket.on('end', () => this.onClose());
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => this.onClose());
+    if (this.paused) socket.pause();
+    if (this.size) this.sendSize();
     this.resolveStarted();
   }
 
   /**
-   * The forker could not start it: node-pty does, on a terminal of its own
-   * (this one is closed unreported). When that fails too it is reported
-   * ended, as a command that cannot be run (126).
+   * The forker could not start it: node-pty does, on a terminal of its own.
+   * When that fails too it is reported ended, as a command that cannot be
+   * run (126).
    */
   fallBack(): void {
     if (this.pid !== 0 || this.instead || this.closed) return;
-    this.closed = true;
-    this.socket.destroy();
     try {
       const instead = startByNodePty(this.start);
       this.instead = instead;
@@ -556,6 +561,7 @@ class ForkedProgram implements TerminalProgram {
       if (this.size) instead.resize(this.size.cols, this.size.rows);
       if (this.paused) instead.pause();
     } catch {
+      this.closed = true;
       this.exit = { exitCode: 126 };
       queueMicrotask(() => this.report());
     }
@@ -573,22 +579,42 @@ class ForkedProgram implements TerminalProgram {
   pause(): void {
     this.paused = true;
     if (this.instead) this.instead.pause();
-    else this.socket.pause();
+    else this.output?.pause();
   }
 
   resume(): void {
     this.paused = false;
     if (this.instead) this.instead.resume();
-    else this.socket.resume();
+    else this.output?.resume();
   }
-
-  /** The size asked for last, for node-pty's terminal if it comes to that. */
-  private size: { cols: number; rows: number } | null = null;
 
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
     if (this.instead) this.instead.resize(cols, rows);
-    else if (!this.closed) nativePty().resize(this.master, cols, rows);
+    else if (this.input >= 0 && !this.closed) this.sendSize();
+  }
+
+  /**
+   * Sends the last size asked for as a frame of its own, after what was
+   * typed before it (a program started ahead gets its Run's size before its
+   * go). When the relay's input is full (the program reads none of what is
+   * typed) it is sent again a little later, the latest size then.
+   */
+  private sendSize(): void {
+    if (this.sizeRetry || !this.size) return;
+    const frame = Buffer.from([0x72, 0, 0, 0, 0]); // 'r'
+    frame.writeUInt16BE(Math.min(this.size.cols, 0xffff), 1);
+    frame.writeUInt16BE(Math.min(this.size.rows, 0xffff), 3);
+    try {
+      writeSync(this.input, frame);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        this.sizeRetry = setTimeout(() => {
+          this.sizeRetry = null;
+          if (this.input >= 0 && !this.closed) this.sendSize();
+        }, SIZE_RETRY_MS);
+      }
+    }
   }
 
   /**
@@ -600,21 +626,27 @@ class ForkedProgram implements TerminalProgram {
     if (this.exit) return;
     this.exit = { exitCode, ...(signal ? { signal } : {}) };
     if (this.closed) return this.report();
-    if (!opts.waitClose) this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    if (!opts.waitClose) this.graceTimer = setTimeout(() => this.onClose(), CLOSE_GRACE_MS);
   }
 
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.destroy();
+    this.output?.destroy();
     if (this.exit) this.report();
   }
 
   private report(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.sizeRetry) clearTimeout(this.sizeRetry);
     const exit = this.exit!;
     const listener = this.exitListener;
     this.exitListener = null;
+    // The listener lets go of the input (PtyProcess disposes its own): only then is it closed, so no write meets a reused number.
     listener?.(exit);
+    if (this.input >= 0) {
+      closeSync(this.input);
+      this.input = -1;
+    }
   }
 }

@@ -4,7 +4,6 @@
  * the last byte of output.
  */
 import { randomBytes } from 'node:crypto';
-import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Limits } from '../limits.ts';
 import type { SpawnPlan } from '../sandbox/types.ts';
@@ -121,7 +120,7 @@ export class PtyProcess implements TurnTaker {
   private onStarted(): void {
     this.started = true;
     if (this.term.pid > 0) this.startTime = startTimeOf(this.term.pid);
-    if (this.term.fd >= 0 && !this.exited) this.input.open(this.term.fd);
+    if (this.term.pid > 0 && !this.exited) this.input.open(this.term);
     if (this.killWhenStarted) this.kill();
   }
 
@@ -299,9 +298,9 @@ export class PtyProcess implements TurnTaker {
 }
 
 /**
- * Input for a pty, written to its master with backpressure: node-pty's own
- * writer retries EAGAIN on every event-loop turn (a busy loop when the
- * program never reads) and queues without bound.
+ * Input for a terminal, written with backpressure: what the terminal does
+ * not take now (EAGAIN: the program has not read what it was given) is
+ * written again a little later, and queued up to a bound.
  */
 class PtyInput {
   private queue: Buffer[] = [];
@@ -310,14 +309,14 @@ class PtyInput {
   private disposed = false;
   /** While held (hold), how many queued writes may still go; null when not held. */
   private passing: number | null = null;
-  /** The terminal's master end: -1 until the program has started (open). */
-  private fd = -1;
+  /** The program's terminal: null until the program has started (open). */
+  private term: Pick<TerminalProgram, 'writeInput'> | null = null;
 
   constructor(private readonly max: number) {}
 
-  /** The program has started on terminal `fd`: what was queued goes now. */
-  open(fd: number): void {
-    this.fd = fd;
+  /** The program has started on `term`: what was queued goes now. */
+  open(term: Pick<TerminalProgram, 'writeInput'>): void {
+    this.term = term;
     this.pump();
   }
 
@@ -342,17 +341,17 @@ class PtyInput {
   }
 
   private pump(): void {
-    if (this.retry || this.disposed || this.fd < 0) return;
-    // Written at once, not through fs.write: the pty's master is
-    // non-blocking (node-pty opens it so), so a write never waits, and a
-    // keystroke's echo does not wait for the thread pool's round trip,
-    // which on a runner busy with other sessions' output costs event-loop
-    // turns of several milliseconds each.
+    if (this.retry || this.disposed || !this.term) return;
+    // Written at once, not through fs.write: a write never waits (the
+    // terminal's input is non-blocking), and a keystroke's echo does not
+    // wait for the thread pool's round trip, which on a runner busy with
+    // other sessions' output costs event-loop turns of several milliseconds
+    // each.
     while (this.queue.length > 0 && this.passing !== 0) {
       const head = this.queue[0]!;
       let written: number;
       try {
-        written = writeSync(this.fd, head, 0, head.length);
+        written = this.term.writeInput(head);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') this.retry = setTimeout(() => ((this.retry = null), this.pump()), INPUT_RETRY_MS);
         else this.dispose(); // the terminal is gone
