@@ -332,6 +332,12 @@ int main(int argc, char **argv) {
         return 0;
       }
     }
+    if (pfd[0].revents & POLLERR) {
+      /* lo went down (ENETDOWN): take the error, or poll reports it for ever; packets come again once it is up. */
+      int err;
+      socklen_t len = sizeof err;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    }
     if (drain(&r, fd) != 0) return 0;
   }
 }
