@@ -229,7 +229,7 @@ describe('the wire view', () => {
     const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000, run);
     await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, run);
     const from = c.messages.length;
-    // A reader that gets no CPU: the kernel's ring (1 MiB, about 8,000 of these) fills and the kernel drops the rest.
+    // A reader that gets no CPU: the kernel's ring (about 1,700 of these) fills and the kernel drops the rest.
     const reader = readers()[0]!;
     process.kill(reader.pid, 'SIGSTOP');
     try {
