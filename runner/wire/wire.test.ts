@@ -31,6 +31,20 @@ for i in range(3000):
     s.sendto(b'x', ('127.0.0.1', 12000))
 print('flooded', flush=True)
 `;
+/** A UDP server that never reads: every datagram to it crosses the loopback once, however many its socket drops. */
+const MUTE_SERVER = `import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 12000))
+time.sleep(60)
+`;
+/** 20,000 datagrams to the mute server once a line is typed. */
+const SILENT_FLOOD = `from socket import *
+input()
+s = socket(AF_INET, SOCK_DGRAM)
+for i in range(20000):
+    s.sendto(b'x', ('127.0.0.1', 12000))
+print('flooded', flush=True)
+`;
 /** Polls `check` (for conditions no message announces, such as a process ending). */
 async function poll<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -204,6 +218,37 @@ describe('the wire view', () => {
     c.send({ type: 'close' });
     await poll(() => !stillRunning(again), 5000, 'the reader to end with the session');
     await poll(() => readers().length === 0, 5000, 'no reader left');
+  }, 60_000);
+
+  it('counts every packet of a flood exactly, those the kernel dropped while the reader could not keep up included', async () => {
+    const c = await runWatched('udp-echo', labDir('01-udp-echo'));
+    c.send({ type: 'files', files: [{ name: 'server.py', content: MUTE_SERVER }, { name: 'client.py', content: SILENT_FLOOD }] });
+    await c.waitFor((m) => m.type === 'files', 5000, c.messages.length - 1);
+    const run = c.messages.length;
+    c.send({ type: 'run' });
+    const client = await c.waitForProc((p) => p.name === 'client 1' && p.state === 'running', 15_000, run);
+    await c.waitForProc((p) => p.name === 'server' && p.state === 'listening', 15_000, run);
+    const from = c.messages.length;
+    // A reader that gets no CPU: the kernel's ring (about 1,700 of these) fills and the kernel drops the rest.
+    const reader = readers()[0]!;
+    process.kill(reader.pid, 'SIGSTOP');
+    try {
+      c.send({ type: 'input', proc: client.id, data: '\n' });
+      await c.waitForOutput('client 1', /flooded/, 20_000);
+    } finally {
+      process.kill(reader.pid, 'SIGCONT');
+    }
+    const count = () => wirePackets(c, from).length + wireDropped(c, from);
+    await poll(() => count() >= 20_000, 10_000, 'every datagram to be shown or counted').catch((err: Error) => {
+      throw new Error(`${err.message}: ${count()}`);
+    });
+    // The reader's last block and the runner's last batch: nothing more may come.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(count()).toBe(20_000);
+    const numbers = wirePackets(c, from).map((p) => p.n);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(numbers.length).toBeLessThanOrEqual(200 * 2);
   }, 60_000);
 
   it('grades with the wire on: the check of a server that resets instead of closing carries its packets, RST included; with it off, none', async () => {
