@@ -120,7 +120,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     ...Object.fromEntries(outcomes.map((o) => [o.figure.key, o.result])),
-    load: Object.fromEntries(outcomes.map((o) => [o.figure.name, { before: o.load_before, after: o.load_after, seconds: o.seconds }])),
+    // Not `load`: that is the load figure's own key.
+    runs: Object.fromEntries(outcomes.map((o) => [o.figure.name, { load_before: o.load_before, load_after: o.load_after, seconds: o.seconds }])),
     goals: Object.fromEntries(rows.filter((r) => r.goal).map((r) => [r.metric, { goal: r.goal, ok: r.ok }])),
     leftover_processes_killed: leftover,
   };
