@@ -11,7 +11,7 @@
  * without Chromium fails the check plainly instead of passing it. Two
  * Chromiums, one after the other (the second after the first crashed).
  */
-import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { readLabFiles, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { CheckFailure, GradeHarness } from './harness.ts';
+import { HEADLESS_SHELL } from './harness/chromium.ts';
 import { GradeBrowser, GradeOver } from './harness/grade-browser.ts';
 import { graderSay } from './messages.ts';
 
@@ -236,6 +237,8 @@ it('starts the grade\'s browser ahead of a check that will open a page, and the 
     await grade.warm();
     expect(grade.pids).toHaveLength(1);
     expect(graderChromiums().map((c) => c.pid)).toEqual(grade.pids);
+    // The headless shell where it is installed, itself (not a script in front of it): the pid ended is the browser's.
+    if (!process.env.CHROMIUM && existsSync(HEADLESS_SHELL)) expect(readlinkSync(`/proc/${grade.pids[0]}/exe`)).toBe(HEADLESS_SHELL);
     // Warmed, not in use: another grade that waits for a turn may take it.
     expect(grade.idle).toBe(true);
     const browser = await grade.browser();
