@@ -8,7 +8,7 @@
  * page-proxy.ts), and is ended by its process id, its whole process group
  * with it, whatever the checks did.
  */
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,6 +96,11 @@ export async function launchGraderChromium(opts: { timeoutMs: number; heapMiB: n
   const nowhere = await cutEveryConnection();
   const profile = mkdtempSync(join(profileParent(), 'socklab-chromium-'));
   writeFileSync(join(profile, 'Local State'), JSON.stringify({ browser: { enabled_labs_experiments: PROFILE_FLAGS } }));
+  // WebRTC's UDP, said twice: the headless shell takes --force-webrtc-ip-handling-policy, which chromium (156) no longer
+  // knows; chromium takes its profile's preference, which every context of it inherits. Without it, a page's STUN
+  // requests reached any UDP port (a test's on loopback).
+  mkdirSync(join(profile, 'Default'));
+  writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ webrtc: { ip_handling_policy: 'disable_non_proxied_udp' } }));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
