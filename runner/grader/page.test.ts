@@ -2,7 +2,8 @@
  * The student's page in the grader's Chromium (h.openPage), for real: lab
  * 6's server in a bwrap sandbox serving a hostile page that reaches for the
  * grader's own loopback (a runner would be there) and for a hard-coded
- * localhost:4000. The page reaches its own server only, nothing else; the
+ * localhost:4000. The page reaches its own server only, nothing else (nor
+ * any UDP port through WebRTC, in either Chromium the grader runs); the
  * grade's checks share one browser, each page in a context of its own; a
  * browser that crashes is replaced for the next check; the browser is gone,
  * by pid, once the grade is over (cancelled mid-check too), or once released
@@ -11,7 +12,8 @@
  * without Chromium fails the check plainly instead of passing it. Two
  * Chromiums, one after the other (the second after the first crashed).
  */
-import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { readLabFiles, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { CheckFailure, GradeHarness } from './harness.ts';
+import { HEADLESS_SHELL, launchGraderChromium } from './harness/chromium.ts';
 import { GradeBrowser, GradeOver } from './harness/grade-browser.ts';
 import { graderSay } from './messages.ts';
 
@@ -201,6 +204,47 @@ Promise.all(tries).then(() => log('done'));
   }
 }, 150_000); // two Chromium starts, on a loaded machine
 
+it("lets a page's WebRTC send no UDP of its own (no STUN request reaches the host, no candidate is gathered), in the headless shell and in chromium alike", async () => {
+  const udp = createSocket('udp4');
+  let stun = 0;
+  udp.on('message', () => stun++);
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+  const html = `<!doctype html><script>
+window.candidates = [];
+const pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.1:${udp.address().port}' }] });
+pc.createDataChannel('out');
+pc.onicecandidate = (e) => candidates.push(e.candidate ? e.candidate.candidate : 'end');
+pc.createOffer().then((o) => pc.setLocalDescription(o));
+</script>`;
+  // Stands for a check's page proxy: whatever the page asks for, it gets the page.
+  const proxy = createServer((_req, res) => res.setHeader('content-type', 'text/html').end(html));
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const saved = process.env.CHROMIUM;
+  try {
+    const executables = [HEADLESS_SHELL, '/usr/bin/chromium'].filter((f) => existsSync(f));
+    expect(executables.length).toBeGreaterThan(0);
+    for (const executable of executables) {
+      process.env.CHROMIUM = executable;
+      const browser = await launchGraderChromium({ timeoutMs: limits.browserStartMs, heapMiB: limits.browserHeapMiB });
+      try {
+        const page = await (await browser.newContext((proxy.address() as AddressInfo).port)).newPage();
+        await page.goto('http://page.test:4000/');
+        // With no way out allowed, gathering ends at once; one that tries UDP waits on the STUN server.
+        await page.waitForFunction(() => (window as unknown as { candidates: string[] }).candidates.includes('end'), null, { timeout: 3000, polling: 50 }).catch(() => {});
+        expect([executable, await page.evaluate(() => (window as unknown as { candidates: string[] }).candidates)]).toEqual([executable, ['end']]);
+      } finally {
+        await browser.close();
+      }
+      expect([executable, stun]).toEqual([executable, 0]);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.CHROMIUM;
+    else process.env.CHROMIUM = saved;
+    proxy.close();
+    udp.close();
+  }
+}, 60_000);
+
 it('gives the browser turn of a grade that no check of it uses to a grade that waits, and starts nothing once the grade is over', async () => {
   // A Chromium that cannot start: the turns are what is proven here, no browser runs.
   const saved = process.env.CHROMIUM;
@@ -236,6 +280,8 @@ it('starts the grade\'s browser ahead of a check that will open a page, and the 
     await grade.warm();
     expect(grade.pids).toHaveLength(1);
     expect(graderChromiums().map((c) => c.pid)).toEqual(grade.pids);
+    // The headless shell where it is installed, itself (not a script in front of it): the pid ended is the browser's.
+    if (!process.env.CHROMIUM && existsSync(HEADLESS_SHELL)) expect(readlinkSync(`/proc/${grade.pids[0]}/exe`)).toBe(HEADLESS_SHELL);
     // Warmed, not in use: another grade that waits for a turn may take it.
     expect(grade.idle).toBe(true);
     const browser = await grade.browser();
