@@ -149,10 +149,8 @@ class BwrapSandbox implements Sandbox {
       // The session's POSIX shared memory (shm_open, multiprocessing), shared
       // by its programs like /tmp and bounded like it.
       '--size', String(limits.sandboxTmpBytes), '--perms', '1777', '--tmpfs', '/dev/shm',
-      '--perms', '0755', '--dir', '/.socklab',
-      '--ro-bind', rt.launcher, '/.socklab/launch',
-      '--ro-bind', rt.holder, '/.socklab/holder',
-      ...Object.entries(rt.masks).flatMap(([name, file]) => ['--ro-bind', file, `/.socklab/${name}`]),
+      // The launcher, the holder and the /proc masks, in one mount (runtime.ts sandboxDir).
+      '--ro-bind', rt.sandboxDir, '/.socklab',
       '--bind', '/proc/sys/net', '/.socklab/net',
       // The runner's class-data archive of the JDK (java-archive.ts), read-only.
       ...(javaDir ? ['--ro-bind', javaDir, '/.socklab/java'] : []),

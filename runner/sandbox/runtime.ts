@@ -5,7 +5,7 @@
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,13 +16,18 @@ import { executableId, processName, processTree } from './procfs.ts';
 
 export interface Runtime {
   dir: string;
+  /**
+   * The folder a session's holder binds read-only at /.socklab, in one
+   * mount (bwrap reads the whole mount table for each it makes, and every
+   * program's bwrap reads the holder's mounts again): the launcher, the
+   * holder, the /proc masks, and the mount points net/ and java/.
+   */
+  sandboxDir: string;
   launcher: string;
   /** The trusted socket agent (agent.c), run in a session's network namespace by the runner, never by student code. */
   agent: string;
   /** The wire view's packet reader (capture.c), run in a session's namespaces by the runner, never by student code. */
   capture: string;
-  /** The session holder (holder.c): the first program of every session sandbox. */
-  holder: string;
   /** Enters a session's cgroups, uid and namespaces, then runs a command (join.c): the runner's own, never the student's. */
   join: string;
   etc: { hosts: string; passwd: string; group: string; nsswitch: string };
@@ -65,6 +70,9 @@ export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
   ['/proc/vmstat', 'empty'],
 ];
 
+/** The runtime's folder of what a session's holder binds at /.socklab (Runtime.sandboxDir). */
+const SANDBOX_DIR = 'sandbox';
+
 let runtime: Runtime | null = null;
 
 /**
@@ -77,30 +85,38 @@ export function getRuntime(): Runtime {
   if (runtime && existsSync(runtime.dir)) return runtime;
   const here = dirname(fileURLToPath(import.meta.url));
   const files: [name: string, content: Buffer, mode: number][] = [
-    ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
+    [`${SANDBOX_DIR}/launch`, readFileSync(ensureLauncher()), 0o755],
     ['socklab-agent', readFileSync(ensureAgent()), 0o755],
     ['socklab-join', readFileSync(ensureJoin()), 0o755],
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
-    ['socklab-holder', readFileSync(ensureHolder()), 0o755],
+    [`${SANDBOX_DIR}/holder`, readFileSync(ensureHolder()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
     ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
     ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
     ['group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
     ['nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
-    ['empty', Buffer.alloc(0), 0o644],
-    ['loadavg', Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
-    ['zero', Buffer.from('0\n'), 0o644],
+    [`${SANDBOX_DIR}/empty`, Buffer.alloc(0), 0o644],
+    [`${SANDBOX_DIR}/loadavg`, Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
+    [`${SANDBOX_DIR}/zero`, Buffer.from('0\n'), 0o644],
   ];
+  // Where the holder mounts the network's sysctls and the JDK's archive (bwrap.ts): inside the read-only folder, made here.
+  const mountPoints = [`${SANDBOX_DIR}/net`, `${SANDBOX_DIR}/java`];
   const projectModules = realpathSync(join(here, '..', '..', 'node_modules'));
   const packages = packageClosure(projectModules, SANDBOX_NODE_PACKAGES);
   const hash = createHash('sha256');
   for (const [name, content, mode] of files) hash.update(`${name}\0${mode}\0`).update(content);
+  for (const name of mountPoints) hash.update(`dir\0${name}\0`);
   for (const [name, version] of packages) hash.update(`npm\0${name}\0${version}\0`);
   const uid = process.getuid?.() ?? 0;
   const dir = join(tmpdir(), `socklab-runtime-${uid}-${hash.digest('hex').slice(0, 16)}`);
   const path = (name: string) => join(dir, name);
   if (!ownedFolder(dir, uid)) {
     const staging = mkdtempSync(join(tmpdir(), 'socklab-staging-'));
+    for (const name of mountPoints) {
+      mkdirSync(join(staging, name), { recursive: true });
+      // Past any umask: the sandbox's uid reads them.
+      for (const dir of [name, dirname(name)]) chmodSync(join(staging, dir), 0o755);
+    }
     for (const [name, content, mode] of files) {
       writeFileSync(join(staging, name), content, { mode });
       chmodSync(join(staging, name), mode);
@@ -119,13 +135,13 @@ export function getRuntime(): Runtime {
   }
   runtime = {
     dir,
-    launcher: path('socklab-launch'),
+    sandboxDir: path(SANDBOX_DIR),
+    launcher: path(`${SANDBOX_DIR}/launch`),
     agent: path('socklab-agent'),
     join: path('socklab-join'),
     capture: path('socklab-capture'),
-    holder: path('socklab-holder'),
     etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
-    masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
+    masks: { empty: path(`${SANDBOX_DIR}/empty`), loadavg: path(`${SANDBOX_DIR}/loadavg`), zero: path(`${SANDBOX_DIR}/zero`) },
     nodeModules: path('node_modules'),
   };
   return runtime;
