@@ -130,10 +130,6 @@ class BwrapSandbox implements Sandbox {
       // Only for the holder (see holder.c), in the session's user namespace.
       '--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_NET_ADMIN',
       ...systemBinds(),
-      '--ro-bind', rt.etc.hosts, '/etc/hosts',
-      '--ro-bind', rt.etc.passwd, '/etc/passwd',
-      '--ro-bind', rt.etc.group, '/etc/group',
-      '--ro-bind', rt.etc.nsswitch, '/etc/nsswitch.conf',
       // The npm packages a student may import (runtime.ts SANDBOX_NODE_PACKAGES).
       '--ro-bind', rt.nodeModules, '/node_modules',
       // A holder mounted with --dev cannot be joined. Its /dev is the one

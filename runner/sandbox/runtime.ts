@@ -5,7 +5,7 @@
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,7 +30,14 @@ export interface Runtime {
   capture: string;
   /** Enters a session's cgroups, uid and namespaces, then runs a command (join.c): the runner's own, never the student's. */
   join: string;
-  etc: { hosts: string; passwd: string; group: string; nsswitch: string };
+  /**
+   * The sandbox's /etc, bound read-only in one mount: the runtime's own
+   * hosts, passwd, group and nsswitch.conf, and an empty file or folder for
+   * each of `hostEtc` to be bound over.
+   */
+  etcDir: string;
+  /** The host's /etc entries every sandbox sees (HOST_ETC that existed when the runtime was made). */
+  hostEtc: string[];
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
   /** SANDBOX_NODE_PACKAGES and their dependencies, bound read-only at /node_modules. */
@@ -70,6 +77,14 @@ export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
   ['/proc/vmstat', 'empty'],
 ];
 
+/**
+ * The host's /etc entries a sandbox sees (bound over the runtime's own /etc,
+ * Runtime.etcDir), where they exist: what the dynamic linker, time zones,
+ * TLS and Java (/etc/java-<version>-openjdk) read. One that appears later
+ * is seen from the next runner's start on.
+ */
+const HOST_ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'localtime', 'mime.types', 'ssl', ...['11', '17', '21', '25'].map((v) => `java-${v}-openjdk`)];
+
 /** The runtime's folder of what a session's holder binds at /.socklab (Runtime.sandboxDir). */
 const SANDBOX_DIR = 'sandbox';
 
@@ -91,16 +106,22 @@ export function getRuntime(): Runtime {
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
     [`${SANDBOX_DIR}/holder`, readFileSync(ensureHolder()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
-    ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
-    ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
-    ['group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
-    ['nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
+    ['etc/hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
+    ['etc/passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
+    ['etc/group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
+    ['etc/nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
     [`${SANDBOX_DIR}/empty`, Buffer.alloc(0), 0o644],
     [`${SANDBOX_DIR}/loadavg`, Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
     [`${SANDBOX_DIR}/zero`, Buffer.from('0\n'), 0o644],
   ];
-  // Where the holder mounts the network's sysctls and the JDK's archive (bwrap.ts): inside the read-only folder, made here.
+  // Mount points inside read-only folders, made here: where the holder mounts the network's sysctls and the JDK's
+  // archive (bwrap.ts), and where the host's /etc entries go (a file over a file, a folder over a folder).
   const mountPoints = [`${SANDBOX_DIR}/net`, `${SANDBOX_DIR}/java`];
+  const hostEtc = HOST_ETC.filter((name) => existsSync(`/etc/${name}`));
+  for (const name of hostEtc) {
+    if (statSync(`/etc/${name}`).isDirectory()) mountPoints.push(`etc/${name}`);
+    else files.push([`etc/${name}`, Buffer.alloc(0), 0o644]);
+  }
   const projectModules = realpathSync(join(here, '..', '..', 'node_modules'));
   const packages = packageClosure(projectModules, SANDBOX_NODE_PACKAGES);
   const hash = createHash('sha256');
@@ -112,7 +133,7 @@ export function getRuntime(): Runtime {
   const path = (name: string) => join(dir, name);
   if (!ownedFolder(dir, uid)) {
     const staging = mkdtempSync(join(tmpdir(), 'socklab-staging-'));
-    for (const name of mountPoints) {
+    for (const name of [...mountPoints, ...files.map(([file]) => dirname(file))]) {
       mkdirSync(join(staging, name), { recursive: true });
       // Past any umask: the sandbox's uid reads them.
       for (const dir of [name, dirname(name)]) chmodSync(join(staging, dir), 0o755);
@@ -140,7 +161,8 @@ export function getRuntime(): Runtime {
     agent: path('socklab-agent'),
     join: path('socklab-join'),
     capture: path('socklab-capture'),
-    etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
+    etcDir: path('etc'),
+    hostEtc,
     masks: { empty: path(`${SANDBOX_DIR}/empty`), loadavg: path(`${SANDBOX_DIR}/loadavg`), zero: path(`${SANDBOX_DIR}/zero`) },
     nodeModules: path('node_modules'),
   };
@@ -204,12 +226,9 @@ export function systemBinds(): string[] {
     if (lstatSync(path).isSymbolicLink()) binds.push('--symlink', `usr/${top}`, path);
     else binds.push('--ro-bind', path, path);
   }
-  binds.push('--perms', '0755', '--dir', '/etc');
-  for (const etc of ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives', '/etc/localtime', '/etc/mime.types', '/etc/ssl']) {
-    bindIfExists(etc);
-  }
-  // Java reads its configuration from /etc/java-<version>-openjdk.
-  for (const v of ['11', '17', '21', '25']) bindIfExists(`/etc/java-${v}-openjdk`);
+  const rt = getRuntime();
+  binds.push('--ro-bind', rt.etcDir, '/etc');
+  for (const name of rt.hostEtc) bindIfExists(`/etc/${name}`);
   // A Node.js outside /usr (nvm, a tarball) must be visible too.
   const nodePrefix = dirname(dirname(process.execPath));
   if (!process.execPath.startsWith('/usr/')) bindIfExists(nodePrefix);

@@ -459,7 +459,7 @@ print('RESULT', json.dumps(out))
     const victim = join(tmpdir(), `socklab-victim-${randomBytes(6).toString('hex')}`);
     writeFileSync(victim, 'host original\n');
     chmodSync(victim, 0o666); // writable by anyone: only the sandbox protects it
-    const runtimePasswd = readFileSync(getRuntime().etc.passwd, 'utf8');
+    const runtimePasswd = readFileSync(join(getRuntime().etcDir, 'passwd'), 'utf8');
     try {
       const sandbox = await tracker.open();
       const plant = await tracker.run(sandbox, [
@@ -475,7 +475,7 @@ print('RESULT', json.dumps(out))
       ]);
 
       expect(readFileSync(victim, 'utf8')).toBe('host original\n');
-      expect(readFileSync(getRuntime().etc.passwd, 'utf8')).toBe(runtimePasswd);
+      expect(readFileSync(join(getRuntime().etcDir, 'passwd'), 'utf8')).toBe(runtimePasswd);
       // A folder symlink in the middle of a path: tar follows it, so the sandbox's
       // own root (where the session's processes start from, e.g. its
       // /etc/ld.so.preload) must refuse the write. Seen from the host (we are root here).
