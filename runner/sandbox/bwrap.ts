@@ -61,24 +61,54 @@ let warnedBuffers = false;
  * less than a session's (limits.checkCpuWeight).
  */
 export async function createBwrapSandbox(limits: Limits, opts: { standby?: Standby; check?: boolean } = {}): Promise<Sandbox> {
+  const ahead = opts.standby !== undefined && !opts.check;
   const uid = runningAsRoot ? takeUid() : null;
   let cgroup: SessionCgroup | null;
-  const standby = opts.standby && !opts.standby.isOver ? opts.standby : null;
   try {
-    cgroup = (await runnerCgroups()?.create(limits, { standby: standby !== null, check: opts.check === true })) ?? null;
+    const made = ahead ? await takeNextGroups(limits) : undefined;
+    cgroup = made !== undefined ? made : await makeGroups(limits, opts.standby !== undefined && !opts.standby.isOver, opts.check === true);
   } catch (err) {
     if (uid !== null) releaseUid(uid);
     throw new SandboxError(`the session's cgroups could not be made: ${(err as Error).message}`);
   }
-  // Taken while its groups were being made, it ends its standby at once.
-  if (cgroup && standby) standby.onEnd(() => cgroup.setStandby(false));
+  // Taken while its groups were being made (or made ahead on standby), it ends its standby at once.
+  if (cgroup && opts.standby) opts.standby.onEnd(() => cgroup.setStandby(false));
   try {
-    return await BwrapSandbox.start(limits, uid, cgroup);
+    const sandbox = await BwrapSandbox.start(limits, uid, cgroup);
+    // After this turn of the event loop: the program started ahead with this sandbox is asked for first.
+    if (ahead) setImmediate(() => (nextGroups ??= makeGroups(limits, true, false).then((made) => ({ limits, made }), () => null)));
+    return sandbox;
   } catch (err) {
     await cgroup?.remove();
     if (uid !== null) releaseUid(uid);
     throw err;
   }
+}
+
+/**
+ * The cgroups of the next sandbox made ahead, made on standby once the last
+ * one is ready: their trips through libuv's threadpool were 1-2 ms of the
+ * start of making a sandbox, which sessions opened back to back wait for
+ * (each one's sandbox is made from the first byte of the one before). Only
+ * for sandboxes made ahead, which come one after another; empty groups cost
+ * nothing, and go at the runner's exit. Not the uid: one held unused
+ * for long could be taken by another runner of the machine, which sees no
+ * process of it (uids.ts).
+ */
+let nextGroups: Promise<{ limits: Limits; made: SessionCgroup | null } | null> | null = null;
+
+/** The groups made ahead when they were made with `limits` (else they are removed), once; undefined when there are none. */
+async function takeNextGroups(limits: Limits): Promise<SessionCgroup | null | undefined> {
+  const taken = await nextGroups;
+  nextGroups = null;
+  if (!taken) return undefined;
+  if (taken.limits === limits) return taken.made;
+  await taken.made?.remove();
+  return undefined;
+}
+
+function makeGroups(limits: Limits, standby: boolean, check: boolean): Promise<SessionCgroup | null> {
+  return runnerCgroups()?.create(limits, { standby, check }) ?? Promise.resolve(null);
 }
 
 class BwrapSandbox implements Sandbox {
