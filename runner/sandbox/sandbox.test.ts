@@ -1475,6 +1475,9 @@ except RuntimeError as e:
       expect(made).toContain(next);
       expect(made.length).toBe(2);
       expect(shares(next)).toBe('1024');
+      // Taken while it was being made (sessions back to back), it is replaced at once, not at a program's start.
+      await expect.poll(() => standbys.length, { timeout: 1000 }).toBeGreaterThan(1);
+      expect(standbys[1]!.isOver).toBe(false);
       const check = await supply.take('server').sandbox;
       expect(shares(check)).toBe(String(Math.round(resolveLimits().checkCpuWeight * 10.24)));
       expect(Number(shares(check))).toBeLessThan(1024);
