@@ -148,6 +148,7 @@ export function setupCgroups(opts: CgroupOptions = {}): CgroupSetup {
 class V1Cgroups implements Cgroups {
   readonly version = 1 as const;
   private readonly bases: Record<(typeof V1_CONTROLLERS)[number], string>;
+  private readonly baseFiles = new BaseFiles();
   /** The group the runner came from in the cpu hierarchy, and the runner's CPU group below it. */
   private readonly cpuGroup: string;
   private readonly runnerGroup: string;
@@ -169,29 +170,34 @@ class V1Cgroups implements Cgroups {
   async create(limits: Limits, opts: CgroupCreateOptions = {}): Promise<SessionCgroup> {
     const name = `s${this.next++}`;
     this.weighRunner(limits);
-    // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
-    await groupOps.writeFile(join(this.bases.cpu, 'cpu.shares'), String(v1Shares(limits.sessionsCpuWeight)));
-    // All sessions together: the per-session limits alone add up to more than the machine has.
-    await groupOps.writeFile(join(this.bases.memory, 'memory.limit_in_bytes'), String(limits.sessionsMemoryBytes));
-    await groupOps.writeFile(join(this.bases.pids, 'pids.max'), String(limits.sessionsTasks));
     const dirs = V1_CONTROLLERS.map((c) => join(this.bases[c], name));
     const [memory, pids, cpu] = dirs as [string, string, string];
-    try {
-      for (const dir of dirs) await groupOps.mkdir(dir);
-      const usual = v1Shares(usualWeight(limits, opts));
-      // A new group has the default weight, a session's: written only when it differs.
-      if (opts.standby) await groupOps.writeFile(join(cpu, 'cpu.shares'), String(STANDBY.v1Shares));
-      else if (usual !== v1Shares(SESSION_WEIGHT)) await groupOps.writeFile(join(cpu, 'cpu.shares'), String(usual));
-      await groupOps.writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.sessionMemoryBytes));
-      // Swap (where accounted) must not become a way around the limit.
-      await writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
-      // v1 counts socket buffers apart from the rest, and only once this is set.
-      await writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes);
-      await groupOps.writeFile(join(pids, 'pids.max'), String(limits.sessionTasks));
-    } catch (err) {
-      for (const dir of dirs) await removeDir(dir);
-      throw err;
-    }
+    const usual = v1Shares(usualWeight(limits, opts));
+    // A new group has the default weight, a session's: written only when it differs.
+    const shares = opts.standby ? STANDBY.v1Shares : usual !== v1Shares(SESSION_WEIGHT) ? usual : null;
+    await madeAll(dirs, [
+      // The sessions' group as a whole weighs this much against the runner's (weighRunner) and whatever else is beside them (1024 = a nice-0 thread).
+      this.baseFiles.write(join(this.bases.cpu, 'cpu.shares'), v1Shares(limits.sessionsCpuWeight)),
+      // All sessions together: the per-session limits alone add up to more than the machine has.
+      this.baseFiles.write(join(this.bases.memory, 'memory.limit_in_bytes'), limits.sessionsMemoryBytes),
+      this.baseFiles.write(join(this.bases.pids, 'pids.max'), limits.sessionsTasks),
+      (async () => {
+        // Every group first: a group that cannot be made leaves nothing written in the others.
+        await allDone(dirs.map((dir) => groupOps.mkdir(dir)));
+        await allDone([
+          (async () => {
+            // Before the swap limit: v1 refuses a memsw limit below the group's memory limit.
+            await groupOps.writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.sessionMemoryBytes));
+            // Swap (where accounted) must not become a way around the limit.
+            await writeIfPresent(join(memory, 'memory.memsw.limit_in_bytes'), limits.sessionMemoryBytes);
+          })(),
+          // v1 counts socket buffers apart from the rest, and only once this is set.
+          writeIfPresent(join(memory, 'memory.kmem.tcp.limit_in_bytes'), limits.sessionTcpMemoryBytes),
+          groupOps.writeFile(join(pids, 'pids.max'), String(limits.sessionTasks)),
+          shares === null ? null : groupOps.writeFile(join(cpu, 'cpu.shares'), String(shares)),
+        ]);
+      })(),
+    ]);
     return sessionCgroup(dirs, 'tasks', (on) => write(join(cpu, 'cpu.shares'), on ? STANDBY.v1Shares : v1Shares(usualWeight(limits, opts))));
   }
 
@@ -253,6 +259,7 @@ class V2Cgroups implements Cgroups {
   private readonly runnerLeaf: string | null;
   private runnerWeighed = false;
   private next = 1;
+  private readonly baseFiles = new BaseFiles();
 
   constructor(group: string, isRoot: boolean, name: string) {
     const enable = V2_CONTROLLERS.map((c) => `+${c}`).join(' ');
@@ -292,23 +299,25 @@ class V2Cgroups implements Cgroups {
       }
     }
     const dir = join(this.base, `s${this.next++}`);
-    await groupOps.writeFile(join(this.base, 'cpu.weight'), String(v2Weight(limits.sessionsCpuWeight)));
-    // All sessions together: the per-session limits alone add up to more than the machine has.
-    await groupOps.writeFile(join(this.base, 'memory.max'), String(limits.sessionsMemoryBytes));
-    await groupOps.writeFile(join(this.base, 'pids.max'), String(limits.sessionsTasks));
-    try {
-      await groupOps.mkdir(dir);
-      // v2's memory.max counts shared memory, tmpfs pages, kernel memory and socket buffers alike.
-      await groupOps.writeFile(join(dir, 'memory.max'), String(limits.sessionMemoryBytes));
-      await writeIfPresent(join(dir, 'memory.swap.max'), 0);
-      await groupOps.writeFile(join(dir, 'pids.max'), String(limits.sessionTasks));
-      const usual = v2Weight(usualWeight(limits, opts));
-      if (opts.standby) await groupOps.writeFile(join(dir, 'cpu.weight'), String(STANDBY.v2Weight));
-      else if (usual !== SESSION_WEIGHT) await groupOps.writeFile(join(dir, 'cpu.weight'), String(usual));
-    } catch (err) {
-      await removeDir(dir);
-      throw err;
-    }
+    const usual = v2Weight(usualWeight(limits, opts));
+    // A new group has the default weight, a session's: written only when it differs.
+    const weight = opts.standby ? STANDBY.v2Weight : usual !== SESSION_WEIGHT ? usual : null;
+    await madeAll([dir], [
+      this.baseFiles.write(join(this.base, 'cpu.weight'), v2Weight(limits.sessionsCpuWeight)),
+      // All sessions together: the per-session limits alone add up to more than the machine has.
+      this.baseFiles.write(join(this.base, 'memory.max'), limits.sessionsMemoryBytes),
+      this.baseFiles.write(join(this.base, 'pids.max'), limits.sessionsTasks),
+      (async () => {
+        await groupOps.mkdir(dir);
+        await allDone([
+          // v2's memory.max counts shared memory, tmpfs pages, kernel memory and socket buffers alike.
+          groupOps.writeFile(join(dir, 'memory.max'), String(limits.sessionMemoryBytes)),
+          writeIfPresent(join(dir, 'memory.swap.max'), 0),
+          groupOps.writeFile(join(dir, 'pids.max'), String(limits.sessionTasks)),
+          weight === null ? null : groupOps.writeFile(join(dir, 'cpu.weight'), String(weight)),
+        ]);
+      })(),
+    ]);
     return sessionCgroup([dir], 'cgroup.procs', (on) => write(join(dir, 'cpu.weight'), on ? STANDBY.v2Weight : v2Weight(usualWeight(limits, opts))));
   }
 
@@ -368,6 +377,43 @@ async function writeIfPresent(file: string, value: number): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') throw err;
   }
+}
+
+/**
+ * The limits of all sessions together (the runner's sessions group), written
+ * only when they change: every create wrote the same values again, each one
+ * more trip through libuv's threadpool on the way to a new sandbox.
+ */
+class BaseFiles {
+  private readonly written = new Map<string, string>();
+
+  async write(file: string, value: number): Promise<void> {
+    const text = String(value);
+    if (this.written.get(file) === text) return;
+    await groupOps.writeFile(file, text);
+    this.written.set(file, text);
+  }
+}
+
+/**
+ * Waits for the steps that make a session's groups, run side by side: one
+ * after the other, each a trip through libuv's threadpool, they took 5-6 ms
+ * of every sandbox made back to back on this loaded 2-core machine. When one
+ * failed, removes the groups and throws its error.
+ */
+async function madeAll(dirs: string[], steps: Promise<unknown>[]): Promise<void> {
+  try {
+    await allDone(steps);
+  } catch (err) {
+    for (const dir of dirs) await removeDir(dir);
+    throw err;
+  }
+}
+
+/** Waits for all of `steps`, then throws the first one's error if any failed (a mkdir still on its way would outlive a removal). */
+async function allDone(steps: (Promise<unknown> | null)[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** rmdir; true when the directory is gone. */

@@ -6,7 +6,7 @@
  * namespace (nothing outside it), which no student process ever has, and:
  *  - bounds the inodes of the session's tmpfs mounts /work, /tmp and
  *    /dev/shm (bwrap can only bound their size), keeping each mount's flags;
- *  - mounts the session's devpts at /.socklab/pts with at most PTYS ptys
+ *  - mounts the session's devpts at /dev/pts with at most PTYS ptys
  *    (bwrap's own --dev devpts has no limit: one program took 3,071 ptys of
  *    the machine);
  *  - bounds TCP buffers in the session's network namespace, through the
@@ -852,7 +852,7 @@ int main(int argc, char **argv) {
   }
   char options[128];
   snprintf(options, sizeof options, "newinstance,ptmxmode=0666,mode=0620,max=%ld", ptys);
-  if (mount("devpts", "/.socklab/pts", "devpts", 0, options) < 0) {
+  if (mount("devpts", "/dev/pts", "devpts", 0, options) < 0) {
     fprintf(stderr, "socklab-holder: mounting the session's devpts: %s\n", strerror(errno));
     return 1;
   }

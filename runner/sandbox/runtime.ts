@@ -5,7 +5,7 @@
  * itself may sit in a home directory that a sandbox uid cannot read.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,16 +16,28 @@ import { executableId, processName, processTree } from './procfs.ts';
 
 export interface Runtime {
   dir: string;
+  /**
+   * The folder a session's holder binds read-only at /.socklab, in one
+   * mount (bwrap reads the whole mount table for each it makes, and every
+   * program's bwrap reads the holder's mounts again): the launcher, the
+   * holder, the /proc masks, and the mount points net/ and java/.
+   */
+  sandboxDir: string;
   launcher: string;
   /** The trusted socket agent (agent.c), run in a session's network namespace by the runner, never by student code. */
   agent: string;
   /** The wire view's packet reader (capture.c), run in a session's namespaces by the runner, never by student code. */
   capture: string;
-  /** The session holder (holder.c): the first program of every session sandbox. */
-  holder: string;
   /** Enters a session's cgroups, uid and namespaces, then runs a command (join.c): the runner's own, never the student's. */
   join: string;
-  etc: { hosts: string; passwd: string; group: string; nsswitch: string };
+  /**
+   * The sandbox's /etc, bound read-only in one mount: the runtime's own
+   * hosts, passwd, group and nsswitch.conf, and an empty file or folder for
+   * each of `hostEtc` to be bound over.
+   */
+  etcDir: string;
+  /** The host's /etc entries every sandbox sees (HOST_ETC that existed when the runtime was made). */
+  hostEtc: string[];
   /** What a program reads instead of host-wide /proc files (see PROC_MASKS). */
   masks: { empty: string; loadavg: string; zero: string };
   /** SANDBOX_NODE_PACKAGES and their dependencies, bound read-only at /node_modules. */
@@ -65,6 +77,17 @@ export const PROC_MASKS: [procFile: string, mask: keyof Runtime['masks']][] = [
   ['/proc/vmstat', 'empty'],
 ];
 
+/**
+ * The host's /etc entries a sandbox sees (bound over the runtime's own /etc,
+ * Runtime.etcDir), where they exist: what the dynamic linker, time zones,
+ * TLS and Java (/etc/java-<version>-openjdk) read. One that appears later
+ * is seen from the next runner's start on.
+ */
+const HOST_ETC = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'localtime', 'mime.types', 'ssl', ...['11', '17', '21', '25'].map((v) => `java-${v}-openjdk`)];
+
+/** The runtime's folder of what a session's holder binds at /.socklab (Runtime.sandboxDir). */
+const SANDBOX_DIR = 'sandbox';
+
 let runtime: Runtime | null = null;
 
 /**
@@ -77,30 +100,44 @@ export function getRuntime(): Runtime {
   if (runtime && existsSync(runtime.dir)) return runtime;
   const here = dirname(fileURLToPath(import.meta.url));
   const files: [name: string, content: Buffer, mode: number][] = [
-    ['socklab-launch', readFileSync(ensureLauncher()), 0o755],
+    [`${SANDBOX_DIR}/launch`, readFileSync(ensureLauncher()), 0o755],
     ['socklab-agent', readFileSync(ensureAgent()), 0o755],
     ['socklab-join', readFileSync(ensureJoin()), 0o755],
     ['socklab-capture', readFileSync(ensureCapture()), 0o755],
-    ['socklab-holder', readFileSync(ensureHolder()), 0o755],
+    [`${SANDBOX_DIR}/holder`, readFileSync(ensureHolder()), 0o755],
     // localhost may resolve to ::1 first, as LABS.md warns students.
-    ['hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
-    ['passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
-    ['group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
-    ['nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
-    ['empty', Buffer.alloc(0), 0o644],
-    ['loadavg', Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
-    ['zero', Buffer.from('0\n'), 0o644],
+    ['etc/hosts', Buffer.from('127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n'), 0o644],
+    ['etc/passwd', Buffer.from('root:x:0:0:root:/root:/usr/sbin/nologin\nstudent:x:1000:1000:student:/work:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n'), 0o644],
+    ['etc/group', Buffer.from('root:x:0:\nstudent:x:1000:\nnogroup:x:65534:\n'), 0o644],
+    ['etc/nsswitch.conf', Buffer.from('passwd: files\ngroup: files\nhosts: files\n'), 0o644],
+    [`${SANDBOX_DIR}/empty`, Buffer.alloc(0), 0o644],
+    [`${SANDBOX_DIR}/loadavg`, Buffer.from('0.00 0.00 0.00 1/1 1\n'), 0o644],
+    [`${SANDBOX_DIR}/zero`, Buffer.from('0\n'), 0o644],
   ];
+  // Mount points inside read-only folders, made here: where the holder mounts the network's sysctls and the JDK's
+  // archive (bwrap.ts), and where the host's /etc entries go (a file over a file, a folder over a folder).
+  const mountPoints = [`${SANDBOX_DIR}/net`, `${SANDBOX_DIR}/java`];
+  const hostEtc = HOST_ETC.filter((name) => existsSync(`/etc/${name}`));
+  for (const name of hostEtc) {
+    if (statSync(`/etc/${name}`).isDirectory()) mountPoints.push(`etc/${name}`);
+    else files.push([`etc/${name}`, Buffer.alloc(0), 0o644]);
+  }
   const projectModules = realpathSync(join(here, '..', '..', 'node_modules'));
   const packages = packageClosure(projectModules, SANDBOX_NODE_PACKAGES);
   const hash = createHash('sha256');
   for (const [name, content, mode] of files) hash.update(`${name}\0${mode}\0`).update(content);
+  for (const name of mountPoints) hash.update(`dir\0${name}\0`);
   for (const [name, version] of packages) hash.update(`npm\0${name}\0${version}\0`);
   const uid = process.getuid?.() ?? 0;
   const dir = join(tmpdir(), `socklab-runtime-${uid}-${hash.digest('hex').slice(0, 16)}`);
   const path = (name: string) => join(dir, name);
   if (!ownedFolder(dir, uid)) {
     const staging = mkdtempSync(join(tmpdir(), 'socklab-staging-'));
+    for (const name of [...mountPoints, ...files.map(([file]) => dirname(file))]) {
+      mkdirSync(join(staging, name), { recursive: true });
+      // Past any umask: the sandbox's uid reads them.
+      for (const dir of [name, dirname(name)]) chmodSync(join(staging, dir), 0o755);
+    }
     for (const [name, content, mode] of files) {
       writeFileSync(join(staging, name), content, { mode });
       chmodSync(join(staging, name), mode);
@@ -119,13 +156,14 @@ export function getRuntime(): Runtime {
   }
   runtime = {
     dir,
-    launcher: path('socklab-launch'),
+    sandboxDir: path(SANDBOX_DIR),
+    launcher: path(`${SANDBOX_DIR}/launch`),
     agent: path('socklab-agent'),
     join: path('socklab-join'),
     capture: path('socklab-capture'),
-    holder: path('socklab-holder'),
-    etc: { hosts: path('hosts'), passwd: path('passwd'), group: path('group'), nsswitch: path('nsswitch.conf') },
-    masks: { empty: path('empty'), loadavg: path('loadavg'), zero: path('zero') },
+    etcDir: path('etc'),
+    hostEtc,
+    masks: { empty: path(`${SANDBOX_DIR}/empty`), loadavg: path(`${SANDBOX_DIR}/loadavg`), zero: path(`${SANDBOX_DIR}/zero`) },
     nodeModules: path('node_modules'),
   };
   return runtime;
@@ -188,12 +226,9 @@ export function systemBinds(): string[] {
     if (lstatSync(path).isSymbolicLink()) binds.push('--symlink', `usr/${top}`, path);
     else binds.push('--ro-bind', path, path);
   }
-  binds.push('--perms', '0755', '--dir', '/etc');
-  for (const etc of ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives', '/etc/localtime', '/etc/mime.types', '/etc/ssl']) {
-    bindIfExists(etc);
-  }
-  // Java reads its configuration from /etc/java-<version>-openjdk.
-  for (const v of ['11', '17', '21', '25']) bindIfExists(`/etc/java-${v}-openjdk`);
+  const rt = getRuntime();
+  binds.push('--ro-bind', rt.etcDir, '/etc');
+  for (const name of rt.hostEtc) bindIfExists(`/etc/${name}`);
   // A Node.js outside /usr (nvm, a tarball) must be visible too.
   const nodePrefix = dirname(dirname(process.execPath));
   if (!process.execPath.startsWith('/usr/')) bindIfExists(nodePrefix);
