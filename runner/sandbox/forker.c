@@ -319,6 +319,7 @@ static ssize_t push(int fd, char *buf, size_t *len) {
  * typed; 'r', 16-bit columns and rows, a new size. What the terminal does
  * not take yet stays (`*left`: the typed bytes of the current 'i' frame not
  * yet written); `*flush` is set when what was typed interrupts the program.
+ * With `drop` (the terminal hung up) the typed bytes are skipped instead.
  * Returns 1 when the terminal is full, -1 on a frame that is not one (the
  * runner's own bug: nothing can be read in step after it).
  */
@@ -345,7 +346,7 @@ static int interrupts(int master, const char *typed, size_t n) {
   return 0;
 }
 
-static int apply(int master, char *buf, size_t *len, size_t *left, int *flush) {
+static int apply(int master, char *buf, size_t *len, size_t *left, int *flush, int drop) {
   size_t at = 0;
   int full = 0;
   for (;;) {
@@ -353,6 +354,10 @@ static int apply(int master, char *buf, size_t *len, size_t *left, int *flush) {
     if (*left) {
       size_t n = *left < have ? *left : have;
       if (!n) break;
+      if (drop) {
+        at += n, *left -= n;
+        continue;
+      }
       ssize_t w = write(master, buf + at, n);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) {
@@ -396,13 +401,14 @@ static int apply(int master, char *buf, size_t *len, size_t *left, int *flush) {
 static void relay(int master, int out, int in) {
   static char obuf[RELAY_OUT], ibuf[RELAY_IN];
   size_t olen = 0, ilen = 0, left = 0;
-  int hung_up = 0, in_open = 1, full = 0;
+  int hung_up = 0, in_open = 1, full = 0, gone = 0;
   for (;;) {
     if (hung_up && !olen) _exit(0);
     short want = (short)((!hung_up && olen < RELAY_OUT ? POLLIN : 0) | (full && !hung_up ? POLLOUT : 0));
     struct pollfd p[3] = {
         {.fd = want ? master : -1, .events = want},
-        {.fd = olen ? out : -1, .events = POLLOUT},
+        /* Always: a pipe whose reader is gone says so (POLLERR) whatever was asked, and the relay then ends. */
+        {.fd = out, .events = (short)(olen ? POLLOUT : 0)},
         {.fd = in_open && ilen < RELAY_IN && !full ? in : -1, .events = POLLIN},
     };
     if (poll(p, 3, -1) < 0) {
@@ -410,8 +416,12 @@ static void relay(int master, int out, int in) {
       _exit(1);
     }
     if (p[1].revents & (POLLERR | POLLHUP)) _exit(0); /* the runner let go of the output */
-    /* Hung up while only typed bytes waited for it (the output full): no one will read them. */
-    if ((p[0].revents & (POLLHUP | POLLERR)) && !(want & POLLIN)) full = 0, ilen = 0, left = 0;
+    /*
+     * Hung up while only typed bytes waited for it (the output full): no one
+     * will read them, and a write would only say EAGAIN again. What is typed
+     * from now on is dropped, frame by frame, so that the frames stay in step.
+     */
+    if ((p[0].revents & (POLLHUP | POLLERR)) && !(want & POLLIN)) full = 0, gone = 1;
     if (want & POLLIN && p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       /* As much as there is, so that the runner gets it in few reads. */
       while (olen < RELAY_OUT) {
@@ -433,7 +443,7 @@ static void relay(int master, int out, int in) {
     }
     int flush = 0;
     if (hung_up) ilen = left = 0, full = 0; /* the terminal is gone: what was typed goes with it */
-    else if (ilen && (full = apply(master, ibuf, &ilen, &left, &flush)) < 0) _exit(2);
+    else if (ilen && (full = apply(master, ibuf, &ilen, &left, &flush, gone)) < 0) _exit(2);
     if (flush) olen = 0;
   }
 }
@@ -441,13 +451,13 @@ static void relay(int master, int out, int in) {
 static int open_tty(const char *tty, int *tty_fd);
 static void track_starting(int exec_fd, int tty_fd);
 
-/* In the child: becomes the relay of `master` with its two pipes' ends (never returns). */
-static void become_relay(int master, int out, int in) {
+/* In the child: becomes the relay of `master` with its two pipes' ends (never returns); `forker` is our pid. */
+static void become_relay(pid_t forker, int master, int out, int in) {
   /* The relay ends with us (and we with the runner): it never outlives the program's runner. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* Named so in ps and /proc: the runner's share of a terminal's relaying (bench/terminal.ts counts it). */
   prctl(PR_SET_NAME, "socklab-relay");
-  if (getppid() == 1) _exit(0);
+  if (getppid() != forker) _exit(0); /* we died before the death signal was asked for */
   /* Nothing of ours but these three (not even our standard descriptors: the runner's pipes). */
   int keep[3] = {master, out, in};
   for (int fd = 0; fd < 65536; fd++) {
@@ -487,6 +497,12 @@ static void start_term(long cols, long rows, const char *cwd, const char *file, 
    * KiB, which the runner still reads in few reads.
    */
   if (!e) fcntl(outp[0], F_SETPIPE_SZ, RELAY_PIPE);
+  /*
+   * What the input pipe holds is typed input the program has not read, on
+   * top of the runner's own bound of it (maxPendingInputBytes): a page, the
+   * least a pipe can be, which still takes a whole frame.
+   */
+  if (!e) fcntl(inp[0], F_SETPIPE_SZ, RELAY_IN);
   pid_t pid = -1, relay_pid = -1;
   if (!e) {
     pid = fork();
@@ -494,11 +510,12 @@ static void start_term(long cols, long rows, const char *cwd, const char *file, 
     if (pid < 0) e = errno;
   }
   if (!e) {
+    pid_t forker = getpid();
     relay_pid = fork();
     if (relay_pid == 0) {
       fcntl(outp[1], F_SETFL, O_NONBLOCK);
       fcntl(inp[0], F_SETFL, O_NONBLOCK);
-      become_relay(master, outp[1], inp[0]);
+      become_relay(forker, master, outp[1], inp[0]);
     }
     if (relay_pid < 0) {
       e = errno;

@@ -144,6 +144,31 @@ describe('programs started by the forker', () => {
     expect(afterInterrupt).toBeLessThan(64 * 1024);
   }, 30_000);
 
+  it('ends the relay of a terminal the runner has let go of: a program that left a child holding it is reported ended, and nothing of the terminal is left', async () => {
+    const forker = await forkerPid();
+    const relays = async () => {
+      const out: number[] = [];
+      for (const pid of childrenOf(forker)) if ((await processName(pid)) === 'socklab-relay') out.push(pid);
+      return out;
+    };
+    const before = await relays();
+    // The shell ends at once; the sleep it left in the background (deaf to the hang-up) keeps the terminal open, printing nothing.
+    const { exit, out } = await run('trap "" HUP; sleep 30 & echo "child=$!"');
+    const child = Number(/child=(\d+)/.exec(out)![1]);
+    try {
+      expect(exit).toEqual({ code: 0 });
+      // The runner closed its end of the output after the grace: the relay ends at once (it used to wait for the
+      // program's next write to notice, for ever for one that prints nothing), and the terminal with it.
+      let left = [-1];
+      for (const end = Date.now() + 3000; left.length > 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+        left = (await relays()).filter((pid) => !before.includes(pid));
+      }
+      expect(left).toEqual([]);
+    } finally {
+      process.kill(child, 'SIGKILL');
+    }
+  }, 30_000);
+
   it('reports a program killed by a signal, and stops one on request', async () => {
     expect((await run('kill -TERM $$')).exit).toEqual({ code: 128 + 15, signal: 'SIGTERM' });
     const stopped = await new Promise<ProcessExit>((resolve) => {

@@ -346,9 +346,10 @@ class Forker {
 
   /**
    * The forker is gone (it crashed; with the runner it goes too): no exit
-   * will be reported for its programs, which go on running. Each is
-   * reported ended once its terminal closes: when it ends, or when the
-   * runner ends it as any other (PtyProcess.stop, by pid).
+   * will be reported for its programs. Their terminals' relays end with it
+   * (what they held of the output with them), and so each program is
+   * reported ended, killed, once its relay's output has closed; a program
+   * that outlived its relay is ended as any other (PtyProcess.stop, by pid).
    */
   private end(): void {
     if (this.dead) return;
@@ -531,7 +532,11 @@ class ForkedProgram implements TerminalProgram {
     this.input = input;
     const socket = new Socket({ fd: output, readable: true, writable: false });
     this.output = socket;
-    socket.on('data', (d: Buffer) => this.dataListener?.(d));
+    socket.on('data', (d: Buffer) => {
+      // Output still coming after the program was reaped (a loaded machine's relay is late): the grace starts again.
+      if (this.graceTimer) this.graceTimer.refresh();
+      this.dataListener?.(d);
+    });
     // The relay closes its output once the terminal hung up and its last output is in the pipe.
     socket.on('end', () => this.onClose());
     socket.on('close', () => this.onClose());
