@@ -28,6 +28,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Language } from '../protocol/messages.ts';
 import { gradeKind } from '../runner/grader/proofs.ts';
+import { newBenchGroup } from './client-priority.ts';
 import { LANGUAGES } from '../runner/languages.ts';
 import { loadLabs, readLabFiles, type Lab } from '../runner/labs/load.ts';
 import { resolveLimits } from '../runner/limits.ts';
@@ -142,17 +143,7 @@ function cpuCount(): { seconds(): number; close(): void } | null {
   const home = /^\d+:cpuacct:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
   if (home === undefined || !existsSync(join(CPUACCT, 'cpuacct.usage')) || existsSync(join(CPUACCT, 'cpu.shares'))) return null;
   const group = join(CPUACCT, home, `socklab-bench-${process.pid}`);
-  try {
-    mkdirSync(group);
-    writeFileSync(join(group, 'cgroup.procs'), String(process.pid));
-  } catch {
-    try {
-      rmdirSync(group);
-    } catch {
-      /* not made */
-    }
-    return null;
-  }
+  if (!newBenchGroup(group, [['cgroup.procs', String(process.pid)]])) return null;
   return {
     seconds: () => Number(readFileSync(join(group, 'cpuacct.usage'), 'utf8')) / 1e9,
     close: () => {

@@ -55,22 +55,31 @@ function ownCpuGroup(): { leave(): void } | null {
   if (path === undefined) return null;
   const home = join('/sys/fs/cgroup/cpu', path);
   const dir = join(home, `socklab-bench-client-${process.pid}`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'cpu.shares'), String(MEASURING_SHARES));
-    writeFileSync(join(dir, 'tasks'), String(process.pid));
-  } catch {
-    try {
-      rmdirSync(dir);
-    } catch {
-      /* never made */
-    }
-    return null;
-  }
+  if (!newBenchGroup(dir, [['cpu.shares', String(MEASURING_SHARES)], ['tasks', String(process.pid)]])) return null;
   return {
     leave() {
       writeFileSync(join(home, 'tasks'), String(process.pid));
       rmdirSync(dir);
     },
   };
+}
+
+/**
+ * Makes cgroup `dir` of the bench's own and writes `files` into it in
+ * order (its settings, then the process joining it); false, with nothing
+ * left behind, where that is not allowed here.
+ */
+export function newBenchGroup(dir: string, files: [name: string, value: string][]): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, value] of files) writeFileSync(join(dir, name), value);
+    return true;
+  } catch {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* never made */
+    }
+    return false;
+  }
 }

@@ -304,25 +304,19 @@ static int n_relays;
 /* What a relay reads of the runner's frames at once: a frame is at most PIPE_BUF, so the runner writes each whole. */
 #define RELAY_IN 4096
 
-/* Writes what it can of `buf` to non-blocking `fd`; -1 when that end is gone. */
-static ssize_t push(int fd, char *buf, size_t *len) {
-  ssize_t n = write(fd, buf, *len);
+/*
+ * Writes what it can of the `*len` bytes at `buf + *off` to non-blocking
+ * `fd`, moving `*off` past them (back to the start once all are written:
+ * nothing is copied along the buffer); -1 when that end is gone.
+ */
+static ssize_t push(int fd, char *buf, size_t *off, size_t *len) {
+  ssize_t n = write(fd, buf + *off, *len);
   if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
-  memmove(buf, buf + n, *len - (size_t)n);
   *len -= (size_t)n;
+  *off = *len ? *off + (size_t)n : 0;
   return n;
 }
 
-/*
- * The runner's frames in `buf` (`*len` bytes) to the terminal, in order,
- * as far as they go: 'i', a 16-bit length (big-endian) and that many bytes
- * typed; 'r', 16-bit columns and rows, a new size. What the terminal does
- * not take yet stays (`*left`: the typed bytes of the current 'i' frame not
- * yet written); `*flush` is set when what was typed interrupts the program.
- * With `drop` (the terminal hung up) the typed bytes are skipped instead.
- * Returns 1 when the terminal is full, -1 on a frame that is not one (the
- * runner's own bug: nothing can be read in step after it).
- */
 /*
  * True when `n` bytes just typed into the terminal hold a character that
  * makes its line discipline signal the program (Ctrl-C, Ctrl-\\, Ctrl-Z)
@@ -346,6 +340,16 @@ static int interrupts(int master, const char *typed, size_t n) {
   return 0;
 }
 
+/*
+ * The runner's frames in `buf` (`*len` bytes) to the terminal, in order,
+ * as far as they go: 'i', a 16-bit length (big-endian) and that many bytes
+ * typed; 'r', 16-bit columns and rows, a new size. What the terminal does
+ * not take yet stays (`*left`: the typed bytes of the current 'i' frame not
+ * yet written); `*flush` is set when what was typed interrupts the program.
+ * With `drop` (the terminal hung up) the typed bytes are skipped instead.
+ * Returns 1 when the terminal is full, -1 on a frame that is not one (the
+ * runner's own bug: nothing can be read in step after it).
+ */
 static int apply(int master, char *buf, size_t *len, size_t *left, int *flush, int drop) {
   size_t at = 0;
   int full = 0;
@@ -400,11 +404,12 @@ static int apply(int master, char *buf, size_t *len, size_t *left, int *flush, i
  */
 static void relay(int master, int out, int in) {
   static char obuf[RELAY_OUT], ibuf[RELAY_IN];
-  size_t olen = 0, ilen = 0, left = 0;
+  /* The output waiting is obuf[ooff, ooff + olen): read into the room after it, written from its start. */
+  size_t ooff = 0, olen = 0, ilen = 0, left = 0;
   int hung_up = 0, in_open = 1, full = 0, gone = 0;
   for (;;) {
     if (hung_up && !olen) _exit(0);
-    short want = (short)((!hung_up && olen < RELAY_OUT ? POLLIN : 0) | (full && !hung_up ? POLLOUT : 0));
+    short want = (short)((!hung_up && ooff + olen < RELAY_OUT ? POLLIN : 0) | (full && !hung_up ? POLLOUT : 0));
     struct pollfd p[3] = {
         {.fd = want ? master : -1, .events = want},
         /* Always: a pipe whose reader is gone says so (POLLERR) whatever was asked, and the relay then ends. */
@@ -424,8 +429,8 @@ static void relay(int master, int out, int in) {
     if ((p[0].revents & (POLLHUP | POLLERR)) && !(want & POLLIN)) full = 0, gone = 1;
     if (want & POLLIN && p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       /* As much as there is, so that the runner gets it in few reads. */
-      while (olen < RELAY_OUT) {
-        ssize_t n = read(master, obuf + olen, RELAY_OUT - olen);
+      while (ooff + olen < RELAY_OUT) {
+        ssize_t n = read(master, obuf + ooff + olen, RELAY_OUT - ooff - olen);
         if (n > 0) {
           olen += (size_t)n;
           continue;
@@ -435,7 +440,7 @@ static void relay(int master, int out, int in) {
         break;
       }
     }
-    if (olen && push(out, obuf, &olen) < 0) _exit(0);
+    if (olen && push(out, obuf, &ooff, &olen) < 0) _exit(0);
     if (p[2].revents) {
       ssize_t n = read(in, ibuf + ilen, RELAY_IN - ilen);
       if (n > 0) ilen += (size_t)n;
@@ -444,7 +449,7 @@ static void relay(int master, int out, int in) {
     int flush = 0;
     if (hung_up) ilen = left = 0, full = 0; /* the terminal is gone: what was typed goes with it */
     else if (ilen && (full = apply(master, ibuf, &ilen, &left, &flush, gone)) < 0) _exit(2);
-    if (flush) olen = 0;
+    if (flush) ooff = olen = 0;
   }
 }
 
