@@ -2,8 +2,9 @@
  * `npm run bench`: socklab's performance, each figure next to a baseline
  * measured in the same run on the same machine. Each figure is a module of
  * its own (what it measures and against what is said at its top); this file
- * runs them in order, prints each one's rows as it ends and the whole table
- * at the end, and writes bench/results.json.
+ * runs them in order, each in a Node process of its own, prints each one's
+ * rows as it ends and the whole table at the end, and writes
+ * bench/results.json.
  *
  *   npm run bench                         every figure, writes bench/results.json
  *   npm run bench -- --only terminal,keys some figures, results printed only
@@ -11,8 +12,10 @@
  * A figure that throws is reported as failed and the others still run.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatRows, type Figure, type Row } from './figure.ts';
 import { browserTerminalFigure } from './browser-terminal.ts';
@@ -33,13 +36,12 @@ import { truncationFigure } from './truncation.ts';
 import { wireFigure } from './wire.ts';
 
 /**
- * In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. keys
- * comes before terminal: terminal's runner in this process moves the process into the runner's CPU group for good
- * (cgroups.ts), and keys' other students' clients, a child of it, then ran ten times heavier than the sessions, the
- * relays and the kernel's tty workers (a key's echo p50 22 ms, p99 235 ms after terminal, against 0.6/5 ms before
- * it). Three light figures stand between them: terminal measured right after keys' 50 sessions read 84% of the relay.
+ * In the order they run: the session-hungry and CPU-heavy figures last, so they do not load the quieter ones. Each
+ * runs in a process of its own (runInItsOwnProcess), so none inherits what an earlier one left in the bench's process:
+ * a runner started in-process moves the process into the runner's CPU group for good (cgroups.ts), and a figure run
+ * after one did (keys after terminal) measured its own clients ten times heavier than the sessions.
  */
-const FIGURES: Figure[] = [firstByteFigure, keysFigure, truncationFigure, inspectorFigure, wireFigure, terminalFigure, siteFigure, browserTerminalFigure, gradersFigure, checkFigure, classGradingFigure, sessionsFigure, loadFigure];
+const FIGURES: Figure[] = [firstByteFigure, terminalFigure, keysFigure, truncationFigure, inspectorFigure, wireFigure, siteFigure, browserTerminalFigure, gradersFigure, checkFigure, classGradingFigure, sessionsFigure, loadFigure];
 
 const USAGE = `usage: npm run bench [-- --only NAME[,NAME...]]
 
@@ -69,20 +71,22 @@ function chosenFigures(argv: string[]): Figure[] {
   return FIGURES.filter((f) => names.includes(f.name));
 }
 
+/** What a figure's process hands back: all but the figure itself, which the parent knows by name. */
 interface Outcome {
-  figure: Figure;
   rows: Row[];
   notes: string[];
   result: unknown;
   seconds: number;
   load_before: number;
   load_after: number;
+  /** Processes the figure left behind, killed by pid as its process ended. */
+  leftover?: number;
 }
 
+/** Runs one figure in this process, printing its rows as it ends. A figure that throws gives a failed row. */
 async function runFigure(figure: Figure): Promise<Outcome> {
   const t0 = Date.now();
   const loadBefore = round(loadavg()[0]!, 1);
-  console.log(`\n== ${figure.name}: ${figure.title} (load average ${loadBefore})`);
   let result: unknown;
   let rows: Row[];
   let notes: string[] = [];
@@ -93,15 +97,75 @@ async function runFigure(figure: Figure): Promise<Outcome> {
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     console.error(`${figure.name} failed:`, err);
-    result = { error: message };
-    rows = [{ metric: figure.name, value: 'failed', baseline: '', ratio: '', goal: 'runs', ok: false }];
-    notes = [`${figure.name} failed: ${message.split('\n')[0]}`];
+    ({ result, rows, notes } = failed(figure, message));
   }
-  const outcome = { figure, rows, notes, result, seconds: round((Date.now() - t0) / 1000, 1), load_before: loadBefore, load_after: round(loadavg()[0]!, 1) };
-  console.log(formatRows(rows));
-  for (const n of notes) console.log(n);
-  console.log(`(${outcome.seconds} s, load average ${outcome.load_before} -> ${outcome.load_after})`);
-  return outcome;
+  return { rows, notes, result, seconds: round((Date.now() - t0) / 1000, 1), load_before: loadBefore, load_after: round(loadavg()[0]!, 1) };
+}
+
+function failed(figure: Figure, message: string): Pick<Outcome, 'result' | 'rows' | 'notes'> {
+  return {
+    result: { error: message },
+    rows: [{ metric: figure.name, value: 'failed', baseline: '', ratio: '', goal: 'runs', ok: false }],
+    notes: [`${figure.name} failed: ${message.split('\n')[0]}`],
+  };
+}
+
+/** Set in a figure's own process: which figure, and the file its Outcome goes to. */
+const CHILD_FIGURE = 'SOCKLAB_BENCH_FIGURE';
+const CHILD_OUT = 'SOCKLAB_BENCH_OUT';
+
+let current: ChildProcess | undefined;
+
+/**
+ * Runs `figure` in a new Node process (this file again, told which figure by
+ * the environment), its output shown as it comes, and reads back its
+ * Outcome. A process that dies without one gives a failed row.
+ */
+async function runInItsOwnProcess(figure: Figure): Promise<Outcome> {
+  const loadBefore = round(loadavg()[0]!, 1);
+  const t0 = Date.now();
+  console.log(`\n== ${figure.name}: ${figure.title} (load average ${loadBefore})`);
+  const dir = mkdtempSync(join(tmpdir(), 'socklab-bench-'));
+  const out = join(dir, 'outcome.json');
+  try {
+    const child = spawn(process.execPath, [...process.execArgv, join(ROOT, 'bin/run-ts.js'), process.argv[1]!], {
+      stdio: 'inherit',
+      env: { ...process.env, [CHILD_FIGURE]: figure.name, [CHILD_OUT]: out },
+    });
+    current = child;
+    const end = await new Promise<string>((resolve) => {
+      child.on('error', (err) => resolve(err.message));
+      child.on('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
+    });
+    current = undefined;
+    let outcome: Outcome;
+    try {
+      outcome = JSON.parse(readFileSync(out, 'utf8')) as Outcome;
+    } catch {
+      const seconds = round((Date.now() - t0) / 1000, 1);
+      outcome = { ...failed(figure, `its process ended (${end}) without a result`), seconds, load_before: loadBefore, load_after: round(loadavg()[0]!, 1) };
+      console.error(outcome.notes[0]);
+    }
+    console.log(formatRows(outcome.rows));
+    for (const n of outcome.notes) console.log(n);
+    console.log(`(${outcome.seconds} s, load average ${outcome.load_before} -> ${outcome.load_after})`);
+    return outcome;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The figure's own process: runs it, kills what it left, writes its Outcome. */
+async function figureProcess(name: string, out: string): Promise<void> {
+  const figure = FIGURES.find((f) => f.name === name);
+  if (!figure) {
+    console.error(`unknown figure: ${name}`);
+    process.exit(2);
+  }
+  const outcome = await runFigure(figure);
+  const leftover = await cleanupAll();
+  if (leftover) console.log(`cleanup: killed ${leftover} leftover processes by pid`);
+  writeFileSync(out, JSON.stringify({ ...outcome, leftover }));
 }
 
 async function main(): Promise<void> {
@@ -111,9 +175,9 @@ async function main(): Promise<void> {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', mem_gib: round(totalmem() / 1024 ** 3, 1), kernel: release(), node: process.version, uid: process.getuid?.() };
   console.log(`socklab bench: ${machine.cpus} x ${machine.cpu}, ${machine.mem_gib} GiB, Linux ${machine.kernel}, Node ${machine.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-  const outcomes: Outcome[] = [];
-  for (const figure of figures) outcomes.push(await runFigure(figure));
-  const leftover = await cleanupAll();
+  const outcomes: (Outcome & { figure: Figure })[] = [];
+  for (const figure of figures) outcomes.push({ figure, ...(await runInItsOwnProcess(figure)) });
+  const leftover = outcomes.reduce((n, o) => n + (o.leftover ?? 0), await cleanupAll());
 
   const rows = outcomes.flatMap((o) => o.rows);
   console.log(`\n${formatRows(rows)}\n`);
@@ -140,12 +204,15 @@ async function main(): Promise<void> {
 }
 
 const onSignal = () => {
+  // A Ctrl-C reaches the figure's process too; a SIGTERM to this one alone is passed on. Either cleans up after itself.
+  current?.kill('SIGTERM');
   void cleanupAll().then(() => process.exit(130));
 };
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
-main().then(
+const childFigure = process.env[CHILD_FIGURE];
+(childFigure ? figureProcess(childFigure, process.env[CHILD_OUT] ?? '') : main()).then(
   () => process.exit(0),
   async (err: unknown) => {
     console.error('bench failed:', err);
