@@ -117,30 +117,42 @@ function numberedLines(template: Buffer, at: number, digits: number, first: numb
   return out;
 }
 
+/** A line's bytes as text, decoded as readLine decodes them. */
+const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+
 /** `s`, or its first 60 characters and its length when it is longer. */
 const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 60), n: s.length }) : s);
 
+/** The `n` lines of `batch` (numberedLines), each without its "\n": views, not copies. */
+function linesOf(batch: Buffer, n: number): Buffer[] {
+  const size = batch.length / n;
+  return Array.from({ length: n }, (_, k) => batch.subarray(k * size, (k + 1) * size - 1));
+}
+
 /**
- * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
+ * Reads `want` line by line, in order, skipping announcements ("* "); fails
  * when a line does not come within `ms`, the server closes the connection,
  * or another chat line comes instead;
  * given the `silent` server (the grader sends nothing while it reads), also
  * once that server waits for ever (Program.blockedIn).
+ * The lines are compared as bytes (the expected ones are ASCII, so equal
+ * bytes are equal text), and only a failure decodes them: a flood's lines,
+ * decoded and built as strings, cost most of the grader's CPU.
  * The failure names no line number (it depends on timing): the transcript does.
  */
-async function expectLines(h: H, c: Conn, want: string[], ms: number, what: string, hint: string, silent?: Program): Promise<void> {
+async function expectLines(h: H, c: Conn, want: Uint8Array[], ms: number, what: string, hint: string, silent?: Program): Promise<void> {
   for (const line of want) {
     for (;;) {
-      const got = await c.readLine({ timeoutMs: ms, untilBlocked: silent !== undefined }).catch(() => undefined);
-      if (got === line) break;
+      const got = await c.readLine({ timeoutMs: ms, untilBlocked: silent !== undefined, bytes: true }).catch(() => undefined);
+      if (got && Buffer.compare(got, line) === 0) break;
       if (got == null) {
-        h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, line)) }));
+        h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, text(line))) }));
         const call = got === null ? undefined : await silent?.blockedIn();
         const message = got === null ? h.t('lines.closed', { who: c.label, what }) : call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
         h.fail(message, { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
       }
-      if (!got.startsWith('* ')) {
-        h.note(h.t('lines.waitingGot', { who: c.label, line: q(cut(h, line)), got: q(cut(h, got)) }));
+      if (got[0] !== 0x2a || got[1] !== 0x20) {
+        h.note(h.t('lines.waitingGot', { who: c.label, line: q(cut(h, text(line))), got: q(cut(h, text(got))) }));
         h.fail(h.t('lines.other', { who: c.label, what }), { expected: h.t('lines.expected', { what }), received: h.t('lines.outOfOrder'), hint: h.t('lines.hint') });
       }
     }
@@ -264,14 +276,15 @@ export default defineChecks(messages, [
       const talker = await member(h, 'talker');
       const reader = await member(h, 'reader');
       const pad = 'z'.repeat(TALK_LINE_BYTES - 12);
-      const text = (i: number) => `${String(i).padStart(6, '0')} ${pad}`;
+      const template = Buffer.from(`000000 ${pad}\n`, 'latin1');
+      const echo = Buffer.from(`[talker] 000000 ${pad}\n`, 'latin1');
       h.note(h.t('slow.talk', { n: TALK_LINES, bytes: TALK_LINE_BYTES, window: TALK_WINDOW, lag: READER_LAG }));
       // The reader waits longer per line than the talker: a stalled server is reported by the talker, the same way each run.
       let readerGot = 0;
       let readerMoved: () => void = () => {};
       const readerDone = (async () => {
         for (let i = 1; i <= TALK_LINES; i++) {
-          await expectLines(h, reader, [`[talker] ${text(i)}`], 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
+          await expectLines(h, reader, linesOf(numberedLines(echo, 9, 6, i, 1), 1), 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
           readerGot = i;
           readerMoved();
         }
@@ -283,7 +296,7 @@ export default defineChecks(messages, [
         const n = Math.min(TALK_WINDOW - (sent - echoed), READER_LAG - (sent - readerGot), TALK_LINES - sent);
         // A line already here is read without waiting (it may be an announcement: then nothing sent is awaited, and the talker sends).
         if (n > 0 && (sent === echoed || !talker.pending.includes(0x0a))) {
-          await talker.send(Array.from({ length: n }, (_, k) => `${text(sent + k + 1)}\n`).join(''));
+          await talker.send(numberedLines(template, 0, 6, sent + 1, n));
           sent += n;
           lastSentAt = Date.now();
         }
@@ -293,7 +306,7 @@ export default defineChecks(messages, [
           continue;
         }
         // The grader sends nothing more until an echo comes: a server blocked for ever sends none.
-        await expectLines(h, talker, [`[talker] ${text(echoed + 1)}`], 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+        await expectLines(h, talker, linesOf(numberedLines(echo, 9, 6, echoed + 1, 1), 1), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
         echoed++;
       }
       const inTime = await Promise.race([readerDone.then(() => true), h.sleep(5000).then(() => false)]);
@@ -320,6 +333,7 @@ export default defineChecks(messages, [
       let peak = before;
       const pad = 'm'.repeat(MEMORY_LINE_BYTES - 8);
       const template = Buffer.from(`0000000 ${pad}\n`, 'latin1');
+      const echo = Buffer.from(`[talker] 0000000 ${pad}\n`, 'latin1');
       const lines = Math.ceil(MEMORY_BYTES / MEMORY_LINE_BYTES);
       h.note(h.t('memory.talk', { n: lines, bytes: MEMORY_LINE_BYTES, mb: MEMORY_BYTES / MB, batch: MEMORY_BATCH }));
       let sent = 0;
@@ -330,8 +344,7 @@ export default defineChecks(messages, [
           sent += n;
         }
         const n = Math.min(MEMORY_STEP, sent - echoed);
-        const echoes = Array.from({ length: n }, (_, k) => `[talker] ${String(echoed + k + 1).padStart(7, '0')} ${pad}`);
-        await expectLines(h, talker, echoes, 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+        await expectLines(h, talker, linesOf(numberedLines(echo, 9, 7, echoed + 1, n), n), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
         const sample = echoed === 0 || Math.floor(echoed / MEMORY_SAMPLE_LINES) !== Math.floor((echoed + n) / MEMORY_SAMPLE_LINES);
         echoed += n;
         if (sample) {
