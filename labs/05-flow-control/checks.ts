@@ -42,6 +42,8 @@ const TALK_WINDOW = 100;
  * alone, ran 1000 lines ahead of it on a loaded machine).
  */
 const READER_LAG = 500;
+/** How long the talker, held back by the reader, waits for it to move before it waits for an echo instead: longer than a delayed acknowledgement (40 ms). */
+const READER_MOVE_MS = 50;
 
 /** Bytes broadcast past the non-reading member in the memory check, and the growth allowed. */
 const MEMORY_BYTES = 256 * MB;
@@ -104,43 +106,64 @@ async function member(h: H, nick: string): Promise<Conn> {
 }
 
 /**
- * `n` copies of the line `template` (its "\n" included), each with `first + k`
- * written in `digits` digits at byte `at`, as one buffer: a flood of
- * megabytes is copied together rather than joined from strings.
+ * Copies of the line `template` (its "\n" included) in one buffer, each
+ * numbered in `digits` digits at byte `at`: a flood of megabytes is written
+ * from it rather than joined from strings, and only the numbers are written
+ * again for each batch (a buffer per batch, copied whole, cost bounded-memory
+ * 512 MB of copies and allocations, and the collections they called for).
  */
-function numberedLines(template: Buffer, at: number, digits: number, first: number, n: number): Buffer {
-  const out = Buffer.allocUnsafe(template.length * n);
-  for (let k = 0; k < n; k++) {
-    template.copy(out, k * template.length);
-    out.write(String(first + k).padStart(digits, '0'), k * template.length + at, 'latin1');
+class NumberedLines {
+  private readonly buf: Buffer;
+
+  constructor(private readonly template: Buffer, private readonly at: number, private readonly digits: number, most: number) {
+    this.buf = Buffer.concat(Array.from({ length: most }, () => template));
   }
-  return out;
+
+  /** Lines `first` to `first + n - 1`: valid until the next call (a send of them is awaited first). */
+  next(first: number, n: number): Buffer {
+    const size = this.template.length;
+    for (let k = 0; k < n; k++) this.buf.write(String(first + k).padStart(this.digits, '0'), k * size + this.at, 'latin1');
+    return this.buf.subarray(0, n * size);
+  }
+
+  /** The same lines, each without its "\n": views, not copies. */
+  lines(first: number, n: number): Buffer[] {
+    const batch = this.next(first, n);
+    const size = this.template.length;
+    return Array.from({ length: n }, (_, k) => batch.subarray(k * size, (k + 1) * size - 1));
+  }
 }
+
+/** A line's bytes as text, decoded as readLine decodes them. */
+const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
 
 /** `s`, or its first 60 characters and its length when it is longer. */
 const cut = (h: H, s: string) => (s.length > 60 ? h.t('cut', { text: s.slice(0, 60), n: s.length }) : s);
 
 /**
- * Reads `want` line by line, in order, skipping announcements ("* ..."); fails
+ * Reads `want` line by line, in order, skipping announcements ("* "); fails
  * when a line does not come within `ms`, the server closes the connection,
  * or another chat line comes instead;
  * given the `silent` server (the grader sends nothing while it reads), also
  * once that server waits for ever (Program.blockedIn).
+ * The lines are compared as bytes (the expected ones are ASCII, so equal
+ * bytes are equal text), and only a failure decodes them: a flood's lines,
+ * decoded and built as strings, cost most of the grader's CPU.
  * The failure names no line number (it depends on timing): the transcript does.
  */
-async function expectLines(h: H, c: Conn, want: string[], ms: number, what: string, hint: string, silent?: Program): Promise<void> {
+async function expectLines(h: H, c: Conn, want: Uint8Array[], ms: number, what: string, hint: string, silent?: Program): Promise<void> {
   for (const line of want) {
     for (;;) {
-      const got = await c.readLine({ timeoutMs: ms, untilBlocked: silent !== undefined }).catch(() => undefined);
-      if (got === line) break;
+      const got = await c.readLine({ timeoutMs: ms, untilBlocked: silent !== undefined, bytes: true }).catch(() => undefined);
+      if (got && Buffer.compare(got, line) === 0) break;
       if (got == null) {
-        h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, line)) }));
+        h.note(h.t('lines.waiting', { who: c.label, line: q(cut(h, text(line))) }));
         const call = got === null ? undefined : await silent?.blockedIn();
         const message = got === null ? h.t('lines.closed', { who: c.label, what }) : call ? h.t('lines.stoppedBlocked', { who: c.label, what, call }) : h.t('lines.stopped', { who: c.label, what, s: ms / 1000 });
         h.fail(message, { expected: h.t('lines.expected', { what }), received: h.t('lines.nothingMore'), hint });
       }
-      if (!got.startsWith('* ')) {
-        h.note(h.t('lines.waitingGot', { who: c.label, line: q(cut(h, line)), got: q(cut(h, got)) }));
+      if (got[0] !== 0x2a || got[1] !== 0x20) {
+        h.note(h.t('lines.waitingGot', { who: c.label, line: q(cut(h, text(line))), got: q(cut(h, text(got))) }));
         h.fail(h.t('lines.other', { who: c.label, what }), { expected: h.t('lines.expected', { what }), received: h.t('lines.outOfOrder'), hint: h.t('lines.hint') });
       }
     }
@@ -161,13 +184,13 @@ export default defineChecks(messages, [
       const last = `[bob] ${String(count).padStart(7, '0')} the last line`;
       h.note(h.t('flood.note', { count, mb: FLOOD_BYTES / MB }));
       const t0 = Date.now();
-      const template = Buffer.from(`[bob] 0000000 ${pad}\n`, 'latin1');
       const perWrite = Math.ceil((256 * 1024) / FLOOD_LINE_BYTES);
+      const flood = new NumberedLines(Buffer.from(`[bob] 0000000 ${pad}\n`, 'latin1'), 6, 7, perWrite);
       for (let first = 1; first < count; first += perWrite) {
         const i = Math.min(first + perWrite, count) - 1; // the last line of this write
         const w0 = Date.now();
         let taken = false;
-        const sent = conn.send(numberedLines(template, 6, 7, first, i - first + 1)).then(() => (taken = true));
+        const sent = conn.send(flood.next(first, i - first + 1)).then(() => (taken = true));
         // A write may wait while a slow machine prints; it stalls when it waits a second in which the client printed nothing.
         for (;;) {
           const printedBefore = client.printed;
@@ -264,14 +287,17 @@ export default defineChecks(messages, [
       const talker = await member(h, 'talker');
       const reader = await member(h, 'reader');
       const pad = 'z'.repeat(TALK_LINE_BYTES - 12);
-      const text = (i: number) => `${String(i).padStart(6, '0')} ${pad}`;
+      const said = new NumberedLines(Buffer.from(`000000 ${pad}\n`, 'latin1'), 0, 6, TALK_WINDOW);
+      const echo = Buffer.from(`[talker] 000000 ${pad}\n`, 'latin1');
+      const echoes = new NumberedLines(echo, 9, 6, 1);
       h.note(h.t('slow.talk', { n: TALK_LINES, bytes: TALK_LINE_BYTES, window: TALK_WINDOW, lag: READER_LAG }));
       // The reader waits longer per line than the talker: a stalled server is reported by the talker, the same way each run.
       let readerGot = 0;
       let readerMoved: () => void = () => {};
       const readerDone = (async () => {
+        const relayed = new NumberedLines(echo, 9, 6, 1);
         for (let i = 1; i <= TALK_LINES; i++) {
-          await expectLines(h, reader, [`[talker] ${text(i)}`], 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
+          await expectLines(h, reader, relayed.lines(i, 1), 15_000, h.t('what.talkerLines'), h.t('hint.stall'));
           readerGot = i;
           readerMoved();
         }
@@ -283,7 +309,7 @@ export default defineChecks(messages, [
         const n = Math.min(TALK_WINDOW - (sent - echoed), READER_LAG - (sent - readerGot), TALK_LINES - sent);
         // A line already here is read without waiting (it may be an announcement: then nothing sent is awaited, and the talker sends).
         if (n > 0 && (sent === echoed || !talker.pending.includes(0x0a))) {
-          await talker.send(Array.from({ length: n }, (_, k) => `${text(sent + k + 1)}\n`).join(''));
+          await talker.send(said.next(sent + 1, n));
           sent += n;
           lastSentAt = Date.now();
         }
@@ -292,8 +318,16 @@ export default defineChecks(messages, [
           await Promise.race([new Promise<void>((r) => (readerMoved = r)), readerDone]);
           continue;
         }
+        // Held back by the reader alone, no echo here: a moment for the reader to move first, so that the talker sends
+        // on, and so acknowledges the echoes it has read, before it waits for the next. A server with Nagle's algorithm
+        // on holds that echo until then, and the grader's kernel delays the acknowledgement 40 ms when the talker sends
+        // nothing: 40 ms each time the reader held the talker back (Java's solution: 0.1-0.4 s of this check).
+        if (sent - readerGot >= READER_LAG && sent < TALK_LINES && !talker.pending.includes(0x0a)) {
+          const moved = await Promise.race([new Promise<boolean>((r) => (readerMoved = () => r(true))), h.sleep(READER_MOVE_MS).then(() => false)]);
+          if (moved) continue;
+        }
         // The grader sends nothing more until an echo comes: a server blocked for ever sends none.
-        await expectLines(h, talker, [`[talker] ${text(echoed + 1)}`], 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+        await expectLines(h, talker, echoes.lines(echoed + 1, 1), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
         echoed++;
       }
       const inTime = await Promise.race([readerDone.then(() => true), h.sleep(5000).then(() => false)]);
@@ -319,19 +353,19 @@ export default defineChecks(messages, [
       const before = await server.rssBytes();
       let peak = before;
       const pad = 'm'.repeat(MEMORY_LINE_BYTES - 8);
-      const template = Buffer.from(`0000000 ${pad}\n`, 'latin1');
+      const said = new NumberedLines(Buffer.from(`0000000 ${pad}\n`, 'latin1'), 0, 7, MEMORY_STEP);
+      const echoes = new NumberedLines(Buffer.from(`[talker] 0000000 ${pad}\n`, 'latin1'), 9, 7, MEMORY_STEP);
       const lines = Math.ceil(MEMORY_BYTES / MEMORY_LINE_BYTES);
       h.note(h.t('memory.talk', { n: lines, bytes: MEMORY_LINE_BYTES, mb: MEMORY_BYTES / MB, batch: MEMORY_BATCH }));
       let sent = 0;
       for (let echoed = 0; echoed < lines; ) {
         while (sent < lines && sent - echoed < MEMORY_BATCH) {
           const n = Math.min(MEMORY_STEP, lines - sent, MEMORY_BATCH - (sent - echoed));
-          await talker.send(numberedLines(template, 0, 7, sent + 1, n));
+          await talker.send(said.next(sent + 1, n));
           sent += n;
         }
         const n = Math.min(MEMORY_STEP, sent - echoed);
-        const echoes = Array.from({ length: n }, (_, k) => `[talker] ${String(echoed + k + 1).padStart(7, '0')} ${pad}`);
-        await expectLines(h, talker, echoes, 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
+        await expectLines(h, talker, echoes.lines(echoed + 1, n), 5000, h.t('what.ownEchoes'), h.t('hint.stall'), server);
         const sample = echoed === 0 || Math.floor(echoed / MEMORY_SAMPLE_LINES) !== Math.floor((echoed + n) / MEMORY_SAMPLE_LINES);
         echoed += n;
         if (sample) {

@@ -295,9 +295,10 @@ export interface Conn {
    * connection has waited to be accepted while the check's programs used
    * a second of CPU: that server is stuck elsewhere and will not answer.
    * `untilBlocked`: sooner too once every program of the check waits for
-   * ever (see {@link Program.blockedIn}).
+   * ever (see {@link Program.blockedIn}). `bytes`: the line's bytes as they
+   * came, not decoded (a flood's lines compared by the thousand).
    */
-  readLine(opts?: { timeoutMs?: number; untilBlocked?: boolean }): Promise<string | null>;
+  readLine<Bytes extends boolean = false>(opts?: { timeoutMs?: number; untilBlocked?: boolean; bytes?: Bytes }): Promise<(Bytes extends true ? Uint8Array : string) | null>;
   /** Reads a line and fails unless it equals `expected` (or matches it); waits as readLine does. */
   expectLine(expected: string | RegExp, opts?: { timeoutMs?: number; what?: string; untilBlocked?: boolean }): Promise<string>;
   /** Waits until the peer closes its side; fails if it does not. */

@@ -2,7 +2,8 @@
  * The grader engine on a small lab of its own (written to a temp folder):
  * a hang fails at the check's deadline and never hangs the grader, teardown
  * always runs, a failed dependency skips, a stack trace fails, a
- * transcript shows what was sent, expected and received; independent checks
+ * transcript shows what was sent, expected and received; lines are read
+ * whole across chunks, as text or as bytes; independent checks
  * run side by side, a dependant early (stopped and skipped when its
  * dependency fails), reported in the lab's order.
  */
@@ -152,6 +153,26 @@ export default defineChecks([
     expect(r.received).toBe('"AB"');
     expect(r.durationMs).toBeLessThan(15_000);
   }, 40_000);
+
+  it('reads lines split across chunks and chunks of several lines, as text or as bytes, without their "\\r\\n"', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'lines', name: 'reads every line whole', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('go');
+      const got = [await c.readLine(), Buffer.from((await c.readLine({ bytes: true }))!).toString('latin1'), await c.readLine(), await c.expectLine('de\\xe9'), await c.readLine({ bytes: true }), await c.readLine()];
+      h.note(JSON.stringify(got.map((g) => (g instanceof Uint8Array ? [...g] : g))));
+      h.fail('shown');
+  } },
+]);`);
+    // Each write arrives alone (a pause between): a line ends in a later chunk, and a chunk holds the ends of several.
+    const server = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.setsockopt(socket.IPPROTO_TCP,socket.TCP_NODELAY,1)\nc.recv(100)\nfor p in [b"a", b"b", b"c\\r", b"\\nx\\ny", b"\\nde\\xc3", b"\\xa9\\n\\xff\\r\\n"]:\n    c.sendall(p)\n    time.sleep(0.05)\nc.close()\ntime.sleep(5)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(server), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.message).toBe('shown');
+    expect(r.transcript.map((e) => e.text)).toContain(JSON.stringify(['abc', 'x', 'y', 'de\u00e9', [0xff], null]));
+  }, 30_000);
 
   it('after a reset, waits until the program has closed its end (or exited), not only until it sleeps', async () => {
     const { lab } = makeLab(`

@@ -168,18 +168,31 @@ export class ConnImpl extends EventEmitter implements Conn {
     return this.merged;
   }
 
-  private takeLine(): string | undefined {
+  /**
+   * The next whole line's bytes (without "\n" and a trailing "\r"), a view
+   * of what came: a line within one chunk costs no copy, one across chunks
+   * a copy of itself alone (a flood's 8 KB lines came in 11-64 KB chunks,
+   * each of which was copied whole with what was left before it).
+   */
+  private takeLine(): Buffer | undefined {
     if (!this.newlineWaiting) return undefined;
-    const buf = this.buf;
-    const nl = buf.indexOf(0x0a);
-    if (nl < 0) return undefined;
-    let line = buf.subarray(0, nl);
-    this.merged = buf.subarray(nl + 1);
-    this.unreadBytes = this.merged.length;
-    this.newlineWaiting = this.merged.includes(0x0a);
+    let nl = this.merged.indexOf(0x0a);
+    let line: Buffer;
+    if (nl >= 0) {
+      line = this.merged.subarray(0, nl);
+      this.merged = this.merged.subarray(nl + 1);
+    } else {
+      let i = 0;
+      while (i < this.chunks.length && (nl = this.chunks[i]!.indexOf(0x0a)) < 0) i++;
+      const end = this.chunks[i]!; // newlineWaiting: one holds a "\n"
+      line = Buffer.concat([this.merged, ...this.chunks.slice(0, i), end.subarray(0, nl)]);
+      this.merged = end.subarray(nl + 1);
+      this.chunks.splice(0, i + 1);
+    }
+    this.unreadBytes -= line.length + 1;
+    this.newlineWaiting = this.merged.includes(0x0a) || this.chunks.some((c) => c.includes(0x0a));
     if (this.socket.isPaused() && this.unreadBytes < MAX_UNREAD_BYTES / 2) this.socket.resume();
-    if (line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
-    return line.toString('utf8');
+    return line[line.length - 1] === 0x0d ? line.subarray(0, -1) : line;
   }
 
   get pending(): Uint8Array {
@@ -191,7 +204,7 @@ export class ConnImpl extends EventEmitter implements Conn {
     return this.buf.length ? this.h.say('tcp.partial', { bytes: show(this.buf, this.h.say) }) : this.h.say('nothing');
   }
 
-  async readLine(opts: { timeoutMs?: number; untilBlocked?: boolean } = {}): Promise<string | null> {
+  async readLine<Bytes extends boolean = false>(opts: { timeoutMs?: number; untilBlocked?: boolean; bytes?: Bytes } = {}): Promise<(Bytes extends true ? Uint8Array : string) | null> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs, opts.untilBlocked);
     if (r === undefined) {
@@ -203,13 +216,13 @@ export class ConnImpl extends EventEmitter implements Conn {
         hint: this.buf.length ? this.h.say('hint.splitLine') : this.h.say('hint.noReply'),
       });
     }
-    return r;
+    return (r === null || opts.bytes ? r : r.toString('utf8')) as (Bytes extends true ? Uint8Array : string) | null;
   }
 
   async expectLine(expected: string | RegExp, opts: { timeoutMs?: number; what?: string; untilBlocked?: boolean } = {}): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_MS;
     const want = opts.what ?? (typeof expected === 'string' ? show(`${expected}\n`, this.h.say) : this.h.say('tcp.matching', { pattern: String(expected) }));
-    const r = await this.waitReply(() => this.takeLine() ?? (this.ended ? null : undefined), timeoutMs, opts.untilBlocked);
+    const r = await this.waitReply(() => this.takeLine()?.toString('utf8') ?? (this.ended ? null : undefined), timeoutMs, opts.untilBlocked);
     if (r === undefined || r === null) {
       const partial = this.buf.length > 0;
       const say = this.h.say;
