@@ -52,12 +52,17 @@ describe('per-session cgroups: cgroup v2', () => {
     const base = join(group, 'socklab-test');
     expect(read(join(base, 'cgroup.subtree_control'))).toBe('+memory +pids +cpu');
 
+    // The forker, started before the first session, joins the relays' leaf once it is made.
+    setup.cgroups.holdRelays(5151);
+    expect(existsSync(join(group, 'socklab-relays'))).toBe(false);
     const s1 = await setup.cgroups.create(limits);
     const s2 = await setup.cgroups.create(limits);
     const dir = join(base, 's1');
     expect(read(join(base, 'cpu.weight'))).toBe('25');
-    // The runner's leaf weighs what the runner's process does.
+    // The runner's leaf weighs what the runner's process does, and so does the relays' beside it.
     expect(read(join(group, 'socklab-runner/cpu.weight'))).toBe('700');
+    expect(read(join(group, 'socklab-relays/cpu.weight'))).toBe('700');
+    expect(read(join(group, 'socklab-relays/cgroup.procs'))).toBe('5151');
     // All sessions together are bounded too.
     expect(read(join(base, 'memory.max'))).toBe(String(2000 * 1024 * 1024));
     expect(read(join(base, 'pids.max'))).toBe('900');
@@ -139,6 +144,10 @@ describe('per-session cgroups: cgroup v1', () => {
     // The runner's process in a CPU group of its own beside the sessions': 700 is 7168.
     expect(read(join(root, 'cpu/runner/socklab-test-runner/cpu.shares'))).toBe('7168');
     expect(read(join(root, 'cpu/runner/socklab-test-runner/cgroup.procs'))).toBe(String(process.pid));
+    // The relays' group beside it weighs the same; a forker started after the first session goes there at once.
+    expect(read(join(root, 'cpu/runner/socklab-test-relays/cpu.shares'))).toBe('7168');
+    setup.cgroups.holdRelays(5151);
+    expect(read(join(root, 'cpu/runner/socklab-test-relays/cgroup.procs'))).toBe('5151');
     // A process of the runner's own, born in that group, goes back to the one the runner came from.
     setup.cgroups.leaveRunnerGroup(4242);
     expect(read(join(root, 'cpu/runner/cgroup.procs'))).toBe('4242');
@@ -156,6 +165,9 @@ describe('per-session cgroups: cgroup v1', () => {
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^socklab: the runner keeps the CPU weight of the group it started in \(.*EEXIST/)]);
       setup.cgroups.leaveRunnerGroup(4242);
       expect(read(join(root, 'cpu/cgroup.procs'))).toBe('');
+      // Nor a relays' group: the forker stays where it was born.
+      setup.cgroups.holdRelays(5151);
+      expect(existsSync(join(root, 'cpu/socklab-test-relays'))).toBe(false);
     } finally {
       warn.mockRestore();
     }
@@ -197,10 +209,12 @@ describe('per-session cgroups: cgroup v1', () => {
   it('removes groups left by a runner that died', () => {
     const root = v1Root('socklab-999999999/s3');
     mkdirSync(join(root, 'cpu/socklab-999999999-runner'));
+    mkdirSync(join(root, 'cpu/socklab-999999999-relays'));
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     expect(setup.ok).toBe(true);
     for (const c of ['memory', 'pids', 'cpu']) expect(existsSync(join(root, c, 'socklab-999999999'))).toBe(false);
     expect(existsSync(join(root, 'cpu/socklab-999999999-runner'))).toBe(false);
+    expect(existsSync(join(root, 'cpu/socklab-999999999-relays'))).toBe(false);
   });
 
   it('kills what a runner that died left in its groups (a bwrap waiting for ever for its dead child)', async () => {

@@ -17,6 +17,11 @@
  * groups before anything of theirs runs, and the runner's own tools (JDK)
  * go back to the group the runner came from (leaveRunnerGroup).
  *
+ * The terminals' relays (one process per terminal, forked by the runner's
+ * forker) get a CPU group of their own beside the runner's, weighing the
+ * same (holdRelays): in the runner's group, 25 relays of flooding terminals
+ * each weighed as much as its event loop, which a keystroke's echo waits on.
+ *
  * Among the sessions, a Check's sandbox weighs less than a student's
  * session (limits.checkCpuWeight): grading takes both cores in bursts, and
  * a student's programs at their terminal step ahead of it for the moment
@@ -28,9 +33,11 @@
  * supported. The runner's groups sit below its own group in each hierarchy:
  *   v1: <hierarchy>/<runner's group>/socklab-<pid>/s<n>
  *       cpu/<runner's group>/socklab-<pid>-runner (the runner's process)
+ *       cpu/<runner's group>/socklab-<pid>-relays (the forker, its relays)
  *   v2: <runner's group>/socklab-runner (the runner itself, moved there:
  *       a v2 group with processes cannot hand controllers to children;
  *       its CPU weight that of the runner's process)
+ *       <runner's group>/socklab-relays (the forker and its relays)
  *       <runner's group>/socklab-<pid>/s<n>
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -84,6 +91,12 @@ export interface Cgroups {
    * came from.
    */
   leaveRunnerGroup(pid: number): void;
+  /**
+   * Moves `pid`, the runner's forker, into the terminals' relays' CPU group
+   * (the relays it forks are born there), once the runner's own group is
+   * made: at once if it is, or with the first session.
+   */
+  holdRelays(pid: number): void;
 }
 
 /** What a new session group is for (Cgroups.create). */
@@ -107,7 +120,7 @@ const V1_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
 const V2_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** How long a session's cgroup may stay busy (its last tasks exiting) before it is left behind. */
 const REMOVE_TIMEOUT_MS = 3000;
-const OUR_GROUP = /^socklab-(\d+)(?:-runner)?$/;
+const OUR_GROUP = /^socklab-(\d+)(?:-runner|-relays)?$/;
 /** A session's CPU weight among the sessions, on v2's scale: a nice-0 thread's, each version's default. */
 const SESSION_WEIGHT = 100;
 /** A group's CPU weight on standby: each version's minimum (v1 cpu.shares, v2 cpu.weight). */
@@ -152,8 +165,11 @@ class V1Cgroups implements Cgroups {
   /** The group the runner came from in the cpu hierarchy, and the runner's CPU group below it. */
   private readonly cpuGroup: string;
   private readonly runnerGroup: string;
+  private readonly relaysGroup: string;
   /** Whether the runner is in its CPU group (null: not tried yet). */
   private runnerMoved: boolean | null = null;
+  /** The forker, to move into relaysGroup once it is made. */
+  private forker: number | null = null;
   private next = 1;
 
   constructor(fsRoot: string, groups: Map<string, string>, name: string) {
@@ -161,6 +177,7 @@ class V1Cgroups implements Cgroups {
     this.bases = { memory: base('memory'), pids: base('pids'), cpu: base('cpu') };
     this.cpuGroup = join(fsRoot, 'cpu', groups.get('cpu')!);
     this.runnerGroup = `${this.bases.cpu}-runner`;
+    this.relaysGroup = `${this.bases.cpu}-relays`;
     for (const dir of Object.values(this.bases)) {
       removeStaleGroups(join(dir, '..'));
       mkdirSync(dir, { recursive: true });
@@ -203,20 +220,36 @@ class V1Cgroups implements Cgroups {
 
   /**
    * Moves the runner's process (every thread: cgroup.procs) into a CPU
-   * group of its own weighing limits.runnerCpuWeight, on the first session.
-   * Where that is not allowed the runner goes on as it was and says so once.
+   * group of its own weighing limits.runnerCpuWeight, on the first session,
+   * and makes the relays' group beside it, weighing the same. Where that is
+   * not allowed the runner goes on as it was and says so once.
    */
   private weighRunner(limits: Limits): void {
     if (this.runnerMoved !== null) return;
     this.runnerMoved = false;
     try {
-      mkdirSync(this.runnerGroup, { recursive: true });
-      write(join(this.runnerGroup, 'cpu.shares'), v1Shares(limits.runnerCpuWeight));
+      for (const group of [this.runnerGroup, this.relaysGroup]) {
+        mkdirSync(group, { recursive: true });
+        write(join(group, 'cpu.shares'), v1Shares(limits.runnerCpuWeight));
+      }
       write(join(this.runnerGroup, 'cgroup.procs'), process.pid);
       this.runnerMoved = true;
     } catch (err) {
       removeDirNow(this.runnerGroup);
+      removeDirNow(this.relaysGroup);
       console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
+      return;
+    }
+    if (this.forker !== null) this.holdRelays(this.forker);
+  }
+
+  holdRelays(pid: number): void {
+    this.forker = pid;
+    if (!this.runnerMoved) return;
+    try {
+      write(join(this.relaysGroup, 'cgroup.procs'), pid);
+    } catch {
+      /* ended meanwhile: its successor is moved in turn */
     }
   }
 
@@ -231,14 +264,16 @@ class V1Cgroups implements Cgroups {
 
   dispose(): void {
     for (const dir of Object.values(this.bases)) removeTree(dir);
-    if (!this.runnerMoved) return;
-    // A group with a process in it cannot be removed: the runner goes back first.
-    try {
-      write(join(this.cpuGroup, 'cgroup.procs'), process.pid);
-    } catch {
-      /* left behind; the next runner removes it */
+    // A group with a process in it cannot be removed: the runner and its forker go back first.
+    for (const [pid, group] of [[process.pid, this.runnerGroup], [this.forker, this.relaysGroup]] as const) {
+      if (!existsSync(group)) continue;
+      try {
+        if (pid !== null) write(join(this.cpuGroup, 'cgroup.procs'), pid);
+      } catch {
+        /* ended, or left behind: the next runner removes the group */
+      }
+      removeDirNow(group);
     }
-    removeDirNow(this.runnerGroup);
   }
 }
 
@@ -257,6 +292,9 @@ class V2Cgroups implements Cgroups {
   private readonly base: string;
   /** The leaf the runner was moved to (null: it stays at the root of its cgroup namespace). */
   private readonly runnerLeaf: string | null;
+  /** The leaf of the forker and its relays, beside the runner's (null: beside none). */
+  private relaysLeaf: string | null = null;
+  private forker: number | null = null;
   private runnerWeighed = false;
   private next = 1;
   private readonly baseFiles = new BaseFiles();
@@ -294,9 +332,14 @@ class V2Cgroups implements Cgroups {
       try {
         if (!this.runnerLeaf) throw new Error('it is at the root of its cgroup namespace');
         write(join(this.runnerLeaf, 'cpu.weight'), v2Weight(limits.runnerCpuWeight));
+        const relays = join(this.runnerLeaf, '..', 'socklab-relays');
+        mkdirSync(relays, { recursive: true });
+        write(join(relays, 'cpu.weight'), v2Weight(limits.runnerCpuWeight));
+        this.relaysLeaf = relays;
       } catch (err) {
         console.warn(`socklab: the runner keeps the CPU weight of the group it started in (${(err as Error).message})`);
       }
+      if (this.forker !== null) this.holdRelays(this.forker);
     }
     const dir = join(this.base, `s${this.next++}`);
     const usual = v2Weight(usualWeight(limits, opts));
@@ -323,6 +366,16 @@ class V2Cgroups implements Cgroups {
 
   leaveRunnerGroup(): void {
     /* the runner shares its leaf with what was in its group: nothing to leave */
+  }
+
+  holdRelays(pid: number): void {
+    this.forker = pid;
+    if (!this.relaysLeaf) return;
+    try {
+      write(join(this.relaysLeaf, 'cgroup.procs'), pid);
+    } catch {
+      /* ended meanwhile: its successor is moved in turn */
+    }
   }
 
   dispose(): void {
@@ -527,4 +580,9 @@ export function runnerCgroups(): Cgroups | null {
  */
 export function leaveRunnerGroup(pid: number | undefined): void {
   if (pid !== undefined && runnerSetup?.ok) runnerSetup.cgroups.leaveRunnerGroup(pid);
+}
+
+/** Moves `pid`, the runner's forker, into the relays' CPU group (Cgroups.holdRelays); nothing where there is none. */
+export function holdRelays(pid: number | undefined): void {
+  if (pid !== undefined && runnerSetup?.ok) runnerSetup.cgroups.holdRelays(pid);
 }

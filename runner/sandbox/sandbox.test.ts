@@ -21,7 +21,7 @@ import { resolveLimits } from '../limits.ts';
 import { getRuntime } from './runtime.ts';
 import { prepareJavaArchive } from './java-archive.ts';
 import { JAVA_ARCHIVE_PATH } from '../languages.ts';
-import { cgroupsOf, processStatus, processTree } from './procfs.ts';
+import { cgroupsOf, childrenOf, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
 import { createBwrapSandbox } from './bwrap.ts';
 import { SandboxAhead } from '../sandbox-ahead.ts';
@@ -1327,6 +1327,16 @@ describe('bwrap sandbox: per-session cgroups (cgroup v1 on this machine, as root
     expect(threads.filter((tid) => cpuOf(tid) !== own && cpuOf(tid) !== null)).toEqual([]);
     // Born in it (forked by the runner), the session's processes joined their own before running.
     expect(groupDir(sandbox, 'cpu')).toMatch(new RegExp(`/socklab-${process.pid}/s\\d+$`));
+    // A terminal's relay, and the forker it was born of, weigh as the runner does in a group beside it, not in it.
+    const program = tracker.start(sandbox, ['sh', '-c', 'echo READY && exec cat'], { viaForker: true });
+    await program.waitFor('READY');
+    const named = (name: string, pids: number[]) => pids.filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name);
+    const forkers = named('socklab-forker', childrenOf(process.pid));
+    const relays = named('socklab-relay', forkers.flatMap((pid) => childrenOf(pid)));
+    expect(relays.length).toBeGreaterThan(0);
+    const relaysGroup = own.replace(/-runner$/, '-relays');
+    expect(Number(readFileSync(join('/sys/fs/cgroup/cpu', relaysGroup, 'cpu.shares'), 'utf8'))).toBe(Math.round(resolveLimits().runnerCpuWeight * 10.24));
+    for (const pid of [...forkers, ...relays]) expect(cgroupsOf(pid).get('cpu')).toBe(relaysGroup);
   });
 
   it("shared memory, memfd and forked children count against the session's memory: out of it, only that session's processes are killed; the group goes with the session", async () => {

@@ -30,6 +30,7 @@ import type { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import { ensureForker } from '../sandbox/build-launcher.js';
+import { holdRelays } from '../sandbox/cgroups.ts';
 import { startTime as startTimeOf } from '../sandbox/procfs.ts';
 
 /** What PtyProcess uses of a program on a terminal (node-pty's IPty, and its master's descriptor). */
@@ -208,6 +209,8 @@ class Forker {
       let child: ChildProcess | null = null;
       try {
         child = spawn(ensureForker(), [], { stdio: ['pipe', 'pipe', 'ignore'], env: {} });
+        // Its relays are born in its group: theirs, not the runner's event loop's.
+        holdRelays(child.pid);
         // Heard before anything else: out of descriptors (EMFILE), spawn hands back a child without pipes and
         // reports the error a tick later, which with no listener would end the runner.
         child.on('error', () => {});

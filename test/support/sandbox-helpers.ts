@@ -36,6 +36,8 @@ export interface StartOptions {
   keepOutput?: boolean;
   /** Started ahead: the launcher waits for proc.go() (SpawnOptions.waitGo). */
   waitGo?: boolean;
+  /** Through the runner's forker and a relay, as sessions start theirs (default: node-pty). */
+  viaForker?: boolean;
 }
 
 export interface RunResult {
@@ -104,6 +106,7 @@ export function startProgram(sandbox: Sandbox, argv: string[], opts: StartOption
   const text = () => bytes().toString('utf8');
   const proc: PtyProcess = new PtyProcess(sandbox.spawnPlan(argv, tag, { waitGo: opts.waitGo ?? false }), tag, {
     limits,
+    viaForker: opts.viaForker,
     onOutput: (data) => {
       count += data.length;
       if (keep) {
