@@ -245,21 +245,11 @@ class V1Cgroups implements Cgroups {
 
   holdRelays(pid: number): void {
     this.forker = pid;
-    if (!this.runnerMoved) return;
-    try {
-      write(join(this.relaysGroup, 'cgroup.procs'), pid);
-    } catch {
-      /* ended meanwhile: its successor is moved in turn */
-    }
+    if (this.runnerMoved) moveIfThere(this.relaysGroup, pid);
   }
 
   leaveRunnerGroup(pid: number): void {
-    if (!this.runnerMoved) return;
-    try {
-      write(join(this.cpuGroup, 'cgroup.procs'), pid);
-    } catch {
-      /* ended meanwhile: nothing to move */
-    }
+    if (this.runnerMoved) moveIfThere(this.cpuGroup, pid);
   }
 
   dispose(): void {
@@ -274,6 +264,15 @@ class V1Cgroups implements Cgroups {
       }
       removeDirNow(group);
     }
+  }
+}
+
+/** Moves process `pid` into `group`; one that has ended meanwhile has nothing to move. */
+function moveIfThere(group: string, pid: number): void {
+  try {
+    write(join(group, 'cgroup.procs'), pid);
+  } catch {
+    /* ended meanwhile */
   }
 }
 
@@ -370,12 +369,7 @@ class V2Cgroups implements Cgroups {
 
   holdRelays(pid: number): void {
     this.forker = pid;
-    if (!this.relaysLeaf) return;
-    try {
-      write(join(this.relaysLeaf, 'cgroup.procs'), pid);
-    } catch {
-      /* ended meanwhile: its successor is moved in turn */
-    }
+    if (this.relaysLeaf) moveIfThere(this.relaysLeaf, pid);
   }
 
   dispose(): void {
