@@ -210,6 +210,8 @@ describe('per-session cgroups: cgroup v1', () => {
     const root = v1Root('socklab-999999999/s3');
     mkdirSync(join(root, 'cpu/socklab-999999999-runner'));
     mkdirSync(join(root, 'cpu/socklab-999999999-relays'));
+    // A runner started from inside that runner's CPU group made its whole tree below it.
+    for (const g of ['socklab-888888888/s1', 'socklab-888888888/s2', 'socklab-888888888-runner', 'socklab-888888888-relays']) mkdirSync(join(root, 'cpu/socklab-999999999-runner', g), { recursive: true });
     const setup = setupCgroups({ fsRoot: root, selfCgroup: '9:pids:/\n4:memory:/\n1:cpu:/\n', name: 'socklab-test' });
     expect(setup.ok).toBe(true);
     for (const c of ['memory', 'pids', 'cpu']) expect(existsSync(join(root, c, 'socklab-999999999'))).toBe(false);

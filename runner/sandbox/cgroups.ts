@@ -483,15 +483,26 @@ async function removeDir(dir: string): Promise<boolean> {
   }
 }
 
-/** Removes a runner group's (empty) session groups, then the group; true when it is gone. */
-function removeTree(dir: string): boolean {
+/**
+ * Every group below `dir`, the deepest first. A runner's groups hold its
+ * sessions' one level down, but a runner started from inside another's CPU
+ * group (a test's or the bench's process, which its own runner moved there)
+ * makes its whole tree below that group: left behind, such trees piled up,
+ * hundreds of empty groups that a removal one level deep never took.
+ */
+function groupsBelow(dir: string): string[] {
   let names: string[] = [];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
   } catch {
-    return true;
+    return [];
   }
-  for (const name of names) removeDirNow(join(dir, name));
+  return names.flatMap((d) => [...groupsBelow(d), d]);
+}
+
+/** Removes a runner group's (empty) groups below it, then the group; true when it is gone. */
+function removeTree(dir: string): boolean {
+  for (const group of groupsBelow(dir)) removeDirNow(group);
   return removeDirNow(dir);
 }
 
@@ -523,16 +534,10 @@ function removeStaleGroups(parent: string): void {
 /** How many times (10 ms apart) a dead runner's group whose processes were just killed is tried. */
 const STALE_REMOVE_TRIES = 50;
 
-/** SIGKILLs every process left in a group and its session groups (by the pids the kernel lists there); whether there was one. */
+/** SIGKILLs every process left in a group and the groups below it (by the pids the kernel lists there); whether there was one. */
 function killLeftIn(dir: string): boolean {
   let killed = false;
-  let subdirs: string[] = [];
-  try {
-    subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
-  } catch {
-    return false;
-  }
-  for (const group of [...subdirs, dir]) {
+  for (const group of [...groupsBelow(dir), dir]) {
     let procs = '';
     try {
       procs = readFileSync(join(group, 'cgroup.procs'), 'utf8');
