@@ -11,11 +11,10 @@
  *
  * A figure that throws is reported as failed and the others still run.
  */
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatRows, type Figure, type Row } from './figure.ts';
 import { browserTerminalFigure } from './browser-terminal.ts';
@@ -83,7 +82,7 @@ interface Outcome {
   leftover?: number;
 }
 
-/** Runs one figure in this process, printing its rows as it ends. A figure that throws gives a failed row. */
+/** Runs one figure in this process (its rows are printed by the parent). A figure that throws gives a failed row. */
 async function runFigure(figure: Figure): Promise<Outcome> {
   const t0 = Date.now();
   const loadBefore = round(loadavg()[0]!, 1);
@@ -102,6 +101,7 @@ async function runFigure(figure: Figure): Promise<Outcome> {
   return { rows, notes, result, seconds: round((Date.now() - t0) / 1000, 1), load_before: loadBefore, load_after: round(loadavg()[0]!, 1) };
 }
 
+/** The row and note of a figure that did not give its figures. */
 function failed(figure: Figure, message: string): Pick<Outcome, 'result' | 'rows' | 'notes'> {
   return {
     result: { error: message },

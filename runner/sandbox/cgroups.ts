@@ -254,14 +254,10 @@ class V1Cgroups implements Cgroups {
 
   dispose(): void {
     for (const dir of Object.values(this.bases)) removeTree(dir);
-    // A group with a process in it cannot be removed: the runner and its forker go back first.
+    if (!this.runnerMoved) return;
+    // A group with a process in it cannot be removed: the runner and its forker go back first (one left behind: the next runner removes it).
     for (const [pid, group] of [[process.pid, this.runnerGroup], [this.forker, this.relaysGroup]] as const) {
-      if (!existsSync(group)) continue;
-      try {
-        if (pid !== null) write(join(this.cpuGroup, 'cgroup.procs'), pid);
-      } catch {
-        /* ended, or left behind: the next runner removes the group */
-      }
+      if (pid !== null) moveIfThere(this.cpuGroup, pid);
       removeDirNow(group);
     }
   }
