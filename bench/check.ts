@@ -8,6 +8,11 @@
  *              submission, which must be no slower): wall time, p50 of
  *              TIMED_RUNS after one unmeasured warm-up of the whole figure.
  *              Goals: Python 1.5 s, Java 3 s, the starter as its language.
+ *              A Check of a lab whose checks open pages takes the runner's
+ *              browser made ahead (browser-ahead.ts), which the bench waits
+ *              for between grades as a runner makes it while idle between
+ *              its students' Checks; cold_p50_ms beside it: the same
+ *              Check with none (a Check right after another's).
  *              Baselines: `python3 -c pass` and `java Server.java` (a server
  *              that exits at once), started directly between the grades.
  *              Beside each, where the machine lets the bench count it, the
@@ -27,6 +32,8 @@ import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Language } from '../protocol/messages.ts';
+import { loadChecks } from '../runner/grader/engine.ts';
+import { BrowserAhead } from '../runner/grader/harness/browser-ahead.ts';
 import { gradeKind } from '../runner/grader/proofs.ts';
 import { newBenchGroup } from './client-priority.ts';
 import { LANGUAGES } from '../runner/languages.ts';
@@ -71,6 +78,8 @@ export interface CheckFigure {
   /** The language's bare start measured between these grades (p50). */
   bare_ms: number;
   goal_ms: number;
+  /** For a lab whose checks open pages: the same Check without the runner's browser made ahead (p50), else null. */
+  cold_p50_ms: number | null;
 }
 
 export interface CheckResults {
@@ -163,16 +172,27 @@ function cpuCount(): { seconds(): number; close(): void } | null {
   };
 }
 
-async function timeCheck(lab: Lab, kind: 'solution' | 'starter', lang: Language, dir: string, cpu: ReturnType<typeof cpuCount>): Promise<CheckFigure> {
+async function timeCheck(lab: Lab, kind: 'solution' | 'starter', lang: Language, dir: string, cpu: ReturnType<typeof cpuCount>, ahead: BrowserAhead): Promise<CheckFigure> {
   const g = { backend: chooseBackend('bwrap'), limits: resolveLimits() };
+  const pages = (await loadChecks(lab)).checks.some((c) => c.opensPage);
   const runs: number[] = [];
   const cpuRuns: number[] = [];
   const bare: number[] = [];
+  const cold: number[] = [];
   let checks = 0;
+  // As on a runner that has graded a page before: one is made ahead, once the CPUs are idle.
+  if (pages) void ahead.take()?.close();
   for (let i = 0; i < TIMED_RUNS; i++) {
+    if (pages) {
+      // Made before the cold grade (which takes none), so that no start of it runs inside that grade.
+      await ahead.ready();
+      const t = now();
+      await gradeKind(lab, kind, lang, g);
+      cold.push(now() - t);
+    }
     const t0 = now();
     const c0 = cpu?.seconds() ?? 0;
-    const report = await gradeKind(lab, kind, lang, g);
+    const report = await gradeKind(lab, kind, lang, { ...g, browserAhead: ahead });
     runs.push(now() - t0);
     if (cpu) cpuRuns.push(cpu.seconds() - c0);
     checks = report.results.length;
@@ -180,7 +200,7 @@ async function timeCheck(lab: Lab, kind: 'solution' | 'starter', lang: Language,
     if (kind === 'starter' && !report.failed) throw new Error(`the ${lab.meta.id} ${lang} starter passed`);
     bare.push(await (lang === 'java' ? bareJava(dir) : barePython(dir)));
   }
-  return { lab: lab.meta.id, kind, lang, checks, p50_ms: round(median(runs), 0), runs_ms: runs.map((x) => round(x, 0)), cpu_s: cpu ? round(median(cpuRuns), 2) : null, bare_ms: round(median(bare), 1), goal_ms: GOAL_MS[lang] ?? 0 };
+  return { lab: lab.meta.id, kind, lang, checks, p50_ms: round(median(runs), 0), runs_ms: runs.map((x) => round(x, 0)), cpu_s: cpu ? round(median(cpuRuns), 2) : null, bare_ms: round(median(bare), 1), goal_ms: GOAL_MS[lang] ?? 0, cold_p50_ms: pages ? round(median(cold), 0) : null };
 }
 
 /** A Java server's Run in an open session's sandbox, to its port listening, in ms (RUN_ROUNDS, p50). */
@@ -225,6 +245,7 @@ export async function benchCheck(): Promise<CheckResults> {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-bench-check-'));
   const out: CheckFigure[] = [];
   const cpu = cpuCount();
+  const ahead = new BrowserAhead(resolveLimits());
   try {
     for (const [sub, text] of [['exiting', EXITING_SERVER], ['listening', LISTENING_SERVER]] as const) {
       mkdirSync(join(dir, sub));
@@ -234,9 +255,9 @@ export async function benchCheck(): Promise<CheckResults> {
     // One unmeasured grade: the grader's own modules load and compile here.
     await gradeKind(labs[0]!, 'solution', 'python', { backend: chooseBackend('bwrap'), limits: resolveLimits() });
     for (const lab of labs) {
-      out.push(await timeCheck(lab, 'solution', 'python', dir, cpu));
-      if (lab.meta.languages.includes('java') && readLabFiles(lab, 'solution', 'java').size) out.push(await timeCheck(lab, 'solution', 'java', dir, cpu));
-      out.push(await timeCheck(lab, 'starter', 'python', dir, cpu));
+      out.push(await timeCheck(lab, 'solution', 'python', dir, cpu, ahead));
+      if (lab.meta.languages.includes('java') && readLabFiles(lab, 'solution', 'java').size) out.push(await timeCheck(lab, 'solution', 'java', dir, cpu, ahead));
+      out.push(await timeCheck(lab, 'starter', 'python', dir, cpu, ahead));
     }
     const javaRunMs = all ? await javaRun() : 0;
     const directs: number[] = [];
@@ -259,6 +280,7 @@ export async function benchCheck(): Promise<CheckResults> {
       load_after: round(loadavg()[0]!, 1),
     };
   } finally {
+    await ahead.close();
     cpu?.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -275,6 +297,7 @@ export function checkRows(r: CheckResults): Row[] {
       ok: c.p50_ms <= c.goal_ms,
     },
     ...(c.cpu_s === null || c.cpu_s === undefined ? [] : [info('  cpu_s p50 (the grade, every process)', String(c.cpu_s))]),
+    ...(c.cold_p50_ms === null || c.cold_p50_ms === undefined ? [] : [info('  p50 with no browser made ahead (ms)', String(c.cold_p50_ms))]),
   ]);
   const ratio = r.java_run_ms / r.java_direct_ms;
   if (r.java_direct_ms) rows.push({ metric: 'java_run_ms p50 (Run to listening)', value: String(r.java_run_ms), baseline: `java Server.java ${r.java_direct_ms}`, ratio: `${round(ratio, 2)}x`, goal: `<= ${JAVA_RUN_GOAL}x`, ok: ratio <= JAVA_RUN_GOAL });

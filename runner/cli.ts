@@ -200,7 +200,7 @@ async function cmdServe(args: string[]): Promise<number> {
   const deletionCost = check(z.enum(['auto', 'off']), values['pod-deletion-cost'] ?? 'auto', '--pod-deletion-cost');
   const place = deletionCost === 'off' ? ({ kind: 'absent' } as const) : podFromEnv(process.env);
   if (place.kind === 'invalid') throw new UsageError(`--pod-deletion-cost: ${place.why} (or pass --pod-deletion-cost off)`);
-  const runner = new Runner({ sandbox, sandboxAhead: true, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
+  const runner = new Runner({ sandbox, sandboxAhead: true, browserAhead: true, ...(capacity ? { limits: { maxSessions: capacity } } : {}) });
   const replica = new Replica(runner);
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
   if (runner.backend.name === 'host' && !loopback) {

@@ -10,6 +10,7 @@ import { resolveLimits, type Limits } from './limits.ts';
 import { chooseBackend, type Backend, type BackendChoice } from './sandbox/index.ts';
 import { Session, SessionError, type SessionEvents } from './session.ts';
 import { gradeFiles, type GradeOptions, type GradeReport } from './grader/engine.ts';
+import { BrowserAhead } from './grader/harness/browser-ahead.ts';
 import { RunnerMetrics } from './metrics.ts';
 import { SandboxAhead } from './sandbox-ahead.ts';
 import { startWithSandbox } from './terminal/program-ahead.ts';
@@ -25,6 +26,12 @@ export interface RunnerOptions {
    * and tests, where it would only start a sandbox nobody takes.
    */
   sandboxAhead?: boolean;
+  /**
+   * Keep a Chromium made ahead for the next Check that opens a page, from
+   * the first such Check on (grader/harness/browser-ahead.ts): on where
+   * sandboxAhead is, for the same reason.
+   */
+  browserAhead?: boolean;
 }
 
 /** Refused to open a session; `code` is a protocol ErrorCode. */
@@ -51,6 +58,8 @@ export class Runner {
   private readonly checksByClient = new Map<string, number>();
   /** The next sessions' sandboxes, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
   private readonly sandboxAhead: SandboxAhead;
+  /** The next page Check's browser, made ahead when RunnerOptions.browserAhead asks. */
+  private readonly browserAhead: BrowserAhead | undefined;
 
   constructor(opts: RunnerOptions = {}) {
     this.limits = resolveLimits(opts.limits);
@@ -59,6 +68,7 @@ export class Runner {
     this.backend = this.metrics.countSandboxes(chooseBackend(opts.sandbox ?? 'auto'));
     // Room for `count` made ahead: as many more than the sessions open and opening (whose count includes the one taking one).
     const ahead = opts.sandboxAhead === true;
+    this.browserAhead = opts.browserAhead ? new BrowserAhead(this.limits) : undefined;
     this.sandboxAhead = new SandboxAhead((standby) => this.backend.create(this.limits, { standby }).then((s) => (startWithSandbox(s, this.limits), s)), (count) => ahead && !this.closing && this.sessions.size + this.opening.length + count <= Math.min(this.limits.maxSessions, this.backend.maxSessions));
   }
 
@@ -158,7 +168,7 @@ export class Runner {
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...events, cancelled: () => session.isClosed }));
+      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...events, cancelled: () => session.isClosed }));
     } finally {
       this.checksRunning--;
       const n = this.checksByClient.get(client)! - 1;
@@ -201,10 +211,10 @@ export class Runner {
     void this.sandboxAhead.close();
   }
 
-  /** Ends every session and the sandbox made ahead (runner shutdown). */
+  /** Ends every session, the sandbox and the browser made ahead (runner shutdown). */
   async close(): Promise<void> {
     this.closing = true;
     this.metrics.close();
-    await Promise.all([this.sandboxAhead.close(), ...[...this.sessions.values()].map(({ session }) => session.close())]);
+    await Promise.all([this.sandboxAhead.close(), this.browserAhead?.close(), ...[...this.sessions.values()].map(({ session }) => session.close())]);
   }
 }

@@ -18,6 +18,7 @@ import type { CheckDef, LabChecks, Messages } from './api.ts';
 import { captureCheck } from './check-wire.ts';
 import { checkDurations } from './check-durations.ts';
 import { CheckTurns, type Readiness } from './check-turns.ts';
+import type { BrowserAhead } from './harness/browser-ahead.ts';
 import { GradeBrowser } from './harness/grade-browser.ts';
 import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
@@ -183,6 +184,8 @@ export interface GradeOptions {
    * capture costs a reader process per check.
    */
   wire?: boolean;
+  /** The runner's browser made ahead: the grade's first page check takes it instead of starting one (browser-ahead.ts). */
+  browserAhead?: BrowserAhead;
 }
 
 /** The ids of `ids` and of every check they depend on, however deep. */
@@ -239,7 +242,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   const supply = new SandboxSupply(opts.backend, opts.limits, plan.map((c) => c.role), opts.backend.maxSessions > n ? Math.min(n, opts.sandboxesAhead ?? 0) : 0, async (sandbox, role) => sandbox.writeFiles((await setupOf(role)).files));
   // One Chromium for the grade's pages, started by the first check that opens one, ended once the last such check has
   // (CheckDef.opensPage; another check that opens a page starts it again), and with the grade whatever happened.
-  const browser = new GradeBrowser(opts.limits);
+  const browser = new GradeBrowser(opts.limits, opts.browserAhead);
   const ownPage = hasOwnPage(opts.files);
   const pageChecks = plan.filter((c) => c.opensPage).map((c) => c.id);
   await compiled;

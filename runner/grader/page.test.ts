@@ -13,7 +13,7 @@
  * Chromiums, one after the other (the second after the first crashed).
  */
 import { createSocket } from 'node:dgram';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,8 +24,10 @@ import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { CheckFailure, GradeHarness } from './harness.ts';
 import { HEADLESS_SHELL, launchGraderChromium } from './harness/chromium.ts';
+import { BrowserAhead } from './harness/browser-ahead.ts';
 import { GradeBrowser, GradeOver } from './harness/grade-browser.ts';
 import { graderSay } from './messages.ts';
+import { graderChromiums, procs } from '../../test/support/grader-chromiums.ts';
 
 const lab = loadLabs().find((l) => l.meta.id === 'websocket-chat')!;
 const limits = resolveLimits();
@@ -42,38 +44,6 @@ host.on('upgrade', (_req, socket) => {
   socket.destroy();
 });
 afterAll(() => new Promise<void>((r) => host.close(() => r())));
-
-/** pid, parent and process group of every process. */
-function procs(): { pid: number; ppid: number; pgrp: number }[] {
-  const out: { pid: number; ppid: number; pgrp: number }[] = [];
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z') continue; // dead, waiting to be reaped
-      out.push({ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp) });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** This process's Chromiums (their profiles are socklab-chromium-*). */
-function graderChromiums(): { pid: number; profile: string }[] {
-  const out: { pid: number; profile: string }[] = [];
-  for (const { pid, ppid } of procs()) {
-    if (ppid !== process.pid) continue;
-    const name = String(pid);
-    try {
-      const profile = /--user-data-dir=(\S*socklab-chromium-[^\0]*)/.exec(readFileSync(`/proc/${name}/cmdline`, 'utf8'))?.[1];
-      if (profile) out.push({ pid: Number(name), profile });
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 it('opens pages from the sandbox in one browser per grade, lets them reach nothing else, replaces a crashed browser, ends it by pid with the grade, and fails plainly without Chromium', async () => {
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
@@ -320,3 +290,58 @@ it("ends the grade's browser once released while no check uses it, its profile w
   }
   expect(graderChromiums()).toEqual([]);
 }, 60_000);
+
+it("takes the runner's browser made ahead: made only after a first take, once the CPUs are idle; one that crashed while it waited is passed over; unused it retires; closed, it is gone", async () => {
+  const ahead = new BrowserAhead(limits, 3000);
+  const grades: GradeBrowser[] = [];
+  const grade = () => {
+    const g = new GradeBrowser(limits, ahead);
+    grades.push(g);
+    return g;
+  };
+  try {
+    // Nothing is made before a Check has needed a browser.
+    expect(await ahead.ready()).toBe(false);
+    expect(graderChromiums()).toEqual([]);
+    const first = grade();
+    await first.browser();
+    first.done();
+    await first.close();
+    // The first take found none (the grade started its own) and asked for the next.
+    expect(await ahead.ready()).toBe(true);
+    const [made] = graderChromiums() as [{ pid: number; profile: string }];
+    expect(made.pid).not.toBe(first.pids[0]);
+    const second = grade();
+    expect((await second.browser()).pid).toBe(made.pid);
+    expect(second.pids).toEqual([made.pid]);
+    second.done();
+    await second.close();
+    expect(graderChromiums().map((c) => c.pid)).not.toContain(made.pid);
+
+    // One made ahead that died while it waited: the next grade starts its own.
+    expect(await ahead.ready()).toBe(true);
+    const [doomed] = graderChromiums() as [{ pid: number; profile: string }];
+    process.kill(doomed.pid, 'SIGKILL');
+    await expect.poll(() => existsSync(`/proc/${doomed.pid}`), { timeout: 5000 }).toBe(false);
+    await new Promise((r) => setTimeout(r, 200)); // the browser's pipe seen closed
+    const third = grade();
+    const replaced = await third.browser();
+    expect(replaced.pid).not.toBe(doomed.pid);
+    expect(replaced.connected).toBe(true);
+    third.done();
+    await third.close();
+
+    // Unused for its retireMs, the one made ahead is ended; none is made again until a take.
+    expect(await ahead.ready()).toBe(true);
+    await expect.poll(() => graderChromiums().length, { timeout: 10_000 }).toBe(0);
+    expect(await ahead.ready()).toBe(false);
+    expect(ahead.take()).toBeUndefined();
+    expect(await ahead.ready()).toBe(true);
+  } finally {
+    await Promise.all(grades.map((g) => g.close()));
+    await ahead.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+  expect(ahead.take()).toBeUndefined();
+  expect(await ahead.ready()).toBe(false);
+}, 90_000);

@@ -31,12 +31,12 @@ export interface ProofOptions {
 
 /**
  * Grades one of the lab's own programs: `kind` is "solution", "starter" or
- * "mutants/<folder>"; `checks`, `onResult` and `cancelled` as in `gradeFiles`.
+ * "mutants/<folder>"; `checks`, `onResult`, `cancelled` and `browserAhead` as in `gradeFiles`.
  */
-export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & Pick<GradeOptions, 'checks' | 'onResult' | 'cancelled'>): Promise<GradeReport> {
+export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & Pick<GradeOptions, 'checks' | 'onResult' | 'cancelled' | 'browserAhead'>): Promise<GradeReport> {
   const files = [...readLabFiles(lab, kind, lang)].map(([name, content]) => ({ name, content }));
-  const { backend, limits, checks, onResult, cancelled } = opts;
-  return gradeFiles({ lab, lang, files, backend, limits, ...(checks ? { checks } : {}), ...(onResult ? { onResult } : {}), ...(cancelled ? { cancelled } : {}) });
+  const { backend, limits, checks, onResult, cancelled, browserAhead } = opts;
+  return gradeFiles({ lab, lang, files, backend, limits, ...(checks ? { checks } : {}), ...(onResult ? { onResult } : {}), ...(cancelled ? { cancelled } : {}), ...(browserAhead ? { browserAhead } : {}) });
 }
 
 /**

@@ -19,7 +19,7 @@ export function socklabRunner(): AstroIntegration {
         if (!server.httpServer) return;
         let runner: Runner;
         try {
-          runner = new Runner({ sandboxAhead: true });
+          runner = new Runner({ sandboxAhead: true, browserAhead: true });
         } catch (err) {
           // A broken lab must not take the dev server down: the pages still
           // show the problem; the workbench waits for a restart.

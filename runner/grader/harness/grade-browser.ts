@@ -6,6 +6,7 @@
  * runner's grades hold at most `browsersAtOnce` of them at once.
  */
 import type { Limits } from '../../limits.ts';
+import type { BrowserAhead } from './browser-ahead.ts';
 import { launchGraderChromium, type GraderChromium } from './chromium.ts';
 
 /** The grade is over: it starts no browser any more. */
@@ -82,7 +83,14 @@ export class GradeBrowser {
   private giving: Promise<void> | undefined;
   private readonly started: number[] = [];
 
-  constructor(private readonly limits: Limits) {}
+  /**
+   * @param limits the runner's: browsers at once, a start's time, the heap.
+   * @param ahead the runner's browser made ahead, taken (when one runs) instead of starting one.
+   */
+  constructor(
+    private readonly limits: Limits,
+    private readonly ahead?: BrowserAhead,
+  ) {}
 
   /** The pid of each browser the grade started, in order: more than one after one crashed, failed to start, or gave its turn up. */
   get pids(): readonly number[] {
@@ -155,11 +163,11 @@ export class GradeBrowser {
     }
   }
 
-  /** Ends `dead` (if any), then starts a browser, unless the grade ended meanwhile. */
+  /** Ends `dead` (if any), then takes the browser made ahead or starts one, unless the grade ended meanwhile. */
   private async relaunch(dead: GraderChromium | undefined): Promise<GraderChromium> {
     await dead?.close();
     if (this.closed) throw new GradeOver();
-    const browser = await launchGraderChromium({ timeoutMs: this.limits.browserStartMs, heapMiB: this.limits.browserHeapMiB });
+    const browser = this.ahead?.take() ?? (await launchGraderChromium({ timeoutMs: this.limits.browserStartMs, heapMiB: this.limits.browserHeapMiB }));
     if (browser.pid) this.started.push(browser.pid);
     return browser;
   }

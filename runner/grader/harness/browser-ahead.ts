@@ -1,0 +1,135 @@
+/**
+ * The next Check's Chromium, started before a Check asks for it. A grade
+ * that opens a page starts its browser with its first page check, and that
+ * start (about 150 ms here, 0.19 CPU-s) ran beside the check's own server
+ * start on a machine the Check already fills: websocket-chat's Python
+ * solution took 1295 ms p50 with a browser started beforehand against
+ * 1466 ms without (5 interleaved pairs each, this 2-core machine).
+ *
+ * A runner keeps one made ahead from its first page Check on (a runner
+ * whose students open no page holds none): each take makes the next one
+ * once the machine's CPUs are half idle, so that it is not started beside
+ * the Check that took the last one, or after IDLE_WAIT_MS at the latest
+ * (a runner whose CPUs are never idle pays the start all the same, at a
+ * Check's start otherwise). Unused for
+ * `retireMs` it is ended, its memory given back, and the next take starts
+ * one again. A browser made ahead has opened no page; it is given to one
+ * grade only, whose GradeBrowser ends it with the grade like one of its own.
+ */
+import type { Limits } from '../../limits.ts';
+import { CpuIdle } from '../cpu-idle.ts';
+import { launchGraderChromium, type GraderChromium } from './chromium.ts';
+
+/** How often the CPUs are looked at while a browser is due. */
+const IDLE_LOOK_MS = 250;
+/** The share of CPU time, since the last look, that must have been idle for a browser to be started. */
+const IDLE_TO_START = 0.5;
+/** The longest a browser due waits for idle CPUs. */
+const IDLE_WAIT_MS = 5000;
+/** A browser made ahead and not taken for this long is ended. */
+const RETIRE_MS = 10 * 60_000;
+
+export class BrowserAhead {
+  /** The browser made ahead, once it runs. */
+  private made: GraderChromium | undefined;
+  /** The browser being started. */
+  private making: Promise<void> | undefined;
+  private closed = false;
+  private looking: NodeJS.Timeout | undefined;
+  private retiring: NodeJS.Timeout | undefined;
+  private readonly waiters: ((ready: boolean) => void)[] = [];
+
+  /**
+   * @param limits the runner's: how long a start may take, and the browser's heap.
+   * @param retireMs how long a browser made ahead waits unused before it is ended.
+   */
+  constructor(
+    private readonly limits: Pick<Limits, 'browserStartMs' | 'browserHeapMiB'>,
+    private readonly retireMs = RETIRE_MS,
+  ) {}
+
+  /**
+   * The browser made ahead, now, if one runs (it is the caller's from
+   * here: its `close` ends it), else undefined; either way the next one
+   * is made once the CPUs are idle.
+   */
+  take(): GraderChromium | undefined {
+    if (this.closed) return undefined;
+    const browser = this.made;
+    this.made = undefined;
+    clearTimeout(this.retiring);
+    this.makeWhenIdle();
+    if (browser && !browser.connected) {
+      // Crashed or killed while it waited: a grade starts its own.
+      void browser.close();
+      return undefined;
+    }
+    return browser;
+  }
+
+  /**
+   * Resolves true once a browser made ahead runs (at once if one does),
+   * false when none is due (no take yet, the last one retired, one failed
+   * to start, or closed): what the bench waits for between Checks, as a
+   * runner has idle moments between its students' Checks.
+   */
+  ready(): Promise<boolean> {
+    if (this.made) return Promise.resolve(true);
+    if (this.closed || (!this.making && !this.looking)) return Promise.resolve(false);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Ends the browser made ahead (one being started once it has) and makes no more. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.looking);
+    this.looking = undefined;
+    clearTimeout(this.retiring);
+    await this.making;
+    const browser = this.made;
+    this.made = undefined;
+    this.settle(false);
+    await browser?.close();
+  }
+
+  private makeWhenIdle(): void {
+    if (this.closed || this.made || this.making || this.looking) return;
+    const cpu = new CpuIdle();
+    const due = performance.now() + IDLE_WAIT_MS;
+    this.looking = setInterval(() => {
+      if (cpu.sample() < IDLE_TO_START && performance.now() < due) return;
+      clearInterval(this.looking);
+      this.looking = undefined;
+      this.make();
+    }, IDLE_LOOK_MS);
+    // A runner with nothing else to do exits: a browser due is no reason to stay.
+    this.looking.unref();
+  }
+
+  private make(): void {
+    this.making = launchGraderChromium({ timeoutMs: this.limits.browserStartMs, heapMiB: this.limits.browserHeapMiB }).then(
+      async (browser) => {
+        if (this.closed) return browser.close();
+        this.made = browser;
+        this.retiring = setTimeout(() => this.retire(), this.retireMs);
+        this.retiring.unref();
+        this.settle(true);
+      },
+      () => {
+        // Chromium did not start: the next take tries again (and its grade meets the failure itself).
+        this.settle(false);
+      },
+    );
+    void this.making.finally(() => (this.making = undefined));
+  }
+
+  private retire(): void {
+    const browser = this.made;
+    this.made = undefined;
+    void browser?.close();
+  }
+
+  private settle(ready: boolean): void {
+    for (const resolve of this.waiters.splice(0)) resolve(ready);
+  }
+}
