@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CpuIdle } from '../runner/grader/cpu-idle.ts';
 import { formatRows, type Figure, type Row } from './figure.ts';
 import { browserTerminalFigure } from './browser-terminal.ts';
 import { classGradingFigure } from './class-grading.ts';
@@ -80,6 +81,8 @@ interface Outcome {
   load_after: number;
   /** Processes the figure left behind, killed by pid as its process ended. */
   leftover?: number;
+  /** How quiet the CPUs were when it began (settle). */
+  settled?: string;
 }
 
 /** Runs one figure in this process (its rows are printed by the parent). A figure that throws gives a failed row. */
@@ -122,9 +125,10 @@ let current: ChildProcess | undefined;
  * Outcome. A process that dies without one gives a failed row.
  */
 async function runInItsOwnProcess(figure: Figure): Promise<Outcome> {
+  const settled = await settle();
   const loadBefore = round(loadavg()[0]!, 1);
   const t0 = Date.now();
-  console.log(`\n== ${figure.name}: ${figure.title} (load average ${loadBefore})`);
+  console.log(`\n== ${figure.name}: ${figure.title} (load average ${loadBefore}; ${settled})`);
   const dir = mkdtempSync(join(tmpdir(), 'socklab-bench-'));
   const out = join(dir, 'outcome.json');
   try {
@@ -149,9 +153,33 @@ async function runInItsOwnProcess(figure: Figure): Promise<Outcome> {
     console.log(formatRows(outcome.rows));
     for (const n of outcome.notes) console.log(n);
     console.log(`(${outcome.seconds} s, load average ${outcome.load_before} -> ${outcome.load_after})`);
-    return outcome;
+    return { ...outcome, settled };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The share of CPU time idle, over a second, that counts as a quiet machine. */
+const QUIET_IDLE = 0.8;
+/** The longest the bench waits for a quiet machine before a figure. */
+const SETTLE_MAX_MS = 30_000;
+
+/**
+ * Waits until the CPUs were idle QUIET_IDLE of a second (SETTLE_MAX_MS at
+ * most): what a figure ended with (sandboxes and cgroups torn down,
+ * browsers exiting, the kernel freeing what they held) goes on for seconds
+ * after its process, and the next figure would measure it as its own.
+ * Says how it went.
+ */
+async function settle(): Promise<string> {
+  const t0 = Date.now();
+  const cpu = new CpuIdle();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = cpu.sample();
+    const waited = round((Date.now() - t0) / 1000, 0);
+    if (idle >= QUIET_IDLE) return `CPUs ${Math.round(idle * 100)}% idle after ${waited} s`;
+    if (Date.now() - t0 >= SETTLE_MAX_MS) return `CPUs still ${Math.round(idle * 100)}% idle after ${waited} s`;
   }
 }
 
@@ -191,7 +219,7 @@ async function main(): Promise<void> {
     machine,
     ...Object.fromEntries(outcomes.map((o) => [o.figure.key, o.result])),
     // Not `load`: that is the load figure's own key.
-    runs: Object.fromEntries(outcomes.map((o) => [o.figure.name, { load_before: o.load_before, load_after: o.load_after, seconds: o.seconds }])),
+    runs: Object.fromEntries(outcomes.map((o) => [o.figure.name, { load_before: o.load_before, load_after: o.load_after, seconds: o.seconds, settled: o.settled }])),
     goals: Object.fromEntries(rows.filter((r) => r.goal).map((r) => [r.metric, { goal: r.goal, ok: r.ok }])),
     leftover_processes_killed: leftover,
   };
