@@ -345,3 +345,22 @@ it("takes the runner's browser made ahead: made only after a first take, once th
   expect(ahead.take()).toBeUndefined();
   expect(await ahead.ready()).toBe(false);
 }, 90_000);
+
+it('makes the next browser ahead after a take made right as one is ready, and leaves none when closed while one starts', async () => {
+  const ahead = new BrowserAhead(limits);
+  try {
+    ahead.take();
+    expect(await ahead.ready()).toBe(true);
+    // In the very continuation of ready(): the next one must be due all the same.
+    const taken = ahead.take()!;
+    await taken.close();
+    expect(await ahead.ready()).toBe(true);
+    // Taken, and closed while its successor's Chromium starts.
+    await ahead.take()!.close();
+    await expect.poll(() => graderChromiums().length, { timeout: 15_000 }).toBe(1);
+  } finally {
+    await ahead.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+  expect(await ahead.ready()).toBe(false);
+}, 60_000);

@@ -107,8 +107,10 @@ export class BrowserAhead {
   }
 
   private make(): void {
+    // `making` is cleared in the same turn as `made` is set: a take right after ready() must see none being made.
     this.making = launchGraderChromium({ timeoutMs: this.limits.browserStartMs, heapMiB: this.limits.browserHeapMiB }).then(
       async (browser) => {
+        this.making = undefined;
         if (this.closed) return browser.close();
         this.made = browser;
         this.retiring = setTimeout(() => this.retire(), this.retireMs);
@@ -116,11 +118,11 @@ export class BrowserAhead {
         this.settle(true);
       },
       () => {
+        this.making = undefined;
         // Chromium did not start: the next take tries again (and its grade meets the failure itself).
         this.settle(false);
       },
     );
-    void this.making.finally(() => (this.making = undefined));
   }
 
   private retire(): void {
