@@ -45,7 +45,12 @@ export interface Limits {
    * 2 cores, in paired rounds, 4 at once beat 2 and 6).
    */
   checksAtOnce: number;
-  /** Chromiums the grader runs at once across the runner (a grade whose checks open web pages runs one, shared by them; each holds a few hundred MB). */
+  /**
+   * Chromiums the grader runs at once across the runner (a grade whose
+   * checks open web pages runs one, shared by them; each holds a few
+   * hundred MB). A serving runner keeps one more, idle, made ahead for the
+   * next such grade (grader/harness/browser-ahead.ts).
+   */
   browsersAtOnce: number;
   /** How long a grader's Chromium may take to start. */
   browserStartMs: number;

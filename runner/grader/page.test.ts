@@ -11,6 +11,9 @@
  * browser no check uses gives its turn to a grade that waits; and a machine
  * without Chromium fails the check plainly instead of passing it. Two
  * Chromiums, one after the other (the second after the first crashed).
+ * And the runner's browser made ahead (browser-ahead.ts): taken by a grade
+ * instead of starting one, replaced when it dies, retired unused, and gone
+ * once closed.
  */
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
@@ -291,7 +294,7 @@ it("ends the grade's browser once released while no check uses it, its profile w
   expect(graderChromiums()).toEqual([]);
 }, 60_000);
 
-it("takes the runner's browser made ahead: made only after a first take, once the CPUs are idle; one that crashed while it waited is passed over; unused it retires; closed, it is gone", async () => {
+it("takes the runner's browser made ahead: made only after a first take, once the CPUs are idle; one that crashed while it waited is replaced; unused it retires; closed, it is gone", async () => {
   const ahead = new BrowserAhead(limits, 3000);
   const grades: GradeBrowser[] = [];
   const grade = () => {
@@ -318,15 +321,18 @@ it("takes the runner's browser made ahead: made only after a first take, once th
     await second.close();
     expect(graderChromiums().map((c) => c.pid)).not.toContain(made.pid);
 
-    // One made ahead that died while it waited: the next grade starts its own.
+    // One made ahead that died while it waited is replaced by another, which the next grade gets.
     expect(await ahead.ready()).toBe(true);
     const [doomed] = graderChromiums() as [{ pid: number; profile: string }];
     process.kill(doomed.pid, 'SIGKILL');
-    await expect.poll(() => existsSync(`/proc/${doomed.pid}`), { timeout: 5000 }).toBe(false);
-    await new Promise((r) => setTimeout(r, 200)); // the browser's pipe seen closed
+    await expect.poll(() => graderChromiums().filter((c) => c.pid !== doomed.pid).length, { timeout: 15_000 }).toBe(1);
+    expect(await ahead.ready()).toBe(true);
+    const [replacement] = graderChromiums() as [{ pid: number; profile: string }];
+    expect(replacement.pid).not.toBe(doomed.pid);
+    expect(existsSync(doomed.profile)).toBe(false);
     const third = grade();
     const replaced = await third.browser();
-    expect(replaced.pid).not.toBe(doomed.pid);
+    expect(replaced.pid).toBe(replacement.pid);
     expect(replaced.connected).toBe(true);
     third.done();
     await third.close();

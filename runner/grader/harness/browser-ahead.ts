@@ -29,15 +29,25 @@ const IDLE_WAIT_MS = 5000;
 /** A browser made ahead and not taken for this long is ended. */
 const RETIRE_MS = 10 * 60_000;
 
+/**
+ * One runner's browser made ahead (see the top of this file). Its browser's
+ * pipe keeps the process alive: whoever makes one calls `close` (the
+ * runner's close, the bench's end).
+ */
 export class BrowserAhead {
   /** The browser made ahead, once it runs. */
   private made: GraderChromium | undefined;
   /** The browser being started. */
   private making: Promise<void> | undefined;
   private closed = false;
+  /** Set while a browser is due: the look at the CPUs, every IDLE_LOOK_MS. */
   private looking: NodeJS.Timeout | undefined;
+  /** Set while one is made: its end once unused for retireMs. */
   private retiring: NodeJS.Timeout | undefined;
+  /** Callers of `ready` waiting for the browser due. */
   private readonly waiters: ((ready: boolean) => void)[] = [];
+  /** Browsers being ended (retired, found dead), awaited by `close`. */
+  private readonly ending = new Set<Promise<void>>();
 
   /**
    * @param limits the runner's: how long a start may take, and the browser's heap.
@@ -60,8 +70,8 @@ export class BrowserAhead {
     clearTimeout(this.retiring);
     this.makeWhenIdle();
     if (browser && !browser.connected) {
-      // Crashed or killed while it waited: a grade starts its own.
-      void browser.close();
+      // Crashed or killed while it waited, not seen yet: a grade starts its own.
+      this.end(browser);
       return undefined;
     }
     return browser;
@@ -76,6 +86,8 @@ export class BrowserAhead {
   ready(): Promise<boolean> {
     if (this.made) return Promise.resolve(true);
     if (this.closed || (!this.making && !this.looking)) return Promise.resolve(false);
+    // Someone waits for it: the look at the CPUs keeps the process alive until then.
+    this.looking?.ref();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -89,7 +101,8 @@ export class BrowserAhead {
     const browser = this.made;
     this.made = undefined;
     this.settle(false);
-    await browser?.close();
+    if (browser) this.end(browser);
+    await Promise.all(this.ending);
   }
 
   private makeWhenIdle(): void {
@@ -102,8 +115,8 @@ export class BrowserAhead {
       this.looking = undefined;
       this.make();
     }, IDLE_LOOK_MS);
-    // A runner with nothing else to do exits: a browser due is no reason to stay.
-    this.looking.unref();
+    // A process with nothing else to do exits: a browser due, and waited for by no one, is no reason to stay.
+    if (!this.waiters.length) this.looking.unref();
   }
 
   private make(): void {
@@ -114,7 +127,12 @@ export class BrowserAhead {
         if (this.closed) return browser.close();
         this.made = browser;
         this.retiring = setTimeout(() => this.retire(), this.retireMs);
-        this.retiring.unref();
+        // Killed while it waited (the out-of-memory killer picks a big idle process): another is made.
+        void browser.gone.then(() => {
+          if (this.made !== browser) return;
+          this.retire();
+          this.makeWhenIdle();
+        });
         this.settle(true);
       },
       () => {
@@ -128,7 +146,14 @@ export class BrowserAhead {
   private retire(): void {
     const browser = this.made;
     this.made = undefined;
-    void browser?.close();
+    clearTimeout(this.retiring);
+    if (browser) this.end(browser);
+  }
+
+  /** Ends `browser` (its process group, its profile), for `close` to await. */
+  private end(browser: GraderChromium): void {
+    const ended = browser.close().finally(() => this.ending.delete(ended));
+    this.ending.add(ended);
   }
 
   private settle(ready: boolean): void {

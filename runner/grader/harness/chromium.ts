@@ -75,6 +75,8 @@ export interface GraderChromium {
   readonly pid: number | undefined;
   /** False once the browser is gone: closed, or crashed. */
   readonly connected: boolean;
+  /** Resolves once the browser is gone (as `connected` turns false). */
+  readonly gone: Promise<void>;
   /**
    * A new context: no storage, cookies, cache or service workers of any
    * other context's, and every request of its pages, loopback included,
@@ -146,11 +148,13 @@ export async function launchGraderChromium(opts: { timeoutMs: number; heapMiB: n
   }
   // The profile's own blank page: no check's, so none is left to run in it.
   await Promise.all(context.pages().map((p) => p.close().catch(() => {})));
+  const gone = new Promise<void>((resolve) => (browser.isConnected() ? browser.once('disconnected', () => resolve()) : resolve()));
   return {
     pid,
     get connected() {
       return browser.isConnected();
     },
+    gone,
     // With `bypass` given, Playwright adds no rule of its own (nor lets PLAYWRIGHT_DISABLE_FORCED_CHROMIUM_PROXIED_LOOPBACK send loopback past the proxy).
     newContext: (proxyPort) => browser.newContext({ proxy: { server: `http://127.0.0.1:${proxyPort}`, bypass: '<-loopback>' } }),
     close,

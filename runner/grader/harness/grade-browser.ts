@@ -3,7 +3,9 @@
  * opens a page, shared by the grade's checks (each in a context of its
  * own, see chromium.ts), and ended with the grade, whatever happened. A
  * browser is never shared between two grades (two students), and the
- * runner's grades hold at most `browsersAtOnce` of them at once.
+ * runner's grades hold at most `browsersAtOnce` of them at once (besides
+ * the one made ahead for the next grade, browser-ahead.ts, which holds no
+ * turn and has opened no page).
  */
 import type { Limits } from '../../limits.ts';
 import type { BrowserAhead } from './browser-ahead.ts';
@@ -92,7 +94,7 @@ export class GradeBrowser {
     private readonly ahead?: BrowserAhead,
   ) {}
 
-  /** The pid of each browser the grade started, in order: more than one after one crashed, failed to start, or gave its turn up. */
+  /** The pid of each browser the grade started (or took made ahead), in order: more than one after one crashed, failed to start, or gave its turn up. */
   get pids(): readonly number[] {
     return this.started;
   }
