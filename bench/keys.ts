@@ -25,7 +25,15 @@ import { connect, openSession, ROOT, withRunner } from './serve.ts';
 import { median, percentile, round } from './stats.ts';
 
 const CAT = "import os\nos.execvp('cat', ['cat'])\n";
-const KEYS = 200;
+/**
+ * Keys typed in each figure. Their p99 is what the goal compares, and about
+ * 2% of keys come back late even on a quiet runner here (2-6 ms, spread
+ * evenly over the run, not in the runner's garbage collections):
+ * of 200 keys the p99 was the second latest, and the quiet one moved from
+ * 1.4 to 3.0 ms between runs (the loaded ratio from 2x to 5.7x). Of 1000
+ * it held at 3.3-3.9 ms in three runs.
+ */
+const KEYS = 1000;
 const WARMUP = 10;
 /**
  * Time between keystrokes: a very fast typist (40 keys a second). Output
