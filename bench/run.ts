@@ -167,9 +167,10 @@ const SETTLE_MAX_MS = 30_000;
 /**
  * Waits until the CPUs were idle QUIET_IDLE of a second (SETTLE_MAX_MS at
  * most): what a figure ended with (sandboxes and cgroups torn down,
- * browsers exiting, the kernel freeing what they held) goes on for seconds
- * after its process, and the next figure would measure it as its own.
- * Says how it went.
+ * browsers exiting) must not go on into the next figure's measure. Says
+ * how it went, so that a figure can be judged by it (in the full run of
+ * 2026-12-07 02:00 UTC every figure found the CPUs 99-100% idle after the
+ * first second).
  */
 async function settle(): Promise<string> {
   const t0 = Date.now();
