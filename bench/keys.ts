@@ -31,7 +31,7 @@ const CAT = "import os\nos.execvp('cat', ['cat'])\n";
  * evenly over the run, not in the runner's garbage collections):
  * of 200 keys the p99 was the second latest, and the quiet one moved from
  * 1.4 to 3.0 ms between runs (the loaded ratio from 2x to 5.7x). Of 1000
- * it held at 3.3-3.9 ms in three runs.
+ * it held at 3.0-4.4 ms in five runs (the loaded ratio at 1.4-2.2x).
  */
 const KEYS = 1000;
 const WARMUP = 10;
