@@ -370,3 +370,29 @@ it('makes the next browser ahead after a take made right as one is ready, and le
   expect(graderChromiums()).toEqual([]);
   expect(await ahead.ready()).toBe(false);
 }, 60_000);
+
+it('replaces a browser made ahead that dies while it waits only three times in a row: one that keeps dying is not restarted in a loop', async () => {
+  const ahead = new BrowserAhead(limits);
+  try {
+    ahead.take();
+    expect(await ahead.ready()).toBe(true);
+    for (let death = 1; death <= 4; death++) {
+      const [doomed] = graderChromiums() as [{ pid: number; profile: string }];
+      process.kill(doomed.pid, 'SIGKILL');
+      await expect.poll(() => graderChromiums().some((c) => c.pid === doomed.pid), { timeout: 10_000 }).toBe(false);
+      if (death <= 3) {
+        await expect.poll(() => graderChromiums().length, { timeout: 15_000 }).toBe(1);
+        expect(await ahead.ready()).toBe(true);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // a fifth would be looked for within IDLE_LOOK_MS
+    expect(graderChromiums()).toEqual([]);
+    expect(await ahead.ready()).toBe(false);
+    // A take starts over.
+    expect(ahead.take()).toBeUndefined();
+    expect(await ahead.ready()).toBe(true);
+  } finally {
+    await ahead.close();
+  }
+  expect(graderChromiums()).toEqual([]);
+}, 90_000);

@@ -9,12 +9,13 @@
  * A runner keeps one made ahead from its first page Check on (a runner
  * whose students open no page holds none): each take makes the next one
  * once the machine's CPUs are half idle, so that it is not started beside
- * the Check that took the last one, or after IDLE_WAIT_MS at the latest
- * (a runner whose CPUs are never idle pays the start all the same, at a
- * Check's start otherwise). Unused for
- * `retireMs` it is ended, its memory given back, and the next take starts
- * one again. A browser made ahead has opened no page; it is given to one
- * grade only, whose GradeBrowser ends it with the grade like one of its own.
+ * the Check that took the last one, or after IDLE_WAIT_MS at the latest (a
+ * runner whose CPUs are never idle pays the start all the same, at a
+ * Check's start otherwise). Unused for `retireMs` it is ended, its memory
+ * given back, and the next take starts one again. One that dies while it
+ * waits is replaced, up to MAX_DEATHS_UNTAKEN times in a row. A browser
+ * made ahead has opened no page; it is given to one grade only, whose
+ * GradeBrowser ends it with the grade like one of its own.
  */
 import type { Limits } from '../../limits.ts';
 import { CpuIdle } from '../cpu-idle.ts';
@@ -28,6 +29,8 @@ const IDLE_TO_START = 0.5;
 const IDLE_WAIT_MS = 5000;
 /** A browser made ahead and not taken for this long is ended. */
 const RETIRE_MS = 10 * 60_000;
+/** Browsers made ahead that may die before one is taken, each replaced: past that, none until the next take (no crash loop). */
+const MAX_DEATHS_UNTAKEN = 3;
 
 /**
  * One runner's browser made ahead (see the top of this file). Its browser's
@@ -48,6 +51,8 @@ export class BrowserAhead {
   private readonly waiters: ((ready: boolean) => void)[] = [];
   /** Browsers being ended (retired, found dead), awaited by `close`. */
   private readonly ending = new Set<Promise<void>>();
+  /** Browsers made ahead that died since the last take. */
+  private deaths = 0;
 
   /**
    * @param limits the runner's: how long a start may take, and the browser's heap.
@@ -65,6 +70,7 @@ export class BrowserAhead {
    */
   take(): GraderChromium | undefined {
     if (this.closed) return undefined;
+    this.deaths = 0;
     const browser = this.made;
     this.made = undefined;
     clearTimeout(this.retiring);
@@ -131,7 +137,7 @@ export class BrowserAhead {
         void browser.gone.then(() => {
           if (this.made !== browser) return;
           this.retire();
-          this.makeWhenIdle();
+          if (++this.deaths <= MAX_DEATHS_UNTAKEN) this.makeWhenIdle();
         });
         this.settle(true);
       },
