@@ -49,7 +49,7 @@ export class BrowserAhead {
   private retiring: NodeJS.Timeout | undefined;
   /** Callers of `ready` waiting for the browser due. */
   private readonly waiters: ((ready: boolean) => void)[] = [];
-  /** Browsers being ended (retired, found dead), awaited by `close`. */
+  /** Browsers being ended (retired, found dead, closed), awaited by `close`. */
   private readonly ending = new Set<Promise<void>>();
   /** Browsers made ahead that died since the last take. */
   private deaths = 0;
@@ -75,11 +75,7 @@ export class BrowserAhead {
     this.made = undefined;
     clearTimeout(this.retiring);
     this.makeWhenIdle();
-    if (browser && !browser.connected) {
-      // Crashed or killed while it waited, not seen yet: a grade starts its own.
-      this.end(browser);
-      return undefined;
-    }
+    // One that died while it waited is gone from `made` as it disconnected (make's watch): this one runs.
     return browser;
   }
 
