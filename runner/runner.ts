@@ -56,6 +56,10 @@ export class Runner {
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
+  /** Aborted by close: every Check still grading stops. */
+  private readonly stopping = new AbortController();
+  /** The grades in flight, which close awaits (their sandboxes and browsers closed). */
+  private readonly grades = new Set<Promise<GradeReport>>();
   /** The next sessions' sandboxes, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
   private readonly sandboxAhead: SandboxAhead;
   /** The next page Check's browser, made ahead when RunnerOptions.browserAhead asks. */
@@ -168,7 +172,15 @@ export class Runner {
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      return await this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...events, cancelled: () => session.isClosed }));
+      // It stops with its session (a closed tab) or the runner, not after its last check.
+      const signal = AbortSignal.any([session.signal, this.stopping.signal]);
+      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...events, signal }));
+      this.grades.add(grade);
+      try {
+        return await grade;
+      } finally {
+        this.grades.delete(grade);
+      }
     } finally {
       this.checksRunning--;
       const n = this.checksByClient.get(client)! - 1;
@@ -211,10 +223,17 @@ export class Runner {
     void this.sandboxAhead.close();
   }
 
-  /** Ends every session, the sandbox and the browser made ahead (runner shutdown). */
+  /**
+   * Ends every session, the sandbox and the browser made ahead, and every
+   * Check (runner shutdown): it resolves once nothing they started is left.
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.metrics.close();
-    await Promise.all([this.sandboxAhead.close(), this.browserAhead?.close(), ...[...this.sessions.values()].map(({ session }) => session.close())]);
+    this.stopping.abort();
+    const sessions = [...this.sessions.values()].map(({ session }) => session.close());
+    // A Check waiting for a grader goes on only to find its session ended.
+    for (const waiting of this.checkQueue.splice(0)) waiting.start();
+    await Promise.all([this.sandboxAhead.close(), this.browserAhead?.close(), ...sessions, ...[...this.grades].map((g) => g.catch(() => {}))]);
   }
 }

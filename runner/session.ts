@@ -55,6 +55,8 @@ export class Session {
   private filesDirty = false;
   private nextId = 1;
   private closed = false;
+  /** Aborted as the session closes, so that work done for it (a Check) stops with it. */
+  private readonly ending = new AbortController();
   /** Bumped by every run/stop so a plan that is still starting gives up. */
   private generation = 0;
   /** Percent of packets dropped on the lab's loss port (LabFrontmatter.network), 0 when off. */
@@ -336,6 +338,7 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ending.abort();
     this.generation++;
     if (this.aheadTimer) clearTimeout(this.aheadTimer);
     const ahead = this.ahead;
@@ -349,6 +352,11 @@ export class Session {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Aborted once the session is closed (its Check stops: GradeOptions.signal). */
+  get signal(): AbortSignal {
+    return this.ending.signal;
   }
 
   /** What the page shows for every process. */

@@ -176,8 +176,14 @@ export interface GradeOptions {
   /** Called as each check starts and ends (progress). */
   onStart?: (check: CheckDef) => void;
   onResult?: (result: CheckResult) => void;
-  /** Polled between checks: true stops the grade (the session was closed). */
-  cancelled?: () => boolean;
+  /**
+   * Aborted, it stops the grade (its session was closed, the runner is
+   * stopping, a proof has seen what it needed): no check starts after it,
+   * the running ones are stopped and not reported, and gradeFiles returns
+   * the results reported so far once every sandbox and browser of the
+   * grade is closed.
+   */
+  signal?: AbortSignal;
   /**
    * Each check's result carries the packets of its sandbox (see
    * check-wire.ts), for failures the wire explains. Off by default: a
@@ -251,6 +257,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // lab's order whatever order they end in, and a check counts only once
   // every dependency has passed.
   const ended = new Map<string, CheckResult | undefined>();
+  // One listener for the grade, however many checks wait on it.
+  const aborted = new Promise<void>((resolve) => (opts.signal?.aborted ? resolve() : opts.signal?.addEventListener('abort', () => resolve(), { once: true })));
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -273,10 +281,13 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       if (!endTurn) return skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
-        if (opts.cancelled?.()) return undefined;
-        // An early check is stopped as soon as a dependency has not passed: it will be skipped.
-        const dropped = new Promise<void>((resolve) => deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve())));
-        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.cancelled?.()), dropped);
+        if (opts.signal?.aborted) return undefined;
+        // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
+        const dropped = new Promise<void>((resolve) => {
+          deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
+          void aborted.then(resolve);
+        });
+        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.signal?.aborted), dropped);
         // Its turn ends with its run, not when its dependencies end.
         void running.then(endTurn, endTurn);
         const failed = await failedDep;
@@ -289,7 +300,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           if (check.opensPage && ownPage) void browser.warm();
           result = await running;
         }
-        return result;
+        return opts.signal?.aborted ? undefined : result;
       } finally {
         if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
@@ -314,12 +325,13 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   try {
     for (const done of settled) {
       const result = await done;
-      if (!result) break; // cancelled: nothing after it is reported
+      if (!result) break; // aborted: nothing after it is reported
       results.push(result);
       opts.onResult?.(result);
     }
-    await Promise.allSettled(settled);
   } finally {
+    // The checks still running were stopped by the abort: their teardown is part of the grade.
+    await Promise.allSettled(settled);
     await Promise.all([supply.close(), browser.close()]);
   }
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;

@@ -31,12 +31,12 @@ export interface ProofOptions {
 
 /**
  * Grades one of the lab's own programs: `kind` is "solution", "starter" or
- * "mutants/<folder>"; `checks`, `onResult`, `cancelled` and `browserAhead` as in `gradeFiles`.
+ * "mutants/<folder>"; `checks`, `onResult`, `signal` and `browserAhead` as in `gradeFiles`.
  */
-export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & Pick<GradeOptions, 'checks' | 'onResult' | 'cancelled' | 'browserAhead'>): Promise<GradeReport> {
+export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOptions & Pick<GradeOptions, 'checks' | 'onResult' | 'signal' | 'browserAhead'>): Promise<GradeReport> {
   const files = [...readLabFiles(lab, kind, lang)].map(([name, content]) => ({ name, content }));
-  const { backend, limits, checks, onResult, cancelled, browserAhead } = opts;
-  return gradeFiles({ lab, lang, files, backend, limits, ...(checks ? { checks } : {}), ...(onResult ? { onResult } : {}), ...(cancelled ? { cancelled } : {}), ...(browserAhead ? { browserAhead } : {}) });
+  const { backend, limits, checks, onResult, signal, browserAhead } = opts;
+  return gradeFiles({ lab, lang, files, backend, limits, ...(checks ? { checks } : {}), ...(onResult ? { onResult } : {}), ...(signal ? { signal } : {}), ...(browserAhead ? { browserAhead } : {}) });
 }
 
 /**
@@ -45,8 +45,8 @@ export function gradeKind(lab: Lab, kind: string, lang: Language, opts: ProofOpt
  * check's timeout. (With checks one at a time they run in the lab's order.)
  */
 export function gradeStarter(lab: Lab, lang: Language, opts: ProofOptions): Promise<GradeReport> {
-  let failed = false;
-  return gradeKind(lab, 'starter', lang, { ...opts, onResult: (r) => void (failed ||= r.status === 'failed'), cancelled: () => failed });
+  const failed = new AbortController();
+  return gradeKind(lab, 'starter', lang, { ...opts, onResult: (r) => void (r.status === 'failed' && failed.abort()), signal: failed.signal });
 }
 
 /** One mutant program of a lab. */

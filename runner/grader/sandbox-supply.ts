@@ -32,7 +32,8 @@ export class SandboxSupply<K> {
   private readonly waiting: ((sandbox: Sandbox | null) => void)[] = [];
   /** Sandboxes being made new. */
   private resetting = 0;
-  private readonly resets = new Set<Promise<void>>();
+  /** Sandboxes given back and not yet made new or closed: the grade is over once they are. */
+  private readonly givingBack = new Set<Promise<void>>();
   private closed = false;
 
   /**
@@ -80,9 +81,9 @@ export class SandboxSupply<K> {
   giveBack(sandbox: Sandbox, reusable: boolean): Promise<void> {
     // Every check still to come has its sandbox (or none is to come): nothing would take this one made new.
     const unwanted = this.upcoming.length === 0 && this.waiting.length === 0;
-    if (this.closed || !reusable || !sandbox.reset || unwanted) return sandbox.close();
+    if (this.closed || !reusable || !sandbox.reset || unwanted) return this.track(sandbox.close());
     this.resetting++;
-    const done = sandbox
+    return this.track(sandbox
       .reset()
       .catch(() => false)
       .then(async (ok) => {
@@ -96,16 +97,19 @@ export class SandboxSupply<K> {
         this.waiting.shift()?.(null);
         await sandbox.close();
         this.fill();
-      });
-    this.resets.add(done);
-    void done.finally(() => this.resets.delete(done));
+      }));
+  }
+
+  private track(done: Promise<void>): Promise<void> {
+    this.givingBack.add(done);
+    void done.finally(() => this.givingBack.delete(done)).catch(() => {});
     return done;
   }
 
   /** Closes the sandboxes no check took or will take; call once the grade is over. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.resets]);
+    await Promise.allSettled([...this.givingBack]);
     for (const taker of this.waiting.splice(0)) taker(null);
     await Promise.all([
       ...this.made.splice(0).map(({ made }) => made.sandbox.then((s) => s.close(), () => {})),

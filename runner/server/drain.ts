@@ -2,8 +2,9 @@
  * How `socklab serve` stops. The first SIGTERM (or Ctrl-C) drains the
  * replica: no new sessions (/readyz says 503), the pages are told, live
  * sessions go on until they end or the drain deadline passes. A second
- * signal stops at once. Either way every session's sandbox is ended before
- * the process exits, so no student program outlives the runner.
+ * signal stops at once. Either way every session's sandbox, and every
+ * sandbox of a Check still grading, is ended before the process exits, so
+ * no student program outlives the runner.
  */
 import type { Server } from 'node:http';
 import type { Runner } from '../runner.ts';
