@@ -158,7 +158,9 @@ export class Runner {
    * across the runner, and at most `maxChecksPerClient` for one client
    * address, so one student's slow Checks cannot hold every grader while
    * others wait; the rest wait (`onQueued` tells them), and a freed grader
-   * goes to the first waiting Check whose client may start one.
+   * goes to the first waiting Check whose client may start one. It stops
+   * when its session closes (or the runner does) and then throws
+   * `session_ended` once its sandboxes are closed.
    */
   async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale' | 'wire'> & { onQueued?: () => void }): Promise<GradeReport> {
     const client = [...this.sessions.values()].find((s) => s.session === session)?.client ?? session.id;
@@ -177,7 +179,10 @@ export class Runner {
       const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...events, signal }));
       this.grades.add(grade);
       try {
-        return await grade;
+        const report = await grade;
+        // Stopped part-way: what it reported is no verdict.
+        if (session.isClosed) throw new SessionError('session_ended', 'the session ended before its Check was over');
+        return report;
       } finally {
         this.grades.delete(grade);
       }
