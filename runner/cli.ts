@@ -400,6 +400,18 @@ To grade your own code anyway, pass --sandbox host.`);
     console.log(say('report.grading', { lab: lab.meta.id, lang: LANGUAGES[lang].label, files: graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ') }));
     if (runner.backend.warning) console.error(`socklab: warning: ${backendWarning(runner.backend, locale)}`);
   }
+  // Ctrl-C (or a CI job's cancel) stops the checks and waits for their sandboxes; a second one quits at once.
+  const stop = new AbortController();
+  let stoppedBy = 0;
+  const onSignal = (code: number) => () => {
+    stoppedBy = code;
+    console.error(`socklab: ${say('report.stopping')}`);
+    stop.abort();
+  };
+  const onInt = onSignal(130);
+  const onTerm = onSignal(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   const report = await gradeFiles({
     lab,
     lang,
@@ -408,6 +420,7 @@ To grade your own code anyway, pass --sandbox host.`);
     limits: runner.limits,
     locale,
     wire,
+    signal: stop.signal,
     ...(only ? { only } : {}),
     onPlan: (checks) => recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
     onStart: (c) => {
@@ -418,6 +431,13 @@ To grade your own code anyway, pass --sandbox host.`);
       if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r, say)}\n`);
     },
   });
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
+  if (stoppedBy) {
+    await runner.close();
+    console.error(`socklab: ${say('report.stopped')}`);
+    return stoppedBy;
+  }
   if (pretty) console.log(prettySummary(report, say));
   const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report, say) : null;
   if (text !== null) {

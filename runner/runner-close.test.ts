@@ -1,10 +1,15 @@
 /**
  * A Check stops with what it was for: closing its session (a tab closed
- * mid-Check) or the runner (a replica's shutdown) stops the checks still
- * running, and the Check settles only once their sandboxes are gone. A
+ * mid-Check) or the runner (a replica's shutdown), or Ctrl-C on `socklab
+ * grade`, stops the checks still running, and the Check settles (the CLI
+ * exits) only once their sandboxes are gone. A
  * real runner, real bwrap sandboxes, a student server that answers nothing
  * (each check would wait out its timeout), processes found in /proc.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { descendantsOf, stillRunning, type ProcEntry } from '../test/support/test-client.ts';
 import { Runner } from './runner.ts';
@@ -68,4 +73,26 @@ it("closes the runner only once every Check's checks and sandboxes are gone", as
   // Nothing the Check started outlives the close: not a moment later, at once.
   expect(running.filter(stillRunning)).toEqual([]);
   await expect(check).rejects.toMatchObject({ code: 'session_ended' });
+}, 60_000);
+
+it('stops `socklab grade` on Ctrl-C: it says so, gives no verdict, exits 130 once the sandboxes are gone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'socklab-silent-'));
+  writeFileSync(join(dir, 'server.py'), SILENT_SERVER);
+  const child = spawn(join(import.meta.dirname, '../bin/socklab.js'), ['grade', 'tcp-echo', dir, '--only', 'server', '--locale', 'en'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    await expect.poll(() => descendantsOf(child.pid!).filter((p) => p.name === 'python3').length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const running = descendantsOf(child.pid!);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(running.filter(stillRunning)).toEqual([]);
+    expect(out).toContain('stopped before every check ran: no verdict');
+    expect(out).not.toMatch(/checks? failed in/);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
