@@ -47,6 +47,8 @@ export const ErrorCode = enumOf(
   'session_ended',
   'no_grader',
   'check_running',
+  /** The student stopped their Check (`checkStop`) before every check ran: no verdict. */
+  'check_stopped',
   /** The lab offers no such network condition. */
   'not_offered',
   'solution_hidden',

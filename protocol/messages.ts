@@ -80,6 +80,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
    * `wire`: each check's result carries the packets of its sandbox (off by default).
    */
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional(), wire: z.boolean().optional() }),
+  /** Stop the Check running: its checks end, and it answers error check_stopped (nothing when none runs). */
+  z.strictObject({ type: z.literal('checkStop') }),
   /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),
   /** The reference solution in the session's language, when the lab's policy allows (else error solution_hidden). */

@@ -400,40 +400,52 @@ To grade your own code anyway, pass --sandbox host.`);
     console.log(say('report.grading', { lab: lab.meta.id, lang: LANGUAGES[lang].label, files: graded.map((r) => LANGUAGES[lang].fileFor(r)).join(', ') }));
     if (runner.backend.warning) console.error(`socklab: warning: ${backendWarning(runner.backend, locale)}`);
   }
-  // Ctrl-C (or a CI job's cancel) stops the checks and waits for their sandboxes; a second one quits at once.
+  // Ctrl-C (or a CI job's cancel) stops the checks and waits for their sandboxes; a second signal quits at once.
   const stop = new AbortController();
   let stoppedBy = 0;
+  let planned = -1;
   const onSignal = (code: number) => () => {
+    // Either signal next takes Node's default: it quits.
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     stoppedBy = code;
-    console.error(`socklab: ${say('report.stopping')}`);
+    console.error(`${pretty && tty ? '\x1b[2K' : ''}socklab: ${say('report.stopping')}`);
     stop.abort();
   };
   const onInt = onSignal(130);
   const onTerm = onSignal(143);
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
-  const report = await gradeFiles({
-    lab,
-    lang,
-    files,
-    backend: runner.backend,
-    limits: runner.limits,
-    locale,
-    wire,
-    signal: stop.signal,
-    ...(only ? { only } : {}),
-    onPlan: (checks) => recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
-    onStart: (c) => {
-      if (pretty && tty) process.stdout.write(`${prettyStart(c, say)}\r`);
-    },
-    onResult: (r) => {
-      recorder?.message({ type: 'checkResult', result: r });
-      if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r, say)}\n`);
-    },
-  });
-  process.off('SIGINT', onInt);
-  process.off('SIGTERM', onTerm);
-  if (stoppedBy) {
+  let report: GradeReport;
+  try {
+    report = await gradeFiles({
+      lab,
+      lang,
+      files,
+      backend: runner.backend,
+      limits: runner.limits,
+      locale,
+      wire,
+      signal: stop.signal,
+      ...(only ? { only } : {}),
+      onPlan: (checks) => {
+        planned = checks.length;
+        recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) });
+      },
+      onStart: (c) => {
+        if (pretty && tty) process.stdout.write(`${prettyStart(c, say)}\r`);
+      },
+      onResult: (r) => {
+        recorder?.message({ type: 'checkResult', result: r });
+        if (pretty) process.stdout.write(`${tty ? '\x1b[2K' : ''}${prettyResult(r, say)}\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  // Stopped before its last result: no verdict. (After it, while the sandboxes closed, the verdict stands.)
+  if (stoppedBy && (planned < 0 || report.results.length < planned)) {
     await runner.close();
     console.error(`socklab: ${say('report.stopped')}`);
     return stoppedBy;

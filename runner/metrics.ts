@@ -62,7 +62,7 @@ export class RunnerMetrics {
     this.failures = new Counter({ name: 'socklab_session_failures_total', help: 'Sessions refused or failed to start, by error code.', labelNames: ['code'], registers });
     this.checkSeconds = new Histogram({
       name: 'socklab_check_duration_seconds',
-      help: 'How long grading a Check took (its wait for a grader excluded), by outcome (graded or error).',
+      help: 'How long grading a Check took (its wait for a grader excluded), by outcome (graded, stopped part-way by its student, tab or runner, or error).',
       labelNames: ['outcome'],
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
       registers,
@@ -137,12 +137,12 @@ export class RunnerMetrics {
     };
   }
 
-  /** Runs a Check's grading, timing it. */
-  async timeCheck<T>(check: () => Promise<T>): Promise<T> {
+  /** Runs a Check's grading, timing it; one that `stopped` cut short counts apart (its time is no grading's). */
+  async timeCheck<T>(check: () => Promise<T>, stopped?: AbortSignal): Promise<T> {
     const end = this.checkSeconds.startTimer();
     try {
       const report = await check();
-      end({ outcome: 'graded' });
+      end({ outcome: stopped?.aborted ? 'stopped' : 'graded' });
       return report;
     } catch (err) {
       end({ outcome: 'error' });

@@ -1,8 +1,9 @@
 /**
  * A Check stops with what it was for: closing its session (a tab closed
- * mid-Check) or the runner (a replica's shutdown), or Ctrl-C on `socklab
- * grade`, stops the checks still running, and the Check settles (the CLI
- * exits) only once their sandboxes are gone. A
+ * mid-Check) or the runner (a replica's shutdown), the student's Stop
+ * Check (`checkStop`), or Ctrl-C on `socklab grade`, stops the checks
+ * still running, and the Check settles (the CLI exits) only once their
+ * sandboxes are gone. A
  * real runner, real bwrap sandboxes, a student server that answers nothing
  * (each check would wait out its timeout), processes found in /proc.
  */
@@ -11,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { descendantsOf, stillRunning, type ProcEntry } from '../test/support/test-client.ts';
+import { startRunner } from '../test/support/in-process-runner.ts';
+import { descendantsOf, stillRunning, TestClient, type ProcEntry } from '../test/support/test-client.ts';
 import { Runner } from './runner.ts';
 import type { Session } from './session.ts';
 
@@ -73,6 +75,74 @@ it("closes the runner only once every Check's checks and sandboxes are gone", as
   // Nothing the Check started outlives the close: not a moment later, at once.
   expect(running.filter(stillRunning)).toEqual([]);
   await expect(check).rejects.toMatchObject({ code: 'session_ended' });
+}, 60_000);
+
+it('lets a Check waiting for a grader leave the queue when its tab closes or its student stops it', async () => {
+  const runner = new Runner({ limits: { maxConcurrentChecks: 1 } });
+  runners.push(runner);
+  const open = async (client: string) => {
+    const s = await runner.open('tcp-echo', 'python', client, NO_EVENTS);
+    s.setFiles([{ name: 'server.py', content: SILENT_SERVER }]);
+    return s;
+  };
+  const [a, b, c] = [await open('127.0.0.44'), await open('127.0.0.45'), await open('127.0.0.46')];
+  let startedA!: () => void;
+  const grading = new Promise<void>((r) => (startedA = r));
+  const checkA = runner.check(a, 'server', { onPlan: () => startedA() });
+  checkA.catch(() => {});
+  await grading;
+  const queued: string[] = [];
+  const checkB = runner.check(b, 'server', { onQueued: () => queued.push('b') });
+  const stopC = new AbortController();
+  const checkC = runner.check(c, 'server', { onQueued: () => queued.push('c'), signal: stopC.signal });
+  checkB.catch(() => {});
+  checkC.catch(() => {});
+  expect(queued).toEqual(['b', 'c']);
+  expect(runner.checksWaiting).toBe(2);
+  void b.close();
+  await expect(checkB).rejects.toMatchObject({ code: 'session_ended' });
+  stopC.abort();
+  await expect(checkC).rejects.toMatchObject({ code: 'check_stopped' });
+  expect(runner.checksWaiting).toBe(0);
+  expect(runner.checksActive).toBe(1); // A grades on
+  await a.close();
+  await expect(checkA).rejects.toMatchObject({ code: 'session_ended' });
+  await c.close();
+}, 60_000);
+
+it("stops a student's Check on checkStop: error check_stopped once its checks are gone, and the next Check runs", async () => {
+  const served = await startRunner();
+  const c = await TestClient.connect(served.url, { ws: { localAddress: '127.0.0.43' } });
+  try {
+    await c.waitFor((m) => m.type === 'hello', 10_000);
+    if (served.runner.backend.name !== 'bwrap') return expect(served.runner.backend.name).toBe('host');
+    c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' });
+    await c.waitFor((m) => m.type === 'opened', 20_000);
+    c.send({ type: 'files', files: [{ name: 'server.py', content: SILENT_SERVER }] });
+    await c.waitFor((m) => m.type === 'files', 10_000);
+    const was = descendantsOf(process.pid);
+    const before = new Set(was.map((p) => `${p.pid}:${p.start}`));
+    // The session's own sandbox (in its network namespace) may start its next program's launcher meanwhile: not the Check's.
+    const sessions = new Set(was.map((p) => p.netns));
+    let from = c.messages.length;
+    c.send({ type: 'check', only: 'server' });
+    await c.waitFor((m) => m.type === 'checkStarted', 20_000, from);
+    await expect.poll(() => descendantsOf(process.pid).filter((p) => p.name === 'python3' && !before.has(`${p.pid}:${p.start}`)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const running = descendantsOf(process.pid).filter((p) => !before.has(`${p.pid}:${p.start}`) && !sessions.has(p.netns));
+    c.send({ type: 'checkStop' });
+    expect(await c.waitFor((m) => m.type === 'error' || m.type === 'checkDone', 4000, from)).toMatchObject({ type: 'error', code: 'check_stopped' });
+    expect(running.filter(stillRunning)).toEqual([]);
+    // The session goes on, and so does the next Check.
+    from = c.messages.length;
+    c.send({ type: 'checkStop' }); // none running: nothing to say
+    c.send({ type: 'check', only: 'server' });
+    expect(await c.waitFor((m) => m.type === 'checkStarted' || m.type === 'error', 20_000, from)).toMatchObject({ type: 'checkStarted' });
+    c.send({ type: 'checkStop' });
+    expect(await c.waitFor((m) => m.type === 'error' || m.type === 'checkDone', 20_000, from)).toMatchObject({ type: 'error', code: 'check_stopped' });
+  } finally {
+    await c.close();
+    await served.close();
+  }
 }, 60_000);
 
 it('stops `socklab grade` on Ctrl-C: it says so, gives no verdict, exits 130 once the sandboxes are gone', async () => {

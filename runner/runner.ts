@@ -56,8 +56,6 @@ export class Runner {
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
-  /** Aborted by close: every Check still grading stops. */
-  private readonly stopping = new AbortController();
   /** The grades in flight, which close awaits (their sandboxes and browsers closed). */
   private readonly grades = new Set<Promise<GradeReport>>();
   /** The next sessions' sandboxes, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
@@ -104,6 +102,11 @@ export class Runner {
       throw new OpenError('sandbox_failed', (err as Error).message);
     } finally {
       this.opening.splice(this.opening.indexOf(client), 1);
+    }
+    // The runner began closing while this sandbox was being made: close would never see the session.
+    if (this.closing) {
+      await sandbox.close();
+      throw new OpenError('too_many_sessions', 'the runner is shutting down');
     }
     // Sessions start their programs through the forker (terminal/forker.ts). The first bwrap sandbox started it already,
     // once the runner was in its own CPU group (cgroups.ts): born there, the forker's forks weigh what the runner's work does.
@@ -160,31 +163,56 @@ export class Runner {
    * others wait; the rest wait (`onQueued` tells them), and a freed grader
    * goes to the first waiting Check whose client may start one. It stops
    * when its session closes (or the runner does) and then throws
-   * `session_ended` once its sandboxes are closed.
+   * `session_ended` once its sandboxes are closed; stopped by
+   * `events.signal` (the student's Stop), it throws `check_stopped`.
    */
-  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale' | 'wire'> & { onQueued?: () => void }): Promise<GradeReport> {
+  async check(session: Session, only: string | undefined, events: Pick<GradeOptions, 'onPlan' | 'onResult' | 'locale' | 'wire'> & { onQueued?: () => void; signal?: AbortSignal }): Promise<GradeReport> {
+    const { onQueued, signal: stopped, ...gradeEvents } = events;
     const client = [...this.sessions.values()].find((s) => s.session === session)?.client ?? session.id;
+    const stoppedError = () => new SessionError('check_stopped', 'the Check was stopped before every check ran');
+    if (stopped?.aborted) throw stoppedError();
     if (!this.mayStartCheck(client)) {
       if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');
-      events.onQueued?.();
-      await new Promise<void>((start) => this.checkQueue.push({ client, start }));
+      onQueued?.();
+      const waiting = { client, start: () => {} };
+      let leave = (): void => {};
+      const started = await new Promise<boolean>((resolve) => {
+        waiting.start = () => resolve(true);
+        leave = () => resolve(false);
+        this.checkQueue.push(waiting);
+        for (const s of [session.signal, stopped]) s?.addEventListener('abort', leave, { once: true });
+      });
+      for (const s of [session.signal, stopped]) s?.removeEventListener('abort', leave);
+      if (!started) {
+        // Stopped, or its tab closed, while it waited: it leaves the queue, holding no grader and no place in it.
+        const i = this.checkQueue.indexOf(waiting);
+        if (i >= 0) this.checkQueue.splice(i, 1);
+        throw session.isClosed ? new SessionError('session_ended', 'the session ended while its Check waited') : stoppedError();
+      }
     }
     this.checksRunning++;
     this.checksByClient.set(client, (this.checksByClient.get(client) ?? 0) + 1);
     try {
       if (session.isClosed) throw new SessionError('session_ended', 'the session has ended');
       const files = session.currentFiles();
-      // It stops with its session (a closed tab) or the runner, not after its last check.
-      const signal = AbortSignal.any([session.signal, this.stopping.signal]);
-      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...events, signal }));
+      // It stops with its session (a closed tab, or the runner's close, which closes every session) or the
+      // student's Stop, not after its last check. Listeners removed with it, not AbortSignal.any: on Node 20
+      // a signal that outlives many Checks (a session's) kept an entry for each of them.
+      const stop = new AbortController();
+      const abort = (): void => stop.abort();
+      for (const s of [session.signal, stopped]) s?.addEventListener('abort', abort, { once: true });
+      if (session.signal.aborted || stopped?.aborted) abort();
+      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, signal: stop.signal }), stop.signal);
       this.grades.add(grade);
       try {
         const report = await grade;
         // Stopped part-way: what it reported is no verdict.
-        if (session.isClosed) throw new SessionError('session_ended', 'the session ended before its Check was over');
+        if (session.signal.aborted) throw new SessionError('session_ended', 'the session ended before its Check was over');
+        if (stop.signal.aborted) throw stoppedError();
         return report;
       } finally {
         this.grades.delete(grade);
+        for (const s of [session.signal, stopped]) s?.removeEventListener('abort', abort);
       }
     } finally {
       this.checksRunning--;
@@ -235,7 +263,7 @@ export class Runner {
   async close(): Promise<void> {
     this.closing = true;
     this.metrics.close();
-    this.stopping.abort();
+    // Closing a session stops its Check (Session.signal).
     const sessions = [...this.sessions.values()].map(({ session }) => session.close());
     // A Check waiting for a grader goes on only to find its session ended.
     for (const waiting of this.checkQueue.splice(0)) waiting.start();

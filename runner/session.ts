@@ -20,7 +20,7 @@ import { ProgramAhead, claimWithSandbox, type ProgramSink } from './terminal/pro
 
 /** A problem the client caused; `code` is one of the protocol's ErrorCodes. */
 export class SessionError extends Error {
-  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended' | 'check_running' | 'not_offered', message: string) {
+  constructor(readonly code: 'bad_files' | 'files_too_large' | 'unknown_process' | 'too_many_processes' | 'session_ended' | 'check_running' | 'check_stopped' | 'not_offered', message: string) {
     super(message);
     this.name = 'SessionError';
   }

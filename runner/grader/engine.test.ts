@@ -8,6 +8,7 @@
  * dependency fails), reported in the lab's order.
  */
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -376,6 +377,14 @@ export default defineChecks([
     ]);
     expect(started).toEqual(['fails']); // a skipped check is never reported as started
     expect((globalThis as unknown as { __runs: string[] }).__runs).toEqual(['early']);
+  }, 30_000);
+
+  it('leaves no listener on its signal once over: a session\'s signal outlives its many Checks', async () => {
+    const { lab } = makeLab(`export default defineChecks([{ id: 'quick', name: 'ends at once', role: 'server', async run() {} }]);`);
+    const stop = new AbortController();
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits(), signal: stop.signal });
+    expect(report.passed).toBe(1);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   }, 30_000);
 
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {

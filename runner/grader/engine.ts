@@ -257,8 +257,13 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // lab's order whatever order they end in, and a check counts only once
   // every dependency has passed.
   const ended = new Map<string, CheckResult | undefined>();
-  // One listener for the grade, however many checks wait on it.
-  const aborted = new Promise<void>((resolve) => (opts.signal?.aborted ? resolve() : opts.signal?.addEventListener('abort', () => resolve(), { once: true })));
+  // One listener for the grade, however many checks wait on it, removed with the grade: a signal that outlives it (a session's, over its many Checks) holds none of its checks.
+  let onAbort = (): void => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    if (opts.signal?.aborted) resolve();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -333,6 +338,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     // The checks still running were stopped by the abort: their teardown is part of the grade.
     await Promise.allSettled(settled);
     await Promise.all([supply.close(), browser.close()]);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };

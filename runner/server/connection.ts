@@ -39,6 +39,8 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
   /** The student's language (from `open`): Check results are in it. */
   let locale: Locale = 'en';
   let checking = false;
+  /** Aborted by the student's `checkStop`: the Check running now stops. */
+  let checkStop: AbortController | null = null;
   /** The session's last Check, for the `after-pass` solution policy. */
   let lastCheck: GradeReport | undefined;
   let outputBlocked = false;
@@ -191,6 +193,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       case 'check': {
         if (checking) return error('check_running', 'a Check is already running for this session');
         checking = true;
+        const stop = (checkStop = new AbortController());
         // The Check goes on without its packets where they cannot be captured; the page hears why.
         const wire = msg.wire === true && runner.backend.capturesPackets === true;
         if (msg.wire && !wire) send({ type: 'notice', code: 'wire_unavailable', message: 'A Check’s packets need the sandbox: this runner has none, so your programs share the computer’s own loopback and their packets cannot be shown.' });
@@ -201,6 +204,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
             onQueued: () => send({ type: 'notice', code: 'check_queued', message: 'Many students are checking right now: your Check starts in a moment.' }),
             onPlan: (checks) => send({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
             onResult: (result) => send({ type: 'checkResult', result }),
+            signal: stop.signal,
           });
           lastCheck = report;
           send({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
@@ -209,9 +213,14 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
           throw err;
         } finally {
           checking = false;
+          checkStop = null;
         }
         return;
       }
+      case 'checkStop':
+        // None running (it has just ended): nothing to stop, nothing to say.
+        checkStop?.abort();
+        return;
       case 'solution':
         try {
           return send({ type: 'solution', lang: session.lang, files: await solutionFor(session.lab, session.lang, lastCheck) });

@@ -21,7 +21,7 @@ type Case =
   | { kind: 'fragments'; parts: string[] }
   | { kind: 'huge'; extra: number; far: boolean };
 
-const TYPES = ['open', 'files', 'run', 'input', 'resize', 'ack', 'stop', 'restart', 'addClient', 'close', 'inspect', 'check'];
+const TYPES = ['open', 'files', 'run', 'input', 'resize', 'ack', 'stop', 'restart', 'addClient', 'close', 'inspect', 'check', 'checkStop'];
 const HOSTILE_NAMES = ['../x', '/etc/passwd', 'a/../../b', 'a\0b', '\0', '', '.', '..', '...', 'server.py\0.txt', 'x'.repeat(300), '.bashrc', 'server.py/', '~', '$(id)', 'ü.py', ' server.py', 'server.py '];
 
 const anyValue = fc.oneof(

@@ -97,6 +97,14 @@ export class Checklist {
     this.el.dataset.verdict = report.failed === 0 && report.skipped === 0 ? 'pass' : 'fail';
   }
 
+  /** The student stopped the Check: what ran keeps its verdict, the rest stays "not run yet", and the whole has none. */
+  stopped(): void {
+    this.el.hidden = false;
+    this.el.dataset.running = 'false';
+    this.el.dataset.verdict = 'stopped';
+    this.summary.textContent = say('checks.stopped');
+  }
+
   failed(message: string): void {
     this.el.hidden = false;
     this.el.dataset.running = 'false';

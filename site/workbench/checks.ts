@@ -55,6 +55,14 @@ export class Checks {
     this.checklist.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
 
+  /** The runner stopped the running Check as the student asked. */
+  stopped(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.checklist.stopped();
+    this.events.changed();
+  }
+
   /** The running Check will not report (an error, the connection lost). */
   failed(reason: string): void {
     if (!this.running) return;

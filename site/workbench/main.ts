@@ -116,6 +116,8 @@ export class Workbench implements Disposable {
   private readonly confirm: ReturnType<typeof createConfirm>;
   /** Whether the student turned the lab's loss switch on. */
   private loss = false;
+  /** A press of "Stop Check" was sent for the Check running (the button says "Stopping…" until it ends). */
+  private checkStopAsked = false;
   /** The student flipped the switch: the runner's answer is worth a message. */
   private lossAsked = false;
   /** The session was lost under the student: the next connection opens a new one unasked. */
@@ -470,10 +472,18 @@ export class Workbench implements Disposable {
   }
 
   private async check(): Promise<void> {
-    if (this.checks.isRunning) return;
+    if (this.checks.isRunning) {
+      // The button reads "Stop Check" while one runs: a press stops it (once).
+      if (!this.checkStopAsked && this.link.send({ type: 'checkStop' })) {
+        this.checkStopAsked = true;
+        this.showRunning();
+      }
+      return;
+    }
     if (!(await this.session())) return;
     this.status.clearMessages();
     if (!this.sendFiles()) return;
+    this.checkStopAsked = false;
     this.checks.start();
     this.link.send({ type: 'check', ...(this.toolbar.checkWire.checked ? { wire: true } : {}) });
     this.ran();
@@ -498,7 +508,9 @@ export class Workbench implements Disposable {
     const check = this.toolbar.buttons.check;
     const checking = this.checks.isRunning;
     check.setAttribute('aria-busy', checking ? 'true' : 'false');
-    check.lastChild!.textContent = say(checking ? 'toolbar.checking' : 'toolbar.check');
+    check.firstChild!.textContent = checking ? '■' : '✓';
+    check.lastChild!.textContent = say(!checking ? 'toolbar.check' : this.checkStopAsked ? 'toolbar.checkStopping' : 'toolbar.checkStop');
+    check.title = say(checking ? 'toolbar.checkStopTitle' : 'toolbar.checkTitle');
   }
 
   private onSessionLost(): void {
@@ -547,6 +559,7 @@ export class Workbench implements Disposable {
           this.solutionWanted?.(null);
           this.setSolutionOpen(false);
         }
+        if (msg.code === ErrorCode.check_stopped) return this.checks.stopped();
         if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
         return this.status.message('error', runnerSays('error', msg.code, msg.message));
       case 'closed':

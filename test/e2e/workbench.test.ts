@@ -41,6 +41,9 @@
  *      packets went: SYN, SYN+ACK, ACK, then client 1's line as one data
  *      segment of its length, each row owned by "server" or "client 1", and
  *      a clicked segment shows its bytes;
+ *   m. Check on a server that answers nothing reads "Stop Check"; pressed,
+ *      the runner stops it and the checklist says so, the checks not run
+ *      staying "not run yet", and Check is back;
  *   j. the site's scripts hold Monaco's tokenizers of the labs' languages
  *      (Python, JavaScript, Java) and no other (site/workbench/editor.ts).
  *
@@ -469,6 +472,28 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     expect(around.kib).toBeGreaterThan(16);
     expect(around.between).toBeGreaterThanOrEqual(0);
     expect(scene.pageErrors(page)).toEqual([]);
+  });
+
+  e2e('m. a Check of a server that answers nothing can be stopped: the button reads "Stop Check", the checklist says it was stopped, Check is back', 45_000, async (scene) => {
+    const page = await scene.page();
+    await openLab(page);
+    // It listens and never accepts: each check waits out its timeout (5-10 s) for an echo.
+    await typeCode(page, 'server.py', "import socket, time\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('', 12000))\ns.listen(16)\ntime.sleep(600)\n", 'lines');
+    await button(page, 'Check').click();
+    const stop = button(page, 'Stop Check');
+    await stop.waitFor({ timeout: 5000 });
+    expect(await stop.getAttribute('title')).toBe('Checking… Press to stop it: the checks still running end, with no verdict');
+    await page.locator('.wb-check[data-status="pending"]').first().waitFor({ timeout: 20_000 }); // the plan has come
+    await page.locator('.wb-toolbar').screenshot({ path: join(RESULTS, 'workbench-check-stop-button.png') });
+    const t0 = Date.now();
+    await stop.click();
+    await page.locator('.wb-checklist[data-verdict="stopped"]').waitFor({ timeout: 5000 });
+    console.log(`m: stopped ${Date.now() - t0} ms after the press`);
+    expect(await page.locator('.wb-check-summary').innerText()).toBe('You stopped the Check before every check ran: no verdict. Press Check to run it again.');
+    expect((await checkRows(page)).filter((r) => r.status === 'pending').length).toBeGreaterThan(0);
+    await button(page, 'Check').waitFor({ timeout: 2000 });
+    expect(scene.pageErrors(page)).toEqual([]);
+    await page.locator('.wb-checklist').screenshot({ path: join(RESULTS, 'workbench-check-stopped.png') });
   });
 
   e2e('d. closing the tab ends every sandbox process of its session', 45_000, async (scene) => {
