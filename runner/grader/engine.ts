@@ -258,10 +258,15 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // every dependency has passed.
   const ended = new Map<string, CheckResult | undefined>();
   // One listener for the grade, however many checks wait on it, removed with the grade: a signal that outlives it (a session's, over its many Checks) holds none of its checks.
+  // Also stopped from within, when reporting fails: the checks still running would otherwise run to their timeouts.
+  let stopped = false;
   let onAbort = (): void => {};
   const aborted = new Promise<void>((resolve) => {
-    onAbort = () => resolve();
-    if (opts.signal?.aborted) resolve();
+    onAbort = () => {
+      stopped = true;
+      resolve();
+    };
+    if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
   const readiness = (check: CheckDef): Readiness => {
@@ -286,13 +291,13 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       if (!endTurn) return skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
-        if (opts.signal?.aborted) return undefined;
+        if (stopped) return undefined;
         // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
         const dropped = new Promise<void>((resolve) => {
           deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
           void aborted.then(resolve);
         });
-        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !opts.signal?.aborted), dropped);
+        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped), dropped);
         // Its turn ends with its run, not when its dependencies end.
         void running.then(endTurn, endTurn);
         const failed = await failedDep;
@@ -305,7 +310,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           if (check.opensPage && ownPage) void browser.warm();
           result = await running;
         }
-        return opts.signal?.aborted ? undefined : result;
+        return stopped ? undefined : result;
       } finally {
         if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
@@ -334,6 +339,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       results.push(result);
       opts.onResult?.(result);
     }
+  } catch (err) {
+    onAbort();
+    throw err;
   } finally {
     // The checks still running were stopped by the abort: their teardown is part of the grade.
     await Promise.allSettled(settled);
