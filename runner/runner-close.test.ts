@@ -77,6 +77,24 @@ it("closes the runner only once every Check's checks and sandboxes are gone", as
   await expect(check).rejects.toMatchObject({ code: 'session_ended' });
 }, 60_000);
 
+it("closes the runner only once a session its page was already closing has ended", async () => {
+  const runner = new Runner();
+  runners.push(runner);
+  let printed!: () => void;
+  const up = new Promise<void>((r) => (printed = r));
+  const session = await runner.open('tcp-echo', 'python', '127.0.0.47', { ...NO_EVENTS, output: () => printed() });
+  if (runner.backend.name !== 'bwrap') return expect(runner.backend.name).toBe('host');
+  session.setFiles([{ name: 'server.py', content: "print('up', flush=True)\n" + SILENT_SERVER }]);
+  void session.run(0).catch(() => {});
+  await up;
+  // The forker is the test process's, shared by every runner in it (terminal/forker.ts): it stays.
+  const running = descendantsOf(process.pid).filter((p) => p.name !== 'socklab-forker');
+  expect(running.some((p) => p.name === 'python3')).toBe(true);
+  void session.close(); // the page's close, not awaited (the connection's is not)
+  await runner.close();
+  expect(running.filter(stillRunning)).toEqual([]);
+}, 60_000);
+
 it('lets a Check waiting for a grader leave the queue when its tab closes or its student stops it', async () => {
   const runner = new Runner({ limits: { maxConcurrentChecks: 1 } });
   runners.push(runner);

@@ -55,6 +55,7 @@ export class Session {
   private filesDirty = false;
   private nextId = 1;
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Aborted as the session closes, so that work done for it (a Check) stops with it. */
   private readonly ending = new AbortController();
   /** Bumped by every run/stop so a plan that is still starting gives up. */
@@ -334,9 +335,16 @@ export class Session {
     });
   }
 
-  /** Ends every process and the sandbox. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Ends every process and the sandbox. A second call (the runner's close
+   * after the page's) resolves when the first has ended them, not at once.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<void> {
     this.closed = true;
     this.ending.abort();
     this.generation++;
