@@ -31,7 +31,7 @@ import { Replica } from './server/replica.ts';
 import { startAgent } from './server/health.ts';
 import { DEFAULT_DRAIN_SECONDS, serveUntilStopped } from './server/drain.ts';
 import { PodDeletionCost, podFromEnv, SERVICE_ACCOUNT_DIR } from './server/pod-deletion-cost.ts';
-import { buildSite } from './course/build.ts';
+import { buildSite, siteIsStale } from './course/build.ts';
 import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
 
@@ -206,9 +206,10 @@ async function cmdServe(args: string[]): Promise<number> {
   if (runner.backend.name === 'host' && !loopback) {
     throw new UsageError(`refusing to serve ${host} without a sandbox: other people's code would run as you. Serve on 127.0.0.1, or enable the sandbox.\n${ENABLE_SANDBOX}`);
   }
-  if (!existsSync(join(siteDir, 'index.html'))) {
-    if (values.site) throw new UsageError(`${siteDir} has no index.html`);
-    console.log('socklab: building the course site (first start only)...');
+  if (values.site && !existsSync(join(siteDir, 'index.html'))) throw new UsageError(`${siteDir} has no index.html`);
+  // socklab's own site is built on the first start, and again once its sources are newer (a `git pull`): never served old.
+  if (!values.site && siteIsStale(siteDir)) {
+    console.log(existsSync(join(siteDir, 'index.html')) ? "socklab: the course site's sources changed since it was built: building it again..." : 'socklab: building the course site (on the first start, and again when its sources change)...');
     if (!buildSite(null)) throw new UsageError('the site did not build; see the errors above');
   }
   const publicHosts = ([] as string[]).concat(values['public-host'] ?? []).map((h) => check(z.string().regex(/^[a-z0-9.-]+$/i, 'a host name like course.example.edu'), h, '--public-host'));

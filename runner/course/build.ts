@@ -6,11 +6,31 @@
  * output, with the course's own Astro cache.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Folders and files of the package that socklab's own site is built from. */
+const SITE_SOURCES = ['site', 'labs', 'protocol', 'astro.config.mjs'];
+
+/**
+ * Whether a source of socklab's own site is newer than its build in `dist`
+ * (a `git pull` or an edit since the last build): served or tested as it
+ * is, it would be the old site.
+ */
+export function siteIsStale(dist: string): boolean {
+  const built = statSync(join(dist, 'index.html'), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return true;
+  const newer = (path: string): boolean => {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (!st.isDirectory()) return st.mtimeMs > built;
+    return readdirSync(path).some((name) => name !== 'node_modules' && newer(join(path, name)));
+  };
+  return SITE_SOURCES.some((p) => newer(join(PACKAGE_ROOT, p)));
+}
 
 /** The folder a course's site is built into. */
 export const courseSiteDir = (course: string) => join(course, 'dist');

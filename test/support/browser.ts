@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSite } from '../../runner/course/build.ts';
+import { buildSite, siteIsStale } from '../../runner/course/build.ts';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../runner/grader/harness/chromium.ts';
 import { descendantsOf, freePort, listProcs, stillRunning, type ProcEntry } from './test-client.ts';
@@ -63,21 +63,6 @@ function complete(dir: string, mustHave: string[]): boolean {
     }
   }
   return true;
-}
-
-/** Folders whose files the built site is made from. */
-const SITE_SOURCES = ['site', 'labs', 'protocol', 'astro.config.mjs'];
-
-/** Whether a file the site is built from is newer than the built site (a bench must not measure an old build). */
-function siteIsStale(dist: string): boolean {
-  const built = statSync(join(dist, 'index.html')).mtimeMs;
-  const newer = (path: string): boolean => {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) return false;
-    if (!st.isDirectory()) return st.mtimeMs > built;
-    return readdirSync(path).some((name) => name !== 'node_modules' && newer(join(path, name)));
-  };
-  return SITE_SOURCES.some((p) => newer(join(ROOT, p)));
 }
 
 /**
