@@ -80,7 +80,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
    * `wire`: each check's result carries the packets of its sandbox (off by default).
    */
   z.strictObject({ type: z.literal('check'), only: z.string().max(32).optional(), wire: z.boolean().optional() }),
-  /** Stop the Check running: its checks end, and it answers error check_stopped (nothing when none runs). */
+  /** Stop the session's Check: its checks end, and it answers error check_stopped (no answer when no Check runs). */
   z.strictObject({ type: z.literal('checkStop') }),
   /** Turn the lab's network conditions (its `network.loss`) on or off; they hold from the next Run on. */
   z.strictObject({ type: z.literal('network'), loss: z.boolean() }),

@@ -137,12 +137,12 @@ export class RunnerMetrics {
     };
   }
 
-  /** Runs a Check's grading, timing it; one that `stopped` cut short counts apart (its time is no grading's). */
-  async timeCheck<T>(check: () => Promise<T>, stopped?: AbortSignal): Promise<T> {
+  /** Runs a Check's grading, timing it; one that `cutShort` says was stopped part-way counts apart (its time is no grading's). */
+  async timeCheck<T>(check: () => Promise<T>, cutShort?: (result: T) => boolean): Promise<T> {
     const end = this.checkSeconds.startTimer();
     try {
       const report = await check();
-      end({ outcome: stopped?.aborted ? 'stopped' : 'graded' });
+      end({ outcome: cutShort?.(report) ? 'stopped' : 'graded' });
       return report;
     } catch (err) {
       end({ outcome: 'error' });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startRunner } from '../test/support/in-process-runner.ts';
 import { descendantsOf, stillRunning, TestClient, type ProcEntry } from '../test/support/test-client.ts';
+import { findLab, readLabFiles } from './labs/load.ts';
 import { Runner } from './runner.ts';
 import type { Session } from './session.ts';
 
@@ -90,9 +91,47 @@ it("closes the runner only once a session its page was already closing has ended
   // The forker is the test process's, shared by every runner in it (terminal/forker.ts): it stays.
   const running = descendantsOf(process.pid).filter((p) => p.name !== 'socklab-forker');
   expect(running.some((p) => p.name === 'python3')).toBe(true);
-  void session.close(); // the page's close, not awaited (the connection's is not)
+  void session.close(); // the page's close, not awaited (as the connection's close handlers do not)
   await runner.close();
   expect(running.filter(stillRunning)).toEqual([]);
+}, 60_000);
+
+it("keeps the verdict of a Check stopped once every result was in (while its sandboxes close), as socklab grade does", async () => {
+  const runner = new Runner();
+  runners.push(runner);
+  const session = await runner.open('tcp-echo', 'python', '127.0.0.49', NO_EVENTS);
+  session.setFiles([...readLabFiles(findLab(runner.labs, 'tcp-echo')!, 'solution', 'python')].map(([name, content]) => ({ name, content })));
+  const stop = new AbortController();
+  let planned = -1;
+  let got = 0;
+  const check = runner.check(session, 'server', {
+    signal: stop.signal,
+    onPlan: (checks) => (planned = checks.length),
+    onResult: () => void (++got === planned && setImmediate(() => stop.abort())),
+  });
+  await expect(check).resolves.toMatchObject({ failed: 0 });
+  expect(got).toBe(planned);
+}, 60_000);
+
+it('opens a session whose sandbox was being made when the replica began to drain (only a close refuses it)', async () => {
+  const runner = new Runner();
+  runners.push(runner);
+  const opening = runner.open('tcp-echo', 'python', '127.0.0.50', NO_EVENTS);
+  await new Promise((r) => setImmediate(r)); // past the open's checks, its sandbox being made
+  runner.stopOpening();
+  await expect(opening).resolves.toBeDefined();
+  // Closed instead while one is being made: it is refused, its sandbox closed (close would never see its session).
+  const closing = new Runner();
+  runners.push(closing);
+  const late = closing.open('tcp-echo', 'python', '127.0.0.51', NO_EVENTS);
+  late.catch(() => {});
+  await new Promise((r) => setImmediate(r));
+  let settled = false;
+  late.finally(() => (settled = true)).catch(() => {});
+  await closing.close();
+  expect(settled).toBe(true); // close waited for it
+  await expect(late).rejects.toMatchObject({ code: 'too_many_sessions', message: 'the runner is shutting down' });
+  expect(closing.sessionCount).toBe(0);
 }, 60_000);
 
 it('lets a Check waiting for a grader leave the queue when its tab closes or its student stops it', async () => {

@@ -50,12 +50,16 @@ export class Runner {
   readonly metrics: RunnerMetrics = new RunnerMetrics(this);
   private readonly sessions = new Map<string, { session: Session; client: string }>();
   private closing = false;
+  /** Set by close (not by a drain's stopOpening, whose sessions still opening go on). */
+  private closed = false;
   private checksRunning = 0;
   /** Clients whose sessions are being created right now. */
   private readonly opening: string[] = [];
   private readonly checkQueue: { client: string; start: () => void }[] = [];
   /** Checks grading right now, per client address. */
   private readonly checksByClient = new Map<string, number>();
+  /** Sessions being opened, which close awaits (one whose sandbox is made after it began is closed, not registered). */
+  private readonly opens = new Set<Promise<Session>>();
   /** The grades in flight, which close awaits (their sandboxes and browsers closed). */
   private readonly grades = new Set<Promise<GradeReport>>();
   /** The next sessions' sandboxes, made ahead (from the first session on) when RunnerOptions.sandboxAhead asks. */
@@ -76,7 +80,10 @@ export class Runner {
 
   /** Opens a session for `client` (its address): checks limits, starts a sandbox. */
   open(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
-    return this.metrics.countOpen(() => this.openSession(labName, lang, client, this.metrics.countOutput(events)));
+    const opened = this.metrics.countOpen(() => this.openSession(labName, lang, client, this.metrics.countOutput(events)));
+    this.opens.add(opened);
+    void opened.finally(() => this.opens.delete(opened)).catch(() => {});
+    return opened;
   }
 
   private async openSession(labName: string, lang: Language, client: string, events: SessionEvents): Promise<Session> {
@@ -104,7 +111,7 @@ export class Runner {
       this.opening.splice(this.opening.indexOf(client), 1);
     }
     // The runner began closing while this sandbox was being made: close would never see the session.
-    if (this.closing) {
+    if (this.closed) {
       await sandbox.close();
       throw new OpenError('too_many_sessions', 'the runner is shutting down');
     }
@@ -178,15 +185,18 @@ export class Runner {
       let leave = (): void => {};
       const started = await new Promise<boolean>((resolve) => {
         waiting.start = () => resolve(true);
-        leave = () => resolve(false);
+        leave = () => {
+          // Out of the queue at once: a grader freed before this continuation runs goes to the next one, not to this.
+          const i = this.checkQueue.indexOf(waiting);
+          if (i >= 0) this.checkQueue.splice(i, 1);
+          resolve(false);
+        };
         this.checkQueue.push(waiting);
         for (const s of [session.signal, stopped]) s?.addEventListener('abort', leave, { once: true });
       });
       for (const s of [session.signal, stopped]) s?.removeEventListener('abort', leave);
       if (!started) {
-        // Stopped, or its tab closed, while it waited: it leaves the queue, holding no grader and no place in it.
-        const i = this.checkQueue.indexOf(waiting);
-        if (i >= 0) this.checkQueue.splice(i, 1);
+        // Stopped, or its tab closed, while it waited: it left the queue, holding no grader and no place in it.
         throw session.isClosed ? new SessionError('session_ended', 'the session ended while its Check waited') : stoppedError();
       }
     }
@@ -202,13 +212,20 @@ export class Runner {
       const abort = (): void => stop.abort();
       for (const s of [session.signal, stopped]) s?.addEventListener('abort', abort, { once: true });
       if (session.signal.aborted || stopped?.aborted) abort();
-      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, signal: stop.signal }), stop.signal);
+      // A Stop that comes once every planned result is in (the grade still closing its sandboxes) leaves the verdict, as on socklab grade.
+      let planned = -1;
+      const cutShort = (report: GradeReport): boolean => stop.signal.aborted && (planned < 0 || report.results.length < planned);
+      const onPlan: GradeOptions['onPlan'] = (checks) => {
+        planned = checks.length;
+        gradeEvents.onPlan?.(checks);
+      };
+      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, onPlan, signal: stop.signal }), (report) => cutShort(report));
       this.grades.add(grade);
       try {
         const report = await grade;
         // Stopped part-way: what it reported is no verdict.
         if (session.signal.aborted) throw new SessionError('session_ended', 'the session ended before its Check was over');
-        if (stop.signal.aborted) throw stoppedError();
+        if (cutShort(report)) throw stoppedError();
         return report;
       } finally {
         this.grades.delete(grade);
@@ -262,11 +279,13 @@ export class Runner {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.closed = true;
     this.metrics.close();
     // Closing a session stops its Check (Session.signal).
     const sessions = [...this.sessions.values()].map(({ session }) => session.close());
     // A Check waiting for a grader goes on only to find its session ended.
     for (const waiting of this.checkQueue.splice(0)) waiting.start();
-    await Promise.all([this.sandboxAhead.close(), this.browserAhead?.close(), ...sessions, ...[...this.grades].map((g) => g.catch(() => {}))]);
+    // Every one awaited, whatever another's end: one that fails does not cut the wait for the rest short.
+    await Promise.allSettled([this.sandboxAhead.close(), this.browserAhead?.close(), ...sessions, ...this.grades, ...this.opens]);
   }
 }

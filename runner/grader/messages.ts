@@ -472,8 +472,8 @@ export const GRADER = defineMessages(
     'report.noRoles': '역할 없음',
     'report.summary': '{lab} ({lang}, {roles}): {s}초 만에 {verdict}',
     'report.grading': '{lab} ({lang}) 채점 중: {files}',
-    'report.stopping': '멈추는 중: 아직 실행 중인 검사를 끝내고 있습니다 (한 번 더 누르면 바로 끝납니다)',
-    'report.stopped': '모든 검사가 끝나기 전에 멈췄습니다: 판정 없음',
+    'report.stopping': '중지하는 중: 아직 실행 중인 검사 항목을 끝내고 있습니다 (한 번 더 누르면 바로 끝납니다)',
+    'report.stopped': '모든 검사 항목이 끝나기 전에 중지했습니다: 판정 없음',
 
     'submission.notFolder': '{dir}: 폴더가 아닙니다',
     'submission.cannotUse': '{dir} 폴더는 쓸 수 없습니다:',
