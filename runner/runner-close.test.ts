@@ -89,8 +89,8 @@ it("closes the runner only once a session its page was already closing has ended
   void session.run(0).catch(() => {});
   await up;
   // The forker is the test process's, shared by every runner in it (terminal/forker.ts): it stays.
+  await expect.poll(() => descendantsOf(process.pid).some((p) => p.name === 'python3'), { timeout: 10_000 }).toBe(true);
   const running = descendantsOf(process.pid).filter((p) => p.name !== 'socklab-forker');
-  expect(running.some((p) => p.name === 'python3')).toBe(true);
   void session.close(); // the page's close, not awaited (as the connection's close handlers do not)
   await runner.close();
   expect(running.filter(stillRunning)).toEqual([]);
