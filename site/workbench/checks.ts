@@ -21,6 +21,8 @@ export interface ChecksEvents {
 export class Checks {
   readonly checklist = new Checklist();
   private running = false;
+  /** The runner has begun grading it (checkStarted): from then on only its own end ends it. */
+  private begun = false;
 
   constructor(
     private readonly lab: Pick<WorkbenchData, 'id'>,
@@ -29,6 +31,11 @@ export class Checks {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Whether the runner has begun grading the running Check (an error after that answers another request). */
+  get hasBegun(): boolean {
+    return this.running && this.begun;
   }
 
   /** The verdicts of the last Check in `lang`, or nothing. */
@@ -50,6 +57,7 @@ export class Checks {
   /** A Check was asked for. */
   start(): void {
     this.running = true;
+    this.begun = false;
     this.events.changed();
     this.checklist.starting();
     this.checklist.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
@@ -75,6 +83,7 @@ export class Checks {
   message(msg: CheckMessage, lang: WorkbenchLanguage): void {
     switch (msg.type) {
       case 'checkStarted':
+        this.begun = true;
         return this.checklist.plan(msg.checks);
       case 'checkResult':
         return this.checklist.result(msg.result);

@@ -560,7 +560,9 @@ export class Workbench implements Disposable {
           this.setSolutionOpen(false);
         }
         if (msg.code === ErrorCode.check_stopped) return this.checks.stopped();
-        if (this.checks.isRunning && CHECK_FAILS.has(msg.code)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
+        // Once the runner grades it, a Check ends by its own answer (done, stopped, session ended, or an internal error);
+        // an error about files then answers another request (a Run), and the Check goes on.
+        if (this.checks.isRunning && CHECK_FAILS.has(msg.code) && (!this.checks.hasBegun || msg.code === ErrorCode.internal)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
         return this.status.message('error', runnerSays('error', msg.code, msg.message));
       case 'closed':
         if (msg.reason === CloseReason.idle) this.status.message('info', say('main.idleEnded'));

@@ -59,6 +59,8 @@ import { launchChromium, sleep, snapshotSite, startServe, staticServer, type Ser
 import { button, check, checkRows, e2eIn, fileText, pane, paneShowsLine, paneText, RESULTS, typeInto, type Mounted } from '../support/workbench-page.ts';
 
 const LAB = 'tcp-echo';
+/** What the page says to files the runner refuses as too large (error files_too_large). */
+const FILES_TOO_LARGE = 'Your files are too large to send to the runner.';
 
 /* ------------------------------------------------------------------ the fix */
 
@@ -484,6 +486,10 @@ describe('the lab workbench, in a browser, against `socklab serve`', () => {
     await stop.waitFor({ timeout: 5000 });
     expect(await stop.getAttribute('title')).toBe('Checking… Press to stop it: the checks still running end, with no verdict');
     await page.locator('.wb-check[data-status="pending"]').first().waitFor({ timeout: 20_000 }); // the plan has come
+    // An error answering another request meanwhile (files the runner refuses) is said, and the Check goes on, still stoppable.
+    await page.evaluate(() => (document.querySelector('[data-socklab-workbench]') as unknown as { socklab: { link: { send(m: unknown): boolean } } }).socklab.link.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(300_000) }] }));
+    await page.locator('.wb-messages .wb-msg-error', { hasText: FILES_TOO_LARGE }).waitFor({ timeout: 5000 });
+    expect(await stop.isVisible()).toBe(true);
     await page.locator('.wb-toolbar').screenshot({ path: join(RESULTS, 'workbench-check-stop-button.png') });
     const t0 = Date.now();
     await stop.click();
