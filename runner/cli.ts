@@ -404,7 +404,6 @@ To grade your own code anyway, pass --sandbox host.`);
   // Ctrl-C (or a CI job's cancel) stops the checks and waits for their sandboxes; a second signal quits at once.
   const stop = new AbortController();
   let stoppedBy = 0;
-  let planned = -1;
   const onSignal = (code: number) => () => {
     // Either signal next takes Node's default: it quits.
     process.off('SIGINT', onInt);
@@ -429,10 +428,7 @@ To grade your own code anyway, pass --sandbox host.`);
       wire,
       signal: stop.signal,
       ...(only ? { only } : {}),
-      onPlan: (checks) => {
-        planned = checks.length;
-        recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) });
-      },
+      onPlan: (checks) => recorder?.message({ type: 'checkStarted', checks: checks.map((c) => ({ id: c.id, name: c.name, role: c.role })) }),
       onStart: (c) => {
         if (pretty && tty) process.stdout.write(`${prettyStart(c, say)}\r`);
       },
@@ -446,7 +442,7 @@ To grade your own code anyway, pass --sandbox host.`);
     process.off('SIGTERM', onTerm);
   }
   // Stopped before its last result: no verdict. (After it, while the sandboxes closed, the verdict stands.)
-  if (stoppedBy && (planned < 0 || report.results.length < planned)) {
+  if (report.stopped) {
     await runner.close();
     console.error(`socklab: ${say('report.stopped')}`);
     return stoppedBy;

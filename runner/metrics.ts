@@ -7,6 +7,7 @@
  */
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GradeReport } from './grader/engine.ts';
 import type { Backend } from './sandbox/index.ts';
 import type { SessionEvents } from './session.ts';
 
@@ -137,12 +138,12 @@ export class RunnerMetrics {
     };
   }
 
-  /** Runs a Check's grading, timing it; one that `cutShort` says was stopped part-way counts apart (its time is no grading's). */
-  async timeCheck<T>(check: () => Promise<T>, cutShort?: (result: T) => boolean): Promise<T> {
+  /** Runs a Check's grading, timing it; one stopped part-way counts apart (its time is no grading's). */
+  async timeCheck(check: () => Promise<GradeReport>): Promise<GradeReport> {
     const end = this.checkSeconds.startTimer();
     try {
       const report = await check();
-      end({ outcome: cutShort?.(report) ? 'stopped' : 'graded' });
+      end({ outcome: report.stopped ? 'stopped' : 'graded' });
       return report;
     } catch (err) {
       end({ outcome: 'error' });

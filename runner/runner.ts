@@ -212,20 +212,14 @@ export class Runner {
       const abort = (): void => stop.abort();
       for (const s of [session.signal, stopped]) s?.addEventListener('abort', abort, { once: true });
       if (session.signal.aborted || stopped?.aborted) abort();
-      // A Stop that comes once every planned result is in (the grade still closing its sandboxes) leaves the verdict, as on socklab grade.
-      let planned = -1;
-      const cutShort = (report: GradeReport): boolean => stop.signal.aborted && (planned < 0 || report.results.length < planned);
-      const onPlan: GradeOptions['onPlan'] = (checks) => {
-        planned = checks.length;
-        gradeEvents.onPlan?.(checks);
-      };
-      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, onPlan, signal: stop.signal }), (report) => cutShort(report));
+      const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, signal: stop.signal }));
       this.grades.add(grade);
       try {
         const report = await grade;
         // Stopped part-way: what it reported is no verdict.
         if (session.signal.aborted) throw new SessionError('session_ended', 'the session ended before its Check was over');
-        if (cutShort(report)) throw stoppedError();
+        // A Stop that came once every result was in (the grade closing its sandboxes) leaves the verdict.
+        if (report.stopped) throw stoppedError();
         return report;
       } finally {
         this.grades.delete(grade);
@@ -281,10 +275,8 @@ export class Runner {
     this.closing = true;
     this.closed = true;
     this.metrics.close();
-    // Closing a session stops its Check (Session.signal).
+    // Closing a session stops its Check, or takes it out of the queue (Session.signal, Runner.check).
     const sessions = [...this.sessions.values()].map(({ session }) => session.close());
-    // A Check waiting for a grader goes on only to find its session ended.
-    for (const waiting of this.checkQueue.splice(0)) waiting.start();
     // Every one awaited, whatever another's end: one that fails does not cut the wait for the rest short.
     await Promise.allSettled([this.sandboxAhead.close(), this.browserAhead?.close(), ...sessions, ...this.grades, ...this.opens]);
   }

@@ -54,7 +54,7 @@ export class Session {
   private files: StudentFile[] = [];
   private filesDirty = false;
   private nextId = 1;
-  private closed = false;
+  /** The close under way or done (a second close awaits the first). */
   private closing: Promise<void> | null = null;
   /** Aborted as the session closes, so that work done for it (a Check) stops with it. */
   private readonly ending = new AbortController();
@@ -176,7 +176,7 @@ export class Session {
       throw new SessionError('not_offered', `the wire view could not start: ${(err as Error).message}`);
     }
     // Closed (or turned off) while it started: it must not outlive that.
-    if (this.closed || !this.wire) await capture.stop();
+    if (this.isClosed || !this.wire) await capture.stop();
     void this.sandbox.ended.then(() => capture.stop());
   }
 
@@ -230,7 +230,7 @@ export class Session {
       // Each Run starts the loss pattern from its beginning, so a run can be replayed.
       if (this.loss) await this.applyLoss();
       for (const { name, spec } of processNames(this.lab.meta.processes, clients)) {
-        if (generation !== this.generation || this.closed) return;
+        if (generation !== this.generation || this.isClosed) return;
         const proc = this.addProc(spec, name);
         await this.start(proc, generation, true);
         // A server that ended before it was ready: the rest would only talk to nothing.
@@ -345,7 +345,6 @@ export class Session {
   }
 
   private async end(): Promise<void> {
-    this.closed = true;
     this.ending.abort();
     this.generation++;
     if (this.aheadTimer) clearTimeout(this.aheadTimer);
@@ -359,7 +358,7 @@ export class Session {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.ending.signal.aborted;
   }
 
   /** Aborted once the session is closed (its Check stops: GradeOptions.signal). */
@@ -463,10 +462,10 @@ export class Session {
 
   /** Starts the next Run's program ahead once this Run's programs had the CPU to start. */
   private startAheadLater(): void {
-    if (this.closed || this.ahead?.usable || this.aheadTimer) return;
+    if (this.isClosed || this.ahead?.usable || this.aheadTimer) return;
     this.aheadTimer = setTimeout(() => {
       this.aheadTimer = null;
-      if (!this.closed && !this.ahead?.usable) this.ahead = ProgramAhead.start(this.sandbox, this.limits);
+      if (!this.isClosed && !this.ahead?.usable) this.ahead = ProgramAhead.start(this.sandbox, this.limits);
     }, AHEAD_AFTER_RUN_MS);
     this.aheadTimer.unref();
   }
@@ -484,7 +483,7 @@ export class Session {
 
   private async waitReady(proc: Proc, term: PtyProcess, generation: number): Promise<void> {
     const { port, protocol } = proc.spec.ready!;
-    const stop = () => proc.term !== term || proc.state === 'exited' || generation !== this.generation || this.closed;
+    const stop = () => proc.term !== term || proc.state === 'exited' || generation !== this.generation || this.isClosed;
     const result = await waitUntilBound(this.sandbox, port, protocol, { timeoutMs: this.limits.readyTimeoutMs, pollMs: READY_POLL_MS, stop });
     if (result === 'stopped' || stop()) return;
     if (result === 'bound') {
@@ -519,7 +518,7 @@ export class Session {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new SessionError('session_ended', 'the session has ended');
+    if (this.isClosed) throw new SessionError('session_ended', 'the session has ended');
   }
 
   private info(p: Proc): ProcInfo {

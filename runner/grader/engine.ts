@@ -40,6 +40,8 @@ export interface GradeReport {
   failed: number;
   skipped: number;
   durationMs: number;
+  /** Set when the grade was aborted (GradeOptions.signal) before every planned check was reported: no verdict. */
+  stopped?: true;
 }
 
 /**
@@ -332,10 +334,14 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     return done;
   });
   const results: CheckResult[] = [];
+  let cut = false;
   try {
     for (const done of settled) {
       const result = await done;
-      if (!result) break; // aborted: nothing after it is reported
+      if (!result) {
+        cut = true; // aborted: nothing after it is reported
+        break;
+      }
       results.push(result);
       opts.onResult?.(result);
     }
@@ -349,7 +355,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     opts.signal?.removeEventListener('abort', onAbort);
   }
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
-  return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0) };
+  return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0), ...(cut ? { stopped: true as const } : {}) };
 }
 
 
