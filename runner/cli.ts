@@ -34,6 +34,7 @@ import { PodDeletionCost, podFromEnv, SERVICE_ACCOUNT_DIR } from './server/pod-d
 import { buildSite, siteIsStale } from './course/build.ts';
 import { cmdBuild, cmdInit, cmdNew, cmdSchema, COURSE_USAGE } from './course/commands.ts';
 import { CLASS_GRADE_USAGE, cmdGradeClass, isClassGrade } from './course/grade-class.ts';
+import { stopOnSignals } from './stop-signals.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -402,20 +403,7 @@ To grade your own code anyway, pass --sandbox host.`);
     if (runner.backend.warning) console.error(`socklab: warning: ${backendWarning(runner.backend, locale)}`);
   }
   // Ctrl-C (or a CI job's cancel) stops the checks and waits for their sandboxes; a second signal quits at once.
-  const stop = new AbortController();
-  let stoppedBy = 0;
-  const onSignal = (code: number) => () => {
-    // Either signal next takes Node's default: it quits.
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    stoppedBy = code;
-    console.error(`${pretty && tty ? '\x1b[2K' : ''}socklab: ${say('report.stopping')}`);
-    stop.abort();
-  };
-  const onInt = onSignal(130);
-  const onTerm = onSignal(143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
+  const stop = stopOnSignals(() => console.error(`${pretty && tty ? '\x1b[2K' : ''}socklab: ${say('report.stopping')}`));
   let report: GradeReport;
   try {
     report = await gradeFiles({
@@ -438,14 +426,13 @@ To grade your own code anyway, pass --sandbox host.`);
       },
     });
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    stop.dispose();
   }
   // Stopped before its last result: no verdict. (After it, while the sandboxes closed, the verdict stands.)
   if (report.stopped) {
     await runner.close();
     console.error(`socklab: ${say('report.stopped')}`);
-    return stoppedBy;
+    return stop.exitCode();
   }
   if (pretty) console.log(prettySummary(report, say));
   const text = reporter === 'json' ? jsonReport(report) : reporter === 'junit' ? junitReport(report, say) : null;

@@ -17,6 +17,7 @@ import { graderSay } from '../grader/messages.ts';
 import { readSubmission, type ClassResult } from '../grader/class-grade.ts';
 import { findLab, loadLabs } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
+import { descendantsOf, stillRunning } from '../../test/support/test-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ECHO = join(ROOT, 'labs/02-tcp-echo');
@@ -124,6 +125,42 @@ describe('socklab grade --class', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status).toBe(2);
   });
+
+  it('stops on Ctrl-C: ends the grade running, writes the students graded so far and marks the rest not graded, exit 130', async () => {
+    // A server that accepts and never answers: each of its checks would wait out its timeout.
+    const silent = 'import socket, time\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("", 12000))\ns.listen(16)\nheld = []\nwhile True:\n    held.append(s.accept()[0])\n';
+    cpSync(join(ECHO, 'solution/python'), join(tmp, 'stopped/a-good'), { recursive: true });
+    mkdirSync(join(tmp, 'stopped/b-silent'), { recursive: true });
+    writeFileSync(join(tmp, 'stopped/b-silent/server.py'), silent);
+    for (const n of ['c-good', 'd-good']) cpSync(join(ECHO, 'solution/python'), join(tmp, 'stopped', n), { recursive: true });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/socklab.js'), 'grade', 'tcp-echo', '--class', 'stopped', '--jobs', '1', '--report', 'partial'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      // a-good graded, b-silent's server up and waiting.
+      await expect.poll(() => out, { timeout: 60_000 }).toMatch(/\[1\/4\] a-good/);
+      await expect.poll(() => descendantsOf(child.pid!).filter((p) => p.name === 'python3').length, { timeout: 30_000 }).toBeGreaterThan(0);
+      const running = descendantsOf(child.pid!);
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(130);
+      expect(running.filter(stillRunning)).toEqual([]);
+      expect(out).toContain('stopping: the grades still running are being ended');
+      expect(out).toMatch(/stopped after [\d.]+ s: 1 of 4 submissions graded; the report lists the other 3 as not graded/);
+      const json = JSON.parse(readFileSync(join(tmp, 'partial/class-report.json'), 'utf8')) as ClassResult;
+      expect(json.stopped).toBe(true);
+      expect(json.students.map((s) => [s.student, s.notGraded ?? false, s.points])).toEqual([['a-good', false, json.maxPoints], ['b-silent', true, 0], ['c-good', true, 0], ['d-good', true, 0]]);
+      const csv = readFileSync(join(tmp, 'partial/class-report.csv'), 'utf8').trimEnd().split('\r\n');
+      expect(csv.filter((row) => row.startsWith('b-silent,'))).toEqual(json.checks.map((c) => expect.stringMatching(new RegExp(`^b-silent,,${c.id},.*,not-graded,0,1,not graded: the class grade was stopped`))));
+      const html = readFileSync(join(tmp, 'partial/class-report.html'), 'utf8');
+      expect(html).toContain('Stopped before every submission was graded:</b> 1 of 4 graded');
+      // The pass rates count the one student graded, not the three the stop left.
+      expect(html).toMatch(/replies with the line in upper case[\s\S]*?100% <small>\(1\/1\)<\/small>/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('reads a submission as socklab grade does: a link to a host file is refused, never read', () => {
     const lab = findLab(loadLabs(), 'tcp-echo')!;

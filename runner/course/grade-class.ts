@@ -16,6 +16,7 @@ import { ChecksError } from '../grader/engine.ts';
 import { classFolder, defaultClassJobs, gradeClass, maxClassJobs, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
 import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
 import { CommandError } from './commands.ts';
+import { stopOnSignals } from '../stop-signals.ts';
 
 /** Appended to `socklab grade`'s usage. */
 export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
@@ -24,7 +25,8 @@ export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class
       the number of cores, and up to six times while the CPUs are idle). Writes class-report.csv and .json (a row per student
       and check, with points from checks.ts) and class-report.html (pass rate
       and most common failures per check, each student's total) to --report
-      (default ./socklab-report). Exit 0 once the report is written.
+      (default ./socklab-report). Exit 0 once the report is written. Ctrl-C
+      stops it: the report holds the students graded so far (exit 130).
 `;
 
 const OPTIONS = {
@@ -101,6 +103,8 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     const upTo = Math.min(maxJobs, submissions.length);
     console.log(`Grading ${submissions.length} submissions of ${lab.meta.id}, ${atOnce}${upTo > atOnce ? ` (up to ${upTo} while the CPUs are idle)` : ''} at a time`);
     const t0 = Date.now();
+    // Ctrl-C (or a CI job's cancel) ends the grades still running; the students graded so far are written to the report.
+    const stop = stopOnSignals(() => console.error(`${tty ? '\x1b[2K' : ''}socklab: stopping: the grades still running are being ended, and the report will hold the students graded so far (press again to quit at once)`));
     const result = await gradeClass({
       lab,
       submissions,
@@ -110,14 +114,17 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
       maxConcurrency: maxJobs,
       ...(lang ? { lang } : {}),
       ...(only ? { only } : {}),
+      signal: stop.signal,
       onGraded: (s, done, total) => {
         if (tty) process.stdout.write(`\x1b[2K${progressLine(done, total, Date.now() - t0)}  ${studentLine(s)}\r`);
         else console.log(`[${done}/${total}] ${studentLine(s)}`);
       },
-    }).catch((err: unknown) => {
-      if (err instanceof ChecksError) throw new CommandError(err.message);
-      throw err;
-    });
+    })
+      .catch((err: unknown) => {
+        if (err instanceof ChecksError) throw new CommandError(err.message);
+        throw err;
+      })
+      .finally(() => stop.dispose());
     if (tty) process.stdout.write('\x1b[2K');
     const out = resolve(values.report ?? 'socklab-report');
     try {
@@ -128,9 +135,16 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     } catch (err) {
       throw new CommandError(`--report: cannot write to ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    const report = `report: ${relative(process.cwd(), join(out, 'class-report.html')) || out} (and .csv, .json)`;
+    if (result.stopped) {
+      const graded = result.students.filter((s) => !s.notGraded).length;
+      console.error(`socklab: stopped after ${(result.durationMs / 1000).toFixed(1)} s: ${graded} of ${result.students.length} submissions graded; the report lists the other ${result.students.length - graded} as not graded`);
+      console.error(report);
+      return stop.exitCode();
+    }
     const full = result.students.filter((s) => s.points === result.maxPoints).length;
     console.log(`${result.students.length} graded in ${(result.durationMs / 1000).toFixed(1)} s (${((60_000 * result.students.length) / Math.max(1, result.durationMs)).toFixed(1)} per minute); ${full} with every point`);
-    console.log(`report: ${relative(process.cwd(), join(out, 'class-report.html')) || out} (and .csv, .json)`);
+    console.log(report);
     return 0;
   } finally {
     await runner.close();

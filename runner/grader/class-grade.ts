@@ -34,10 +34,14 @@ export interface ClassCheck {
   points: number;
 }
 
-/** One student and check: `missing` when the student's folder lacks that role's program. */
+/**
+ * One student and check: `missing` when the student's folder lacks that
+ * role's program, `not-graded` when the class grade was stopped before the
+ * student's grade ended.
+ */
 export interface ClassCell {
   id: string;
-  status: CheckStatus | 'missing';
+  status: CheckStatus | 'missing' | 'not-graded';
   points: number;
   message?: string;
 }
@@ -48,6 +52,8 @@ export interface StudentResult {
   lang?: Language;
   /** Why the submission could not be graded at all. */
   error?: string;
+  /** The class grade was stopped (ClassGradeOptions.signal) before this student's grade ended: no points are known. */
+  notGraded?: true;
   cells: ClassCell[];
   points: number;
   durationMs: number;
@@ -63,6 +69,8 @@ export interface ClassResult {
   durationMs: number;
   /** The most graded at once during the class. */
   concurrency: number;
+  /** Set when the grade was stopped before every student's grade ended (the rest are `notGraded`). */
+  stopped?: true;
 }
 
 export interface ClassGradeOptions {
@@ -83,8 +91,15 @@ export interface ClassGradeOptions {
   lang?: Language;
   /** Grade only these roles. */
   only?: string[];
-  /** Called as each student's grade ends. */
+  /** Called as each student's grade ends (not for one the stop cut short). */
   onGraded?: (student: StudentResult, done: number, total: number) => void;
+  /**
+   * Aborted, it stops the class (Ctrl-C): no student's grade starts after
+   * it, the running ones are stopped, and gradeClass resolves once their
+   * sandboxes are closed, with every student it did not grade to the end
+   * marked `notGraded`.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -133,6 +148,9 @@ export async function classChecks(lab: Lab): Promise<ClassCheck[]> {
   return checks.map((c: CheckDef) => ({ id: c.id, name: nameOf(c, messages, 'en'), role: c.role, points: c.points ?? 1 }));
 }
 
+/** The note on every check of a student the stop left ungraded. */
+const NOT_GRADED = 'not graded: the class grade was stopped first';
+
 /** Grades every submission, `concurrency` at a time (up to `maxConcurrency` while the CPUs are idle); students in the order given. */
 export async function gradeClass(opts: ClassGradeOptions): Promise<ClassResult> {
   const t0 = performance.now();
@@ -145,24 +163,30 @@ export async function gradeClass(opts: ClassGradeOptions): Promise<ClassResult> 
   const concurrency = await runGrowing(
     opts.submissions.length,
     async (i) => {
-      results[i] = await gradeOne(opts, checks, opts.submissions[i]!);
-      opts.onGraded?.(results[i]!, ++done, opts.submissions.length);
+      const graded = await gradeOne(opts, checks, opts.submissions[i]!);
+      if (!graded) return;
+      results[i] = graded;
+      opts.onGraded?.(graded, ++done, opts.submissions.length);
     },
-    { least: opts.concurrency, most: opts.maxConcurrency ?? opts.concurrency, idleShare: () => idle.sample(), everyMs: GROW_EVERY_MS, idleToGrow: GROW_IDLE_SHARE, idleToShrink: SHRINK_IDLE_SHARE },
+    { least: opts.concurrency, most: opts.maxConcurrency ?? opts.concurrency, idleShare: () => idle.sample(), everyMs: GROW_EVERY_MS, idleToGrow: GROW_IDLE_SHARE, idleToShrink: SHRINK_IDLE_SHARE, ...(opts.signal ? { signal: opts.signal } : {}) },
   );
+  const notGraded = (sub: Submission): StudentResult => ({ student: sub.student, dir: sub.dir, notGraded: true, cells: checks.map((c) => ({ id: c.id, status: 'not-graded', points: 0, message: NOT_GRADED })), points: 0, durationMs: 0 });
+  const students = opts.submissions.map((sub, i) => results[i] ?? notGraded(sub));
   return {
     lab: opts.lab.meta.id,
     title: opts.lab.meta.title,
     date: new Date().toISOString(),
     checks,
     maxPoints: checks.reduce((a, c) => a + c.points, 0),
-    students: results,
+    students,
     durationMs: Math.round(performance.now() - t0),
     concurrency,
+    ...(done < students.length ? { stopped: true as const } : {}),
   };
 }
 
-async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Submission): Promise<StudentResult> {
+/** A student's result, or undefined when the class's stop cut the grade short. */
+async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Submission): Promise<StudentResult | undefined> {
   const t0 = performance.now();
   const base = { student: sub.student, dir: sub.dir };
   const missingAll = (error: string): StudentResult => ({ ...base, error, cells: checks.map((c) => ({ id: c.id, status: 'missing', points: 0, message: error })), points: 0, durationMs: 0 });
@@ -178,10 +202,11 @@ async function gradeOne(opts: ClassGradeOptions, checks: ClassCheck[], sub: Subm
     // between its checks.
     const shared = opts.concurrency > 1;
     const limits = shared ? { ...opts.limits, checksAtOnce: 1 } : opts.limits;
-    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles });
+    report = await gradeFiles({ lab: opts.lab, lang: read.lang, files: read.files, backend: opts.backend, limits, only: roles, ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (err) {
     return { ...missingAll(`could not be graded: ${(err as Error).message}`), lang: read.lang };
   }
+  if (report.stopped) return undefined;
   const cells: ClassCell[] = checks.map((c) => {
     const r = report.results.find((x) => x.id === c.id);
     if (!r) return { id: c.id, status: 'missing', points: 0, message: `no ${LANGUAGES[read.lang].fileFor(c.role)}` };

@@ -46,10 +46,14 @@ export function classJson(result: ClassResult): string {
   return JSON.stringify({ ...result, rows: classRows(result) }, null, 2) + '\n';
 }
 
-/** Per check: how many passed, and its failure messages by how often they came. */
+/** The students whose grade ended: a stopped class's others have no points to count. */
+const gradedStudents = (result: ClassResult) => result.students.filter((s) => !s.notGraded);
+
+/** Per check, over the students graded: how many passed, and its failure messages by how often they came. */
 export function checkSummaries(result: ClassResult) {
+  const students = gradedStudents(result);
   return result.checks.map((c) => {
-    const cells = result.students.map((s) => s.cells.find((x) => x.id === c.id)!);
+    const cells = students.map((s) => s.cells.find((x) => x.id === c.id)!);
     const failures = new Map<string, number>();
     for (const cell of cells) if (cell.status === 'failed' && cell.message) failures.set(cell.message, (failures.get(cell.message) ?? 0) + 1);
     return {
@@ -69,8 +73,10 @@ const pct = (n: number, of: number) => (of === 0 ? 0 : Math.round((100 * n) / of
 /** A self-contained page (no scripts, no outside files); every student-made text is escaped. */
 export function classHtml(result: ClassResult): string {
   const summaries = checkSummaries(result);
-  const n = result.students.length;
-  const mean = n ? result.students.reduce((a, s) => a + s.points, 0) / n : 0;
+  const graded = gradedStudents(result);
+  const n = graded.length;
+  const mean = n ? graded.reduce((a, s) => a + s.points, 0) / n : 0;
+  const all = result.students.length;
   const checkRows = summaries
     .map((s) => {
       const rate = pct(s.passed, n);
@@ -80,12 +86,12 @@ export function classHtml(result: ClassResult): string {
 <td>${top ? `<ol>${top}</ol>` : s.failed ? '' : '<span class="none">no failures</span>'}${s.skipped ? `<p class="skipped">${s.skipped} skipped: a check it depends on failed</p>` : ''}</td></tr>`;
     })
     .join('\n');
-  const mark = { passed: '✓', failed: '✗', skipped: '–', missing: '·' } as const;
+  const mark = { passed: '✓', failed: '✗', skipped: '–', missing: '·', 'not-graded': '?' } as const;
   const studentRows = result.students
     .map(
       (s) => `<tr><td>${html(s.student)}</td><td>${html(s.lang ?? '')}</td><td class="num"><b>${html(s.points)}</b> / ${result.maxPoints}</td>
 <td class="cells">${s.cells.map((c) => `<span class="${c.status}" title="${html(`${c.id}: ${c.status}${c.message ? ` — ${c.message}` : ''}`)}">${mark[c.status]}</span>`).join('')}</td>
-<td>${s.error ? `<span class="error">${html(s.error)}</span>` : ''}</td></tr>`,
+<td>${s.error ? `<span class="error">${html(s.error)}</span>` : s.notGraded ? '<span class="not-graded">not graded: the grade was stopped</span>' : ''}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -98,17 +104,17 @@ table{border-collapse:collapse;width:100%;margin:1rem 0 2rem}th,td{border-bottom
 th{background:#f4f4f7}code{font-size:.85em;color:#555}.num{white-space:nowrap}
 .rate{white-space:nowrap;width:14rem}.bar{display:inline-block;width:7rem;height:.7rem;background:#f1d4d4;margin-right:.5rem;vertical-align:middle}
 .bar div{height:100%;background:#2f9e44}ol{margin:0;padding-left:1.2rem}.count{font-weight:600;color:#b42318}.none{color:#2f9e44}
-.cells span{display:inline-block;width:1.3em;text-align:center;font-weight:700}.passed{color:#2f9e44}.failed{color:#b42318}.skipped,.missing{color:#999}
-.error{color:#b42318}td p.skipped{margin:.2rem 0 0}
+.cells span{display:inline-block;width:1.3em;text-align:center;font-weight:700}.passed{color:#2f9e44}.failed{color:#b42318}.skipped,.missing,.not-graded{color:#999}
+.error{color:#b42318}td p.skipped{margin:.2rem 0 0}.stopped{background:#fff4e5;border-left:4px solid #f08c00;padding:.6rem .9rem}
 </style></head><body>
 <h1>${html(result.title)}: class report</h1>
-<p class="meta">${n} submission${n === 1 ? '' : 's'} · mean ${mean.toFixed(1)} / ${result.maxPoints} points · graded ${html(result.date.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d).*$/, '$1 $2 UTC'))} in ${(result.durationMs / 1000).toFixed(1)} s, up to ${result.concurrency} at a time</p>
+${result.stopped ? `<p class="stopped"><b>Stopped before every submission was graded:</b> ${n} of ${all} graded. The other ${all - n} are listed as not graded and count in no pass rate or mean; run the grade again to grade them.</p>\n` : ''}<p class="meta">${result.stopped ? `${n} of ${all}` : n} submission${all === 1 ? '' : 's'}${result.stopped ? ' graded' : ''} · mean ${mean.toFixed(1)} / ${result.maxPoints} points · graded ${html(result.date.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d).*$/, '$1 $2 UTC'))} in ${(result.durationMs / 1000).toFixed(1)} s, up to ${result.concurrency} at a time</p>
 <h2>Checks</h2>
 <table><thead><tr><th>Check</th><th>Pass rate</th><th>Most common failures</th></tr></thead><tbody>
 ${checkRows}
 </tbody></table>
 <h2>Students</h2>
-<p class="meta">One mark per check, in the order above: ✓ passed, ✗ failed, – skipped (an earlier check failed), · not graded (program missing).</p>
+<p class="meta">One mark per check, in the order above: ✓ passed, ✗ failed, – skipped (an earlier check failed), · not graded (program missing)${result.stopped ? ', ? not graded (the grade was stopped)' : ''}.</p>
 <table><thead><tr><th>Student</th><th>Language</th><th>Points</th><th>Checks</th><th>Note</th></tr></thead><tbody>
 ${studentRows}
 </tbody></table>

@@ -379,6 +379,34 @@ export default defineChecks([
     expect((globalThis as unknown as { __runs: string[] }).__runs).toEqual(['early']);
   }, 30_000);
 
+  it('aborted, reports the checks that ended before it (though a stopped one comes first in the lab), never the stopped ones nor a skip for one', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'slow', name: 'slow', role: 'server', async run(h) { await h.sleep(20_000); } },
+  { id: 'fast', name: 'fast', role: 'server', async run() {} },
+  { id: 'third', name: 'third', role: 'server', async run(h) { await h.sleep(20_000); } },
+  { id: 'after-slow', name: 'after slow', role: 'server', dependsOn: ['slow'], alone: true, async run() {} },
+]);`);
+    const stop = new AbortController();
+    const reported: string[] = [];
+    const t0 = Date.now();
+    const report = await gradeFiles({
+      lab,
+      lang: 'python',
+      files: serverFile(SOLUTION),
+      backend,
+      limits: resolveLimits({ checksAtOnce: 2 }),
+      signal: stop.signal,
+      // "third" takes the turn "fast" left: fast has ended, its result held behind slow's, which the abort drops.
+      onStart: (c) => void (c.id === 'third' && setTimeout(() => stop.abort(), 100)),
+      onResult: (r) => void reported.push(r.id),
+    });
+    expect(Date.now() - t0).toBeLessThan(15_000); // not the sleeps' 20 s
+    expect(report.stopped).toBe(true);
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([['fast', 'passed']]);
+    expect(reported).toEqual(['fast']);
+  }, 30_000);
+
   it('leaves no listener on its signal once over: a session\'s signal outlives its many Checks', async () => {
     const { lab } = makeLab(`export default defineChecks([{ id: 'quick', name: 'ends at once', role: 'server', async run() {} }]);`);
     const stop = new AbortController();

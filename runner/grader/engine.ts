@@ -181,8 +181,9 @@ export interface GradeOptions {
   /**
    * Aborted, it stops the grade (its session was closed, the runner is
    * stopping, a proof has seen what it needed): no check starts after it,
-   * the running ones are stopped and not reported, and gradeFiles returns
-   * the results reported so far once every sandbox and browser of the
+   * the running ones are stopped and not reported (nor the checks skipped
+   * for them), the ones that ended before it are, in the lab's order, and
+   * gradeFiles returns those results once every sandbox and browser of the
    * grade is closed.
    */
   signal?: AbortSignal;
@@ -290,7 +291,8 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     const skipped = (id: string): CheckResult => ({ id: check.id, name: check.name, role: check.role, status: 'skipped', durationMs: 0, message: say('engine.skipped', { name: checks.find((c) => c.id === id)?.name ?? id }), transcript: [], outputs: [] });
     const run = async (): Promise<CheckResult | undefined> => {
       const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check), chains.get(check.id));
-      if (!endTurn) return skipped((await failedDep)!.id);
+      // A dependency the abort stopped has no verdict to skip for.
+      if (!endTurn) return stopped ? undefined : skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
         if (stopped) return undefined;
@@ -338,9 +340,10 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   try {
     for (const done of settled) {
       const result = await done;
+      // Stopped by the abort; a later check that ended before it still has its verdict.
       if (!result) {
-        cut = true; // aborted: nothing after it is reported
-        break;
+        cut = true;
+        continue;
       }
       results.push(result);
       opts.onResult?.(result);

@@ -24,12 +24,15 @@ export interface GrowOptions {
   idleToGrow: number;
   /** Below this idle share a look takes one from the target (not below `least`); default: none does. */
   idleToShrink?: number;
+  /** Aborted, no job starts after it; the promise resolves once the running ones have ended (their own ending is theirs to see to). */
+  signal?: AbortSignal;
 }
 
 /**
- * Runs `run(0)` ... `run(total - 1)`, each once, started in that order;
- * resolves with the most that ran at once once all have ended, or rejects
- * with the first failure (the jobs already started still run to their end).
+ * Runs `run(0)` ... `run(total - 1)`, each once, started in that order
+ * (until `signal` is aborted); resolves with the most that ran at once once
+ * all started have ended, or rejects with the first failure (the jobs
+ * already started still run to their end).
  */
 export function runGrowing(total: number, run: (i: number) => Promise<void>, opts: GrowOptions): Promise<number> {
   const least = Math.max(1, Math.min(opts.least, total));
@@ -59,8 +62,9 @@ export function runGrowing(total: number, run: (i: number) => Promise<void>, opt
       );
     };
     const fill = () => {
-      while (running < target && next < total) start();
-      if (done === total) {
+      const stopped = opts.signal?.aborted === true;
+      while (!stopped && running < target && next < total) start();
+      if (done === total || (stopped && running === 0)) {
         clearInterval(timer);
         resolve(peak);
       }
