@@ -23,7 +23,7 @@ import { prepareJavaArchive } from './java-archive.ts';
 import { JAVA_ARCHIVE_PATH } from '../languages.ts';
 import { cgroupsOf, childrenOf, processName, processStatus, processTree } from './procfs.ts';
 import { runnerCgroups } from './cgroups.ts';
-import { createBwrapSandbox } from './bwrap.ts';
+import { createBwrapSandbox, type BwrapSandbox } from './bwrap.ts';
 import { SandboxAhead } from '../sandbox-ahead.ts';
 import type { Standby } from './standby.ts';
 import { SandboxSupply } from '../grader/sandbox-supply.ts';
@@ -32,7 +32,7 @@ import { createHostSandbox } from './host.ts';
 import { GradeHarness } from '../grader/harness.ts';
 import type { Lab } from '../labs/load.ts';
 import { waitUntilBound } from './wait-bound.ts';
-import { isBound } from './socket-table.ts';
+import { isBound, readSocketTable, type SocketEntry } from './socket-table.ts';
 import { claimWithSandbox, startWithSandbox } from '../terminal/program-ahead.ts';
 import { releaseUid, runningAsRoot, takeUid, UID_BASE } from './uids.ts';
 import type { Sandbox } from './types.ts';
@@ -1621,6 +1621,54 @@ time.sleep(1000)
     await Promise.all(programs.map((p) => p.done));
     expect(await eventually(() => leftovers(uid).length === 0, 2000)).toBe(true);
     await expect(sandbox.connectTcp(12001)).rejects.toThrow(/ended/);
+  });
+
+  it("lists its sockets as /proc's table does (through the holder's sock_diag): every state, family and queue, a UDP socket's drops, and more sockets than it lists", async () => {
+    const sandbox = await tracker.open();
+    const sorted = (t: SocketEntry[]) => [...t].sort((a, b) => `${a.protocol}${a.family}${a.localPort}${a.remotePort}${a.state}`.localeCompare(`${b.protocol}${b.family}${b.localPort}${b.remotePort}${b.state}`));
+    // Every kind the inspector and the graders read, held still: a listener with a connection it has not accepted, an accepted
+    // one with bytes unread each way, a closed one left in TIME_WAIT, an IPv6 listener, UDP bound (with drops) and connected.
+    const still = tracker.start(sandbox, python(`
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('', 12000)); s.listen(4)
+a = socket.create_connection(('127.0.0.1', 12000)); b, _ = s.accept()
+a.sendall(b'x' * 3000); b.sendall(b'y' * 700)
+t = socket.create_connection(('127.0.0.1', 12000)); u, _ = s.accept(); t.close(); time.sleep(0.05); u.close()
+waiting = socket.create_connection(('127.0.0.1', 12000))
+six = socket.socket(socket.AF_INET6); six.bind(('::1', 12001)); six.listen()
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024); r.bind(('127.0.0.1', 12002))
+w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); w.connect(('127.0.0.1', 12002))
+for _ in range(200): w.send(b'z' * 500)
+r6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); r6.bind(('::', 12003))
+print('READY', flush=True)
+time.sleep(100)`));
+    await still.waitFor('READY');
+    const listed = sorted((await (sandbox as BwrapSandbox).listSockets())!);
+    expect(listed).toEqual(sorted(await readSocketTable(sandbox.pid)));
+    expect(sorted(await sandbox.sockets())).toEqual(listed);
+    const states = new Set(listed.map((e) => `${e.protocol}${e.family} ${e.state}`));
+    for (const s of ['tcp4 LISTEN', 'tcp4 ESTABLISHED', 'tcp4 TIME_WAIT', 'tcp6 LISTEN', 'udp4 BOUND', 'udp4 CONNECTED', 'udp6 BOUND']) expect(states, s).toContain(s);
+    expect(listed.find((e) => e.state === 'LISTEN' && e.localPort === 12000)).toMatchObject({ recvQueue: 1, sendQueue: 0 });
+    expect(listed.some((e) => e.state === 'ESTABLISHED' && e.recvQueue === 3000)).toBe(true);
+    expect(listed.find((e) => e.protocol === 'udp' && e.localPort === 12002)!.drops).toBeGreaterThan(0);
+    await still.proc.stop();
+    // More than the holder lists in one answer (MAX_LISTED_SOCKETS, 1024): /proc's table has them all.
+    const many = tracker.start(sandbox, python(`
+import os, socket, time
+# Two processes, each within its limit on open files; the first says READY once the second holds its own.
+done_r, done_w = os.pipe()
+first = os.fork() != 0
+held = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(550)]
+for i, s in enumerate(held): s.bind(('127.0.0.1', 20000 + i + (0 if first else 550)))
+if first:
+    os.read(done_r, 1)
+    print('READY', flush=True)
+else:
+    os.write(done_w, b'.')
+time.sleep(100)`));
+    await many.waitFor('READY');
+    expect(await (sandbox as BwrapSandbox).listSockets()).toBeNull();
+    expect((await sandbox.sockets()).filter((e) => e.protocol === 'udp')).toHaveLength(1100);
   });
 
   it("is made new for a grade's next check only once nothing of the last one is left: no process, file, socket or network rule", async () => {

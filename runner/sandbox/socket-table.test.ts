@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { isBound, parseSocketTable, readSocketTable } from './socket-table.ts';
+import { isBound, parseListedSockets, parseSocketTable, readSocketTable } from './socket-table.ts';
 import { packTar } from './tar.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +24,14 @@ describe('socket table', () => {
     expect(six[0]).toMatchObject({ localAddress: '::1', localPort: 8000, state: 'LISTEN' });
     expect(isBound(rows, 12000, 'tcp')).toBe(true);
     expect(isBound(rows, 12000, 'udp')).toBe(false);
+  });
+
+  it("parses the session holder's list as it parses /proc's table", () => {
+    const listed = parseListedSockets('t4 00000000:2EE0 00000000:0000 0A 00000000:00000003 13251 0,t6 00000000000000000000000001000000:1F40 00000000000000000000000000000000:0000 0A 00000000:00000000 999 0,u4 0100007F:2EE2 00000000:0000 07 00000000:00000400 77 5');
+    expect(listed.slice(0, 2)).toEqual([parseSocketTable(TCP, 'tcp', 4)[0], parseSocketTable(TCP6, 'tcp', 6)[0]]);
+    expect(listed[2]).toMatchObject({ protocol: 'udp', family: 4, state: 'BOUND', localAddress: '127.0.0.1', localPort: 12002, recvQueue: 1024, inode: 77, drops: 5 });
+    expect(parseListedSockets('')).toEqual([]);
+    expect(() => parseListedSockets('x9 junk')).toThrow(/not a listed socket/);
   });
 
   it('sees a real listening socket of this process', async () => {

@@ -51,26 +51,44 @@ export function parseSocketTable(text: string, protocol: 'tcp' | 'udp', family: 
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 10) continue;
-    const [local, remote, st, queues] = [f[1]!, f[2]!, f[3]!, f[4]!];
-    const [tx, rx] = queues.split(':');
-    const [la, lp] = local.split(':');
-    const [ra, rp] = remote.split(':');
-    out.push({
-      protocol,
-      family,
-      state: protocol === 'tcp' ? (TCP_STATES[st] ?? st) : st === '01' ? 'CONNECTED' : 'BOUND',
-      localAddress: hexAddress(la!),
-      localPort: parseInt(lp!, 16),
-      remoteAddress: hexAddress(ra!),
-      remotePort: parseInt(rp!, 16),
-      sendQueue: parseInt(tx!, 16),
-      recvQueue: parseInt(rx!, 16),
-      inode: Number(f[9]),
-      // /proc/net/udp's last column; tcp has no such column.
-      drops: protocol === 'udp' ? Number(f[12] ?? 0) || 0 : 0,
-    });
+    // /proc/net/udp's last column is its drops; tcp has no such column.
+    out.push(entry(protocol, family, f[1]!, f[2]!, f[3]!, f[4]!, f[9]!, protocol === 'udp' ? f[12] : undefined));
   }
   return out;
+}
+
+/**
+ * Parses the session holder's `sockets` answer (holder.c answer_sockets):
+ * entries separated by commas, each "t4|t6|u4|u6 LOCAL REMOTE ST TX:RX
+ * INODE DROPS" in /proc/net's own notation.
+ */
+export function parseListedSockets(text: string): SocketEntry[] {
+  if (!text) return [];
+  return text.split(',').map((item) => {
+    const [kind, local, remote, st, queues, inode, drops] = item.split(' ');
+    if (!kind || drops === undefined || !/^[tu][46]$/.test(kind)) throw new Error(`not a listed socket: ${item.slice(0, 80)}`);
+    return entry(kind[0] === 't' ? 'tcp' : 'udp', kind[1] === '6' ? 6 : 4, local!, remote!, st!, queues!, inode!, drops);
+  });
+}
+
+/** One socket from /proc/net's columns: addresses and ports in hex, the state's hex number, "tx:rx" queues in hex. */
+function entry(protocol: 'tcp' | 'udp', family: 4 | 6, local: string, remote: string, st: string, queues: string, inode: string, drops: string | undefined): SocketEntry {
+  const [tx, rx] = queues.split(':');
+  const [la, lp] = local.split(':');
+  const [ra, rp] = remote.split(':');
+  return {
+    protocol,
+    family,
+    state: protocol === 'tcp' ? (TCP_STATES[st] ?? st) : st === '01' ? 'CONNECTED' : 'BOUND',
+    localAddress: hexAddress(la!),
+    localPort: parseInt(lp!, 16),
+    remoteAddress: hexAddress(ra!),
+    remotePort: parseInt(rp!, 16),
+    sendQueue: parseInt(tx!, 16),
+    recvQueue: parseInt(rx!, 16),
+    inode: Number(inode),
+    drops: protocol === 'udp' ? Number(drops ?? 0) || 0 : 0,
+  };
 }
 
 /** Whether something listens on (tcp) or is bound to (udp) `port`. */
