@@ -136,6 +136,24 @@ export default defineChecks([
     expect(r.message).not.toMatch(/Then:/);
   }, 30_000);
 
+  it('names the crash of a server that closed its port and takes most of a second to report its exit (a dying node on loaded cores)', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'reply', name: 'replies', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hello');
+      await c.expectLine('HELLO');
+  } },
+]);`);
+    // Closes its listener and the connection on the first line, then takes 0.7 s (past the 0.3 s any failure waits) to crash.
+    const dying = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\ns.close()\nc.close()\ntime.sleep(0.7)\nraise RuntimeError("boom")\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(dying), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/^your server crashed with code 1, \d+\.\d\d s into the check, just after the grader's step .*\. Its error: RuntimeError: boom\. Then: /);
+  }, 30_000);
+
   it('sends the pieces of a line once the program has read the one before, not after a fixed pause', async () => {
     const { lab } = makeLab(`
 export default defineChecks([

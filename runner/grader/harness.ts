@@ -124,6 +124,7 @@ export class GradeHarness implements Harness, CheckScope {
           hint: this.say(tcp ? 'hint.bindListen' : 'hint.bind', { port }),
         });
       }
+      program.boundOnce = true;
       this.transcript.add('note', name, this.say(tcp ? 'log.listening' : 'log.bound', { port, protocol }));
     }
     return program;

@@ -9,7 +9,8 @@ import { crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
 import type { GraderSay } from '../messages.ts';
 import type { Transcript } from '../transcript.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
-import type { ProgramImpl } from './program.ts';
+import { isBound } from '../../sandbox/socket-table.ts';
+import { DYING_EXIT_MS, type ProgramImpl } from './program.ts';
 import { CheckFailure } from './wait.ts';
 
 /** A failure as the engine reports it. */
@@ -157,6 +158,15 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     const horizonMs = EXIT_SETTLE_MS + running.length * SPIN_LOOKS * SPIN_GAP_MS;
     const waiting = Promise.all(running.map(async (p) => void ((await p.waitIdle(EXIT_SETTLE_MS, { forever: true, horizonMs })) && still.add(p))));
     await Promise.race([...students.map((p) => p.waitExit(EXIT_SETTLE_MS)), waiting]);
+    // A server whose port is no longer bound is ending (or closed it, which
+    // it must not either): a dying node, its threads joined on two loaded
+    // cores, can take most of a second more to report its exit.
+    const servers = running.filter((p) => !p.exited && p.boundOnce);
+    if (servers.length) {
+      const table = await ctx.sandbox.sockets().catch(() => undefined);
+      const ending = servers.filter((p) => table && !isBound(table, p.readyPort!.port, p.readyPort!.protocol));
+      if (ending.length) await Promise.race(ending.map((p) => p.waitExit(DYING_EXIT_MS)));
+    }
   }
   // A server must keep running; any program that crashed has a cause to show.
   const gone = students.find((p) => p.exitStatus && p.exitStatus.reason !== 'stopped' && (p.serves || crashed(p)));

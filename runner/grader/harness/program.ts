@@ -53,11 +53,12 @@ const SURE_QUIET_MS = 100;
 const STILL_MS = 20;
 
 /**
- * How long expectSurvives gives a program whose probe failed to report its
- * exit: a dying node joins its threads after its sockets closed, which on
- * two loaded cores has taken most of a second. Only a failing probe waits.
+ * How long a program seen ending is given to report its exit: a dying node
+ * joins its threads after its sockets closed, which on two loaded cores has
+ * taken most of a second. Only a failing probe (expectSurvives) or a server
+ * whose port went (cause.ts) waits.
  */
-const SURVIVE_EXIT_MS = 1000;
+export const DYING_EXIT_MS = 1000;
 /**
  * How long blockedIn looks again while a JVM's collector or VM thread is
  * at work (it holds the program's threads for moments, not for ever; on
@@ -173,6 +174,9 @@ export class ProgramImpl extends EventEmitter implements Program {
     return this.dropped ? `${this.head}\n… (${this.dropped - this.head.length} characters left out)\n${this.text}` : this.text;
   }
 
+  /** Set once its port was seen bound (Harness.start waited for it): a server that lost it since is ending (cause.ts). */
+  boundOnce = false;
+
   /** Whether it is a server (the run plan waits for its port), which must keep running. */
   get serves(): boolean {
     return this.readyPort !== undefined;
@@ -278,7 +282,7 @@ export class ProgramImpl extends EventEmitter implements Program {
     try {
       await probe();
     } catch (err) {
-      await this.waitExit(SURVIVE_EXIT_MS);
+      await this.waitExit(DYING_EXIT_MS);
       this.expectRunning(why);
       throw err;
     }
