@@ -38,7 +38,8 @@
  *                        process starts for it and no table of the
  *                        machine's connections is walked.
  *      sockets           every TCP and UDP socket in the session's network
- *                        namespace, through sock_diag (answer_sockets): "ok"
+ *                        namespace that /proc/net lists (not a TCP socket
+ *                        bound alone), through sock_diag (answer_sockets): "ok"
  *                        and an entry per socket with /proc/net/tcp's
  *                        columns, or "error too many sockets" past
  *                        MAX_LISTED_SOCKETS
@@ -607,17 +608,17 @@ struct found_socket {
 };
 
 /*
- * Dumps the sockets of `protocol` in the session's network namespace, every
- * state, calling `visit` with each (and `ctx`); `ext` asks for extensions
+ * Dumps the sockets of `protocol` in the session's network namespace in
+ * `states` (a bit per TCP state), calling `visit` with each (and `ctx`); `ext` asks for extensions
  * (a bit per INET_DIAG_* attribute; not for `family` 0). Their count, or -1
  * with errno. `family` 0 asks for IPv4 and IPv6 TCP sockets in one walk
  * (the older TCPDIAG_GETSOCK request): the kernel makes a TCP dump by
  * walking the machine's whole connection table, about a millisecond each.
  */
-static int dump_sockets(int family, int protocol, unsigned char ext, void (*visit)(const struct nlmsghdr *, const struct inet_diag_msg *, void *), void *ctx) {
+static int dump_sockets(int family, int protocol, unsigned states, unsigned char ext, void (*visit)(const struct nlmsghdr *, const struct inet_diag_msg *, void *), void *ctx) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return -1;
-  if (diag_dump_request(fd, family, protocol, ~0u, 0, ext) < 0) {
+  if (diag_dump_request(fd, family, protocol, states, 0, ext) < 0) {
     close(fd);
     return -1;
   }
@@ -664,7 +665,7 @@ static void keep_found(const struct nlmsghdr *h, const struct inet_diag_msg *d, 
 /* The sockets of `protocol` into found (at most `max`): their count, or -1 with errno (dump_sockets). */
 static int find_sockets(int family, int protocol, struct found_socket *found, int max) {
   struct found_sockets f = {found, max, 0};
-  return dump_sockets(family, protocol, 0, keep_found, &f);
+  return dump_sockets(family, protocol, ~0u, 0, keep_found, &f);
 }
 
 /*
@@ -810,6 +811,13 @@ static void answer_bound(const char *args) {
 #define MAX_LISTED_SOCKETS 1024
 /* The longest entry of one socket in that answer (an IPv6 one comes to 122 characters). */
 #define LISTED_SOCKET_CHARS 128
+/*
+ * The state bit (Linux 6.8's TCP_BOUND_INACTIVE, not in the headers) asking
+ * sock_diag for TCP sockets bound and neither listening nor connected
+ * (bind() without listen()): /proc/net/tcp has no line for them, so neither
+ * has the `sockets` answer.
+ */
+#define TCP_BOUND_INACTIVE 13
 
 /* The `sockets` answer as it is written. */
 struct listing {
@@ -855,11 +863,11 @@ static void answer_sockets(void) {
   static char text[3 + MAX_LISTED_SOCKETS * LISTED_SOCKET_CHARS + 2];
   struct listing l = {text + 3, text + sizeof text - 2, 0, IPPROTO_TCP};
   memcpy(text, "ok ", 3);
-  int tcp = dump_sockets(0, IPPROTO_TCP, 0, list_socket, &l);
+  int tcp = dump_sockets(0, IPPROTO_TCP, ~(1u << TCP_BOUND_INACTIVE), 0, list_socket, &l);
   l.protocol = IPPROTO_UDP;
   unsigned char memory = 1 << (INET_DIAG_SKMEMINFO - 1);
-  int udp4 = tcp < 0 ? -1 : dump_sockets(AF_INET, IPPROTO_UDP, memory, list_socket, &l);
-  int udp6 = udp4 < 0 ? -1 : dump_sockets(AF_INET6, IPPROTO_UDP, memory, list_socket, &l);
+  int udp4 = tcp < 0 ? -1 : dump_sockets(AF_INET, IPPROTO_UDP, ~0u, memory, list_socket, &l);
+  int udp6 = udp4 < 0 ? -1 : dump_sockets(AF_INET6, IPPROTO_UDP, ~0u, memory, list_socket, &l);
   /* No IPv6 in the kernel: no IPv6 socket either. */
   if (udp6 < 0 && udp4 >= 0 && errno == EAFNOSUPPORT) udp6 = 0;
   if (tcp < 0 || udp4 < 0 || udp6 < 0) {

@@ -1627,7 +1627,9 @@ time.sleep(1000)
     const sandbox = await tracker.open();
     const sorted = (t: SocketEntry[]) => [...t].sort((a, b) => `${a.protocol}${a.family}${a.localPort}${a.remotePort}${a.state}`.localeCompare(`${b.protocol}${b.family}${b.localPort}${b.remotePort}${b.state}`));
     // Every kind the inspector and the graders read, held still: a listener with a connection it has not accepted, an accepted
-    // one with bytes unread each way, a closed one left in TIME_WAIT, an IPv6 listener, UDP bound (with drops) and connected.
+    // one with bytes unread each way, a closed one left in TIME_WAIT, an IPv6 listener, UDP bound (with drops) and connected,
+    // a TCP socket bound and never listening (bind() without listen(): /proc has no line for it), an IPv4 client's connection
+    // to a dual-stack listener (IPv4-mapped addresses).
     const still = tracker.start(sandbox, python(`
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('', 12000)); s.listen(4)
@@ -1640,6 +1642,9 @@ r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.setsockopt(socket.SOL_SO
 w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); w.connect(('127.0.0.1', 12002))
 for _ in range(200): w.send(b'z' * 500)
 r6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); r6.bind(('::', 12003))
+bound = socket.socket(); bound.bind(('127.0.0.1', 12004))
+dual = socket.socket(socket.AF_INET6); dual.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); dual.bind(('::', 12005)); dual.listen()
+mapped = socket.create_connection(('127.0.0.1', 12005)); accepted, _ = dual.accept()
 print('READY', flush=True)
 time.sleep(100)`));
     await still.waitFor('READY');
@@ -1648,6 +1653,7 @@ time.sleep(100)`));
     expect(sorted(await sandbox.sockets())).toEqual(listed);
     const states = new Set(listed.map((e) => `${e.protocol}${e.family} ${e.state}`));
     for (const s of ['tcp4 LISTEN', 'tcp4 ESTABLISHED', 'tcp4 TIME_WAIT', 'tcp6 LISTEN', 'udp4 BOUND', 'udp4 CONNECTED', 'udp6 BOUND']) expect(states, s).toContain(s);
+    expect(listed.find((e) => e.family === 6 && e.state === 'ESTABLISHED' && e.localPort === 12005)).toMatchObject({ localAddress: '::ffff:127.0.0.1', remoteAddress: '::ffff:127.0.0.1' });
     expect(listed.find((e) => e.state === 'LISTEN' && e.localPort === 12000)).toMatchObject({ recvQueue: 1, sendQueue: 0 });
     expect(listed.some((e) => e.state === 'ESTABLISHED' && e.recvQueue === 3000)).toBe(true);
     expect(listed.find((e) => e.protocol === 'udp' && e.localPort === 12002)!.drops).toBeGreaterThan(0);
