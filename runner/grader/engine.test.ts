@@ -17,6 +17,7 @@ import { loadLab } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
 import { chooseBackend } from '../sandbox/index.ts';
 import { junitReport, prettyResult } from './reporters.ts';
+import { DYING_EXIT_MS } from './harness/program.ts';
 
 const API = new URL('./api.ts', import.meta.url).pathname;
 const backend = chooseBackend('bwrap');
@@ -152,6 +153,30 @@ export default defineChecks([
     const r = report.results[0]!;
     expect(r.status).toBe('failed');
     expect(r.message).toMatch(/^your server crashed with code 1, \d+\.\d\d s into the check, just after the grader's step .*\. Its error: RuntimeError: boom\. Then: /);
+  }, 30_000);
+
+  it('gives no dying wait to a server that closed its port and waits for input for ever: its failure is no slower', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'second', name: 'takes a second client', role: 'server', async run(h) {
+      await h.start('server');
+      const first = await h.connect(7000);
+      await first.sendLine('hello');
+      await first.expectLine('HELLO');
+      try {
+        await h.connect(7000);
+      } finally {
+        (globalThis as unknown as { __failedAt: number }).__failedAt = performance.now();
+      }
+  } },
+]);`);
+    // Serves its first client alone: the listener is closed once it is accepted, and the server reads that client for ever.
+    const single = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\ns.close()\nwhile True:\n    c.sendall(c.recv(100).upper())\n';
+    let reportedAt = 0;
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(single), backend, limits: resolveLimits(), onResult: () => void (reportedAt = performance.now()) });
+    expect(report.results[0]!.status).toBe('failed');
+    // The cause is looked for (0.3 s at most, less for a program seen waiting for input) and the programs stopped; not DYING_EXIT_MS more.
+    expect(reportedAt - (globalThis as unknown as { __failedAt: number }).__failedAt).toBeLessThan(DYING_EXIT_MS);
   }, 30_000);
 
   it('sends the pieces of a line once the program has read the one before, not after a fixed pause', async () => {

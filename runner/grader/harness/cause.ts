@@ -160,8 +160,9 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     await Promise.race([...students.map((p) => p.waitExit(EXIT_SETTLE_MS)), waiting]);
     // A server whose port is no longer bound is ending (or closed it, which
     // it must not either): a dying node, its threads joined on two loaded
-    // cores, can take most of a second more to report its exit.
-    const servers = running.filter((p) => !p.exited && p.boundOnce);
+    // cores, can take most of a second more to report its exit. Not one seen
+    // waiting for input (still): it closed its port and lives on.
+    const servers = running.filter((p) => !p.exited && p.boundOnce && !still.has(p));
     if (servers.length) {
       const table = await ctx.sandbox.sockets().catch(() => undefined);
       const ending = servers.filter((p) => table && !isBound(table, p.readyPort!.port, p.readyPort!.protocol));
