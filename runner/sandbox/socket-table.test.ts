@@ -31,6 +31,9 @@ describe('socket table', () => {
     expect(listed.slice(0, 2)).toEqual([parseSocketTable(TCP, 'tcp', 4)[0], parseSocketTable(TCP6, 'tcp', 6)[0]]);
     expect(listed[2]).toMatchObject({ protocol: 'udp', family: 4, state: 'BOUND', localAddress: '127.0.0.1', localPort: 12002, recvQueue: 1024, inode: 77, drops: 5 });
     expect(parseListedSockets('')).toEqual([]);
+    // One walk of the TCP table lists both families mixed: read in /proc's order (tcp, tcp6, udp, udp6), its first match first.
+    const mixed = parseListedSockets('u4 0100007F:2EE2 00000000:0000 07 00000000:00000000 5 0,t6 00000000000000000000000000000000:2EE0 00000000000000000000000000000000:0000 0A 00000000:00000000 1 0,t4 00000000:2EE0 00000000:0000 0A 00000000:00000002 2 0,t6 00000000000000000000000001000000:2EE1 00000000000000000000000000000000:0000 0A 00000000:00000000 3 0');
+    expect(mixed.map((e) => e.inode)).toEqual([2, 1, 3, 5]);
     expect(() => parseListedSockets('x9 junk')).toThrow(/not a listed socket/);
   });
 

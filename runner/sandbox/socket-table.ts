@@ -60,15 +60,23 @@ export function parseSocketTable(text: string, protocol: 'tcp' | 'udp', family: 
 /**
  * Parses the session holder's `sockets` answer (holder.c answer_sockets):
  * entries separated by commas, each "t4|t6|u4|u6 LOCAL REMOTE ST TX:RX
- * INODE DROPS" in /proc/net's own notation.
+ * INODE DROPS" in /proc/net's own notation; returned in readSocketTable's
+ * order (tcp, tcp6, udp, udp6). The holder's one walk of the TCP table
+ * mixes the families in an order that changes with the session, and a
+ * reader that takes the first match (a server's IPv4 listener, not its
+ * IPv6 one on the same port) must find what /proc's table puts first.
  */
 export function parseListedSockets(text: string): SocketEntry[] {
   if (!text) return [];
-  return text.split(',').map((item) => {
-    const [kind, local, remote, st, queues, inode, drops] = item.split(' ');
-    if (!kind || drops === undefined || !/^[tu][46]$/.test(kind)) throw new Error(`not a listed socket: ${item.slice(0, 80)}`);
-    return entry(kind[0] === 't' ? 'tcp' : 'udp', kind[1] === '6' ? 6 : 4, local!, remote!, st!, queues!, inode!, drops);
-  });
+  const rank = (e: SocketEntry) => (e.protocol === 'tcp' ? 0 : 2) + (e.family === 6 ? 1 : 0);
+  return text
+    .split(',')
+    .map((item) => {
+      const [kind, local, remote, st, queues, inode, drops] = item.split(' ');
+      if (!kind || drops === undefined || !/^[tu][46]$/.test(kind)) throw new Error(`not a listed socket: ${item.slice(0, 80)}`);
+      return entry(kind[0] === 't' ? 'tcp' : 'udp', kind[1] === '6' ? 6 : 4, local!, remote!, st!, queues!, inode!, drops);
+    })
+    .sort((a, b) => rank(a) - rank(b));
 }
 
 /** One socket from /proc/net's columns: addresses and ports in hex, the state's hex number, "tx:rx" queues in hex. */
