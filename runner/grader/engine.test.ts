@@ -155,6 +155,22 @@ export default defineChecks([
     expect(r.message).toMatch(/^your server crashed with code 1, \d+\.\d\d s into the check, just after the grader's step .*\. Its error: RuntimeError: boom\. Then: /);
   }, 30_000);
 
+  it('names a server that does not accept though it listens on IPv4 and on IPv6 apart: the socket list puts the IPv4 listener first, as /proc does', async () => {
+    const { lab } = makeLab(`
+export default defineChecks([
+  { id: 'reply', name: 'replies', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hello');
+      await c.expectLine('HELLO', { timeoutMs: 1500 });
+  } },
+]);`);
+    // Its IPv4 listener (the one 127.0.0.1 reaches) made first: sock_diag lists the IPv6-only one before it.
+    const apart = 'import socket,time\ns=socket.socket()\ns.bind(("0.0.0.0",7000))\ns.listen()\ns6=socket.socket(socket.AF_INET6)\ns6.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,1)\ns6.bind(("::",7000))\ns6.listen()\nwhile True:\n    time.sleep(1)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(apart), backend, limits: resolveLimits() });
+    expect(report.results[0]!.message).toMatch(/^your server is listening on port 7000 but has not accepted a connection: 1 client waits/);
+  }, 30_000);
+
   it('gives no dying wait to a server that closed its port and waits for input for ever: its failure is no slower', async () => {
     const { lab } = makeLab(`
 export default defineChecks([
