@@ -1,6 +1,7 @@
 /**
- * A network namespace's socket table (/proc/<pid>/net/*, read by procfs.ts): what the
- * socket inspector shows and how the runner sees that a server is listening.
+ * A network namespace's socket table (/proc/<pid>/net/*, read by procfs.ts,
+ * or the session holder's list of it, parseListedSockets): what the socket
+ * inspector shows and how the runner sees that a server is listening.
  */
 import { netTable } from './procfs.ts';
 
