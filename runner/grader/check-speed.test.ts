@@ -102,4 +102,19 @@ describe('compileJava', () => {
     await compileJava(counting, limits, [first, noMain, broken]);
     expect(made).toBe(0);
   }, 60_000);
+
+  it('stopped (its grade aborted) ends the compiling JVM and keeps nothing of it', async () => {
+    const file = { name: 'Server.java', content: `public class Server { public static void main(String[] a) { System.out.println("${Date.now()}"); } }\n` };
+    const stop = new AbortController();
+    // Stopped once its sandbox is made, while the JVM starts.
+    const stopping = { ...backend, create: async (l: typeof limits, o?: Parameters<typeof backend.create>[1]) => { const s = await backend.create(l, o); setTimeout(() => stop.abort(), 100); return s; } };
+    await compileJava(stopping, limits, [file], stop.signal);
+    expect(compiledProgram(file)).toBeUndefined();
+    // Not kept as "does not compile" either: the next grade compiles it.
+    let made = 0;
+    const counting = { ...backend, create: (l: typeof limits, o?: Parameters<typeof backend.create>[1]) => (made++, backend.create(l, o)) };
+    await compileJava(counting, limits, [file]);
+    expect(made).toBe(1);
+    expect(compiledProgram(file)?.main).toBe('Server');
+  }, 60_000);
 });

@@ -238,7 +238,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // Java programs start from the runner's class-data archive, made once
   // per JDK, and are compiled once for the grade: every program a check
   // may start (the student's of the graded roles, the reference's).
-  const compiled = opts.lang === 'java' ? prepareJavaArchive().then(() => compileJava(opts.backend, opts.limits, javaPrograms(opts, roles, reference))) : Promise.resolve();
+  const compiled = opts.lang === 'java' ? prepareJavaArchive().then(() => compileJava(opts.backend, opts.limits, javaPrograms(opts, roles, reference), opts.signal)) : Promise.resolve();
   // What a check's sandbox holds depends only on the role it grades.
   const setups = new Map<string, Promise<CheckSetup>>();
   const setupOf = (role: string): Promise<CheckSetup> => {

@@ -55,22 +55,28 @@ export const compiledCommand = (program: CompiledProgram): string[] => javaComma
 
 /**
  * Compiles the files not compiled yet, all in one JVM in one fresh sandbox.
- * Never throws: whatever could not be compiled runs as source.
+ * Never throws: whatever could not be compiled runs as source. Aborted
+ * (`signal`: the grade was stopped), it ends the JVM with its sandbox and
+ * keeps nothing of it.
  */
-export async function compileJava(backend: Backend, limits: Limits, files: { name: string; content: string }[]): Promise<void> {
+export async function compileJava(backend: Backend, limits: Limits, files: { name: string; content: string }[], signal?: AbortSignal): Promise<void> {
   const todo = [...new Map(files.map((f) => [keyOf(f.name, f.content), f])).entries()].filter(([key]) => !kept.has(key));
-  if (!todo.length || !(await prepareJavaCompiler())) return;
-  let sandbox;
+  if (!todo.length || signal?.aborted || !(await prepareJavaCompiler())) return;
+  let sandbox: Sandbox;
   try {
     sandbox = await backend.create(limits, { check: true });
   } catch {
     return;
   }
+  // A stopped grade does not wait out its compile (seconds on a busy machine).
+  const stop = () => void sandbox.close();
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
   try {
     await sandbox.writeFiles(todo.map(([, f], i) => ({ name: `src${i}/${f.name}`, content: f.content })));
     const args = todo.flatMap(([, f], i) => [`out${i}`, `src${i}/${f.name}`]);
     const said = await runToEnd(sandbox, javaCommand(['-cp', JAVA_COMPILER_PATH, JAVA_COMPILER_CLASS, ...args]), limits);
-    if (said === null) return;
+    if (said === null || signal?.aborted) return;
     for (const [i, [key]] of todo.entries()) {
       const line = said.split('\n').find((l) => l.trim().endsWith(` out${i}`))?.trim();
       if (line === `failed out${i}` || line === `nomain out${i}`) {
@@ -86,6 +92,7 @@ export async function compileJava(backend: Backend, limits: Limits, files: { nam
   } catch {
     // Not compiled: runs as source.
   } finally {
+    signal?.removeEventListener('abort', stop);
     await sandbox.close();
   }
 }
