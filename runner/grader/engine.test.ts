@@ -41,6 +41,17 @@ function makeLab(checks: string) {
   return { lab: loadLab(dir, join(root, 'labs')) };
 }
 
+/** checks.ts of one check: "hello" sent, "HELLO" expected back (`wait`: expectLine's options, as source). */
+const UPPER_CASE_CHECK = (wait = '') => `
+export default defineChecks([
+  { id: 'echo', name: 'answers in upper case', role: 'server', async run(h) {
+      await h.start('server');
+      const c = await h.connect(7000);
+      await c.sendLine('hello');
+      await c.expectLine('HELLO'${wait});
+  } },
+]);`;
+
 const serverFile = (code: string) => [{ name: 'server.py', content: code }];
 const SOLUTION = 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    c.sendall(c.recv(100).upper())\n    c.close()\n';
 
@@ -75,15 +86,7 @@ export default defineChecks([
   }, 30_000);
 
   it('shows what was sent, expected and received, and the first differing byte', async () => {
-    const { lab } = makeLab(`
-export default defineChecks([
-  { id: 'echo', name: 'answers in upper case', role: 'server', async run(h) {
-      await h.start('server');
-      const c = await h.connect(7000);
-      await c.sendLine('hello');
-      await c.expectLine('HELLO');
-  } },
-]);`);
+    const { lab } = makeLab(UPPER_CASE_CHECK());
     const lower = SOLUTION.replace('.upper()', '');
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(lower), backend, limits: resolveLimits() });
     const r = report.results[0]!;
@@ -138,15 +141,7 @@ export default defineChecks([
   }, 30_000);
 
   it('names the crash of a server that closed its port and takes most of a second to report its exit (a dying node on loaded cores)', async () => {
-    const { lab } = makeLab(`
-export default defineChecks([
-  { id: 'reply', name: 'replies', role: 'server', async run(h) {
-      await h.start('server');
-      const c = await h.connect(7000);
-      await c.sendLine('hello');
-      await c.expectLine('HELLO');
-  } },
-]);`);
+    const { lab } = makeLab(UPPER_CASE_CHECK());
     // Closes its listener and the connection on the first line, then takes 0.7 s (past the 0.3 s any failure waits) to crash.
     const dying = 'import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nc,_=s.accept()\nc.recv(100)\ns.close()\nc.close()\ntime.sleep(0.7)\nraise RuntimeError("boom")\n';
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(dying), backend, limits: resolveLimits() });
@@ -156,15 +151,7 @@ export default defineChecks([
   }, 30_000);
 
   it('names a server that does not accept though it listens on IPv4 and on IPv6 apart: the socket list puts the IPv4 listener first, as /proc does', async () => {
-    const { lab } = makeLab(`
-export default defineChecks([
-  { id: 'reply', name: 'replies', role: 'server', async run(h) {
-      await h.start('server');
-      const c = await h.connect(7000);
-      await c.sendLine('hello');
-      await c.expectLine('HELLO', { timeoutMs: 1500 });
-  } },
-]);`);
+    const { lab } = makeLab(UPPER_CASE_CHECK(', { timeoutMs: 1500 }'));
     // Its IPv4 listener (the one 127.0.0.1 reaches) made first: sock_diag lists the IPv6-only one before it.
     const apart = 'import socket,time\ns=socket.socket()\ns.bind(("0.0.0.0",7000))\ns.listen()\ns6=socket.socket(socket.AF_INET6)\ns6.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,1)\ns6.bind(("::",7000))\ns6.listen()\nwhile True:\n    time.sleep(1)\n';
     const report = await gradeFiles({ lab, lang: 'python', files: serverFile(apart), backend, limits: resolveLimits() });
