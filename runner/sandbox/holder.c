@@ -609,13 +609,14 @@ struct found_socket {
 
 /*
  * Dumps the sockets of `protocol` in the session's network namespace in
- * `states` (a bit per TCP state), calling `visit` with each (and `ctx`); `ext` asks for extensions
+ * `states` (a bit per TCP state), calling `visit` with each (and `ctx`) until it says
+ * it has enough (non-zero); `ext` asks for extensions
  * (a bit per INET_DIAG_* attribute; not for `family` 0). Their count, or -1
  * with errno. `family` 0 asks for IPv4 and IPv6 TCP sockets in one walk
  * (the older TCPDIAG_GETSOCK request): the kernel makes a TCP dump by
  * walking the machine's whole connection table, about a millisecond each.
  */
-static int dump_sockets(int family, int protocol, unsigned states, unsigned char ext, void (*visit)(const struct nlmsghdr *, const struct inet_diag_msg *, void *), void *ctx) {
+static int dump_sockets(int family, int protocol, unsigned states, unsigned char ext, int (*visit)(const struct nlmsghdr *, const struct inet_diag_msg *, void *), void *ctx) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return -1;
   if (diag_dump_request(fd, family, protocol, states, 0, ext) < 0) {
@@ -639,8 +640,12 @@ static int dump_sockets(int family, int protocol, unsigned states, unsigned char
         errno = err ? -err : EIO;
         return -1;
       }
-      visit(h, NLMSG_DATA(h), ctx);
       count++;
+      /* Enough (more than the caller takes): the socket's close ends the kernel's walk, not the rest of a student's thousands. */
+      if (visit(h, NLMSG_DATA(h), ctx)) {
+        close(fd);
+        return count;
+      }
     }
   }
   close(fd);
@@ -655,11 +660,11 @@ struct found_sockets {
   int count;
 };
 
-static void keep_found(const struct nlmsghdr *h, const struct inet_diag_msg *d, void *ctx) {
+static int keep_found(const struct nlmsghdr *h, const struct inet_diag_msg *d, void *ctx) {
   (void)h;
   struct found_sockets *f = ctx;
   if (f->count < f->max) f->at[f->count] = (struct found_socket){d->idiag_family, d->id};
-  f->count++;
+  return ++f->count > f->max;
 }
 
 /* The sockets of `protocol` into found (at most `max`): their count, or -1 with errno (dump_sockets). */
@@ -834,9 +839,9 @@ static void hex_address(char *out, size_t size, unsigned char family, const __be
 }
 
 /* Appends one socket: "t4 LOCAL:PORT REMOTE:PORT ST TX:RX INODE DROPS", /proc/net's columns (and its hex) for each. */
-static void list_socket(const struct nlmsghdr *h, const struct inet_diag_msg *d, void *ctx) {
+static int list_socket(const struct nlmsghdr *h, const struct inet_diag_msg *d, void *ctx) {
   struct listing *l = ctx;
-  if (++l->count > MAX_LISTED_SOCKETS) return;
+  if (++l->count > MAX_LISTED_SOCKETS) return 1;
   unsigned drops = 0;
   int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof *d);
   for (const struct rtattr *a = (const struct rtattr *)(d + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
@@ -849,6 +854,7 @@ static void list_socket(const struct nlmsghdr *h, const struct inet_diag_msg *d,
   unsigned send = l->protocol == IPPROTO_TCP && d->idiag_state == TCP_LISTEN ? 0 : d->idiag_wqueue;
   int n = snprintf(l->at, (size_t)(l->end - l->at), "%s%c%d %s:%04X %s:%04X %02X %08X:%08X %u %u", l->count > 1 ? "," : "", l->protocol == IPPROTO_TCP ? 't' : 'u', d->idiag_family == AF_INET6 ? 6 : 4, local, ntohs(d->id.idiag_sport), remote, ntohs(d->id.idiag_dport), d->idiag_state, send, d->idiag_rqueue, d->idiag_inode, drops);
   if (n > 0 && n < l->end - l->at) l->at += n;
+  return 0;
 }
 
 /*
@@ -864,6 +870,10 @@ static void answer_sockets(void) {
   struct listing l = {text + 3, text + sizeof text - 2, 0, IPPROTO_TCP};
   memcpy(text, "ok ", 3);
   int tcp = dump_sockets(0, IPPROTO_TCP, ~(1u << TCP_BOUND_INACTIVE), 0, list_socket, &l);
+  if (l.count > MAX_LISTED_SOCKETS) {
+    say("error too many sockets\n");
+    return;
+  }
   l.protocol = IPPROTO_UDP;
   unsigned char memory = 1 << (INET_DIAG_SKMEMINFO - 1);
   int udp4 = tcp < 0 ? -1 : dump_sockets(AF_INET, IPPROTO_UDP, ~0u, memory, list_socket, &l);
