@@ -16,7 +16,7 @@ import { ChecksError } from '../grader/engine.ts';
 import { classFolder, defaultClassJobs, gradeClass, maxClassJobs, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
 import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
 import { CommandError } from './commands.ts';
-import { stopOnSignals } from '../stop-signals.ts';
+import { stopOnSignals, type StopSignals } from '../stop-signals.ts';
 
 /** Appended to `socklab grade`'s usage. */
 export const CLASS_GRADE_USAGE = `  socklab grade <lab> <dir> <dir>... | --class DIR [--jobs N] [--report DIR] [--lang L] [--only ROLE] [--labs DIR]
@@ -89,6 +89,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
   if (values.labs !== undefined && !isFolder(values.labs)) throw new CommandError(`--labs: ${values.labs} is not a folder`);
 
   const runner = new Runner({ sandbox, ...(values.labs !== undefined ? { labsDir: resolve(values.labs) } : {}) });
+  let stop: StopSignals | undefined;
   try {
     const lab = findLab(runner.labs, labName);
     if (!lab || lab.meta.processes.length === 0) {
@@ -103,8 +104,9 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     const upTo = Math.min(maxJobs, submissions.length);
     console.log(`Grading ${submissions.length} submissions of ${lab.meta.id}, ${atOnce}${upTo > atOnce ? ` (up to ${upTo} while the CPUs are idle)` : ''} at a time`);
     const t0 = Date.now();
-    // Ctrl-C (or a CI job's cancel) ends the grades still running; the students graded so far are written to the report.
-    const stop = stopOnSignals(() => console.error(`${tty ? '\x1b[2K' : ''}socklab: stopping: the grades still running are being ended, and the report will hold the students graded so far (press again to quit at once)`));
+    // Ctrl-C (or a CI job's cancel) ends the grades still running; the students graded so far are written to the report,
+    // which a first signal while it is written leaves whole.
+    stop = stopOnSignals(() => console.error(`${tty ? '\x1b[2K' : ''}socklab: stopping: the grades still running are being ended, and the report will hold the students graded so far (press again to quit at once)`));
     const result = await gradeClass({
       lab,
       submissions,
@@ -123,8 +125,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
       .catch((err: unknown) => {
         if (err instanceof ChecksError) throw new CommandError(err.message);
         throw err;
-      })
-      .finally(() => stop.dispose());
+      });
     if (tty) process.stdout.write('\x1b[2K');
     const out = resolve(values.report ?? 'socklab-report');
     try {
@@ -147,6 +148,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
     console.log(report);
     return 0;
   } finally {
+    stop?.dispose();
     await runner.close();
   }
 }
