@@ -182,19 +182,18 @@ export class Runner {
       if (this.checkQueue.length >= this.limits.maxQueuedChecks) throw new SessionError('check_running', 'too many Checks are waiting right now; try again in a minute');
       onQueued?.();
       const waiting = { client, start: () => {} };
-      let leave = (): void => {};
+      let unlisten = (): void => {};
       const started = await new Promise<boolean>((resolve) => {
         waiting.start = () => resolve(true);
-        leave = () => {
+        this.checkQueue.push(waiting);
+        unlisten = onAbort([session.signal, stopped], () => {
           // Out of the queue at once: a grader freed before this continuation runs goes to the next one, not to this.
           const i = this.checkQueue.indexOf(waiting);
           if (i >= 0) this.checkQueue.splice(i, 1);
           resolve(false);
-        };
-        this.checkQueue.push(waiting);
-        for (const s of [session.signal, stopped]) s?.addEventListener('abort', leave, { once: true });
+        });
       });
-      for (const s of [session.signal, stopped]) s?.removeEventListener('abort', leave);
+      unlisten();
       if (!started) {
         // Stopped, or its tab closed, while it waited: it left the queue, holding no grader and no place in it.
         throw session.isClosed ? new SessionError('session_ended', 'the session ended while its Check waited') : stoppedError();
@@ -209,9 +208,7 @@ export class Runner {
       // student's Stop, not after its last check. Listeners removed with it, not AbortSignal.any: on Node 20
       // a signal that outlives many Checks (a session's) kept an entry for each of them.
       const stop = new AbortController();
-      const abort = (): void => stop.abort();
-      for (const s of [session.signal, stopped]) s?.addEventListener('abort', abort, { once: true });
-      if (session.signal.aborted || stopped?.aborted) abort();
+      const unlisten = onAbort([session.signal, stopped], () => stop.abort());
       const grade = this.metrics.timeCheck(() => gradeFiles({ lab: session.lab, lang: session.lang, files, backend: this.backend, limits: this.limits, ...(only ? { only: [only] } : {}), ...(this.browserAhead ? { browserAhead: this.browserAhead } : {}), ...gradeEvents, signal: stop.signal }));
       this.grades.add(grade);
       try {
@@ -223,7 +220,7 @@ export class Runner {
         return report;
       } finally {
         this.grades.delete(grade);
-        for (const s of [session.signal, stopped]) s?.removeEventListener('abort', abort);
+        unlisten();
       }
     } finally {
       this.checksRunning--;
@@ -280,4 +277,22 @@ export class Runner {
     // Every one awaited, whatever another's end: one that fails does not cut the wait for the rest short.
     await Promise.allSettled([this.sandboxAhead.close(), this.browserAhead?.close(), ...sessions, ...this.grades, ...this.opens]);
   }
+}
+
+/**
+ * Calls `fn` once, when the first of `signals` is aborted (at once if one
+ * already is); returns what stops listening, for work that ends before
+ * them (a session's signal outlives its many Checks).
+ */
+function onAbort(signals: (AbortSignal | undefined)[], fn: () => void): () => void {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
+  const unlisten = () => signals.forEach((s) => s?.removeEventListener('abort', once));
+  signals.forEach((s) => s?.addEventListener('abort', once, { once: true }));
+  if (signals.some((s) => s?.aborted)) once();
+  return unlisten;
 }

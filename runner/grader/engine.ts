@@ -260,18 +260,14 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // lab's order whatever order they end in, and a check counts only once
   // every dependency has passed.
   const ended = new Map<string, CheckResult | undefined>();
-  // One listener for the grade, however many checks wait on it, removed with the grade: a signal that outlives it (a session's, over its many Checks) holds none of its checks.
-  // Also stopped from within, when reporting fails: the checks still running would otherwise run to their timeouts.
-  let stopped = false;
-  let onAbort = (): void => {};
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = () => {
-      stopped = true;
-      resolve();
-    };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  // The grade's own stop: the caller's signal, through one listener removed with the grade (a signal that
+  // outlives it, a session's over its many Checks, holds none of its checks); also stopped from within when
+  // reporting fails: the checks still running would otherwise run to their timeouts.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopped = stop.signal;
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -292,16 +288,16 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
     const run = async (): Promise<CheckResult | undefined> => {
       const endTurn = await turns.take(check.id, check.alone === true, () => readiness(check), chains.get(check.id));
       // A dependency the abort stopped has no verdict to skip for.
-      if (!endTurn) return stopped ? undefined : skipped((await failedDep)!.id);
+      if (!endTurn) return stopped.aborted ? undefined : skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
       try {
-        if (stopped) return undefined;
+        if (stopped.aborted) return undefined;
         // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
         const dropped = new Promise<void>((resolve) => {
           deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
-          void aborted.then(resolve);
+          stopped.addEventListener('abort', () => resolve(), { once: true });
         });
-        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped), dropped);
+        const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped.aborted), dropped);
         // Its turn ends with its run, not when its dependencies end.
         void running.then(endTurn, endTurn);
         const failed = await failedDep;
@@ -314,7 +310,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
           if (check.opensPage && ownPage) void browser.warm();
           result = await running;
         }
-        return stopped ? undefined : result;
+        return stopped.aborted ? undefined : result;
       } finally {
         if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
