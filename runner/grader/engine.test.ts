@@ -118,6 +118,15 @@ export default defineChecks([
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
 
+  it("shows what a program printed without its terminal colours (Node colours its errors on a terminal), everything else kept", async () => {
+    const { lab } = makeLab(UPPER_CASE_CHECK());
+    const coloured = 'import sys\nprint("\\x1b[90m    at serve (server.py:1)\\x1b[39m and \\x1b[1;31mbold red\\x1b[0m", flush=True)\nsys.exit(3)\n';
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile(coloured), backend, limits: resolveLimits() });
+    const text = report.results[0]!.outputs[0]!.text;
+    expect(text).toContain('    at serve (server.py:1) and bold red');
+    expect(text).not.toContain('\x1b');
+  }, 30_000);
+
   it('expectSurvives names a crash after what caused it, though the probe was refused before the exit came', async () => {
     const { lab } = makeLab(`
 export default defineChecks([

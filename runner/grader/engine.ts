@@ -24,6 +24,7 @@ import { CheckFailure, GradeHarness, type Failure } from './harness.ts';
 import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts';
 import { SandboxSupply, type MadeSandbox } from './sandbox-supply.ts';
 import { hasStackTrace } from './hints.ts';
+import { COLOURS } from './transcript.ts';
 import type { Locale } from './i18n.ts';
 import { graderSay, type GraderSay } from './messages.ts';
 
@@ -476,7 +477,10 @@ async function runCheck(check: CheckDef, opts: GradeOptions, words: { say: Grade
   // After the teardown: the grader's own closing is part of what the wire shows.
   const wire = await endWire();
   void giveBack(sandbox, h.programs.every((p) => p.exited)).catch(() => {});
-  const outputs = h.programs.map((p) => ({ name: p.name, text: p.output.length > 8000 ? `${p.output.slice(0, 2000)}\n…\n${p.output.slice(-6000)}` : p.output }));
+  const outputs = h.programs.map((p) => {
+    const text = p.output.replace(COLOURS, '');
+    return { name: p.name, text: text.length > 8000 ? `${text.slice(0, 2000)}\n…\n${text.slice(-6000)}` : text };
+  });
   const traced = h.programs.find((p) => p.student && hasStackTrace(p.output));
   if (traced && !verdict) verdict = { message: say('engine.stackTrace', { program: traced.name }), hint: say('hint.stackTrace') };
   else if (traced && verdict && !verdict.hint) verdict.hint = say('hint.stackTrace');

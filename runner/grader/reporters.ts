@@ -6,7 +6,7 @@ import type { CheckDef } from './api.ts';
 import type { CheckResult, GradeReport } from './engine.ts';
 import type { CheckWire } from '../../protocol/messages.ts';
 import { graderSay, roleName, type GraderSay } from './messages.ts';
-import { UNSAFE, escapeChar } from './transcript.ts';
+import { COLOURS, UNSAFE, escapeChar } from './transcript.ts';
 
 /**
  * Text that came from a program (or passed through one) made inert: every
@@ -119,7 +119,7 @@ export function junitReport(report: GradeReport, say: GraderSay = ENGLISH): stri
     for (const r of rs) {
       out.push(`    <testcase classname="${xml(`${report.lab}.${role}`)}" name="${xml(r.name)}" time="${(r.durationMs / 1000).toFixed(3)}">`);
       if (r.status === 'failed') {
-        const plain = prettyResult(r, say).replace(/\x1b\[\d+m/g, '');
+        const plain = prettyResult(r, say).replace(COLOURS, '');
         out.push(`      <failure message="${xml(r.message ?? say('report.failed'))}">${xml(plain)}</failure>`);
       } else if (r.status === 'skipped') {
         out.push(`      <skipped message="${xml(r.message ?? say('report.skipped'))}"/>`);

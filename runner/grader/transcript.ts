@@ -44,6 +44,14 @@ export function show(data: string | Uint8Array, say?: GraderSay, max = MAX_SHOWN
 // eslint-disable-next-line no-control-regex
 export const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/**
+ * Colour and style sequences (SGR: ESC [ ... m). A program run on a terminal
+ * prints them (Node colours its errors there); in a report, text instead of
+ * a terminal, they are only noise ("\\x1b[90m    at ...").
+ */
+// eslint-disable-next-line no-control-regex
+export const COLOURS = /\x1b\[[0-9;]*m/g;
+
 /** "\\x1b", "\\u202e": a character of UNSAFE, written so that it shows instead of acting. */
 export function escapeChar(c: string): string {
   const n = c.charCodeAt(0);
