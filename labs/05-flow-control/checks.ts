@@ -250,10 +250,13 @@ export default defineChecks(messages, [
       client.endInput();
       const end = await conn.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (end !== null) {
+        // A Python client that saw the end of input and called close() while a thread of its own still
+        // waits in recv() on that socket: the kernel keeps the connection while the call uses it.
+        const call = h.lang === 'python' ? await client.blockedIn() : undefined;
         h.fail(h.t('eof.open'), {
           expected: h.t('eof.expected'),
           received: end === undefined ? h.t('eof.stillOpen') : q(`${cut(h, end)}\n`),
-          hint: h.t('eof.hint'),
+          hint: call?.startsWith('recv') ? h.t('eof.hintReader', { call }) : h.t('eof.hint'),
         });
       }
       await client.expectExit({ timeoutMs: 5000, code: 0, why: h.t('eof.exitWhy') });

@@ -46,6 +46,8 @@ export default defineMessages(
     'eof.stillOpen': '(the connection still open)',
     'eof.hint':
       "The end of input is not an empty line: input() raises EOFError, `for line in sys.stdin` ends, sys.stdin.readline() returns '' (every time, at once), readline emits 'close' in Node, and readLine() returns null in Java. Then close the socket and exit.",
+    'eof.hintReader':
+      "Your client saw the end of input, but a thread of it still waits in {call} on the socket, and then close() does not end the connection: the kernel keeps it open while a call uses it (and that thread keeps your program alive). Call sock.shutdown(SHUT_RDWR) before sock.close(): the server sees the end of the stream, and the waiting recv() returns b'', so that thread ends too.",
     'eof.exitWhy': 'after closing its connection at the end of input the client exits with code 0, while the server says nothing more',
 
     // The server role: members of the student's chat
@@ -120,6 +122,8 @@ export default defineMessages(
     'eof.stillOpen': '(연결이 아직 열려 있음)',
     'eof.hint':
       "입력의 끝은 빈 줄이 아닙니다. input()은 EOFError를 일으키고, `for line in sys.stdin`은 끝나고, sys.stdin.readline()은 ''를 (매번, 곧바로) 돌려주고, Node의 readline은 'close' 이벤트를 내보내고, Java의 readLine()은 null을 돌려줍니다. 그때 소켓을 닫고 종료하세요.",
+    'eof.hintReader':
+      "클라이언트가 입력의 끝을 보았지만, 그 스레드 하나가 아직 소켓에서 {call}로 기다리고 있습니다. 이때 close()는 연결을 끝내지 못합니다: 어떤 호출이 소켓을 쓰는 동안 커널은 연결을 열어 둡니다 (그리고 그 스레드가 프로그램을 살려 둡니다). sock.close() 전에 sock.shutdown(SHUT_RDWR)를 호출하세요. 서버는 스트림의 끝을 보고, 기다리던 recv()는 b''를 돌려주어 그 스레드도 끝납니다.",
     'eof.exitWhy': '입력이 끝나 연결을 닫은 클라이언트는, 서버가 더 말하지 않아도 종료 코드 0으로 끝나야 합니다',
 
     'member.noJoin': '{nick} 클라이언트가 닉네임을 보냈지만 5초 안에 자기 입장 알림을 받지 못했습니다',
