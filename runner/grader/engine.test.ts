@@ -480,6 +480,22 @@ export default defineChecks([
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   }, 30_000);
 
+  it('grades a lab of more than ten checks without a listener leak warning (async-chat has fourteen)', async () => {
+    const ids = Array.from({ length: 14 }, (_, i) => `c${i}`);
+    const { lab } = makeLab(`export default defineChecks([${ids.map((id) => `{ id: '${id}', name: '${id}', role: 'server', async run() {} }`).join(', ')}]);`);
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits() });
+      expect(report.passed).toBe(14);
+      await new Promise((r) => setTimeout(r, 50)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  }, 30_000);
+
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {
     const { lab } = makeLab(`export default defineChecks([{ id: 'x', name: 'x', role: 'client', async run() {} }]);`);
     await expect(loadChecks(lab)).rejects.toThrow(ChecksError);
