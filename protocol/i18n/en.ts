@@ -73,6 +73,7 @@ export const en = {
   'state.running': 'running',
   'state.listening': 'listening',
   'state.listeningOn': 'listening on {ports}',
+  'state.boundTo': 'bound to {ports}',
   'state.exitedWithCode': 'exited with code {code}',
   'state.stoppedByCtrlC': 'stopped by Ctrl-C (SIGINT)',
   'state.stoppedBySignal': 'stopped ({signal})',

@@ -66,6 +66,7 @@ export const ko = {
   'state.running': '실행 중',
   'state.listening': '리슨 중',
   'state.listeningOn': '{ports} 리슨 중',
+  'state.boundTo': '{ports}에 바인드됨',
   'state.exitedWithCode': '종료됨 (종료 코드 {code})',
   'state.stoppedByCtrlC': 'Ctrl-C로 중지됨 (SIGINT)',
   'state.stoppedBySignal': '중지됨 ({signal})',

@@ -94,8 +94,14 @@ export function describeState(info: ProcInfo | null): string {
       return say('state.starting');
     case 'running':
       return say('state.running');
-    case 'listening':
-      return info.listening?.length ? say('state.listeningOn', { ports: info.listening.map((l) => `${l.port}/${l.protocol}`).join(', ') }) : say('state.listening');
+    case 'listening': {
+      if (!info.listening?.length) return say('state.listening');
+      // UDP has no listen(): a lesson that says so must not see its server "listening" on a UDP port.
+      const ports = (protocol: string) => info.listening!.filter((l) => l.protocol === protocol).map((l) => `${l.port}/${l.protocol}`).join(', ');
+      const tcp = ports('tcp');
+      const udp = ports('udp');
+      return [tcp && say('state.listeningOn', { ports: tcp }), udp && say('state.boundTo', { ports: udp })].filter(Boolean).join(', ');
+    }
     case 'exited':
       if (info.exitCode !== undefined && !info.signal) return say('state.exitedWithCode', { code: info.exitCode });
       if (info.signal === 'SIGINT') return say('state.stoppedByCtrlC');

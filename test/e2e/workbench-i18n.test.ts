@@ -183,7 +183,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     const toggle = page.getByRole('switch', { name: 'Lose 30% of packets' });
     await toggle.check();
     await button(page, 'Run').click();
-    await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 12000/udp' }).waitFor({ timeout: 20_000 });
+    await pane(page, 'server').locator('.wb-pane-state', { hasText: 'bound to 12000/udp' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => answers, { timeout: 10_000 }).toEqual([30]);
 
     // Each client sends one datagram; 3 packets in 10 are dropped, so one of the first few loses its request or reply.
@@ -241,7 +241,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       expect((await fileText(page, 'client.py')).split('\n')[0]).toBe(EDIT);
 
       await button(page, 'Run').click();
-      await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 12000/udp' }).waitFor({ timeout: 20_000 });
+      await pane(page, 'server').locator('.wb-pane-state', { hasText: 'bound to 12000/udp' }).waitFor({ timeout: 20_000 });
       await paneShows(page, 'client 1', /^edited before the restart$/);
 
       // The runner dies at once, its sandboxes with it (anything left is killed by pid below).
@@ -269,7 +269,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
       // Run again, no reload: the edited code runs in the new runner.
       expect((await fileText(page, 'client.py')).split('\n')[0]).toBe(EDIT);
       await button(page, 'Run').click();
-      await pane(page, 'server').locator('.wb-pane-state', { hasText: 'listening on 12000/udp' }).waitFor({ timeout: 20_000 });
+      await pane(page, 'server').locator('.wb-pane-state', { hasText: 'bound to 12000/udp' }).waitFor({ timeout: 20_000 });
       await pane(page, 'client 1').locator('.wb-pane-state', { hasText: 'type a line' }).waitFor({ timeout: 20_000 });
       await paneShows(page, 'client 1', /^edited before the restart$/);
       await typeInto(page, 'client 1', 'after the restart');
