@@ -58,7 +58,8 @@ export default defineMessages(
     'lines.waiting': '{who} was waiting for {line}',
     'lines.waitingGot': '{who} was waiting for {line} and received {got}',
     'lines.stopped': '{who} stopped receiving {what}: nothing came for {s} s',
-    'lines.stoppedBlocked': '{who} stopped receiving {what}, and your server waits in {call} with nothing more to send',
+    // Not "with nothing more to send" (lab 3's words): here the server has lines to send, and waits for a client that does not read.
+    'lines.stoppedBlocked': '{who} stopped receiving {what}, and your server sends nothing more: it waits in {call}',
     'lines.closed': '{who} stopped receiving {what}: your server closed the connection',
     'lines.expected': '{what}, every one, in order',
     'lines.nothingMore': '(nothing more)',
@@ -133,7 +134,7 @@ export default defineMessages(
     'lines.waiting': '{who} 클라이언트가 기다리던 줄: {line}',
     'lines.waitingGot': '{who} 클라이언트가 기다리던 줄: {line}, 실제로 받은 줄: {got}',
     'lines.stopped': '{who} 클라이언트에게 {s}초 동안 아무것도 오지 않았습니다. 기다리던 것: {what}',
-    'lines.stoppedBlocked': '{who} 클라이언트에게 더는 아무것도 오지 않고, 서버는 보낼 것 없이 {call}에서 기다리고 있습니다. 기다리던 것: {what}',
+    'lines.stoppedBlocked': '{who} 클라이언트에게 더는 아무것도 오지 않고, 서버는 {call}에서 기다리며 아무것도 보내지 않습니다. 기다리던 것: {what}',
     'lines.closed': '{who} 클라이언트에게 더는 아무것도 오지 않습니다. 서버가 연결을 닫았습니다. 기다리던 것: {what}',
     'lines.expected': '{what} 전부, 보낸 순서대로',
     'lines.nothingMore': '(더 오지 않음)',
