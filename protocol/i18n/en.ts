@@ -88,7 +88,7 @@ export const en = {
   'wire.pause': 'Pause',
   'wire.resume': 'Resume',
   'wire.clear': 'Clear',
-  'wire.dropped': '{n} packets not shown',
+  'wire.dropped': '{n} packets not drawn: too many at once',
   'wire.waiting': '{n} waiting while paused',
   'wire.bytes': '{n} B',
   'wire.window': 'window {n}',

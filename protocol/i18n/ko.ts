@@ -80,7 +80,7 @@ export const ko = {
   'wire.pause': '일시 정지',
   'wire.resume': '계속',
   'wire.clear': '지우기',
-  'wire.dropped': '표시하지 못한 패킷 {n}개',
+  'wire.dropped': '한꺼번에 너무 많아 그리지 않은 패킷 {n}개',
   'wire.waiting': '일시 정지 중 대기 {n}개',
   'wire.bytes': '{n}바이트',
   'wire.window': '윈도 {n}',
