@@ -82,6 +82,8 @@ export default defineMessages(
     'what.sentOverWsStored': 'the message sent over the WebSocket',
     'why.afterBadFrames': 'after frames that are not valid messages',
     'what.validAfterBad': 'a valid message sent after the bad frames',
+    'badFrames.hintTraced':
+      "Your server printed a stack trace after the bad frames (below): a frame that is not a valid message raised an error in that client's handler (JSON.parse, json.loads, data['text']). Catch it and ignore the frame. And remove a client from your set in a finally (or on 'close'), so that an error never leaves a closed socket there for the next broadcast to fail on.",
     'abrupt.closes': 'ws3 closes cleanly',
     'abrupt.why5xx': 'Two clients had just left: sending to a WebSocket that has closed raises an error. Drop a client from your set when it leaves, and do not let one failed send stop the others.',
     'what.everyMessage': 'every message, although other clients have left',
@@ -204,6 +206,8 @@ export default defineMessages(
     'what.sentOverWsStored': 'WebSocket으로 보낸 메시지',
     'why.afterBadFrames': '올바른 메시지가 아닌 프레임이 온 뒤',
     'what.validAfterBad': '잘못된 프레임들 뒤에 보낸 올바른 메시지',
+    'badFrames.hintTraced':
+      "서버가 잘못된 프레임들 뒤에 스택 트레이스를 출력했습니다(아래). 올바른 메시지가 아닌 프레임이 그 클라이언트의 핸들러에서 오류를 일으켰습니다(JSON.parse, json.loads, data['text']). 그 오류를 잡아서 프레임을 무시하세요. 그리고 클라이언트를 집합에서 빼는 일은 finally에서(또는 'close'에서) 하세요. 그래야 오류가 닫힌 소켓을 집합에 남겨 다음 브로드캐스트가 거기서 실패하는 일이 없습니다.",
     'abrupt.closes': 'ws3는 정상적으로 연결을 닫습니다',
     'abrupt.why5xx': '방금 클라이언트 두 개가 떠났습니다. 닫힌 WebSocket에 보내면 오류가 납니다. 떠난 클라이언트는 집합에서 빼고, 보내기 하나가 실패해도 나머지에게는 계속 보내세요.',
     'what.everyMessage': '다른 클라이언트들이 떠났어도 모든 메시지',

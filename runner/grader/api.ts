@@ -163,6 +163,12 @@ export interface Program {
    */
   readonly printed: number;
   /**
+   * Whether it has printed a stack trace (a Python traceback, Java's
+   * "Exception in thread", Node's uncaught-error dump): an error that
+   * ended a thread or handler of it, though it may live on.
+   */
+  readonly stackTrace: boolean;
+  /**
    * Waits for printed text matching `pattern` after the previous match;
    * returns the matching line. `untilBlocked`: see {@link Program.blockedIn}.
    */

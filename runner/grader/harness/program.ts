@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import type { Program } from '../api.ts';
+import { hasStackTrace } from '../hints.ts';
 import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
@@ -167,6 +168,10 @@ export class ProgramImpl extends EventEmitter implements Program {
   /** How many characters it has printed so far (kept or not). */
   get printed(): number {
     return this.dropped + this.text.length;
+  }
+
+  get stackTrace(): boolean {
+    return hasStackTrace(this.output);
   }
 
   /** What it printed: all of it, or its start and its last MAX_KEPT_OUTPUT / 2 characters after a flood. */
