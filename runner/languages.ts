@@ -15,6 +15,8 @@ export interface LanguageInfo {
   fileFor(role: string): string;
   /** argv that starts the program in that file. */
   command(file: string): string[];
+  /** The command as a lesson names it ("java Server.java"), for a person to read: no runtime tuning flags. */
+  shown(file: string): string;
   /** Monaco's language id for the editor. */
   monaco: string;
   /** Files the runtime needs beside the student's, added when the student sent none of that name. */
@@ -51,6 +53,7 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     label: 'Python',
     fileFor: (role) => `${role}.py`,
     command: (file) => ['python3', file],
+    shown: (file) => `python3 ${file}`,
     monaco: 'python',
     scaffold: [],
   },
@@ -58,6 +61,7 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     label: 'JavaScript',
     fileFor: (role) => `${role}.js`,
     command: (file) => ['node', file],
+    shown: (file) => `node ${file}`,
     monaco: 'javascript',
     // Node.js runs a plain .js file as an ES module only inside a "type": "module" package.
     scaffold: [{ name: 'package.json', content: '{ "type": "module" }\n' }],
@@ -67,6 +71,8 @@ export const LANGUAGES: Record<Language, LanguageInfo> = {
     fileFor: (role) => `${javaClass(role)}.java`,
     // The JDK's classes (the source launcher's compiler among them) come mapped from the archive.
     command: (file) => javaCommand([file]),
+    // Compiled ahead or not, it is the program `java Server.java` runs.
+    shown: (file) => `java ${file}`,
     monaco: 'java',
     scaffold: [],
   },

@@ -25,17 +25,25 @@ const backend = chooseBackend('bwrap');
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-function makeLab(checks: string) {
+/** A Java server of the fixture: the upper-case echo on port 7000. */
+const JAVA_SOLUTION =
+  'import java.net.*;\npublic class Server { public static void main(String[] a) throws Exception { ServerSocket s = new ServerSocket(7000); while (true) { Socket c = s.accept(); byte[] b = new byte[100]; int n = c.getInputStream().read(b); c.getOutputStream().write(new String(b, 0, Math.max(n, 0)).toUpperCase().getBytes()); c.close(); } } }\n';
+
+function makeLab(checks: string, languages: string[] = ['python']) {
   const root = mkdtempSync(join(tmpdir(), 'socklab-engine-'));
   scratch.push(root);
   const dir = join(root, 'labs', '07-fixture');
   for (const kind of ['starter', 'solution']) {
     mkdirSync(join(dir, kind, 'python'), { recursive: true });
     writeFileSync(join(dir, kind, 'python', 'server.py'), 'import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("",7000))\ns.listen()\nwhile True:\n    c,_=s.accept()\n    c.sendall(c.recv(100).upper())\n    c.close()\n');
+    if (languages.includes('java')) {
+      mkdirSync(join(dir, kind, 'java'), { recursive: true });
+      writeFileSync(join(dir, kind, 'java', 'Server.java'), JAVA_SOLUTION);
+    }
   }
   writeFileSync(
     join(dir, 'lab.mdx'),
-    '---\nid: fixture\ntitle: Fixture\norder: 7\nsummary: A lab for the engine tests.\nlanguages: [python]\nports: [{ port: 7000, protocol: tcp }]\nprocesses:\n  - role: server\n    ready: { port: 7000, protocol: tcp }\n---\nText.\n',
+    `---\nid: fixture\ntitle: Fixture\norder: 7\nsummary: A lab for the engine tests.\nlanguages: [${languages.join(', ')}]\nports: [{ port: 7000, protocol: tcp }]\nprocesses:\n  - role: server\n    ready: { port: 7000, protocol: tcp }\n---\nText.\n`,
   );
   writeFileSync(join(dir, 'checks.ts'), `import { defineChecks } from ${JSON.stringify(API)};\n${checks}`);
   return { lab: loadLab(dir, join(root, 'labs')) };
@@ -117,6 +125,14 @@ export default defineChecks([
     expect(r.hint).toMatch(/stopped on an error/);
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
+
+  it('names the command a program started with as the lesson does ("java Server.java"), not the JVM with its tuning flags', async () => {
+    const { lab } = makeLab(UPPER_CASE_CHECK(), ['python', 'java']);
+    const report = await gradeFiles({ lab, lang: 'java', files: [{ name: 'Server.java', content: JAVA_SOLUTION }], backend, limits: resolveLimits() });
+    expect(report.results[0]!.status).toBe('passed');
+    // A passed check keeps its transcript; before: "started: java -Xms16m -Xmx256m ... -cp . Server".
+    expect(report.results[0]!.transcript[0]!.text).toBe('started: java Server.java');
+  }, 60_000);
 
   it('names code the language refused as such (the file, the line, the error), not as a server that stopped serving', async () => {
     const { lab } = makeLab(UPPER_CASE_CHECK());

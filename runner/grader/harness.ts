@@ -113,7 +113,7 @@ export class GradeHarness implements Harness, CheckScope {
     const argv = this.ctx.commands?.get(file) ?? lang.command(file);
     const program = new ProgramImpl(name, role, student, spec.ready, this.ctx.sandbox, argv, this.ctx.limits, this.transcript, this);
     this.programs.push(program);
-    this.transcript.add('note', name, this.say('log.started', { command: argv.join(' ') }));
+    this.transcript.add('note', name, this.say('log.started', { command: lang.shown(file) }));
     if (spec.ready && opts.waitReady !== false) {
       const { port, protocol } = spec.ready;
       const tcp = protocol === 'tcp';
