@@ -269,6 +269,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const stopped = stop.signal;
+  // One listener for every check that waits on the abort: a listener each would pass Node's 10 per signal,
+  // and its MaxListenersExceededWarning would be logged once per Check of a lab with more checks.
+  const aborted = new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true }));
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -296,7 +299,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
         const dropped = new Promise<void>((resolve) => {
           deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
-          stopped.addEventListener('abort', () => resolve(), { once: true });
+          void aborted.then(resolve);
         });
         const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped.aborted), dropped);
         // Its turn ends with its run, not when its dependencies end.
