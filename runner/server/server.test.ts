@@ -245,19 +245,21 @@ describe('runner over WebSocket', () => {
 
   it('answers every bad message with a stable error code and keeps going', async () => {
     const c = await connect();
-    const expectError = async (send: () => void, code: string) => {
+    // `request`: the message the error answers, named once it parsed (a page with a Run and a Check in flight tells whose it is).
+    const expectError = async (send: () => void, code: string, request?: string) => {
       const from = c.messages.length;
       send();
       const err = await c.waitFor((m) => m.type === 'error', 15_000, from);
       expect(err).toMatchObject({ type: 'error', code });
+      expect((err as { request?: string }).request).toBe(request);
       expect((err as { message: string }).message).not.toMatch(/\n\s+at /);
     };
     await expectError(() => c.sendRaw('{"type": "open",'), 'bad_json');
     await expectError(() => c.sendRaw(JSON.stringify({ type: 'frobnicate' })), 'bad_message');
     await expectError(() => c.sendRaw(JSON.stringify({ type: 'run', extra: 1 })), 'bad_message');
     await expectError(() => c.sendRaw(Buffer.from([1, 2, 3]), true), 'binary_not_expected');
-    await expectError(() => c.send({ type: 'run' }), 'no_session');
-    await expectError(() => c.send({ type: 'open', lab: 'no-such-lab', lang: 'python' }), 'unknown_lab');
+    await expectError(() => c.send({ type: 'run' }), 'no_session', 'run');
+    await expectError(() => c.send({ type: 'open', lab: 'no-such-lab', lang: 'python' }), 'unknown_lab', 'open');
     // A lab with programs and a language it does not offer. Labs gain
     // languages over time; when every lab offers every language, a
     // python-only fixture lab served by a second runner stands in.
@@ -265,13 +267,13 @@ describe('runner over WebSocket', () => {
       .filter((l) => l.meta.processes.length > 0)
       .flatMap((l) => Language.options.filter((lang) => !l.meta.languages.includes(lang)).map((lang) => ({ lab: l.meta.id, lang })))[0];
     if (notOffered && !process.env.SOCKLAB_TEST_FIXTURE_LAB) {
-      await expectError(() => c.send({ type: 'open', ...notOffered }), 'language_not_offered');
+      await expectError(() => c.send({ type: 'open', ...notOffered }), 'language_not_offered', 'open');
     } else {
       await withPythonOnlyLab(async (fixtureUrl) => {
         const f = await TestClient.connect(fixtureUrl);
         clients.push(f);
         f.send({ type: 'open', lab: 'only-python', lang: 'java' });
-        expect(await f.waitFor((m) => m.type === 'error' || m.type === 'opened', 10_000)).toMatchObject({ type: 'error', code: 'language_not_offered' });
+        expect(await f.waitFor((m) => m.type === 'error' || m.type === 'opened', 10_000)).toMatchObject({ type: 'error', code: 'language_not_offered', request: 'open' });
         await f.close();
       });
     }
@@ -279,10 +281,10 @@ describe('runner over WebSocket', () => {
     await open(c);
     await expectError(() => c.send({ type: 'files', files: [{ name: '../x', content: 'x' }] }), 'bad_message');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'a/b', content: 'x' }] }), 'bad_message');
-    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large');
+    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large', 'files');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxMessageBytes) }] }), 'message_too_large');
-    await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process');
-    await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists');
+    await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process', 'input');
+    await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists', 'open');
 
     // The socket is still open and the session still works.
     expect(c.ws.readyState).toBe(c.ws.OPEN);
