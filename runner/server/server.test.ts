@@ -478,6 +478,32 @@ describe('the socklab runner process', () => {
     expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
   });
 
+  it('socklab says what is wrong with a flag: a number out of range or not one, an unknown option, each with the way to help', async () => {
+    const runs = [
+      [['serve', '--port', 'abc'], /^socklab: --port: expected a whole number from 1 to 65535, got "abc"$/m],
+      [['serve', '--port', '70000'], /^socklab: --port: expected a whole number from 1 to 65535, got "70000"$/m],
+      [['serve', '--capacity', '1.5'], /^socklab: --capacity: expected a whole number from 1 to 100000, got "1.5"$/m],
+      [['grade', 'tcp-echo', '.', '--jobs', '2'], /^socklab: unknown option --jobs \(try socklab grade --help\)$/m],
+      [['run', 'tcp-echo', '.', '--port'], /^socklab: unknown option --port \(try socklab run --help\)$/m],
+    ] as const;
+    const results = await Promise.all(runs.map(([args]) => runCommand(['bin/socklab.js', ...args])));
+    for (const [i, [args, message]] of runs.entries()) {
+      const r = results[i]!;
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
+    }
+  }, 60_000);
+
+  it('socklab --version prints its version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v', 'version']) {
+      const r = await runCommand(['bin/socklab.js', flag]);
+      expect(r.stdout, flag).toBe(`socklab ${version}\n`);
+      expect(r.code, flag).toBe(0);
+    }
+  });
+
   it('socklab <command> --help prints that command\'s usage and exits 0', async () => {
     const commands = ['serve', 'run', 'grade', 'validate', 'new', 'schema', 'init', 'build'];
     // -h is --help in one place (cli.ts) for every command; serve reads it a second time (detect.ts: no site build for its usage).
