@@ -230,7 +230,7 @@ export default defineMessages(
     'web.historyNoFetch': "페이지가 GET /messages를 한 번도 요청하지 않았습니다. 페이지가 로드되면 fetch('messages')로 JSON 배열을 읽고, 각 메시지의 텍스트를 페이지에 추가하세요.",
     'web.historyObject': '페이지에 "[object Object]"가 보입니다: 메시지 객체가 아니라 message.text를 페이지에 추가하세요.',
     'web.historyHint': '각 메시지의 텍스트를 텍스트로 페이지에 추가하세요: item.textContent = message.text 다음에 list.append(item).',
-    'web.refusedHint': "페이지가 자신을 제공한 서버가 아닌 {url}을 요청했습니다. 플레이그라운드의 미리보기와 채점기에서는 페이지가 다른 주소에서 옵니다. localhost:4000 대신 상대 URL(fetch('messages'))과 location.host('ws://' + location.host + '/ws')를 쓰세요.",
+    'web.refusedHint': "페이지가 자신을 제공한 서버가 아닌 {url}을 요청했습니다. 실습 환경의 미리보기와 채점기에서는 페이지가 다른 주소에서 옵니다. localhost:4000 대신 상대 URL(fetch('messages'))과 location.host('ws://' + location.host + '/ws')를 쓰세요.",
     'web.noSocket': '페이지가 로드될 때 /ws로 WebSocket을 열어야 합니다',
     'web.noSocketReceived': '{s}초 안에 WebSocket이 열리지 않음',
     'web.noSocketHint': '페이지가 로드되면 new WebSocket("ws://" + location.host + "/ws")을 열고, 푸시되는 모든 메시지를 보여 주세요(ws.onmessage).',

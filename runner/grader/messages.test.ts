@@ -81,6 +81,26 @@ describe("the grader's messages", () => {
     }
   });
 
+  it("uses the glossary's words in every Korean text, never the ones it lists as not to use", () => {
+    const glossary = readFileSync(join(ROOT, 'site/i18n/ko-glossary.md'), 'utf8');
+    const section = glossary.split(/^## /m).find((s) => s.startsWith('Words not to use'))!;
+    const banned = [...section.matchAll(/^\| ([^|-][^|]*?) \| (.+?) \|$/gm)].slice(1).map((m) => [m[1]!, m[2]!] as const);
+    expect(banned.map(([w]) => w)).toContain('플레이그라운드');
+    const korean = [
+      'protocol/i18n/ko.ts',
+      'runner/grader/messages.ts',
+      ...readdirSync(LABS).flatMap((f) => ['messages.ts', 'lab.ko.mdx'].map((n) => join('labs', f, n))),
+      ...readdirSync(join(ROOT, 'site/pages/ko')).map((n) => join('site/pages/ko', n)),
+      ...readdirSync(join(ROOT, 'site/components')).map((n) => join('site/components', n)),
+    ].filter((f) => existsSync(join(ROOT, f)));
+    const found: string[] = [];
+    for (const file of korean) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [word, instead] of banned) if (text.includes(word)) found.push(`${file}: "${word}" (the glossary says ${instead})`);
+    }
+    expect(found).toEqual([]);
+  });
+
   it('types a translation: a missing key, an extra key or a lost parameter fails the type check', () => {
     // @ts-expect-error the Korean lacks "b"
     defineMessages({ a: 'x', b: 'y' }, { a: '엑스' });
