@@ -138,7 +138,7 @@ export const ko = {
   'checks.expected': '기대한 결과',
   'checks.received': '실제 결과',
   'checks.hint': '힌트: ',
-  'checks.whatHappened': '무슨 일이 있었나',
+  'checks.whatHappened': '일어난 일',
   'checks.colMs': 'ms',
   'checks.colWho': '누가',
   'checks.colWhere': '어디서',
