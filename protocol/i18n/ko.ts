@@ -28,7 +28,7 @@ export const ko = {
   'toolbar.stopTitle': '모든 프로그램 중지',
   'toolbar.check': '채점',
   'toolbar.checkStop': '채점 중지',
-  'toolbar.checkStopTitle': '채점 중입니다. 누르면 중지합니다: 아직 실행 중인 검사 항목이 끝나고, 판정은 없습니다',
+  'toolbar.checkStopTitle': '채점 중… 누르면 중지합니다: 아직 실행 중인 검사 항목을 끝내고, 판정은 내리지 않습니다',
   'toolbar.checkStopping': '중지하는 중…',
   'toolbar.checkTitle': '이 실습의 검사 항목으로 코드를 채점합니다',
   'toolbar.checkWire': '채점할 때 패킷 기록',

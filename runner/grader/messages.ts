@@ -353,7 +353,7 @@ export const GRADER = defineMessages(
     'byte.hex': '바이트 0x{hex}',
     'byte.nonAscii': '바이트 0x{hex} (ASCII가 아닌 문자의 일부)',
 
-    'engine.skipped': '건너뜀: "{name}" 검사 항목이 먼저 통과해야 합니다',
+    'engine.skipped': '건너뜀: ‘{name}’ 검사 항목이 먼저 통과해야 합니다',
     'engine.noSandbox': '샌드박스가 시작되지 않았습니다: {error}',
     'engine.checkTimeout': '검사 항목이 {s}초 안에 끝나지 않았습니다',
     'engine.graderError': '채점기에서 오류가 났습니다: {error}',
