@@ -167,7 +167,7 @@ export class Workbench implements Disposable {
       }),
     );
     this.inspector = new Inspector(
-      (id) => this.terminals.paneOf(id)?.name,
+      (id) => this.terminals.paneOf(id)?.label,
       (on) => this.link.session !== null && this.link.send({ type: 'inspect', on }),
     );
     this.wire = store.add(new WireView((on) => this.link.session !== null && this.link.send({ type: 'wire', on })));
@@ -458,7 +458,7 @@ export class Workbench implements Disposable {
   private restartProc(pane: ProcPane): void {
     if (pane.proc === null || !this.link.session) return;
     if (!this.sendFiles()) return;
-    pane.line(say('pane.restarting', { name: pane.name }), 2);
+    pane.line(say('pane.restarting', { name: pane.label }), 2);
     this.link.send({ type: 'restart', proc: pane.proc });
   }
 
@@ -534,7 +534,7 @@ export class Workbench implements Disposable {
         return this.terminals.paneOf(msg.proc)?.interrupted(msg.proc);
       case 'notice': {
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
-        const text = runnerSays('notice', msg.code, msg.message, pane?.name);
+        const text = runnerSays('notice', msg.code, msg.message, pane?.label);
         // The student was working: a new session waits for them (their code is in this browser, not in the session).
         if (msg.code === NoticeCode.session_lost) this.reopen = true;
         if (msg.code === NoticeCode.check_queued) return this.status.message('info', text);
