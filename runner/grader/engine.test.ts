@@ -470,6 +470,23 @@ export default defineChecks([
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   }, 30_000);
 
+  it('prints no MaxListenersExceededWarning for a lab of more than ten checks (async-chat has 14)', async () => {
+    const checks = Array.from({ length: 14 }, (_, i) => `{ id: 'c${i}', name: 'check ${i}', role: 'server', async run() {} }`).join(',\n');
+    const { lab } = makeLab(`export default defineChecks([${checks}]);`);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const report = await gradeFiles({ lab, lang: 'python', files: serverFile(SOLUTION), backend, limits: resolveLimits() });
+      expect(report.passed).toBe(14);
+      // Node emits its warnings on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  }, 30_000);
+
   it('rejects a checks.ts that names an unknown role, with the lab folder', async () => {
     const { lab } = makeLab(`export default defineChecks([{ id: 'x', name: 'x', role: 'client', async run() {} }]);`);
     await expect(loadChecks(lab)).rejects.toThrow(ChecksError);
