@@ -73,6 +73,10 @@ export const ROOM = defineMessages(
     'hint.handlerDied':
       '{who} was still in the room. Did the thread (or handler) serving {who} die on an error? A send to a client that has left fails: catch that error, drop that client, and go on with the others.',
     'hint.oneAtATime': "{who} got nothing back: your server seems to serve one client at a time. While it waits for the lines of the first client, nobody reads {who}'s. {advice}",
+    'hint.roomFor':
+      '{who} got nothing back, though your server serves the {n} clients connected before it side by side: it seems to have room for {n} clients only. Are clients served from a pool with a fixed number of threads (Executors.newFixedThreadPool, ThreadPoolExecutor(max_workers=...)) or held to a limit of your own? Every connected client needs a thread of its own for as long as it stays connected.',
+    'hint.replayed':
+      '{who} had just connected, and the first line it received, {got}, was said before it joined. A client that connects later receives only the lines sent after it joined: do not send a newcomer the lines said before it came.',
     'hint.nodeNoBlock': 'In Node nothing may block: handle each client in its own callbacks and return at once.',
     'hint.threads': "Give each client its own thread: accept(), start a thread that reads that client's lines, and go straight back to accept().",
     'hint.threadsPython':
@@ -139,6 +143,10 @@ export const ROOM = defineMessages(
     'hint.handlerDied':
       '{who}는 아직 방에 있었습니다. {who}를 처리하던 스레드(또는 핸들러)가 오류로 죽었나요? 떠난 클라이언트에게 보내면 실패합니다. 그 오류를 잡아서 그 클라이언트를 빼고, 나머지와 계속하세요.',
     'hint.oneAtATime': '{who}는 아무것도 돌려받지 못했습니다. 서버가 클라이언트를 한 번에 하나씩만 처리하는 것 같습니다. 첫 클라이언트의 줄을 기다리는 동안에는 아무도 {who}의 줄을 읽지 않습니다. {advice}',
+    'hint.roomFor':
+      '{who}는 아무것도 돌려받지 못했습니다. 서버는 먼저 연결한 클라이언트 {n}개를 동시에 처리하므로, 클라이언트를 {n}개까지만 받을 수 있는 것 같습니다. 스레드 수가 정해진 풀(Executors.newFixedThreadPool, ThreadPoolExecutor(max_workers=...))이나 직접 정한 한도로 클라이언트를 처리하나요? 연결된 클라이언트는 연결되어 있는 동안 저마다 스레드가 하나씩 있어야 합니다.',
+    'hint.replayed':
+      '{who}는 방금 연결했는데, 처음 받은 줄 {got}은 {who}가 들어오기 전에 보내진 줄입니다. 나중에 연결한 클라이언트는 들어온 뒤에 보내진 줄만 받습니다. 새로 온 클라이언트에게 그 전에 보내진 줄을 보내지 마세요.',
     'hint.nodeNoBlock': 'Node에서는 아무것도 블록되면 안 됩니다. 클라이언트마다 자기 콜백에서 처리하고 곧바로 반환하세요.',
     'hint.threads': '클라이언트마다 스레드를 하나씩 주세요. accept()하고, 그 클라이언트의 줄을 읽는 스레드를 시작하고, 곧바로 accept()로 돌아가세요.',
     'hint.threadsPython':
