@@ -116,6 +116,16 @@ export default defineChecks(messages, [
       if (got !== '* quiet joined the chat') {
         h.fail(h.t('unnamed.noOwn'), { expected: q('* quiet joined the chat\n'), received: got == null ? h.t('nothing') : q(`${got}\n`) });
       }
+      h.note(h.t('unnamed.leftNote'));
+      const shy = await h.connect(PORT, { label: 'shy' });
+      await shy.waitTaken(200);
+      await shy.close();
+      // Once the server is done with shy's departure, anything it told alice has arrived.
+      const alice = r.member('alice').conn;
+      await alice.waitTaken(300);
+      if (alice.pending.length > 0) {
+        h.fail(h.t('unnamed.left'), { expected: h.t('unnamed.leftExpected'), received: q(Buffer.from(alice.pending).toString('utf8')), hint: h.t('unnamed.leftHint') });
+      }
       await quiet.close();
       await r.end();
     },
@@ -130,6 +140,8 @@ export default defineChecks(messages, [
       h.note(h.t('empty.note'));
       await r.member('alice').conn.send('\n');
       await r.say('alice', 'after an empty line');
+      h.note(h.t('empty.blankNote'));
+      await r.say('alice', '   ', h.t('empty.blankHint'));
       await r.end();
     },
   },
