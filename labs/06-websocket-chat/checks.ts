@@ -356,14 +356,20 @@ export default defineChecks(messages, [
       await h.start('server');
       await post(h, msg('with my own time', 2));
       await expectHistoryEnds(h, [msg('with my own time', 2)], h.t('stores.ownTime'));
-      await post(h, { text: 'no time given' });
-      const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === 'no time given') as Partial<Message> | undefined;
-      if (last?.text !== 'no time given' || typeof last.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(last.timestamp) || Number.isNaN(Date.parse(last.timestamp))) {
-        h.fail(h.t('stores.noTime'), {
-          expected: '{"text":"no time given","timestamp":"2026-…T…Z"}',
-          received: JSON.stringify(last ?? null),
-          hint: h.t('stores.hint'),
-        });
+      // A timestamp that is not a string is no timestamp: the server sets the time then too.
+      for (const [body, why, hint] of [
+        [{ text: 'no time given' }, 'stores.noTime', 'stores.hint'],
+        [{ text: 'a number for a time', timestamp: 1772359200000 }, 'stores.badTime', 'stores.badTimeHint'],
+      ] as const) {
+        await post(h, body);
+        const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === body.text) as Partial<Message> | undefined;
+        if (last?.text !== body.text || typeof last.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(last.timestamp) || Number.isNaN(Date.parse(last.timestamp))) {
+          h.fail(h.t(why), {
+            expected: `{"text":${q(body.text)},"timestamp":"2026-…T…Z"}`,
+            received: JSON.stringify(last ?? null),
+            hint: h.t(hint),
+          });
+        }
       }
     },
   },
@@ -423,7 +429,7 @@ export default defineChecks(messages, [
           h.fail(h.t('validation.fail', { body }), {
             expected: '400',
             received: String(a.status),
-            hint: h.t('validation.hint'),
+            hint: h.t(a.status === 422 ? 'validation.hint422' : 'validation.hint'),
           });
         }
       }

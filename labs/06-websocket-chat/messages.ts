@@ -40,7 +40,7 @@ export default defineMessages(
     'history.ends': 'GET /messages should end with {what}, in the order stored',
     'history.endsHint': 'Append each stored message to the end of one list (history.push / history.append) and answer that list as it is: oldest first.',
     'post.fail': 'POST /messages with {body} must answer 201 Created',
-    'post.hint200': '200 OK says "here is what you asked for"; a POST that created something answers 201 Created: res.status(201) in express, status=201 in aiohttp.',
+    'post.hint200': '200 OK says "here is what you asked for"; a POST that created something answers 201 Created: res.status(201) in express, status=201 in aiohttp, status_code=201 in FastAPI.',
     'post.hint5xx': '{status} says your server failed on this request: its terminal shows the error.{more}',
     'post.hintOther': 'A body whose "text" is a string is a valid message: store it, broadcast it, answer 201.',
 
@@ -68,11 +68,16 @@ export default defineMessages(
     'stores.ownTime': 'the posted message with the timestamp it was sent with',
     'stores.noTime': 'a message posted without a timestamp is stored with the current time as an ISO 8601 string',
     'stores.hint': 'new Date().toISOString() in JavaScript, datetime.now(timezone.utc).isoformat() in Python.',
+    'stores.badTime': 'a message posted with a timestamp that is not a string is stored with the current time as an ISO 8601 string',
+    'stores.badTimeHint':
+      "Keep the body's timestamp only when it is a string (typeof body.timestamp === 'string' in JavaScript, isinstance(..., str) in Python); a number, null or an object is no timestamp, and gets the current time.",
     'order.three': 'the three messages posted',
     'why.afterWsLeft': 'after a WebSocket client connected and left',
     'what.postedOverHttp': 'the message posted over HTTP',
     'validation.fail': 'POST /messages with the body {body} must answer 400 Bad Request',
     'validation.hint': 'Parse the body yourself and check it: it must be valid JSON, an object, and its "text" a string. Otherwise answer 400 and store nothing.',
+    'validation.hint422':
+      '422 is what FastAPI answers by itself when a body does not fit the pydantic model of your route; this lab asks for 400. Take the Request instead (request: Request), parse await request.body() with json.loads and check it yourself: valid JSON, an object, its "text" a string; otherwise return JSONResponse(..., status_code=400). (A pydantic str field would also turn the number 42 into the text "42".)',
     'why.afterBadBodies': 'after bad request bodies',
     'validation.stored': 'bad bodies were stored',
     'validation.count': '{n} messages in the history',
@@ -164,7 +169,7 @@ export default defineMessages(
     'history.ends': 'GET /messages의 끝이 저장된 순서대로 다음과 같아야 합니다: {what}',
     'history.endsHint': '저장하는 메시지마다 리스트 하나의 끝에 덧붙이고(history.push / history.append), 그 리스트를 그대로 응답하세요. 오래된 메시지가 먼저입니다.',
     'post.fail': 'POST /messages(본문: {body})에는 201 Created로 응답해야 합니다',
-    'post.hint200': '200 OK는 "요청한 것을 드립니다"라는 뜻입니다. 무언가를 만든 POST에는 201 Created로 답합니다. express에서는 res.status(201), aiohttp에서는 status=201입니다.',
+    'post.hint200': '200 OK는 "요청한 것을 드립니다"라는 뜻입니다. 무언가를 만든 POST에는 201 Created로 답합니다. express에서는 res.status(201), aiohttp에서는 status=201, FastAPI에서는 status_code=201입니다.',
     'post.hint5xx': '상태 코드 {status}: 서버가 이 요청을 처리하다 실패했다는 뜻입니다. 서버의 터미널에 오류가 보입니다.{more}',
     'post.hintOther': '"text"가 문자열인 본문은 올바른 메시지입니다. 저장하고, 브로드캐스트하고, 201로 답하세요.',
 
@@ -190,11 +195,16 @@ export default defineMessages(
     'stores.ownTime': '보낼 때 붙인 timestamp 그대로인, POST로 보낸 메시지',
     'stores.noTime': 'timestamp 없이 POST로 보낸 메시지는 현재 시각을 ISO 8601 문자열로 붙여 저장해야 합니다',
     'stores.hint': 'JavaScript에서는 new Date().toISOString(), Python에서는 datetime.now(timezone.utc).isoformat()입니다.',
+    'stores.badTime': 'timestamp가 문자열이 아닌 채로 POST로 보낸 메시지는 현재 시각을 ISO 8601 문자열로 붙여 저장해야 합니다',
+    'stores.badTimeHint':
+      "본문의 timestamp는 문자열일 때만 그대로 두세요 (JavaScript에서는 typeof body.timestamp === 'string', Python에서는 isinstance(..., str)). 숫자, null, 객체는 timestamp가 아니므로 현재 시각을 붙입니다.",
     'order.three': 'POST로 보낸 메시지 세 개',
     'why.afterWsLeft': 'WebSocket 클라이언트가 연결했다가 떠난 뒤',
     'what.postedOverHttp': 'HTTP로 POST한 메시지',
     'validation.fail': 'POST /messages(본문: {body})에는 400 Bad Request로 응답해야 합니다',
     'validation.hint': '본문을 직접 파싱해서 검사하세요. 올바른 JSON이어야 하고, 객체여야 하고, "text"가 문자열이어야 합니다. 아니면 400으로 답하고 아무것도 저장하지 마세요.',
+    'validation.hint422':
+      '422는 본문이 라우트의 pydantic 모델에 맞지 않을 때 FastAPI가 스스로 보내는 응답입니다. 이 실습은 400을 요구합니다. 대신 Request를 받아서 (request: Request) await request.body()를 json.loads로 파싱하고 직접 검사하세요. 올바른 JSON이어야 하고, 객체여야 하고, "text"가 문자열이어야 합니다. 아니면 JSONResponse(..., status_code=400)를 돌려주세요. (pydantic의 str 필드는 숫자 42도 문자열 "42"로 바꿔 버립니다.)',
     'why.afterBadBodies': '잘못된 요청 본문이 온 뒤',
     'validation.stored': '잘못된 본문이 저장되었습니다',
     'validation.count': '기록에 메시지 {n}개',
