@@ -10,6 +10,8 @@ import messages from './messages.ts';
 type H = Harness<typeof messages.en>;
 
 const PORT = 8000;
+/** Clients that join a room of two in one-thread: a server with a thread per client has that many more threads. */
+const MORE_CLIENTS = 8;
 
 const CHAT: Protocol = {
   hello: (nick) => ({ send: nick, receive: `* ${nick} joined the chat` }),
@@ -240,6 +242,29 @@ export default defineChecks(messages, [
       await r.say('alice', 'said before dave came');
       await r.join('dave');
       await r.say('alice', 'said after dave came');
+      await r.end();
+    },
+  },
+  {
+    id: 'one-thread',
+    name: 'check.oneThread',
+    role: 'server',
+    dependsOn: ['message-format'],
+    async run(h: H) {
+      const r = await room(h, ['alice', 'bob']);
+      h.note(h.t('thread.note', { n: MORE_CLIENTS }));
+      const before = await r.server.threads();
+      for (let i = 1; i <= MORE_CLIENTS; i++) await r.join(`guest${i}`);
+      const after = await r.server.threads();
+      h.note(h.t('thread.counted', { before, after }));
+      // A thread per client grows by one a client at least; an event loop (asyncio, Node) by none.
+      if (after - before >= MORE_CLIENTS) {
+        h.fail(h.t('thread.fail', { n: MORE_CLIENTS + 2 }), {
+          expected: h.t('thread.expected', { before }),
+          received: h.t('thread.received', { after, grew: after - before, n: MORE_CLIENTS }),
+          hint: h.t(h.lang === 'javascript' ? 'thread.hint.javascript' : 'thread.hint.python'),
+        });
+      }
       await r.end();
     },
   },

@@ -21,6 +21,15 @@ export default defineMessages(
     'check.idleAfterLeave': 'goes back to idle after a client leaves (no busy loop)',
     'check.lateJoiner': 'a client that joins later receives what is said after it joined',
     'check.hundredClients': '100 clients at once each receive a broadcast within 2 s',
+    'check.oneThread': 'serves every client from one thread, not a thread each',
+    'thread.note': 'alice and bob are in the chat; {n} more clients join, and the threads of your server are counted before and after',
+    'thread.counted': 'your server had {before} threads before they joined, {after} after',
+    'thread.fail': 'your server runs a thread for each client: with {n} clients connected it has a thread for each',
+    'thread.expected': 'as many threads as with two clients ({before}): every client served from one thread',
+    'thread.received': '{after} threads: {grew} more for {n} more clients',
+    'thread.hint.python':
+      'This lab serves every client from ONE thread: asyncio.start_server(handle, port=8000) runs a coroutine per client, and each one waits with await (reader.readline(), writer.drain()), never in a thread of its own. A thread per client was lab 3; here the event loop switches between clients whenever one of them waits.',
+    'thread.hint.javascript': "Node serves every client from its one event loop: handle each client in its socket's callbacks ('data', 'end', 'error'), with no worker thread per client.",
 
     nothing: '(nothing)',
     'why.afterOneClient': 'after one client connected and left',
@@ -72,6 +81,15 @@ export default defineMessages(
     'check.idleAfterLeave': '클라이언트가 떠난 뒤 유휴 상태로 돌아감 (바쁜 루프 없음)',
     'check.lateJoiner': '나중에 들어온 클라이언트가 들어온 뒤에 오간 말을 받음',
     'check.hundredClients': '클라이언트 100개가 동시에 연결되어도 각자 2초 안에 브로드캐스트를 받음',
+    'check.oneThread': '모든 클라이언트를 스레드 하나로 처리함 (클라이언트마다 스레드를 두지 않음)',
+    'thread.note': 'alice와 bob이 채팅에 있고, 클라이언트 {n}개가 더 들어옵니다. 그 전과 후에 서버의 스레드 수를 셉니다',
+    'thread.counted': '서버의 스레드는 그들이 들어오기 전에 {before}개, 들어온 뒤에 {after}개였습니다',
+    'thread.fail': '서버가 클라이언트마다 스레드를 하나씩 씁니다: 클라이언트 {n}개가 연결되자 클라이언트마다 스레드가 있습니다',
+    'thread.expected': '클라이언트가 둘일 때와 같은 수의 스레드({before}개): 모든 클라이언트를 스레드 하나로 처리',
+    'thread.received': '스레드 {after}개: 클라이언트 {n}개가 늘자 {grew}개가 늘었습니다',
+    'thread.hint.python':
+      '이 실습은 모든 클라이언트를 스레드 하나로 처리합니다. asyncio.start_server(handle, port=8000)는 클라이언트마다 코루틴을 하나씩 실행하고, 각 코루틴은 자기 스레드가 아니라 await(reader.readline(), writer.drain())로 기다립니다. 클라이언트마다 스레드를 주는 것은 3번 실습의 방식이고, 여기서는 클라이언트 하나가 기다릴 때마다 이벤트 루프가 다른 클라이언트로 넘어갑니다.',
+    'thread.hint.javascript': "Node는 모든 클라이언트를 하나의 이벤트 루프로 처리합니다. 클라이언트마다 워커 스레드를 두지 말고, 소켓의 콜백('data', 'end', 'error')에서 처리하세요.",
 
     nothing: '(없음)',
     'why.afterOneClient': '클라이언트 하나가 연결했다가 떠난 뒤',

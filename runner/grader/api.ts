@@ -240,6 +240,8 @@ export interface Program {
   cpuMs(): Promise<number>;
   /** Resident memory of the program and its children, in bytes. */
   rssBytes(): Promise<number>;
+  /** Threads of the program and its children, all counted. */
+  threads(): Promise<number>;
   stop(): Promise<void>;
 }
 
