@@ -304,9 +304,14 @@ async function pageState(h: Chat, web: WebPage): Promise<string> {
   return web.errors[0] ? words + h.t('web.errors', { error: web.errors[0] }) : words;
 }
 
-/** The hint for a page that asked for another server, or undefined. */
+/**
+ * The hint for a page that asked for another server, or whose script
+ * stopped on an error (it never got as far as the step the check missed),
+ * or undefined.
+ */
 function refusedHint(h: Chat, web: WebPage): string | undefined {
-  return web.refused[0] ? h.t('web.refusedHint', { url: web.refused[0] }) : undefined;
+  if (web.refused[0]) return h.t('web.refusedHint', { url: web.refused[0] });
+  return web.thrown[0] ? h.t('web.scriptErrorHint', { error: web.thrown[0] }) : undefined;
 }
 
 export default defineChecks(messages, [
@@ -623,7 +628,7 @@ export default defineChecks(messages, [
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
       for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
-      if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
+      if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: refusedHint(h, web) ?? h.t('web.formNothingSentHint') });
       // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
       const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
       for (let waited = 0; waited < WAIT_MS && !answered(); waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
