@@ -48,10 +48,12 @@ export default defineChecks(messages, [
       await m.sendLine('alice');
       const got = await m.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* alice joined the chat') {
+        // A line of its own first (a prompt, a welcome), then the announcement: the extra line is the mistake.
+        const then = got == null ? undefined : await m.readLine({ timeoutMs: 1000 }).catch(() => undefined);
         h.fail(h.t('join.fail'), {
           expected: q('* alice joined the chat\n'),
           received: got == null ? h.t('nothing') : q(`${got}\n`),
-          hint: h.t('join.hint'),
+          hint: then === '* alice joined the chat' ? h.t('join.extraHint', { got: q(got!) }) : h.t('join.hint'),
         });
       }
     },

@@ -39,6 +39,7 @@ export default defineMessages(
 
     'join.fail': 'the first line a client sends is its nickname: after "alice\\n" it must receive the join announcement',
     'join.hint': 'Once a client has sent its nickname, send "* <nick> joined the chat" to every client that has a nickname, the newcomer included: exactly that text, then "\\n".',
+    'join.extraHint': 'Your server sent {got} first, and the join announcement only after it. The protocol has no such line (no prompt, no welcome): a client that has not sent its nickname receives nothing, so the first line alice receives is "* alice joined the chat".',
     'trim.note': 'carol types her nickname with spaces around it',
     'trim.fail': 'carol sent "  carol \\t" as her nickname; {who} should then receive the announcement with the trimmed nickname',
     'trim.hint': 'Trim the nickname: strip() in Python, trim() in JavaScript. Only the nickname is trimmed; message text goes out as sent.',
@@ -99,6 +100,7 @@ export default defineMessages(
 
     'join.fail': '클라이언트가 처음 보내는 줄은 닉네임입니다. "alice\\n" 다음에는 입장 알림을 받아야 합니다',
     'join.hint': '클라이언트가 닉네임을 보내면, 새로 들어온 클라이언트를 포함해 닉네임이 있는 모든 클라이언트에게 "* <nick> joined the chat"을 보내세요. 정확히 그 텍스트에 "\\n"을 붙여서 보냅니다.',
+    'join.extraHint': '서버가 {got}을 먼저 보내고, 입장 알림은 그 뒤에야 보냈습니다. 프로토콜에는 그런 줄이 없습니다(안내 문구도, 환영 인사도 없음). 닉네임을 보내지 않은 클라이언트는 아무것도 받지 않으므로, alice가 처음 받는 줄은 "* alice joined the chat"입니다.',
     'trim.note': 'carol이 닉네임 앞뒤에 공백을 넣어 입력합니다',
     'trim.fail': 'carol이 닉네임으로 "  carol \\t"을 보냈습니다. 그러면 {who}는 앞뒤 공백을 제거한 닉네임으로 된 입장 알림을 받아야 합니다',
     'trim.hint': '닉네임의 앞뒤 공백을 제거하세요: Python에서는 strip(), JavaScript에서는 trim(). 공백을 제거하는 것은 닉네임뿐이고, 메시지 텍스트는 받은 그대로 보냅니다.',
