@@ -622,9 +622,14 @@ export default defineChecks(messages, [
         if (r.method() === 'POST') posted.push(`POST ${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
       });
       const sentBefore = web.frames.filter((f) => f.sent).length;
-      h.note(h.t('web.typed', { text: q(text) }));
+      // Sent as a person sends it: Enter in a text input submits its form, but types a newline in a text area,
+      // whose form a person sends with its button.
+      const button = web.page.locator('form:has(textarea) button:not([type="button"]):not([type="reset"]), form:has(textarea) input[type="submit"]').first();
+      const click = (await input.evaluate((el) => el.tagName === 'TEXTAREA')) && (await button.count()) > 0;
+      h.note(h.t(click ? 'web.typedClick' : 'web.typed', { text: q(text) }));
       await input.fill(text);
-      await input.press('Enter');
+      if (click) await button.click();
+      else await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
       for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
       if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
