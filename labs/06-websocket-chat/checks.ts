@@ -632,7 +632,11 @@ export default defineChecks(messages, [
       else await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
       for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
-      if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
+      if (web.loads > 1) {
+        // A Send button of type="button" sends on its click alone: Enter in the input submits the form the browser's way.
+        const onClickOnly = (await web.page.locator('form button[type="button"]').count().catch(() => 0)) > 0;
+        h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t(onClickOnly ? 'web.formReloadedButtonHint' : 'web.formReloadedHint') });
+      }
       if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: refusedHint(h, web) ?? h.t('web.formNothingSentHint') });
       // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
       const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
