@@ -439,6 +439,11 @@ export default defineChecks(messages, [
         }
       }
       server.expectRunning(h.t('why.afterBadBodies'));
+      // express.json()'s own error for a body that is not JSON: express prints its stack trace (the check would fail
+      // as "printed a stack trace", with a hint to catch an error the student's code never saw).
+      if (h.lang === 'javascript' && server.output.includes('entity.parse.failed')) {
+        h.fail(h.t('validation.expressTrace'), { expected: h.t('validation.expressTraceExpected'), received: h.t('validation.expressTraceReceived'), hint: h.t('validation.expressTraceHint', { handler: "app.use((err, req, res, next) => res.status(400).json({ error: 'not JSON' }))", text: "express.text({ type: '*/*' })" }) });
+      }
       const after = (await history(h)).length;
       if (after !== before) h.fail(h.t('validation.stored'), { expected: h.t('validation.count', { n: before }), received: `${after}` });
       await watcher!.expectNothing(300, h.t('why.afterBadPosts'), server.waitIdle(300));

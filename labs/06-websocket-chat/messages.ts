@@ -80,6 +80,11 @@ export default defineMessages(
       '422 is what FastAPI answers by itself when a body does not fit the pydantic model of your route; this lab asks for 400. Take the Request instead (request: Request), parse await request.body() with json.loads and check it yourself: valid JSON, an object, its "text" a string; otherwise return JSONResponse(..., status_code=400). (A pydantic str field would also turn the number 42 into the text "42".)',
     'why.afterBadBodies': 'after bad request bodies',
     'validation.stored': 'bad bodies were stored',
+    'validation.expressTrace': "express's JSON parser refused a body that is not JSON, and express's default error handler printed its stack trace",
+    'validation.expressTraceExpected': '400, and nothing printed but a short line of your own',
+    'validation.expressTraceReceived': 'a stack trace (SyntaxError ... type: entity.parse.failed) in your server\'s terminal',
+    'validation.expressTraceHint':
+      "express.json() hands such a body to the error handlers, and without one of yours express answers with an HTML page and prints the stack trace. Add an error handler after your routes, {handler}; or read the body as text ({text}) and JSON.parse it yourself in a try.",
     'validation.count': '{n} messages in the history',
     'why.afterBadPosts': 'after bad POST bodies',
     'what.sentOverWs': 'the message {who} sent over the WebSocket',
@@ -210,6 +215,11 @@ export default defineMessages(
       '422는 본문이 라우트의 pydantic 모델에 맞지 않을 때 FastAPI가 스스로 보내는 응답입니다. 이 실습은 400을 요구합니다. 대신 Request를 받아서 (request: Request) await request.body()를 json.loads로 파싱하고 직접 검사하세요. 올바른 JSON이어야 하고, 객체여야 하고, "text"가 문자열이어야 합니다. 아니면 JSONResponse(..., status_code=400)를 돌려주세요. (pydantic의 str 필드는 숫자 42도 문자열 "42"로 바꿔 버립니다.)',
     'why.afterBadBodies': '잘못된 요청 본문이 온 뒤',
     'validation.stored': '잘못된 본문이 저장되었습니다',
+    'validation.expressTrace': 'express의 JSON 파서가 JSON이 아닌 본문을 거부했고, express의 기본 오류 처리기가 스택 트레이스를 출력했습니다',
+    'validation.expressTraceExpected': '400, 그리고 직접 쓴 짧은 한 줄 말고는 아무 출력도 없음',
+    'validation.expressTraceReceived': '서버 터미널에 스택 트레이스 (SyntaxError ... type: entity.parse.failed)',
+    'validation.expressTraceHint':
+      "express.json()은 그런 본문을 오류 처리기에 넘기고, 직접 만든 처리기가 없으면 express는 HTML 페이지로 답하면서 스택 트레이스를 출력합니다. 라우트 뒤에 오류 처리기를 추가하세요: {handler}. 아니면 본문을 텍스트로 읽고 ({text}) try 안에서 직접 JSON.parse하세요.",
     'validation.count': '기록에 메시지 {n}개',
     'why.afterBadPosts': '잘못된 POST 본문 뒤에',
     'what.sentOverWs': '{who} 클라이언트가 WebSocket으로 보낸 메시지',
