@@ -13,12 +13,18 @@ export default defineMessages(
     'check.concurrent': 'serves a second client while the first stays connected',
     'check.broadcast': 'sends each line to every client, the sender included',
     'check.splitLine': 'keeps a line whole when it arrives in two pieces',
+    'check.unchanged': 'sends each line unchanged: spaces, empty lines, a character cut between two pieces',
     'check.load': '5 clients sending 200 lines each at once: every line intact, in order (3 rounds)',
     'check.cleanDisconnect': 'keeps serving the others after a client leaves',
     'check.reset': 'keeps serving the others after a client resets its connection',
     'check.idleAfterLeave': 'goes back to idle after a client leaves (no busy loop)',
     'check.lateJoiner': 'a client that joins later receives the lines sent after it joined',
     'why.afterOneClient': 'after one client connected and left',
+    'event.splitChar': 'A sent {text} in two pieces, the first of them ending inside the character "한"',
+    'hint.splitChar':
+      'Text on the wire is UTF-8, where "한" is three bytes, and a piece of a line may end inside a character. Decode a line only once it is whole (keep the bytes until "\\n", then decode), or read through a decoder that keeps an unfinished character for the next piece (makefile() in Python, an InputStreamReader in Java, setEncoding(\'utf8\') in Node).',
+    'hint.unchanged':
+      'Send each line exactly as it arrived, followed by "\\n": do not strip() its spaces, and do not skip an empty line (a "\\n" alone is a line too). Only the "\\n", and a "\\r" just before it, are not part of the line.',
     'busy.java':
       "After readLine() returns null (the client closed its side), stop: leave the loop, remove the client's writer from the list, close its socket and let the thread end. Calling readLine() again returns null at once, for ever, so a loop that goes on spins a whole core.",
     'busy.javascript': "Node calls you when something happens: never poll a socket in a loop or with a short timer. When the 'end' event comes, close the socket and forget the client.",
@@ -31,12 +37,18 @@ export default defineMessages(
     'check.concurrent': '첫 클라이언트가 연결된 채로 두 번째 클라이언트를 처리함',
     'check.broadcast': '각 줄을 보낸 사람을 포함한 모든 클라이언트에게 보냄',
     'check.splitLine': '줄이 두 조각으로 도착해도 한 줄로 유지함',
+    'check.unchanged': '각 줄을 바꾸지 않고 보냄: 공백, 빈 줄, 두 조각 사이에서 잘린 글자',
     'check.load': '클라이언트 5개가 동시에 200줄씩 보냄: 모든 줄이 온전하게, 순서대로 (3회)',
     'check.cleanDisconnect': '클라이언트가 떠난 뒤에도 나머지를 계속 처리함',
     'check.reset': '클라이언트가 연결을 재설정한 뒤에도 나머지를 계속 처리함',
     'check.idleAfterLeave': '클라이언트가 떠난 뒤 유휴 상태로 돌아감 (바쁜 루프 없음)',
     'check.lateJoiner': '나중에 들어온 클라이언트가 들어온 뒤에 보내진 줄들을 받음',
     'why.afterOneClient': '클라이언트 하나가 연결했다가 떠난 뒤',
+    'event.splitChar': 'A가 다음 줄을 두 조각으로 보냈고, 첫 조각은 글자 "한"의 중간에서 끝났습니다: {text}',
+    'hint.splitChar':
+      '네트워크의 텍스트는 UTF-8이고, "한"은 3바이트입니다. 줄의 조각은 글자 중간에서 끝날 수 있습니다. 줄이 온전해진 뒤에만 디코딩하거나 ("\\n"이 올 때까지 바이트를 모은 뒤 디코딩), 끝나지 않은 글자를 다음 조각까지 기억하는 디코더로 읽으세요 (Python의 makefile(), Java의 InputStreamReader, Node의 setEncoding(\'utf8\')).',
+    'hint.unchanged':
+      '각 줄을 도착한 그대로, 뒤에 "\\n"을 붙여 보내세요. 공백을 strip()하지 말고, 빈 줄도 건너뛰지 마세요 ("\\n" 하나만 있어도 한 줄입니다). 줄에 속하지 않는 것은 "\\n"과 그 바로 앞의 "\\r"뿐입니다.',
     'busy.java':
       'readLine()이 null을 돌려주면(클라이언트가 자기 쪽을 닫으면) 멈추세요. 루프를 빠져나와 목록에서 그 클라이언트의 writer를 빼고, 소켓을 닫고, 스레드가 끝나게 하세요. readLine()을 다시 부르면 매번 곧바로 null이 돌아오므로, 계속 도는 루프는 코어 하나를 통째로 씁니다.',
     'busy.javascript': 'Node는 무슨 일이 생기면 여러분을 호출합니다. 소켓을 루프나 짧은 타이머로 폴링하지 마세요. \'end\' 이벤트가 오면 소켓을 닫고 그 클라이언트를 잊으세요.',
@@ -73,6 +85,10 @@ export const ROOM = defineMessages(
     'hint.handlerDied':
       '{who} was still in the room. Did the thread (or handler) serving {who} die on an error? A send to a client that has left fails: catch that error, drop that client, and go on with the others.',
     'hint.oneAtATime': "{who} got nothing back: your server seems to serve one client at a time. While it waits for the lines of the first client, nobody reads {who}'s. {advice}",
+    'hint.roomFor':
+      '{who} got nothing back, though your server serves the {n} clients connected before it side by side: it seems to have room for {n} clients only. Are clients served from a pool with a fixed number of threads (Executors.newFixedThreadPool, ThreadPoolExecutor(max_workers=...)) or held to a limit of your own? Every connected client needs a thread of its own for as long as it stays connected.',
+    'hint.replayed':
+      '{who} had just connected, and the first line it received, {got}, was said before it joined. A client that connects later receives only the lines sent after it joined: do not send a newcomer the lines said before it came.',
     'hint.nodeNoBlock': 'In Node nothing may block: handle each client in its own callbacks and return at once.',
     'hint.threads': "Give each client its own thread: accept(), start a thread that reads that client's lines, and go straight back to accept().",
     'hint.threadsPython':
@@ -139,6 +155,10 @@ export const ROOM = defineMessages(
     'hint.handlerDied':
       '{who} 클라이언트는 아직 방에 있었습니다. {who} 클라이언트를 처리하던 스레드(또는 핸들러)가 오류로 죽었나요? 떠난 클라이언트에게 보내면 실패합니다. 그 오류를 잡아서 그 클라이언트를 빼고, 나머지와 계속하세요.',
     'hint.oneAtATime': '{who} 클라이언트는 아무것도 돌려받지 못했습니다. 서버가 클라이언트를 한 번에 하나씩만 처리하는 것 같습니다. 첫 클라이언트의 줄을 기다리는 동안에는 아무도 {who} 클라이언트의 줄을 읽지 않습니다. {advice}',
+    'hint.roomFor':
+      '{who} 클라이언트는 아무것도 돌려받지 못했습니다. 서버는 먼저 연결한 클라이언트 {n}개를 동시에 처리하므로, 클라이언트를 {n}개까지만 받을 수 있는 것 같습니다. 스레드 수가 정해진 풀(Executors.newFixedThreadPool, ThreadPoolExecutor(max_workers=...))이나 직접 정한 한도로 클라이언트를 처리하나요? 연결된 클라이언트는 연결되어 있는 동안 저마다 스레드가 하나씩 있어야 합니다.',
+    'hint.replayed':
+      '{who} 클라이언트는 방금 연결했는데, 처음 받은 줄은 {who} 클라이언트가 들어오기 전에 보내진 줄입니다: {got}. 나중에 연결한 클라이언트는 들어온 뒤에 보내진 줄만 받습니다. 새로 온 클라이언트에게 그 전에 보내진 줄을 보내지 마세요.',
     'hint.nodeNoBlock': 'Node에서는 아무것도 블록되면 안 됩니다. 클라이언트마다 자기 콜백에서 처리하고 곧바로 반환하세요.',
     'hint.threads': '클라이언트마다 스레드를 하나씩 주세요. accept()하고, 그 클라이언트의 줄을 읽는 스레드를 시작하고, 곧바로 accept()로 돌아가세요.',
     'hint.threadsPython':

@@ -240,6 +240,8 @@ export interface Program {
   cpuMs(): Promise<number>;
   /** Resident memory of the program and its children, in bytes. */
   rssBytes(): Promise<number>;
+  /** Threads of the program and its children, all counted. */
+  threads(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -253,6 +255,8 @@ export interface WebPage {
   readonly status: number;
   /** The page's uncaught errors and console.error lines, in order. */
   readonly errors: readonly string[];
+  /** The page's uncaught errors alone: each stopped a script (a console.error line stops nothing). */
+  readonly thrown: readonly string[];
   /** The page's HTTP requests to its own server, in order: "GET /messages", "POST /messages". */
   readonly requests: readonly string[];
   /** Text frames of the page's WebSockets to its own server, in order: `sent` by the page, or received. */

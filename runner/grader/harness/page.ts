@@ -102,6 +102,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     }
   };
   const errors: string[] = [];
+  const thrown: string[] = [];
   const refused: string[] = [];
   let loads = 0;
   const refuse = (address: string) => {
@@ -110,6 +111,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   };
   page.on('pageerror', (err) => {
     errors.push(cut(err.message));
+    thrown.push(cut(err.message));
     note(say('log.pageError', { error: cut(err.message) }));
   });
   page.on('console', (m) => {
@@ -144,6 +146,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     url,
     status,
     errors,
+    thrown,
     refused,
     requests,
     frames,
