@@ -61,4 +61,16 @@ describe('message catalogs', () => {
     expect(localeOf('')).toBe('en');
     expect(localeOf(undefined)).toBe('en');
   });
+
+  it("lab 0's tour of the playground names each control by the label the workbench shows, in each language", () => {
+    const lessons = { en: 'lab.mdx', ko: 'lab.ko.mdx' } as const;
+    const controls: MessageKey[] = ['toolbar.run', 'toolbar.stop', 'toolbar.addClient', 'toolbar.check', 'toolbar.checkWire', 'toolbar.reset', 'toolbar.solution', 'inspector.title', 'wire.title'];
+    for (const locale of LOCALES) {
+      const lesson = readFileSync(new URL(`../../labs/00-sockets-and-layers/${lessons[locale]}`, import.meta.url), 'utf8');
+      const tour = lesson.slice(lesson.lastIndexOf('\n## '));
+      // In bold, as the lesson writes a control ("**Run**", or "**Check.**" heading an item).
+      const bold = new Set([...tour.matchAll(/\*\*([^*]+?)\.?\*\*/g)].map((m) => m[1]!.replace(/\s+/g, ' ')));
+      for (const key of controls) expect([...bold], `${locale} ${key}`).toContain(CATALOGS[locale][key].trim());
+    }
+  });
 });

@@ -118,6 +118,16 @@ export default defineChecks([
     expect(r.outputs[0]!.text).toMatch(/Traceback/);
   }, 30_000);
 
+  it('names code the language refused as such (the file, the line, the error), not as a server that stopped serving', async () => {
+    const { lab } = makeLab(UPPER_CASE_CHECK());
+    const report = await gradeFiles({ lab, lang: 'python', files: serverFile('import socket\n    s = socket.socket()\n'), backend, limits: resolveLimits() });
+    const r = report.results[0]!;
+    expect(r.status).toBe('failed');
+    // Before: "your server exited with code 1 before it listened on port 7000/tcp", and the hint blamed a client.
+    expect(r.message).toBe('your server did not start: its code has an error at server.py, line 2. Its error: IndentationError: unexpected indent');
+    expect(r.hint).toMatch(/^Your program never ran: the language stopped at a mistake in the code itself/);
+  }, 30_000);
+
   it("shows what a program printed without its terminal colours (Node colours its errors on a terminal), everything else kept", async () => {
     const { lab } = makeLab(UPPER_CASE_CHECK());
     const coloured = 'import sys\nprint("\\x1b[90m    at serve (server.py:1)\\x1b[39m and \\x1b[1;31mbold red\\x1b[0m", flush=True)\nsys.exit(3)\n';

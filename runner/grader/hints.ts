@@ -66,6 +66,51 @@ export function hasStackTrace(output: string): boolean {
   return tailLines(output).some(traceLine);
 }
 
+/** A program whose code the language refused before running any of it: the error, and its file and line when it says so. */
+export interface CompileError {
+  error: string;
+  file?: string;
+  line?: number;
+}
+
+/** Python's own words for code it cannot read. */
+const PYTHON_COMPILE = /^(SyntaxError|IndentationError|TabError): /;
+
+/**
+ * Whether the output is the language refusing the program's code before it
+ * ran (a Python SyntaxError or IndentationError, javac's "error:" lines, a
+ * Node SyntaxError raised while loading the file), and if so the error and
+ * where: a mistake in the code itself, not a crash to catch. A runtime
+ * SyntaxError (Node's JSON.parse) is not one: its frames name the
+ * student's file, and a Python traceback is a crash.
+ */
+export function compileError(output: string): CompileError | undefined {
+  const lines = tailLines(output).map((l) => l.trimEnd());
+  // javac (through `java Server.java`): "Server.java:9: error: ';' expected", then "error: compilation failed".
+  if (lines.includes('error: compilation failed')) {
+    const first = lines.find((l) => /^[\w$]+\.java:\d+: error: /.test(l));
+    if (!first) return undefined;
+    const [, file, line, error] = /^([\w$]+\.java):(\d+): error: (.*)$/.exec(first)!;
+    return { error: error!, file, line: Number(line) };
+  }
+  const last = findLast(lines, (l) => l.trim() !== '' && !/^\s/.test(l));
+  if (!last) return undefined;
+  if (PYTHON_COMPILE.test(last) && !lines.some((l) => l.startsWith('Traceback (most recent call last):'))) {
+    const at = findLast(lines, (l) => /^\s*File "[^"]+", line \d+/.test(l));
+    const m = at && /File "(?:[^"]*\/)?([^"/]+)", line (\d+)/.exec(at);
+    return m ? { error: last, file: m[1], line: Number(m[2]) } : { error: last };
+  }
+  if (lines.some((l) => /^Node\.js v\d/.test(l))) {
+    const error = errorLine(output);
+    const frames = lines.filter((l) => /^\s+at /.test(l));
+    if (!error?.startsWith('SyntaxError: ') || frames.some((l) => /\(?(file:\/\/|\/work\/)/.test(l))) return undefined;
+    // Node names the place first: "file:///work/server.js:10", the line, a caret.
+    const m = lines.map((l) => /^(?:file:\/\/)?\/work\/(.+):(\d+)$/.exec(l)).find(Boolean);
+    return m ? { error, file: m[1], line: Number(m[2]) } : { error };
+  }
+  return undefined;
+}
+
 /** The last element of `items` that `test` accepts (Array#findLast is ES2023, beyond this project's lib). */
 export function findLast<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
   for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return items[i];

@@ -34,6 +34,8 @@ export const GRADER = defineMessages(
     'exit.crashedWhy': '{program} crashed with code {code}{signal} {why}{when}{error}',
     'exit.exited': '{program} exited with code {code}{signal}{when}{error}',
     'exit.exitedWhy': '{program} exited with code {code}{signal} {why}{when}{error}',
+    'exit.compile': '{program} did not start: its code has an error{at}. Its error: {error}',
+    'exit.compileAt': ' at {file}, line {line}',
     'exit.at': ', {moment}',
     'exit.atStep': ", {moment}, just after the grader's step {step}",
     'exit.error': '. Its error: {error}',
@@ -127,6 +129,8 @@ export const GRADER = defineMessages(
     'hint.serverExited': 'The server exited (code {code}) while it should keep serving. A server loops for ever, and one client\'s problem must not end it.',
     'hint.serverStopped':
       "Your server ended on its own, without an error (code 0): something made its loop stop (a break, a return, or the loop's condition). A server loops for ever and answers every request, whatever it holds.",
+    'hint.compile':
+      'Your program never ran: the language stopped at a mistake in the code itself (a wrong indentation, a missing colon, bracket, quote or semicolon). Its output (below) shows the line and marks the place: fix it there, and press Run to see it start.',
     'hint.crashed':
       'Your program stopped on an error. The last line of its output (below) names the error, and the lines above it say where: fix the cause, or catch that error and print a short message (a person should never see a traceback).',
     'hint.notAccepting':
@@ -286,6 +290,8 @@ export const GRADER = defineMessages(
     'exit.crashedWhy': '{why} {program}가 크래시했습니다 (종료 코드 {code}{signal}{when}){error}',
     'exit.exited': '{program}가 종료되었습니다 (종료 코드 {code}{signal}{when}){error}',
     'exit.exitedWhy': '{why} {program}가 종료되었습니다 (종료 코드 {code}{signal}{when}){error}',
+    'exit.compile': '{program}가 시작하지 못했습니다: 코드에 오류가 있습니다{at}. 오류: {error}',
+    'exit.compileAt': ' ({file}, {line}번째 줄)',
     'exit.at': ', {moment}',
     'exit.atStep': ', {moment}, 채점기의 단계 {step} 직후',
     'exit.error': '. 오류: {error}',
@@ -373,6 +379,8 @@ export const GRADER = defineMessages(
     'hint.serverExited': '계속 서비스해야 할 서버가 종료되었습니다 (종료 코드 {code}). 서버는 끝없이 반복하며, 클라이언트 하나의 문제로 끝나서는 안 됩니다.',
     'hint.serverStopped':
       '서버가 오류 없이 스스로 끝났습니다 (종료 코드 0). 무언가가 루프를 멈추게 했습니다 (break, return, 또는 루프의 조건). 서버는 끝없이 반복하며, 요청이 무엇을 담고 있든 모든 요청에 답합니다.',
+    'hint.compile':
+      '프로그램이 실행되지 못했습니다: 언어가 코드 자체의 실수(잘못된 들여쓰기, 빠진 콜론, 괄호, 따옴표, 세미콜론)에서 멈췄습니다. 아래 출력이 그 줄과 자리를 보여 줍니다. 그곳을 고친 뒤 실행을 눌러 프로그램이 시작되는지 보세요.',
     'hint.crashed':
       '프로그램이 오류로 멈췄습니다. 출력의 마지막 줄(아래)이 오류의 이름이고, 그 위의 줄들이 위치를 알려 줍니다. 원인을 고치거나, 그 오류를 잡아서 짧은 메시지를 출력하세요 (사용자가 트레이스백을 보게 해서는 안 됩니다).',
     'hint.notAccepting':

@@ -81,8 +81,14 @@ export function firstDifference(say: GraderSay, expected: Uint8Array, received: 
   return null;
 }
 
-/** Entries a transcript keeps; a flood's later exchanges are summarised by its byte counts elsewhere. */
+/** Exchanges a transcript keeps; a flood's later exchanges are summarised by its byte counts elsewhere. */
 const MAX_ENTRIES = 400;
+/**
+ * Entries kept past a flood's MAX_ENTRIES: how the story ends (the line a
+ * check found mixed, a reset, an exit) comes after the flood, and is what
+ * a failure tells the student to look for.
+ */
+const ENDING_ENTRIES = 50;
 
 export class Transcript {
   readonly entries: TranscriptEntry[] = [];
@@ -93,13 +99,17 @@ export class Transcript {
     return Math.round(performance.now() - this.t0);
   }
 
-  /** Whether it holds all it keeps: a later `add` is dropped, so a caller in a flood need not word its entry. */
+  /**
+   * Whether it holds all the exchanges it keeps: a caller in a flood (bytes
+   * sent, datagrams) adds nothing more once it is, and need not word its
+   * entry. Other entries still have ENDING_ENTRIES of room.
+   */
   get full(): boolean {
     return this.entries.length >= MAX_ENTRIES;
   }
 
   add(who: TranscriptEntry['who'], channel: string, text: string): void {
-    if (this.full) return; // a flood is summarised by its byte counts elsewhere
+    if (this.entries.length >= MAX_ENTRIES + ENDING_ENTRIES) return;
     this.entries.push({ at: this.now(), who, channel, text });
   }
 }

@@ -4,7 +4,8 @@
  * nickname, open the socket inspector, type /flood in client 1. The
  * inspector's own data (each end's data-* attributes) must then show the
  * stalled clients' receive queues and the server's send queue towards them
- * rising, and the history keeping the rise. Screenshots of the inspector
+ * rising, then client 1's send queue and the server's receive queue (the
+ * server no longer reads), and the history keeping the rise. Screenshots of the inspector
  * before, during and after the stall are saved under test-results/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -130,6 +131,10 @@ describe('lab 05 part A: the deadlock, seen in the socket inspector', () => {
       expect(after.filter((e) => e.owner.startsWith('client') && e.recv >= FILLED_BYTES).length).toBeGreaterThanOrEqual(1);
       expect(after.some((e) => e.owner === 'server' && e.send >= FILLED_BYTES)).toBe(true);
       expect(after.some((e) => e.owner === 'server' && e.peakSend >= FILLED_BYTES)).toBe(true);
+      // The lesson's step 3: the server stops reading, so client 1's own sends back up too (its sendall() blocks).
+      // A flood that the buffers on the way take whole (2000 lines did) never shows it.
+      expect(after.find((e) => e.owner === 'client 1')!.send).toBeGreaterThanOrEqual(FILLED_BYTES);
+      expect(after.some((e) => e.owner === 'server' && e.recv >= FILLED_BYTES)).toBe(true);
       await shoot(page, 'after');
       expect(errors).toEqual([]);
     } catch (err) {

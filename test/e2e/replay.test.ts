@@ -160,6 +160,43 @@ describe('the Replay page', () => {
     if (site) rmSync(site, { recursive: true, force: true });
   });
 
+  it("shows a failure's quoted bytes with every space: the check about spaces kept must not look as if they were lost", async () => {
+    const graded = JSON.parse(readFileSync(GRADE, 'utf8')) as RecordingFile;
+    // The async-chat failure of a server that trims the text (what its Check said, word for word).
+    const failed = {
+      status: 'failed' as const,
+      message: 'bob sent "  spaces are kept  "; bob received "[bob] spaces are kept" instead of "[bob]   spaces are kept  "',
+      expected: '"[bob]   spaces are kept  \\n"',
+      received: '"[bob] spaces are kept\\n"',
+      hint: 'compare "  a" with " a"',
+    };
+    let first = true;
+    const events = graded.events.map((e) => {
+      if (e.msg.type !== 'checkResult' || !first) return e;
+      first = false;
+      return { ...e, msg: { ...e.msg, result: { ...e.msg.result, ...failed } } };
+    });
+    const file = join(scratch, 'spaces.json');
+    writeFileSync(file, JSON.stringify({ ...graded, events }));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/replay/`);
+      await page.locator('[data-rp-file]').setInputFiles(file);
+      await page.locator('[data-socklab-replay][data-state="loaded"]').waitFor();
+      await page.locator('[data-rp-speed]').selectOption('4');
+      await page.locator('[data-rp-play]').click();
+      await page.locator('.rp-checks .wb-check-message').waitFor({ state: 'attached', timeout: 20_000 });
+      await page.locator('.rp-checks .wb-check-details').first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      // innerText is what is drawn: spaces the page collapses are gone from it.
+      expect(await page.locator('.rp-checks .wb-check-message').first().innerText()).toBe(failed.message);
+      expect(await page.locator('.rp-checks .wb-expected').first().innerText()).toBe(failed.expected);
+      expect(await page.locator('.rp-checks .wb-check-hint').first().innerText()).toContain(failed.hint);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('plays a run at 4x to the same pane text and check verdicts, and refuses a bad file', async () => {
     const run = JSON.parse(readFileSync(RUN, 'utf8')) as RecordingFile;
     const graded = JSON.parse(readFileSync(GRADE, 'utf8')) as RecordingFile;

@@ -5,7 +5,7 @@
  * connection timed out) comes after it. Every check gets this for free.
  */
 import type { FailureDetails } from '../api.ts';
-import { crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
+import { compileError, crashHint, errorLine, findLast, hasStackTrace } from '../hints.ts';
 import type { GraderSay } from '../messages.ts';
 import type { Transcript } from '../transcript.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
@@ -25,14 +25,20 @@ function stepBefore(log: Transcript, at: number): string | undefined {
   return step && `[${step.channel}] ${step.text}`;
 }
 
-/** Whether `p` crashed (a stack trace or a signal) rather than ended. */
+/** Whether `p` crashed (a stack trace or a signal, or code the language refused to run) rather than ended. */
 function crashed(p: ProgramImpl): boolean {
-  return Boolean(p.exitStatus?.signal) || hasStackTrace(p.output);
+  return Boolean(p.exitStatus?.signal) || hasStackTrace(p.output) || compileError(p.output) !== undefined;
 }
 
 /** The failure that says `p` exited (or crashed), when, just after what, with its error and the hint for it. */
 export function exitFailure(say: GraderSay, p: ProgramImpl, log: Transcript, why?: string): CheckFailure {
   const exit = p.exitStatus!;
+  // Code the language refused never ran: no moment, no step, nothing to catch; only the mistake and its line.
+  const compile = compileError(p.output);
+  if (compile) {
+    const at = compile.file ? say('exit.compileAt', { file: compile.file, line: compile.line ?? '?' }) : '';
+    return new CheckFailure(say('exit.compile', { program: p.name, at, error: compile.error }), { hint: say('hint.compile') }, true);
+  }
   const crash = crashed(p);
   const error = crash ? errorLine(p.output) : undefined;
   const step = p.exitAt === undefined ? undefined : stepBefore(log, p.exitAt);

@@ -20,7 +20,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
     socket.on('error', (err: NodeJS.ErrnoException) => this.log.add('note', this.label, h.say('log.socketError', { error: err.code ?? err.message })));
     socket.on('message', (msg, rinfo) => {
       if (this.inbox.length >= MAX_INBOX_DATAGRAMS) return this.flooded();
-      this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg, h.say), port: rinfo.port }));
+      if (!this.log.full) this.log.add('program', this.label, h.say('log.datagramFrom', { bytes: show(msg, h.say), port: rinfo.port }));
       this.inbox.push({ data: msg, text: msg.toString('utf8'), address: rinfo.address, port: rinfo.port });
       this.emit('change');
     });
@@ -43,7 +43,7 @@ export class UdpPeerImpl extends EventEmitter implements UdpPeer {
   }
 
   async send(data: string | Uint8Array, port: number, host = '127.0.0.1'): Promise<void> {
-    this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data, this.h.say), port }));
+    if (!this.log.full) this.log.add('grader', this.label, this.h.say('log.datagramTo', { bytes: show(data, this.h.say), port }));
     await new Promise<void>((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
   }
 

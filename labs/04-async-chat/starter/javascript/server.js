@@ -3,7 +3,7 @@
 //
 // This runs: Node calls serve() for every client, and each chunk comes
 // back... but only to the client that sent it. Fix the TODOs to make it
-// the chat that lab.mdx describes.
+// the chat that the lesson describes.
 import net from 'node:net';
 
 const SERVER_PORT = 8000;

@@ -2,7 +2,7 @@
 #
 # This runs: asyncio calls handle() for every client, as a coroutine, and
 # each line comes back... but only to the client that sent it, as it was
-# typed. Fix the TODOs to make it the chat that lab.mdx describes.
+# typed. Fix the TODOs to make it the chat that the lesson describes.
 import asyncio
 
 SERVER_PORT = 8000

@@ -3,7 +3,7 @@
 //
 // One thread does everything in turn: wait for the keyboard, send the line,
 // then print what the server sent meanwhile. While readLine() waits for the
-// keyboard, nothing reads the socket. Type /flood to send 2000 lines at once.
+// keyboard, nothing reads the socket. Type /flood to send 10,000 lines at once.
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,7 +32,7 @@ public class Client {
             String line;
             while ((line = keyboard.readLine()) != null) { // blocks: nothing reads the socket meanwhile
                 if (line.equals("/flood")) {
-                    for (int i = 1; i <= 2000; i++) {
+                    for (int i = 1; i <= 10000; i++) {
                         toServer.write(String.format("flood line %04d %s\n", i, ".".repeat(180)).getBytes(StandardCharsets.UTF_8));
                     }
                 } else {

@@ -3,7 +3,7 @@
 // It reads the keyboard the way input() does in Python: readSync() blocks
 // the whole program until Enter is pressed. Node runs everything on one
 // event loop, so while readSync() waits, no 'data' event can run: nothing
-// reads the socket. Type /flood to send 2000 lines at once.
+// reads the socket. Type /flood to send 10,000 lines at once.
 import fs from 'node:fs';
 import net from 'node:net';
 
@@ -43,7 +43,7 @@ socket.on('connect', () => {
     const line = readLineSync();
     if (line === null) return socket.end();
     if (line === '/flood') {
-      for (let i = 1; i <= 2000; i++) socket.write(`flood line ${String(i).padStart(4, '0')} ${'.'.repeat(180)}\n`);
+      for (let i = 1; i <= 10000; i++) socket.write(`flood line ${String(i).padStart(4, '0')} ${'.'.repeat(180)}\n`);
     } else socket.write(`${line}\n`);
     setTimeout(step, 200);
   };

@@ -2,7 +2,7 @@
 #
 # It does one thing at a time: wait for the keyboard, send the line, then
 # print what the server sent meanwhile. While input() waits, nothing reads
-# the socket. Type /flood to send 2000 lines at once.
+# the socket. Type /flood to send 10,000 lines at once.
 import select
 import sys
 from socket import *
@@ -34,7 +34,7 @@ def main():
         except EOFError:
             break
         if line == '/flood':
-            for i in range(1, 2001):
+            for i in range(1, 10001):
                 sock.sendall(f'flood line {i:04} {"." * 180}\n'.encode('utf-8'))
         else:
             sock.sendall(line.encode('utf-8') + b'\n')
