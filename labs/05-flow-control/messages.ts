@@ -145,7 +145,7 @@ export default defineMessages(
     'lines.closed': '{who} 클라이언트에게 더는 아무것도 오지 않습니다. 서버가 연결을 닫았습니다. 기다리던 것: {what}',
     'lines.expected': '{what} 전부, 보낸 순서대로',
     'lines.nothingMore': '(더 오지 않음)',
-    'lines.other': '{who} 클라이언트가 엉뚱한 줄을 받았습니다. 그 자리에는 다음 차례의 {what}이 와야 합니다',
+    'lines.other': '{who} 클라이언트가 엉뚱한 줄을 받았습니다. 그 자리에 와야 했던 것: 다음 차례의 {what}',
     'lines.outOfOrder': '순서가 바뀌었거나 빠진 줄',
     'lines.hint': '한 사람이 보낸 줄은 모든 클라이언트에게 하나도 빠짐없이, 온전하게, 보낸 순서대로 가야 합니다.',
     'what.talkerLines': 'talker의 줄',

@@ -269,6 +269,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const stopped = stop.signal;
+  // One listener for every check that waits on the abort: a listener each would pass Node's 10 per signal,
+  // and its MaxListenersExceededWarning would be logged once per Check of a lab with more checks.
+  const aborted = new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true }));
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -291,17 +294,12 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       // A dependency the abort stopped has no verdict to skip for.
       if (!endTurn) return stopped.aborted ? undefined : skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
-      // Removed once the check ends: a grade of more than ten checks left more than ten on the grade's signal, and
-      // Node printed a MaxListenersExceededWarning ("possible memory leak") into the student's grade output.
-      let unlisten = (): void => {};
       try {
         if (stopped.aborted) return undefined;
         // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
         const dropped = new Promise<void>((resolve) => {
           deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
-          const onStop = (): void => resolve();
-          stopped.addEventListener('abort', onStop, { once: true });
-          unlisten = () => stopped.removeEventListener('abort', onStop);
+          void aborted.then(resolve);
         });
         const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped.aborted), dropped);
         // Its turn ends with its run, not when its dependencies end.
@@ -318,7 +316,6 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         }
         return stopped.aborted ? undefined : result;
       } finally {
-        unlisten();
         if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
         ended.set(check.id, result);

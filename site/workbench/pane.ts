@@ -25,7 +25,7 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { say } from './words.ts';
+import { procLabel, say } from './words.ts';
 
 export interface PaneEvents {
   input(pane: ProcPane, data: string): void;
@@ -134,6 +134,9 @@ export class ProcPane {
   /** Bytes skipped since the first of those interrupts. */
   private skipped = 0;
 
+  /** The name the student reads ("클라이언트 1" on a Korean page); `name` is the runner's. */
+  readonly label: string;
+
   constructor(
     readonly name: string,
     readonly role: string,
@@ -142,8 +145,9 @@ export class ProcPane {
     /** The process reads lines from its terminal (a client), so its pane asks for one. */
     private readonly readsLines = false,
   ) {
+    const label = (this.label = procLabel(name));
     this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, say('state.notStarted'));
-    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: say('pane.restartTitle', { name }), 'aria-label': say('pane.restartLabel', { name }) }, say('pane.restart'));
+    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: say('pane.restartTitle', { name: label }), 'aria-label': say('pane.restartLabel', { name: label }) }, say('pane.restart'));
     this.restartBtn.hidden = true;
     this.restartBtn.addEventListener('click', () => this.events.restart(this));
     this.screen = h('div', { class: 'wb-pane-screen' });
@@ -154,11 +158,11 @@ export class ProcPane {
     // Esc comes back out, and Tab moves on to the next pane.
     this.el = h(
       'section',
-      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': say('pane.label', { name }), 'aria-describedby': keysId, tabindex: '0' },
+      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': say('pane.label', { name: label }), 'aria-describedby': keysId, tabindex: '0' },
       h(
         'header',
         { class: 'wb-pane-head' },
-        h('span', { class: 'wb-pane-name' }, name),
+        h('span', { class: 'wb-pane-name' }, label),
         this.stateEl,
         h('span', { class: 'wb-pane-keys', id: keysId }, say('pane.focusHint')),
         this.restartBtn,
@@ -222,7 +226,7 @@ export class ProcPane {
   private openNow(): void {
     this.opened = true;
     this.term.open(this.screen);
-    this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.name }));
+    this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.label }));
     this.term.textarea?.setAttribute('tabindex', '-1');
     // The DOM renderer draws at once; the WebGL one (a GL context and a glyph atlas per pane) comes when the
     // page is idle, so the workbench is usable first.
@@ -295,7 +299,7 @@ export class ProcPane {
     this.showState();
     this.restartBtn.hidden = false;
     if (info.state === 'exited' && before !== 'exited') {
-      this.line(say('pane.ended', { name: this.name, state: describeState(info) }), 2);
+      this.line(say('pane.ended', { name: this.label, state: describeState(info) }), 2);
       this.queue({ data: '\x1b[?25l', proc: null }); // no cursor: nothing reads the keyboard any more
     } else if (info.state === 'starting' && before === 'exited') {
       this.queue({ data: '\x1b[?25h', proc: null });

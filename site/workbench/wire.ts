@@ -14,7 +14,7 @@
  */
 import type { WireEnd, WirePacket } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { say } from './words.ts';
+import { procLabel, say } from './words.ts';
 import './wire.css';
 
 /** The most packets kept on screen; older ones leave as new ones come. */
@@ -199,7 +199,7 @@ export class WireView {
     this.list.style.setProperty('--wb-wire-col', `${COL}px`);
     this.head.replaceChildren(
       ...this.ends.map(({ key, end }) =>
-        h('div', { class: 'wb-wire-end', 'data-owner': end.owner ?? '', 'data-end': key }, h('strong', {}, end.owner ?? say('wire.unknownOwner')), h('span', { class: 'wb-mono' }, key)),
+        h('div', { class: 'wb-wire-end', 'data-owner': end.owner ?? '', 'data-end': key }, h('strong', {}, end.owner ? procLabel(end.owner) : say('wire.unknownOwner')), h('span', { class: 'wb-mono' }, key)),
       ),
     );
   }
@@ -269,8 +269,8 @@ export class WireView {
 
   /** The text alternative of one packet (the row's accessible name). */
   private describe(p: WirePacket, probe: boolean, update: boolean): string {
-    const from = p.src.owner ?? endKey(p.src);
-    const to = p.dst.owner ?? endKey(p.dst);
+    const from = p.src.owner ? procLabel(p.src.owner) : endKey(p.src);
+    const to = p.dst.owner ? procLabel(p.dst.owner) : endKey(p.dst);
     const what = p.protocol === 'udp' ? say('wire.datagram') : flagsOf(p) || 'TCP';
     const parts = [`${from} → ${to}: ${what}`, say('wire.bytes', { n: p.len })];
     if (p.win !== undefined) parts.push(say('wire.window', { n: p.win }));
@@ -328,8 +328,8 @@ function detailOf(p: WirePacket, summary: string): Node[] {
     field(say('wire.fieldNumber'), p.n),
     field(say('wire.fieldTime'), `${(p.at / 1000).toFixed(3)} s`),
     field(say('wire.fieldProtocol'), p.protocol.toUpperCase()),
-    field(say('wire.fieldFrom'), `${p.src.owner ? `${p.src.owner} ` : ''}${endKey(p.src)}`),
-    field(say('wire.fieldTo'), `${p.dst.owner ? `${p.dst.owner} ` : ''}${endKey(p.dst)}`),
+    field(say('wire.fieldFrom'), `${p.src.owner ? `${procLabel(p.src.owner)} ` : ''}${endKey(p.src)}`),
+    field(say('wire.fieldTo'), `${p.dst.owner ? `${procLabel(p.dst.owner)} ` : ''}${endKey(p.dst)}`),
     p.flags ? field(say('wire.fieldFlags'), p.flags.join(' ') || '-') : null,
     field('seq', p.seq),
     field('ack', p.ack),

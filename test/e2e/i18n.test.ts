@@ -127,6 +127,10 @@ describe('Korean pages in the browser', () => {
       expect(hrefs).toContain('/ko/labs/udp-echo/');
       // Only Korean pages: the index is per language.
       expect(hrefs.every((h) => h?.startsWith('/ko/'))).toBe(true);
+      // The search's own words are Korean too (Starlight filled them with English over Pagefind's Korean).
+      await expect(page.locator('.pagefind-ui__form').getAttribute('aria-label')).resolves.toBe('사이트 검색');
+      await expect(page.locator('.pagefind-ui__message').textContent()).resolves.toMatch(/^데이터그램에 대한 결과 \d+건$/);
+      await expect(page.locator('.pagefind-ui__search-clear').textContent()).resolves.toBe('비우기');
     });
   }, 90_000);
 
