@@ -114,6 +114,18 @@ export default defineChecks(messages, [
           hint: h.t('unnamed.hint'),
         });
       }
+      // Announcements too: bob joins and leaves while quiet has no nickname.
+      h.note(h.t('unnamed.announceNote'));
+      await r.join('bob');
+      await r.leave('bob', 'close');
+      await quiet.waitTaken(300);
+      if (quiet.pending.length > 0) {
+        h.fail(h.t('unnamed.fail'), {
+          expected: h.t('unnamed.expected'),
+          received: q(Buffer.from(quiet.pending).toString('utf8')),
+          hint: h.t('unnamed.announceHint'),
+        });
+      }
       await quiet.sendLine('quiet');
       await r.everyoneGets(r.member('alice'), '* quiet joined the chat', h.t('unnamed.event'));
       const got = await quiet.readLine({ timeoutMs: 5000 }).catch(() => undefined);

@@ -37,6 +37,8 @@ interface Message {
 }
 
 const q = (s: string) => JSON.stringify(s);
+/** Whether `t` is a timestamp as a server sets one: an ISO 8601 string that Date.parse reads. */
+const isIsoTime = (t: unknown): t is string => typeof t === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(t) && !Number.isNaN(Date.parse(t));
 const msg = (text: string, minute = 0): Message => ({ text, timestamp: `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z` });
 
 interface Answer {
@@ -198,6 +200,29 @@ class Peer {
         hint: this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
       });
     }
+  }
+
+  /**
+   * Waits for a frame holding the message `text` as the server stored it,
+   * with a timestamp of the server's own (the one it was sent without), and
+   * fails otherwise: a server that pushes the body or frame as it came
+   * pushes no timestamp.
+   */
+  async expectStored(text: string, why: string): Promise<void> {
+    const frame = await this.next();
+    if (frame !== null) this.h.note(`${this.label} ⇐ ${frame}`);
+    let got: Partial<Message> | null = null;
+    try {
+      got = frame === null ? null : (JSON.parse(frame) as Partial<Message>);
+    } catch {
+      /* shown below */
+    }
+    if (got?.text === text && isIsoTime(got.timestamp)) return;
+    this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
+      expected: `{"text":${q(text)},"timestamp":"2026-…T…Z"}`,
+      received: frame ?? (this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : this.h.t('frame.none', { s: WAIT_MS / 1000 })),
+      hint: got?.text === text ? this.h.t('frame.hintStored', { shape: '{text, timestamp}' }) : this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
+    });
   }
 
   /**
@@ -368,7 +393,7 @@ export default defineChecks(messages, [
       ] as const) {
         await post(h, body);
         const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === body.text) as Partial<Message> | undefined;
-        if (last?.text !== body.text || typeof last.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(last.timestamp) || Number.isNaN(Date.parse(last.timestamp))) {
+        if (last?.text !== body.text || !isIsoTime(last.timestamp)) {
           h.fail(h.t(why), {
             expected: `{"text":${q(body.text)},"timestamp":"2026-…T…Z"}`,
             received: JSON.stringify(last ?? null),
@@ -417,6 +442,9 @@ export default defineChecks(messages, [
       const m = msg('pushed by a POST', 6);
       await post(h, m);
       for (const p of list) await p.expect(m, h.t('what.postedOverHttp'));
+      // Pushed as stored: with the time the server set, not the body as it came.
+      await post(h, { text: 'posted without a time' });
+      for (const p of list) await p.expectStored('posted without a time', h.t('what.postedNoTime'));
     },
   },
   {
@@ -460,6 +488,8 @@ export default defineChecks(messages, [
       const m = msg('sent over the WebSocket', 7);
       list[0]!.send(JSON.stringify(m));
       for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }), server);
+      list[1]!.send(JSON.stringify({ text: 'sent without a time' }));
+      for (const p of list) await p.expectStored('sent without a time', h.t('what.sentNoTime', { who: list[1]!.label }));
     },
   },
   {

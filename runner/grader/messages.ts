@@ -152,6 +152,8 @@ export const GRADER = defineMessages(
     'hint.crash.notConnected':
       'recv() or send() was called on the listening socket. The listening socket only accepts: accept() returns a new socket for each client, and recv() and send() go on that one.',
     'hint.crash.reset': 'A client reset the connection, and reading from it raised an error that ended your server. {catch}',
+    'hint.crash.readline':
+      "The error reached your program through readline: an Interface made with {create} passes its input's errors on as its own 'error' event, and an 'error' event that nothing listens for ends the program, even when the socket has a listener of its own. Listen on the Interface too: {listen}.",
     'hint.crash.brokenPipe': 'The client had gone when your server sent. {catch}',
     'hint.crash.timeout':
       'No reply came in time, and the timeout error ended your program with a traceback. Catch it (except TimeoutError / socket.timeout), print "timed out" and exit with code 1.',
@@ -402,6 +404,8 @@ export const GRADER = defineMessages(
     'hint.crash.notConnected':
       '리스닝 소켓에서 recv()나 send()를 호출했습니다. 리스닝 소켓은 연결을 받아들이기만 합니다. accept()가 클라이언트마다 새 소켓을 돌려주고, recv()와 send()는 그 소켓에서 호출해야 합니다.',
     'hint.crash.reset': '클라이언트가 연결을 재설정했고, 그 연결을 읽다가 난 오류가 서버를 끝냈습니다. {catch}',
+    'hint.crash.readline':
+      "오류가 readline을 거쳐 프로그램에 닿았습니다. 다음으로 만든 Interface는 입력 스트림의 오류를 자기 'error' 이벤트로 다시 내보냅니다: {create}. 아무도 듣지 않는 'error' 이벤트는, 소켓에 따로 리스너가 있어도 프로그램을 끝냅니다. Interface에도 리스너를 다세요: {listen}.",
     'hint.crash.brokenPipe': '서버가 보낼 때 클라이언트는 이미 떠나고 없었습니다. {catch}',
     'hint.crash.timeout':
       '제시간에 응답이 오지 않았고, 타임아웃 오류가 트레이스백과 함께 프로그램을 끝냈습니다. 그 오류를 잡아서(except TimeoutError / socket.timeout) "timed out"을 출력하고 종료 코드 1로 끝내세요.',

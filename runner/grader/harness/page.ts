@@ -72,7 +72,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   });
   const requests: string[] = [];
   const frames: { sent: boolean; data: string }[] = [];
-  proxy = await startPageProxy(port, () => ctx.sandbox.connectTcp(port), {
+  proxy = await startPageProxy(() => ctx.sandbox.connectTcp(port), {
     exchange: (request, status) => {
       requests.push(request);
       note(say('log.pageExchange', { request, status: status || say('log.noAnswer') }));
@@ -96,7 +96,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   const url = `${proxy.origin}${path.replace(/^\//, '')}`;
   const own = (address: string) => {
     try {
-      return new URL(address).host === `${PAGE_HOST}:${port}`;
+      return new URL(address).host === PAGE_HOST;
     } catch {
       return false;
     }
