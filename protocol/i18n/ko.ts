@@ -97,6 +97,7 @@ export const ko = {
   'wire.fieldLength': '데이터',
   'wire.payload': '데이터 바이트 (16진수와 텍스트):',
   'wire.payloadFirst': '데이터 {n}바이트 중 앞의 {shown}바이트 (16진수와 텍스트):',
+  'wire.payloadText': 'UTF-8 텍스트로 읽으면:',
 
   'inspector.title': '소켓 ',
   'inspector.hint': '(실시간: 샌드박스 안 모든 소켓의 상태와 큐에 쌓인 바이트)',

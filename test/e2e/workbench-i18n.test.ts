@@ -165,6 +165,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     expect(lines).toContainEqual(['보낸 쪽', 1]);
     expect(lines.filter(([, n]) => n > 1)).toEqual([]);
     await expect(page.locator('.wb-wire-detail').textContent()).resolves.toContain('클라이언트 1 127.0.0.1:');
+    // The typed Hangul is readable in the packet too, not only as the hex dump's dots.
+    await expect(page.locator('.wb-wire-text').textContent()).resolves.toBe('안녕 소켓\n');
 
     // The starter fails some checks: the rows and their story in the workbench's Korean.
     await button(page, '채점').click();
