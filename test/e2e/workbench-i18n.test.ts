@@ -152,6 +152,17 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await typeInto(page, 'client 1', '안녕 소켓');
     await paneShows(page, 'client 1', /^\[클라이언트 1: 종료됨 \(종료 코드 0\)\]$/);
     expect((await paneText(page, 'client 1')).match(/^안녕 소켓$/gm)).toHaveLength(2);
+    // ... drawn as wide as the two cells the terminal gives each syllable, not letter-spaced (where this machine has a Korean monospace font).
+    const widths = await page.evaluate(() => {
+      // The pane's xterm, through the workbench the page hands to tests (its private parts, read only).
+      type Peek = { terminals: { panes: Map<string, { term: { options: { fontFamily: string } } }> } };
+      const family = (document.querySelector('[data-socklab-workbench]') as unknown as { socklab: Peek }).socklab.terminals.panes.get('client 1')!.term.options.fontFamily;
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      const width = (text: string, font: string) => ((ctx.font = `13px ${font}`), ctx.measureText(text).width);
+      return { hangul: width('가', family), twoCells: width('aa', family), korean: width('aa', "'Noto Sans Mono CJK KR', monospace") !== width('aa', 'monospace') };
+    });
+    // A Latin font's fallback drew 가 at 0.76 of its two cells here; Noto Sans Mono CJK KR at 0.92.
+    if (widths.korean) expect(widths.hangul / widths.twoCells).toBeGreaterThan(0.85);
     await expect.poll(() => page.locator('.wb-wire-end strong').allTextContents()).toEqual(['서버', '클라이언트 1']);
     // A packet's fields: each name on one line beside its value (a Korean name has a space to wrap at).
     await page.locator('.wb-wire-row[data-len="14"]').first().click();
