@@ -142,7 +142,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await page.locator('.wb-wire > summary').click();
     await button(page, '실행').click();
     await pane(page, 'server').locator('.wb-pane-state', { hasText: '12000/tcp 리슨 중' }).waitFor({ timeout: 20_000 });
-    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄을 입력하고 Enter를 누르세요' }).waitFor({ timeout: 20_000 });
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄 입력 후 Enter' }).waitFor({ timeout: 20_000 });
     expect(opens).toEqual([expect.objectContaining({ type: 'open', lab: 'tcp-echo', lang: 'python', locale: 'ko' })]);
     // The programs are named in Korean wherever the student reads them (the runner's names stay the page's keys).
     expect(await page.locator('.wb-pane-name').allTextContents()).toEqual(['서버', '클라이언트 1']);
