@@ -15,7 +15,7 @@
  * Reads a private copy of dist/ (see snapshotSite in browser.ts), built
  * first when missing.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,16 @@ describe('the Korean build', () => {
       }
     });
   }
+
+  it("words the code blocks' copy button and the terminal frames in the page's language", () => {
+    const pages = (readdirSync(SITE, { recursive: true }) as string[]).filter((f) => f.endsWith('.html') && !f.startsWith('pagefind'));
+    const korean = pages.filter((f) => f.startsWith('ko/'));
+    expect(korean.length).toBeGreaterThan(LABS.length);
+    for (const page of korean) for (const english of ['Copy to clipboard', 'Terminal window']) expect(html(page), page).not.toContain(english);
+    expect(html('ko/labs/tcp-echo/index.html')).toContain('title="클립보드에 복사"');
+    expect(html('ko/write-a-lab/index.html')).toContain('터미널 창');
+    for (const page of pages.filter((f) => !f.startsWith('ko/'))) expect(html(page), page).not.toContain('클립보드에 복사');
+  });
 
   it('describes a Korean lesson\'s sequence diagrams in Korean', () => {
     const page = html('ko/labs/udp-echo/index.html');
