@@ -117,6 +117,10 @@ describe('Korean pages in the browser', () => {
     const font = (path: string) => withPage(server.url, path, (page) => page.evaluate(() => getComputedStyle(document.body).fontFamily));
     expect(await font('/ko/labs/udp-echo/')).toMatch(/^"Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic"/);
     expect(await font('/labs/udp-echo/')).not.toContain('Noto Sans KR');
+    // A diagram's notes: upright in Korean (Hangul has no italic, a browser slants it), italic in English.
+    const note = (path: string) => withPage(server.url, path, (page) => page.locator('.seq-note').first().evaluate((n) => getComputedStyle(n).fontStyle));
+    expect(await note('/ko/labs/udp-echo/')).toBe('normal');
+    expect(await note('/labs/udp-echo/')).toBe('italic');
   });
 
   it('the search on a Korean page finds a Korean word in the Korean lesson', async () => {
