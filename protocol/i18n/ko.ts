@@ -97,6 +97,7 @@ export const ko = {
   'wire.fieldLength': '데이터',
   'wire.payload': '데이터 바이트 (16진수와 텍스트):',
   'wire.payloadFirst': '데이터 {n}바이트 중 앞의 {shown}바이트 (16진수와 텍스트):',
+  'wire.payloadText': 'UTF-8 텍스트로 읽으면:',
 
   'inspector.title': '소켓 ',
   'inspector.hint': '(실시간: 샌드박스 안 모든 소켓의 상태와 큐에 쌓인 바이트)',
@@ -237,7 +238,7 @@ export const ko = {
   'layout.terminals': '터미널',
   'toolbar.keyboardHelpPanes': '{runKey}: 워크벤치 어디에서든 실행합니다. 편집기에서 Tab은 들여쓰기입니다. {tabKey}를 누르면 Tab으로 포커스를 옮길 수 있습니다. 터미널에서는 키 입력이 프로그램으로 갑니다({ctrlC}도 마찬가지). 터미널에서 나오려면 {esc}를 누르세요. 그다음 Tab은 다음 항목으로 가고, 창에서 Enter를 누르면 다시 들어갑니다.',
   'pane.focusHint': 'Enter를 누르면 여기에 입력합니다',
-  'pane.typeALine': '실행 중: 한 줄을 입력하고 Enter를 누르세요',
+  'pane.typeALine': '실행 중: 한 줄 입력 후 Enter',
   'pane.waiting': '기다리는 중',
   'pane.waitingListen': '{server}가 {port}에서 리슨하기를 기다리는 중',
   'pane.waitingBind': '{server}가 {port}에 바인드하기를 기다리는 중',

@@ -13,7 +13,7 @@ import type { RecordedMessage, RecordingFile } from '../../protocol/recorder.ts'
 import type { WirePacket } from '../../protocol/messages.ts';
 import { Checklist } from '../workbench/checklist.ts';
 import { h } from '../workbench/dom.ts';
-import { TERMINAL_THEMES } from '../workbench/pane.ts';
+import { TERMINAL_FONT, TERMINAL_THEMES } from '../workbench/pane.ts';
 import { locale, procLabel, say } from '../workbench/words.ts';
 import { RecordingErrorCode } from '../../protocol/constants.ts';
 import { t as translate } from '../../protocol/i18n/catalog.ts';
@@ -62,7 +62,7 @@ class Player {
     for (const pane of recording.panes) {
       const cast = parseCast(pane.cast);
       if (!cast.ok) continue;
-      const term = new Terminal({ disableStdin: true, cursorBlink: false, cols: cast.header.width, rows: cast.header.height, scrollback: 5000, theme: TERMINAL_THEMES[theme], convertEol: false });
+      const term = new Terminal({ fontFamily: TERMINAL_FONT, disableStdin: true, cursorBlink: false, cols: cast.header.width, rows: cast.header.height, scrollback: 5000, theme: TERMINAL_THEMES[theme], convertEol: false });
       const box = h('div', { class: 'rp-term' });
       panes.append(h('section', { class: 'rp-pane', 'data-rp-pane': pane.name }, h('h3', {}, procLabel(pane.name)), box));
       term.open(box);

@@ -25,7 +25,7 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { procLabel, say } from './words.ts';
+import { locale, procLabel, say } from './words.ts';
 
 export interface PaneEvents {
   input(pane: ProcPane, data: string): void;
@@ -72,7 +72,16 @@ export const TERMINAL_THEMES: Record<'light' | 'dark', ITheme> = {
   },
 };
 
-const FONT = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+const LATIN_MONO = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+/**
+ * The terminals' font. A terminal gives a Hangul syllable two cells; from a
+ * Latin monospace font's fallback it is drawn narrower than those, so Korean
+ * text came out letter-spaced ("안 녕  소 켓"). On a Korean page a Korean
+ * monospace font (Hangul exactly two Latin cells wide) comes first where the
+ * machine has one (D2Coding, Noto Sans Mono CJK KR on Linux, 돋움체 on
+ * Windows); elsewhere the Latin stack is as before.
+ */
+export const TERMINAL_FONT = locale === 'ko' ? `D2Coding, 'Noto Sans Mono CJK KR', 'Sarasa Mono K', NanumGothicCoding, DotumChe, ${LATIN_MONO}` : LATIN_MONO;
 
 let webglAvailable: boolean | undefined;
 function hasWebGL2(): boolean {
@@ -176,7 +185,7 @@ export class ProcPane {
       }
     });
     this.term = new Terminal({
-      fontFamily: FONT,
+      fontFamily: TERMINAL_FONT,
       fontSize: 13,
       lineHeight: 1.15,
       cursorBlink: true,

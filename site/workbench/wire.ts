@@ -340,8 +340,36 @@ function detailOf(p: WirePacket, summary: string): Node[] {
   if (p.len > 0) {
     out.push(h('p', { class: 'wb-wire-payload-title' }, bytes.length < p.len ? say('wire.payloadFirst', { shown: bytes.length, n: p.len }) : say('wire.payload')));
     out.push(h('pre', { class: 'wb-wire-hex wb-mono' }, hexDump(bytes)));
+    const text = utf8Text(bytes, bytes.length < p.len);
+    if (text !== null) out.push(h('p', { class: 'wb-wire-payload-title' }, say('wire.payloadText')), h('pre', { class: 'wb-wire-text' }, text));
   }
   return out;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The bytes as text when they are UTF-8 beyond ASCII (Hangul, accents), which
+ * the hex dump's text column shows only as dots; null for ASCII (the dump
+ * shows it) and for bytes that are not UTF-8. `cut`: the bytes are the
+ * first of a longer payload, so a character cut at the end is left out.
+ */
+export function utf8Text(bytes: Uint8Array, cut = false): string | null {
+  if (bytes.every((b) => b < 0x80)) return null;
+  let end = bytes.length;
+  // A cut payload may end inside a character: leave out its lead byte and the continuation bytes after it.
+  if (cut) {
+    let lead = end - 1;
+    while (lead > 0 && end - lead < 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+    const b = bytes[lead] ?? 0;
+    const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (end - lead < size) end = lead;
+  }
+  try {
+    return strictUtf8.decode(bytes.subarray(0, end));
+  } catch {
+    return null;
+  }
 }
 
 /** 16 bytes a line: offset, hex, and the printable ASCII (others as '.'). */

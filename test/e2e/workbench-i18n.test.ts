@@ -142,7 +142,7 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await page.locator('.wb-wire > summary').click();
     await button(page, '실행').click();
     await pane(page, 'server').locator('.wb-pane-state', { hasText: '12000/tcp 리슨 중' }).waitFor({ timeout: 20_000 });
-    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄을 입력하고 Enter를 누르세요' }).waitFor({ timeout: 20_000 });
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄 입력 후 Enter' }).waitFor({ timeout: 20_000 });
     expect(opens).toEqual([expect.objectContaining({ type: 'open', lab: 'tcp-echo', lang: 'python', locale: 'ko' })]);
     // The programs are named in Korean wherever the student reads them (the runner's names stay the page's keys).
     expect(await page.locator('.wb-pane-name').allTextContents()).toEqual(['서버', '클라이언트 1']);
@@ -152,6 +152,17 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await typeInto(page, 'client 1', '안녕 소켓');
     await paneShows(page, 'client 1', /^\[클라이언트 1: 종료됨 \(종료 코드 0\)\]$/);
     expect((await paneText(page, 'client 1')).match(/^안녕 소켓$/gm)).toHaveLength(2);
+    // ... drawn as wide as the two cells the terminal gives each syllable, not letter-spaced (where this machine has a Korean monospace font).
+    const widths = await page.evaluate(() => {
+      // The pane's xterm, through the workbench the page hands to tests (its private parts, read only).
+      type Peek = { terminals: { panes: Map<string, { term: { options: { fontFamily: string } } }> } };
+      const family = (document.querySelector('[data-socklab-workbench]') as unknown as { socklab: Peek }).socklab.terminals.panes.get('client 1')!.term.options.fontFamily;
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      const width = (text: string, font: string) => ((ctx.font = `13px ${font}`), ctx.measureText(text).width);
+      return { hangul: width('가', family), twoCells: width('aa', family), korean: width('aa', "'Noto Sans Mono CJK KR', monospace") !== width('aa', 'monospace') };
+    });
+    // A Latin font's fallback drew 가 at 0.76 of its two cells here; Noto Sans Mono CJK KR at 0.92.
+    if (widths.korean) expect(widths.hangul / widths.twoCells).toBeGreaterThan(0.85);
     await expect.poll(() => page.locator('.wb-wire-end strong').allTextContents()).toEqual(['서버', '클라이언트 1']);
     // A packet's fields: each name on one line beside its value (a Korean name has a space to wrap at).
     await page.locator('.wb-wire-row[data-len="14"]').first().click();
@@ -165,6 +176,8 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     expect(lines).toContainEqual(['보낸 쪽', 1]);
     expect(lines.filter(([, n]) => n > 1)).toEqual([]);
     await expect(page.locator('.wb-wire-detail').textContent()).resolves.toContain('클라이언트 1 127.0.0.1:');
+    // The typed Hangul is readable in the packet too, not only as the hex dump's dots.
+    await expect(page.locator('.wb-wire-text').textContent()).resolves.toBe('안녕 소켓\n');
 
     // The starter fails some checks: the rows and their story in the workbench's Korean.
     await button(page, '채점').click();
