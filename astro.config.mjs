@@ -25,7 +25,21 @@ export default defineConfig({
   // chunks that the browser compiles side by side.
   vite: {
     plugins: [monacoTrim(), workbenchLazyCss()],
-    build: { rollupOptions: { output: { manualChunks: monacoChunk } } },
+    build: {
+      rollupOptions: {
+        output: { manualChunks: monacoChunk },
+        // zod's sources (the Replay page validates a recording) carry
+        // annotations Rollup drops with a warning a newcomer's first build
+        // should not show: they are zod's, and harmless.
+        onwarn(warning, warn) {
+          if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/node_modules/')) return;
+          warn(warning);
+        },
+      },
+      // Monaco's chunks are over 500 kB and load only with the workbench,
+      // side by side; the warning's advice (split them) is already taken.
+      chunkSizeWarningLimit: 1000,
+    },
   },
   // ```sequence blocks in lessons become drawn diagrams.
   markdown: { remarkPlugins: [remarkSequence] },

@@ -39,6 +39,7 @@ export default defineConfig({
     sequence: { sequencer: HeavyFirst },
     // The run's shared folder: the test course is built once a run (test/support/shared-course.ts).
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/no-listener-leaks.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],

@@ -93,6 +93,10 @@ export const ClientMessage = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
+/** The `type` of a client message. */
+export const RequestType = z.enum(ClientMessage.options.map((o) => o.shape.type.value) as [ClientMessage['type'], ...ClientMessage['type'][]]);
+export type RequestType = z.infer<typeof RequestType>;
+
 /** Stable error codes; clients match on these, never on the text. */
 export const ErrorCode = z.enum(codes.ErrorCode);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -251,7 +255,17 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('interrupted'), proc: ProcId }),
   /** Something the student should read, about one process or the session. */
   z.strictObject({ type: z.literal('notice'), proc: ProcId.optional(), code: NoticeCode, message: z.string() }),
-  z.strictObject({ type: z.literal('error'), code: ErrorCode, message: z.string() }),
+  z.strictObject({
+    type: z.literal('error'),
+    code: ErrorCode,
+    message: z.string(),
+    /**
+     * The type of the client message this error answers, when it answers one
+     * that parsed: a page with several requests in flight (a Run during a
+     * Check) tells whose error it is. Runners before it never send it.
+     */
+    request: RequestType.optional(),
+  }),
   z.strictObject({ type: z.literal('closed'), reason: CloseReason }),
   /** A Check began: these checks will run, in this order. */
   z.strictObject({

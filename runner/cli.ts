@@ -5,9 +5,9 @@
  */
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { check, parseFlags, Sandbox, UsageError, wholeNumber } from './cli-args.ts';
 import { Language } from '../protocol/messages.ts';
 import { findLab, formatProblem, LabError, LABS_DIR, translationWarnings, type Lab } from './labs/load.ts';
 import { loadCourseLabs } from './course/labs.ts';
@@ -98,6 +98,7 @@ const HELP = `socklab — a course that runs students' socket programs for real
 
 Usage:
 ${Object.values(USAGE).join('')}  socklab <command> --help
+  socklab --version
 
 ${EXIT_CODES}`;
 
@@ -131,10 +132,6 @@ function studentFolder(dirArg: string, lab: Lab, langOpt: string | undefined, li
 }
 
 /** A usage or configuration error: printed plainly, exit code 2. */
-class UsageError extends Error {}
-
-const Sandbox = z.enum(['auto', 'bwrap', 'host']);
-
 /** How to make bubblewrap work, for every message that refuses to go on without it. */
 const ENABLE_SANDBOX = `To enable the sandbox:
   - install bubblewrap (Debian, Ubuntu: sudo apt-get install bubblewrap)
@@ -146,6 +143,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`socklab ${version}\n`);
+    return 0;
   }
   if (command in USAGE && rest.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`Usage:\n${USAGE[command]}\n${command === 'serve' ? limitsHelp() : ''}${EXIT_CODES}`);
@@ -175,29 +177,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new UsageError(`${what}: ${r.error.issues[0]!.message}`);
-  return r.data;
-}
-
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true }, capacity: { type: 'string' }, 'drain-seconds': { type: 'string' }, 'agent-port': { type: 'string' }, 'pod-deletion-cost': { type: 'string' } });
-  const port = check(z.coerce.number().int().min(1).max(65535), values.port ?? process.env.PORT ?? '4321', '--port');
+  const { values } = parseFlags('serve', args, { port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, site: { type: 'string' }, 'trust-proxy': { type: 'boolean' }, 'public-host': { type: 'string', multiple: true }, capacity: { type: 'string' }, 'drain-seconds': { type: 'string' }, 'agent-port': { type: 'string' }, 'pod-deletion-cost': { type: 'string' } });
+  const port = wholeNumber(values.port ?? process.env.PORT ?? '4321', 1, 65535, values.port === undefined && process.env.PORT !== undefined ? 'PORT' : '--port');
   const host = check(z.string().min(1), values.host ?? '127.0.0.1', '--host');
   const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
   const siteDir = resolve(values.site ?? join(ROOT, 'dist'));
-  const capacity = values.capacity === undefined ? undefined : check(z.coerce.number().int().min(1).max(100_000), values.capacity, '--capacity');
-  const drainSeconds = check(z.coerce.number().int().min(0).max(86_400), values['drain-seconds'] ?? String(DEFAULT_DRAIN_SECONDS), '--drain-seconds');
-  const agentPort = values['agent-port'] === undefined ? undefined : check(z.coerce.number().int().min(1).max(65535), values['agent-port'], '--agent-port');
+  const capacity = values.capacity === undefined ? undefined : wholeNumber(values.capacity, 1, 100_000, '--capacity');
+  const drainSeconds = wholeNumber(values['drain-seconds'] ?? String(DEFAULT_DRAIN_SECONDS), 0, 86_400, '--drain-seconds');
+  const agentPort = values['agent-port'] === undefined ? undefined : wholeNumber(values['agent-port'], 1, 65535, '--agent-port');
   const deletionCost = check(z.enum(['auto', 'off']), values['pod-deletion-cost'] ?? 'auto', '--pod-deletion-cost');
   const place = deletionCost === 'off' ? ({ kind: 'absent' } as const) : podFromEnv(process.env);
   if (place.kind === 'invalid') throw new UsageError(`--pod-deletion-cost: ${place.why} (or pass --pod-deletion-cost off)`);
@@ -230,7 +218,7 @@ async function cmdServe(args: string[]): Promise<number> {
 }
 
 async function cmdRun(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, sandbox: { type: 'string' }, record: { type: 'string' } });
+  const { values, positionals } = parseFlags('run', args, { lang: { type: 'string' }, sandbox: { type: 'string' }, record: { type: 'string' } });
   if (positionals.length !== 2) throw new UsageError('usage: socklab run <lab> <dir> [--lang L] [--record FILE]');
   const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
   const [labName, dirArg] = positionals as [string, string];
@@ -304,7 +292,7 @@ function saveRecording(recorder: Recorder, file: string): void {
 }
 
 async function cmdReplay(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { cast: { type: 'string' } });
+  const { values, positionals } = parseFlags('replay', args, { cast: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('usage: socklab replay <file> [--cast PANE]');
   const file = positionals[0]!;
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file} is not a file`);
@@ -336,7 +324,7 @@ function findLabOrFail(runner: Runner, labName: string): Lab {
 }
 
 async function cmdGrade(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, summary: { type: 'string' }, classroom: { type: 'string' }, wire: { type: 'boolean' } });
+  const { values, positionals } = parseFlags('grade', args, { lang: { type: 'string' }, only: { type: 'string' }, reporter: { type: 'string' }, out: { type: 'string' }, sandbox: { type: 'string' }, locale: { type: 'string' }, record: { type: 'string' }, summary: { type: 'string' }, classroom: { type: 'string' }, wire: { type: 'boolean' } });
   const recordTo = values.record === undefined ? undefined : check(z.string().min(1), values.record, '--record');
   // GitHub Actions names the job summary's file; an empty variable (outside Actions) means none.
   const summaryArg = values.summary ?? (process.env.GITHUB_STEP_SUMMARY || 'none');
@@ -459,7 +447,7 @@ function appendOrFail(file: string, text: string, option: string): void {
 }
 
 async function cmdValidate(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { labs: { type: 'string' } });
+  const { values, positionals } = parseFlags('validate', args, { labs: { type: 'string' } });
   if (positionals.length) throw new UsageError('usage: socklab validate [--labs DIR]');
   const dir = resolve(values.labs ?? LABS_DIR);
   if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);

@@ -4,9 +4,14 @@
  * strict schema is checked there, and each entry's data is Starlight's
  * frontmatter plus the validated lab in `lab`. `lab` is optional so that
  * pages built with <StarlightPage> (the home page) pass the same schema.
+ *
+ * `i18n` holds Starlight's own words where its Korean lacks them: the
+ * search dialog's (Pagefind's), which Starlight otherwise fills with
+ * English over Pagefind's own Korean (content/i18n/ko.json, Pagefind's words).
  */
 import { defineCollection, z } from 'astro:content';
-import { docsSchema } from '@astrojs/starlight/schema';
+import { docsSchema, i18nSchema } from '@astrojs/starlight/schema';
+import { i18nLoader } from '@astrojs/starlight/loaders';
 import { labLoader, type LabData } from './lib/labs.ts';
 
 export const collections = {
@@ -20,4 +25,5 @@ export const collections = {
       }),
     }),
   }),
+  i18n: defineCollection({ loader: i18nLoader(), schema: i18nSchema() }),
 };

@@ -15,8 +15,9 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GradeReport } from '../runner/grader/engine.ts';
 import type { Language } from '../protocol/constants.ts';
+import { gradeFiles } from '../runner/grader/engine.ts';
 import { GRADES_AT_ONCE, gate, gradeKind, gradeStarter, mutantsOf, pinnedText } from '../runner/grader/proofs.ts';
-import { loadLabs } from '../runner/labs/load.ts';
+import { loadLabs, readLabFiles } from '../runner/labs/load.ts';
 import { resolveLimits } from '../runner/limits.ts';
 import { chooseBackend } from '../runner/sandbox/index.ts';
 
@@ -82,3 +83,18 @@ for (const lab of graded) {
     }
   });
 }
+
+// Correct programs in styles the lab's own solutions do not use, which an
+// earlier grader failed: each is the solution with one part written another way.
+describe.concurrent('websocket-chat, correct in another style', () => {
+  const lab = graded.find((l) => l.meta.id === 'websocket-chat')!;
+  it('a form with a text area is sent with its button (Enter in a text area types a newline)', async ({ expect }) => {
+    const files = [...readLabFiles(lab, 'solution', 'javascript')].map(([name, content]) => ({
+      name,
+      content: name === 'public/index.html' ? content.replace(/<input id="text"[^>]*>/, '<textarea id="text" required></textarea>') : content,
+    }));
+    expect(files.find((f) => f.name === 'public/index.html')!.content).toContain('<textarea');
+    const report = await at(() => gradeFiles({ lab, lang: 'javascript', files, ...opts, checks: ['web-form'] }));
+    expect(report.results.find((r) => r.id === 'web-form')?.status, summary(report)).toBe('passed');
+  }, PROOF_MS);
+});

@@ -165,11 +165,11 @@ export default defineMessages(
     'why.inputOpen': '응답을 출력한 뒤, 입력이 아직 열려 있는 상태에서',
     'why.afterTimedOut': '"timed out"을 출력한 뒤',
 
-    'note.ephemeral': '채점기의 소켓 "{who}"는 자기만의 임시 포트 {port}를 씁니다. 응답은 그리로 돌아와야 합니다',
+    'note.ephemeral': '채점기의 소켓 "{who}"는 자기만의 임시 포트 {port}번을 씁니다. 응답은 그리로 돌아와야 합니다',
     'note.takeTurns': '채점기의 소켓 세 개(포트 {ports})가 번갈아 보냅니다',
     'note.empty': 'UDP에는 "스트림의 끝"이 없습니다. 빈 데이터그램(recvfrom이 b""를 돌려줌)도 다른 것과 똑같은 메시지입니다',
     'note.notUtf8':
-      '{who}가 바이트 {bytes}를 보냅니다: "hi" 다음에 올바른 UTF-8이 아닌 바이트들이 옵니다 (아래에는 \ufffd로 보입니다). 답하거나 무시하는 것은 괜찮지만, 멈추면 안 됩니다',
+      '{who}가 다음 바이트를 보냅니다: {bytes}. "hi" 다음에 올바른 UTF-8이 아닌 바이트들이 옵니다 (아래에는 \ufffd로 보입니다). 답하거나 무시하는 것은 괜찮지만, 멈추면 안 됩니다',
     'note.twoDatagrams': '연달아 보낸 데이터그램 두 개는 하나가 아니라 데이터그램 두 개로 돌아와야 합니다',
     'note.twoLines': '두 줄이 든 데이터그램도 메시지 하나입니다: 응답 하나, 모든 바이트 그대로',
     'note.bigDatagram': 'recvfrom()에 준 버퍼보다 긴 데이터그램은 잘립니다. 나머지는 사라집니다',
@@ -206,7 +206,7 @@ export default defineMessages(
     'timeout.exitedAfter': '{ms} ms 뒤에 종료됨',
     'timeout.hintUnits':
       '응답이 돌아오는 데는 시간이 걸립니다. Python의 settimeout()은 초 단위입니다: settimeout(1). Node의 setTimeout()은 밀리초 단위입니다: setTimeout(..., 1000).',
-    'timeout.wrongCode': '응답이 오지 않았을 때 여러분의 클라이언트가 종료 코드 {code}로 끝났습니다',
+    'timeout.wrongCode': '응답이 오지 않았을 때 여러분의 클라이언트가 다른 종료 코드로 끝났습니다: {code}',
     'timeout.hintCode': '"timed out"을 출력한 뒤 sys.exit(1)로 끝내세요 (Node에서는 process.exitCode = 1).',
     'timeout.what': '"timed out"이 들어 있는 줄',
   },

@@ -74,6 +74,23 @@ export default defineChecks(messages, [
     },
   },
   {
+    id: 'unchanged',
+    name: 'check.unchanged',
+    role: 'server',
+    dependsOn: ['broadcast'],
+    async run(h) {
+      const r = await room(h, ['A', 'B']);
+      // Every other check's lines have no spaces at their ends and none is empty: a server that strips lines passes them.
+      for (const text of ['  spaces at both ends  ', '', 'after an empty line']) await r.say('A', text, h.t('hint.unchanged'));
+      // Text on the wire is UTF-8, and a piece of a line may end inside a character: 한 is three bytes, cut here after one.
+      const text = '한국어 text, 두 조각';
+      const bytes = Buffer.from(`${text}\n`, 'utf8');
+      const a = r.member('A');
+      await a.conn.sendPieces([bytes.subarray(0, 1), bytes.subarray(1)], 300);
+      await r.everyoneGets(a, text, h.t('event.splitChar', { text: JSON.stringify(text) }), h.t('hint.splitChar'));
+    },
+  },
+  {
     id: 'load',
     // Beside the others: the contract asks that every client receives all
     // 1000 lines intact, not how fast (no more than the 10 s any line may

@@ -36,6 +36,8 @@ export class Room {
   readonly members: Member[] = [];
   /** Members that have left (leave), in order. */
   private readonly left: Member[] = [];
+  /** Every line a member has received as expected: a newcomer that gets one of them first was sent the room's past. */
+  private readonly heard = new Set<string>();
   /** The room's words in the student's language (messages.ts). */
   readonly words: ReturnType<typeof sayer<(typeof ROOM)['en']>>;
 
@@ -73,7 +75,11 @@ export class Room {
     const w = this.words;
     await this.expect(m, receive, {
       event: before ? w('event.connectedWhile', { who: label, others: this.others(m), send: q(send) }) : w('event.connected', { who: label, send: q(send) }),
-      hint: before ? w('hint.oneAtATime', { who: label, advice: this.oneAtATimeHint() }) : this.h.lang === 'java' ? w('hint.senderJava') : w('hint.sender'),
+      // Members that joined before were served side by side: a server that stops at n of them has room for n, it does not serve one at a time.
+      hint: before >= 2
+        ? w('hint.roomFor', { who: label, n: before })
+        : before ? w('hint.oneAtATime', { who: label, advice: this.oneAtATimeHint() }) : this.h.lang === 'java' ? w('hint.senderJava') : w('hint.sender'),
+      newcomer: true,
     });
     for (const other of opts.selfOnly ? [] : this.members.slice(0, before)) {
       await this.expect(other, receive, { event: w('event.connected', { who: label, send: q(send) }), hint: w('hint.broadcast') });
@@ -81,11 +87,11 @@ export class Room {
     return m;
   }
 
-  /** `label` says `text`; every member must receive it. */
-  async say(label: string, text: string): Promise<void> {
+  /** `label` says `text`; every member must receive it. `hint` replaces the usual ones. */
+  async say(label: string, text: string, hint?: string): Promise<void> {
     const m = this.member(label);
     await m.conn.sendLine(text);
-    await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.sent', { who: label, text: q(text) }));
+    await this.everyoneGets(m, this.protocol.relay(m.nick, text), this.words('event.sent', { who: label, text: q(text) }), hint);
   }
 
   /** Every member must receive `line`, said by `sender`; the sender is read first. `hint` replaces the usual ones. */
@@ -190,9 +196,10 @@ export class Room {
 
   /**
    * Reads the next line of `m` and fails, naming the likely mistake, unless
-   * it is `want`.
+   * it is `want`. For a `newcomer` (its own hello awaited), `hint` speaks
+   * only of a line that does not come: a wrong line is not what it guesses at.
    */
-  async expect(m: Member, want: string, why: { event: string; hint?: string; senderGotIt?: boolean; cutOf?: string }): Promise<string> {
+  async expect(m: Member, want: string, why: { event: string; hint?: string; senderGotIt?: boolean; cutOf?: string; newcomer?: boolean }): Promise<string> {
     let got: string | null | undefined;
     try {
       // The grader sends nothing while it reads: a server blocked for ever has nothing more to send.
@@ -200,7 +207,10 @@ export class Room {
     } catch {
       got = undefined; // nothing complete in time: the message below says it better
     }
-    if (got === want) return got;
+    if (got === want) {
+      this.heard.add(got);
+      return got;
+    }
     const w = this.words;
     const details = { expected: q(`${want}\n`), received: '', hint: why.hint };
     const said = { event: why.event, who: m.label, want: q(want) };
@@ -215,6 +225,7 @@ export class Room {
     }
     details.received = q(`${got}\n`);
     if (why.cutOf && got.includes(why.cutOf)) this.h.fail(w('expect.mixed', said), details);
+    if (why.newcomer) this.h.fail(w('expect.instead', { ...said, got: q(got) }), { ...details, hint: this.heard.has(got) ? w('hint.replayed', { who: m.label, got: q(got) }) : w('hint.wrongLine') });
     // The usual hints guess at a missing line; a wrong one speaks for itself.
     const usual = [w('hint.broadcast'), w('hint.sender')];
     this.h.fail(w('expect.instead', { ...said, got: q(got) }), { ...details, hint: why.hint && !usual.includes(why.hint) ? why.hint : w('hint.wrongLine') });

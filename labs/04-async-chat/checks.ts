@@ -10,6 +10,8 @@ import messages from './messages.ts';
 type H = Harness<typeof messages.en>;
 
 const PORT = 8000;
+/** Clients that join a room of two in one-thread: a server with a thread per client has that many more threads. */
+const MORE_CLIENTS = 8;
 
 const CHAT: Protocol = {
   hello: (nick) => ({ send: nick, receive: `* ${nick} joined the chat` }),
@@ -46,10 +48,12 @@ export default defineChecks(messages, [
       await m.sendLine('alice');
       const got = await m.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* alice joined the chat') {
+        // A line of its own first (a prompt, a welcome), then the announcement: the extra line is the mistake.
+        const then = got == null ? undefined : await m.readLine({ timeoutMs: 1000 }).catch(() => undefined);
         h.fail(h.t('join.fail'), {
           expected: q('* alice joined the chat\n'),
           received: got == null ? h.t('nothing') : q(`${got}\n`),
-          hint: h.t('join.hint'),
+          hint: then === '* alice joined the chat' ? h.t('join.extraHint', { got: q(got!) }) : h.t('join.hint'),
         });
       }
     },
@@ -110,11 +114,33 @@ export default defineChecks(messages, [
           hint: h.t('unnamed.hint'),
         });
       }
+      // Announcements too: bob joins and leaves while quiet has no nickname.
+      h.note(h.t('unnamed.announceNote'));
+      await r.join('bob');
+      await r.leave('bob', 'close');
+      await quiet.waitTaken(300);
+      if (quiet.pending.length > 0) {
+        h.fail(h.t('unnamed.fail'), {
+          expected: h.t('unnamed.expected'),
+          received: q(Buffer.from(quiet.pending).toString('utf8')),
+          hint: h.t('unnamed.announceHint'),
+        });
+      }
       await quiet.sendLine('quiet');
       await r.everyoneGets(r.member('alice'), '* quiet joined the chat', h.t('unnamed.event'));
       const got = await quiet.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (got !== '* quiet joined the chat') {
         h.fail(h.t('unnamed.noOwn'), { expected: q('* quiet joined the chat\n'), received: got == null ? h.t('nothing') : q(`${got}\n`) });
+      }
+      h.note(h.t('unnamed.leftNote'));
+      const shy = await h.connect(PORT, { label: 'shy' });
+      await shy.waitTaken(200);
+      await shy.close();
+      // Once the server is done with shy's departure, anything it told alice has arrived.
+      const alice = r.member('alice').conn;
+      await alice.waitTaken(300);
+      if (alice.pending.length > 0) {
+        h.fail(h.t('unnamed.left'), { expected: h.t('unnamed.leftExpected'), received: q(Buffer.from(alice.pending).toString('utf8')), hint: h.t('unnamed.leftHint') });
       }
       await quiet.close();
       await r.end();
@@ -130,6 +156,8 @@ export default defineChecks(messages, [
       h.note(h.t('empty.note'));
       await r.member('alice').conn.send('\n');
       await r.say('alice', 'after an empty line');
+      h.note(h.t('empty.blankNote'));
+      await r.say('alice', '   ', h.t('empty.blankHint'));
       await r.end();
     },
   },
@@ -228,6 +256,29 @@ export default defineChecks(messages, [
       await r.say('alice', 'said before dave came');
       await r.join('dave');
       await r.say('alice', 'said after dave came');
+      await r.end();
+    },
+  },
+  {
+    id: 'one-thread',
+    name: 'check.oneThread',
+    role: 'server',
+    dependsOn: ['message-format'],
+    async run(h: H) {
+      const r = await room(h, ['alice', 'bob']);
+      h.note(h.t('thread.note', { n: MORE_CLIENTS }));
+      const before = await r.server.threads();
+      for (let i = 1; i <= MORE_CLIENTS; i++) await r.join(`guest${i}`);
+      const after = await r.server.threads();
+      h.note(h.t('thread.counted', { before, after }));
+      // A thread per client grows by one a client at least; an event loop (asyncio, Node) by none.
+      if (after - before >= MORE_CLIENTS) {
+        h.fail(h.t('thread.fail', { n: MORE_CLIENTS + 2 }), {
+          expected: h.t('thread.expected', { before }),
+          received: h.t('thread.received', { after, grew: after - before, n: MORE_CLIENTS }),
+          hint: h.t(h.lang === 'javascript' ? 'thread.hint.javascript' : 'thread.hint.python'),
+        });
+      }
       await r.end();
     },
   },

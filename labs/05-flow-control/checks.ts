@@ -77,12 +77,14 @@ async function joinedClient(h: H): Promise<{ client: Program; conn: Conn }> {
   client.type('ana');
   await conn.expectLine('ana', { timeoutMs: 5000, what: h.t('what.nickname') });
   await conn.sendLine('* ana joined the chat');
-  // Its own failure, not expectOutput's: a client that blocks on the keyboard gets the lesson's hint, not a flushing one.
+  // Its own failure, not expectOutput's: a client that blocks on the keyboard gets the lesson's hint, and only one
+  // that took the line from the socket and waits (it reads, but holds what it prints) a flushing one.
   if (!(await client.expectOutput('* ana joined the chat', { timeoutMs: 5000 }).then(() => true, () => false))) {
+    const taken = await conn.waitTaken(200);
     h.fail(h.t('join.notPrinted'), {
       expected: q('* ana joined the chat\n'),
       received: h.t('join.notPrintedReceived'),
-      hint: readerHint(h),
+      hint: taken ? h.t(h.lang === 'javascript' ? 'hint.flush.javascript' : h.lang === 'java' ? 'hint.flush.java' : 'hint.flush.python') : readerHint(h),
     });
   }
   return { client, conn };
@@ -250,13 +252,16 @@ export default defineChecks(messages, [
       client.endInput();
       const end = await conn.readLine({ timeoutMs: 5000 }).catch(() => undefined);
       if (end !== null) {
-        // A Python client that saw the end of input and called close() while a thread of its own still
-        // waits in recv() on that socket: the kernel keeps the connection while the call uses it.
-        const call = h.lang === 'python' ? await client.blockedIn() : undefined;
+        // A Python client that waits for ever in recv() alone, no thread reading the keyboard any more, saw the end of
+        // input; most likely it closed the socket while its reader thread was blocked in recv() on it, and that close()
+        // ends neither the connection nor the thread on Linux. One still in read() took the end for an empty line (on a
+        // terminal the next read waits again), or never looked: the usual hint.
+        const call = end === undefined && h.lang === 'python' ? await client.blockedIn() : undefined;
+        const inRecvOnly = call !== undefined && call.split(', ').every((c) => /^recv(from|msg)?\(\)$/.test(c));
         h.fail(h.t('eof.open'), {
           expected: h.t('eof.expected'),
           received: end === undefined ? h.t('eof.stillOpen') : q(`${cut(h, end)}\n`),
-          hint: call?.startsWith('recv') ? h.t('eof.hintReader', { call }) : h.t('eof.hint'),
+          hint: inRecvOnly ? h.t('eof.hintBlocked', { call }) : h.t('eof.hint'),
         });
       }
       await client.expectExit({ timeoutMs: 5000, code: 0, why: h.t('eof.exitWhy') });

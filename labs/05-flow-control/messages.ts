@@ -21,6 +21,10 @@ export default defineMessages(
     'hint.reader.python':
       "input() blocks until the user presses Enter, and while it waits nothing reads the socket: the receive buffer fills, the window closes, and the server's sends stall. Read the socket in a thread of its own (or run input() off the asyncio loop with asyncio.to_thread).",
 
+    'hint.flush.javascript': 'Your client took the line from the socket but printed nothing: what it writes is held somewhere before the terminal. Write each line with console.log or process.stdout.write as it comes.',
+    'hint.flush.java': 'Your client took the line from the socket but printed nothing: it is still in a buffer. Flush after the lines you print (System.out.flush(), or a PrintStream made with autoFlush true).',
+    'hint.flush.python': 'Your client took the line from the socket but printed nothing: it is still in a buffer. Flush after the lines you print (print(..., flush=True), sys.stdout.flush(), or sys.stdout.buffer.flush() after writing bytes).',
+
     nothing: '(nothing)',
     cut: '{text}… ({n} characters)',
 
@@ -46,9 +50,9 @@ export default defineMessages(
     'eof.stillOpen': '(the connection still open)',
     'eof.hint':
       "The end of input is not an empty line: input() raises EOFError, `for line in sys.stdin` ends, sys.stdin.readline() returns '' (every time, at once), readline emits 'close' in Node, and readLine() returns null in Java. Then close the socket and exit.",
-    'eof.hintReader':
-      "Your client saw the end of input, but a thread of it still waits in {call} on the socket, and then close() does not end the connection: the kernel keeps it open while a call uses it (and that thread keeps your program alive). Call sock.shutdown(SHUT_RDWR) before sock.close(): the server sees the end of the stream, and the waiting recv() returns b'', so that thread ends too.",
     'eof.exitWhy': 'after closing its connection at the end of input the client exits with code 0, while the server says nothing more',
+    'eof.hintBlocked':
+      "After the end of input your client waits in {call} alone, its connection still open: it no longer reads the keyboard. It most likely called close() while its reader thread was blocked in recv() on that socket: on Linux that close() ends neither the connection nor the recv(), and a thread that is not a daemon keeps the program alive. Call sock.shutdown(SHUT_RDWR) first (it wakes the recv() and sends the end of stream), then close(), and make the reader a daemon thread (or end with os._exit(0)).",
 
     // The server role: members of the student's chat
     'member.noJoin': '{nick} sent its nickname but did not receive its own join announcement within 5 s',
@@ -99,6 +103,10 @@ export default defineMessages(
     'hint.reader.python':
       'input()은 사용자가 Enter를 누를 때까지 블록되고, 그동안 아무도 소켓을 읽지 않습니다. 그러면 수신 버퍼가 차고, 윈도가 닫히고, 서버의 전송이 멈춥니다. 소켓은 별도의 스레드에서 읽으세요(또는 asyncio.to_thread로 input()을 asyncio 루프 밖에서 실행하세요).',
 
+    'hint.flush.javascript': '클라이언트가 소켓에서 줄을 가져갔지만 아무것도 출력하지 않았습니다. 쓴 것이 터미널에 닿기 전에 어딘가에 붙잡혀 있습니다. 줄이 올 때마다 console.log나 process.stdout.write로 쓰세요.',
+    'hint.flush.java': '클라이언트가 소켓에서 줄을 가져갔지만 아무것도 출력하지 않았습니다. 줄이 아직 버퍼에 있습니다. 출력한 뒤에 flush하세요 (System.out.flush(), 또는 autoFlush를 true로 만든 PrintStream).',
+    'hint.flush.python': '클라이언트가 소켓에서 줄을 가져갔지만 아무것도 출력하지 않았습니다. 줄이 아직 버퍼에 있습니다. 출력한 뒤에 flush하세요 (print(..., flush=True), sys.stdout.flush(), 바이트를 썼다면 sys.stdout.buffer.flush()).',
+
     nothing: '(없음)',
     cut: '{text}… ({n}자)',
 
@@ -123,9 +131,9 @@ export default defineMessages(
     'eof.stillOpen': '(연결이 아직 열려 있음)',
     'eof.hint':
       "입력의 끝은 빈 줄이 아닙니다. input()은 EOFError를 일으키고, `for line in sys.stdin`은 끝나고, sys.stdin.readline()은 ''를 (매번, 곧바로) 돌려주고, Node의 readline은 'close' 이벤트를 내보내고, Java의 readLine()은 null을 돌려줍니다. 그때 소켓을 닫고 종료하세요.",
-    'eof.hintReader':
-      "클라이언트가 입력의 끝을 보았지만, 그 스레드 하나가 아직 소켓에서 {call}로 기다리고 있습니다. 이때 close()는 연결을 끝내지 못합니다: 어떤 호출이 소켓을 쓰는 동안 커널은 연결을 열어 둡니다 (그리고 그 스레드가 프로그램을 살려 둡니다). sock.close() 전에 sock.shutdown(SHUT_RDWR)를 호출하세요. 서버는 스트림의 끝을 보고, 기다리던 recv()는 b''를 돌려주어 그 스레드도 끝납니다.",
     'eof.exitWhy': '입력이 끝나 연결을 닫은 클라이언트는, 서버가 더 말하지 않아도 종료 코드 0으로 끝나야 합니다',
+    'eof.hintBlocked':
+      "입력이 끝난 뒤 클라이언트는 키보드는 더 읽지 않고 연결을 연 채로 {call}에서만 기다리고 있습니다. 아마 읽기 스레드가 그 소켓의 recv()에서 블록되어 있을 때 close()를 불렀을 것입니다. 리눅스에서 그 close()는 연결도 recv()도 끝내지 않고, 데몬이 아닌 스레드가 프로그램을 살려 둡니다. 먼저 sock.shutdown(SHUT_RDWR)을 부르고 (recv()를 깨우고 스트림의 끝을 보냅니다) 그다음 close()하세요. 읽기 스레드는 데몬 스레드로 만드세요 (또는 os._exit(0)으로 끝내세요).",
 
     'member.noJoin': '{nick} 클라이언트가 닉네임을 보냈지만 5초 안에 자기 입장 알림을 받지 못했습니다',
     'member.hint': '실습 4의 채팅 프로토콜을 지키세요. 첫 줄은 닉네임이고, 그다음 "* <nick> joined the chat"을 새로 들어온 클라이언트를 포함해 닉네임이 있는 모든 클라이언트에게 보냅니다.',
@@ -138,7 +146,7 @@ export default defineMessages(
     'lines.closed': '{who} 클라이언트에게 더는 아무것도 오지 않습니다. 서버가 연결을 닫았습니다. 기다리던 것: {what}',
     'lines.expected': '{what} 전부, 보낸 순서대로',
     'lines.nothingMore': '(더 오지 않음)',
-    'lines.other': '{who} 클라이언트가 엉뚱한 줄을 받았습니다. 그 자리에는 다음 차례의 {what}이 와야 합니다',
+    'lines.other': '{who} 클라이언트가 엉뚱한 줄을 받았습니다. 그 자리에 와야 했던 것: 다음 차례의 {what}',
     'lines.outOfOrder': '순서가 바뀌었거나 빠진 줄',
     'lines.hint': '한 사람이 보낸 줄은 모든 클라이언트에게 하나도 빠짐없이, 온전하게, 보낸 순서대로 가야 합니다.',
     'what.talkerLines': 'talker의 줄',

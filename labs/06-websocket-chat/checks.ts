@@ -37,6 +37,8 @@ interface Message {
 }
 
 const q = (s: string) => JSON.stringify(s);
+/** Whether `t` is a timestamp as a server sets one: an ISO 8601 string that Date.parse reads. */
+const isIsoTime = (t: unknown): t is string => typeof t === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(t) && !Number.isNaN(Date.parse(t));
 const msg = (text: string, minute = 0): Message => ({ text, timestamp: `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z` });
 
 interface Answer {
@@ -202,6 +204,29 @@ class Peer {
   }
 
   /**
+   * Waits for a frame holding the message `text` as the server stored it,
+   * with a timestamp of the server's own (the one it was sent without), and
+   * fails otherwise: a server that pushes the body or frame as it came
+   * pushes no timestamp.
+   */
+  async expectStored(text: string, why: string): Promise<void> {
+    const frame = await this.next();
+    if (frame !== null) this.h.note(`${this.label} ⇐ ${frame}`);
+    let got: Partial<Message> | null = null;
+    try {
+      got = frame === null ? null : (JSON.parse(frame) as Partial<Message>);
+    } catch {
+      /* shown below */
+    }
+    if (got?.text === text && isIsoTime(got.timestamp)) return;
+    this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
+      expected: `{"text":${q(text)},"timestamp":"2026-…T…Z"}`,
+      received: frame ?? (this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : this.h.t('frame.none', { s: WAIT_MS / 1000 })),
+      hint: got?.text === text ? this.h.t('frame.hintStored', { shape: '{text, timestamp}' }) : this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
+    });
+  }
+
+  /**
    * Fails when a frame arrives within `ms`; with `until`, the window ends
    * early once it resolves (the server's waitIdle: a server that waits for
    * input sends nothing more).
@@ -305,9 +330,14 @@ async function pageState(h: Chat, web: WebPage): Promise<string> {
   return web.errors[0] ? words + h.t('web.errors', { error: web.errors[0] }) : words;
 }
 
-/** The hint for a page that asked for another server, or undefined. */
+/**
+ * The hint for a page that asked for another server, or whose script
+ * stopped on an error (it never got as far as the step the check missed),
+ * or undefined.
+ */
 function refusedHint(h: Chat, web: WebPage): string | undefined {
-  return web.refused[0] ? h.t('web.refusedHint', { url: web.refused[0] }) : undefined;
+  if (web.refused[0]) return h.t('web.refusedHint', { url: web.refused[0] });
+  return web.thrown[0] ? h.t('web.scriptErrorHint', { error: web.thrown[0] }) : undefined;
 }
 
 export default defineChecks(messages, [
@@ -357,14 +387,20 @@ export default defineChecks(messages, [
       await h.start('server');
       await post(h, msg('with my own time', 2));
       await expectHistoryEnds(h, [msg('with my own time', 2)], h.t('stores.ownTime'));
-      await post(h, { text: 'no time given' });
-      const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === 'no time given') as Partial<Message> | undefined;
-      if (last?.text !== 'no time given' || typeof last.timestamp !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(last.timestamp) || Number.isNaN(Date.parse(last.timestamp))) {
-        h.fail(h.t('stores.noTime'), {
-          expected: '{"text":"no time given","timestamp":"2026-…T…Z"}',
-          received: JSON.stringify(last ?? null),
-          hint: h.t('stores.hint'),
-        });
+      // A timestamp that is not a string is no timestamp: the server sets the time then too.
+      for (const [body, why, hint] of [
+        [{ text: 'no time given' }, 'stores.noTime', 'stores.hint'],
+        [{ text: 'a number for a time', timestamp: 1772359200000 }, 'stores.badTime', 'stores.badTimeHint'],
+      ] as const) {
+        await post(h, body);
+        const last = (await history(h)).find((m) => (m as Partial<Message> | null)?.text === body.text) as Partial<Message> | undefined;
+        if (last?.text !== body.text || !isIsoTime(last.timestamp)) {
+          h.fail(h.t(why), {
+            expected: `{"text":${q(body.text)},"timestamp":"2026-…T…Z"}`,
+            received: JSON.stringify(last ?? null),
+            hint: h.t(hint),
+          });
+        }
       }
     },
   },
@@ -407,6 +443,9 @@ export default defineChecks(messages, [
       const m = msg('pushed by a POST', 6);
       await post(h, m);
       for (const p of list) await p.expect(m, h.t('what.postedOverHttp'));
+      // Pushed as stored: with the time the server set, not the body as it came.
+      await post(h, { text: 'posted without a time' });
+      for (const p of list) await p.expectStored('posted without a time', h.t('what.postedNoTime'));
     },
   },
   {
@@ -424,11 +463,16 @@ export default defineChecks(messages, [
           h.fail(h.t('validation.fail', { body }), {
             expected: '400',
             received: String(a.status),
-            hint: h.t('validation.hint'),
+            hint: h.t(a.status === 422 ? 'validation.hint422' : 'validation.hint'),
           });
         }
       }
       server.expectRunning(h.t('why.afterBadBodies'));
+      // express.json()'s own error for a body that is not JSON: express prints its stack trace (the check would fail
+      // as "printed a stack trace", with a hint to catch an error the student's code never saw).
+      if (h.lang === 'javascript' && server.output.includes('entity.parse.failed')) {
+        h.fail(h.t('validation.expressTrace'), { expected: h.t('validation.expressTraceExpected'), received: h.t('validation.expressTraceReceived'), hint: h.t('validation.expressTraceHint', { handler: "app.use((err, req, res, next) => res.status(400).json({ error: 'not JSON' }))", text: "express.text({ type: '*/*' })" }) });
+      }
       const after = (await history(h)).length;
       if (after !== before) h.fail(h.t('validation.stored'), { expected: h.t('validation.count', { n: before }), received: `${after}` });
       await watcher!.expectNothing(300, h.t('why.afterBadPosts'), server.waitIdle(300));
@@ -445,6 +489,8 @@ export default defineChecks(messages, [
       const m = msg('sent over the WebSocket', 7);
       list[0]!.send(JSON.stringify(m));
       for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }), server);
+      list[1]!.send(JSON.stringify({ text: 'sent without a time' }));
+      for (const p of list) await p.expectStored('sent without a time', h.t('what.sentNoTime', { who: list[1]!.label }));
     },
   },
   {
@@ -613,13 +659,22 @@ export default defineChecks(messages, [
         if (r.method() === 'POST') posted.push(`POST ${new URL(r.url()).pathname} ${r.postData() ?? ''}`);
       });
       const sentBefore = web.frames.filter((f) => f.sent).length;
-      h.note(h.t('web.typed', { text: q(text) }));
+      // Sent as a person sends it: Enter in a text input submits its form, but types a newline in a text area,
+      // whose form a person sends with its button.
+      const button = web.page.locator('form:has(textarea) button:not([type="button"]):not([type="reset"]), form:has(textarea) input[type="submit"]').first();
+      const click = (await input.evaluate((el) => el.tagName === 'TEXTAREA')) && (await button.count()) > 0;
+      h.note(h.t(click ? 'web.typedClick' : 'web.typed', { text: q(text) }));
       await input.fill(text);
-      await input.press('Enter');
+      if (click) await button.click();
+      else await input.press('Enter');
       const sent = () => [...posted, ...web.frames.filter((f) => f.sent).slice(sentBefore).map((f) => `WebSocket ⇒ ${f.data}`)];
       for (let waited = 0; waited < WAIT_MS && sent().length === 0 && web.loads === 1; waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);
-      if (web.loads > 1) h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t('web.formReloadedHint') });
-      if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: h.t('web.formNothingSentHint') });
+      if (web.loads > 1) {
+        // A Send button of type="button" sends on its click alone: Enter in the input submits the form the browser's way.
+        const onClickOnly = (await web.page.locator('form button[type="button"]').count().catch(() => 0)) > 0;
+        h.fail(h.t('web.formReloaded'), { expected: h.t('web.reloadedReceived', { n: 1 }), received: h.t('web.reloadedReceived', { n: web.loads }), hint: h.t(onClickOnly ? 'web.formReloadedButtonHint' : 'web.formReloadedHint') });
+      }
+      if (sent().length === 0) h.fail(h.t('web.formNothingSent'), { expected: `POST /messages {"text":${q(text)}}`, received: await pageState(h, web), hint: refusedHint(h, web) ?? h.t('web.formNothingSentHint') });
       // Stored once the server has answered the POST, or pushed the frame back: then the history holds it.
       const answered = () => web.requests.includes('POST /messages') || web.frames.some((f) => !f.sent && f.data.includes(text));
       for (let waited = 0; waited < WAIT_MS && !answered(); waited += FORM_LOOK_MS) await h.sleep(FORM_LOOK_MS);

@@ -106,6 +106,7 @@ export const en = {
   'wire.fieldLength': 'data',
   'wire.payload': 'Data bytes (hex and text):',
   'wire.payloadFirst': 'The first {shown} of {n} data bytes (hex and text):',
+  'wire.payloadText': 'As UTF-8 text:',
 
   // inspector.ts: the socket inspector
   'inspector.title': 'Sockets ',

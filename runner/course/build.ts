@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Folders and files of the package that socklab's own site is built from. */
-const SITE_SOURCES = ['site', 'labs', 'protocol', 'astro.config.mjs'];
+const SITE_SOURCES = ['site', 'labs', 'protocol', 'astro.config.mjs', 'ec.config.mjs'];
 
 /**
  * Whether a source of socklab's own site is newer than its build in `dist`

@@ -1,11 +1,11 @@
 /**
  * The instructor's commands, `socklab new` and `socklab schema`, as
  * runner/cli.ts calls them: arguments in, exit code out. A bad input throws
- * CommandError, which the CLI prints as "socklab: <message>" with exit 2.
+ * UsageError, which the CLI prints as "socklab: <message>" with exit 2.
  */
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from '../cli-args.ts';
 import { LABS_DIR } from '../labs/load.ts';
 import { buildSite } from './build.ts';
 import { initCourse, InitError } from './init.ts';
@@ -13,8 +13,6 @@ import { newLab, NewLabError } from './new-lab.ts';
 import { labJsonSchema } from './schema.ts';
 import { courseConfigJsonSchema } from './config.ts';
 
-/** A usage mistake in an instructor's command (exit 2). */
-export class CommandError extends Error {}
 
 /** Usage of the commands defined here, for cli.ts's USAGE map. */
 export const COURSE_USAGE = {
@@ -40,18 +38,10 @@ export const COURSE_USAGE = {
 `,
 };
 
-function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CommandError((err as Error).message);
-  }
-}
-
 /** `socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]` */
 export function cmdNew(args: string[]): number {
-  const { values, positionals } = parse(args, { from: { type: 'string' }, title: { type: 'string' }, labs: { type: 'string' } });
-  if (positionals.length !== 1) throw new CommandError('usage: socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]');
+  const { values, positionals } = parseFlags('new', args, { from: { type: 'string' }, title: { type: 'string' }, labs: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('usage: socklab new <id> [--from LAB] [--title TEXT] [--labs DIR]');
   const labsDir = resolve(typeof values.labs === 'string' ? values.labs : LABS_DIR);
   try {
     const dir = newLab({
@@ -65,44 +55,44 @@ export function cmdNew(args: string[]): number {
     console.log(`next: edit ${shown}/lab.mdx, then run socklab validate${typeof values.labs === 'string' ? ` --labs ${values.labs}` : ''}`);
     return 0;
   } catch (err) {
-    if (err instanceof NewLabError) throw new CommandError(err.message);
+    if (err instanceof NewLabError) throw new UsageError(err.message);
     throw err;
   }
 }
 
 /** `socklab init <dir> [--with-labs]` */
 export function cmdInit(args: string[]): number {
-  const { values, positionals } = parse(args, { 'with-labs': { type: 'boolean' } });
-  if (positionals.length !== 1) throw new CommandError('usage: socklab init <dir> [--with-labs]');
+  const { values, positionals } = parseFlags('init', args, { 'with-labs': { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('usage: socklab init <dir> [--with-labs]');
   try {
     const dir = initCourse({ dir: positionals[0]!, withLabs: values['with-labs'] === true });
     console.log(`created the course ${relative(process.cwd(), dir) || dir}/`);
     console.log(`next: cd ${positionals[0]} && npm install && npx socklab new my-lab`);
     return 0;
   } catch (err) {
-    if (err instanceof InitError || err instanceof NewLabError) throw new CommandError(err.message);
+    if (err instanceof InitError || err instanceof NewLabError) throw new UsageError(err.message);
     throw err;
   }
 }
 
 /** `socklab build`: the site of the current course (SOCKLAB_COURSE_DIR, see detect.ts), or socklab's own. */
 export function cmdBuild(args: string[]): number {
-  const { positionals } = parse(args, {});
-  if (positionals.length) throw new CommandError('usage: socklab build');
-  if (!buildSite(process.env.SOCKLAB_COURSE_DIR ?? null)) throw new CommandError('the site did not build; see the errors above');
+  const { positionals } = parseFlags('build', args, {});
+  if (positionals.length) throw new UsageError('usage: socklab build');
+  if (!buildSite(process.env.SOCKLAB_COURSE_DIR ?? null)) throw new UsageError('the site did not build; see the errors above');
   return 0;
 }
 
 /** `socklab schema [--config] [--out FILE]` */
 export function cmdSchema(args: string[]): number {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, config: { type: 'boolean' } });
-  if (positionals.length) throw new CommandError('usage: socklab schema [--config] [--out FILE]');
+  const { values, positionals } = parseFlags('schema', args, { out: { type: 'string' }, config: { type: 'boolean' } });
+  if (positionals.length) throw new UsageError('usage: socklab schema [--config] [--out FILE]');
   const text = JSON.stringify(values.config === true ? courseConfigJsonSchema() : labJsonSchema(), null, 2) + '\n';
   if (typeof values.out === 'string') {
     try {
       writeFileSync(values.out, text);
     } catch (err) {
-      throw new CommandError(`--out: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`--out: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else process.stdout.write(text);
   return 0;

@@ -113,12 +113,13 @@ describe('socklab grade --class', () => {
   it.each([
     [['grade', 'tcp-echo', '--class', 'nope'], /--class: nope is not a folder/],
     [['grade', 'tcp-echo', '--class', 'class', 'class/ada'], /not both/],
-    [['grade', 'tcp-echo', '--class', 'class', '--jobs', '0'], /--jobs: /],
+    [['grade', 'tcp-echo', '--class', 'class', '--jobs', '0'], /--jobs: expected a whole number from 1 to 64, got "0"/],
+    [['grade', 'tcp-echo', '--class', 'class', '--jobs', 'four'], /--jobs: expected a whole number from 1 to 64, got "four"/],
     [['grade', 'tcp-echo', '--class', 'class', '--lang', 'cobol'], /--lang: /],
     [['grade', 'tcp-echo', '--class', 'class', '--only', 'proxy'], /--only: /],
     [['grade', 'nolab', '--class', 'class'], /no lab with programs is called "nolab"/],
     [['grade', 'tcp-echo', 'class/ada', 'class/ada'], /two submissions are named "ada"/],
-    [['grade', 'tcp-echo', '--class', 'class', '--reporter', 'junit'], /Unknown option '--reporter'/],
+    [['grade', 'tcp-echo', '--class', 'class', '--reporter', 'junit'], /unknown option --reporter \(a class grade takes --class, /],
   ])('refuses %j with exit 2', async (args, message) => {
     const r = await socklab(args);
     expect(r.stderr).toMatch(message);

@@ -15,7 +15,7 @@ import { Runner } from '../runner.ts';
 import { ChecksError } from '../grader/engine.ts';
 import { classFolder, defaultClassJobs, gradeClass, maxClassJobs, isFolder, namedFolders, type StudentResult, type Submission } from '../grader/class-grade.ts';
 import { classCsv, classHtml, classJson } from '../grader/class-report.ts';
-import { CommandError } from './commands.ts';
+import { check, parseFlags, Sandbox, UsageError, wholeNumber } from '../cli-args.ts';
 import { stopOnSignals, type StopSignals } from '../stop-signals.ts';
 
 /** Appended to `socklab grade`'s usage. */
@@ -50,52 +50,40 @@ export function isClassGrade(args: string[]): boolean {
   }
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new CommandError(`${what}: ${r.error.issues[0]!.message}`);
-  return r.data;
-}
-
 /** Runs the class grade; see CLASS_GRADE_USAGE. */
 export async function cmdGradeClass(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CommandError(`${(err as Error).message} (a class grade takes --class, --jobs, --report, --lang, --only, --labs, --sandbox)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags('grade', args, OPTIONS, 'a class grade takes --class, --jobs, --report, --lang, --only, --labs, --sandbox');
   const [labName, ...dirs] = positionals;
   if (!labName || (values.class === undefined) === (dirs.length === 0)) {
-    throw new CommandError('usage: socklab grade <lab> <dir> <dir>... or socklab grade <lab> --class DIR (not both)');
+    throw new UsageError('usage: socklab grade <lab> <dir> <dir>... or socklab grade <lab> --class DIR (not both)');
   }
-  const jobs = check(z.coerce.number().int().min(1).max(64), values.jobs ?? String(defaultClassJobs()), '--jobs');
+  const jobs = wholeNumber(values.jobs ?? String(defaultClassJobs()), 1, 64, '--jobs');
   // --jobs is a fixed number; by default more start while the CPUs are idle.
   const maxJobs = values.jobs === undefined ? maxClassJobs() : jobs;
   const lang = values.lang === undefined ? undefined : check(Language, values.lang, '--lang');
-  const sandbox = check(z.enum(['auto', 'bwrap', 'host']), values.sandbox ?? 'auto', '--sandbox');
+  const sandbox = check(Sandbox, values.sandbox ?? 'auto', '--sandbox');
   let submissions: Submission[];
   if (values.class !== undefined) {
-    if (!isFolder(values.class)) throw new CommandError(`--class: ${values.class} is not a folder`);
+    if (!isFolder(values.class)) throw new UsageError(`--class: ${values.class} is not a folder`);
     submissions = classFolder(resolve(values.class));
-    if (submissions.length === 0) throw new CommandError(`--class: ${values.class} holds no student folders`);
+    if (submissions.length === 0) throw new UsageError(`--class: ${values.class} holds no student folders`);
   } else {
     const notFolder = dirs.find((d) => !isFolder(d));
-    if (notFolder) throw new CommandError(`${notFolder} is not a folder`);
+    if (notFolder) throw new UsageError(`${notFolder} is not a folder`);
     submissions = namedFolders(dirs).map((s) => ({ ...s, dir: resolve(s.dir) }));
   }
   const twice = submissions.find((s, i) => submissions.findIndex((o) => o.student === s.student) !== i);
-  if (twice) throw new CommandError(`two submissions are named "${twice.student}"; students are told apart by folder name`);
-  if (values.labs !== undefined && !isFolder(values.labs)) throw new CommandError(`--labs: ${values.labs} is not a folder`);
+  if (twice) throw new UsageError(`two submissions are named "${twice.student}"; students are told apart by folder name`);
+  if (values.labs !== undefined && !isFolder(values.labs)) throw new UsageError(`--labs: ${values.labs} is not a folder`);
 
   const runner = new Runner({ sandbox, ...(values.labs !== undefined ? { labsDir: resolve(values.labs) } : {}) });
   let stop: StopSignals | undefined;
   try {
     const lab = findLab(runner.labs, labName);
     if (!lab || lab.meta.processes.length === 0) {
-      throw new CommandError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
+      throw new UsageError(`no lab with programs is called "${labName}"; labs: ${runner.labs.filter((l) => l.meta.processes.length).map((l) => l.meta.id).join(', ')}`);
     }
-    if (lang && !lab.meta.languages.includes(lang)) throw new CommandError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
+    if (lang && !lab.meta.languages.includes(lang)) throw new UsageError(`${lab.meta.title} is offered in ${lab.meta.languages.join(', ')}, not ${lang}`);
     const roles = lab.meta.processes.map((p) => p.role);
     const only = values.only === undefined ? undefined : [check(z.enum(roles as [string, ...string[]]), values.only, '--only')];
     if (runner.backend.warning) console.error(`socklab: warning: ${runner.backend.warning}`);
@@ -123,7 +111,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
       },
     })
       .catch((err: unknown) => {
-        if (err instanceof ChecksError) throw new CommandError(err.message);
+        if (err instanceof ChecksError) throw new UsageError(err.message);
         throw err;
       });
     if (tty) process.stdout.write('\x1b[2K');
@@ -134,7 +122,7 @@ export async function cmdGradeClass(args: string[]): Promise<number> {
       writeFileSync(join(out, 'class-report.json'), classJson(result));
       writeFileSync(join(out, 'class-report.html'), classHtml(result));
     } catch (err) {
-      throw new CommandError(`--report: cannot write to ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`--report: cannot write to ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const report = `report: ${relative(process.cwd(), join(out, 'class-report.html')) || out} (and .csv, .json)`;
     if (result.stopped) {

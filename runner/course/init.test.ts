@@ -173,7 +173,7 @@ describe('socklab init', () => {
     [['init'], /usage: socklab init <dir>/],
     [['init', 'my-course'], /my-course exists and is not empty/],
     [['init', 'My Course'], /cannot be a package name/],
-    [['init', 'x', '--bogus'], /Unknown option '--bogus'/],
+    [['init', 'x', '--bogus'], /^socklab: unknown option --bogus \(try socklab init --help\)$/m],
   ])('refuses %j with exit 2', (args, message) => {
     const r = socklab(tmp, ...args);
     expect(r.stderr).toMatch(message);

@@ -79,7 +79,7 @@ describe('socklab new', () => {
     [['new', 'greeter-two', '--labs', 'LABS'], /a lab called "greeter-two" already exists/],
     [['new', 'x', '--from', 'nope', '--labs', 'LABS'], /--from: no lab is called "nope"; labs: .*tcp-echo/],
     [['new', 'x', '--labs', '/nonexistent/labs'], /\/nonexistent\/labs is not a folder/],
-    [['new', 'x', '--bogus'], /Unknown option '--bogus'/],
+    [['new', 'x', '--bogus'], /^socklab: unknown option --bogus \(try socklab new --help\)$/m],
     [['schema', 'extra'], /usage: socklab schema/],
   ])('refuses %j with exit 2 and a clear message', (args, message) => {
     // Runs after the first test created greeter-two.

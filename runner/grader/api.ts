@@ -116,10 +116,11 @@ export interface Harness<E extends Templates = Templates> {
   /**
    * Opens `path` (default "/") of the web server at `port` in the sandbox in
    * a real headless Chromium, as the e2e tests drive theirs, and waits for
-   * it to load. The page is at http://page.test:<port>/: its requests and
-   * WebSockets for its own host go to `port` in the sandbox through the
-   * grader, and anything else it asks for (localhost, another port, the
-   * internet) is refused and noted. Fails the check plainly, never passing,
+   * it to load. The page is at http://page.test/ (port 80, not `port`: as
+   * behind the playground's preview, a page that names its server's port
+   * does not reach it): its requests and WebSockets for its own host go to
+   * `port` in the sandbox through the grader, and anything else it asks for
+   * (localhost, another port, the internet) is refused and noted. Fails the check plainly, never passing,
    * when this machine has no Chromium. The grade's checks share one
    * browser, each page in a context of its own (no storage, cookies or
    * cache of another check's), closed with the check; a check calls this
@@ -246,6 +247,8 @@ export interface Program {
   cpuMs(): Promise<number>;
   /** Resident memory of the program and its children, in bytes. */
   rssBytes(): Promise<number>;
+  /** Threads of the program and its children, all counted. */
+  threads(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -253,12 +256,14 @@ export interface Program {
 export interface WebPage {
   /** The page, driven with playwright-core as the e2e tests drive theirs. */
   readonly page: Page;
-  /** Its address: http://page.test:<port>/<path>. */
+  /** Its address: http://page.test/<path>. */
   readonly url: string;
   /** The HTTP status its server answered the page with. */
   readonly status: number;
   /** The page's uncaught errors and console.error lines, in order. */
   readonly errors: readonly string[];
+  /** The page's uncaught errors alone: each stopped a script (a console.error line stops nothing). */
+  readonly thrown: readonly string[];
   /** The page's HTTP requests to its own server, in order: "GET /messages", "POST /messages". */
   readonly requests: readonly string[];
   /** Text frames of the page's WebSockets to its own server, in order: `sent` by the page, or received. */

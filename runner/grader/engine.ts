@@ -269,6 +269,9 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const stopped = stop.signal;
+  // One listener for every check that waits on the abort: a listener each would pass Node's 10 per signal,
+  // and its MaxListenersExceededWarning would be logged once per Check of a lab with more checks.
+  const aborted = new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), { once: true }));
   const readiness = (check: CheckDef): Readiness => {
     let early = false;
     let wait = false;
@@ -291,17 +294,12 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       // A dependency the abort stopped has no verdict to skip for.
       if (!endTurn) return stopped.aborted ? undefined : skipped((await failedDep)!.id);
       let result: CheckResult | undefined;
-      // The check's listener on the grade's stop, removed with the check: a lab of more than ten checks would
-      // otherwise hold one each, and Node warns of a leak on the student's terminal.
-      let unlisten = (): void => {};
       try {
         if (stopped.aborted) return undefined;
         // An early check is stopped as soon as a dependency has not passed (it will be skipped), any check once the grade is aborted.
         const dropped = new Promise<void>((resolve) => {
           deps.forEach((d) => void d.then(({ result: r }) => r?.status !== 'passed' && resolve()));
-          const drop = (): void => resolve();
-          stopped.addEventListener('abort', drop, { once: true });
-          unlisten = () => stopped.removeEventListener('abort', drop);
+          void aborted.then(resolve);
         });
         const running = runCheck(check, opts, words, supply.take(check.role, { refill: check.alone !== true }), setupOf(check.role), browser, (sandbox, reusable) => supply.giveBack(sandbox, reusable && !stopped.aborted), dropped);
         // Its turn ends with its run, not when its dependencies end.
@@ -318,7 +316,6 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
         }
         return stopped.aborted ? undefined : result;
       } finally {
-        unlisten();
         if (result?.status === 'passed') checkDurations.record(opts.lab.meta.id, opts.lang, check.id, result.durationMs);
         // Known before the next turn is given, so that it goes by it.
         ended.set(check.id, result);

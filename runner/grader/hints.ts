@@ -17,8 +17,19 @@ const CRASH_HINTS: [RegExp, (say: GraderSay) => string][] = [
   [/Address already in use|EADDRINUSE/, (say) => say('hint.crash.addressInUse')],
 ];
 
-/** The hint for a crash whose error line is `error`, or the general one, in the words of `say`. */
-export function crashHint(say: GraderSay, error: string | undefined): string {
+/** Node's line under an error that a readline Interface re-emitted, its input's (a socket's) error, unheard. */
+const READLINE_EMITTED = "Emitted 'error' event on Interface instance";
+
+/**
+ * The hint for a crash whose error line is `error`, or the general one, in
+ * the words of `say`; given the program's `output`, one whose error a
+ * readline Interface passed on (a socket with an 'error' listener of its
+ * own, read through readline.createInterface) gets its own.
+ */
+export function crashHint(say: GraderSay, error: string | undefined, output?: string): string {
+  if (output !== undefined && tailLines(output).some((l) => l.startsWith(READLINE_EMITTED))) {
+    return say('hint.crash.readline', { create: 'readline.createInterface({ input: socket })', listen: "rl.on('error', () => {})" });
+  }
   const hint = error ? CRASH_HINTS.find(([re]) => re.test(error))?.[1] : undefined;
   return hint ? hint(say) : say('hint.crashed');
 }

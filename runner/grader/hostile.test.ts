@@ -13,7 +13,8 @@ import { gradeFiles } from './engine.ts';
 import { MAX_KEPT_OUTPUT } from './harness/program.ts';
 import { MAX_LISTENER_CONNECTIONS } from './harness/tcp.ts';
 import { MAX_INBOX_DATAGRAMS } from './harness/udp.ts';
-import { errorLine, hasStackTrace } from './hints.ts';
+import { crashHint, errorLine, hasStackTrace } from './hints.ts';
+import { graderSay } from './messages.ts';
 import { prettyResult } from './reporters.ts';
 import { loadLab } from '../labs/load.ts';
 import { resolveLimits } from '../limits.ts';
@@ -83,6 +84,15 @@ describe('stack-trace detection', () => {
     const coloured = "file:///work/server.js:4\n\nSyntaxError: Unexpected token 'o', \"not json\" is not valid JSON\n    at JSON.parse (<anonymous>)\n\x1b[90m    at WebSocket.emit (node:events:524:28)\x1b[39m\n\nNode.js v20.19.0\n";
     expect(errorLine(coloured)).toBe("SyntaxError: Unexpected token 'o', \"not json\" is not valid JSON");
     expect(hasStackTrace('   at the end of the day (not a frame)\n')).toBe(false);
+  });
+
+  it("names readline as the way a socket's error came, when an Interface re-emitted it (the socket had a listener of its own)", () => {
+    const say = graderSay('en');
+    const readline = "node:events:502\n      throw er; // Unhandled 'error' event\n      ^\n\nError: read ECONNRESET\n    at TCP.onStreamRead (node:internal/stream_base_commons:218:20)\nEmitted 'error' event on Interface instance at:\n    at Socket.onerror (node:internal/readline/interface:242:10)\n    at Socket.emit (node:events:536:35)\n\nNode.js v20.20.2\n";
+    expect(crashHint(say, errorLine(readline), readline)).toBe(say('hint.crash.readline', { create: 'readline.createInterface({ input: socket })', listen: "rl.on('error', () => {})" }));
+    // The same error, thrown by the socket itself: the usual hint.
+    const socket = readline.replace("Emitted 'error' event on Interface instance at:\n    at Socket.onerror (node:internal/readline/interface:242:10)\n", "Emitted 'error' event on Socket instance at:\n");
+    expect(crashHint(say, errorLine(socket), socket)).toBe(say('hint.crash.reset', { catch: say('hint.catchPerClient') }));
   });
 });
 

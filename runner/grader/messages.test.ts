@@ -17,6 +17,7 @@ import { chooseBackend } from '../sandbox/index.ts';
 import { gradeFiles } from './engine.ts';
 import { defineMessages, fill, sayer, systemLocale, type Messages } from './i18n.ts';
 import { GRADER } from './messages.ts';
+import { CATALOGS, LOCALES } from '../../protocol/i18n/catalog.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LABS = join(ROOT, 'labs');
@@ -81,6 +82,51 @@ describe("the grader's messages", () => {
     }
   });
 
+  it("uses the glossary's words in every Korean text, never the ones it lists as not to use", () => {
+    const glossary = readFileSync(join(ROOT, 'site/i18n/ko-glossary.md'), 'utf8');
+    const section = glossary.split(/^## /m).find((s) => s.startsWith('Words not to use'))!;
+    const banned = [...section.matchAll(/^\| ([^|-][^|]*?) \| (.+?) \|$/gm)].slice(1).map((m) => [m[1]!, m[2]!] as const);
+    expect(banned.map(([w]) => w)).toContain('플레이그라운드');
+    const korean = [
+      'protocol/i18n/ko.ts',
+      'runner/grader/messages.ts',
+      ...readdirSync(LABS).flatMap((f) => ['messages.ts', 'lab.ko.mdx'].map((n) => join('labs', f, n))),
+      ...readdirSync(join(ROOT, 'site/pages/ko')).map((n) => join('site/pages/ko', n)),
+      ...readdirSync(join(ROOT, 'site/components')).map((n) => join('site/components', n)),
+    ].filter((f) => existsSync(join(ROOT, f)));
+    const found: string[] = [];
+    for (const file of korean) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [word, instead] of banned) if (text.includes(word)) found.push(`${file}: "${word}" (the glossary says ${instead})`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("never puts a particle that depends on a value's last sound right after a {parameter} (the glossary's rule)", async () => {
+    // Values the catalogs word themselves, whose endings are known: "여러분의 서버" (a third program of one
+    // role would read "클라이언트 3가"; no lab starts one), "클라이언트 A" (A, B, C, X), exit code 1.
+    const known = new Set(['runner/grader/messages.ts {program}', 'runner/grader/messages.ts hint.exitCode {code}', 'labs/01-udp-echo default {who}']);
+    const sets: [string, Messages][] = [['runner/grader/messages.ts', GRADER], ...(await allLabSets()).map(([where, set]) => [`labs/${where}`, set] as [string, Messages])];
+    const found: string[] = [];
+    for (const [where, set] of sets) {
+      for (const [key, text] of Object.entries(set.ko as Record<string, string>)) {
+        for (const m of text.matchAll(/\{(\w+)\}(이|가|을|를|은|는|과|와|으로|로|이고|이라고|라고)(?![\uac00-\ud7a3])/g)) {
+          if (!known.has(`${where} {${m[1]}}`) && !known.has(`${where} ${key} {${m[1]}}`)) found.push(`${where} ${key}: ${m[0]}`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("heads a check's parts with the same words on the page (protocol/i18n) and in socklab grade, in every language", () => {
+    const same = (s: string) => s.replace(/\{\w+\}/g, '{}').replace(/:?\s*$/, '').toLowerCase();
+    for (const locale of LOCALES) {
+      const page: Record<string, string> = CATALOGS[locale];
+      const cli: Record<string, string> = GRADER[locale];
+      for (const part of ['expected', 'received', 'hint', 'whatHappened', 'printed']) expect(same(page[`checks.${part}`]!), `${locale} ${part}`).toBe(same(cli[`report.${part}`]!));
+    }
+  });
+
   it('types a translation: a missing key, an extra key or a lost parameter fails the type check', () => {
     // @ts-expect-error the Korean lacks "b"
     defineMessages({ a: 'x', b: 'y' }, { a: '엑스' });
@@ -126,7 +172,8 @@ describe('socklab grade in Korean', () => {
     expect(r.stdout).toContain('실제 결과: "hello, world 42\\n"');
     expect(r.stdout).toContain(`힌트: ${GRADER.ko['hint.exactBytes']}`);
     expect(r.stdout).toContain('[tcp#1] "hello, world 42\\n" 보냄');
-    expect(r.stdout).toContain('건너뜀: "그 줄을 대문자로 답함" 검사 항목이 먼저 통과해야 합니다');
+    // A check's name is quoted as Korean quotes a title, so the quotes inside a name ("timed out") stay readable.
+    expect(r.stdout).toContain('건너뜀: ‘그 줄을 대문자로 답함’ 검사 항목이 먼저 통과해야 합니다');
     // The line CI tools read stays as they know it.
     expect(r.stdout).toMatch(/^2 passed, 3 failed, 3 skipped$/m);
     expect(r.stdout).not.toContain('replies with the line in upper case');

@@ -152,6 +152,8 @@ export const GRADER = defineMessages(
     'hint.crash.notConnected':
       'recv() or send() was called on the listening socket. The listening socket only accepts: accept() returns a new socket for each client, and recv() and send() go on that one.',
     'hint.crash.reset': 'A client reset the connection, and reading from it raised an error that ended your server. {catch}',
+    'hint.crash.readline':
+      "The error reached your program through readline: an Interface made with {create} passes its input's errors on as its own 'error' event, and an 'error' event that nothing listens for ends the program, even when the socket has a listener of its own. Listen on the Interface too: {listen}.",
     'hint.crash.brokenPipe': 'The client had gone when your server sent. {catch}',
     'hint.crash.timeout':
       'No reply came in time, and the timeout error ended your program with a traceback. Catch it (except TimeoutError / socket.timeout), print "timed out" and exit with code 1.',
@@ -359,7 +361,7 @@ export const GRADER = defineMessages(
     'byte.hex': '바이트 0x{hex}',
     'byte.nonAscii': '바이트 0x{hex} (ASCII가 아닌 문자의 일부)',
 
-    'engine.skipped': '건너뜀: "{name}" 검사 항목이 먼저 통과해야 합니다',
+    'engine.skipped': '건너뜀: ‘{name}’ 검사 항목이 먼저 통과해야 합니다',
     'engine.noSandbox': '샌드박스가 시작되지 않았습니다: {error}',
     'engine.checkTimeout': '검사 항목이 {s}초 안에 끝나지 않았습니다',
     'engine.graderError': '채점기에서 오류가 났습니다: {error}',
@@ -402,6 +404,8 @@ export const GRADER = defineMessages(
     'hint.crash.notConnected':
       '리스닝 소켓에서 recv()나 send()를 호출했습니다. 리스닝 소켓은 연결을 받아들이기만 합니다. accept()가 클라이언트마다 새 소켓을 돌려주고, recv()와 send()는 그 소켓에서 호출해야 합니다.',
     'hint.crash.reset': '클라이언트가 연결을 재설정했고, 그 연결을 읽다가 난 오류가 서버를 끝냈습니다. {catch}',
+    'hint.crash.readline':
+      "오류가 readline을 거쳐 프로그램에 닿았습니다. 다음으로 만든 Interface는 입력 스트림의 오류를 자기 'error' 이벤트로 다시 내보냅니다: {create}. 아무도 듣지 않는 'error' 이벤트는, 소켓에 따로 리스너가 있어도 프로그램을 끝냅니다. Interface에도 리스너를 다세요: {listen}.",
     'hint.crash.brokenPipe': '서버가 보낼 때 클라이언트는 이미 떠나고 없었습니다. {catch}',
     'hint.crash.timeout':
       '제시간에 응답이 오지 않았고, 타임아웃 오류가 트레이스백과 함께 프로그램을 끝냈습니다. 그 오류를 잡아서(except TimeoutError / socket.timeout) "timed out"을 출력하고 종료 코드 1로 끝내세요.',
@@ -446,14 +450,14 @@ export const GRADER = defineMessages(
     'log.floodUdp': '요청하지 않은 데이터그램이 {max}개 넘게 옴: 채점기가 받기를 멈춤',
     'log.datagramTo': '포트 {port}에 보낸 데이터그램 {bytes}',
 
-    'browser.none': '이 컴퓨터에는 Chromium이 없습니다({path}가 없음). 웹 페이지는 실제 브라우저에서 검사하므로 여기서는 이 검사 항목을 통과할 수 없습니다',
+    'browser.none': '이 컴퓨터에는 Chromium이 없습니다(없는 경로: {path}). 웹 페이지는 실제 브라우저에서 검사하므로 여기서는 이 검사 항목을 통과할 수 없습니다',
     'browser.noLibrary': '여기서는 채점기가 브라우저를 다룰 수 없습니다(playwright-core가 설치되어 있지 않음). 웹 페이지는 실제 브라우저에서 검사하므로 여기서는 이 검사 항목을 통과할 수 없습니다',
     'browser.failed': 'Chromium이 시작되지 않았습니다: {error}',
     'hint.browser': '여러분의 코드가 아니라 채점기를 실행하는 컴퓨터의 문제입니다. 데비안의 chromium 패키지(apt-get install chromium)나 CHROMIUM=/chromium/경로 설정이 필요합니다. 강의 사이트에서 검사를 실행하거나 담당 교수자에게 문의하세요.',
-    'page.noLoad': '페이지 {url}가 로드되지 않았습니다: {error}',
+    'page.noLoad': '페이지를 로드하지 못했습니다({url}): {error}',
     'hint.pageNoLoad': '서버가 아직 실행 중인가요? 포트 {port}에서 GET /에 public/index.html로 응답하나요?',
     'log.browser': '브라우저',
-    'log.pageOpen': 'Chromium에서 {url}를 엶',
+    'log.pageOpen': 'Chromium에서 엶: {url}',
     'log.pageExchange': '{request} → {status}',
     'log.pageUpgrade': '{request} (WebSocket 업그레이드) → {status}',
     'log.noAnswer': '응답 없음',
@@ -490,7 +494,7 @@ export const GRADER = defineMessages(
     'submission.tooBig': '{name}: 크기가 {bytes}바이트입니다. 파일 하나는 최대 {max}바이트까지입니다',
     'submission.tooMany': '{dir} 폴더에 파일이 {n}개 있습니다. 최대 {max}개까지만 보냅니다',
     'submission.noProgram': '{dir} 폴더에 다음 파일이 하나도 없습니다: {expected}',
-    'submission.notOffered': '{lab} 실습에서 쓸 수 있는 언어는 {languages}입니다 ({lang}는 안 됨)',
+    'submission.notOffered': '{lab} 실습에서 쓸 수 있는 언어는 {languages}입니다 ({lang}: 쓸 수 없음)',
     'submission.tooMuch': '{dir} 폴더의 파일을 합치면 {bytes}바이트입니다. 최대 {max}바이트까지만 보냅니다',
     'submission.unreadable': '{path}: 읽을 수 없습니다 ({error})',
     'submission.changed': '{path}: 읽는 동안 파일이 바뀌었습니다. 다시 시도하세요',

@@ -292,6 +292,13 @@ export function blockingCalls(calls: string[]): string {
   return (told.length ? told : named).join(', ');
 }
 
+/** Threads of a process (its Threads line); 0 when gone. */
+export async function threadCount(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /^Threads:\s+(\d+)/m.exec(status);
+  return m ? Number(m[1]) : 0;
+}
+
 /** Resident memory of a process (VmRSS), in bytes; 0 when gone. */
 export async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

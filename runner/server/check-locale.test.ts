@@ -56,7 +56,7 @@ describe("the page's Check in the student's language", () => {
     expect(failed.message).toBe('tcp#1: 응답이 기대한 것과 다릅니다 (바이트 0: 기대한 값 "H", 실제 값 "h")');
     expect(failed.hint).toMatch(/^응답은 기대한 바이트와 정확히 같아야 합니다/);
     expect(failed.transcript.map((e) => e.text)).toContain('"hello, world 42\\n" 보냄');
-    expect(result('utf8').message).toBe('건너뜀: "그 줄을 대문자로 답함" 검사 항목이 먼저 통과해야 합니다');
+    expect(result('utf8').message).toBe('건너뜀: ‘그 줄을 대문자로 답함’ 검사 항목이 먼저 통과해야 합니다');
   }, 180_000);
 
   it('opened without a locale, everything is English', async () => {

@@ -5,7 +5,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/constants.ts';
 import { outputFrameHeader } from '../../protocol/frames.ts';
-import { ClientMessage, type ErrorCode, type ServerMessage } from '../../protocol/messages.ts';
+import { ClientMessage, type ErrorCode, type RequestType, type ServerMessage } from '../../protocol/messages.ts';
 import { OpenError, type Runner } from '../runner.ts';
 import { SessionError, type Session } from '../session.ts';
 import { ChecksError, type GradeReport } from '../grader/engine.ts';
@@ -64,7 +64,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
     }
     ws.send(JSON.stringify(msg));
   };
-  const error = (code: ErrorCode, message: string) => send({ type: 'error', code, message });
+  const error = (code: ErrorCode, message: string, request?: RequestType) => send({ type: 'error', code, message, ...(request ? { request } : {}) });
 
   // A message far over the limit (past ws's maxPayload) closes the
   // connection (1009) before the runner sees it; ws's receiver reports that
@@ -86,8 +86,9 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
   touch();
 
   const handle = async (msg: ClientMessage): Promise<void> => {
+    const answer = (code: ErrorCode, message: string) => error(code, message, msg.type);
     if (msg.type === 'open') {
-      if (session || opening) return error('session_exists', 'this connection already has a session');
+      if (session || opening) return answer('session_exists', 'this connection already has a session');
       opening = true;
       locale = msg.locale ?? 'en';
       try {
@@ -127,7 +128,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       });
       return send({ type: 'opened', session: session.id, lab: session.lab.meta.id, lang: session.lang });
     }
-    if (!session) return error('no_session', 'send "open" first');
+    if (!session) return answer('no_session', 'send "open" first');
     switch (msg.type) {
       case 'files':
         return send({ type: 'files', written: session.setFiles(msg.files) });
@@ -155,7 +156,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
         return send({ type: 'network', loss: await session.setNetwork(msg.loss) });
       case 'preview': {
         const url = preview?.(session) ?? null;
-        return url ? send({ type: 'preview', url }) : error('not_offered', 'this lab (or this runner) has no preview');
+        return url ? send({ type: 'preview', url }) : answer('not_offered', 'this lab (or this runner) has no preview');
       }
       case 'close':
         await session.close();
@@ -191,7 +192,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
         return sample();
       }
       case 'check': {
-        if (checking) return error('check_running', 'a Check is already running for this session');
+        if (checking) return answer('check_running', 'a Check is already running for this session');
         checking = true;
         const stop = (checkStop = new AbortController());
         // The Check goes on without its packets where they cannot be captured; the page hears why.
@@ -209,7 +210,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
           lastCheck = report;
           send({ type: 'checkDone', passed: report.passed, failed: report.failed, skipped: report.skipped, durationMs: report.durationMs });
         } catch (err) {
-          if (err instanceof ChecksError) return error('no_grader', err.message);
+          if (err instanceof ChecksError) return answer('no_grader', err.message);
           throw err;
         } finally {
           checking = false;
@@ -225,7 +226,7 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
         try {
           return send({ type: 'solution', lang: session.lang, files: await solutionFor(session.lab, session.lang, lastCheck) });
         } catch (err) {
-          if (err instanceof SolutionHidden) return error('solution_hidden', err.message);
+          if (err instanceof SolutionHidden) return answer('solution_hidden', err.message);
           throw err;
         }
     }
@@ -248,9 +249,9 @@ export function handleConnection(ws: WebSocket, runner: Runner, client: string, 
       return error('bad_message', `${issue.path.join('.') || 'message'}: ${issue.message}`);
     }
     handle(result.data).catch((err: unknown) => {
-      if (err instanceof SessionError || err instanceof OpenError) return error(err.code, err.message);
+      if (err instanceof SessionError || err instanceof OpenError) return error(err.code, err.message, result.data.type);
       console.error('socklab: unexpected error handling a message:', err);
-      error('internal', 'the runner hit an unexpected error; the details are in its log');
+      error('internal', 'the runner hit an unexpected error; the details are in its log', result.data.type);
     });
   });
 

@@ -245,19 +245,21 @@ describe('runner over WebSocket', () => {
 
   it('answers every bad message with a stable error code and keeps going', async () => {
     const c = await connect();
-    const expectError = async (send: () => void, code: string) => {
+    // `request`: the message the error answers, named once it parsed (a page with a Run and a Check in flight tells whose it is).
+    const expectError = async (send: () => void, code: string, request?: string) => {
       const from = c.messages.length;
       send();
       const err = await c.waitFor((m) => m.type === 'error', 15_000, from);
       expect(err).toMatchObject({ type: 'error', code });
+      expect((err as { request?: string }).request).toBe(request);
       expect((err as { message: string }).message).not.toMatch(/\n\s+at /);
     };
     await expectError(() => c.sendRaw('{"type": "open",'), 'bad_json');
     await expectError(() => c.sendRaw(JSON.stringify({ type: 'frobnicate' })), 'bad_message');
     await expectError(() => c.sendRaw(JSON.stringify({ type: 'run', extra: 1 })), 'bad_message');
     await expectError(() => c.sendRaw(Buffer.from([1, 2, 3]), true), 'binary_not_expected');
-    await expectError(() => c.send({ type: 'run' }), 'no_session');
-    await expectError(() => c.send({ type: 'open', lab: 'no-such-lab', lang: 'python' }), 'unknown_lab');
+    await expectError(() => c.send({ type: 'run' }), 'no_session', 'run');
+    await expectError(() => c.send({ type: 'open', lab: 'no-such-lab', lang: 'python' }), 'unknown_lab', 'open');
     // A lab with programs and a language it does not offer. Labs gain
     // languages over time; when every lab offers every language, a
     // python-only fixture lab served by a second runner stands in.
@@ -265,13 +267,13 @@ describe('runner over WebSocket', () => {
       .filter((l) => l.meta.processes.length > 0)
       .flatMap((l) => Language.options.filter((lang) => !l.meta.languages.includes(lang)).map((lang) => ({ lab: l.meta.id, lang })))[0];
     if (notOffered && !process.env.SOCKLAB_TEST_FIXTURE_LAB) {
-      await expectError(() => c.send({ type: 'open', ...notOffered }), 'language_not_offered');
+      await expectError(() => c.send({ type: 'open', ...notOffered }), 'language_not_offered', 'open');
     } else {
       await withPythonOnlyLab(async (fixtureUrl) => {
         const f = await TestClient.connect(fixtureUrl);
         clients.push(f);
         f.send({ type: 'open', lab: 'only-python', lang: 'java' });
-        expect(await f.waitFor((m) => m.type === 'error' || m.type === 'opened', 10_000)).toMatchObject({ type: 'error', code: 'language_not_offered' });
+        expect(await f.waitFor((m) => m.type === 'error' || m.type === 'opened', 10_000)).toMatchObject({ type: 'error', code: 'language_not_offered', request: 'open' });
         await f.close();
       });
     }
@@ -279,10 +281,10 @@ describe('runner over WebSocket', () => {
     await open(c);
     await expectError(() => c.send({ type: 'files', files: [{ name: '../x', content: 'x' }] }), 'bad_message');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'a/b', content: 'x' }] }), 'bad_message');
-    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large');
+    await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxFileBytes + 1) }] }), 'files_too_large', 'files');
     await expectError(() => c.send({ type: 'files', files: [{ name: 'server.py', content: 'x'.repeat(runner.limits.maxMessageBytes) }] }), 'message_too_large');
-    await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process');
-    await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists');
+    await expectError(() => c.send({ type: 'input', proc: 99, data: 'x' }), 'unknown_process', 'input');
+    await expectError(() => c.send({ type: 'open', lab: 'tcp-echo', lang: 'python' }), 'session_exists', 'open');
 
     // The socket is still open and the session still works.
     expect(c.ws.readyState).toBe(c.ws.OPEN);
@@ -474,6 +476,32 @@ describe('the socklab runner process', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command "nope"/);
     expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it('socklab says what is wrong with a flag: a number out of range or not one, an unknown option, each with the way to help', async () => {
+    const runs = [
+      [['serve', '--port', 'abc'], /^socklab: --port: expected a whole number from 1 to 65535, got "abc"$/m],
+      [['serve', '--port', '70000'], /^socklab: --port: expected a whole number from 1 to 65535, got "70000"$/m],
+      [['serve', '--capacity', '1.5'], /^socklab: --capacity: expected a whole number from 1 to 100000, got "1.5"$/m],
+      [['grade', 'tcp-echo', '.', '--jobs', '2'], /^socklab: unknown option --jobs \(try socklab grade --help\)$/m],
+      [['run', 'tcp-echo', '.', '--port'], /^socklab: unknown option --port \(try socklab run --help\)$/m],
+    ] as const;
+    const results = await Promise.all(runs.map(([args]) => runCommand(['bin/socklab.js', ...args])));
+    for (const [i, [args, message]] of runs.entries()) {
+      const r = results[i]!;
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
+    }
+  }, 60_000);
+
+  it('socklab --version prints its version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v', 'version']) {
+      const r = await runCommand(['bin/socklab.js', flag]);
+      expect(r.stdout, flag).toBe(`socklab ${version}\n`);
+      expect(r.code, flag).toBe(0);
+    }
   });
 
   it('socklab <command> --help prints that command\'s usage and exits 0', async () => {

@@ -54,6 +54,7 @@ if (call) h.fail(\`your client waits in \${call} with no timeout\`);`,
   'Program.waitIdle': `await server.waitIdle(200); // a second reply, or a crash, can only come before the server waits for input again\nserver.expectRunning('after a datagram with no newline');`,
   'Program.cpuMs': `if ((await server.cpuMs()) > 2000) h.fail('the server spins while it waits', { hint: 'Block in accept() or recv(); do not poll.' });`,
   'Program.rssBytes': `if ((await server.rssBytes()) > 200 * 2 ** 20) h.fail('the server keeps every line in memory');`,
+  'Program.threads': `const before = await server.threads();\nfor (let i = 0; i < 8; i++) await h.connect(8000); // eight more clients\nif ((await server.threads()) >= before + 8) h.fail('your server starts a thread per client', { hint: 'Serve every client from one event loop.' });`,
   'Program.stop': `await server.stop(); // then check the client copes with no server`,
 
   'Conn.send': `await c.send('half a li'); // no newline`,

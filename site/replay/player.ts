@@ -13,8 +13,8 @@ import type { RecordedMessage, RecordingFile } from '../../protocol/recorder.ts'
 import type { WirePacket } from '../../protocol/messages.ts';
 import { Checklist } from '../workbench/checklist.ts';
 import { h } from '../workbench/dom.ts';
-import { TERMINAL_THEMES } from '../workbench/pane.ts';
-import { locale, say } from '../workbench/words.ts';
+import { TERMINAL_FONT, TERMINAL_THEMES } from '../workbench/pane.ts';
+import { locale, procLabel, say } from '../workbench/words.ts';
 import { RecordingErrorCode } from '../../protocol/constants.ts';
 import { t as translate } from '../../protocol/i18n/catalog.ts';
 
@@ -62,9 +62,9 @@ class Player {
     for (const pane of recording.panes) {
       const cast = parseCast(pane.cast);
       if (!cast.ok) continue;
-      const term = new Terminal({ disableStdin: true, cursorBlink: false, cols: cast.header.width, rows: cast.header.height, scrollback: 5000, theme: TERMINAL_THEMES[theme], convertEol: false });
+      const term = new Terminal({ fontFamily: TERMINAL_FONT, disableStdin: true, cursorBlink: false, cols: cast.header.width, rows: cast.header.height, scrollback: 5000, theme: TERMINAL_THEMES[theme], convertEol: false });
       const box = h('div', { class: 'rp-term' });
-      panes.append(h('section', { class: 'rp-pane', 'data-rp-pane': pane.name }, h('h3', {}, pane.name), box));
+      panes.append(h('section', { class: 'rp-pane', 'data-rp-pane': pane.name }, h('h3', {}, procLabel(pane.name)), box));
       term.open(box);
       this.terms.set(pane.name, term);
       for (const [sec, code, data] of cast.events) if (code === 'o') this.steps.push({ t: sec * 1000, apply: () => term.write(data) });
@@ -167,7 +167,7 @@ class Player {
 
 /** One packet as a line: time, ends, flags, length (the Wire panel's diagram is the workbench's). */
 function packetRow(p: WirePacket): HTMLLIElement {
-  const end = (e: WirePacket['src']) => `${e.owner ?? e.addr}:${e.port}`;
+  const end = (e: WirePacket['src']) => `${e.owner ? procLabel(e.owner) : e.addr}:${e.port}`;
   const flags = p.flags?.length ? ` [${p.flags.join('+')}]` : '';
   const win = p.win === undefined ? '' : ` win=${p.win}`;
   return h('li', {}, `${(p.at / 1000).toFixed(3)}  ${p.protocol.toUpperCase()} ${end(p.src)} → ${end(p.dst)}${flags} len=${p.len}${win}`);

@@ -150,14 +150,14 @@ export class Checklist {
 
   private details(r: CheckResult): HTMLDetailsElement {
     const body = h('div', { class: 'wb-check-body' });
-    if (r.message) body.append(h('p', { class: 'wb-check-message' }, r.message));
+    if (r.message) body.append(h('p', { class: 'wb-check-message' }, ...withCode(r.message)));
     if (r.expected !== undefined || r.received !== undefined) {
       const dl = h('dl', { class: 'wb-check-diff' });
       if (r.expected !== undefined) dl.append(h('dt', {}, say('checks.expected')), h('dd', { class: 'wb-expected' }, h('code', {}, r.expected)));
       if (r.received !== undefined) dl.append(h('dt', {}, say('checks.received')), h('dd', { class: 'wb-received' }, h('code', {}, r.received)));
       body.append(dl);
     }
-    if (r.hint) body.append(h('p', { class: 'wb-check-hint' }, h('strong', {}, say('checks.hint')), r.hint));
+    if (r.hint) body.append(h('p', { class: 'wb-check-hint' }, h('strong', {}, say('checks.hint')), ...withCode(r.hint)));
     if (r.transcript.length) {
       const table = h('table', { class: 'wb-transcript' },
         h('caption', {}, say('checks.whatHappened')),
@@ -205,3 +205,18 @@ function isReceived(text: string, received: string | undefined): boolean {
   const bare = quoted.replace(/(\\r)?\\n"$/, '"');
   return received.includes(quoted) || (bare !== '""' && received.includes(bare));
 }
+
+/**
+ * A grader text in parts: its `code` spans (a pair of backticks on one
+ * line) apart from the words around them. `socklab grade` prints the
+ * backticks as they are; the page draws the spans as code.
+ */
+export function codeSpans(text: string): { text: string; code: boolean }[] {
+  return text
+    .split(/`([^`\n]+)`/)
+    .map((part, i) => ({ text: part, code: i % 2 === 1 }))
+    .filter((p) => p.text !== '');
+}
+
+const withCode = (text: string): (string | HTMLElement)[] => codeSpans(text).map((p) => (p.code ? h('code', {}, p.text) : p.text));
+

@@ -4,12 +4,39 @@
  * per language (progress.ts), and the lab marked done the first time every
  * check passes.
  */
+import { ErrorCode } from '../../protocol/constants.ts';
 import type { ServerMessage } from '../../protocol/messages.ts';
 import { Checklist } from './checklist.ts';
 import { labKey, read, write, type LastCheck } from './progress.ts';
 import type { WorkbenchData, WorkbenchLanguage } from './types.ts';
 
 type CheckMessage = Extract<ServerMessage, { type: 'checkStarted' | 'checkResult' | 'checkDone' }>;
+type RunnerError = Extract<ServerMessage, { type: 'error' }>;
+
+/** Errors that end a Check before it reports (the checklist says so). */
+const CHECK_FAILS: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.no_grader,
+  ErrorCode.check_running,
+  ErrorCode.bad_files,
+  ErrorCode.files_too_large,
+  ErrorCode.message_too_large,
+  ErrorCode.internal,
+]);
+
+/**
+ * Whether an error ends a running Check. Before the runner begins grading
+ * (checkStarted), any of CHECK_FAILS does: the files sent for it, or the
+ * check request itself, were refused. Once it grades, only its own end does
+ * (done, stopped, session ended, or an internal error answering the check):
+ * an error about another request (a Run's files) leaves it going on. An
+ * older runner does not say which request an error answers (no `request`):
+ * its internal errors end the Check, as they did.
+ */
+export function errorEndsCheck(error: Pick<RunnerError, 'code' | 'request'>, begun: boolean): boolean {
+  if (!CHECK_FAILS.has(error.code)) return false;
+  if (!begun) return true;
+  return error.code === ErrorCode.internal && (error.request ?? 'check') === 'check';
+}
 
 export interface ChecksEvents {
   /** A Check started or ended. */
@@ -33,9 +60,9 @@ export class Checks {
     return this.running;
   }
 
-  /** Whether the runner has begun grading the running Check (an error after that answers another request). */
-  get hasBegun(): boolean {
-    return this.running && this.begun;
+  /** Whether a runner's error ends the running Check (the checklist then says so) rather than answering another request. */
+  endsWith(error: RunnerError): boolean {
+    return this.running && errorEndsCheck(error, this.begun);
   }
 
   /** The verdicts of the last Check in `lang`, or nothing. */

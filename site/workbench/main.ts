@@ -62,15 +62,6 @@ type Root = HTMLElement & { socklab?: Workbench };
 
 const pageTheme = (): Theme => (document.documentElement.dataset.theme === 'light' ? 'light' : 'dark');
 
-/** Errors that end a Check before it reports (the checklist says so). */
-const CHECK_FAILS: ReadonlySet<ErrorCode> = new Set([
-  ErrorCode.no_grader,
-  ErrorCode.check_running,
-  ErrorCode.bad_files,
-  ErrorCode.files_too_large,
-  ErrorCode.message_too_large,
-  ErrorCode.internal,
-]);
 
 let editorModule: Promise<EditorModule> | null = null;
 /** Monaco (editor.ts), imported once: the mount and the loader's idle preload share it. */
@@ -176,7 +167,7 @@ export class Workbench implements Disposable {
       }),
     );
     this.inspector = new Inspector(
-      (id) => this.terminals.paneOf(id)?.name,
+      (id) => this.terminals.paneOf(id)?.label,
       (on) => this.link.session !== null && this.link.send({ type: 'inspect', on }),
     );
     this.wire = store.add(new WireView((on) => this.link.session !== null && this.link.send({ type: 'wire', on })));
@@ -467,7 +458,7 @@ export class Workbench implements Disposable {
   private restartProc(pane: ProcPane): void {
     if (pane.proc === null || !this.link.session) return;
     if (!this.sendFiles()) return;
-    pane.line(say('pane.restarting', { name: pane.name }), 2);
+    pane.line(say('pane.restarting', { name: pane.label }), 2);
     this.link.send({ type: 'restart', proc: pane.proc });
   }
 
@@ -543,7 +534,7 @@ export class Workbench implements Disposable {
         return this.terminals.paneOf(msg.proc)?.interrupted(msg.proc);
       case 'notice': {
         const pane = msg.proc !== undefined ? this.terminals.paneOf(msg.proc) : undefined;
-        const text = runnerSays('notice', msg.code, msg.message, pane?.name);
+        const text = runnerSays('notice', msg.code, msg.message, pane?.label);
         // The student was working: a new session waits for them (their code is in this browser, not in the session).
         if (msg.code === NoticeCode.session_lost) this.reopen = true;
         if (msg.code === NoticeCode.check_queued) return this.status.message('info', text);
@@ -560,9 +551,7 @@ export class Workbench implements Disposable {
           this.setSolutionOpen(false);
         }
         if (msg.code === ErrorCode.check_stopped) return this.checks.stopped();
-        // Once the runner grades it, a Check ends by its own answer (done, stopped, session ended, or an internal error);
-        // an error about files then answers another request (a Run), and the Check goes on.
-        if (this.checks.isRunning && CHECK_FAILS.has(msg.code) && (!this.checks.hasBegun || msg.code === ErrorCode.internal)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
+        if (this.checks.endsWith(msg)) return this.checks.failed(runnerSays('error', msg.code, msg.message));
         return this.status.message('error', runnerSays('error', msg.code, msg.message));
       case 'closed':
         if (msg.reason === CloseReason.idle) this.status.message('info', say('main.idleEnded'));

@@ -25,7 +25,7 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { say } from './words.ts';
+import { locale, procLabel, say } from './words.ts';
 
 export interface PaneEvents {
   input(pane: ProcPane, data: string): void;
@@ -72,7 +72,16 @@ export const TERMINAL_THEMES: Record<'light' | 'dark', ITheme> = {
   },
 };
 
-const FONT = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+const LATIN_MONO = "ui-monospace, 'Cascadia Mono', 'SFMono-Regular', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+/**
+ * The terminals' font. A terminal gives a Hangul syllable two cells; from a
+ * Latin monospace font's fallback it is drawn narrower than those, so Korean
+ * text came out letter-spaced ("안 녕  소 켓"). On a Korean page a Korean
+ * monospace font (Hangul exactly two Latin cells wide) comes first where the
+ * machine has one (D2Coding, Noto Sans Mono CJK KR on Linux, 돋움체 on
+ * Windows); elsewhere the Latin stack is as before.
+ */
+export const TERMINAL_FONT = locale === 'ko' ? `D2Coding, 'Noto Sans Mono CJK KR', 'Sarasa Mono K', NanumGothicCoding, DotumChe, ${LATIN_MONO}` : LATIN_MONO;
 
 let webglAvailable: boolean | undefined;
 function hasWebGL2(): boolean {
@@ -140,6 +149,9 @@ export class ProcPane {
   /** Bytes skipped since the first of those interrupts. */
   private skipped = 0;
 
+  /** The name the student reads ("클라이언트 1" on a Korean page); `name` is the runner's. */
+  readonly label: string;
+
   constructor(
     readonly name: string,
     readonly role: string,
@@ -148,8 +160,9 @@ export class ProcPane {
     /** The process reads lines from its terminal (a client), so its pane asks for one. */
     private readonly readsLines = false,
   ) {
+    const label = (this.label = procLabel(name));
     this.stateEl = h('span', { class: 'wb-pane-state', 'aria-live': 'polite' }, say('state.notStarted'));
-    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: say('pane.restartTitle', { name }), 'aria-label': say('pane.restartLabel', { name }) }, say('pane.restart'));
+    this.restartBtn = h('button', { type: 'button', class: 'wb-pane-btn', title: say('pane.restartTitle', { name: label }), 'aria-label': say('pane.restartLabel', { name: label }) }, say('pane.restart'));
     this.restartBtn.hidden = true;
     this.restartBtn.addEventListener('click', () => this.events.restart(this));
     this.screen = h('div', { class: 'wb-pane-screen' });
@@ -160,11 +173,11 @@ export class ProcPane {
     // Esc comes back out, and Tab moves on to the next pane.
     this.el = h(
       'section',
-      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': say('pane.label', { name }), 'aria-describedby': keysId, tabindex: '0' },
+      { class: 'wb-pane', 'data-state': 'idle', 'data-pane': name, role: 'region', 'aria-label': say('pane.label', { name: label }), 'aria-describedby': keysId, tabindex: '0' },
       h(
         'header',
         { class: 'wb-pane-head' },
-        h('span', { class: 'wb-pane-name' }, name),
+        h('span', { class: 'wb-pane-name' }, label),
         this.stateEl,
         h('span', { class: 'wb-pane-keys', id: keysId }, say('pane.focusHint')),
         this.restartBtn,
@@ -178,7 +191,7 @@ export class ProcPane {
       }
     });
     this.term = new Terminal({
-      fontFamily: FONT,
+      fontFamily: TERMINAL_FONT,
       fontSize: 13,
       lineHeight: 1.15,
       cursorBlink: true,
@@ -228,7 +241,7 @@ export class ProcPane {
   private openNow(): void {
     this.opened = true;
     this.term.open(this.screen);
-    this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.name }));
+    this.term.textarea?.setAttribute('aria-label', say('pane.input', { name: this.label }));
     this.term.textarea?.setAttribute('tabindex', '-1');
     // The DOM renderer draws at once; the WebGL one (a GL context and a glyph atlas per pane) comes when the
     // page is idle, so the workbench is usable first.
@@ -301,7 +314,7 @@ export class ProcPane {
     this.showState();
     this.restartBtn.hidden = false;
     if (info.state === 'exited' && before !== 'exited') {
-      this.line(say('pane.ended', { name: this.name, state: describeState(info) }), 2);
+      this.line(say('pane.ended', { name: this.label, state: describeState(info) }), 2);
       this.queue({ data: '\x1b[?25l', proc: null }); // no cursor: nothing reads the keyboard any more
     } else if (info.state === 'starting' && before === 'exited') {
       this.queue({ data: '\x1b[?25h', proc: null });

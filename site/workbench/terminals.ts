@@ -9,7 +9,7 @@ import type { ClientMessage, ProcInfo } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
 import { DisposableStore, toDisposable, type Disposable } from './disposable.ts';
 import { describeState, ProcPane } from './pane.ts';
-import { say } from './words.ts';
+import { procLabel, say } from './words.ts';
 import type { WorkbenchData } from './types.ts';
 
 /** Bytes of output acknowledged at once; smaller amounts go at the end of the turn. */
@@ -129,9 +129,9 @@ export class Terminals implements Disposable {
     const state = gate?.info?.state;
     for (const pane of this.panes.values()) {
       if (pane === gate || !pane.waiting) continue;
-      if (state === 'starting' || state === 'running') pane.waitNote(say(tcp ? 'pane.waitingListen' : 'pane.waitingBind', { server: role, port }), false);
+      if (state === 'starting' || state === 'running') pane.waitNote(say(tcp ? 'pane.waitingListen' : 'pane.waitingBind', { server: procLabel(role), port }), false);
       else if (state === 'listening') pane.waitNote(say('state.starting'), false);
-      else if (state === 'exited') pane.waitNote(say('pane.notStarted', { server: role, how: describeState(gate!.info), port }), true);
+      else if (state === 'exited') pane.waitNote(say('pane.notStarted', { server: procLabel(role), how: describeState(gate!.info), port }), true);
     }
   }
 

@@ -14,7 +14,7 @@
  */
 import type { WireEnd, WirePacket } from '../../protocol/messages.ts';
 import { h } from './dom.ts';
-import { say } from './words.ts';
+import { procLabel, say } from './words.ts';
 import './wire.css';
 
 /** The most packets kept on screen; older ones leave as new ones come. */
@@ -199,7 +199,7 @@ export class WireView {
     this.list.style.setProperty('--wb-wire-col', `${COL}px`);
     this.head.replaceChildren(
       ...this.ends.map(({ key, end }) =>
-        h('div', { class: 'wb-wire-end', 'data-owner': end.owner ?? '', 'data-end': key }, h('strong', {}, end.owner ?? say('wire.unknownOwner')), h('span', { class: 'wb-mono' }, key)),
+        h('div', { class: 'wb-wire-end', 'data-owner': end.owner ?? '', 'data-end': key }, h('strong', {}, end.owner ? procLabel(end.owner) : say('wire.unknownOwner')), h('span', { class: 'wb-mono' }, key)),
       ),
     );
   }
@@ -269,8 +269,8 @@ export class WireView {
 
   /** The text alternative of one packet (the row's accessible name). */
   private describe(p: WirePacket, probe: boolean, update: boolean): string {
-    const from = p.src.owner ?? endKey(p.src);
-    const to = p.dst.owner ?? endKey(p.dst);
+    const from = p.src.owner ? procLabel(p.src.owner) : endKey(p.src);
+    const to = p.dst.owner ? procLabel(p.dst.owner) : endKey(p.dst);
     const what = p.protocol === 'udp' ? say('wire.datagram') : flagsOf(p) || 'TCP';
     const parts = [`${from} → ${to}: ${what}`, say('wire.bytes', { n: p.len })];
     if (p.win !== undefined) parts.push(say('wire.window', { n: p.win }));
@@ -328,8 +328,8 @@ function detailOf(p: WirePacket, summary: string): Node[] {
     field(say('wire.fieldNumber'), p.n),
     field(say('wire.fieldTime'), `${(p.at / 1000).toFixed(3)} s`),
     field(say('wire.fieldProtocol'), p.protocol.toUpperCase()),
-    field(say('wire.fieldFrom'), `${p.src.owner ? `${p.src.owner} ` : ''}${endKey(p.src)}`),
-    field(say('wire.fieldTo'), `${p.dst.owner ? `${p.dst.owner} ` : ''}${endKey(p.dst)}`),
+    field(say('wire.fieldFrom'), `${p.src.owner ? `${procLabel(p.src.owner)} ` : ''}${endKey(p.src)}`),
+    field(say('wire.fieldTo'), `${p.dst.owner ? `${procLabel(p.dst.owner)} ` : ''}${endKey(p.dst)}`),
     p.flags ? field(say('wire.fieldFlags'), p.flags.join(' ') || '-') : null,
     field('seq', p.seq),
     field('ack', p.ack),
@@ -340,8 +340,36 @@ function detailOf(p: WirePacket, summary: string): Node[] {
   if (p.len > 0) {
     out.push(h('p', { class: 'wb-wire-payload-title' }, bytes.length < p.len ? say('wire.payloadFirst', { shown: bytes.length, n: p.len }) : say('wire.payload')));
     out.push(h('pre', { class: 'wb-wire-hex wb-mono' }, hexDump(bytes)));
+    const text = utf8Text(bytes, bytes.length < p.len);
+    if (text !== null) out.push(h('p', { class: 'wb-wire-payload-title' }, say('wire.payloadText')), h('pre', { class: 'wb-wire-text' }, text));
   }
   return out;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The bytes as text when they are UTF-8 beyond ASCII (Hangul, accents), which
+ * the hex dump's text column shows only as dots; null for ASCII (the dump
+ * shows it) and for bytes that are not UTF-8. `cut`: the bytes are the
+ * first of a longer payload, so a character cut at the end is left out.
+ */
+export function utf8Text(bytes: Uint8Array, cut = false): string | null {
+  if (bytes.every((b) => b < 0x80)) return null;
+  let end = bytes.length;
+  // A cut payload may end inside a character: leave out its lead byte and the continuation bytes after it.
+  if (cut) {
+    let lead = end - 1;
+    while (lead > 0 && end - lead < 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+    const b = bytes[lead] ?? 0;
+    const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    if (end - lead < size) end = lead;
+  }
+  try {
+    return strictUtf8.decode(bytes.subarray(0, end));
+  } catch {
+    return null;
+  }
 }
 
 /** 16 bytes a line: offset, hex, and the printable ASCII (others as '.'). */

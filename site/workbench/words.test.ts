@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, NoticeCode, WarningCode } from '../../protocol/constants.ts';
 import { CATALOGS } from '../../protocol/i18n/catalog.ts';
-import { locale, runnerSays } from './words.ts';
+import { locale, procLabel, runnerSays } from './words.ts';
 
 describe('the workbench words the runner\'s codes', () => {
   it('has a message for every error, notice and warning code, in every language', () => {
@@ -22,5 +22,14 @@ describe('the workbench words the runner\'s codes', () => {
     // A notice about a program the page shows no pane for: the runner's words name it.
     expect(runnerSays('notice', 'input_dropped', 'client 9 is not reading')).toBe('client 9 is not reading');
     expect(runnerSays('error', 'a_code_from_the_future', 'the runner says so')).toBe('the runner says so');
+  });
+
+  it("names the runner's programs in the page's language, a lab's own role as the lab named it", () => {
+    expect(procLabel('server', 'ko')).toBe('서버');
+    expect(procLabel('client 12', 'ko')).toBe('클라이언트 12');
+    expect(procLabel('client', 'ko')).toBe('클라이언트');
+    expect(procLabel('peer 2', 'ko')).toBe('peer 2');
+    expect(procLabel('client 1')).toBe('client 1');
+    expect(procLabel('server', 'en')).toBe('server');
   });
 });

@@ -31,3 +31,16 @@ export function runnerSays(kind: 'notice' | 'error' | 'warning', code: string, m
   if (!name && CATALOGS.en[key as MessageKey].includes('{name}')) return message;
   return (t as (l: typeof locale, k: string, p: Record<string, string>) => string)(locale, key, { name });
 }
+
+/**
+ * A program's name as the page shows it: "server" → "서버", "client 2" →
+ * "클라이언트 2" on a Korean page. The runner names programs by their role's
+ * English word (that name is the protocol's key: data-pane, a packet's
+ * owner), so only what the student reads is translated; a lab's own role (a
+ * "peer") is shown as the lab named it.
+ */
+export function procLabel(name: string, lang: typeof locale = locale): string {
+  const m = /^(server|client)( \d+)?$/.exec(name);
+  if (!m) return name;
+  return t(lang, m[1] === 'server' ? 'checks.roleServer' : 'checks.roleClient') + (m[2] ?? '');
+}

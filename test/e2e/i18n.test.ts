@@ -15,7 +15,7 @@
  * Reads a private copy of dist/ (see snapshotSite in browser.ts), built
  * first when missing.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,16 @@ describe('the Korean build', () => {
     });
   }
 
+  it("words the code blocks' copy button and the terminal frames in the page's language", () => {
+    const pages = (readdirSync(SITE, { recursive: true }) as string[]).filter((f) => f.endsWith('.html') && !f.startsWith('pagefind'));
+    const korean = pages.filter((f) => f.startsWith('ko/'));
+    expect(korean.length).toBeGreaterThan(LABS.length);
+    for (const page of korean) for (const english of ['Copy to clipboard', 'Terminal window']) expect(html(page), page).not.toContain(english);
+    expect(html('ko/labs/tcp-echo/index.html')).toContain('title="클립보드에 복사"');
+    expect(html('ko/write-a-lab/index.html')).toContain('터미널 창');
+    for (const page of pages.filter((f) => !f.startsWith('ko/'))) expect(html(page), page).not.toContain('클립보드에 복사');
+  });
+
   it('describes a Korean lesson\'s sequence diagrams in Korean', () => {
     const page = html('ko/labs/udp-echo/index.html');
     expect(page).toContain('aria-label="시퀀스 다이어그램: ');
@@ -107,6 +117,10 @@ describe('Korean pages in the browser', () => {
     const font = (path: string) => withPage(server.url, path, (page) => page.evaluate(() => getComputedStyle(document.body).fontFamily));
     expect(await font('/ko/labs/udp-echo/')).toMatch(/^"Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic"/);
     expect(await font('/labs/udp-echo/')).not.toContain('Noto Sans KR');
+    // A diagram's notes: upright in Korean (Hangul has no italic, a browser slants it), italic in English.
+    const note = (path: string) => withPage(server.url, path, (page) => page.locator('.seq-note').first().evaluate((n) => getComputedStyle(n).fontStyle));
+    expect(await note('/ko/labs/udp-echo/')).toBe('normal');
+    expect(await note('/labs/udp-echo/')).toBe('italic');
   });
 
   it('the search on a Korean page finds a Korean word in the Korean lesson', async () => {
@@ -127,6 +141,10 @@ describe('Korean pages in the browser', () => {
       expect(hrefs).toContain('/ko/labs/udp-echo/');
       // Only Korean pages: the index is per language.
       expect(hrefs.every((h) => h?.startsWith('/ko/'))).toBe(true);
+      // The search's own words are Korean too (Starlight filled them with English over Pagefind's Korean).
+      await expect(page.locator('.pagefind-ui__form').getAttribute('aria-label')).resolves.toBe('사이트 검색');
+      await expect(page.locator('.pagefind-ui__message').textContent()).resolves.toMatch(/^데이터그램에 대한 결과 \d+건$/);
+      await expect(page.locator('.pagefind-ui__search-clear').textContent()).resolves.toBe('비우기');
     });
   }, 90_000);
 

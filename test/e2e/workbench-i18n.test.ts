@@ -139,10 +139,45 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     await expect(page.locator('.wb-help').textContent()).resolves.toContain('터미널에서 나오려면');
 
     // The starter as it is: it runs, and its pane states are Korean.
+    await page.locator('.wb-wire > summary').click();
     await button(page, '실행').click();
     await pane(page, 'server').locator('.wb-pane-state', { hasText: '12000/tcp 리슨 중' }).waitFor({ timeout: 20_000 });
-    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄을 입력하고 Enter를 누르세요' }).waitFor({ timeout: 20_000 });
+    await pane(page, 'client 1').locator('.wb-pane-state', { hasText: '실행 중: 한 줄 입력 후 Enter' }).waitFor({ timeout: 20_000 });
     expect(opens).toEqual([expect.objectContaining({ type: 'open', lab: 'tcp-echo', lang: 'python', locale: 'ko' })]);
+    // The programs are named in Korean wherever the student reads them (the runner's names stay the page's keys).
+    expect(await page.locator('.wb-pane-name').allTextContents()).toEqual(['서버', '클라이언트 1']);
+    await expect(pane(page, 'client 1').getAttribute('aria-label')).resolves.toBe('클라이언트 1 터미널');
+    await expect(pane(page, 'server').locator('.wb-pane-btn').getAttribute('title')).resolves.toBe('서버 프로그램을 현재 코드로 다시 시작합니다');
+    // Hangul typed into a client goes through the starter's server and back, whole.
+    await typeInto(page, 'client 1', '안녕 소켓');
+    await paneShows(page, 'client 1', /^\[클라이언트 1: 종료됨 \(종료 코드 0\)\]$/);
+    expect((await paneText(page, 'client 1')).match(/^안녕 소켓$/gm)).toHaveLength(2);
+    // ... drawn as wide as the two cells the terminal gives each syllable, not letter-spaced (where this machine has a Korean monospace font).
+    const widths = await page.evaluate(() => {
+      // The pane's xterm, through the workbench the page hands to tests (its private parts, read only).
+      type Peek = { terminals: { panes: Map<string, { term: { options: { fontFamily: string } } }> } };
+      const family = (document.querySelector('[data-socklab-workbench]') as unknown as { socklab: Peek }).socklab.terminals.panes.get('client 1')!.term.options.fontFamily;
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      const width = (text: string, font: string) => ((ctx.font = `13px ${font}`), ctx.measureText(text).width);
+      return { hangul: width('가', family), twoCells: width('aa', family), korean: width('aa', "'Noto Sans Mono CJK KR', monospace") !== width('aa', 'monospace') };
+    });
+    // A Latin font's fallback drew 가 at 0.76 of its two cells here; Noto Sans Mono CJK KR at 0.92.
+    if (widths.korean) expect(widths.hangul / widths.twoCells).toBeGreaterThan(0.85);
+    await expect.poll(() => page.locator('.wb-wire-end strong').allTextContents()).toEqual(['서버', '클라이언트 1']);
+    // A packet's fields: each name on one line beside its value (a Korean name has a space to wrap at).
+    await page.locator('.wb-wire-row[data-len="14"]').first().click();
+    const lines = await page.locator('.wb-wire-fields dt').evaluateAll((dts) =>
+      dts.map((dt) => {
+        const text = document.createRange();
+        text.selectNodeContents(dt);
+        return [dt.textContent, new Set([...text.getClientRects()].map((r) => Math.round(r.top))).size] as const;
+      }),
+    );
+    expect(lines).toContainEqual(['보낸 쪽', 1]);
+    expect(lines.filter(([, n]) => n > 1)).toEqual([]);
+    await expect(page.locator('.wb-wire-detail').textContent()).resolves.toContain('클라이언트 1 127.0.0.1:');
+    // The typed Hangul is readable in the packet too, not only as the hex dump's dots.
+    await expect(page.locator('.wb-wire-text').textContent()).resolves.toBe('안녕 소켓\n');
 
     // The starter fails some checks: the rows and their story in the workbench's Korean.
     await button(page, '채점').click();
@@ -154,7 +189,9 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     expect(new Set(await page.locator('.wb-check-role').allTextContents())).toEqual(new Set(['서버:', '클라이언트:']));
     await expect(failed.locator('details summary').textContent()).resolves.toBe('실패한 이유');
     const story = (await failed.locator('.wb-check-body').textContent())!;
-    expect(story).toMatch(/기대한 결과|힌트: |무슨 일이 있었나/);
+    expect(story).toMatch(/기대한 결과|힌트: |일어난 일/);
+    // The program's output is headed as socklab grade heads it ("여러분의 서버 출력:", not "여러분의 서버의 출력:").
+    expect(await page.locator('.wb-output-name').allTextContents()).toContain('여러분의 서버 출력:');
     // The transcript's "who" column speaks Korean too (the row's data-who stays the protocol's word).
     const who = (await failed.locator('.wb-t-who').allTextContents()).filter(Boolean);
     expect(who).toContain('채점기');
@@ -169,6 +206,12 @@ describe('the workbench in Korean, its loss switch, and a runner restart', () =>
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'ko-workbench.png') });
     await button(page, '중지').click();
+
+    // Reset to starter asks in Korean that reads whatever the language's name ends with ("Python로" did not).
+    await button(page, '시작 코드로 되돌리기').click();
+    const dialog = page.locator('dialog.wb-dialog');
+    await expect(dialog.textContent()).resolves.toContain('여러분이 작성한 Python 코드는 사라지고, 다음 파일이 시작 코드로 돌아갑니다: server.py, client.py.');
+    await dialog.getByRole('button', { name: '취소' }).click();
   });
 
   e2e('with "Lose 30% of packets" on, a UDP client soon times out', 120_000, async (page) => {

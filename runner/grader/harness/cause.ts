@@ -51,7 +51,7 @@ export function exitFailure(say: GraderSay, p: ProgramImpl, log: Transcript, why
     error: error ? say('exit.error', { error }) : '',
   };
   const message = why ? say(crash ? 'exit.crashedWhy' : 'exit.exitedWhy', { ...parts, why }) : say(crash ? 'exit.crashed' : 'exit.exited', parts);
-  const hint = crash ? crashHint(say, error) : exit.code === 0 ? say('hint.serverStopped') : say('hint.serverExited', { code: exit.code });
+  const hint = crash ? crashHint(say, error, p.output) : exit.code === 0 ? say('hint.serverStopped') : say('hint.serverExited', { code: exit.code });
   return new CheckFailure(message, { hint }, true);
 }
 

@@ -1,17 +1,20 @@
 /**
  * The only way out of a grader's Chromium: an HTTP proxy on the grader's
  * loopback that takes the page's requests for its own server (one made-up
- * host, `page.test:<port>`) to that port inside the sandbox, through the
- * sandbox's connectTcp (as every grader connection goes), and refuses
- * everything else: another host, another port, the runner, the internet.
- * Chromium tunnels WebSockets through a proxy with CONNECT, so the page's
- * `ws://${location.host}/ws` is a CONNECT to the same host, piped as is.
+ * host, `page.test`, on port 80) to the server's port inside the sandbox,
+ * through the sandbox's connectTcp (as every grader connection goes), and
+ * refuses everything else: another host, another port (the server's own
+ * port too: behind the playground's preview, or a course's public host, the
+ * page is not served at it, so a page that names it works only here), the
+ * runner, the internet. Chromium tunnels WebSockets through a proxy with
+ * CONNECT, so the page's `ws://${location.host}/ws` is a CONNECT to the
+ * same host, piped as is.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-/** The host the page is served at: no real name, so nothing but this proxy can answer it. */
+/** The host the page is served at (port 80, so `location.host` names no port): no real name, so nothing but this proxy can answer it. */
 export const PAGE_HOST = 'page.test';
 
 /** Connections through one proxy at once (a page needs a few; a page that opens hundreds is cut). */
@@ -30,7 +33,7 @@ export interface ProxyEvents {
 export interface PageProxy {
   /** The proxy's loopback port. */
   readonly port: number;
-  /** The page's own address, e.g. http://page.test:4000/ */
+  /** The page's own address: http://page.test/ */
   readonly origin: string;
   /** WebSocket upgrades the page's server accepted (101) so far. */
   readonly webSockets: number;
@@ -41,8 +44,8 @@ export interface PageProxy {
 }
 
 /** Starts a proxy whose one destination is `connect()`, a fresh connection to the page's server each time. */
-export async function startPageProxy(port: number, connect: () => Promise<Socket>, events: ProxyEvents): Promise<PageProxy> {
-  const host = `${PAGE_HOST}:${port}`;
+export async function startPageProxy(connect: () => Promise<Socket>, events: ProxyEvents): Promise<PageProxy> {
+  const host = PAGE_HOST;
   const open = new Set<Duplex>();
   let webSockets = 0;
   let waiters: (() => void)[] = [];
@@ -93,7 +96,7 @@ export async function startPageProxy(port: number, connect: () => Promise<Socket
   });
   server.on('connect', (req: IncomingMessage, browser: Duplex, head: Buffer) => {
     if (!track(browser)) return;
-    if (req.url !== host) return void browser.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    if (req.url !== `${host}:80`) return void browser.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     connect().then(
       (upstream) => {
         if (!track(upstream)) return void browser.destroy();

@@ -72,7 +72,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   });
   const requests: string[] = [];
   const frames: { sent: boolean; data: string }[] = [];
-  proxy = await startPageProxy(port, () => ctx.sandbox.connectTcp(port), {
+  proxy = await startPageProxy(() => ctx.sandbox.connectTcp(port), {
     exchange: (request, status) => {
       requests.push(request);
       note(say('log.pageExchange', { request, status: status || say('log.noAnswer') }));
@@ -96,12 +96,13 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   const url = `${proxy.origin}${path.replace(/^\//, '')}`;
   const own = (address: string) => {
     try {
-      return new URL(address).host === `${PAGE_HOST}:${port}`;
+      return new URL(address).host === PAGE_HOST;
     } catch {
       return false;
     }
   };
   const errors: string[] = [];
+  const thrown: string[] = [];
   const refused: string[] = [];
   let loads = 0;
   const refuse = (address: string) => {
@@ -110,6 +111,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
   };
   page.on('pageerror', (err) => {
     errors.push(cut(err.message));
+    thrown.push(cut(err.message));
     note(say('log.pageError', { error: cut(err.message) }));
   });
   page.on('console', (m) => {
@@ -144,6 +146,7 @@ export async function openPage(ctx: PageContext, port: number, path: string): Pr
     url,
     status,
     errors,
+    thrown,
     refused,
     requests,
     frames,

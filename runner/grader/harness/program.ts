@@ -10,7 +10,7 @@ import { show, type Transcript } from '../transcript.ts';
 import type { Limits } from '../../limits.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
 import { programPids } from '../../sandbox/runtime.ts';
-import { blockedForever, blockingCalls, cpuMs, onCpu, receiveTimeouts, rssBytes, socketInodes, waitsForInput } from '../../sandbox/procfs.ts';
+import { blockedForever, blockingCalls, cpuMs, onCpu, receiveTimeouts, rssBytes, socketInodes, threadCount, waitsForInput } from '../../sandbox/procfs.ts';
 import { PtyProcess, newExitTag, type ProcessExit } from '../../terminal/pty-process.ts';
 import { exitFailure } from './cause.ts';
 import { DEFAULT_WAIT_MS, HOPELESS_POLL_MS, secs, waitFor, waitForUnless, type CheckScope } from './wait.ts';
@@ -469,6 +469,12 @@ export class ProgramImpl extends EventEmitter implements Program {
   async rssBytes(): Promise<number> {
     let total = 0;
     for (const pid of await this.pids()) total += await rssBytes(pid);
+    return total;
+  }
+
+  async threads(): Promise<number> {
+    let total = 0;
+    for (const pid of await this.pids()) total += await threadCount(pid);
     return total;
   }
 
