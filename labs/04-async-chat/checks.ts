@@ -104,28 +104,20 @@ export default defineChecks(messages, [
       const quiet = await h.connect(PORT, { label: 'quiet' });
       // Once the server has accepted quiet and is idle; then once it is
       // done relaying alice's line, anything it sent quiet has arrived.
+      // Fails with `hint` once quiet has been sent anything (it has no nickname yet).
+      const heardNothing = async (hint: string): Promise<void> => {
+        await quiet.waitTaken(300);
+        if (quiet.pending.length === 0) return;
+        h.fail(h.t('unnamed.fail'), { expected: h.t('unnamed.expected'), received: q(Buffer.from(quiet.pending).toString('utf8')), hint });
+      };
       await quiet.waitTaken(200);
       await r.say('alice', 'is anybody there?');
-      await quiet.waitTaken(300);
-      if (quiet.pending.length > 0) {
-        h.fail(h.t('unnamed.fail'), {
-          expected: h.t('unnamed.expected'),
-          received: q(Buffer.from(quiet.pending).toString('utf8')),
-          hint: h.t('unnamed.hint'),
-        });
-      }
+      await heardNothing(h.t('unnamed.hint'));
       // Announcements too: bob joins and leaves while quiet has no nickname.
       h.note(h.t('unnamed.announceNote'));
       await r.join('bob');
       await r.leave('bob', 'close');
-      await quiet.waitTaken(300);
-      if (quiet.pending.length > 0) {
-        h.fail(h.t('unnamed.fail'), {
-          expected: h.t('unnamed.expected'),
-          received: q(Buffer.from(quiet.pending).toString('utf8')),
-          hint: h.t('unnamed.announceHint'),
-        });
-      }
+      await heardNothing(h.t('unnamed.announceHint'));
       await quiet.sendLine('quiet');
       await r.everyoneGets(r.member('alice'), '* quiet joined the chat', h.t('unnamed.event'));
       const got = await quiet.readLine({ timeoutMs: 5000 }).catch(() => undefined);
