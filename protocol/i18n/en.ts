@@ -205,6 +205,7 @@ export const en = {
   'replay.checks': 'Check results',
   'replay.noChecks': 'No Check in this run.',
   'replay.packets': 'Packets',
+  'replay.clock': '{at} / {total} s',
   'replay.about': '{lab} in {lang}, recorded {when}, {seconds} s long.',
   'replay.cut': 'This recording was cut to fit its size limit: {bytes} bytes of output, {packets} packets and {messages} messages are not in it.',
   'replay.error.recording_not_json': 'This file is not a socklab recording (it is not JSON).',

@@ -193,6 +193,7 @@ export const ko = {
   'replay.checks': '채점 결과',
   'replay.noChecks': '이 실행에는 채점이 없습니다.',
   'replay.packets': '패킷',
+  'replay.clock': '{at} / {total}초',
   'replay.about': '{lab}, {lang}, {when}에 기록, 길이 {seconds}초.',
   'replay.cut': '이 기록은 크기 제한에 맞추느라 잘렸습니다. 출력 {bytes}바이트, 패킷 {packets}개, 메시지 {messages}개가 빠져 있습니다.',
   'replay.error.recording_not_json': '이 파일은 socklab 기록 파일이 아닙니다(JSON이 아닙니다).',

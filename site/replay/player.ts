@@ -36,6 +36,9 @@ export interface ReplayHandle {
   position(): { at: number; duration: number };
 }
 
+/** The course's words for a recording's ids (Replay.astro): lab titles and language names. */
+type Names = { labs?: Record<string, string>; langs?: Record<string, string> };
+
 class Player {
   private readonly terms = new Map<string, Terminal>();
   private readonly checklist = new Checklist();
@@ -55,6 +58,7 @@ class Player {
   constructor(
     readonly el: HTMLElement,
     private readonly recording: RecordingFile,
+    names: Names = {},
   ) {
     const theme = document.documentElement.dataset.theme === 'light' ? 'light' : 'dark';
     this.duration = Math.max(recording.durationMs, 1);
@@ -82,7 +86,7 @@ class Player {
     this.scrubber.addEventListener('input', () => this.seek(Number(this.scrubber.value)));
     this.clock = h('span', { class: 'rp-clock' });
     const when = new Date(recording.startedAt * 1000).toLocaleString(locale);
-    const about = h('p', { class: 'rp-about' }, say('replay.about', { lab: recording.lab, lang: recording.lang, when, seconds: (recording.durationMs / 1000).toFixed(1) }));
+    const about = h('p', { class: 'rp-about' }, say('replay.about', { lab: names.labs?.[recording.lab] ?? recording.lab, lang: names.langs?.[recording.lang] ?? recording.lang, when, seconds: (recording.durationMs / 1000).toFixed(1) }));
     const { cut } = recording;
     const cutNote = cut.outputBytes + cut.events + cut.wirePackets ? h('p', { class: 'rp-cut', role: 'note' }, say('replay.cut', { bytes: cut.outputBytes, packets: cut.wirePackets, messages: cut.events })) : null;
     const hasChecks = recording.events.some((e) => e.msg.type === 'checkStarted' || e.msg.type === 'checkResult');
@@ -147,7 +151,7 @@ class Player {
   private tick(): void {
     while (this.applied < this.steps.length && this.steps[this.applied]!.t <= this.at) this.steps[this.applied++]!.apply();
     this.scrubber.value = String(Math.round(this.at));
-    this.clock.textContent = `${(this.at / 1000).toFixed(1)} / ${(this.duration / 1000).toFixed(1)} s`;
+    this.clock.textContent = say('replay.clock', { at: (this.at / 1000).toFixed(1), total: (this.duration / 1000).toFixed(1) });
     this.el.dataset.position = String(Math.round(this.at));
   }
 
@@ -182,6 +186,7 @@ type Root = HTMLElement & { replay?: ReplayHandle };
  */
 function mount(root: Root): void {
   const maxBytes = Number(root.dataset.maxBytes);
+  const names = JSON.parse(root.dataset.names ?? '{}') as Names;
   const drop = root.querySelector<HTMLElement>('[data-rp-drop]')!;
   const input = root.querySelector<HTMLInputElement>('[data-rp-file]')!;
   const status = h('p', { class: 'rp-error', role: 'alert', hidden: true });
@@ -202,7 +207,7 @@ function mount(root: Root): void {
     }
     status.hidden = true;
     delete root.dataset.error;
-    player = new Player(stage, read.recording);
+    player = new Player(stage, read.recording, names);
     root.replay = player.handle();
     root.dataset.state = 'loaded';
   };

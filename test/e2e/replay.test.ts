@@ -210,6 +210,8 @@ describe('the Replay page', () => {
       await page.goto(`${server.url}/replay/`);
       await page.locator('[data-rp-file]').setInputFiles(file);
       await page.locator('[data-socklab-replay][data-state="loaded"]').waitFor();
+      // The recording names its lab and language by id; the page says the course's title and the language's name.
+      expect(await page.locator('.rp-about').innerText()).toMatch(/^TCP upper-case echo in Python, recorded /);
       await page.locator('[data-rp-speed]').selectOption('4');
       await page.locator('[data-rp-play]').click();
       await page.waitForFunction(() => {
