@@ -104,20 +104,19 @@ export default defineChecks(messages, [
       const quiet = await h.connect(PORT, { label: 'quiet' });
       // Once the server has accepted quiet and is idle; then once it is
       // done relaying alice's line, anything it sent quiet has arrived.
-      // Fails with `hint` once quiet has been sent anything (it has no nickname yet).
-      const heardNothing = async (hint: string): Promise<void> => {
-        await quiet.waitTaken(300);
-        if (quiet.pending.length === 0) return;
-        h.fail(h.t('unnamed.fail'), { expected: h.t('unnamed.expected'), received: q(Buffer.from(quiet.pending).toString('utf8')), hint });
+      // Fails once `conn` has been sent anything by the time the server is idle again.
+      const heardNothing = async (conn: typeof quiet, message: string, expected: string, hint: string): Promise<void> => {
+        await conn.waitTaken(300);
+        if (conn.pending.length > 0) h.fail(message, { expected, received: q(Buffer.from(conn.pending).toString('utf8')), hint });
       };
       await quiet.waitTaken(200);
       await r.say('alice', 'is anybody there?');
-      await heardNothing(h.t('unnamed.hint'));
+      await heardNothing(quiet, h.t('unnamed.fail'), h.t('unnamed.expected'), h.t('unnamed.hint'));
       // Announcements too: bob joins and leaves while quiet has no nickname.
       h.note(h.t('unnamed.announceNote'));
       await r.join('bob');
       await r.leave('bob', 'close');
-      await heardNothing(h.t('unnamed.announceHint'));
+      await heardNothing(quiet, h.t('unnamed.fail'), h.t('unnamed.expected'), h.t('unnamed.announceHint'));
       await quiet.sendLine('quiet');
       await r.everyoneGets(r.member('alice'), '* quiet joined the chat', h.t('unnamed.event'));
       const got = await quiet.readLine({ timeoutMs: 5000 }).catch(() => undefined);
@@ -129,11 +128,7 @@ export default defineChecks(messages, [
       await shy.waitTaken(200);
       await shy.close();
       // Once the server is done with shy's departure, anything it told alice has arrived.
-      const alice = r.member('alice').conn;
-      await alice.waitTaken(300);
-      if (alice.pending.length > 0) {
-        h.fail(h.t('unnamed.left'), { expected: h.t('unnamed.leftExpected'), received: q(Buffer.from(alice.pending).toString('utf8')), hint: h.t('unnamed.leftHint') });
-      }
+      await heardNothing(r.member('alice').conn, h.t('unnamed.left'), h.t('unnamed.leftExpected'), h.t('unnamed.leftHint'));
       await quiet.close();
       await r.end();
     },

@@ -62,11 +62,14 @@ const MEMORY_GROWTH_MAX = 96 * MB;
 
 type H = Harness<typeof messages.en>;
 
-/** The lesson's advice, in the student's language, for a client that stops reading while it waits for the keyboard. */
-function readerHint(h: H): string {
-  if (h.lang === 'javascript') return h.t('hint.reader.javascript');
-  if (h.lang === 'java') return h.t('hint.reader.java');
-  return h.t('hint.reader.python');
+/**
+ * The lesson's advice in the student's programming language: `reader` for a
+ * client that stops reading while it waits for the keyboard, `flush` for one
+ * that read a line and holds what it prints.
+ */
+function languageHint(h: H, kind: 'reader' | 'flush'): string {
+  const lang = h.lang === 'javascript' || h.lang === 'java' ? h.lang : 'python';
+  return h.t(`hint.${kind}.${lang}` as const);
 }
 
 /** The client under test, connected to the grader's server, its nickname received. */
@@ -84,7 +87,7 @@ async function joinedClient(h: H): Promise<{ client: Program; conn: Conn }> {
     h.fail(h.t('join.notPrinted'), {
       expected: q('* ana joined the chat\n'),
       received: h.t('join.notPrintedReceived'),
-      hint: taken ? h.t(h.lang === 'javascript' ? 'hint.flush.javascript' : h.lang === 'java' ? 'hint.flush.java' : 'hint.flush.python') : readerHint(h),
+      hint: languageHint(h, taken ? 'flush' : 'reader'),
     });
   }
   return { client, conn };
@@ -206,7 +209,7 @@ export default defineChecks(messages, [
           if (taken) break;
           if (call) {
             h.note(h.t('flood.stallBlockedNote', { mb: ((i * FLOOD_LINE_BYTES) / MB).toFixed(1), call }));
-            h.fail(h.t('flood.stalledBlocked', { call }), { expected: h.t('flood.expected'), received: h.t('flood.receivedBlocked', { call }), hint: readerHint(h) });
+            h.fail(h.t('flood.stalledBlocked', { call }), { expected: h.t('flood.expected'), received: h.t('flood.receivedBlocked', { call }), hint: languageHint(h, 'reader') });
           }
           // Not waiting for ever (or gone): the rest of the second.
           if (await Promise.race([sent, h.sleep(Math.max(0, STALL_MS - (Date.now() - w1))).then(() => false)])) break;
@@ -215,7 +218,7 @@ export default defineChecks(messages, [
             h.fail(h.t('flood.stalled'), {
               expected: h.t('flood.expected'),
               received: h.t('flood.received'),
-              hint: readerHint(h),
+              hint: languageHint(h, 'reader'),
             });
           }
         }

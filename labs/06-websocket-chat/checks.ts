@@ -175,12 +175,16 @@ class Peer {
   }
 
   /**
-   * Waits for a frame holding `m` as JSON and fails otherwise; given the
-   * `silent` server (the grader sends nothing while it waits), also once
-   * that server waits for ever (Program.waitBlocked).
+   * Waits for a frame holding `want` as JSON and fails otherwise: a Message
+   * exactly, or (a string) the message of that text as the server stored it,
+   * with a timestamp of its own (it was sent without one; a server that
+   * pushes the body or frame as it came pushes none). Given the `silent`
+   * server (the grader sends nothing while it waits), also fails once that
+   * server waits for ever (Program.waitBlocked). `hint`: the check's own word
+   * on a failure, when it has one (else the usual hint for a missing or wrong
+   * frame).
    */
-  /** `hint`: the check's own word on a failure, when it has one (else the usual hint for a missing or wrong frame). */
-  async expect(m: Message, why: string, silent?: Program, hint?: () => string | undefined): Promise<void> {
+  async expect(want: Message | string, why: string, silent?: Program, hint?: () => string | undefined): Promise<void> {
     const done = new AbortController();
     const blocked = silent?.waitBlocked(WAIT_MS, done.signal);
     // Only a blocked server ends the wait early; at the cap the wait ends by itself.
@@ -194,35 +198,13 @@ class Peer {
     } catch {
       /* shown below */
     }
-    if (!got || got.text !== m.text || got.timestamp !== m.timestamp) {
-      this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
-        expected: JSON.stringify(m),
-        received: frame !== null ? frame : this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : call ? this.h.t('frame.noneBlocked', { call }) : this.h.t('frame.none', { s: WAIT_MS / 1000 }),
-        hint: hint?.() ?? this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
-      });
-    }
-  }
-
-  /**
-   * Waits for a frame holding the message `text` as the server stored it,
-   * with a timestamp of the server's own (the one it was sent without), and
-   * fails otherwise: a server that pushes the body or frame as it came
-   * pushes no timestamp.
-   */
-  async expectStored(text: string, why: string): Promise<void> {
-    const frame = await this.next();
-    if (frame !== null) this.h.note(`${this.label} ⇐ ${frame}`);
-    let got: Partial<Message> | null = null;
-    try {
-      got = frame === null ? null : (JSON.parse(frame) as Partial<Message>);
-    } catch {
-      /* shown below */
-    }
-    if (got?.text === text && isIsoTime(got.timestamp)) return;
+    const stored = typeof want === 'string';
+    const text = stored ? want : want.text;
+    if (got && got.text === text && (stored ? isIsoTime(got.timestamp) : got.timestamp === want.timestamp)) return;
     this.h.fail(this.h.t('frame.expect', { who: this.label, what: why }), {
-      expected: `{"text":${q(text)},"timestamp":"2026-…T…Z"}`,
-      received: frame ?? (this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : this.h.t('frame.none', { s: WAIT_MS / 1000 })),
-      hint: got?.text === text ? this.h.t('frame.hintStored', { shape: '{text, timestamp}' }) : this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone'),
+      expected: stored ? `{"text":${q(text)},"timestamp":"2026-…T…Z"}` : JSON.stringify(want),
+      received: frame !== null ? frame : this.closed ? this.h.t('frame.noneClosed', { s: WAIT_MS / 1000 }) : call ? this.h.t('frame.noneBlocked', { call }) : this.h.t('frame.none', { s: WAIT_MS / 1000 }),
+      hint: hint?.() ?? (stored && got?.text === text ? this.h.t('frame.hintStored', { shape: '{text, timestamp}' }) : this.h.t(frame !== null && got === null ? 'frame.hintJson' : 'frame.hintEveryone')),
     });
   }
 
@@ -445,7 +427,7 @@ export default defineChecks(messages, [
       for (const p of list) await p.expect(m, h.t('what.postedOverHttp'));
       // Pushed as stored: with the time the server set, not the body as it came.
       await post(h, { text: 'posted without a time' });
-      for (const p of list) await p.expectStored('posted without a time', h.t('what.postedNoTime'));
+      for (const p of list) await p.expect('posted without a time', h.t('what.postedNoTime'));
     },
   },
   {
@@ -490,7 +472,7 @@ export default defineChecks(messages, [
       list[0]!.send(JSON.stringify(m));
       for (const p of list) await p.expect(m, h.t('what.sentOverWs', { who: list[0]!.label }), server);
       list[1]!.send(JSON.stringify({ text: 'sent without a time' }));
-      for (const p of list) await p.expectStored('sent without a time', h.t('what.sentNoTime', { who: list[1]!.label }));
+      for (const p of list) await p.expect('sent without a time', h.t('what.sentNoTime', { who: list[1]!.label }));
     },
   },
   {

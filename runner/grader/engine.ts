@@ -25,6 +25,7 @@ import { compileJava, compiledCommand, compiledProgram } from './java-classes.ts
 import { SandboxSupply, type MadeSandbox } from './sandbox-supply.ts';
 import { hasStackTrace } from './hints.ts';
 import { COLOURS } from './transcript.ts';
+import { onAbort } from '../abort.ts';
 import type { Locale } from './i18n.ts';
 import { graderSay, type GraderSay } from './messages.ts';
 
@@ -265,9 +266,7 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
   // outlives it, a session's over its many Checks, holds none of its checks); also stopped from within when
   // reporting fails: the checks still running would otherwise run to their timeouts.
   const stop = new AbortController();
-  const onAbort = (): void => stop.abort();
-  if (opts.signal?.aborted) onAbort();
-  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const unlisten = onAbort([opts.signal], () => stop.abort());
   const stopped = stop.signal;
   // One listener for every check that waits on the abort: a listener each would pass Node's 10 per signal,
   // and its MaxListenersExceededWarning would be logged once per Check of a lab with more checks.
@@ -349,13 +348,13 @@ export async function gradeFiles(opts: GradeOptions): Promise<GradeReport> {
       opts.onResult?.(result);
     }
   } catch (err) {
-    onAbort();
+    stop.abort();
     throw err;
   } finally {
     // The checks still running were stopped by the abort: their teardown is part of the grade.
     await Promise.allSettled(settled);
     await Promise.all([supply.close(), browser.close()]);
-    opts.signal?.removeEventListener('abort', onAbort);
+    unlisten();
   }
   const count = (s: CheckStatus) => results.filter((r) => r.status === s).length;
   return { lab: opts.lab.meta.id, lang: opts.lang, roles, results, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: Math.round(performance.now() - t0), ...(cut ? { stopped: true as const } : {}) };

@@ -5,6 +5,7 @@
  * output can make the runner's only thread spin.
  */
 import type { GraderSay } from './messages.ts';
+import { COLOURS } from './transcript.ts';
 
 /** Errors whose cause a teacher would name, matched on the program's last error line, and the hint for each. */
 const CRASH_HINTS: [RegExp, (say: GraderSay) => string][] = [
@@ -45,12 +46,8 @@ function tailLines(output: string): string[] {
     .slice(-SCANNED_CHARS)
     .split('\n')
     // On a terminal Node colours the frames of its own modules: the colours are not part of the line.
-    .map((l) => (l.length > LINE_CHARS ? l.slice(0, LINE_CHARS) : l).replace(SGR, ''));
+    .map((l) => (l.length > LINE_CHARS ? l.slice(0, LINE_CHARS) : l).replace(COLOURS, ''));
 }
-
-/** A colour or style sequence (ESC [ ... m); a linear pattern (one character class, no nesting). */
-// eslint-disable-next-line no-control-regex
-const SGR = /\x1b\[[0-9;]*m/g;
 
 /** "at Class.method(File.java:12)" (Java) or "at fn (file:///work/x.js:3:9)" (Node), tested with string operations only. */
 function isFrame(frame: string): boolean {

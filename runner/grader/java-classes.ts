@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { javaCommand } from '../languages.ts';
 import type { Limits } from '../limits.ts';
 import type { Backend, Sandbox } from '../sandbox/index.ts';
+import { onAbort } from '../abort.ts';
 import { JAVA_COMPILER_CLASS, JAVA_COMPILER_PATH, prepareJavaCompiler } from '../sandbox/java-compiler.ts';
 import { PtyProcess, newExitTag } from '../terminal/pty-process.ts';
 
@@ -69,9 +70,7 @@ export async function compileJava(backend: Backend, limits: Limits, files: { nam
     return;
   }
   // A stopped grade does not wait out its compile (seconds on a busy machine).
-  const stop = () => void sandbox.close();
-  signal?.addEventListener('abort', stop, { once: true });
-  if (signal?.aborted) stop();
+  const unlisten = onAbort([signal], () => void sandbox.close());
   try {
     await sandbox.writeFiles(todo.map(([, f], i) => ({ name: `src${i}/${f.name}`, content: f.content })));
     const args = todo.flatMap(([, f], i) => [`out${i}`, `src${i}/${f.name}`]);
@@ -92,7 +91,7 @@ export async function compileJava(backend: Backend, limits: Limits, files: { nam
   } catch {
     // Not compiled: runs as source.
   } finally {
-    signal?.removeEventListener('abort', stop);
+    unlisten();
     await sandbox.close();
   }
 }

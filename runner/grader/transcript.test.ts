@@ -7,13 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { Transcript } from './transcript.ts';
 
 describe('Transcript', () => {
-  it("keeps the entries after a flood that has filled it (a check's note, a reset), bounded, and none of the flood's later exchanges", () => {
+  it("keeps the entries after a flood that has filled it (a check's note, a reset), bounded", () => {
     const log = new Transcript();
     let i = 0;
     while (!log.full) log.add('grader', 'A', `sent "line ${i++}\\n"`);
     const flood = log.entries.length;
-    // What a flood's caller does: nothing more once full.
-    for (let j = 0; j < 1000; j++) if (!log.full) log.add('grader', 'A', 'sent "more"');
     log.add('note', 'grader', 'round 1: A received "A:1:3: the quick B:1:0: brown fox"');
     log.add('program', 'B', 'reset the connection');
     expect(log.entries.length).toBe(flood + 2);

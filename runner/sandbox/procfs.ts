@@ -292,19 +292,18 @@ export function blockingCalls(calls: string[]): string {
   return (told.length ? told : named).join(', ');
 }
 
-/** Threads of a process (its Threads line); 0 when gone. */
-export async function threadCount(pid: number): Promise<number> {
+/** The number in a process's status line `field` (e.g. "Threads", "VmRSS", in kB); 0 when gone. */
+async function statusNumber(pid: number, field: string): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const m = /^Threads:\s+(\d+)/m.exec(status);
+  const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
   return m ? Number(m[1]) : 0;
 }
 
+/** Threads of a process (its Threads line); 0 when gone. */
+export const threadCount = (pid: number): Promise<number> => statusNumber(pid, 'Threads');
+
 /** Resident memory of a process (VmRSS), in bytes; 0 when gone. */
-export async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-  return m ? Number(m[1]) * 1024 : 0;
-}
+export const rssBytes = async (pid: number): Promise<number> => (await statusNumber(pid, 'VmRSS')) * 1024;
 
 /**
  * "dev:ino" of the binary a process runs. Throws (EACCES) when the runner

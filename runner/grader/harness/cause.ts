@@ -172,8 +172,9 @@ export async function explain(failure: (Failure & { namesCause?: boolean }) | nu
     if (servers.length) {
       const table = await ctx.sandbox.sockets().catch(() => undefined);
       const ending = servers.filter((p) => table && !isBound(table, p.readyPort!.port, p.readyPort!.protocol));
-      // Until its exit, or until it is seen waiting for input after all (on loaded cores that look can outlast the settle).
-      if (ending.length) await Promise.race(ending.map((p) => Promise.race([p.waitExit(DYING_EXIT_MS), p.waitIdle(DYING_EXIT_MS, { forever: true })])));
+      // Until its exit, or until it is seen waiting for input after all (on loaded cores that look can outlast the
+      // settle): waitIdle's wait ends at the exit too.
+      if (ending.length) await Promise.race(ending.map((p) => p.waitIdle(DYING_EXIT_MS, { forever: true })));
     }
   }
   // A server must keep running; any program that crashed has a cause to show.

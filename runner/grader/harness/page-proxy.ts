@@ -45,7 +45,6 @@ export interface PageProxy {
 
 /** Starts a proxy whose one destination is `connect()`, a fresh connection to the page's server each time. */
 export async function startPageProxy(connect: () => Promise<Socket>, events: ProxyEvents): Promise<PageProxy> {
-  const host = PAGE_HOST;
   const open = new Set<Duplex>();
   let webSockets = 0;
   let waiters: (() => void)[] = [];
@@ -70,13 +69,13 @@ export async function startPageProxy(connect: () => Promise<Socket>, events: Pro
       /* not absolute: no browser sends that to a proxy */
     }
     // Not the page's server: cut, as a host that does not answer would be.
-    if (!url || url.protocol !== 'http:' || url.host !== host) return void req.socket.destroy();
+    if (!url || url.protocol !== 'http:' || url.host !== PAGE_HOST) return void req.socket.destroy();
     const path = `${url.pathname}${url.search}`;
     const what = `${req.method} ${path}`;
     connect().then(
       (upstream) => {
         track(upstream);
-        const forward = httpRequest({ method: req.method, path, headers: { ...oneHop(req.headers), host, connection: 'close' }, createConnection: () => upstream }, (answer) => {
+        const forward = httpRequest({ method: req.method, path, headers: { ...oneHop(req.headers), host: PAGE_HOST, connection: 'close' }, createConnection: () => upstream }, (answer) => {
           if (path !== '/favicon.ico') events.exchange(what, answer.statusCode ?? 0); // the browser asks for it, not the page
           res.writeHead(answer.statusCode ?? 502, answer.statusMessage, oneHop(answer.headers));
           answer.pipe(res);
@@ -96,7 +95,7 @@ export async function startPageProxy(connect: () => Promise<Socket>, events: Pro
   });
   server.on('connect', (req: IncomingMessage, browser: Duplex, head: Buffer) => {
     if (!track(browser)) return;
-    if (req.url !== `${host}:80`) return void browser.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    if (req.url !== `${PAGE_HOST}:80`) return void browser.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     connect().then(
       (upstream) => {
         if (!track(upstream)) return void browser.destroy();
@@ -130,7 +129,7 @@ export async function startPageProxy(connect: () => Promise<Socket>, events: Pro
   });
   return {
     port: (server.address() as AddressInfo).port,
-    origin: `http://${host}/`,
+    origin: `http://${PAGE_HOST}/`,
     get webSockets() {
       return webSockets;
     },
