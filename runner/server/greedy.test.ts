@@ -202,7 +202,10 @@ describe('slow and greedy clients', () => {
 
   it('one student pressing Check in many tabs holds one grader; another student\'s Check starts at once', async () => {
     const greedy = await Promise.all(Array.from({ length: DEFAULT_LIMITS.maxConcurrentChecks + 1 }, () => client({ ws: { localAddress: '127.0.9.9' } })));
-    await Promise.all(greedy.map((c) => openSession(c, solution())));
+    // A client that never answers: the greedy Check that starts stays running while the others are counted
+    // (a passing one could end first, and the next tab's queued Check start, in a count of two).
+    const hanging = solution().map((f) => (f.name === 'client.py' ? { ...f, content: 'import time\ntime.sleep(600)\n' } : f));
+    await Promise.all(greedy.map((c) => openSession(c, hanging)));
     for (const c of greedy) c.send(CHECK);
     // Each of the greedy student's Checks has started or been queued.
     await Promise.all(greedy.map((c) => c.waitFor((m) => m.type === 'checkStarted' || (m.type === 'notice' && m.code === 'check_queued'), 60_000)));
